@@ -1,0 +1,1 @@
+/* mac.c: placeholder */

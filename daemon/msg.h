@@ -1,0 +1,70 @@
+/* msg.h: one parsed message, as every later stage of the pipeline sees it.
+ *
+ * The parser (parse.c) is the only place that touches MIME: it uses GMime and
+ * libxml2, applies the workarounds for GMime 3.2.13's RFC 2047 bug, decodes
+ * charsets with fallbacks, and bounds everything by struct pd_limits.
+ * All strings here are valid UTF-8, NUL-terminated, owned by the message and
+ * freed by msg_free(). */
+#ifndef PD_MSG_H
+#define PD_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+#include "limits.h"
+
+struct pd_addr {
+	char *name;    /* decoded display name, "" when none */
+	char *address; /* addr-spec as written (case kept), "" when unparseable */
+};
+
+struct pd_attachment {
+	char *filename;     /* decoded (RFC 2231 / 2047), "" when none */
+	char *content_type; /* lower-case "type/subtype" */
+	size_t size;        /* decoded bytes */
+	GBytes *data;       /* decoded content */
+};
+
+struct pd_msg {
+	char *subject;           /* decoded, unfolded; "" when absent */
+	struct pd_addr from;     /* first From mailbox; fields "" when absent */
+	GPtrArray *to;           /* of struct pd_addr *, at most max_recipients */
+	GPtrArray *cc;           /* of struct pd_addr * */
+	struct pd_addr reply_to; /* first Reply-To mailbox; fields "" when absent */
+	char *message_id;        /* without <>, "" when absent */
+	char *in_reply_to;       /* first id of In-Reply-To, without <>, "" */
+	GPtrArray *references;   /* of char *, without <>, in header order */
+	char *text;              /* body text: text/plain preferred, else HTML
+	                          * converted; LF line ends; may be "" */
+	bool text_from_html;     /* text was converted from HTML */
+	GPtrArray *attachments;  /* of struct pd_attachment * */
+	bool is_dsn;             /* multipart/report; report-type=delivery-status
+	                          * (or disposition-notification) */
+	bool truncated;          /* a limit cut parts, recipients or text */
+	void *mime;              /* GMimeMessage *, private to parse.c */
+};
+
+/* Parses raw bytes (headers, blank line, body; LF or CRLF; an mbox "From "
+ * first line is skipped).  Returns 0 and *msg_r on success.  Returns -1 and a
+ * g_malloc'd *error_r when the bytes are not a message at all (the caller
+ * quarantines them).  Damaged but recognisable mail parses with best effort:
+ * it never crashes and never returns -1 for a mere oddity. */
+int msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r);
+
+/* Frees *m and sets it to NULL.  Accepts NULL and *m == NULL. */
+void msg_free(struct pd_msg **m);
+
+/* The decoded, unfolded value of the first header called name (case-
+ * insensitive), or NULL.  Borrowed: valid until msg_free(). */
+const char *msg_header(const struct pd_msg *m, const char *name);
+
+/* The number of headers called name. */
+unsigned msg_header_count(const struct pd_msg *m, const char *name);
+
+/* Every Message-ID-like token in the whole raw source inside embedded
+ * message/rfc822 or text/rfc822-headers parts (for bounces that carry our
+ * mail back).  Appends g_malloc'd ids without <> to out. */
+void msg_embedded_ids(const struct pd_msg *m, GPtrArray *out);
+
+#endif

@@ -1,0 +1,53 @@
+/* source.h: the mail-source driver interface (SPEC §2, §3).
+ *
+ * A driver is blocking and owned by one thread: the fetch loop (fetch.c)
+ * calls it, and handles reconnects, backoff and the order "store, commit,
+ * then acknowledge".  Every call is bounded by the endpoint's timeout. */
+#ifndef PD_SOURCE_H
+#define PD_SOURCE_H
+
+#include <stdint.h>
+#include <glib.h>
+#include "config.h"
+
+struct source_conn;
+
+/* Result of a driver call: ok, temporary trouble (reconnect and retry after
+ * backoff), or a permanent problem with this one message. */
+enum src_status { SRC_OK = 0, SRC_TEMP = -1, SRC_MSG_BAD = -2 };
+
+struct source_driver {
+	const char *name;
+	/* Connects, verifies TLS, logs in, creates the processed and
+	 * quarantine folders when missing and selects the source folder.
+	 * *conn_r is owned by the caller until close(). */
+	enum src_status (*open)(const struct pd_source *src,
+	    struct source_conn **conn_r, char **error_r);
+	/* UIDVALIDITY of the selected folder and the UIDs present in it that
+	 * are not yet acknowledged (for flag mode: not flagged $Postdesk),
+	 * ascending, appended to uids (GArray of uint32_t). */
+	enum src_status (*list)(struct source_conn *c, uint32_t *uidvalidity_r,
+	    GArray *uids, char **error_r);
+	/* The raw message uid into raw (replacing its contents), without
+	 * setting \Seen.  When its size is over max_size only *size_r is set
+	 * and raw is left empty; SRC_MSG_BAD when the UID is gone. */
+	enum src_status (*fetch)(struct source_conn *c, uint32_t uid,
+	    size_t max_size, GByteArray *raw, size_t *size_r, char **error_r);
+	/* Acknowledges uid after its effects are committed: moves it to
+	 * folder (MOVE, or COPY + flag \Deleted + UID EXPUNGE), or in flag
+	 * mode sets \Seen and $Postdesk when folder is NULL. */
+	enum src_status (*ack)(struct source_conn *c, uint32_t uid,
+	    const char *folder, char **error_r);
+	/* Waits for new mail: IDLE (re-issued before 29 min) when offered,
+	 * else sleeps poll_interval.  Returns SRC_OK when there may be new
+	 * mail, when timeout_s passed or when wake_fd became readable (the
+	 * caller drains wake_fd); SRC_TEMP on a broken connection. */
+	enum src_status (*wait)(struct source_conn *c, int wake_fd,
+	    unsigned timeout_s, char **error_r);
+	/* Logs out and frees *c; sets it NULL; accepts NULL. */
+	void (*close)(struct source_conn **c);
+};
+
+extern const struct source_driver source_imap;
+
+#endif

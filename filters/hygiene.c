@@ -1,0 +1,1 @@
+/* hygiene.c: placeholder */
