@@ -1,1 +1,105 @@
-/* compose.c: placeholder */
+/* compose.c: see compose.h. */
+#include <string.h>
+#include <gmime/gmime.h>
+#include "compose.h"
+#include "mac.h"
+
+/* "<root> <refs...> <in-reply-to>", each once, root first, so every mail
+ * client threads the whole ticket under one root. */
+static char *
+references(const struct compose_req *r)
+{
+	GString *s = g_string_new(NULL);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	const char *ids[64];
+	unsigned n = 0;
+
+	ids[n++] = r->ticket->root_id;
+	/* The newest references matter most: keep the tail when long. */
+	for (guint i = r->references && r->references->len > 60 ?
+	    r->references->len - 60 : 0; r->references &&
+	    i < r->references->len; i++)
+		ids[n++] = r->references->pdata[i];
+	if (r->in_reply_to && *r->in_reply_to)
+		ids[n++] = r->in_reply_to;
+	for (unsigned i = 0; i < n; i++) {
+		if (!*ids[i] || g_hash_table_contains(seen, ids[i]))
+			continue;
+		g_hash_table_add(seen, (gpointer)ids[i]);
+		g_string_append_printf(s, "%s<%s>", s->len ? " " : "", ids[i]);
+	}
+	g_hash_table_unref(seen);
+	return g_string_free(s, FALSE);
+}
+
+static void
+set_addresses(GMimeMessage *msg, const struct compose_req *r)
+{
+	InternetAddress *ia;
+
+	ia = internet_address_mailbox_new(r->cfg->name, r->cfg->address);
+	internet_address_set_charset(ia, "utf-8");
+	internet_address_list_add(g_mime_message_get_from(msg), ia);
+	g_object_unref(ia);
+	ia = internet_address_mailbox_new(r->rcpt_name ? r->rcpt_name : "",
+	    r->rcpt);
+	internet_address_set_charset(ia, "utf-8");
+	internet_address_list_add(g_mime_message_get_addresses(msg,
+	    GMIME_ADDRESS_TYPE_TO), ia);
+	g_object_unref(ia);
+}
+
+static void
+set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
+{
+	GMimeObject *o = GMIME_OBJECT(msg);
+	GDateTime *now = g_date_time_new_now_local();
+	char *refs = references(r), *tok;
+
+	g_mime_message_set_subject(msg, r->subject, "utf-8");
+	g_mime_message_set_date(msg, now);
+	g_date_time_unref(now);
+	g_mime_message_set_message_id(msg, id);
+	if (r->in_reply_to && *r->in_reply_to) {
+		char *irt = g_strdup_printf("<%s>", r->in_reply_to);
+
+		g_mime_object_set_header(o, "In-Reply-To", irt, NULL);
+		g_free(irt);
+	}
+	g_mime_object_set_header(o, "References", refs, NULL);
+	g_free(refs);
+	g_mime_object_set_header(o, "Auto-Submitted", r->auto_submitted ?
+	    r->auto_submitted : "auto-generated", NULL);
+	g_mime_object_set_header(o, "Precedence", "bulk", NULL);
+	g_mime_object_set_header(o, "X-Auto-Response-Suppress", "All", NULL);
+	g_mime_object_set_header(o, "X-Loop", r->cfg->address, NULL);
+	tok = g_strdup_printf("%s#%lu", r->cfg->tag, r->ticket->number);
+	g_mime_object_set_header(o, "X-Postdesk-Ticket", tok, NULL);
+	g_free(tok);
+}
+
+char *
+compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
+{
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	char *id = mac_msgid(r->ticket->number, r->rcpt, r->cfg->domain);
+	char *wire;
+
+	set_addresses(msg, r);
+	set_headers(msg, r, id);
+	g_mime_text_part_set_text(text, r->body);
+	g_mime_text_part_set_charset(text, "utf-8");
+	g_mime_part_set_content_encoding(GMIME_PART(text),
+	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(text));
+	g_object_unref(text);
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	wire = g_mime_object_to_string(GMIME_OBJECT(msg), fo);
+	g_mime_format_options_free(fo);
+	g_object_unref(msg);
+	*len_r = strlen(wire);
+	*msgid_r = id;
+	return wire;
+}

@@ -1,1 +1,32 @@
-/* compose.h */
+/* compose.h: builds the RFC 5322 bytes of a mail the gateway sends.
+ *
+ * GMime does all encoding: RFC 2047 for headers, quoted-printable UTF-8 for
+ * the body, CRLF line ends.  Every mail gets a signed Message-ID naming its
+ * ticket and recipient, References that start with the ticket's root id, and
+ * the loop-protection headers of SPEC §8. */
+#ifndef PD_COMPOSE_H
+#define PD_COMPOSE_H
+
+#include <stddef.h>
+#include <glib.h>
+#include "config.h"
+#include "store.h"
+
+struct compose_req {
+	const struct pd_config *cfg;
+	const struct pd_ticket *ticket;
+	const char *rcpt;           /* address */
+	const char *rcpt_name;      /* display name, may be "" or NULL */
+	const char *subject;        /* UTF-8 */
+	const char *body;           /* UTF-8, LF */
+	const char *in_reply_to;    /* without <>, NULL or "" for none */
+	GPtrArray *references;      /* char * without <>, may be NULL */
+	const char *auto_submitted; /* "auto-replied", "auto-generated" */
+};
+
+/* Returns the g_malloc'd message and its length in *len_r, and the new
+ * Message-ID (without <>, g_malloc'd) in *msgid_r. */
+char *compose_mail(const struct compose_req *r, size_t *len_r,
+    char **msgid_r);
+
+#endif

@@ -1,1 +1,539 @@
-/* config.c: placeholder */
+/* config.c: reads the libconfig file into struct pd_config (see config.h).
+ *
+ * Every check appends "file:line: message" to the error buffer and goes on,
+ * so the admin sees all mistakes of one edit at once (OpenSMTPD's parse.y
+ * counts errors the same way).  Unknown settings are errors too: a typo in a
+ * setting name must not silently fall back to a default. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <libconfig.h>
+#include <sodium.h>
+#include "config.h"
+#include "log.h"
+
+struct cctx {
+	const char *file;
+	GString *errors;
+	int nerr;
+};
+
+static void PD_PRINTF(3, 4)
+cerr(struct cctx *c, const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+	const char *f = s ? config_setting_source_file(s) : NULL;
+
+	g_string_append_printf(c->errors, "%s:%u: ", f ? f : c->file,
+	    s ? config_setting_source_line(s) : 0);
+	va_start(ap, fmt);
+	g_string_append_vprintf(c->errors, fmt, ap);
+	va_end(ap);
+	g_string_append_c(c->errors, '\n');
+	c->nerr++;
+}
+
+/* Reports members of group that are not in the NULL-terminated known list. */
+static void
+check_known(struct cctx *c, const config_setting_t *group,
+    const char *const *known)
+{
+	for (int i = 0; group && i < config_setting_length(group); i++) {
+		config_setting_t *m = config_setting_get_elem(group, i);
+		const char *name = config_setting_name(m);
+		int found = 0;
+
+		for (const char *const *k = known; *k && !found; k++)
+			found = name && strcmp(name, *k) == 0;
+		if (!found)
+			cerr(c, m, "unknown setting '%s' in '%s'",
+			    name ? name : "?", config_setting_name(group) ?
+			    config_setting_name(group) : "(top)");
+	}
+}
+
+static char *
+get_str(struct cctx *c, const config_setting_t *g, const char *name,
+    const char *def, int required)
+{
+	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+
+	if (!s) {
+		if (required)
+			cerr(c, g, "'%s' is required", name);
+		return def ? g_strdup(def) : NULL;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		cerr(c, s, "'%s' must be a string", name);
+		return def ? g_strdup(def) : NULL;
+	}
+	return g_strdup(config_setting_get_string(s));
+}
+
+static long long
+get_int(struct cctx *c, const config_setting_t *g, const char *name,
+    long long def, long long min, long long max)
+{
+	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+	long long v;
+
+	if (!s)
+		return def;
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		v = config_setting_get_int(s);
+	else if (config_setting_type(s) == CONFIG_TYPE_INT64)
+		v = config_setting_get_int64(s);
+	else {
+		cerr(c, s, "'%s' must be a number", name);
+		return def;
+	}
+	if (v < min || v > max) {
+		cerr(c, s, "'%s' must be between %lld and %lld", name, min, max);
+		return def;
+	}
+	return v;
+}
+
+static int
+get_bool(struct cctx *c, const config_setting_t *g, const char *name, int def)
+{
+	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+
+	if (!s)
+		return def;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		cerr(c, s, "'%s' must be true or false", name);
+		return def;
+	}
+	return config_setting_get_bool(s);
+}
+
+/* Strings of an array setting, or of a single string. */
+static GPtrArray *
+get_strv(struct cctx *c, const config_setting_t *g, const char *name,
+    int lower)
+{
+	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+
+	if (!s)
+		return v;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		g_ptr_array_add(v, lower ? g_ascii_strdown(
+		    config_setting_get_string(s), -1) :
+		    g_strdup(config_setting_get_string(s)));
+		return v;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		cerr(c, s, "'%s' must be a list of strings", name);
+		return v;
+	}
+	for (int i = 0; i < config_setting_length(s); i++) {
+		const char *e = config_setting_get_string_elem(s, i);
+
+		if (!e)
+			cerr(c, s, "'%s' must be a list of strings", name);
+		else
+			g_ptr_array_add(v, lower ? g_ascii_strdown(e, -1) :
+			    g_strdup(e));
+	}
+	return v;
+}
+
+/* Paths in the config are relative to the config file's directory. */
+static char *
+abs_path(struct cctx *c, char *p)
+{
+	char *dir, *r;
+
+	if (!p || g_path_is_absolute(p))
+		return p;
+	dir = g_path_get_dirname(c->file);
+	r = g_build_filename(dir, p, NULL);
+	g_free(dir);
+	g_free(p);
+	return r;
+}
+
+static char *
+read_secret(struct cctx *c, const config_setting_t *g, const char *name)
+{
+	char *path = abs_path(c, get_str(c, g, name, NULL, 1)), *data = NULL;
+	GError *err = NULL;
+	gsize len;
+
+	if (!path)
+		return NULL;
+	if (!g_file_get_contents(path, &data, &len, &err)) {
+		cerr(c, config_setting_get_member(g, name), "%s: %s", name,
+		    err->message);
+		g_error_free(err);
+	} else {
+		/* One line: the trailing newline an editor adds is not part
+		 * of the password. */
+		data[strcspn(data, "\r\n")] = '\0';
+	}
+	g_free(path);
+	return data;
+}
+
+static const char *const endpoint_keys[] = { "host", "port", "tls",
+	"tls_verify", "ca_file", "user", "password_file", "auth", "timeout" };
+
+static void
+load_endpoint(struct cctx *c, const config_setting_t *g,
+    struct pd_endpoint *ep, unsigned default_port_tls, unsigned default_port)
+{
+	char *tls = get_str(c, g, "tls", "implicit", 0);
+
+	ep->host = get_str(c, g, "host", "localhost", 1);
+	if (strcmp(tls, "implicit") == 0)
+		ep->tls = PD_TLS_IMPLICIT;
+	else if (strcmp(tls, "starttls") == 0)
+		ep->tls = PD_TLS_STARTTLS;
+	else if (strcmp(tls, "none") == 0)
+		ep->tls = PD_TLS_NONE;
+	else
+		cerr(c, config_setting_get_member(g, "tls"),
+		    "tls must be \"implicit\", \"starttls\" or \"none\"");
+	g_free(tls);
+	ep->port = get_int(c, g, "port", ep->tls == PD_TLS_IMPLICIT ?
+	    default_port_tls : default_port, 1, 65535);
+	ep->tls_verify = get_bool(c, g, "tls_verify", 1);
+	ep->ca_file = abs_path(c, get_str(c, g, "ca_file", NULL, 0));
+	ep->user = get_str(c, g, "user", NULL, 0);
+	if (ep->user)
+		ep->password = read_secret(c, g, "password_file");
+	ep->auth = get_str(c, g, "auth", "login", 0);
+	ep->timeout = get_int(c, g, "timeout", 60, 1, 3600);
+}
+
+static const char *const source_keys[] = { "name", "folder", "queue",
+	"after", "processed_folder", "quarantine_folder", "poll_interval",
+	"idle", NULL };
+
+static struct pd_source *
+load_source(struct cctx *c, const config_setting_t *g, unsigned idx)
+{
+	struct pd_source *s = g_new0(struct pd_source, 1);
+	char *after;
+	const char *known[G_N_ELEMENTS(endpoint_keys) +
+	    G_N_ELEMENTS(source_keys)];
+
+	memcpy(known, endpoint_keys, sizeof endpoint_keys);
+	memcpy(known + G_N_ELEMENTS(endpoint_keys), source_keys,
+	    sizeof source_keys);
+	check_known(c, g, known);
+	s->name = get_str(c, g, "name", NULL, 0);
+	if (!s->name)
+		s->name = g_strdup_printf("source%u", idx + 1);
+	load_endpoint(c, g, &s->ep, 993, 143);
+	s->folder = get_str(c, g, "folder", "INBOX", 0);
+	s->queue = get_str(c, g, "queue", "support", 0);
+	after = get_str(c, g, "after", "move", 0);
+	if (strcmp(after, "move") == 0)
+		s->after = PD_AFTER_MOVE;
+	else if (strcmp(after, "flag") == 0)
+		s->after = PD_AFTER_FLAG;
+	else
+		cerr(c, config_setting_get_member(g, "after"),
+		    "after must be \"move\" or \"flag\"");
+	g_free(after);
+	s->processed_folder = get_str(c, g, "processed_folder", "Processed", 0);
+	s->quarantine_folder = get_str(c, g, "quarantine_folder",
+	    "Quarantine", 0);
+	s->poll_interval = get_int(c, g, "poll_interval", 60, 1, 86400);
+	s->idle = get_bool(c, g, "idle", 1);
+	if (!s->ep.user)
+		cerr(c, g, "source '%s': 'user' is required", s->name);
+	return s;
+}
+
+static int
+valid_address(const char *a)
+{
+	const char *at = a ? strchr(a, '@') : NULL;
+
+	return at && at != a && at[1] && !strchr(at + 1, '@') &&
+	    !strpbrk(a, " \t\r\n<>()[],;:\"\\");
+}
+
+static struct pd_agent *
+load_agent(struct cctx *c, const config_setting_t *g)
+{
+	static const char *const known[] = { "name", "addresses", "role",
+		"queues", "language", NULL };
+	struct pd_agent *a = g_new0(struct pd_agent, 1);
+
+	check_known(c, g, known);
+	a->name = get_str(c, g, "name", "", 1);
+	a->addresses = get_strv(c, g, "addresses", 1);
+	if (a->addresses->len == 0)
+		cerr(c, g, "agent '%s': 'addresses' is required", a->name);
+	for (guint i = 0; i < a->addresses->len; i++)
+		if (!valid_address(a->addresses->pdata[i]))
+			cerr(c, g, "agent '%s': invalid address '%s'", a->name,
+			    (char *)a->addresses->pdata[i]);
+	a->role = get_str(c, g, "role", "agent", 0);
+	if (strcmp(a->role, "agent") != 0 && strcmp(a->role, "lead") != 0)
+		cerr(c, g, "agent '%s': role must be \"agent\" or \"lead\"",
+		    a->name);
+	a->queues = get_strv(c, g, "queues", 0);
+	a->language = get_str(c, g, "language", "en", 0);
+	return a;
+}
+
+static void
+load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
+{
+	static const char *const known[] = { "name", "address", "domain",
+		"tag", "language", "first_ticket", "admin", "key_file",
+		"templates", NULL };
+	char *s;
+
+	if (!g) {
+		cerr(c, NULL, "the 'gateway' group is required");
+		g = NULL;
+	}
+	check_known(c, g, known);
+	cfg->name = get_str(c, g, "name", "Support", 0);
+	s = get_str(c, g, "address", "", 1);
+	cfg->address = g_ascii_strdown(s, -1);
+	g_free(s);
+	if (g && !valid_address(cfg->address))
+		cerr(c, config_setting_get_member(g, "address"),
+		    "invalid support address '%s'", cfg->address);
+	cfg->domain = get_str(c, g, "domain", strchr(cfg->address, '@') ?
+	    strchr(cfg->address, '@') + 1 : "localhost", 0);
+	s = get_str(c, g, "tag", "TICKET", 0);
+	cfg->tag = g_ascii_strup(s, -1);
+	g_free(s);
+	if (!g_regex_match_simple("^[A-Z0-9_-]{1,32}$", cfg->tag, 0, 0))
+		cerr(c, config_setting_get_member(g, "tag"),
+		    "tag must be 1-32 letters, digits, '-' or '_'");
+	cfg->language = get_str(c, g, "language", "en", 0);
+	if (strcmp(cfg->language, "en") != 0 && strcmp(cfg->language, "ru"))
+		cerr(c, config_setting_get_member(g, "language"),
+		    "language must be \"en\" or \"ru\"");
+	cfg->first_ticket = get_int(c, g, "first_ticket", 1, 1, 1000000000);
+	cfg->admin = get_str(c, g, "admin", NULL, 0);
+	if (cfg->admin && !valid_address(cfg->admin))
+		cerr(c, config_setting_get_member(g, "admin"),
+		    "invalid admin address '%s'", cfg->admin);
+	cfg->key_file = abs_path(c, get_str(c, g, "key_file",
+	    LOCALSTATEDIR "/lib/postdesk/mac.key", 0));
+	cfg->templates_dir = abs_path(c, get_str(c, g, "templates",
+	    PKGDATADIR "/templates", 0));
+}
+
+static void
+load_limits(struct cctx *c, config_setting_t *g, struct pd_limits *l)
+{
+	static const char *const known[] = { "max_message_size", "max_parts",
+		"max_depth", "max_header_length", "max_recipients", "max_text",
+		NULL };
+
+	check_known(c, g, known);
+	l->max_message_size = get_int(c, g, "max_message_size",
+	    l->max_message_size, 1024, 1LL << 30);
+	l->max_parts = get_int(c, g, "max_parts", l->max_parts, 1, 100000);
+	l->max_depth = get_int(c, g, "max_depth", l->max_depth, 1, 1000);
+	l->max_header_length = get_int(c, g, "max_header_length",
+	    l->max_header_length, 256, 1 << 24);
+	l->max_recipients = get_int(c, g, "max_recipients",
+	    l->max_recipients, 1, 100000);
+	l->max_text = get_int(c, g, "max_text", l->max_text, 1024, 1 << 28);
+}
+
+static void
+load_lists(struct cctx *c, config_t *lc, struct pd_config *cfg)
+{
+	config_setting_t *s = config_lookup(lc, "sources");
+	config_setting_t *a = config_lookup(lc, "agents");
+
+	cfg->sources = g_ptr_array_new();
+	cfg->agents = g_ptr_array_new();
+	if (s && !config_setting_is_list(s))
+		cerr(c, s, "'sources' must be a list: ( { ... }, ... )");
+	for (int i = 0; s && config_setting_is_list(s) &&
+	    i < config_setting_length(s); i++)
+		g_ptr_array_add(cfg->sources,
+		    load_source(c, config_setting_get_elem(s, i), i));
+	for (guint i = 0; i < cfg->sources->len; i++)
+		for (guint j = 0; j < i; j++)
+			if (strcmp(((struct pd_source *)cfg->sources->pdata[i])
+			    ->name, ((struct pd_source *)cfg->sources->pdata[j])
+			    ->name) == 0)
+				cerr(c, config_setting_get_elem(s, i),
+				    "duplicate source name");
+	if (a && !config_setting_is_list(a))
+		cerr(c, a, "'agents' must be a list: ( { ... }, ... )");
+	for (int i = 0; a && config_setting_is_list(a) &&
+	    i < config_setting_length(a); i++)
+		g_ptr_array_add(cfg->agents,
+		    load_agent(c, config_setting_get_elem(a, i)));
+}
+
+static void
+load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
+{
+	static const char *const top[] = { "gateway", "database", "limits",
+		"sources", "smtp", "agents", NULL };
+	static const char *const smtp_keys[] = { "host", "port", "tls",
+		"tls_verify", "ca_file", "user", "password_file", "auth",
+		"timeout", "helo", NULL };
+	const struct pd_limits deflim = PD_LIMITS_DEFAULT;
+	config_setting_t *smtp = config_lookup(lc, "smtp");
+
+	check_known(c, config_root_setting(lc), top);
+	load_gateway(c, config_lookup(lc, "gateway"), cfg);
+	cfg->database = abs_path(c, get_str(c, config_root_setting(lc),
+	    "database", LOCALSTATEDIR "/lib/postdesk/postdesk.db", 0));
+	cfg->limits = deflim;
+	load_limits(c, config_lookup(lc, "limits"), &cfg->limits);
+	load_lists(c, lc, cfg);
+	if (!smtp)
+		cerr(c, NULL, "the 'smtp' group is required");
+	check_known(c, smtp, smtp_keys);
+	load_endpoint(c, smtp, &cfg->smtp, 465, 25);
+	if (!cfg->smtp.user)
+		g_free(cfg->smtp.auth), cfg->smtp.auth = NULL;
+	cfg->smtp_helo = get_str(c, smtp, "helo", cfg->domain, 0);
+}
+
+int
+config_load(const char *path, struct pd_config **cfg_r, GString *errors)
+{
+	struct cctx c = { .file = path, .errors = errors };
+	struct pd_config *cfg;
+	config_t lc;
+	char *dir;
+
+	*cfg_r = NULL;
+	config_init(&lc);
+	/* Without this, @include is relative to the working directory. */
+	dir = g_path_get_dirname(path);
+	config_set_include_dir(&lc, dir);
+	g_free(dir);
+	if (config_read_file(&lc, path) != CONFIG_TRUE) {
+		g_string_append_printf(errors, "%s:%d: %s\n",
+		    config_error_file(&lc) ? config_error_file(&lc) : path,
+		    config_error_line(&lc), config_error_type(&lc) ==
+		    CONFIG_ERR_FILE_IO ? g_strerror(errno) :
+		    config_error_text(&lc));
+		config_destroy(&lc);
+		return -1;
+	}
+	cfg = g_new0(struct pd_config, 1);
+	cfg->file = g_strdup(path);
+	load_all(&c, &lc, cfg);
+	config_destroy(&lc);
+	if (c.nerr) {
+		config_free(&cfg);
+		return -1;
+	}
+	*cfg_r = cfg;
+	return 0;
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		g_free(s);
+	}
+}
+
+static void
+endpoint_free(struct pd_endpoint *ep)
+{
+	g_free(ep->host);
+	g_free(ep->ca_file);
+	g_free(ep->user);
+	wipe_free(ep->password);
+	g_free(ep->auth);
+}
+
+static void
+source_free(gpointer p, gpointer unused)
+{
+	struct pd_source *s = p;
+
+	endpoint_free(&s->ep);
+	g_free(s->name);
+	g_free(s->folder);
+	g_free(s->queue);
+	g_free(s->processed_folder);
+	g_free(s->quarantine_folder);
+	g_free(s);
+}
+
+static void
+agent_free(gpointer p, gpointer unused)
+{
+	struct pd_agent *a = p;
+
+	g_free(a->name);
+	g_ptr_array_unref(a->addresses);
+	g_free(a->role);
+	g_ptr_array_unref(a->queues);
+	g_free(a->language);
+	g_free(a);
+}
+
+void
+config_free(struct pd_config **cfgp)
+{
+	struct pd_config *cfg = cfgp ? *cfgp : NULL;
+
+	if (!cfg)
+		return;
+	if (cfg->sources)
+		g_ptr_array_foreach(cfg->sources, source_free, NULL);
+	if (cfg->agents)
+		g_ptr_array_foreach(cfg->agents, agent_free, NULL);
+	g_clear_pointer(&cfg->sources, g_ptr_array_unref);
+	g_clear_pointer(&cfg->agents, g_ptr_array_unref);
+	endpoint_free(&cfg->smtp);
+	g_free(cfg->file);
+	g_free(cfg->name);
+	g_free(cfg->address);
+	g_free(cfg->domain);
+	g_free(cfg->tag);
+	g_free(cfg->language);
+	g_free(cfg->admin);
+	g_free(cfg->key_file);
+	g_free(cfg->templates_dir);
+	g_free(cfg->database);
+	g_free(cfg->smtp_helo);
+	g_free(cfg);
+	*cfgp = NULL;
+}
+
+const struct pd_agent *
+config_agent_by_address(const struct pd_config *cfg, const char *address)
+{
+	for (guint i = 0; address && i < cfg->agents->len; i++) {
+		const struct pd_agent *a = cfg->agents->pdata[i];
+
+		for (guint j = 0; j < a->addresses->len; j++)
+			if (g_ascii_strcasecmp(a->addresses->pdata[j],
+			    address) == 0)
+				return a;
+	}
+	return NULL;
+}
+
+const struct pd_source *
+config_source(const struct pd_config *cfg, const char *name)
+{
+	for (guint i = 0; name && i < cfg->sources->len; i++) {
+		const struct pd_source *s = cfg->sources->pdata[i];
+
+		if (strcmp(s->name, name) == 0)
+			return s;
+	}
+	return NULL;
+}

@@ -1,1 +1,319 @@
-/* db.c: placeholder */
+/* db.c: see db.h. */
+#include <stdarg.h>
+#include <string.h>
+#include <glib.h>
+#include "db.h"
+#include "log.h"
+
+/* Schema v1.  Every message is kept raw, forever (SPEC §12). */
+static const char schema_v1[] =
+"CREATE TABLE tickets ("
+"  number INTEGER PRIMARY KEY,"
+"  subject TEXT NOT NULL,"
+"  status TEXT NOT NULL DEFAULT 'new',"
+"  priority TEXT NOT NULL DEFAULT 'normal',"
+"  type TEXT NOT NULL DEFAULT 'question',"
+"  queue TEXT NOT NULL,"
+"  client TEXT,"
+"  requester TEXT NOT NULL,"
+"  requester_name TEXT NOT NULL DEFAULT '',"
+"  language TEXT NOT NULL DEFAULT 'en',"
+"  assignee TEXT,"
+"  root_id TEXT NOT NULL,"
+"  merged_into INTEGER REFERENCES tickets(number),"
+"  created INTEGER NOT NULL,"
+"  updated INTEGER NOT NULL,"
+"  first_response INTEGER,"
+"  resolved_at INTEGER,"
+"  closed_at INTEGER,"
+"  reopens INTEGER NOT NULL DEFAULT 0,"
+"  rating INTEGER"
+") STRICT;"
+"CREATE TABLE messages ("
+"  id INTEGER PRIMARY KEY,"
+"  ticket INTEGER REFERENCES tickets(number),"
+"  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+"  kind TEXT NOT NULL DEFAULT 'client',"
+"  message_id TEXT NOT NULL,"
+"  in_reply_to TEXT NOT NULL DEFAULT '',"
+"  refs TEXT NOT NULL DEFAULT '',"
+"  from_addr TEXT NOT NULL DEFAULT '',"
+"  from_name TEXT NOT NULL DEFAULT '',"
+"  to_addrs TEXT NOT NULL DEFAULT '',"
+"  cc_addrs TEXT NOT NULL DEFAULT '',"
+"  subject TEXT NOT NULL DEFAULT '',"
+"  body TEXT NOT NULL DEFAULT '',"
+"  automated TEXT,"
+"  content_hash TEXT NOT NULL,"
+"  source TEXT,"
+"  raw BLOB NOT NULL,"
+"  created INTEGER NOT NULL"
+") STRICT;"
+"CREATE UNIQUE INDEX messages_dedupe ON messages(message_id, content_hash);"
+"CREATE INDEX messages_ticket ON messages(ticket);"
+"CREATE TABLE attachments ("
+"  id INTEGER PRIMARY KEY,"
+"  message INTEGER NOT NULL REFERENCES messages(id),"
+"  filename TEXT NOT NULL,"
+"  content_type TEXT NOT NULL,"
+"  size INTEGER NOT NULL,"
+"  data BLOB"
+") STRICT;"
+"CREATE INDEX attachments_message ON attachments(message);"
+"CREATE TABLE participants ("
+"  ticket INTEGER NOT NULL REFERENCES tickets(number),"
+"  address TEXT NOT NULL,"
+"  name TEXT NOT NULL DEFAULT '',"
+"  role TEXT NOT NULL,"
+"  PRIMARY KEY (ticket, address)"
+") STRICT;"
+"CREATE TABLE events ("
+"  id INTEGER PRIMARY KEY,"
+"  ticket INTEGER REFERENCES tickets(number),"
+"  at INTEGER NOT NULL,"
+"  actor TEXT NOT NULL,"
+"  event TEXT NOT NULL,"
+"  detail TEXT NOT NULL DEFAULT ''"
+") STRICT;"
+"CREATE INDEX events_ticket ON events(ticket);"
+"CREATE TABLE outbox ("
+"  id INTEGER PRIMARY KEY,"
+"  ticket INTEGER,"
+"  kind TEXT NOT NULL,"
+"  message_id TEXT NOT NULL,"
+"  env_from TEXT NOT NULL,"
+"  rcpt TEXT NOT NULL,"
+"  data BLOB NOT NULL,"
+"  status TEXT NOT NULL DEFAULT 'pending'"
+"    CHECK (status IN ('pending', 'sent', 'failed')),"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  next_attempt INTEGER NOT NULL,"
+"  last_error TEXT NOT NULL DEFAULT '',"
+"  created INTEGER NOT NULL,"
+"  sent_at INTEGER"
+") STRICT;"
+"CREATE INDEX outbox_due ON outbox(status, next_attempt);"
+"CREATE TABLE source_uids ("
+"  source TEXT NOT NULL,"
+"  folder TEXT NOT NULL,"
+"  uidvalidity INTEGER NOT NULL,"
+"  uid INTEGER NOT NULL,"
+"  message INTEGER,"
+"  quarantine INTEGER,"
+"  at INTEGER NOT NULL,"
+"  PRIMARY KEY (source, folder, uidvalidity, uid)"
+") STRICT;"
+"CREATE TABLE quarantine ("
+"  id INTEGER PRIMARY KEY,"
+"  source TEXT NOT NULL,"
+"  reason TEXT NOT NULL,"
+"  size INTEGER NOT NULL,"
+"  raw BLOB,"
+"  status TEXT NOT NULL DEFAULT 'held',"
+"  created INTEGER NOT NULL"
+") STRICT;"
+"CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body,"
+"  content='messages', content_rowid='id');"
+"CREATE TRIGGER messages_fts_ins AFTER INSERT ON messages BEGIN"
+"  INSERT INTO messages_fts(rowid, subject, body)"
+"    VALUES (new.id, new.subject, new.body);"
+"END;";
+
+/* Index i holds the SQL that takes the schema from version i to i + 1. */
+static const char *const migrations[] = { schema_v1 };
+
+static int
+migrate(sqlite3 *db, char **error_r)
+{
+	int64_t v = 0;
+	char *err = NULL;
+
+	if (db_int(db, &v, "PRAGMA user_version", "") < 0)
+		goto fail;
+	if (v > DB_SCHEMA_VERSION) {
+		*error_r = g_strdup_printf("database schema %lld is newer "
+		    "than this postdesk (%d)", (long long)v,
+		    DB_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < DB_SCHEMA_VERSION; v++) {
+		char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s "
+		    "PRAGMA user_version = %lld; COMMIT;", migrations[v],
+		    (long long)v + 1);
+		int r = sqlite3_exec(db, sql, NULL, NULL, &err);
+
+		g_free(sql);
+		if (r != SQLITE_OK) {
+			*error_r = g_strdup_printf("migration to schema %lld: "
+			    "%s", (long long)v + 1, err);
+			sqlite3_free(err);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+fail:
+	*error_r = g_strdup(sqlite3_errmsg(db));
+	return -1;
+}
+
+int
+db_open(const char *path, sqlite3 **db_r, char **error_r)
+{
+	sqlite3 *db = NULL;
+	char *dir = g_path_get_dirname(path);
+
+	*error_r = NULL;
+	g_mkdir_with_parents(dir, 0750);
+	g_free(dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*error_r = g_strdup_printf("%s: %s", path, db ?
+		    sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 30000);
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA "
+	    "foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL, NULL,
+	    NULL) != SQLITE_OK || migrate(db, error_r) != 0) {
+		if (!*error_r)
+			*error_r = g_strdup_printf("%s: %s", path,
+			    sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	*db_r = db;
+	return 0;
+}
+
+void
+db_close(sqlite3 **db)
+{
+	if (db && *db) {
+		sqlite3_close(*db);
+		*db = NULL;
+	}
+}
+
+int
+db_begin(sqlite3 *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", "");
+}
+
+int
+db_commit(sqlite3 *db)
+{
+	return db_exec(db, "COMMIT", "");
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static sqlite3_stmt *
+db_vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *st = NULL;
+	int i = 1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("stage=db event=error sql=\"%.60s\" error=\"%s\"",
+		    sql, sqlite3_errmsg(db));
+		return NULL;
+	}
+	for (const char *t = types; *t; t++, i++) {
+		if (*t == 'i')
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+		else if (*t == 'u')
+			sqlite3_bind_int64(st, i, va_arg(ap, unsigned long));
+		else if (*t == 't')
+			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1,
+			    SQLITE_TRANSIENT);
+		else if (*t == 'b') {
+			const void *p = va_arg(ap, const void *);
+			size_t n = va_arg(ap, size_t);
+
+			sqlite3_bind_blob64(st, i, p ? p : "", n,
+			    SQLITE_TRANSIENT);
+		}
+	}
+	return st;
+}
+
+sqlite3_stmt *
+db_prep(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st;
+
+	va_start(ap, types);
+	st = db_vprep(db, sql, types, ap);
+	va_end(ap);
+	return st;
+}
+
+static int
+step_error(sqlite3 *db, sqlite3_stmt *st)
+{
+	log_warnx("stage=db event=error sql=\"%.60s\" error=\"%s\"",
+	    sqlite3_sql(st), sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+db_exec(sqlite3 *db, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st;
+	int r;
+
+	va_start(ap, types);
+	st = db_vprep(db, sql, types, ap);
+	va_end(ap);
+	if (!st)
+		return -1;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (r != SQLITE_DONE)
+		return step_error(db, st);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+db_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st;
+	int r;
+
+	va_start(ap, types);
+	st = db_vprep(db, sql, types, ap);
+	va_end(ap);
+	if (!st)
+		return -1;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		return 1;
+	}
+	if (r != SQLITE_DONE)
+		return step_error(db, st);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+char *
+db_col_str(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return g_strdup(s ? (const char *)s : "");
+}

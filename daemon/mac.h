@@ -1,1 +1,47 @@
-/* mac.h */
+/* mac.h: our Message-IDs, signed with a keyed MAC (SPEC §5).
+ *
+ * Every mail the gateway sends carries a Message-ID that names the ticket,
+ * a tag of the recipient's address and a MAC over both, so a reply that
+ * quotes it in In-Reply-To/References threads without any lookup and cannot
+ * be forged to land in another ticket:
+ *     pd.<ticket>.<rcpt-tag>.<nonce>.<mac>@<domain>
+ * The ticket's root id, which every References header starts with, is
+ *     pd.<ticket>.root.<mac>@<domain>
+ * The key is 32 random bytes kept in a 0600 file created on first start. */
+#ifndef PD_MAC_H
+#define PD_MAC_H
+
+#include <stdbool.h>
+
+#define MAC_RTAG_LEN 8 /* hex characters of the recipient tag */
+
+/* Loads the key from path, creating it (mode 0600, parent directory 0700)
+ * when missing.  A key file readable by group or others is refused.  Returns
+ * 0, or -1 with a g_malloc'd *error_r.  Not thread-safe: call at startup. */
+int mac_init(const char *path, char **error_r);
+
+/* Forgets the key (wiped).  For tests and reloads. */
+void mac_reset(void);
+
+/* A new Message-ID (without <>) for a mail about ticket sent to rcpt.
+ * g_malloc'd. */
+char *mac_msgid(unsigned long ticket, const char *rcpt, const char *domain);
+
+/* The ticket's root Message-ID (without <>); the same on every call.
+ * g_malloc'd. */
+char *mac_root_id(unsigned long ticket, const char *domain);
+
+/* Checks id (with or without <>).  Returns true when it is one of ours with
+ * a valid MAC; then *ticket_r is its ticket and rtag_r (MAC_RTAG_LEN + 1
+ * bytes, may be NULL) its recipient tag, or "root" for a root id. */
+bool mac_check(const char *id, unsigned long *ticket_r, char *rtag_r);
+
+/* The recipient tag of address (case-insensitive) into out
+ * (MAC_RTAG_LEN + 1 bytes). */
+void mac_rcpt_tag(const char *address, char *out);
+
+/* BLAKE2b-256 of data as 64 hex characters into out (65 bytes): the
+ * content hash used for deduplication (not keyed). */
+void mac_content_hash(const void *data, size_t len, char *out);
+
+#endif

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <glib.h>
-#include "limits.h"
+#include "pdlimits.h"
 
 struct pd_addr {
 	char *name;    /* decoded display name, "" when none */
@@ -58,6 +58,11 @@ void msg_free(struct pd_msg **m);
 /* The decoded, unfolded value of the first header called name (case-
  * insensitive), or NULL.  Borrowed: valid until msg_free(). */
 const char *msg_header(const struct pd_msg *m, const char *name);
+
+/* The decoded, unfolded value of the n-th (from 0) header called name, or
+ * NULL when there are not that many.  Borrowed, like msg_header(). */
+const char *msg_header_nth(const struct pd_msg *m, const char *name,
+    unsigned n);
 
 /* The number of headers called name. */
 unsigned msg_header_count(const struct pd_msg *m, const char *name);

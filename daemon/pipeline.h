@@ -1,1 +1,51 @@
-/* pipeline.h */
+/* pipeline.h: one message, one way (SPEC §2):
+ * parse -> classify (hygiene) -> thread -> store -> notify (outbox).
+ *
+ * All effects of one message, including the UID bookkeeping and the
+ * outbox rows it causes, are written in one SQLite transaction; only after
+ * it commits may the caller acknowledge the message to the IMAP server.
+ * A message that cannot be parsed is kept raw in the quarantine, never
+ * dropped. */
+#ifndef PD_PIPELINE_H
+#define PD_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include "config.h"
+
+enum pipe_result {
+	PIPE_STORED,      /* committed; acknowledge (move to processed) */
+	PIPE_DUPLICATE,   /* already stored before; acknowledge */
+	PIPE_QUARANTINED, /* committed to the quarantine; move there */
+	PIPE_TEMPFAIL,    /* nothing committed; leave it and retry later */
+};
+
+/* Where a message came from: uid 0 when not from IMAP (pipe mode). */
+struct pipe_origin {
+	const char *source;
+	const char *folder;
+	const char *queue;
+	uint32_t uidvalidity;
+	uint32_t uid;
+};
+
+struct pipe_out {
+	unsigned long ticket; /* the ticket it went to, 0 when none */
+	bool queued;          /* outbox rows were added: wake the sender */
+};
+
+enum pipe_result pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, const char *raw, size_t len,
+    struct pipe_out *out);
+
+/* For a message over max_message_size that was not even fetched: records
+ * it in the quarantine (without its bytes; it stays in the server's
+ * quarantine folder). */
+enum pipe_result pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, size_t size, struct pipe_out *out);
+
+/* True when the UID's effects are already committed. */
+bool pipeline_seen(sqlite3 *db, const struct pipe_origin *o);
+
+#endif

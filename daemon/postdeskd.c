@@ -1,1 +1,196 @@
-int main(void) { return 0; }
+/* postdeskd.c: the daemon (SPEC §13).
+ *
+ * options -> config (-n: check and print "configuration OK") -> key and
+ * database -> workers (one per IMAP source, one outbox sender) -> main loop
+ * for signals -> stop workers.  SIGHUP loads the config anew and swaps it
+ * only when it is valid; SIGTERM stops after the message in hand. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib-unix.h>
+#include <gmime/gmime.h>
+#include "db.h"
+#include "log.h"
+#include "mac.h"
+#include "worker.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/postdesk/postdesk.conf"
+
+struct daemon {
+	char *config_path;
+	struct pd_config *cfg;
+	struct worker outbox;
+	struct worker *fetchers;
+	guint nfetchers;
+	GMainLoop *loop;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: postdeskd [-fnv] [-c file]\n");
+	exit(2);
+}
+
+static struct pd_config *
+load_config(const char *path)
+{
+	GString *errors = g_string_new(NULL);
+	struct pd_config *cfg = NULL;
+
+	if (config_load(path, &cfg, errors) != 0) {
+		char **lines = g_strsplit(g_strchomp(errors->str), "\n", -1);
+
+		for (char **l = lines; *l; l++)
+			log_warnx("%s", *l);
+		g_strfreev(lines);
+	}
+	g_string_free(errors, TRUE);
+	return cfg;
+}
+
+/* Key and database must work before any mail is touched. */
+static int
+prepare(const struct pd_config *cfg)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+
+	mac_reset();
+	if (mac_init(cfg->key_file, &err) != 0 ||
+	    db_open(cfg->database, &db, &err) != 0) {
+		log_warnx("stage=daemon event=error error=\"%s\"", err);
+		g_free(err);
+		return -1;
+	}
+	db_close(&db);
+	return 0;
+}
+
+static void
+start_worker(struct worker *w, const char *name, GThreadFunc fn)
+{
+	if (worker_init(w) != 0)
+		fatalx("pipe: %s", g_strerror(errno));
+	w->thread = g_thread_new(name, fn, w);
+}
+
+static void
+start_workers(struct daemon *d)
+{
+	memset(&d->outbox, 0, sizeof d->outbox);
+	d->outbox.cfg = d->cfg;
+	start_worker(&d->outbox, "outbox", outbox_main);
+	d->nfetchers = d->cfg->sources->len;
+	d->fetchers = g_new0(struct worker, d->nfetchers);
+	for (guint i = 0; i < d->nfetchers; i++) {
+		struct worker *w = &d->fetchers[i];
+
+		w->cfg = d->cfg;
+		w->src = d->cfg->sources->pdata[i];
+		w->outbox = &d->outbox;
+		start_worker(w, w->src->name, fetch_main);
+	}
+	log_info("stage=daemon event=started sources=%u", d->nfetchers);
+}
+
+static void
+stop_worker(struct worker *w)
+{
+	atomic_store(&w->stop, 1);
+	worker_wake(w);
+	g_thread_join(w->thread);
+	worker_deinit(w);
+}
+
+static void
+stop_workers(struct daemon *d)
+{
+	/* Fetchers first: they may still queue mail for the outbox. */
+	for (guint i = 0; i < d->nfetchers; i++)
+		stop_worker(&d->fetchers[i]);
+	g_clear_pointer(&d->fetchers, g_free);
+	d->nfetchers = 0;
+	stop_worker(&d->outbox);
+}
+
+static gboolean
+on_term(gpointer data)
+{
+	struct daemon *d = data;
+
+	log_info("stage=daemon event=stopping");
+	g_main_loop_quit(d->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup(gpointer data)
+{
+	struct daemon *d = data;
+	struct pd_config *cfg = load_config(d->config_path);
+
+	if (!cfg || prepare(cfg) != 0) {
+		log_warnx("stage=daemon event=reload-refused "
+		    "reason=\"configuration has errors; keeping the old one\"");
+		config_free(&cfg);
+		/* The old key must stay loaded. */
+		if (prepare(d->cfg) != 0)
+			fatalx("cannot restore the running configuration");
+		return G_SOURCE_CONTINUE;
+	}
+	stop_workers(d);
+	config_free(&d->cfg);
+	d->cfg = cfg;
+	start_workers(d);
+	log_info("stage=daemon event=reloaded");
+	return G_SOURCE_CONTINUE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { .config_path = DEFAULT_CONFIG };
+	int ch, check = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+		switch (ch) {
+		case 'c': d.config_path = optarg; break;
+		case 'f': break; /* we never fork: systemd and tests want that */
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("postdeskd", verbose);
+	/* libetpan writes to sockets without MSG_NOSIGNAL. */
+	signal(SIGPIPE, SIG_IGN);
+	g_mime_init();
+	if (!(d.cfg = load_config(d.config_path)))
+		return 1;
+	if (check) {
+		printf("configuration OK\n");
+		config_free(&d.cfg);
+		return 0;
+	}
+	if (prepare(d.cfg) != 0)
+		return 1;
+	d.loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_term, &d);
+	g_unix_signal_add(SIGINT, on_term, &d);
+	g_unix_signal_add(SIGHUP, on_hup, &d);
+	start_workers(&d);
+	g_main_loop_run(d.loop);
+	stop_workers(&d);
+	g_main_loop_unref(d.loop);
+	config_free(&d.cfg);
+	mac_reset();
+	g_mime_shutdown();
+	log_info("stage=daemon event=stopped");
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* worker.h: a daemon thread (one per IMAP source, one for the outbox).
+ *
+ * libetpan and SMTP calls block, so each runs on its own thread with its
+ * own SQLite connection; the main thread only handles signals and timers.
+ * A worker sleeps in poll() on its wake pipe, so stop and "new outbox row"
+ * reach it at once. */
+#ifndef PD_WORKER_H
+#define PD_WORKER_H
+
+#include <stdatomic.h>
+#include <glib.h>
+#include "config.h"
+
+struct worker {
+	const struct pd_config *cfg;  /* borrowed; outlives the thread */
+	const struct pd_source *src;  /* fetch workers only */
+	struct worker *outbox;        /* woken when rows are queued */
+	int wake[2];                  /* pipe; [0] polled by the thread */
+	atomic_int stop;
+	GThread *thread;
+};
+
+/* Creates the wake pipe.  Returns 0 or -1. */
+int worker_init(struct worker *w);
+/* Wakes the thread (never blocks; safe from any thread). */
+void worker_wake(struct worker *w);
+/* Reads everything pending on the wake pipe. */
+void worker_drain(struct worker *w);
+/* Sleeps up to ms or until woken.  Returns 1 when woken. */
+int worker_sleep(struct worker *w, int ms);
+/* Closes the pipe. */
+void worker_deinit(struct worker *w);
+
+/* Thread bodies: arg is the struct worker *. */
+gpointer fetch_main(gpointer arg);
+gpointer outbox_main(gpointer arg);
+
+#endif
