@@ -1,0 +1,87 @@
+/* config.h: the one libconfig file (SPEC §1, §3), loaded into our own structs.
+ *
+ * Everything is copied out of libconfig, so a struct pd_config lives on its
+ * own.  Secrets (passwords) are read from the files the config names and are
+ * kept only in the struct: never logged. */
+#ifndef PD_CONFIG_H
+#define PD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include "pdlimits.h"
+
+enum pd_tls { PD_TLS_NONE, PD_TLS_STARTTLS, PD_TLS_IMPLICIT };
+
+/* Connection settings shared by IMAP sources and the SMTP relay. */
+struct pd_endpoint {
+	char *host;
+	uint16_t port;
+	enum pd_tls tls;
+	bool tls_verify;  /* verify chain and host name (default true) */
+	char *ca_file;    /* PEM bundle for private CAs; NULL = system store */
+	char *user;       /* NULL = no authentication */
+	char *password;   /* read from password_file; NULL when no user */
+	char *auth;       /* "login" (IMAP LOGIN) or a SASL mechanism: "plain" */
+	unsigned timeout; /* seconds for connect and every read (default 60) */
+};
+
+enum pd_after { PD_AFTER_MOVE, PD_AFTER_FLAG };
+
+struct pd_source {
+	char *name;
+	struct pd_endpoint ep;
+	char *folder;           /* default "INBOX" */
+	char *queue;            /* default "support" */
+	enum pd_after after;    /* default move */
+	char *processed_folder; /* default "Processed" */
+	char *quarantine_folder;/* default "Quarantine" */
+	unsigned poll_interval; /* seconds, when IDLE is unavailable (60) */
+	bool idle;              /* use IDLE when offered (true) */
+};
+
+struct pd_agent {
+	char *name;
+	GPtrArray *addresses; /* of char *, lower-cased */
+	char *role;           /* "agent" or "lead" */
+	GPtrArray *queues;    /* of char * */
+	char *language;       /* "en" or "ru" */
+};
+
+struct pd_config {
+	char *file;          /* path it was read from */
+	/* gateway */
+	char *name;          /* shown in From: "ACME Support" */
+	char *address;       /* support address, lower-cased */
+	char *domain;        /* right-hand side for our Message-IDs */
+	char *tag;           /* ticket tag, upper-cased: "ACME" */
+	char *language;      /* default language for clients: "en" or "ru" */
+	unsigned long first_ticket;
+	char *admin;         /* admin address, may be NULL */
+	char *key_file;      /* MAC key, created 0600 on first start */
+	char *templates_dir; /* conf/templates */
+	char *database;      /* SQLite path */
+	struct pd_limits limits;
+	GPtrArray *sources;  /* of struct pd_source * */
+	struct pd_endpoint smtp;
+	char *smtp_helo;     /* name for EHLO, default the domain */
+	GPtrArray *agents;   /* of struct pd_agent * */
+};
+
+/* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
+ * returns -1 and appends one "file:line: message" line per error to errors
+ * (every error found, not just the first). */
+int config_load(const char *path, struct pd_config **cfg_r, GString *errors);
+
+/* Frees *cfg (wiping passwords) and sets it to NULL; accepts NULL. */
+void config_free(struct pd_config **cfg);
+
+/* The agent owning address (case-insensitive), or NULL.  Borrowed. */
+const struct pd_agent *config_agent_by_address(const struct pd_config *cfg,
+    const char *address);
+
+/* The source called name, or NULL.  Borrowed. */
+const struct pd_source *config_source(const struct pd_config *cfg,
+    const char *name);
+
+#endif
