@@ -1,0 +1,34 @@
+#!/bin/bash
+# Runs the whole test suite: unit tests, the corpus of real-world mail, and
+# the integration tests against a private Dovecot and SMTP server on
+# loopback; then the same suite on an ASan/UBSan build.  Ends with the line
+# "tests: N passed, N failed, N skipped"; exits non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+contrib/deps.sh
+rc=0
+logs=()
+run_suite() {   # DIR [configure args]
+	local dir=$1
+	shift
+	contrib/build.sh "$dir" "$@" || { rc=1; return; }
+	(cd "$dir" && make -s -j2 check) || rc=1
+	logs+=("$dir/test-suite.log")
+	# Each test's own log, so a failure can be read without a rerun.
+	grep -l -E '^(not ok|ERROR)' "$dir"/tests/*.log 2>/dev/null | while read -r f; do
+		echo "==== $f"; grep -E -A20 '^(not ok|ERROR)' "$f" | head -60
+	done
+}
+run_suite _build
+if [ "${PD_SKIP_ASAN:-0}" != 1 ]; then
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
+	run_suite _build-asan --enable-sanitizers
+fi
+awk '/^# (PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):/ { k = $2; sub(":", "", k); n[k] += $3 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n",
+           n["PASS"] + n["XFAIL"], n["FAIL"] + n["ERROR"] + n["XPASS"], n["SKIP"] }' \
+	"${logs[@]}" /dev/null
+exit $rc
