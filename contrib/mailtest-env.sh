@@ -54,6 +54,8 @@ userdb {
   args = uid=$MUSER gid=$MGROUP home=$D/home/%u
 }
 mail_location = maildir:~/Maildir
+# A restart must drop the clients' connections, as a real outage does.
+shutdown_clients = yes
 service imap-login {
   inet_listener imap {
     port = $IMAP
@@ -98,6 +100,9 @@ start_imap() {
 
 stop_imap() {
 	if [ -f "$D/run/master.pid" ]; then
+		# Disconnect every IMAP session first: the master's own
+		# shutdown leaves running imap processes alone.
+		doveadm -c "$D/dovecot.conf" kick '*' >/dev/null 2>&1 || true
 		pid=$(cat "$D/run/master.pid")
 		kill "$pid" 2>/dev/null || true
 		wait_gone "$pid"

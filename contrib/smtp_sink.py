@@ -28,8 +28,9 @@ class Handler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        sender = (envelope.mail_from or "").strip("<>")  # null sender: <>
         hdr = ("X-Sink-Mail-From: <%s>\r\nX-Sink-Rcpt-To: %s\r\n"
-               % (envelope.mail_from, ", ".join(envelope.rcpt_tos))).encode()
+               % (sender, ", ".join(envelope.rcpt_tos))).encode()
         box.add(hdr + envelope.original_content)
         if lmtp_port:
             try:

@@ -284,6 +284,39 @@ load_agent(struct cctx *c, const config_setting_t *g)
 	return a;
 }
 
+static struct pd_client *
+load_client(struct cctx *c, const config_setting_t *g)
+{
+	static const char *const known[] = { "name", "domains", "addresses",
+		NULL };
+	struct pd_client *cl = g_new0(struct pd_client, 1);
+
+	check_known(c, g, known);
+	cl->name = get_str(c, g, "name", "", 1);
+	cl->domains = get_strv(c, g, "domains", 1);
+	cl->addresses = get_strv(c, g, "addresses", 1);
+	if (cl->domains->len == 0 && cl->addresses->len == 0)
+		cerr(c, g, "client '%s': 'domains' or 'addresses' is required",
+		    cl->name);
+	for (guint i = 0; i < cl->addresses->len; i++)
+		if (!valid_address(cl->addresses->pdata[i]))
+			cerr(c, g, "client '%s': invalid address '%s'",
+			    cl->name, (char *)cl->addresses->pdata[i]);
+	return cl;
+}
+
+static void
+load_tickets(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
+{
+	static const char *const known[] = { "autoclose_days", "reopen_days",
+		"max_reopens", NULL };
+
+	check_known(c, g, known);
+	cfg->autoclose_days = get_int(c, g, "autoclose_days", 7, 0, 3650);
+	cfg->reopen_days = get_int(c, g, "reopen_days", 30, 0, 3650);
+	cfg->max_reopens = get_int(c, g, "max_reopens", 3, 0, 1000);
+}
+
 static void
 load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 {
@@ -351,9 +384,17 @@ load_lists(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	config_setting_t *s = config_lookup(lc, "sources");
 	config_setting_t *a = config_lookup(lc, "agents");
+	config_setting_t *cl = config_lookup(lc, "clients");
 
 	cfg->sources = g_ptr_array_new();
 	cfg->agents = g_ptr_array_new();
+	cfg->clients = g_ptr_array_new();
+	if (cl && !config_setting_is_list(cl))
+		cerr(c, cl, "'clients' must be a list: ( { ... }, ... )");
+	for (int i = 0; cl && config_setting_is_list(cl) &&
+	    i < config_setting_length(cl); i++)
+		g_ptr_array_add(cfg->clients,
+		    load_client(c, config_setting_get_elem(cl, i)));
 	if (s && !config_setting_is_list(s))
 		cerr(c, s, "'sources' must be a list: ( { ... }, ... )");
 	for (int i = 0; s && config_setting_is_list(s) &&
@@ -379,7 +420,7 @@ static void
 load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
-		"sources", "smtp", "agents", NULL };
+		"sources", "smtp", "agents", "clients", "tickets", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", "helo", NULL };
@@ -393,6 +434,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	cfg->limits = deflim;
 	load_limits(c, config_lookup(lc, "limits"), &cfg->limits);
 	load_lists(c, lc, cfg);
+	load_tickets(c, config_lookup(lc, "tickets"), cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);
@@ -483,6 +525,17 @@ agent_free(gpointer p, gpointer unused)
 	g_free(a);
 }
 
+static void
+client_free(gpointer p, gpointer unused)
+{
+	struct pd_client *cl = p;
+
+	g_free(cl->name);
+	g_ptr_array_unref(cl->domains);
+	g_ptr_array_unref(cl->addresses);
+	g_free(cl);
+}
+
 void
 config_free(struct pd_config **cfgp)
 {
@@ -494,6 +547,9 @@ config_free(struct pd_config **cfgp)
 		g_ptr_array_foreach(cfg->sources, source_free, NULL);
 	if (cfg->agents)
 		g_ptr_array_foreach(cfg->agents, agent_free, NULL);
+	if (cfg->clients)
+		g_ptr_array_foreach(cfg->clients, client_free, NULL);
+	g_clear_pointer(&cfg->clients, g_ptr_array_unref);
 	g_clear_pointer(&cfg->sources, g_ptr_array_unref);
 	g_clear_pointer(&cfg->agents, g_ptr_array_unref);
 	endpoint_free(&cfg->smtp);
@@ -536,4 +592,32 @@ config_source(const struct pd_config *cfg, const char *name)
 			return s;
 	}
 	return NULL;
+}
+
+const struct pd_client *
+config_client_of(const struct pd_config *cfg, const char *address)
+{
+	const char *at = address ? strrchr(address, '@') : NULL;
+
+	for (guint i = 0; at && i < cfg->clients->len; i++) {
+		const struct pd_client *cl = cfg->clients->pdata[i];
+
+		for (guint j = 0; j < cl->addresses->len; j++)
+			if (g_ascii_strcasecmp(cl->addresses->pdata[j],
+			    address) == 0)
+				return cl;
+		for (guint j = 0; j < cl->domains->len; j++)
+			if (g_ascii_strcasecmp(cl->domains->pdata[j],
+			    at + 1) == 0)
+				return cl;
+	}
+	return NULL;
+}
+
+bool
+config_same_org(const struct pd_config *cfg, const char *a, const char *b)
+{
+	const struct pd_client *ca = config_client_of(cfg, a);
+
+	return ca && ca == config_client_of(cfg, b);
 }

@@ -48,6 +48,13 @@ struct pd_agent {
 	char *language;       /* "en" or "ru" */
 };
 
+/* A client organisation: whose mail counts as that client's (SPEC §9). */
+struct pd_client {
+	char *name;
+	GPtrArray *domains;   /* of char *, lower-cased: "acme.test" */
+	GPtrArray *addresses; /* of char *, lower-cased */
+};
+
 struct pd_config {
 	char *file;          /* path it was read from */
 	/* gateway */
@@ -66,6 +73,11 @@ struct pd_config {
 	struct pd_endpoint smtp;
 	char *smtp_helo;     /* name for EHLO, default the domain */
 	GPtrArray *agents;   /* of struct pd_agent * */
+	GPtrArray *clients;  /* of struct pd_client * */
+	/* ticket lifecycle (SPEC §6) */
+	unsigned autoclose_days; /* resolved -> closed after this (7) */
+	unsigned reopen_days;    /* a follow-up within this reopens (30) */
+	unsigned max_reopens;    /* beyond this a follow-up opens anew (3) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
@@ -79,6 +91,16 @@ void config_free(struct pd_config **cfg);
 /* The agent owning address (case-insensitive), or NULL.  Borrowed. */
 const struct pd_agent *config_agent_by_address(const struct pd_config *cfg,
     const char *address);
+
+/* The client organisation of address, or NULL.  Borrowed. */
+const struct pd_client *config_client_of(const struct pd_config *cfg,
+    const char *address);
+
+/* True when a and b belong to the same configured client organisation.
+ * Addresses no client claims belong to no organisation: sharing a mail
+ * domain proves nothing. */
+bool config_same_org(const struct pd_config *cfg, const char *a,
+    const char *b);
 
 /* The source called name, or NULL.  Borrowed. */
 const struct pd_source *config_source(const struct pd_config *cfg,

@@ -119,8 +119,37 @@ static const char schema_v1[] =
 "    VALUES (new.id, new.subject, new.body);"
 "END;";
 
+/* v2: the ticket lifecycle (SPEC §6): links between tickets (split,
+ * follow-up after closing, merge, mention), the tasks found in a request
+ * until the client answers "split", and logged time. */
+static const char schema_v2[] =
+"CREATE TABLE ticket_links ("
+"  a INTEGER NOT NULL REFERENCES tickets(number),"
+"  b INTEGER NOT NULL REFERENCES tickets(number),"
+"  kind TEXT NOT NULL,"
+"  at INTEGER NOT NULL,"
+"  PRIMARY KEY (a, b, kind)"
+") STRICT;"
+"CREATE TABLE tasks ("
+"  ticket INTEGER NOT NULL REFERENCES tickets(number),"
+"  idx INTEGER NOT NULL,"
+"  text TEXT NOT NULL,"
+"  split_into INTEGER REFERENCES tickets(number),"
+"  PRIMARY KEY (ticket, idx)"
+") STRICT;"
+"CREATE TABLE time_entries ("
+"  id INTEGER PRIMARY KEY,"
+"  ticket INTEGER NOT NULL REFERENCES tickets(number),"
+"  agent TEXT NOT NULL,"
+"  minutes INTEGER NOT NULL,"
+"  billable INTEGER NOT NULL DEFAULT 1,"
+"  at INTEGER NOT NULL"
+") STRICT;"
+"CREATE INDEX time_entries_ticket ON time_entries(ticket);"
+"CREATE INDEX tickets_status ON tickets(status);";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
-static const char *const migrations[] = { schema_v1 };
+static const char *const migrations[] = { schema_v1, schema_v2 };
 
 static int
 migrate(sqlite3 *db, char **error_r)

@@ -1,3 +1,232 @@
-/* inspect.c: placeholder */
+/* inspect.c: `postdesk inspect FILE [--json]` (see inspect.h). */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
 #include "inspect.h"
-int cmd_inspect(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+#include "msg.h"
+#include "token.h"
+#include "hygiene.h"
+
+/* A JSON string: UTF-8 passes through (msg.h guarantees it is valid),
+ * quotes, backslashes and control characters are escaped. */
+static void
+json_str(FILE *fp, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", fp);
+		return;
+	}
+	fputc('"', fp);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':  fputs("\\\"", fp); break;
+		case '\\': fputs("\\\\", fp); break;
+		case '\n': fputs("\\n", fp); break;
+		case '\r': fputs("\\r", fp); break;
+		case '\t': fputs("\\t", fp); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(fp, "\\u%04x", *p);
+			else
+				fputc(*p, fp);
+		}
+	}
+	fputc('"', fp);
+}
+
+static void
+json_addr(FILE *fp, const struct pd_addr *a)
+{
+	fputs("{\"name\": ", fp);
+	json_str(fp, a ? a->name : "");
+	fputs(", \"address\": ", fp);
+	json_str(fp, a ? a->address : "");
+	fputc('}', fp);
+}
+
+static void
+json_addrs(FILE *fp, const GPtrArray *l)
+{
+	fputc('[', fp);
+	for (guint i = 0; l && i < l->len; i++) {
+		if (i > 0)
+			fputs(", ", fp);
+		json_addr(fp, l->pdata[i]);
+	}
+	fputc(']', fp);
+}
+
+static void
+json_strs(FILE *fp, const GPtrArray *l)
+{
+	fputc('[', fp);
+	for (guint i = 0; l && i < l->len; i++) {
+		if (i > 0)
+			fputs(", ", fp);
+		json_str(fp, l->pdata[i]);
+	}
+	fputc(']', fp);
+}
+
+static void
+json_attachments(FILE *fp, const GPtrArray *l)
+{
+	const struct pd_attachment *a;
+
+	fputc('[', fp);
+	for (guint i = 0; l && i < l->len; i++) {
+		a = l->pdata[i];
+		fputs(i > 0 ? ", {\"filename\": " : "{\"filename\": ", fp);
+		json_str(fp, a->filename);
+		fputs(", \"content_type\": ", fp);
+		json_str(fp, a->content_type);
+		fprintf(fp, ", \"size\": %zu}", a->size);
+	}
+	fputc(']', fp);
+}
+
+/* Every "TAG#N" of the subject, as text. */
+static GPtrArray *
+tokens_of(const struct pd_msg *m)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	GArray *t = g_array_new(FALSE, FALSE, sizeof(struct pd_token));
+
+	if (m != NULL)
+		token_find(m->subject, NULL, t);
+	for (guint i = 0; i < t->len; i++) {
+		struct pd_token *k = &g_array_index(t, struct pd_token, i);
+
+		g_ptr_array_add(out, g_strdup_printf("%s#%lu", k->tag, k->num));
+	}
+	g_array_unref(t);
+	return out;
+}
+
+#define S(field) (m ? m->field : "")
+
+static void
+print_json(FILE *fp, const struct pd_msg *m, const char *error)
+{
+	GPtrArray *toks = tokens_of(m);
+	const char *reason = NULL;
+	bool is = m ? hygiene_is_automated(m, NULL, &reason) : false;
+
+	fputs("{\"subject\": ", fp);
+	json_str(fp, S(subject));
+	fputs(", \"from\": ", fp);
+	json_addr(fp, m ? &m->from : NULL);
+	fputs(", \"to\": ", fp);
+	json_addrs(fp, m ? m->to : NULL);
+	fputs(", \"cc\": ", fp);
+	json_addrs(fp, m ? m->cc : NULL);
+	fputs(", \"message_id\": ", fp);
+	json_str(fp, S(message_id));
+	fputs(", \"in_reply_to\": ", fp);
+	json_str(fp, S(in_reply_to));
+	fputs(", \"references\": ", fp);
+	json_strs(fp, m ? m->references : NULL);
+	fputs(", \"text\": ", fp);
+	json_str(fp, S(text));
+	fputs(", \"attachments\": ", fp);
+	json_attachments(fp, m ? m->attachments : NULL);
+	fputs(", \"tokens\": ", fp);
+	json_strs(fp, toks);
+	fprintf(fp, ", \"automated\": {\"is\": %s, \"reason\": ",
+	    is ? "true" : "false");
+	json_str(fp, reason);
+	fputc('}', fp);
+	if (error != NULL) {
+		fputs(", \"error\": ", fp);
+		json_str(fp, error);
+	}
+	fputs("}\n", fp);
+	g_ptr_array_unref(toks);
+}
+
+static void
+print_addrs(FILE *fp, const char *label, const GPtrArray *l)
+{
+	for (guint i = 0; i < l->len; i++) {
+		const struct pd_addr *a = l->pdata[i];
+
+		fprintf(fp, "%-12s %s <%s>\n", label, a->name, a->address);
+	}
+}
+
+static void
+print_human(FILE *fp, const struct pd_msg *m)
+{
+	GPtrArray *toks = tokens_of(m);
+	const char *reason = NULL;
+	bool is = hygiene_is_automated(m, NULL, &reason);
+
+	fprintf(fp, "%-12s %s\n", "Subject:", m->subject);
+	fprintf(fp, "%-12s %s <%s>\n", "From:", m->from.name, m->from.address);
+	print_addrs(fp, "To:", m->to);
+	print_addrs(fp, "Cc:", m->cc);
+	if (*m->reply_to.address != '\0')
+		fprintf(fp, "%-12s %s <%s>\n", "Reply-To:", m->reply_to.name,
+		    m->reply_to.address);
+	fprintf(fp, "%-12s %s\n", "Message-ID:", m->message_id);
+	fprintf(fp, "%-12s %s\n", "In-Reply-To:", m->in_reply_to);
+	for (guint i = 0; i < m->references->len; i++)
+		fprintf(fp, "%-12s %s\n", "References:",
+		    (char *)m->references->pdata[i]);
+	for (guint i = 0; i < toks->len; i++)
+		fprintf(fp, "%-12s %s\n", "Token:", (char *)toks->pdata[i]);
+	for (guint i = 0; i < m->attachments->len; i++) {
+		const struct pd_attachment *a = m->attachments->pdata[i];
+
+		fprintf(fp, "%-12s %s (%s, %zu bytes)\n", "Attachment:",
+		    *a->filename ? a->filename : "(no name)", a->content_type,
+		    a->size);
+	}
+	fprintf(fp, "%-12s %s%s\n", "Automated:", is ? "yes: " : "no",
+	    is ? reason : "");
+	fprintf(fp, "%-12s %s%s%s\n", "Flags:", m->is_dsn ? "dsn " : "",
+	    m->text_from_html ? "html " : "", m->truncated ? "truncated" : "");
+	fprintf(fp, "\n%s%s", m->text,
+	    *m->text && m->text[strlen(m->text) - 1] != '\n' ? "\n" : "");
+	g_ptr_array_unref(toks);
+}
+
+int
+cmd_inspect(int argc, char **argv)
+{
+	const struct pd_limits lim = PD_LIMITS_DEFAULT;
+	const char *path = NULL;
+	struct pd_msg *m = NULL;
+	char *raw = NULL, *err = NULL;
+	GError *gerr = NULL;
+	gsize len = 0;
+	bool json = false, bad = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (path == NULL && argv[i][0] != '-')
+			path = argv[i];
+		else
+			bad = true;
+	}
+	if (path == NULL || bad) {
+		fprintf(stderr, "usage: postdesk inspect MESSAGE.eml [--json]\n");
+		return 2;
+	}
+	if (!g_file_get_contents(path, &raw, &len, &gerr)) {
+		fprintf(stderr, "postdesk: %s\n", gerr->message);
+		g_error_free(gerr);
+		return 1;
+	}
+	if (msg_parse(raw, len, &lim, &m, &err) == -1 && !json)
+		printf("%-12s %s\n", "Error:", err);
+	else if (json)
+		print_json(stdout, m, err);
+	else
+		print_human(stdout, m);
+	msg_free(&m);
+	g_free(err);
+	g_free(raw);
+	return 0;
+}

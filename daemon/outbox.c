@@ -4,6 +4,7 @@
 #include "db.h"
 #include "log.h"
 #include "outbox.h"
+#include "ticket.h"
 #include "worker.h"
 
 /* A row still failing temporarily after this long is given up. */
@@ -144,6 +145,25 @@ outbox_run(sqlite3 *db, const struct pd_config *cfg,
 	return next <= now ? 0 : next - now < max_wait ? next - now : max_wait;
 }
 
+/* Time-driven changes, at most once a minute: autoclose. */
+static void
+timers_run(sqlite3 *db, const struct pd_config *cfg, struct worker *w)
+{
+	static _Thread_local time_t last;
+	struct notify n = { .db = db, .cfg = cfg };
+	time_t now = time(NULL);
+
+	if (now - last < 60)
+		return;
+	last = now;
+	if (db_begin(db) != 0)
+		return;
+	if (ticket_autoclose(&n) < 0 || db_commit(db) != 0)
+		db_rollback(db);
+	else if (n.queued)
+		worker_wake(w);
+}
+
 gpointer
 outbox_main(gpointer arg)
 {
@@ -157,7 +177,10 @@ outbox_main(gpointer arg)
 		return NULL;
 	}
 	while (!atomic_load(&w->stop)) {
-		int wait = outbox_run(db, w->cfg, &sink_smtp, 60);
+		/* Rows queued by the CLI wake nobody: look every few seconds. */
+		int wait = outbox_run(db, w->cfg, &sink_smtp, 5);
+
+		timers_run(db, w->cfg, w);
 
 		if (wait > 0 && worker_sleep(w, wait * 1000))
 			worker_drain(w);

@@ -10,6 +10,7 @@
 #include <gmime/gmime.h>
 #include "config.h"
 #include "db.h"
+#include "cli_ticket.h"
 #include "inspect.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/postdesk/postdesk.conf"
@@ -28,6 +29,10 @@ usage(void)
 	    "usage: postdesk [-c file] tickets [--json] [--status S]\n"
 	    "       postdesk [-c file] show NUMBER [--json]\n"
 	    "       postdesk [-c file] outbox [--json]\n"
+	    "       postdesk [-c file] status NUMBER STATUS [--why TEXT]\n"
+	    "       postdesk [-c file] priority|type NUMBER VALUE\n"
+	    "       postdesk [-c file] merge NUMBER INTO-NUMBER\n"
+	    "       postdesk [-c file] split NUMBER MESSAGE-ROW-ID\n"
 	    "       postdesk inspect MESSAGE.eml [--json]\n");
 	return 2;
 }
@@ -81,9 +86,10 @@ when(int64_t t, char *buf, size_t len)
 static int
 cmd_tickets(struct cli *c, const char *status)
 {
-	static const char cols[] = "t.number, t.subject, t.status, "
-	    "t.requester, (SELECT COUNT(*) FROM messages m WHERE m.ticket = "
-	    "t.number), t.created, t.updated FROM tickets t WHERE "
+	static const char cols[] = "t.number AS number, t.subject AS "
+	    "subject, t.status AS status, t.requester AS requester, (SELECT "
+	    "COUNT(*) FROM messages m WHERE m.ticket = t.number) AS messages, "
+	    "t.created AS created, t.updated AS updated FROM tickets t WHERE "
 	    "t.merged_into IS NULL AND (?1 IS NULL OR t.status = ?1)";
 	char *sql, b1[32];
 	sqlite3_stmt *st;
@@ -93,8 +99,7 @@ cmd_tickets(struct cli *c, const char *status)
 		    "'number', number, 'subject', subject, 'status', status, "
 		    "'requester', requester, 'messages', messages, 'created', "
 		    "created, 'updated', updated)) FROM (SELECT %s ORDER BY "
-		    "t.number) AS x(number, subject, status, requester, "
-		    "messages, created, updated)", cols);
+		    "t.number)", cols);
 		st = db_prep(c->db, sql, "t", status);
 		g_free(sql);
 		return print_json(c->db, st);
@@ -241,10 +246,12 @@ dispatch(struct cli *c, int argc, char **argv)
 	if (strcmp(cmd, "inspect") == 0)
 		return cmd_inspect(argc, argv);
 	if (strcmp(cmd, "tickets") != 0 && strcmp(cmd, "show") != 0 &&
-	    strcmp(cmd, "outbox") != 0)
+	    strcmp(cmd, "outbox") != 0 && !cli_ticket_handles(cmd))
 		return usage();
 	if (open_db(c) != 0)
 		return 1;
+	if (cli_ticket_handles(cmd))
+		return cli_ticket_run(c->db, c->cfg, argc, argv);
 	if (strcmp(cmd, "tickets") == 0)
 		return cmd_tickets(c, opt_value(argc, argv, "--status"));
 	if (strcmp(cmd, "outbox") == 0)

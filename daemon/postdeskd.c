@@ -35,8 +35,10 @@ usage(void)
 	exit(2);
 }
 
+/* Errors go out as bare "file:line: message" lines for -n (editors and
+ * scripts parse them), as log events otherwise. */
 static struct pd_config *
-load_config(const char *path)
+load_config(const char *path, int bare)
 {
 	GString *errors = g_string_new(NULL);
 	struct pd_config *cfg = NULL;
@@ -45,7 +47,11 @@ load_config(const char *path)
 		char **lines = g_strsplit(g_strchomp(errors->str), "\n", -1);
 
 		for (char **l = lines; *l; l++)
-			log_warnx("%s", *l);
+			if (bare)
+				fprintf(stderr, "%s\n", *l);
+			else
+				log_warnx("stage=config event=error "
+				    "error=\"%s\"", *l);
 		g_strfreev(lines);
 	}
 	g_string_free(errors, TRUE);
@@ -131,7 +137,7 @@ static gboolean
 on_hup(gpointer data)
 {
 	struct daemon *d = data;
-	struct pd_config *cfg = load_config(d->config_path);
+	struct pd_config *cfg = load_config(d->config_path, 0);
 
 	if (!cfg || prepare(cfg) != 0) {
 		log_warnx("stage=daemon event=reload-refused "
@@ -171,7 +177,7 @@ main(int argc, char **argv)
 	/* libetpan writes to sockets without MSG_NOSIGNAL. */
 	signal(SIGPIPE, SIG_IGN);
 	g_mime_init();
-	if (!(d.cfg = load_config(d.config_path)))
+	if (!(d.cfg = load_config(d.config_path, check)))
 		return 1;
 	if (check) {
 		printf("configuration OK\n");

@@ -4,6 +4,7 @@
 #include <glib.h>
 #include "db.h"
 #include "log.h"
+#include "mac.h"
 #include "store.h"
 
 static int64_t
@@ -77,7 +78,8 @@ store_ticket_clear(struct pd_ticket *t)
 }
 
 int
-store_ticket_create(sqlite3 *db, struct pd_ticket *t, unsigned long first)
+store_ticket_create(sqlite3 *db, struct pd_ticket *t, unsigned long first,
+    const char *domain, const char *detail)
 {
 	int64_t next = 0;
 
@@ -85,6 +87,16 @@ store_ticket_create(sqlite3 *db, struct pd_ticket *t, unsigned long first)
 		return -1;
 	t->number = (unsigned long)next < first ? first : (unsigned long)next;
 	t->created = t->updated = now();
+	g_free(t->root_id);
+	t->root_id = mac_root_id(t->number, domain);
+	g_free(t->status);
+	t->status = g_strdup("new");
+	g_free(t->priority);
+	t->priority = g_strdup("normal");
+	g_free(t->type);
+	t->type = g_strdup("question");
+	g_free(t->assignee);
+	t->assignee = g_strdup("");
 	if (db_exec(db, "INSERT INTO tickets (number, subject, queue, "
 	    "requester, requester_name, language, root_id, created, updated) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "uttttttii", t->number,
@@ -94,7 +106,7 @@ store_ticket_create(sqlite3 *db, struct pd_ticket *t, unsigned long first)
 	if (store_participant_add(db, t->number, t->requester,
 	    t->requester_name, "requester") != 0)
 		return -1;
-	return store_event_add(db, t->number, t->requester, "created", "");
+	return store_event_add(db, t->number, t->requester, "created", detail);
 }
 
 unsigned long

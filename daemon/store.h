@@ -31,12 +31,13 @@ struct pd_ticket {
 int store_ticket_get(sqlite3 *db, unsigned long number, struct pd_ticket *t);
 void store_ticket_clear(struct pd_ticket *t);
 
-/* Creates a ticket from t's subject, queue, requester, requester_name,
- * language and root_id (the number and times are assigned here: the next
- * number after the highest, at least first).  Sets t->number.  Adds the
- * requester as a participant and a "created" event. */
+/* Creates a ticket from t's subject, queue, requester, requester_name and
+ * language.  The number (the next after the highest, at least first), the
+ * root id (mac_root_id for domain), status, priority, type and times are
+ * assigned here and set in *t.  Adds the requester as a participant and a
+ * "created" event with detail. */
 int store_ticket_create(sqlite3 *db, struct pd_ticket *t,
-    unsigned long first);
+    unsigned long first, const char *domain, const char *detail);
 
 /* The ticket (after merges) holding a stored message with Message-ID id
  * (without <>), or 0. */

@@ -1,0 +1,14 @@
+/* html2text.h: readable plain text from HTML, with libxml2's forgiving HTML
+ * parser (SPEC §4: no regexes). */
+#ifndef PD_HTML2TEXT_H
+#define PD_HTML2TEXT_H
+
+#include <stddef.h>
+
+/* html is UTF-8 (len bytes, need not be NUL-terminated).  Returns g_malloc'd
+ * UTF-8 text with LF line ends: script, style and head are dropped, entities
+ * decoded, block elements and <br> become line breaks, list items get "- ",
+ * runs of blank space collapse.  Never NULL (garbage gives ""). */
+char *html_to_text(const char *html, size_t len);
+
+#endif

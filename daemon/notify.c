@@ -1,0 +1,114 @@
+/* notify.c: see notify.h. */
+#include <string.h>
+#include "compose.h"
+#include "log.h"
+#include "notify.h"
+#include "outbox.h"
+#include "template.h"
+#include "token.h"
+
+GHashTable *
+notify_vars_new(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+}
+
+static GHashTable *
+ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
+    GHashTable *extra)
+{
+	GHashTable *v = notify_vars_new();
+	GHashTableIter it;
+	gpointer k, val;
+
+	g_hash_table_insert(v, "ticket.number", g_strdup_printf("%lu",
+	    t->number));
+	g_hash_table_insert(v, "ticket.token", token_format(cfg->tag,
+	    t->number));
+	g_hash_table_insert(v, "ticket.subject", g_strdup(t->subject));
+	g_hash_table_insert(v, "ticket.status", g_strdup(t->status));
+	g_hash_table_insert(v, "ticket.priority", g_strdup(t->priority));
+	g_hash_table_insert(v, "client.name", g_strdup(*t->requester_name ?
+	    t->requester_name : t->requester));
+	g_hash_table_insert(v, "client.address", g_strdup(t->requester));
+	g_hash_table_insert(v, "gateway.name", g_strdup(cfg->name));
+	g_hash_table_insert(v, "gateway.address", g_strdup(cfg->address));
+	if (extra) {
+		g_hash_table_iter_init(&it, extra);
+		while (g_hash_table_iter_next(&it, &k, &val))
+			g_hash_table_insert(v, k, g_strdup(val));
+	}
+	return v;
+}
+
+int
+notify_send(struct notify *n, const struct pd_ticket *t,
+    const struct notify_mail *m)
+{
+	GHashTable *vars = ticket_vars(n->cfg, t, m->vars);
+	struct pd_rendered r;
+	struct compose_req q = { .cfg = n->cfg, .ticket = t, .rcpt = m->rcpt,
+		.rcpt_name = m->rcpt_name, .auto_submitted = m->auto_reply ?
+		"auto-replied" : "auto-generated" };
+	char *err = NULL, *data, *id;
+	size_t len;
+	int64_t row;
+
+	if (m->reply) {
+		q.in_reply_to = m->reply->message_id;
+		q.references = m->reply->references;
+	}
+	if (template_render(n->cfg->templates_dir, m->lang ? m->lang :
+	    t->language, m->name, vars, &r, &err) != 0) {
+		log_warnx("ticket=%lu stage=notify event=error template=%s "
+		    "error=\"%s\"", t->number, m->name, err);
+		g_free(err);
+		g_hash_table_unref(vars);
+		return 0;
+	}
+	q.subject = r.subject;
+	q.body = r.body;
+	data = compose_mail(&q, &len, &id);
+	/* Bounces of our notifications come back to the support address,
+	 * where hygiene recognises them; auto-replies carry none at all. */
+	row = outbox_add(n->db, t->number, m->name, id, m->auto_reply ? "" :
+	    n->cfg->address, m->rcpt, data, len);
+	if (row > 0) {
+		n->queued = true;
+		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
+		    "kind=%s", t->number, id, m->name);
+	}
+	g_free(data);
+	g_free(id);
+	template_clear(&r);
+	g_hash_table_unref(vars);
+	return row < 0 ? -1 : 0;
+}
+
+int
+notify_requester(struct notify *n, const struct pd_ticket *t,
+    const char *name, const struct pd_msg *reply, GHashTable *vars,
+    bool auto_reply)
+{
+	struct notify_mail m = { .name = name, .rcpt = t->requester,
+		.rcpt_name = t->requester_name, .reply = reply, .vars = vars,
+		.auto_reply = auto_reply };
+
+	return notify_send(n, t, &m);
+}
+
+int
+notify_leads(struct notify *n, const struct pd_ticket *t, const char *name,
+    GHashTable *vars)
+{
+	for (guint i = 0; i < n->cfg->agents->len; i++) {
+		const struct pd_agent *a = n->cfg->agents->pdata[i];
+		struct notify_mail m = { .name = name,
+			.rcpt = a->addresses->pdata[0], .rcpt_name = a->name,
+			.lang = a->language, .vars = vars };
+
+		if (strcmp(a->role, "lead") == 0 && notify_send(n, t, &m) != 0)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* notify.h: templates rendered and queued in the outbox (SPEC §8).
+ *
+ * Writes only outbox rows, inside the caller's transaction, so a
+ * notification exists exactly when the change that caused it does. */
+#ifndef PD_NOTIFY_H
+#define PD_NOTIFY_H
+
+#include <stdbool.h>
+#include <sqlite3.h>
+#include "config.h"
+#include "msg.h"
+#include "store.h"
+
+struct notify {
+	sqlite3 *db;
+	const struct pd_config *cfg;
+	bool queued; /* set when a row was added: wake the sender */
+};
+
+/* How a notification relates to the mail that caused it. */
+struct notify_mail {
+	const char *name;           /* template name: "ack", "status_resolved" */
+	const char *rcpt;           /* address */
+	const char *rcpt_name;      /* may be NULL */
+	const char *lang;           /* NULL: the ticket's language */
+	const struct pd_msg *reply; /* mail being answered (threading), or
+	                             * NULL */
+	GHashTable *vars;           /* extra placeholders, or NULL */
+	bool auto_reply;            /* a direct answer to a client's mail:
+	                             * Auto-Submitted: auto-replied and a null
+	                             * envelope sender (RFC 3834) */
+};
+
+/* Renders and queues.  Returns 0 (also when the template is missing or
+ * the address invalid: logged, and the cause must not be lost for it), or
+ * -1 on a database error. */
+int notify_send(struct notify *n, const struct pd_ticket *t,
+    const struct notify_mail *m);
+
+/* notify_send to the ticket's requester. */
+int notify_requester(struct notify *n, const struct pd_ticket *t,
+    const char *name, const struct pd_msg *reply, GHashTable *vars,
+    bool auto_reply);
+
+/* notify_send to every lead agent (in their language). */
+int notify_leads(struct notify *n, const struct pd_ticket *t,
+    const char *name, GHashTable *vars);
+
+/* A new table for notify_mail.vars (keys static, values g_malloc'd). */
+GHashTable *notify_vars_new(void);
+
+#endif

@@ -1,0 +1,383 @@
+/* parse.c: raw bytes to struct pd_msg: the message, its headers, addresses
+ * and ids.  The body walk lives in parse_body.c. */
+#include <string.h>
+#include "parse_priv.h"
+#include "rfc2047.h"
+
+GMimeParserOptions *
+parse_options(void)
+{
+	static const char *fallback[] = { "UTF-8", "windows-1251", "KOI8-R",
+	    NULL };
+	static GMimeParserOptions *po;
+
+	if (g_once_init_enter(&po)) {
+		GMimeParserOptions *o = g_mime_parser_options_new();
+
+		g_mime_parser_options_set_fallback_charsets(o, fallback);
+		g_mime_parser_options_set_rfc2047_compliance_mode(o,
+		    GMIME_RFC_COMPLIANCE_LOOSE);
+		g_mime_parser_options_set_address_compliance_mode(o,
+		    GMIME_RFC_COMPLIANCE_LOOSE);
+		g_mime_parser_options_set_parameter_compliance_mode(o,
+		    GMIME_RFC_COMPLIANCE_LOOSE);
+		g_once_init_leave(&po, o);
+	}
+	return po;
+}
+
+char *
+parse_utf8(const char *s, size_t max, bool *cut_r)
+{
+	char *v = g_utf8_make_valid(s ? s : "", -1);
+	const char *end;
+
+	if (max > 0 && strlen(v) > max) {
+		end = g_utf8_find_prev_char(v, v + max + 1);
+		if (end == NULL)
+			end = v;
+		v[end - v] = '\0';
+		if (cut_r)
+			*cut_r = true;
+	}
+	return v;
+}
+
+/* The length of the line at raw when it holds only blanks, else 0. */
+static size_t
+blank_line(const char *raw, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r'))
+		i++;
+	return i < len && raw[i] == '\n' ? i + 1 : 0;
+}
+
+/* Skips what comes before the first header in files found in the wild:
+ * blank lines, and an mbox "From " separator, which is not a header. */
+static const char *
+skip_preamble(const char *raw, size_t *len)
+{
+	const char *nl;
+	size_t n;
+
+	while ((n = blank_line(raw, *len)) > 0) {
+		raw += n;
+		*len -= n;
+	}
+	if (*len < 5 || memcmp(raw, "From ", 5) != 0)
+		return raw;
+	if ((nl = memchr(raw, '\n', *len)) == NULL)
+		return raw;
+	*len -= nl + 1 - raw;
+	return nl + 1;
+}
+
+static GMimeMessage *
+construct(const char *raw, size_t len)
+{
+	GMimeStream *st;
+	GMimeParser *p;
+	GMimeMessage *msg;
+
+	st = g_mime_stream_mem_new_with_buffer(raw, len);
+	p = g_mime_parser_new_with_stream(st);
+	g_object_unref(st);
+	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(p, parse_options());
+	g_object_unref(p);
+	return msg;
+}
+
+static void
+addr_set(struct pd_addr *a, InternetAddress *ia, const struct pd_limits *lim)
+{
+	const char *name = ia ? internet_address_get_name(ia) : NULL;
+	const char *addr = NULL;
+
+	if (ia && INTERNET_ADDRESS_IS_MAILBOX(ia))
+		addr = internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(ia));
+	a->name = parse_utf8(name, lim->max_header_length, NULL);
+	g_strstrip(a->name);
+	a->address = parse_utf8(addr, lim->max_header_length, NULL);
+	g_strstrip(a->address);
+}
+
+static void
+addr_free(struct pd_addr *a)
+{
+	if (a == NULL)
+		return;
+	g_free(a->name);
+	g_free(a->address);
+}
+
+static void
+addr_free_ptr(gpointer p)
+{
+	addr_free(p);
+	g_free(p);
+}
+
+/* Appends the mailboxes of l, groups flattened, up to the recipient bound;
+ * depth stops groups inside groups from recursing forever. */
+static void
+addr_list(GPtrArray *out, InternetAddressList *l, const struct pd_limits *lim,
+    bool *cut_r, int depth)
+{
+	int n = l ? internet_address_list_length(l) : 0;
+	InternetAddress *ia;
+	struct pd_addr *a;
+
+	for (int i = 0; i < n && depth < 4; i++) {
+		ia = internet_address_list_get_address(l, i);
+		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
+			addr_list(out, internet_address_group_get_members(
+			    INTERNET_ADDRESS_GROUP(ia)), lim, cut_r, depth + 1);
+			continue;
+		}
+		if (out->len >= lim->max_recipients) {
+			*cut_r = true;
+			return;
+		}
+		a = g_new0(struct pd_addr, 1);
+		addr_set(a, ia, lim);
+		g_ptr_array_add(out, a);
+	}
+}
+
+/* The first mailbox of l (into groups), or empty fields. */
+static void
+addr_first(struct pd_addr *a, InternetAddressList *l,
+    const struct pd_limits *lim)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func(addr_free_ptr);
+	struct pd_limits one = *lim;
+	bool cut = false;
+
+	one.max_recipients = 1;
+	addr_list(all, l, &one, &cut, 0);
+	if (all->len > 0) {
+		struct pd_addr *f = g_ptr_array_steal_index(all, 0);
+
+		*a = *f;
+		g_free(f);
+	} else
+		addr_set(a, NULL, lim);
+	g_ptr_array_unref(all);
+}
+
+/* Message ids of a header, lenient ("<a> junk <b" gives a, b). */
+static void
+ids(GPtrArray *out, GMimeMessage *msg, const char *name,
+    const struct pd_limits *lim)
+{
+	const char *v = g_mime_object_get_header(GMIME_OBJECT(msg), name);
+	GMimeReferences *r;
+	int n;
+
+	if (v == NULL || (r = g_mime_references_parse(parse_options(), v)) ==
+	    NULL)
+		return;
+	n = g_mime_references_length(r);
+	for (int i = 0; i < n; i++)
+		g_ptr_array_add(out, parse_utf8(
+		    g_mime_references_get_message_id(r, i),
+		    lim->max_header_length, NULL));
+	g_mime_references_free(r);
+}
+
+static char *
+first_id(GMimeMessage *msg, const char *name, const struct pd_limits *lim)
+{
+	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	char *id;
+
+	ids(a, msg, name, lim);
+	id = a->len > 0 ? g_strdup(a->pdata[0]) : g_strdup("");
+	g_ptr_array_unref(a);
+	return id;
+}
+
+static void
+fill_headers(struct pd_msg *m, GMimeMessage *msg, const struct pd_limits *lim)
+{
+	const char *mid;
+
+	m->subject = parse_utf8(g_mime_message_get_subject(msg),
+	    lim->max_header_length, NULL);
+	g_strstrip(m->subject);
+	addr_first(&m->from, g_mime_message_get_from(msg), lim);
+	addr_first(&m->reply_to, g_mime_message_get_reply_to(msg), lim);
+	addr_list(m->to, g_mime_message_get_to(msg), lim, &m->truncated, 0);
+	addr_list(m->cc, g_mime_message_get_cc(msg), lim, &m->truncated, 0);
+	/* GMime's own Message-ID reader gives up on junk; the lenient
+	 * references parser finds "<id>" or a bare id in most of it. */
+	m->message_id = first_id(msg, "Message-ID", lim);
+	if (*m->message_id == '\0' &&
+	    (mid = g_mime_message_get_message_id(msg)) != NULL) {
+		g_free(m->message_id);
+		m->message_id = parse_utf8(mid, lim->max_header_length, NULL);
+	}
+	m->in_reply_to = first_id(msg, "In-Reply-To", lim);
+	ids(m->references, msg, "References", lim);
+}
+
+static struct pd_msg *
+msg_new(void)
+{
+	struct pd_msg *m = g_new0(struct pd_msg, 1);
+
+	m->to = g_ptr_array_new_with_free_func(addr_free_ptr);
+	m->cc = g_ptr_array_new_with_free_func(addr_free_ptr);
+	m->references = g_ptr_array_new_with_free_func(g_free);
+	m->attachments = g_ptr_array_new();
+	return m;
+}
+
+/* GMime makes a message of nearly anything; bytes without a single header
+ * are not mail. */
+static bool
+has_headers(GMimeMessage *msg)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+
+	return hl != NULL && g_mime_header_list_get_count(hl) > 0;
+}
+
+int
+msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r)
+{
+	GMimeMessage *msg;
+	struct pd_msg *m;
+	char *fixed;
+	size_t flen;
+	bool cut;
+
+	*msg_r = NULL;
+	if (lim->max_message_size > 0 && len > lim->max_message_size) {
+		*error_r = g_strdup_printf("message of %zu bytes exceeds "
+		    "max_message_size", len);
+		return -1;
+	}
+	raw = skip_preamble(raw, &len);
+	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
+	    &cut);
+	msg = flen > 0 ? construct(fixed, flen) : NULL;
+	g_free(fixed);
+	if (msg == NULL || !has_headers(msg)) {
+		if (msg != NULL)
+			g_object_unref(msg);
+		*error_r = g_strdup("not a message: no header found");
+		return -1;
+	}
+	m = msg_new();
+	m->mime = msg;
+	m->truncated = cut;
+	fill_headers(m, msg, lim);
+	parse_body(m, msg, lim);
+	*msg_r = m;
+	return 0;
+}
+
+static void
+attachment_free(struct pd_attachment *a)
+{
+	g_free(a->filename);
+	g_free(a->content_type);
+	if (a->data != NULL)
+		g_bytes_unref(a->data);
+	g_free(a);
+}
+
+void
+msg_free(struct pd_msg **mp)
+{
+	struct pd_msg *m;
+
+	if (mp == NULL || (m = *mp) == NULL)
+		return;
+	g_free(m->subject);
+	addr_free(&m->from);
+	addr_free(&m->reply_to);
+	g_ptr_array_unref(m->to);
+	g_ptr_array_unref(m->cc);
+	g_free(m->message_id);
+	g_free(m->in_reply_to);
+	g_ptr_array_unref(m->references);
+	g_free(m->text);
+	for (guint i = 0; i < m->attachments->len; i++)
+		attachment_free(m->attachments->pdata[i]);
+	g_ptr_array_unref(m->attachments);
+	if (m->mime != NULL)
+		g_object_unref(m->mime);
+	g_free(m);
+	*mp = NULL;
+}
+
+/* A valid UTF-8 version of v, kept on the message so it lives as long. */
+static const char *
+valid_value(GObject *obj, const char *name, unsigned n, const char *v)
+{
+	char *key, *lower, *fixed;
+
+	if (v == NULL || g_utf8_validate(v, -1, NULL))
+		return v;
+	lower = g_ascii_strdown(name, -1);
+	key = g_strdup_printf("pd-hdr:%s:%u", lower, n);
+	g_free(lower);
+	fixed = g_utf8_make_valid(v, -1);
+	g_object_set_data_full(obj, key, fixed, g_free);
+	g_free(key);
+	return fixed;
+}
+
+const char *
+msg_header_nth(const struct pd_msg *m, const char *name, unsigned n)
+{
+	GMimeHeaderList *hl;
+	GMimeHeader *h;
+	unsigned seen = 0;
+	int count;
+
+	if (m == NULL || m->mime == NULL || name == NULL)
+		return NULL;
+	hl = g_mime_object_get_header_list(m->mime);
+	count = g_mime_header_list_get_count(hl);
+	for (int i = 0; i < count; i++) {
+		h = g_mime_header_list_get_header_at(hl, i);
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0)
+			continue;
+		if (seen++ == n)
+			return valid_value(m->mime, name, n,
+			    g_mime_header_get_value(h));
+	}
+	return NULL;
+}
+
+const char *
+msg_header(const struct pd_msg *m, const char *name)
+{
+	return msg_header_nth(m, name, 0);
+}
+
+unsigned
+msg_header_count(const struct pd_msg *m, const char *name)
+{
+	GMimeHeaderList *hl;
+	unsigned c = 0;
+	int n;
+
+	if (m == NULL || m->mime == NULL || name == NULL)
+		return 0;
+	hl = g_mime_object_get_header_list(m->mime);
+	n = g_mime_header_list_get_count(hl);
+	for (int i = 0; i < n; i++)
+		if (g_ascii_strcasecmp(g_mime_header_get_name(
+		    g_mime_header_list_get_header_at(hl, i)), name) == 0)
+			c++;
+	return c;
+}

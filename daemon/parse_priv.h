@@ -1,0 +1,30 @@
+/* parse_priv.h: shared between parse.c (headers) and parse_body.c (parts).
+ * Not for other stages: they see struct pd_msg only. */
+#ifndef PD_PARSE_PRIV_H
+#define PD_PARSE_PRIV_H
+
+#include <gmime/gmime.h>
+#include "msg.h"
+
+/* Parser options with the fallback charsets (UTF-8, windows-1251, KOI8-R)
+ * and loose RFC 2047 mode.  Created once, shared, never freed. */
+GMimeParserOptions *parse_options(void);
+
+/* A g_malloc'd valid UTF-8 copy of s (NULL gives ""), at most max bytes
+ * (0: no bound), cut on a character boundary; *cut_r set when cut. */
+char *parse_utf8(const char *s, size_t max, bool *cut_r);
+
+/* Fills m->text, m->text_from_html, m->attachments, m->is_dsn and may set
+ * m->truncated, walking the MIME tree of msg. */
+void parse_body(struct pd_msg *m, GMimeMessage *msg,
+    const struct pd_limits *lim);
+
+/* Decoded bytes of a leaf part's content (transfer encoding undone). */
+GByteArray *parse_part_bytes(GMimePart *part);
+
+/* Decoded content of a text part as UTF-8 with LF line ends: the declared
+ * charset wins; undeclared or wrongly declared 8-bit falls back through
+ * UTF-8, windows-1251, KOI8-R.  g_malloc'd, never NULL. */
+char *parse_part_text(GMimePart *part);
+
+#endif

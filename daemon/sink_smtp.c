@@ -1,0 +1,230 @@
+/* sink_smtp.c: the SMTP mail sink (SPEC §2), on libetpan's mailsmtp.
+ *
+ * A fresh session per message.  We open the TCP and TLS stream ourselves:
+ * mailsmtp_socket_connect ignores the session timeout for plaintext reads
+ * (it would wait the global 300 s), and building the stream lets us check
+ * an implicit-TLS certificate before reading a single byte from the peer.
+ *
+ * Replies are judged by their numeric code, never libetpan's enum (it maps
+ * 450 and 550 alike).  A 5xx to MAIL, RCPT or DATA is permanent; trouble
+ * setting up the session (greeting, EHLO, STARTTLS, AUTH) is about us or
+ * the relay, not the message, so it is always temporary. */
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+#include <libetpan/libetpan.h>
+#include "log.h"
+#include "sink.h"
+#include "tlsverify.h"
+
+#define SMTP_TIMEOUT_DEFAULT 60
+
+/* Exported by libetpan 1.9.4 but missing from its headers. */
+int mail_tcp_connect_timeout(const char *server, uint16_t port,
+    time_t timeout);
+
+static enum sink_status
+smtp_fail(mailsmtp *m, int r, const char *what, bool msg_cmd,
+    char **error_r)
+{
+	int code = m->response_code;
+	char *text;
+
+	if (r == MAILSMTP_ERROR_STREAM ||
+	    r == MAILSMTP_ERROR_CONNECTION_REFUSED || m->response == NULL) {
+		/* A broken or silent peer gets no QUIT: it would wait again. */
+		if (r == MAILSMTP_ERROR_STREAM && m->stream != NULL) {
+			mailstream_close(m->stream);
+			m->stream = NULL;
+		}
+		*error_r = g_strdup_printf("%s failed: %s", what,
+		    mailsmtp_strerror(r));
+		return SINK_TEMP;
+	}
+	text = g_strndup(m->response, 400);
+	g_strdelimit(text, "\r\n", ' ');
+	*error_r = g_strdup_printf("%s failed: %d %s", what, code, text);
+	g_free(text);
+	return msg_cmd && code / 100 == 5 ? SINK_PERM : SINK_TEMP;
+}
+
+static void
+sni_cb(struct mailstream_ssl_context *ctx, void *data)
+{
+	if (!g_hostname_is_ip_address(data))
+		mailstream_ssl_set_server_name(ctx, data);
+}
+
+static enum sink_status
+smtp_verify(mailstream *st, const struct pd_endpoint *ep, char **error_r)
+{
+	char *why = NULL;
+
+	if (!ep->tls_verify || tls_verify_stream(st, ep->host, ep->ca_file,
+	    &why) == 0)
+		return SINK_OK;
+	*error_r = g_strdup_printf("%s:%u: %s", ep->host, ep->port, why);
+	g_free(why);
+	return SINK_TEMP;
+}
+
+/* TCP (and implicit TLS, verified) with our timeout, then the greeting. */
+static enum sink_status
+smtp_connect(mailsmtp *m, const struct pd_endpoint *ep, time_t t,
+    char **error_r)
+{
+	mailstream *st;
+	int fd, r;
+
+	if ((fd = mail_tcp_connect_timeout(ep->host, ep->port, t)) < 0) {
+		*error_r = g_strdup_printf("cannot connect to %s:%u",
+		    ep->host, ep->port);
+		return SINK_TEMP;
+	}
+	if (ep->tls == PD_TLS_IMPLICIT)
+		st = mailstream_ssl_open_with_callback_timeout(fd, t, sni_cb,
+		    ep->host);
+	else
+		st = mailstream_socket_open_timeout(fd, t);
+	if (st == NULL) {
+		close(fd);
+		*error_r = g_strdup_printf("%s:%u: TLS handshake failed",
+		    ep->host, ep->port);
+		return SINK_TEMP;
+	}
+	if (ep->tls == PD_TLS_IMPLICIT && smtp_verify(st, ep, error_r)) {
+		mailstream_close(st);
+		return SINK_TEMP;
+	}
+	/* mailsmtp_connect owns st from here, closing it on failure. */
+	if ((r = mailsmtp_connect(m, st)) != MAILSMTP_NO_ERROR)
+		return smtp_fail(m, r, "greeting", false, error_r);
+	return SINK_OK;
+}
+
+/* libetpan cannot send a chosen EHLO name (only LHLO takes one), and the
+ * default is gethostname(), often not a FQDN; an address literal of our
+ * end of the connection is always well-formed, so that is what we send. */
+static enum sink_status
+smtp_ehlo(mailsmtp *m, char **error_r)
+{
+	int r;
+
+	if ((r = mailesmtp_ehlo_with_ip(m, 1)) != MAILSMTP_NO_ERROR)
+		return smtp_fail(m, r, "EHLO", false, error_r);
+	return SINK_OK;
+}
+
+static enum sink_status
+smtp_starttls(mailsmtp *m, const struct pd_endpoint *ep, char **error_r)
+{
+	int r;
+
+	if (!(m->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
+		*error_r = g_strdup_printf("%s:%u does not offer STARTTLS",
+		    ep->host, ep->port);
+		return SINK_TEMP;
+	}
+	r = mailsmtp_socket_starttls_with_callback(m, sni_cb, ep->host);
+	if (r != MAILSMTP_NO_ERROR)
+		return smtp_fail(m, r, "STARTTLS", false, error_r);
+	if (smtp_verify(m->stream, ep, error_r) != SINK_OK)
+		return SINK_TEMP;
+	return smtp_ehlo(m, error_r);
+}
+
+static enum sink_status
+smtp_hello(mailsmtp *m, const struct pd_endpoint *ep, char **error_r)
+{
+	enum sink_status st;
+	int r;
+
+	if ((st = smtp_ehlo(m, error_r)) != SINK_OK)
+		return st;
+	if (ep->tls == PD_TLS_STARTTLS &&
+	    (st = smtp_starttls(m, ep, error_r)) != SINK_OK)
+		return st;
+	if (ep->user == NULL)
+		return SINK_OK;
+	r = mailsmtp_auth_type(m, ep->user, ep->password ? ep->password : "",
+	    MAILSMTP_AUTH_PLAIN);
+	if (r != MAILSMTP_NO_ERROR)
+		return smtp_fail(m, r, "AUTH", false, error_r);
+	return SINK_OK;
+}
+
+/* With several recipients the first refusal decides for the message. */
+static enum sink_status
+smtp_transaction(mailsmtp *m, const char *from, const char *const *rcpts,
+    size_t n, const char *data, size_t len, char **error_r)
+{
+	size_t i;
+	int r;
+
+	if ((r = mailsmtp_mail(m, from)) != MAILSMTP_NO_ERROR)
+		return smtp_fail(m, r, "MAIL FROM", true, error_r);
+	for (i = 0; i < n; i++)
+		if ((r = mailsmtp_rcpt(m, rcpts[i])) != MAILSMTP_NO_ERROR)
+			return smtp_fail(m, r, "RCPT TO", true, error_r);
+	if ((r = mailsmtp_data(m)) != MAILSMTP_NO_ERROR)
+		return smtp_fail(m, r, "DATA", true, error_r);
+	/* It appends CRLF.CRLF itself; a final newline would add a line. */
+	if (len > 0 && data[len - 1] == '\n')
+		len -= (len > 1 && data[len - 2] == '\r') ? 2 : 1;
+	if ((r = mailsmtp_data_message(m, data, len)) != MAILSMTP_NO_ERROR)
+		return smtp_fail(m, r, "end of DATA", true, error_r);
+	return SINK_OK;
+}
+
+static enum sink_status
+addrs_check(const char *from, const char *const *rcpts, size_t n,
+    char **error_r)
+{
+	size_t i;
+
+	if (from == NULL || (*from != '\0' && !addr_is_valid(from))) {
+		*error_r = g_strdup("invalid envelope sender");
+		return SINK_PERM;
+	}
+	if (n == 0) {
+		*error_r = g_strdup("no recipients");
+		return SINK_PERM;
+	}
+	for (i = 0; i < n; i++)
+		if (!addr_is_valid(rcpts[i])) {
+			*error_r = g_strdup_printf("invalid recipient #%zu",
+			    i + 1);
+			return SINK_PERM;
+		}
+	return SINK_OK;
+}
+
+static enum sink_status
+smtp_send(const struct pd_endpoint *ep, const char *helo,
+    const char *env_from, const char *const *rcpts, size_t n,
+    const char *data, size_t len, char **error_r)
+{
+	time_t t = ep->timeout ? ep->timeout : SMTP_TIMEOUT_DEFAULT;
+	enum sink_status st;
+	mailsmtp *m;
+
+	*error_r = NULL;
+	if ((st = addrs_check(env_from, rcpts, n, error_r)) != SINK_OK)
+		return st;
+	m = mailsmtp_new(0, NULL);
+	mailsmtp_set_timeout(m, t);
+	if ((st = smtp_connect(m, ep, t, error_r)) == SINK_OK &&
+	    (st = smtp_hello(m, ep, error_r)) == SINK_OK &&
+	    (st = smtp_transaction(m, env_from, rcpts, n, data, len,
+	    error_r)) == SINK_OK)
+		log_debug("sink=smtp event=sent rcpts=%zu", n);
+	if (m->stream != NULL)
+		mailsmtp_quit(m);
+	mailsmtp_free(m);
+	return st;
+}
+
+const struct sink_driver sink_smtp = {
+	.name = "smtp",
+	.send = smtp_send,
+};

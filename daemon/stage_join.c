@@ -1,0 +1,198 @@
+/* stage_join.c: a follow-up to a ticket (SPEC §6).
+ *
+ * Automated mail is stored and changes nothing.  A client's follow-up to a
+ * waiting ticket moves it back to open.  To a resolved or closed ticket: a
+ * rating is stored, a short thank-you is only stored, anything else
+ * reopens it within reopen_days and max_reopens, or else opens a new
+ * ticket linked to the old one, and the client is told the new number.
+ * A "split" reply to an acknowledgement that listed tasks splits them. */
+#include <string.h>
+#include <time.h>
+#include "db.h"
+#include "followup.h"
+#include "log.h"
+#include "stage.h"
+#include "ticket.h"
+#include "token.h"
+
+struct life {
+	int64_t closed_at;  /* 0 unless closed */
+	int64_t reopens;
+	bool finished;      /* resolved or closed */
+};
+
+static int
+life_get(struct stage_ctx *c, unsigned long num, struct life *l)
+{
+	sqlite3_stmt *st = db_prep(c->db, "SELECT COALESCE(closed_at, 0), "
+	    "reopens, status IN ('resolved', 'closed') FROM tickets WHERE "
+	    "number = ?", "u", num);
+	int r = -1;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		l->closed_at = sqlite3_column_int64(st, 0);
+		l->reopens = sqlite3_column_int64(st, 1);
+		l->finished = sqlite3_column_int(st, 2);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* A new ticket for a follow-up that may not reopen the old one. */
+static int
+followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
+{
+	struct pd_ticket t;
+	char *subject = token_strip(c->m->subject, c->cfg->tag);
+	char *detail = g_strdup_printf("follow-up to #%lu", old->number);
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	r = ticket_open(&c->n, &t, g_strstrip(subject), old->queue,
+	    c->m->from.address, c->m->from.name, old->language, old->number,
+	    "followup", detail);
+	g_free(subject);
+	g_free(detail);
+	if (r == 0)
+		r = stage_store(c, t.number, "client");
+	g_hash_table_insert(vars, "old.token", token_format(c->cfg->tag,
+	    old->number));
+	g_hash_table_insert(vars, "old.number", g_strdup_printf("%lu",
+	    old->number));
+	if (r == 0)
+		r = notify_requester(&c->n, &t, "followup_new", c->m, vars, true);
+	if (r == 0 && limit)
+		r = notify_leads(&c->n, &t, "lead_reopen_limit", vars);
+	if (r == 0)
+		log_info("ticket=%lu msg=<%s> stage=policy event=followup-new "
+		    "old=%lu", t.number, c->m->message_id, old->number);
+	g_hash_table_unref(vars);
+	store_ticket_clear(&t);
+	return r;
+}
+
+/* The client's follow-up to a resolved or closed ticket. */
+static int
+finished(struct stage_ctx *c, const struct pd_ticket *t,
+    const struct life *l)
+{
+	int rating = followup_rating(c->new_text);
+	bool limit = l->reopens >= c->cfg->max_reopens;
+	bool late = l->closed_at && time(NULL) - l->closed_at >
+	    (int64_t)c->cfg->reopen_days * 86400;
+
+	if (rating)
+		return stage_store(c, t->number, "client") ||
+		    ticket_set_rating(&c->n, t->number, rating,
+		    c->m->from.address);
+	if (followup_is_thanks(c->new_text))
+		return stage_store(c, t->number, "client") ||
+		    store_event_add(c->db, t->number, c->m->from.address,
+		    "thanks", "");
+	if (late || limit)
+		return followup_new(c, t, limit);
+	return stage_store(c, t->number, "client") ||
+	    ticket_reopen(&c->n, t->number, c->m->from.address,
+	    "follow-up from the client");
+}
+
+/* "split": one ticket per task found in the request.  The first task
+ * stays in the ticket the client already knows. */
+static int
+split_tasks(struct stage_ctx *c, const struct pd_ticket *t)
+{
+	GString *list = g_string_new(NULL);
+	sqlite3_stmt *st = db_prep(c->db, "SELECT idx, text FROM tasks WHERE "
+	    "ticket = ? AND split_into IS NULL ORDER BY idx", "u", t->number);
+	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *vars;
+	int r = 0;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(texts, db_col_str(st, 1));
+	sqlite3_finalize(st);
+	for (guint i = 0; r == 0 && i < texts->len; i++) {
+		struct pd_ticket nt;
+		unsigned long num = t->number;
+		char *tok;
+
+		if (i > 0 && (r = ticket_open(&c->n, &nt, texts->pdata[i],
+		    t->queue, t->requester, t->requester_name, t->language,
+		    t->number, "split", texts->pdata[i])) == 0) {
+			num = nt.number;
+			store_ticket_clear(&nt);
+		}
+		if (r == 0)
+			r = db_exec(c->db, "UPDATE tasks SET split_into = ? "
+			    "WHERE ticket = ? AND idx = ?", "uui", num,
+			    t->number, (int64_t)i + 1);
+		tok = token_format(c->cfg->tag, num);
+		g_string_append_printf(list, "%s %s\n", tok,
+		    (char *)texts->pdata[i]);
+		g_free(tok);
+	}
+	vars = notify_vars_new();
+	g_hash_table_insert(vars, "tickets", g_string_free(list, FALSE));
+	if (r == 0 && texts->len > 1)
+		r = notify_requester(&c->n, t, "split_done", c->m, vars, true);
+	if (r == 0)
+		log_info("ticket=%lu msg=<%s> stage=policy event=split "
+		    "tickets=%u", t->number, c->m->message_id, texts->len);
+	g_hash_table_unref(vars);
+	g_ptr_array_unref(texts);
+	return r;
+}
+
+static bool
+may_split(struct stage_ctx *c, const struct pd_ticket *t)
+{
+	int64_t n = 0;
+
+	if (c->automated || !followup_is_split(c->new_text) ||
+	    (g_ascii_strcasecmp(c->m->from.address, t->requester) != 0 &&
+	    !store_is_participant(c->db, t->number, c->m->from.address)))
+		return false;
+	return db_int(c->db, &n, "SELECT COUNT(*) FROM tasks WHERE ticket = ? "
+	    "AND split_into IS NULL", "u", t->number) == 1 && n > 1;
+}
+
+static int
+join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
+{
+	struct life l;
+
+	if (c->automated || c->agent)
+		return stage_store(c, t->number, c->agent ? "agent" : "auto");
+	if (may_split(c, t))
+		return stage_store(c, t->number, "client") ||
+		    split_tasks(c, t);
+	if (life_get(c, t->number, &l) != 0)
+		return -1;
+	if (l.finished)
+		return finished(c, t, &l);
+	if (stage_store(c, t->number, "client") != 0)
+		return -1;
+	if (strcmp(t->status, "waiting") == 0)
+		return ticket_set_status(&c->n, t->number, "open",
+		    c->m->from.address, "the client answered") < 0 ? -1 : 0;
+	return store_event_add(c->db, t->number, c->m->from.address,
+	    "message", by);
+}
+
+int
+stage_join(struct stage_ctx *c, const struct thread_result *tr)
+{
+	struct pd_ticket t;
+	int r;
+
+	if ((r = store_ticket_get(c->db, tr->ticket, &t)) != 1)
+		return -1;
+	r = join(c, &t, tr->by);
+	if (r == 0)
+		log_info("ticket=%lu msg=<%s> stage=thread event=joined by=%s%s",
+		    c->ticket, c->m->message_id, tr->by, c->ticket != t.number ?
+		    " (follow-up ticket)" : "");
+	store_ticket_clear(&t);
+	return r;
+}

@@ -1,0 +1,126 @@
+/* stage_new.c: a message that opens a ticket (SPEC §5, §6).
+ *
+ * The requester gets an acknowledgement with the ticket number; when the
+ * request lists several independent tasks, the acknowledgement names them
+ * and offers to split them ("split" reply, see stage_join.c). */
+#include <string.h>
+#include "db.h"
+#include "log.h"
+#include "onetask.h"
+#include "stage.h"
+#include "ticket.h"
+#include "token.h"
+
+/* Language of the client: Russian when they write Cyrillic. */
+static const char *
+language_of(const struct stage_ctx *c)
+{
+	const char *texts[] = { c->m->subject, c->new_text };
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
+		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
+			if (g_utf8_get_char(p) >= 0x400 &&
+			    g_utf8_get_char(p) <= 0x4ff)
+				return "ru";
+	return c->cfg->language;
+}
+
+/* Cc'd (and co-addressed) contacts of the requester's organisation follow
+ * the ticket's public mail. */
+static int
+add_participants(struct stage_ctx *c, const struct pd_ticket *t)
+{
+	GPtrArray *lists[] = { c->m->cc, c->m->to };
+
+	for (unsigned l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
+			const struct pd_addr *a = lists[l]->pdata[i];
+
+			if (!*a->address || g_ascii_strcasecmp(a->address,
+			    c->cfg->address) == 0 ||
+			    config_agent_by_address(c->cfg, a->address) ||
+			    !config_same_org(c->cfg, t->requester, a->address))
+				continue;
+			if (store_participant_add(c->db, t->number, a->address,
+			    a->name, "cc") != 0)
+				return -1;
+		}
+	return 0;
+}
+
+static int
+store_tasks(struct stage_ctx *c, unsigned long num, GPtrArray *tasks,
+    GString *list)
+{
+	for (guint i = 0; i < tasks->len; i++) {
+		if (db_exec(c->db, "INSERT INTO tasks (ticket, idx, text) "
+		    "VALUES (?, ?, ?)", "uit", num, (int64_t)i + 1,
+		    (char *)tasks->pdata[i]) != 0)
+			return -1;
+		g_string_append_printf(list, "%u. %s\n", i + 1,
+		    (char *)tasks->pdata[i]);
+	}
+	return 0;
+}
+
+static int
+acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
+{
+	GPtrArray *tasks = onetask_find(c->new_text);
+	GHashTable *vars = NULL;
+	GString *list;
+	int r = 0;
+
+	if (tasks && tasks->len > 1) {
+		list = g_string_new(NULL);
+		r = store_tasks(c, t->number, tasks, list);
+		vars = notify_vars_new();
+		g_hash_table_insert(vars, "tasks", g_string_free(list, FALSE));
+		g_hash_table_insert(vars, "tasks.count",
+		    g_strdup_printf("%u", tasks->len));
+		log_info("ticket=%lu msg=<%s> stage=policy event=tasks "
+		    "count=%u", t->number, c->m->message_id, tasks->len);
+	}
+	if (r == 0)
+		r = notify_requester(&c->n, t, vars ? "ack_tasks" : "ack", c->m,
+		    vars, true);
+	if (vars)
+		g_hash_table_unref(vars);
+	if (tasks)
+		g_ptr_array_unref(tasks);
+	return r;
+}
+
+int
+stage_new(struct stage_ctx *c, const struct thread_result *tr)
+{
+	struct pd_ticket t;
+	char *subject = token_strip(c->m->subject, c->cfg->tag), *detail;
+	int r;
+
+	r = ticket_open(&c->n, &t, g_strstrip(subject), c->o->queue ?
+	    c->o->queue : "support", *c->m->from.address ?
+	    c->m->from.address : "unknown", c->m->from.name, language_of(c),
+	    0, NULL, "");
+	g_free(subject);
+	if (r == 0 && tr->mentioned) {
+		/* For agents only: the sender is never told. */
+		detail = g_strdup_printf("mentions #%lu", tr->mentioned);
+		r = store_event_add(c->db, t.number, t.requester, "mentions",
+		    detail);
+		g_free(detail);
+	}
+	if (r == 0)
+		r = stage_store(c, t.number, c->agent ? "agent" : "client");
+	if (r == 0)
+		r = add_participants(c, &t);
+	if (r == 0)
+		log_info("ticket=%lu msg=<%s> stage=thread event=created%s%s%s",
+		    t.number, c->m->message_id, c->automated ?
+		    " automated=\"" : "", c->automated ? c->automated : "",
+		    c->automated ? "\"" : "");
+	if (r == 0 && stage_may_answer(c))
+		r = acknowledge(c, &t);
+	store_ticket_clear(&t);
+	return r;
+}

@@ -1,0 +1,315 @@
+/* ticket.c: see ticket.h. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "db.h"
+#include "log.h"
+#include "ticket.h"
+#include "token.h"
+
+static const char *const statuses[] = { "new", "open", "waiting",
+	"resolved", "closed", NULL };
+static const char *const priorities[] = { "low", "normal", "high", "urgent",
+	NULL };
+static const char *const types[] = { "question", "bug", "feature", NULL };
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; s && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+bool
+ticket_status_valid(const char *s)
+{
+	return in_list(statuses, s);
+}
+
+bool
+ticket_priority_valid(const char *s)
+{
+	return in_list(priorities, s);
+}
+
+bool
+ticket_type_valid(const char *s)
+{
+	return in_list(types, s);
+}
+
+/* The template telling the requester about a new status, or NULL. */
+static const char *
+status_template(const char *status)
+{
+	if (strcmp(status, "waiting") == 0)
+		return "status_waiting";
+	if (strcmp(status, "resolved") == 0)
+		return "status_resolved";
+	if (strcmp(status, "closed") == 0)
+		return "status_closed";
+	return NULL;
+}
+
+static int
+write_status(struct notify *n, struct pd_ticket *t, const char *status,
+    const char *actor, const char *why, const char *event)
+{
+	int64_t now = time(NULL);
+	char *detail = g_strdup_printf("%s -> %s%s%s", t->status, status,
+	    why && *why ? ": " : "", why ? why : "");
+	int r;
+
+	r = db_exec(n->db, "UPDATE tickets SET status = ?, updated = ?, "
+	    "resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at "
+	    "END, closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at "
+	    "END WHERE number = ?", "titititu", status, now, status, now,
+	    status, now, t->number);
+	if (r == 0)
+		r = store_event_add(n->db, t->number, actor, event, detail);
+	if (r == 0)
+		log_info("ticket=%lu stage=ticket event=%s status=%s actor=%s",
+		    t->number, event, status, actor);
+	g_free(detail);
+	g_free(t->status);
+	t->status = g_strdup(status);
+	return r;
+}
+
+int
+ticket_set_status(struct notify *n, unsigned long num, const char *status,
+    const char *actor, const char *why)
+{
+	struct pd_ticket t;
+	const char *tmpl;
+	int r;
+
+	if (!ticket_status_valid(status))
+		return 1;
+	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+		return r < 0 ? -1 : 1;
+	if (strcmp(t.status, status) == 0) {
+		store_ticket_clear(&t);
+		return 1;
+	}
+	r = write_status(n, &t, status, actor, why, "status");
+	if (r == 0 && (tmpl = status_template(status)))
+		r = notify_requester(n, &t, tmpl, NULL, NULL, false);
+	store_ticket_clear(&t);
+	return r;
+}
+
+int
+ticket_reopen(struct notify *n, unsigned long num, const char *actor,
+    const char *why)
+{
+	struct pd_ticket t;
+	int r;
+
+	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+		return r < 0 ? -1 : 1;
+	r = db_exec(n->db, "UPDATE tickets SET reopens = reopens + 1, "
+	    "resolved_at = NULL, closed_at = NULL WHERE number = ?", "u",
+	    t.number);
+	if (r == 0)
+		r = write_status(n, &t, "open", actor, why, "reopened");
+	if (r == 0)
+		r = notify_requester(n, &t, "status_reopened", NULL, NULL,
+		    false);
+	store_ticket_clear(&t);
+	return r;
+}
+
+int
+ticket_set_field(struct notify *n, unsigned long num, const char *field,
+    const char *value, const char *actor)
+{
+	bool prio = strcmp(field, "priority") == 0;
+	char *detail;
+	int r;
+
+	if (prio ? !ticket_priority_valid(value) : !ticket_type_valid(value))
+		return 1;
+	r = db_exec(n->db, prio ? "UPDATE tickets SET priority = ? WHERE "
+	    "number = ?" : "UPDATE tickets SET type = ? WHERE number = ?",
+	    "tu", value, num);
+	detail = g_strdup_printf("%s = %s", field, value);
+	if (r == 0)
+		r = store_event_add(n->db, num, actor, field, detail);
+	g_free(detail);
+	return r;
+}
+
+int
+ticket_autoclose(struct notify *n)
+{
+	int64_t cutoff = time(NULL) - (int64_t)n->cfg->autoclose_days * 86400;
+	GArray *due = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	sqlite3_stmt *st = db_prep(n->db, "SELECT number FROM tickets WHERE "
+	    "status = 'resolved' AND resolved_at <= ? AND merged_into IS "
+	    "NULL", "i", cutoff);
+	int r = 0;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t num = sqlite3_column_int64(st, 0);
+
+		g_array_append_val(due, num);
+	}
+	sqlite3_finalize(st);
+	for (guint i = 0; r >= 0 && i < due->len; i++)
+		if (ticket_set_status(n, g_array_index(due, int64_t, i),
+		    "closed", "postdesk", "autoclose") < 0)
+			r = -1;
+	if (r == 0)
+		r = due->len;
+	g_array_unref(due);
+	return st ? r : -1;
+}
+
+int
+ticket_link(struct notify *n, unsigned long a, unsigned long b,
+    const char *kind)
+{
+	return db_exec(n->db, "INSERT OR IGNORE INTO ticket_links (a, b, "
+	    "kind, at) VALUES (?, ?, ?, ?)", "uuti", a, b, kind,
+	    (int64_t)time(NULL));
+}
+
+int
+ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
+    const char *queue, const char *requester, const char *name,
+    const char *language, unsigned long parent, const char *kind,
+    const char *detail)
+{
+	memset(t, 0, sizeof *t);
+	t->subject = g_strdup(subject);
+	t->queue = g_strdup(queue);
+	t->requester = g_ascii_strdown(requester, -1);
+	t->requester_name = g_strdup(name ? name : "");
+	t->language = g_strdup(language);
+	if (store_ticket_create(n->db, t, n->cfg->first_ticket,
+	    n->cfg->domain, detail) != 0)
+		return -1;
+	if (parent && ticket_link(n, parent, t->number, kind) != 0)
+		return -1;
+	log_info("ticket=%lu stage=ticket event=opened%s%s parent=%lu",
+	    t->number, kind ? " link=" : "", kind ? kind : "", parent);
+	return 0;
+}
+
+static int
+move_all(struct notify *n, unsigned long from, unsigned long into)
+{
+	static const char *const moves[] = {
+		"UPDATE messages SET ticket = ?2 WHERE ticket = ?1",
+		"UPDATE time_entries SET ticket = ?2 WHERE ticket = ?1",
+		"INSERT OR IGNORE INTO participants (ticket, address, name, "
+		"role) SELECT ?2, address, name, CASE role WHEN 'requester' "
+		"THEN 'cc' ELSE role END FROM participants WHERE ticket = ?1",
+		"UPDATE tickets SET merged_into = ?2 WHERE number = ?1",
+		NULL };
+
+	for (const char *const *sql = moves; *sql; sql++)
+		if (db_exec(n->db, *sql, "uu", from, into) != 0)
+			return -1;
+	return 0;
+}
+
+int
+ticket_merge(struct notify *n, unsigned long from, unsigned long into,
+    const char *actor)
+{
+	struct pd_ticket a, b;
+	GHashTable *vars;
+	char *detail;
+	int r = 1;
+
+	if (store_ticket_get(n->db, from, &a) != 1)
+		return 1;
+	if (store_ticket_get(n->db, into, &b) != 1 || a.number == b.number)
+		goto out;
+	detail = g_strdup_printf("#%lu merged into #%lu", a.number, b.number);
+	r = move_all(n, a.number, b.number);
+	if (r == 0)
+		r = write_status(n, &a, "closed", actor, detail, "merged");
+	if (r == 0)
+		r = store_event_add(n->db, b.number, actor, "merged", detail);
+	if (r == 0)
+		r = ticket_link(n, a.number, b.number, "merged");
+	g_free(detail);
+	if (r == 0) {
+		vars = notify_vars_new();
+		g_hash_table_insert(vars, "other.token",
+		    token_format(n->cfg->tag, b.number));
+		g_hash_table_insert(vars, "other.number",
+		    g_strdup_printf("%lu", b.number));
+		r = notify_requester(n, &a, "merged", NULL, vars, false);
+		g_hash_table_unref(vars);
+	}
+	store_ticket_clear(&b);
+out:
+	store_ticket_clear(&a);
+	return r;
+}
+
+unsigned long
+ticket_split_message(struct notify *n, int64_t id, const char *actor)
+{
+	struct pd_ticket old, t;
+	sqlite3_stmt *st;
+	char *subject = NULL, *from = NULL, *name = NULL, *detail;
+	int64_t num = 0;
+	unsigned long r = 0;
+
+	st = db_prep(n->db, "SELECT ticket, subject, from_addr, from_name "
+	    "FROM messages WHERE id = ? AND ticket IS NOT NULL", "i", id);
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		num = sqlite3_column_int64(st, 0);
+		subject = token_strip((const char *)sqlite3_column_text(st, 1),
+		    n->cfg->tag);
+		from = db_col_str(st, 2);
+		name = db_col_str(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (num && store_ticket_get(n->db, num, &old) == 1) {
+		detail = g_strdup_printf("split from #%lu", old.number);
+		if (ticket_open(n, &t, g_strstrip(subject), old.queue,
+		    *from ? from : old.requester, name, old.language,
+		    old.number, "split", detail) == 0 &&
+		    db_exec(n->db, "UPDATE messages SET ticket = ? WHERE id = "
+		    "?", "ui", t.number, id) == 0)
+			r = t.number;
+		else
+			r = (unsigned long)-1;
+		g_free(detail);
+		detail = g_strdup_printf("message %lld split into #%lu",
+		    (long long)id, t.number);
+		if (r != (unsigned long)-1 && store_event_add(n->db,
+		    old.number, actor, "split", detail) != 0)
+			r = (unsigned long)-1;
+		g_free(detail);
+		store_ticket_clear(&t);
+		store_ticket_clear(&old);
+	}
+	g_free(subject);
+	g_free(from);
+	g_free(name);
+	return r;
+}
+
+int
+ticket_set_rating(struct notify *n, unsigned long num, int rating,
+    const char *actor)
+{
+	char detail[16];
+
+	snprintf(detail, sizeof detail, "%d", rating);
+	if (db_exec(n->db, "UPDATE tickets SET rating = ? WHERE number = ?",
+	    "iu", (int64_t)rating, num) != 0)
+		return -1;
+	log_info("ticket=%lu stage=ticket event=rated rating=%d", num,
+	    rating);
+	return store_event_add(n->db, num, actor, "rated", detail);
+}

@@ -1,0 +1,68 @@
+/* ticket.h: the ticket lifecycle (SPEC §5, §6).
+ *
+ *   new -> open -> waiting -> resolved -> closed, and back to open on a
+ *   reopen.
+ * Every change is an event (who, when, why), and the requester is told of
+ * the changes that matter through notify.h.  Like store.h, nothing here
+ * begins or commits a transaction. */
+#ifndef PD_TICKET_H
+#define PD_TICKET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "notify.h"
+
+bool ticket_status_valid(const char *s);
+bool ticket_priority_valid(const char *s);
+bool ticket_type_valid(const char *s);
+
+/* Sets the status of ticket num (after merges).  resolved sets
+ * resolved_at, closed sets closed_at.  The requester is told of waiting,
+ * resolved (with a request to rate 1-5) and closed.  Returns 0 when
+ * changed, 1 when it already had that status or the ticket is unknown,
+ * -1 on a database error. */
+int ticket_set_status(struct notify *n, unsigned long num, const char *status,
+    const char *actor, const char *why);
+
+/* Reopens (status open, one more reopen) and tells the requester. */
+int ticket_reopen(struct notify *n, unsigned long num, const char *actor,
+    const char *why);
+
+/* Sets priority or type (field "priority" or "type"); records an event. */
+int ticket_set_field(struct notify *n, unsigned long num, const char *field,
+    const char *value, const char *actor);
+
+/* Closes resolved tickets resolved at least autoclose_days ago.  Returns
+ * how many, or -1. */
+int ticket_autoclose(struct notify *n);
+
+/* Records that a and b are related (kind: "split", "followup", "merged"). */
+int ticket_link(struct notify *n, unsigned long a, unsigned long b,
+    const char *kind);
+
+/* Opens a ticket for requester (name may be ""), linked to parent when
+ * parent != 0 with kind.  Returns 0 with *t filled (store_ticket_clear it),
+ * or -1. */
+int ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
+    const char *queue, const char *requester, const char *name,
+    const char *language, unsigned long parent, const char *kind,
+    const char *detail);
+
+/* Merges ticket from into into: messages, participants and logged time
+ * move to the survivor; from is closed and points to into, so later mail
+ * to either number lands in into.  The requester of from is told.
+ * Returns 0, 1 when not possible (same or unknown tickets), -1. */
+int ticket_merge(struct notify *n, unsigned long from, unsigned long into,
+    const char *actor);
+
+/* Moves message id into a new ticket (same requester, the message's
+ * subject) linked to its old one.  Returns the new number, 0 when not
+ * possible, or (unsigned long)-1 on a database error. */
+unsigned long ticket_split_message(struct notify *n, int64_t id,
+    const char *actor);
+
+/* Stores a 1-5 rating. */
+int ticket_set_rating(struct notify *n, unsigned long num, int rating,
+    const char *actor);
+
+#endif
