@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""kill -9 in the middle of a batch loses nothing and duplicates nothing:
+200 distinct requests, the daemon killed with SIGKILL once some are
+processed, restarted; afterwards every request is stored exactly once on its
+own ticket and sits in Processed, none in INBOX.  Issue "backbone",
+scenario d (SPEC §14 reliability)."""
+import collections
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness
+from harness import SUPPORT, make_mail, norm_id
+
+COUNT = 200
+
+
+def requests():
+    # Distinct senders too, so no per-client flood guard gets in the way.
+    return [make_mail("User %03d <user%03d@example.test>" % (i, i),
+                      "Request %03d: laptop %d will not boot" % (i, i),
+                      "Laptop number %d shows a black screen.\n" % i)
+            for i in range(COUNT)]
+
+
+def counts(s):
+    return s.count(SUPPORT), s.count(SUPPORT, "Processed")
+
+
+def mid_batch(s):
+    inbox, processed = counts(s)
+    return processed > 20 and inbox > 0
+
+
+def duplicates(items):
+    return sorted(k for k, v in collections.Counter(items).items() if v > 1)
+
+
+def main():
+    with harness.Session("it_kill9", base=34000) as s:
+        tap = s.tap
+        ids = s.inject_many(requests())
+        tap.eq(s.count(SUPPORT), COUNT, "%d requests wait in INBOX" % COUNT)
+
+        d = s.daemon(s.write_config())
+        d.start()
+        mid_run = harness.wait_until(lambda: mid_batch(s), timeout=60, interval=0.05)
+        d.kill9()
+        inbox, processed = counts(s)
+        tap.comment("killed with INBOX=%d Processed=%d" % (inbox, processed))
+        tap.ok(mid_run, "killed in the middle of the batch (Processed > 20, INBOX > 0)",
+               "INBOX=%d Processed=%d when the wait ended" % (inbox, processed))
+
+        d.start()
+        tap.ok(harness.wait_until(lambda: s.count(SUPPORT) == 0, timeout=180),
+               "after the restart INBOX drains", "INBOX=%d" % s.count(SUPPORT))
+        all_in = harness.wait_until(lambda: len(s.tickets()) >= COUNT, timeout=60)
+        tap.ok(d.alive(), "daemon still running after the batch")
+        tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
+
+        in_inbox = s.msgids(SUPPORT)
+        in_processed = s.msgids(SUPPORT, "Processed")
+        tap.eq(in_inbox, [], "INBOX is empty")
+        tap.eq(sorted(set(in_inbox) & set(in_processed)), [],
+               "no message both in INBOX and Processed")
+        tap.eq(duplicates(in_processed), [], "no message twice in Processed")
+        tap.eq(sorted(set(ids) - set(in_processed)), [], "every request is in Processed")
+
+        tickets = s.all_tickets() if all_in else {}
+        stored = [norm_id(m["message_id"]) for t in tickets.values() for m in t["messages"]]
+        tap.eq(len(tickets), COUNT, "%d tickets" % COUNT)
+        tap.eq(duplicates(stored), [], "no Message-ID stored twice")
+        tap.eq(sorted(set(ids) - set(stored)), [], "every Message-ID is stored")
+        tap.eq(sorted(set(stored) - set(ids)), [], "nothing else is stored")
+        tap.eq(duplicates(t["subject"] for t in tickets.values()), [],
+               "no duplicate ticket (subjects distinct)")
+        tap.ok(all(n >= harness.FIRST_TICKET for n in tickets),
+               "ticket numbers start at first_ticket")
+        acks = [e["ticket"] for e in s.outbox()]
+        tap.eq(duplicates(acks), [], "at most one ack per ticket in the outbox")
+
+
+main()
