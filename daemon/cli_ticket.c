@@ -38,6 +38,22 @@ why_of(int argc, char **argv)
 	return "";
 }
 
+/* True when message row id belongs to ticket num (after merges). */
+static int
+message_of(struct notify *n, unsigned long num, int64_t id)
+{
+	struct pd_ticket t;
+	int64_t one = 0;
+	int r;
+
+	if (store_ticket_get(n->db, num, &t) != 1)
+		return 0;
+	r = db_int(n->db, &one, "SELECT 1 FROM messages WHERE id = ? AND "
+	    "ticket = ?", "iu", id, t.number) == 1;
+	store_ticket_clear(&t);
+	return r;
+}
+
 /* 0 changed, 1 refused, -1 database error. */
 static int
 apply(struct notify *n, int argc, char **argv)
@@ -60,6 +76,8 @@ apply(struct notify *n, int argc, char **argv)
 	if (strcmp(cmd, "merge") == 0)
 		return (other = number(argv[2])) ? ticket_merge(n, num, other,
 		    ACTOR) : 1;
+	if (!message_of(n, num, strtoll(argv[2], NULL, 10)))
+		return 1;
 	other = ticket_split_message(n, strtoll(argv[2], NULL, 10), ACTOR);
 	if (other && other != (unsigned long)-1)
 		printf("%lu\n", other);

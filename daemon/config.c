@@ -281,6 +281,9 @@ load_agent(struct cctx *c, const config_setting_t *g)
 		    a->name);
 	a->queues = get_strv(c, g, "queues", 0);
 	a->language = get_str(c, g, "language", "en", 0);
+	if (strcmp(a->language, "en") != 0 && strcmp(a->language, "ru") != 0)
+		cerr(c, g, "agent '%s': language must be \"en\" or \"ru\"",
+		    a->name);
 	return a;
 }
 
@@ -423,7 +426,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 		"sources", "smtp", "agents", "clients", "tickets", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
-		"timeout", "helo", NULL };
+		"timeout", NULL };
 	const struct pd_limits deflim = PD_LIMITS_DEFAULT;
 	config_setting_t *smtp = config_lookup(lc, "smtp");
 
@@ -441,7 +444,9 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	load_endpoint(c, smtp, &cfg->smtp, 465, 25);
 	if (!cfg->smtp.user)
 		g_free(cfg->smtp.auth), cfg->smtp.auth = NULL;
-	cfg->smtp_helo = get_str(c, smtp, "helo", cfg->domain, 0);
+	/* libetpan 1.9.4 cannot send a chosen EHLO name (only LHLO takes
+	 * one): the driver sends an address literal of our own end. */
+	cfg->smtp_helo = g_strdup(cfg->domain);
 }
 
 int

@@ -66,9 +66,12 @@ print_json(sqlite3 *db, sqlite3_stmt *st)
 	if (st && sqlite3_step(st) == SQLITE_ROW) {
 		const unsigned char *s = sqlite3_column_text(st, 0);
 
-		printf("%s\n", s ? (const char *)s : "null");
+		if (s)
+			printf("%s\n", (const char *)s);
 		r = s ? 0 : 1;
-	} else
+	} else if (st)
+		r = 1; /* no row: nothing to show */
+	else
 		fprintf(stderr, "postdesk: %s\n", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return r;
@@ -127,6 +130,14 @@ static const char show_json[] =
 " 'requester_name', t.requester_name, 'language', t.language,"
 " 'assignee', t.assignee, 'root_id', t.root_id,"
 " 'created', t.created, 'updated', t.updated,"
+" 'resolved_at', t.resolved_at, 'closed_at', t.closed_at,"
+" 'reopens', t.reopens, 'rating', t.rating, 'merged_into', t.merged_into,"
+" 'links', (SELECT json_group_array(json_object('a', l.a, 'b', l.b,"
+"   'kind', l.kind)) FROM ticket_links l WHERE l.a = t.number"
+"   OR l.b = t.number),"
+" 'tasks', (SELECT json_group_array(json_object('idx', k.idx,"
+"   'text', k.text, 'split_into', k.split_into)) FROM (SELECT * FROM tasks"
+"   WHERE ticket = t.number ORDER BY idx) k),"
 " 'participants', (SELECT json_group_array(p.address) FROM participants p"
 "   WHERE p.ticket = t.number),"
 " 'messages', (SELECT json_group_array(json_object('id', m.id,"
@@ -152,8 +163,12 @@ cmd_show(struct cli *c, unsigned long n)
 	char b[32];
 	int found = 0;
 
-	if (c->json)
-		return print_json(c->db, db_prep(c->db, show_json, "u", n));
+	if (c->json) {
+		if (print_json(c->db, db_prep(c->db, show_json, "u", n)) == 0)
+			return 0;
+		fprintf(stderr, "postdesk: no ticket %lu\n", n);
+		return 1;
+	}
 	st = db_prep(c->db, "SELECT number, subject, status, priority, type, "
 	    "queue, requester, COALESCE(assignee, '-'), created FROM tickets "
 	    "WHERE number = ?", "u", n);

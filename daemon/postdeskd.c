@@ -50,8 +50,7 @@ load_config(const char *path, int bare)
 			if (bare)
 				fprintf(stderr, "%s\n", *l);
 			else
-				log_warnx("stage=config event=error "
-				    "error=\"%s\"", *l);
+				log_warnx("stage=config event=error %s", *l);
 		g_strfreev(lines);
 	}
 	g_string_free(errors, TRUE);

@@ -127,11 +127,16 @@ ticket_set_field(struct notify *n, unsigned long num, const char *field,
     const char *value, const char *actor)
 {
 	bool prio = strcmp(field, "priority") == 0;
+	struct pd_ticket t;
 	char *detail;
 	int r;
 
 	if (prio ? !ticket_priority_valid(value) : !ticket_type_valid(value))
 		return 1;
+	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+		return r < 0 ? -1 : 1;
+	num = t.number;
+	store_ticket_clear(&t);
 	r = db_exec(n->db, prio ? "UPDATE tickets SET priority = ? WHERE "
 	    "number = ?" : "UPDATE tickets SET type = ? WHERE number = ?",
 	    "tu", value, num);

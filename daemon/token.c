@@ -14,7 +14,7 @@ token_re(void)
 	if (g_once_init_enter(&re)) {
 		GRegex *r = g_regex_new(
 		    "\\[\\s*([A-Za-z0-9_-]{1,32})\\s*#\\s*([0-9]{1,19})\\s*\\]"
-		    "[ \\t]?", G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+		    "[ \\t]?", G_REGEX_CASELESS, 0, NULL);
 
 		g_once_init_leave(&re, r);
 	}

@@ -1,0 +1,318 @@
+/* unit_parse.c: msg_parse() on Russian mail in three charsets, GMime's
+ * RFC 2047 bug, charset fallbacks, HTML, RFC 2231, bounds and garbage. */
+#include <stdlib.h>
+#include <string.h>
+#include <gmime/gmime.h>
+#include "msg.h"
+#include "tap.h"
+
+static const struct pd_limits lim = PD_LIMITS_DEFAULT;
+
+static struct pd_msg *
+parse_str(const char *raw)
+{
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+
+	if (msg_parse(raw, strlen(raw), &lim, &m, &err) != 0) {
+		printf("# parse error: %s\n", err);
+		g_free(err);
+	}
+	return m;
+}
+
+static struct pd_msg *
+parse_file(const char *name)
+{
+	const char *top = getenv("top_srcdir");
+	char *path = g_strdup_printf("%s/tests/mail/%s", top ? top : ".", name);
+	struct pd_msg *m = NULL;
+	char *raw = NULL, *err = NULL;
+	gsize len;
+
+	if (g_file_get_contents(path, &raw, &len, NULL) &&
+	    msg_parse(raw, len, &lim, &m, &err) != 0)
+		printf("# %s: %s\n", name, err);
+	g_free(err);
+	g_free(raw);
+	g_free(path);
+	return m;
+}
+
+static const char *
+att_name(const struct pd_msg *m, guint i)
+{
+	if (m == NULL || i >= m->attachments->len)
+		return NULL;
+	return ((struct pd_attachment *)m->attachments->pdata[i])->filename;
+}
+
+static void
+test_cp1251_oe(void)
+{
+	struct pd_msg *m = parse_file("ru-cp1251-oe.eml");
+
+	ok(m != NULL, "OE cp1251 parses");
+	if (m == NULL)
+		return;
+	is_str(m->subject, "Не работает печать счетов в 1С",
+	    "OE subject: adjacent padded B-words kept whole");
+	is_str(m->from.name, "Иван Петров", "OE from name");
+	is_str(m->from.address, "client@example.test", "OE from address");
+	ok(strstr(m->text, "«Ошибка принтера»") != NULL, "OE QP cp1251 text");
+	ok(!m->text_from_html, "OE alternative prefers text/plain");
+	ok(strchr(m->text, '\r') == NULL, "OE text has LF line ends");
+	ok(m->attachments->len == 1, "OE one attachment (html not counted)");
+	is_str(att_name(m, 0), "Описание ошибки.doc", "OE 2047 filename");
+	is_str(m->message_id, "000c01c87d00$4b3b5c30$6501a8c0@ivan", "OE id");
+	msg_free(&m);
+	ok(m == NULL, "msg_free clears the pointer");
+}
+
+static void
+test_koi8_thebat(void)
+{
+	struct pd_msg *m = parse_file("ru-koi8-thebat.eml");
+	struct pd_attachment *a;
+
+	ok(m != NULL, "The Bat! koi8-r parses");
+	if (m == NULL)
+		return;
+	is_str(m->subject, "Просьба восстановить доступ к почте", "Bat subject");
+	is_str(m->from.name, "Ольга Сидорова", "Bat from name");
+	is_str(m->reply_to.address, "client@example.test", "Bat reply-to");
+	ok(g_str_has_prefix(m->text, "Здравствуйте, уважаемая"), "Bat 8bit text");
+	is_str(att_name(m, 0), "Список сотрудников.xls", "Bat filename");
+	a = m->attachments->len ? m->attachments->pdata[0] : NULL;
+	ok(a && a->size == 24 && g_bytes_get_size(a->data) == 24,
+	    "Bat attachment decoded size");
+	is_str(a ? a->content_type : NULL, "application/vnd.ms-excel",
+	    "Bat content type lower-case");
+	is_str(msg_header(m, "x-mailer"), "The Bat! (v3.99.3) Professional",
+	    "msg_header is case-insensitive");
+	is_str(msg_header(m, "Organization"), "ООО \"Ромашка\"",
+	    "msg_header decodes");
+	ok(msg_header_count(m, "To") == 1 && msg_header(m, "X-Nope") == NULL,
+	    "msg_header_count / missing header");
+	msg_free(&m);
+}
+
+static void
+test_utf8_thunderbird(void)
+{
+	struct pd_msg *m = parse_file("ru-utf8-thunderbird.eml");
+
+	ok(m != NULL, "Thunderbird utf-8 parses");
+	if (m == NULL)
+		return;
+	is_str(m->subject,
+	    "Ошибка при оплате заказа №4521 на сайте: «карта отклонена»",
+	    "TB subject over three B-words");
+	is_str(m->from.name, "Алексей Смирнов", "TB from name");
+	is_str(att_name(m, 0), "Выписка из банка.pdf", "TB RFC 2231 filename");
+	ok(strstr(m->text, "«карта отклонена»,\nхотя") != NULL, "TB text");
+	msg_free(&m);
+}
+
+static void
+test_fallbacks(void)
+{
+	struct pd_msg *m;
+
+	m = parse_file("ru-undeclared-8bit.eml");
+	is_str(m ? m->subject : NULL, "Срочно: сервер недоступен",
+	    "undeclared 8-bit cp1251 subject");
+	is_str(m ? m->text : NULL, "Сервер не отвечает с утра.\n",
+	    "undeclared 8-bit cp1251 body");
+	msg_free(&m);
+	m = parse_file("ru-wrong-charset.eml");
+	is_str(m ? m->text : NULL, "Привет, это KOI8-R под видом UTF-8.\n",
+	    "KOI8-R declared as utf-8 falls back");
+	is_str(m ? m->from.name : NULL, "Петр", "koi8-r Q-word name");
+	msg_free(&m);
+	m = parse_file("ru-unknown-charset.eml");
+	is_str(m ? m->text : NULL, "Текст в неизвестной кодировке.\n",
+	    "unknown charset falls back");
+	msg_free(&m);
+	m = parse_str("From: a@b.test\nSubject: \xf0\xd2\xc9\xd7\xc5\xd4 "
+	    "\xcd\xc9\xd2\n\n\xf0\xd2\xc9\xd7\xc5\xd4, \xcd\xc9\xd2!\n");
+	is_str(m ? m->subject : NULL, "Привет мир", "undeclared KOI8-R subject");
+	is_str(m ? m->text : NULL, "Привет, мир!\n", "undeclared KOI8-R body");
+	msg_free(&m);
+	m = parse_str("From: a@b.test\nSubject: x\nContent-Type: text/plain; "
+	    "charset=windows-1251\n\n\xcf\xf0\xe8\xe2\xe5\xf2\r\n");
+	is_str(m ? m->text : NULL, "Привет\n", "declared cp1251 body, CRLF");
+	msg_free(&m);
+}
+
+static void
+test_rfc2047_bug(void)
+{
+	struct pd_msg *m = parse_str("From: =?UTF-8?B?0JA=?= =?UTF-8?B?0JE=?= "
+	    "<x@y.test>\nSubject: Re: =?UTF-8?B?0JA=?= =?UTF-8?B?0JE=?=\n"
+	    "To: a@b.test\n\nbody\n");
+
+	is_str(m ? m->subject : NULL, "Re: АБ", "adjacent padded B-words");
+	is_str(m ? m->from.name : NULL, "АБ", "adjacent B-words in a name");
+	msg_free(&m);
+}
+
+static void
+test_html(void)
+{
+	struct pd_msg *m = parse_file("html-only.eml");
+
+	ok(m && m->text_from_html, "HTML-only is converted");
+	is_str(m ? m->text : NULL, "Hello world & friends\n\nLine two\n"
+	    "Line three\n\n- one\n- two\n\na b\n\nПривет\n",
+	    "HTML text: no script/style/title, blocks, entities");
+	msg_free(&m);
+}
+
+static char *
+nest_bomb(unsigned depth)
+{
+	GString *s = g_string_new("From: a@b.test\nSubject: bomb\n");
+
+	for (unsigned i = 0; i < depth; i++)
+		g_string_append_printf(s, "Content-Type: multipart/mixed; "
+		    "boundary=\"b%u\"\n\n--b%u\n", i, i);
+	g_string_append(s, "Content-Type: text/plain\n\ndeep\n");
+	return g_string_free(s, FALSE);
+}
+
+static void
+test_bounds(void)
+{
+	struct pd_limits small = lim;
+	struct pd_msg *m = NULL;
+	GString *s;
+	char *raw, *err = NULL;
+
+	raw = nest_bomb(2000);
+	ok(msg_parse(raw, strlen(raw), &lim, &m, &err) == 0 && m->truncated,
+	    "nesting bomb parses, truncated");
+	msg_free(&m);
+	g_free(raw);
+	s = g_string_new("From: a@b.test\nContent-Type: multipart/mixed; "
+	    "boundary=X\n\n");
+	for (int i = 0; i < 1000; i++)
+		g_string_append_printf(s, "--X\nContent-Type: application/"
+		    "octet-stream; name=f%d\n\n%d\n", i, i);
+	g_string_append(s, "--X--\n");
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0 && m->truncated &&
+	    m->attachments->len == lim.max_parts, "too many parts bounded");
+	msg_free(&m);
+	g_string_truncate(s, 0);
+	g_string_append(s, "From: a@b.test\nTo: ");
+	for (int i = 0; i < 500; i++)
+		g_string_append_printf(s, "%su%d@b.test", i ? ", " : "", i);
+	g_string_append(s, "\nSubject: ");
+	for (int i = 0; i < 3000; i++)
+		g_string_append(s, "long ");
+	g_string_append(s, "\n\nbody\n");
+	small.max_header_length = 1000;
+	small.max_text = 2;
+	small.max_recipients = 10;
+	ok(msg_parse(s->str, s->len, &small, &m, &err) == 0, "long headers");
+	ok(m && m->to->len == small.max_recipients && m->truncated,
+	    "recipients bounded");
+	ok(m && strlen(m->subject) <= 1000, "header length bounded");
+	is_str(m ? m->text : NULL, "bo", "text bounded");
+	msg_free(&m);
+	g_string_free(s, TRUE);
+	small.max_message_size = 10;
+	ok(msg_parse("From: a@b.test\n\nbody\n", 21, &small, &m, &err) == -1 &&
+	    err != NULL && m == NULL, "oversized message refused");
+	g_free(err);
+	err = NULL;
+}
+
+static void
+test_garbage(void)
+{
+	static const char *bad[] = { "", "\n\n\n", "\x01\x02\x03\xff\xfe",
+	    "just some words without any header line\n" };
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+	int r;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		r = msg_parse(bad[i], strlen(bad[i]), &lim, &m, &err);
+		ok(r == -1 && err != NULL && m == NULL, "garbage %zu refused", i);
+		g_free(err);
+		err = NULL;
+	}
+	m = parse_str("Subject: =?utf-8?B?!!!?= =?x?Q?=ZZ?= \xff\xfe\n"
+	    "From: <<<@@@>>>\nTo: ,,,;;;\nMessage-ID: junk <a@b> <c\n"
+	    "References: <r1@x> garbage <r2@x\nContent-Type: multipart/mixed\n"
+	    "\n--\n--\nContent-Type: text/html; charset=\"\"\n\n<p><b>x\n");
+	ok(m != NULL && g_utf8_validate(m->subject, -1, NULL) &&
+	    g_utf8_validate(m->text, -1, NULL), "damaged mail: best effort, UTF-8");
+	ok(m && m->references->len == 2, "lenient References");
+	is_str(m ? m->message_id : NULL, "a@b", "lenient Message-ID");
+	msg_free(&m);
+	msg_free(&m);
+	msg_free(NULL);
+	ok(1, "msg_free(NULL) and twice are safe");
+}
+
+static void
+test_structure(void)
+{
+	struct pd_msg *m;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+
+	m = parse_str("From MAILER-DAEMON Mon Mar  3 10:00:00 2008\n"
+	    "From: MAILER-DAEMON@mx.test\nSubject: Undelivered\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=R\n\n--R\nContent-Type: text/plain\n\nFailed.\n"
+	    "--R\nContent-Type: message/delivery-status\n\nAction: failed\n"
+	    "--R\nContent-Type: message/rfc822\n\nFrom: support@x.test\n"
+	    "Message-ID: <t1042.abc@x.test>\nReferences: <root@x.test>\n"
+	    "Subject: [ACME#1042]\n\nhi\n--R--\n");
+	ok(m && m->is_dsn, "multipart/report delivery-status is a DSN");
+	is_str(m ? m->from.address : NULL, "MAILER-DAEMON@mx.test",
+	    "mbox From line skipped");
+	is_str(m ? m->text : NULL, "Failed.", "DSN text part");
+	ok(m && m->attachments->len == 2, "status and message are attachments");
+	is_str(m && m->attachments->len == 2 ? ((struct pd_attachment *)
+	    m->attachments->pdata[1])->content_type : NULL, "message/rfc822",
+	    "embedded message kept");
+	if (m)
+		msg_embedded_ids(m, ids);
+	ok(ids->len >= 2, "embedded ids found");
+	ok(ids->len >= 2 && strcmp(ids->pdata[0], "t1042.abc@x.test") == 0,
+	    "embedded Message-ID first");
+	msg_free(&m);
+	g_ptr_array_unref(ids);
+	m = parse_str("From: a@b.test\nContent-Type: multipart/mixed; "
+	    "boundary=M\n\n--M\nContent-Type: text/plain; charset=utf-8\n\n"
+	    "one\n--M\nContent-Type: text/plain; charset=utf-8\n"
+	    "Content-Disposition: inline\n\ntwo\n--M\nContent-Type: text/plain;"
+	    " name=a.txt\nContent-Disposition: attachment\n\nfile\n"
+	    "--M\nContent-Type: application/octet-stream\n"
+	    "Content-Transfer-Encoding: base64\n\nQQ==\nQg==\n--M--\n");
+	is_str(m ? m->text : NULL, "one\n\ntwo", "mixed: inline texts joined");
+	ok(m && m->attachments->len == 2, "mixed: text file is attachment");
+	ok(m && m->attachments->len == 2 && ((struct pd_attachment *)
+	    m->attachments->pdata[1])->size == 2, "chunked base64 decoded whole");
+	msg_free(&m);
+}
+
+int
+main(void)
+{
+	g_mime_init();
+	test_cp1251_oe();
+	test_koi8_thebat();
+	test_utf8_thunderbird();
+	test_fallbacks();
+	test_rfc2047_bug();
+	test_html();
+	test_bounds();
+	test_garbage();
+	test_structure();
+	g_mime_shutdown();
+	return tap_done();
+}
