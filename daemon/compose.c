@@ -14,7 +14,8 @@ references(const struct compose_req *r)
 	const char *ids[64];
 	unsigned n = 0;
 
-	ids[n++] = r->ticket->root_id;
+	if (r->ticket)
+		ids[n++] = r->ticket->root_id;
 	/* The newest references matter most: keep the tail when long. */
 	for (guint i = r->references && r->references->len > 60 ?
 	    r->references->len - 60 : 0; r->references &&
@@ -66,16 +67,19 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 		g_mime_object_set_header(o, "In-Reply-To", irt, NULL);
 		g_free(irt);
 	}
-	g_mime_object_set_header(o, "References", refs, NULL);
+	if (*refs)
+		g_mime_object_set_header(o, "References", refs, NULL);
 	g_free(refs);
 	g_mime_object_set_header(o, "Auto-Submitted", r->auto_submitted ?
 	    r->auto_submitted : "auto-generated", NULL);
 	g_mime_object_set_header(o, "Precedence", "bulk", NULL);
 	g_mime_object_set_header(o, "X-Auto-Response-Suppress", "All", NULL);
 	g_mime_object_set_header(o, "X-Loop", r->cfg->address, NULL);
-	tok = g_strdup_printf("%s#%lu", r->cfg->tag, r->ticket->number);
-	g_mime_object_set_header(o, "X-Postdesk-Ticket", tok, NULL);
-	g_free(tok);
+	if (r->ticket) {
+		tok = g_strdup_printf("%s#%lu", r->cfg->tag, r->ticket->number);
+		g_mime_object_set_header(o, "X-Postdesk-Ticket", tok, NULL);
+		g_free(tok);
+	}
 }
 
 char *
@@ -84,7 +88,8 @@ compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
 	GMimeMessage *msg = g_mime_message_new(TRUE);
 	GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
 	GMimeFormatOptions *fo = g_mime_format_options_new();
-	char *id = mac_msgid(r->ticket->number, r->rcpt, r->cfg->domain);
+	char *id = mac_msgid(r->ticket ? r->ticket->number : 0, r->rcpt,
+	    r->cfg->domain);
 	char *wire;
 
 	set_addresses(msg, r);

@@ -14,7 +14,7 @@
 
 struct compose_req {
 	const struct pd_config *cfg;
-	const struct pd_ticket *ticket;
+	const struct pd_ticket *ticket; /* NULL for gateway-wide notices */
 	const char *rcpt;           /* address */
 	const char *rcpt_name;      /* display name, may be "" or NULL */
 	const char *subject;        /* UTF-8 */

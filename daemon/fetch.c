@@ -70,7 +70,7 @@ process_uid(struct fetch *f, uint32_t uid)
 		return s == SRC_MSG_BAD ? SRC_OK : s;
 	}
 	if (f->raw->len == 0 && size > 0)
-		r = pipeline_oversized(f->db, f->w->cfg, &o, size, &out);
+		r = pipeline_oversized(f->db, f->w->cfg, &o, NULL, size, &out);
 	else
 		r = pipeline_deliver(f->db, f->w->cfg, &o,
 		    (const char *)f->raw->data, f->raw->len, &out);

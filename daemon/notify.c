@@ -21,6 +21,10 @@ ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
 	GHashTableIter it;
 	gpointer k, val;
 
+	g_hash_table_insert(v, "gateway.name", g_strdup(cfg->name));
+	g_hash_table_insert(v, "gateway.address", g_strdup(cfg->address));
+	if (!t)
+		goto extra;
 	g_hash_table_insert(v, "ticket.number", g_strdup_printf("%lu",
 	    t->number));
 	g_hash_table_insert(v, "ticket.token", token_format(cfg->tag,
@@ -31,8 +35,7 @@ ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
 	g_hash_table_insert(v, "client.name", g_strdup(*t->requester_name ?
 	    t->requester_name : t->requester));
 	g_hash_table_insert(v, "client.address", g_strdup(t->requester));
-	g_hash_table_insert(v, "gateway.name", g_strdup(cfg->name));
-	g_hash_table_insert(v, "gateway.address", g_strdup(cfg->address));
+extra:
 	if (extra) {
 		g_hash_table_iter_init(&it, extra);
 		while (g_hash_table_iter_next(&it, &k, &val))
@@ -51,6 +54,7 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 		.rcpt_name = m->rcpt_name, .auto_submitted = m->auto_reply ?
 		"auto-replied" : "auto-generated" };
 	char *err = NULL, *data, *id;
+	unsigned long num = t ? t->number : 0;
 	size_t len;
 	int64_t row;
 
@@ -58,10 +62,10 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 		q.in_reply_to = m->reply->message_id;
 		q.references = m->reply->references;
 	}
-	if (template_render(n->cfg->templates_dir, m->lang ? m->lang :
-	    t->language, m->name, vars, &r, &err) != 0) {
+	if (template_render(n->cfg->templates_dir, m->lang ? m->lang : t ?
+	    t->language : n->cfg->language, m->name, vars, &r, &err) != 0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
-		    "error=\"%s\"", t->number, m->name, err);
+		    "error=\"%s\"", num, m->name, err);
 		g_free(err);
 		g_hash_table_unref(vars);
 		return 0;
@@ -71,12 +75,12 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 	data = compose_mail(&q, &len, &id);
 	/* Bounces of our notifications come back to the support address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
-	row = outbox_add(n->db, t->number, m->name, id, m->auto_reply ? "" :
+	row = outbox_add(n->db, num, m->name, id, m->auto_reply ? "" :
 	    n->cfg->address, m->rcpt, data, len);
 	if (row > 0) {
 		n->queued = true;
 		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
-		    "kind=%s", t->number, id, m->name);
+		    "kind=%s", num, id, m->name);
 	}
 	g_free(data);
 	g_free(id);
@@ -111,4 +115,13 @@ notify_leads(struct notify *n, const struct pd_ticket *t, const char *name,
 			return -1;
 	}
 	return 0;
+}
+
+int
+notify_admin(struct notify *n, const char *name, GHashTable *vars)
+{
+	struct notify_mail m = { .name = name, .rcpt = n->cfg->admin,
+		.vars = vars };
+
+	return n->cfg->admin ? notify_send(n, NULL, &m) : 0;
 }

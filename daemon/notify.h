@@ -31,7 +31,8 @@ struct notify_mail {
 	                             * envelope sender (RFC 3834) */
 };
 
-/* Renders and queues.  Returns 0 (also when the template is missing or
+/* Renders and queues; t may be NULL for gateway-wide notices (no ticket
+ * placeholders, no References).  Returns 0 (also when the template is missing or
  * the address invalid: logged, and the cause must not be lost for it), or
  * -1 on a database error. */
 int notify_send(struct notify *n, const struct pd_ticket *t,
@@ -45,6 +46,9 @@ int notify_requester(struct notify *n, const struct pd_ticket *t,
 /* notify_send to every lead agent (in their language). */
 int notify_leads(struct notify *n, const struct pd_ticket *t,
     const char *name, GHashTable *vars);
+
+/* notify_send to the admin address, when one is configured. */
+int notify_admin(struct notify *n, const char *name, GHashTable *vars);
 
 /* A new table for notify_mail.vars (keys static, values g_malloc'd). */
 GHashTable *notify_vars_new(void);

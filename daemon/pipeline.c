@@ -46,6 +46,26 @@ stage_may_answer(const struct stage_ctx *c)
 	    g_ascii_strcasecmp(from, c->cfg->address) != 0;
 }
 
+/* Once per quarantined message, never on retries of the same UID: the
+ * notice is queued in the transaction that records the quarantine. */
+static int
+tell_admin(struct stage_ctx *c, int64_t id, const char *reason, size_t size)
+{
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	g_hash_table_insert(vars, "quarantine.id", g_strdup_printf("%lld",
+	    (long long)id));
+	g_hash_table_insert(vars, "quarantine.reason", g_strdup(reason));
+	g_hash_table_insert(vars, "quarantine.source", g_strdup(c->o->source ?
+	    c->o->source : "deliver"));
+	g_hash_table_insert(vars, "quarantine.size", g_strdup_printf("%zu",
+	    size));
+	r = notify_admin(&c->n, "quarantine", vars);
+	g_hash_table_unref(vars);
+	return r;
+}
+
 static enum pipe_result
 quarantine(struct stage_ctx *c, const char *reason, size_t size)
 {
@@ -54,7 +74,7 @@ quarantine(struct stage_ctx *c, const char *reason, size_t size)
 
 	if (q < 0 || mark_uid(c, 0, q) != 0 || store_event_add(c->db, 0,
 	    c->o->source, "quarantined", reason) != 0 ||
-	    db_commit(c->db) != 0) {
+	    tell_admin(c, q, reason, size) != 0 || db_commit(c->db) != 0) {
 		db_rollback(c->db);
 		return PIPE_TEMPFAIL;
 	}
@@ -159,9 +179,12 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 
 enum pipe_result
 pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
-    const struct pipe_origin *o, size_t size, struct pipe_out *out)
+    const struct pipe_origin *o, const char *raw, size_t size,
+    struct pipe_out *out)
 {
-	struct stage_ctx c = { .db = db, .cfg = cfg, .o = o };
+	struct stage_ctx c = { .db = db, .cfg = cfg, .o = o, .raw = raw,
+		.len = raw ? size : 0,
+		.n = { .db = db, .cfg = cfg } };
 	char *reason = g_strdup_printf("message of %zu bytes is over "
 	    "max_message_size", size);
 	enum pipe_result r;
@@ -172,6 +195,7 @@ pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
 		return PIPE_TEMPFAIL;
 	}
 	r = quarantine(&c, reason, size);
+	out->queued = c.n.queued;
 	g_free(reason);
 	return r;
 }

@@ -39,11 +39,13 @@ enum pipe_result pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
     const struct pipe_origin *o, const char *raw, size_t len,
     struct pipe_out *out);
 
-/* For a message over max_message_size that was not even fetched: records
- * it in the quarantine (without its bytes; it stays in the server's
- * quarantine folder). */
+/* For a message over max_message_size: records it in the quarantine.  raw
+ * may be NULL when it was not even fetched (it then stays in the server's
+ * quarantine folder); pipe mode passes the bytes it read, so they are
+ * kept. */
 enum pipe_result pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
-    const struct pipe_origin *o, size_t size, struct pipe_out *out);
+    const struct pipe_origin *o, const char *raw, size_t size,
+    struct pipe_out *out);
 
 /* True when the UID's effects are already committed. */
 bool pipeline_seen(sqlite3 *db, const struct pipe_origin *o);

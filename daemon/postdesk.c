@@ -10,8 +10,10 @@
 #include <gmime/gmime.h>
 #include "config.h"
 #include "db.h"
+#include "cli_mail.h"
 #include "cli_ticket.h"
 #include "inspect.h"
+#include "mac.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/postdesk/postdesk.conf"
 
@@ -33,6 +35,9 @@ usage(void)
 	    "       postdesk [-c file] priority|type NUMBER VALUE\n"
 	    "       postdesk [-c file] merge NUMBER INTO-NUMBER\n"
 	    "       postdesk [-c file] split NUMBER MESSAGE-ROW-ID\n"
+	    "       postdesk [-c file] deliver --source NAME < MESSAGE\n"
+	    "       postdesk [-c file] quarantine list [--all] [--json]\n"
+	    "       postdesk [-c file] quarantine show|retry|drop ID\n"
 	    "       postdesk inspect MESSAGE.eml [--json]\n");
 	return 2;
 }
@@ -49,7 +54,9 @@ open_db(struct cli *c)
 		return -1;
 	}
 	g_string_free(errors, TRUE);
-	if (db_open(c->cfg->database, &c->db, &err) != 0) {
+	/* Commands that change tickets compose mail with signed ids. */
+	if (mac_init(c->cfg->key_file, &err) != 0 ||
+	    db_open(c->cfg->database, &c->db, &err) != 0) {
 		fprintf(stderr, "postdesk: %s\n", err);
 		g_free(err);
 		return -1;
@@ -260,11 +267,24 @@ dispatch(struct cli *c, int argc, char **argv)
 	c->json = has_flag(argc, argv, "--json");
 	if (strcmp(cmd, "inspect") == 0)
 		return cmd_inspect(argc, argv);
+	if (strcmp(cmd, "deliver") == 0) {
+		/* Pipe mode: any failure means "try again later" to the MTA,
+		 * so the message is never lost. */
+		if (open_db(c) != 0)
+			return EX_TEMPFAIL_CODE;
+		return cli_deliver(c->db, c->cfg, argc, argv);
+	}
 	if (strcmp(cmd, "tickets") != 0 && strcmp(cmd, "show") != 0 &&
-	    strcmp(cmd, "outbox") != 0 && !cli_ticket_handles(cmd))
+	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "quarantine") != 0 &&
+	    !cli_ticket_handles(cmd))
 		return usage();
 	if (open_db(c) != 0)
 		return 1;
+	if (strcmp(cmd, "quarantine") == 0) {
+		int r = cli_quarantine(c->db, c->cfg, argc, argv, c->json);
+
+		return r == 2 ? usage() : r;
+	}
 	if (cli_ticket_handles(cmd))
 		return cli_ticket_run(c->db, c->cfg, argc, argv);
 	if (strcmp(cmd, "tickets") == 0)

@@ -1,0 +1,195 @@
+/* cli_mail.c: see cli_mail.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli_mail.h"
+#include "db.h"
+#include "msg.h"
+#include "pipeline.h"
+
+static const char *
+opt(int argc, char **argv, const char *name)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return argv[i + 1];
+	return NULL;
+}
+
+static GByteArray *
+read_stdin(void)
+{
+	GByteArray *b = g_byte_array_new();
+	guint8 buf[65536];
+	ssize_t n;
+
+	while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0)
+		g_byte_array_append(b, buf, n);
+	if (n < 0) {
+		g_byte_array_unref(b);
+		return NULL;
+	}
+	return b;
+}
+
+static const char *const results[] = { "stored", "duplicate", "quarantined",
+	"tempfail" };
+
+int
+cli_deliver(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
+{
+	const char *name = opt(argc, argv, "--source");
+	const struct pd_source *src = config_source(cfg, name);
+	struct pipe_origin o = { .source = name, .folder = "",
+		.queue = src ? src->queue : NULL };
+	struct pipe_out out;
+	enum pipe_result r;
+	GByteArray *raw;
+
+	if (!src) {
+		fprintf(stderr, "postdesk deliver: no source '%s' in the "
+		    "configuration\n", name ? name : "");
+		return EX_TEMPFAIL_CODE;
+	}
+	if (!(raw = read_stdin()))
+		return EX_TEMPFAIL_CODE;
+	if (raw->len > cfg->limits.max_message_size)
+		r = pipeline_oversized(db, cfg, &o, (const char *)raw->data,
+		    raw->len, &out);
+	else
+		r = pipeline_deliver(db, cfg, &o, (const char *)raw->data,
+		    raw->len, &out);
+	g_byte_array_unref(raw);
+	printf("%s", results[r]);
+	if (out.ticket)
+		printf(" ticket=%lu", out.ticket);
+	printf("\n");
+	return r == PIPE_TEMPFAIL ? EX_TEMPFAIL_CODE : 0;
+}
+
+static int
+q_list(sqlite3 *db, int all, int json)
+{
+	sqlite3_stmt *st;
+
+	if (json)
+		st = db_prep(db, "SELECT json_group_array(json_object('id', id, "
+		    "'source', source, 'reason', reason, 'size', size, 'status', "
+		    "status, 'created', created, 'raw', raw IS NOT NULL AND "
+		    "length(raw) > 0)) FROM (SELECT * FROM quarantine WHERE ? OR "
+		    "status = 'held' ORDER BY id)", "i", (int64_t)all);
+	else
+		st = db_prep(db, "SELECT id, status, size, source, reason FROM "
+		    "quarantine WHERE ? OR status = 'held' ORDER BY id", "i",
+		    (int64_t)all);
+	if (!st)
+		return 1;
+	if (!json)
+		printf("%-6s %-8s %10s %-10s %s\n", "ID", "STATUS", "SIZE",
+		    "SOURCE", "REASON");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (json)
+			printf("%s\n", sqlite3_column_text(st, 0));
+		else
+			printf("%-6lld %-8s %10lld %-10s %s\n",
+			    (long long)sqlite3_column_int64(st, 0),
+			    sqlite3_column_text(st, 1),
+			    (long long)sqlite3_column_int64(st, 2),
+			    sqlite3_column_text(st, 3),
+			    sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The raw bytes and source of quarantine row id, or NULL. */
+static GBytes *
+q_raw(sqlite3 *db, int64_t id, char **source_r)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT raw, source FROM quarantine "
+	    "WHERE id = ?", "i", id);
+	GBytes *b = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st,
+	    0) > 0) {
+		b = g_bytes_new(sqlite3_column_blob(st, 0),
+		    sqlite3_column_bytes(st, 0));
+		*source_r = db_col_str(st, 1);
+	}
+	sqlite3_finalize(st);
+	return b;
+}
+
+static int
+q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
+{
+	char *source = NULL, *err = NULL;
+	GBytes *raw = q_raw(db, id, &source);
+	const struct pd_source *src;
+	struct pipe_origin o = { .folder = "" };
+	struct pipe_out out;
+	struct pd_msg *m = NULL;
+	enum pipe_result r;
+	gsize len;
+	const char *data;
+
+	if (!raw) {
+		fprintf(stderr, "postdesk: quarantine %lld has no message to "
+		    "retry\n", (long long)id);
+		return 1;
+	}
+	data = g_bytes_get_data(raw, &len);
+	/* Still unparseable: say why and keep it as it is. */
+	if (msg_parse(data, len, &cfg->limits, &m, &err) != 0) {
+		fprintf(stderr, "postdesk: still not a message: %s\n", err);
+		g_free(err);
+		r = PIPE_QUARANTINED;
+	} else {
+		msg_free(&m);
+		src = config_source(cfg, source);
+		o.source = source;
+		o.queue = src ? src->queue : NULL;
+		r = pipeline_deliver(db, cfg, &o, data, len, &out);
+		if (r == PIPE_STORED || r == PIPE_DUPLICATE)
+			db_exec(db, "UPDATE quarantine SET status = 'retried' "
+			    "WHERE id = ?", "i", id);
+		printf("%s", results[r]);
+		if (out.ticket)
+			printf(" ticket=%lu", out.ticket);
+		printf("\n");
+	}
+	g_bytes_unref(raw);
+	g_free(source);
+	return r == PIPE_STORED || r == PIPE_DUPLICATE ? 0 : 1;
+}
+
+int
+cli_quarantine(sqlite3 *db, const struct pd_config *cfg, int argc,
+    char **argv, int json)
+{
+	const char *sub = argc > 1 ? argv[1] : "list";
+	int64_t id = argc > 2 ? strtoll(argv[2], NULL, 10) : 0;
+	char *source = NULL;
+	GBytes *raw;
+
+	if (strcmp(sub, "list") == 0) {
+		for (int i = 0; i < argc; i++)
+			if (strcmp(argv[i], "--all") == 0)
+				return q_list(db, 1, json);
+		return q_list(db, 0, json);
+	}
+	if (id <= 0)
+		return 2;
+	if (strcmp(sub, "retry") == 0)
+		return q_retry(db, cfg, id);
+	if (strcmp(sub, "drop") == 0)
+		return db_exec(db, "UPDATE quarantine SET status = 'dropped' "
+		    "WHERE id = ? AND status = 'held'", "i", id) == 0 &&
+		    sqlite3_changes(db) == 1 ? 0 : 1;
+	if (strcmp(sub, "show") != 0 || !(raw = q_raw(db, id, &source)))
+		return strcmp(sub, "show") == 0 ? 1 : 2;
+	fwrite(g_bytes_get_data(raw, NULL), 1, g_bytes_get_size(raw), stdout);
+	g_bytes_unref(raw);
+	g_free(source);
+	return 0;
+}
