@@ -255,6 +255,15 @@ db_vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
 		    sql, sqlite3_errmsg(db));
 		return NULL;
 	}
+	/* A type string that does not match the placeholders would read
+	 * arguments that were never passed: refuse it, loudly. */
+	if ((int)strlen(types) != sqlite3_bind_parameter_count(st)) {
+		log_warnx("stage=db event=bug sql=\"%.60s\" types=%s "
+		    "placeholders=%d", sql, types,
+		    sqlite3_bind_parameter_count(st));
+		sqlite3_finalize(st);
+		return NULL;
+	}
 	for (const char *t = types; *t; t++, i++) {
 		if (*t == 'i')
 			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));

@@ -119,17 +119,24 @@ mac_rcpt_tag(const char *address, char *out)
 }
 
 char *
-mac_msgid(unsigned long ticket, const char *rcpt, const char *domain)
+mac_msgid_kind(unsigned long ticket, const char *rcpt, const char *domain,
+    char kind)
 {
 	char rtag[MAC_RTAG_LEN + 1], mac[MAC_HEX + 1], *body, *id;
 	uint32_t nonce = randombytes_random();
 
 	mac_rcpt_tag(rcpt, rtag);
-	body = g_strdup_printf("%lu.%s.%08x", ticket, rtag, nonce);
+	body = g_strdup_printf("%lu.%s.%c%08x", ticket, rtag, kind, nonce);
 	keyed_hex("msgid", body, mac, MAC_HEX);
 	id = g_strdup_printf("pd.%s.%s@%s", body, mac, domain);
 	g_free(body);
 	return id;
+}
+
+char *
+mac_msgid(unsigned long ticket, const char *rcpt, const char *domain)
+{
+	return mac_msgid_kind(ticket, rcpt, domain, 'm');
 }
 
 char *
@@ -146,6 +153,15 @@ mac_root_id(unsigned long ticket, const char *domain)
 
 bool
 mac_check(const char *id, unsigned long *ticket_r, char *rtag_r)
+{
+	char kind;
+
+	return mac_check_kind(id, ticket_r, rtag_r, &kind);
+}
+
+bool
+mac_check_kind(const char *id, unsigned long *ticket_r, char *rtag_r,
+    char *kind_r)
 {
 	char buf[256], want[MAC_HEX + 1], *dot, *at, *end;
 	unsigned long t;
@@ -171,9 +187,17 @@ mac_check(const char *id, unsigned long *ticket_r, char *rtag_r)
 	if (errno || end == buf || *end != '.')
 		return false;
 	*ticket_r = t;
+	if (strncmp(end + 1, "root", 4) == 0) {
+		*kind_r = 'r';
+		if (rtag_r)
+			g_strlcpy(rtag_r, "root", MAC_RTAG_LEN + 1);
+		return true;
+	}
+	/* "<rtag>.<kind><nonce>" after the ticket number */
+	dot = strchr(end + 1, '.');
+	*kind_r = dot && dot[1] ? dot[1] : 'm';
 	if (rtag_r)
-		g_strlcpy(rtag_r, strncmp(end + 1, "root", 4) == 0 ? "root" :
-		    end + 1, MAC_RTAG_LEN + 1);
+		g_strlcpy(rtag_r, end + 1, MAC_RTAG_LEN + 1);
 	return true;
 }
 

@@ -1,10 +1,12 @@
 /* mac.h: our Message-IDs, signed with a keyed MAC (SPEC §5).
  *
  * Every mail the gateway sends carries a Message-ID that names the ticket,
- * a tag of the recipient's address and a MAC over both, so a reply that
- * quotes it in In-Reply-To/References threads without any lookup and cannot
- * be forged to land in another ticket:
- *     pd.<ticket>.<rcpt-tag>.<nonce>.<mac>@<domain>
+ * a tag of the recipient's address, the kind of mail and a MAC over all of
+ * them, so a reply that quotes it in In-Reply-To/References threads without
+ * any lookup and cannot be forged to land in another ticket or channel:
+ *     pd.<ticket>.<rcpt-tag>.<kind><nonce>.<mac>@<domain>
+ * kind is one letter: 'm' ordinary mail, 'n' an internal-note notification
+ * (a reply to it stays a note), 'c' a challenge to confirm held agent mail.
  * The ticket's root id, which every References header starts with, is
  *     pd.<ticket>.root.<mac>@<domain>
  * The key is 32 random bytes kept in a 0600 file created on first start. */
@@ -23,8 +25,11 @@ int mac_init(const char *path, char **error_r);
 /* Forgets the key (wiped).  For tests and reloads. */
 void mac_reset(void);
 
-/* A new Message-ID (without <>) for a mail about ticket sent to rcpt.
- * g_malloc'd. */
+/* A new Message-ID (without <>) for a mail of kind ('m', 'n', 'c') about
+ * ticket sent to rcpt.  g_malloc'd. */
+char *mac_msgid_kind(unsigned long ticket, const char *rcpt,
+    const char *domain, char kind);
+/* mac_msgid_kind(..., 'm'). */
 char *mac_msgid(unsigned long ticket, const char *rcpt, const char *domain);
 
 /* The ticket's root Message-ID (without <>); the same on every call.
@@ -35,6 +40,10 @@ char *mac_root_id(unsigned long ticket, const char *domain);
  * a valid MAC; then *ticket_r is its ticket and rtag_r (MAC_RTAG_LEN + 1
  * bytes, may be NULL) its recipient tag, or "root" for a root id. */
 bool mac_check(const char *id, unsigned long *ticket_r, char *rtag_r);
+
+/* mac_check, also giving the kind ('m', 'n', 'c'; 'r' for a root id). */
+bool mac_check_kind(const char *id, unsigned long *ticket_r, char *rtag_r,
+    char *kind_r);
 
 /* The recipient tag of address (case-insensitive) into out
  * (MAC_RTAG_LEN + 1 bytes). */

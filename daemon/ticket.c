@@ -65,7 +65,7 @@ write_status(struct notify *n, struct pd_ticket *t, const char *status,
 	r = db_exec(n->db, "UPDATE tickets SET status = ?, updated = ?, "
 	    "resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at "
 	    "END, closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at "
-	    "END WHERE number = ?", "titititu", status, now, status, now,
+	    "END WHERE number = ?", "tititiu", status, now, status, now,
 	    status, now, t->number);
 	if (r == 0)
 		r = store_event_add(n->db, t->number, actor, event, detail);
@@ -259,6 +259,23 @@ out:
 	return r;
 }
 
+/* The requester learns the new number (SPEC §8: split done). */
+static int
+tell_split(struct notify *n, const struct pd_ticket *old, unsigned long num,
+    const char *subject)
+{
+	GHashTable *vars = notify_vars_new();
+	char *tok = token_format(n->cfg->tag, num);
+	int r;
+
+	g_hash_table_insert(vars, "tickets", g_strdup_printf("%s %s\n", tok,
+	    subject));
+	r = notify_requester(n, old, "split_done", NULL, vars, false);
+	g_free(tok);
+	g_hash_table_unref(vars);
+	return r;
+}
+
 unsigned long
 ticket_split_message(struct notify *n, int64_t id, const char *actor)
 {
@@ -295,6 +312,9 @@ ticket_split_message(struct notify *n, int64_t id, const char *actor)
 		    old.number, actor, "split", detail) != 0)
 			r = (unsigned long)-1;
 		g_free(detail);
+		if (r != (unsigned long)-1 && tell_split(n, &old, r,
+		    subject) != 0)
+			r = (unsigned long)-1;
 		store_ticket_clear(&t);
 		store_ticket_clear(&old);
 	}

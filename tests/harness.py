@@ -603,3 +603,73 @@ class Session:
             if d.proc is not None and not d.alive():
                 self.tap.comment("postdeskd exited with status %s" % d.proc.returncode)
 
+
+
+# ---------------------------------------------------------------- lifecycle
+# Helpers of tests/it_lifecycle_*.py (the ticket life cycle, SPEC §5-§6, §8).
+
+def cli(session, *args):
+    """postdesk -c CONF ARGS without --json: its stdout (CliError when it
+    exits non-zero)."""
+    r = subprocess.run([POSTDESK, "-c", session.conf] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise CliError("postdesk %s: exit %d: %s"
+                       % (" ".join(map(str, args)), r.returncode, r.stderr.strip()))
+    return r.stdout
+
+
+def db_exec(session, sql, params=()):
+    """One statement on the session's database (the daemon uses WAL, so
+    this is safe while it runs); returns the changed row count."""
+    import sqlite3
+    con = sqlite3.connect(os.path.join(session.dir, "pd.db"), timeout=30)
+    try:
+        with con:
+            return con.execute(sql, params).rowcount
+    finally:
+        con.close()
+
+
+def outbox_of(session, kind=None, ticket=None, rcpt=None):
+    """Outbox entries matching every given field (rcpt case-insensitive)."""
+    return [e for e in session.outbox()
+            if (kind is None or e["kind"] == kind)
+            and (ticket is None or e["ticket"] == ticket)
+            and (rcpt is None or (e["rcpt"] or "").lower() == rcpt.lower())]
+
+
+def mails_of_kind(session, user, kind, ticket=None):
+    """Parsed messages in user's INBOX that the outbox sent as kind (the
+    template name), optionally for one ticket."""
+    ids = {norm_id(e["message_id"]) for e in outbox_of(session, kind, ticket, user)}
+    return [m for m in map(parse, session.messages(user))
+            if norm_id(header(m, "Message-ID")) in ids]
+
+
+def wait_mail(session, user, kind, ticket=None, timeout=30):
+    """The first message of kind in user's INBOX, once there is one."""
+    r = wait_until(lambda: mails_of_kind(session, user, kind, ticket), timeout)
+    return r[0] if r else None
+
+
+def reply_mail(sender, mail, body, subject=None, quote=True, headers=()):
+    """A reply to a parsed message as a mail client writes it: Re: subject,
+    In-Reply-To, References, and the original quoted below the text."""
+    mid = header(mail, "Message-ID")
+    refs = ((header(mail, "References") or "") + " " + mid).strip()
+    if subject is None:
+        subject = header(mail, "Subject") or ""
+        if not subject.lower().startswith("re:"):
+            subject = "Re: " + subject
+    if quote:
+        body = "%s\n\nOn Mon, 1 Jan 2024 at 10:00, %s wrote:\n%s\n" % (
+            body, header(mail, "From"),
+            "\n".join("> " + l for l in plain_text(mail).splitlines()))
+    return make_mail(sender, subject, body,
+                     headers=[("In-Reply-To", mid), ("References", refs)] + list(headers))
+
+
+def events_named(ticket, name):
+    """The events of a show-json ticket called name."""
+    return [e for e in ticket["events"] if e["event"] == name]
