@@ -54,6 +54,8 @@ userdb {
   args = uid=$MUSER gid=$MGROUP home=$D/home/%u
 }
 mail_location = maildir:~/Maildir
+# support+note@ lands in support@'s INBOX, as on servers with sub-addressing.
+recipient_delimiter = +
 # A restart must drop the clients' connections, as a real outage does.
 shutdown_clients = yes
 service imap-login {

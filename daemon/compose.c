@@ -38,10 +38,17 @@ set_addresses(GMimeMessage *msg, const struct compose_req *r)
 {
 	InternetAddress *ia;
 
-	ia = internet_address_mailbox_new(r->cfg->name, r->cfg->address);
+	ia = internet_address_mailbox_new(r->from_name ? r->from_name :
+	    r->cfg->name, r->cfg->address);
 	internet_address_set_charset(ia, "utf-8");
 	internet_address_list_add(g_mime_message_get_from(msg), ia);
 	g_object_unref(ia);
+	if (r->reply_to) {
+		ia = internet_address_mailbox_new("", r->reply_to);
+		internet_address_list_add(g_mime_message_get_reply_to(msg),
+		    ia);
+		g_object_unref(ia);
+	}
 	ia = internet_address_mailbox_new(r->rcpt_name ? r->rcpt_name : "",
 	    r->rcpt);
 	internet_address_set_charset(ia, "utf-8");
@@ -72,8 +79,13 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 	g_free(refs);
 	g_mime_object_set_header(o, "Auto-Submitted", r->auto_submitted ?
 	    r->auto_submitted : "auto-generated", NULL);
-	g_mime_object_set_header(o, "Precedence", "bulk", NULL);
-	g_mime_object_set_header(o, "X-Auto-Response-Suppress", "All", NULL);
+	/* An agent's answer is a person's mail: the client's own
+	 * auto-responder may answer it, and bulk would hide it. */
+	if (!r->auto_submitted || strcmp(r->auto_submitted, "no") != 0) {
+		g_mime_object_set_header(o, "Precedence", "bulk", NULL);
+		g_mime_object_set_header(o, "X-Auto-Response-Suppress", "All",
+		    NULL);
+	}
 	g_mime_object_set_header(o, "X-Loop", r->cfg->address, NULL);
 	if (r->ticket) {
 		tok = g_strdup_printf("%s#%lu", r->cfg->tag, r->ticket->number);
@@ -82,24 +94,74 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 	}
 }
 
-char *
-compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
+static GMimeObject *
+attachment_part(const struct pd_attachment *a)
 {
-	GMimeMessage *msg = g_mime_message_new(TRUE);
-	GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
-	GMimeFormatOptions *fo = g_mime_format_options_new();
-	char *id = mac_msgid(r->ticket ? r->ticket->number : 0, r->rcpt,
-	    r->cfg->domain);
-	char *wire;
+	char *ct = g_strdup(*a->content_type ? a->content_type :
+	    "application/octet-stream"), *slash = strchr(ct, '/');
+	GMimePart *part;
+	GMimeStream *data;
+	GMimeDataWrapper *dw;
+	gsize n = 0;
+	const void *p = a->data ? g_bytes_get_data(a->data, &n) : "";
 
-	set_addresses(msg, r);
-	set_headers(msg, r, id);
+	if (slash)
+		*slash++ = '\0';
+	part = g_mime_part_new_with_type(ct, slash && *slash ? slash :
+	    "octet-stream");
+	g_free(ct);
+	if (*a->filename)
+		g_mime_part_set_filename(part, a->filename);
+	data = g_mime_stream_mem_new_with_buffer(p, n);
+	dw = g_mime_data_wrapper_new_with_stream(data,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_object_unref(data);
+	g_mime_part_set_content(part, dw);
+	g_object_unref(dw);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	return GMIME_OBJECT(part);
+}
+
+/* text/plain alone, or multipart/mixed with the attachments after it. */
+static GMimeObject *
+body_part(const struct compose_req *r)
+{
+	GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
+	GMimeMultipart *mp;
+
 	g_mime_text_part_set_text(text, r->body);
 	g_mime_text_part_set_charset(text, "utf-8");
 	g_mime_part_set_content_encoding(GMIME_PART(text),
 	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	g_mime_message_set_mime_part(msg, GMIME_OBJECT(text));
+	if (!r->attachments || r->attachments->len == 0)
+		return GMIME_OBJECT(text);
+	mp = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mp, GMIME_OBJECT(text));
 	g_object_unref(text);
+	for (guint i = 0; i < r->attachments->len; i++) {
+		GMimeObject *a = attachment_part(r->attachments->pdata[i]);
+
+		g_mime_multipart_add(mp, a);
+		g_object_unref(a);
+	}
+	return GMIME_OBJECT(mp);
+}
+
+char *
+compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
+{
+	GMimeMessage *msg = g_mime_message_new(TRUE);
+	GMimeFormatOptions *fo = g_mime_format_options_new();
+	GMimeObject *body;
+	char *id = mac_msgid_kind(r->ticket ? r->ticket->number : 0, r->rcpt,
+	    r->cfg->domain, r->kind ? r->kind : 'm');
+	char *wire;
+
+	set_addresses(msg, r);
+	set_headers(msg, r, id);
+	body = body_part(r);
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
 	wire = g_mime_object_to_string(GMIME_OBJECT(msg), fo);
 	g_mime_format_options_free(fo);

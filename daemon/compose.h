@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <glib.h>
 #include "config.h"
+#include "msg.h"
 #include "store.h"
 
 struct compose_req {
@@ -21,7 +22,12 @@ struct compose_req {
 	const char *body;           /* UTF-8, LF */
 	const char *in_reply_to;    /* without <>, NULL or "" for none */
 	GPtrArray *references;      /* char * without <>, may be NULL */
-	const char *auto_submitted; /* "auto-replied", "auto-generated" */
+	const char *auto_submitted; /* "auto-replied", "auto-generated", or
+	                             * "no" for an agent's own answer */
+	const char *from_name;      /* NULL: the gateway's name */
+	const char *reply_to;       /* NULL: none (replies go to From) */
+	char kind;                  /* Message-ID kind (mac.h); 0 = 'm' */
+	GPtrArray *attachments;     /* of struct pd_attachment *, or NULL */
 };
 
 /* Returns the g_malloc'd message and its length in *len_r, and the new

@@ -291,11 +291,12 @@ static struct pd_client *
 load_client(struct cctx *c, const config_setting_t *g)
 {
 	static const char *const known[] = { "name", "domains", "addresses",
-		NULL };
+		"plan", NULL };
 	struct pd_client *cl = g_new0(struct pd_client, 1);
 
 	check_known(c, g, known);
 	cl->name = get_str(c, g, "name", "", 1);
+	cl->plan = get_str(c, g, "plan", NULL, 0);
 	cl->domains = get_strv(c, g, "domains", 1);
 	cl->addresses = get_strv(c, g, "addresses", 1);
 	if (cl->domains->len == 0 && cl->addresses->len == 0)
@@ -306,6 +307,48 @@ load_client(struct cctx *c, const config_setting_t *g)
 			cerr(c, g, "client '%s': invalid address '%s'",
 			    cl->name, (char *)cl->addresses->pdata[i]);
 	return cl;
+}
+
+static struct pd_plan *
+load_plan(struct cctx *c, const config_setting_t *g)
+{
+	static const char *const known[] = { "name", "hours", NULL };
+	struct pd_plan *p = g_new0(struct pd_plan, 1);
+	config_setting_t *h = config_setting_get_member(g, "hours");
+
+	check_known(c, g, known);
+	p->name = get_str(c, g, "name", "", 1);
+	if (h && config_setting_type(h) == CONFIG_TYPE_FLOAT)
+		p->hours = config_setting_get_float(h);
+	else
+		p->hours = get_int(c, g, "hours", 0, 0, 100000);
+	if (!h)
+		cerr(c, g, "plan '%s': 'hours' is required", p->name);
+	return p;
+}
+
+static void
+load_sla(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
+{
+	static const char *const known[] = { "low", "normal", "high",
+		"urgent", NULL };
+
+	check_known(c, g, known);
+	for (int i = 0; known[i]; i++)
+		cfg->sla_hours[i] = get_int(c, g, known[i], 0, 0, 10000);
+}
+
+static void
+check_client_plans(struct cctx *c, config_t *lc, struct pd_config *cfg)
+{
+	for (guint i = 0; i < cfg->clients->len; i++) {
+		const struct pd_client *cl = cfg->clients->pdata[i];
+
+		if (cl->plan && !config_plan(cfg, cl->plan))
+			cerr(c, config_setting_get_elem(config_lookup(lc,
+			    "clients"), i), "client '%s': no plan '%s'",
+			    cl->name, cl->plan);
+	}
 }
 
 static void
@@ -320,12 +363,33 @@ load_tickets(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	cfg->max_reopens = get_int(c, g, "max_reopens", 3, 0, 1000);
 }
 
+/* The addresses and proofs of agent mail (SPEC §7). */
+static void
+load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
+{
+	const char *at = strchr(cfg->address, '@');
+	char *def = at ? g_strdup_printf("%.*s+note%s", (int)(at -
+	    cfg->address), cfg->address, at) : g_strdup("");
+
+	cfg->note_address = get_str(c, g, "note_address", def, 0);
+	g_free(def);
+	cfg->team_copy = get_str(c, g, "team_copy", NULL, 0);
+	if (g && !valid_address(cfg->note_address))
+		cerr(c, config_setting_get_member(g, "note_address"),
+		    "invalid note_address '%s'", cfg->note_address);
+	if (cfg->team_copy && !valid_address(cfg->team_copy))
+		cerr(c, config_setting_get_member(g, "team_copy"),
+		    "invalid team_copy address '%s'", cfg->team_copy);
+	cfg->trusted_authserv = get_strv(c, g, "trusted_authserv", 1);
+}
+
 static void
 load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 {
 	static const char *const known[] = { "name", "address", "domain",
 		"tag", "language", "first_ticket", "admin", "key_file",
-		"templates", NULL };
+		"templates", "note_address", "team_copy", "trusted_authserv",
+		"answers", NULL };
 	char *s;
 
 	if (!g) {
@@ -361,6 +425,9 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	    LOCALSTATEDIR "/lib/postdesk/mac.key", 0));
 	cfg->templates_dir = abs_path(c, get_str(c, g, "templates",
 	    PKGDATADIR "/templates", 0));
+	cfg->answers_dir = abs_path(c, get_str(c, g, "answers",
+	    SYSCONFDIR "/postdesk/answers", 0));
+	load_agent_mail(c, g, cfg);
 }
 
 static void
@@ -391,7 +458,16 @@ load_lists(struct cctx *c, config_t *lc, struct pd_config *cfg)
 
 	cfg->sources = g_ptr_array_new();
 	cfg->agents = g_ptr_array_new();
+	config_setting_t *pl = config_lookup(lc, "plans");
+
 	cfg->clients = g_ptr_array_new();
+	cfg->plans = g_ptr_array_new();
+	for (int i = 0; pl && config_setting_is_list(pl) &&
+	    i < config_setting_length(pl); i++)
+		g_ptr_array_add(cfg->plans,
+		    load_plan(c, config_setting_get_elem(pl, i)));
+	if (pl && !config_setting_is_list(pl))
+		cerr(c, pl, "'plans' must be a list: ( { ... }, ... )");
 	if (cl && !config_setting_is_list(cl))
 		cerr(c, cl, "'clients' must be a list: ( { ... }, ... )");
 	for (int i = 0; cl && config_setting_is_list(cl) &&
@@ -423,7 +499,8 @@ static void
 load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
-		"sources", "smtp", "agents", "clients", "tickets", NULL };
+		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
+		NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -438,6 +515,8 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	load_limits(c, config_lookup(lc, "limits"), &cfg->limits);
 	load_lists(c, lc, cfg);
 	load_tickets(c, config_lookup(lc, "tickets"), cfg);
+	load_sla(c, config_lookup(lc, "sla"), cfg);
+	check_client_plans(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);
@@ -536,6 +615,7 @@ client_free(gpointer p, gpointer unused)
 	struct pd_client *cl = p;
 
 	g_free(cl->name);
+	g_free(cl->plan);
 	g_ptr_array_unref(cl->domains);
 	g_ptr_array_unref(cl->addresses);
 	g_free(cl);
@@ -555,6 +635,17 @@ config_free(struct pd_config **cfgp)
 	if (cfg->clients)
 		g_ptr_array_foreach(cfg->clients, client_free, NULL);
 	g_clear_pointer(&cfg->clients, g_ptr_array_unref);
+	for (guint i = 0; cfg->plans && i < cfg->plans->len; i++) {
+		struct pd_plan *p = cfg->plans->pdata[i];
+
+		g_free(p->name);
+		g_free(p);
+	}
+	g_clear_pointer(&cfg->plans, g_ptr_array_unref);
+	g_clear_pointer(&cfg->trusted_authserv, g_ptr_array_unref);
+	g_free(cfg->note_address);
+	g_free(cfg->team_copy);
+	g_free(cfg->answers_dir);
 	g_clear_pointer(&cfg->sources, g_ptr_array_unref);
 	g_clear_pointer(&cfg->agents, g_ptr_array_unref);
 	endpoint_free(&cfg->smtp);
@@ -625,4 +716,34 @@ config_same_org(const struct pd_config *cfg, const char *a, const char *b)
 	const struct pd_client *ca = config_client_of(cfg, a);
 
 	return ca && ca == config_client_of(cfg, b);
+}
+
+const struct pd_plan *
+config_plan(const struct pd_config *cfg, const char *name)
+{
+	for (guint i = 0; name && i < cfg->plans->len; i++) {
+		const struct pd_plan *p = cfg->plans->pdata[i];
+
+		if (strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+const struct pd_agent *
+config_agent_by_name(const struct pd_config *cfg, const char *name)
+{
+	for (guint i = 0; name && i < cfg->agents->len; i++) {
+		const struct pd_agent *a = cfg->agents->pdata[i];
+
+		char *x = g_utf8_casefold(a->name, -1);
+		char *y = g_utf8_casefold(name, -1);
+		int same = strcmp(x, y) == 0;
+
+		g_free(x);
+		g_free(y);
+		if (same)
+			return a;
+	}
+	return config_agent_by_address(cfg, name);
 }

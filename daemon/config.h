@@ -48,9 +48,16 @@ struct pd_agent {
 	char *language;       /* "en" or "ru" */
 };
 
+/* A support plan: included hours per month (SPEC §9). */
+struct pd_plan {
+	char *name;
+	double hours;
+};
+
 /* A client organisation: whose mail counts as that client's (SPEC §9). */
 struct pd_client {
 	char *name;
+	char *plan;           /* plan name, or NULL */
 	GPtrArray *domains;   /* of char *, lower-cased: "acme.test" */
 	GPtrArray *addresses; /* of char *, lower-cased */
 };
@@ -65,6 +72,12 @@ struct pd_config {
 	char *language;      /* default language for clients: "en" or "ru" */
 	unsigned long first_ticket;
 	char *admin;         /* admin address, may be NULL */
+	char *note_address;  /* mail to it is an internal note: default
+	                      * local+note@domain of the support address */
+	char *team_copy;     /* copy of all client and agent mail, or NULL */
+	GPtrArray *trusted_authserv; /* authserv-ids whose
+	                              * Authentication-Results we believe */
+	char *answers_dir;   /* canned answers for #answer NAME */
 	char *key_file;      /* MAC key, created 0600 on first start */
 	char *templates_dir; /* conf/templates */
 	char *database;      /* SQLite path */
@@ -74,6 +87,9 @@ struct pd_config {
 	char *smtp_helo;     /* name for EHLO, default the domain */
 	GPtrArray *agents;   /* of struct pd_agent * */
 	GPtrArray *clients;  /* of struct pd_client * */
+	GPtrArray *plans;    /* of struct pd_plan * */
+	unsigned sla_hours[4]; /* first response window by priority: low,
+	                        * normal, high, urgent; 0 = none */
 	/* ticket lifecycle (SPEC §6) */
 	unsigned autoclose_days; /* resolved -> closed after this (7) */
 	unsigned reopen_days;    /* a follow-up within this reopens (30) */
@@ -91,6 +107,15 @@ void config_free(struct pd_config **cfg);
 /* The agent owning address (case-insensitive), or NULL.  Borrowed. */
 const struct pd_agent *config_agent_by_address(const struct pd_config *cfg,
     const char *address);
+
+/* The plan called name, or NULL.  Borrowed. */
+const struct pd_plan *config_plan(const struct pd_config *cfg,
+    const char *name);
+
+/* The agent called name (case-insensitive), or owning that address, or
+ * NULL.  Borrowed. */
+const struct pd_agent *config_agent_by_name(const struct pd_config *cfg,
+    const char *name);
 
 /* The client organisation of address, or NULL.  Borrowed. */
 const struct pd_client *config_client_of(const struct pd_config *cfg,

@@ -148,8 +148,30 @@ static const char schema_v2[] =
 "CREATE INDEX time_entries_ticket ON time_entries(ticket);"
 "CREATE INDEX tickets_status ON tickets(status);";
 
+/* v3: agents by mail (SPEC §7): tags, the promised date, the client
+ * organisation, and agent mail held until the agent confirms it. */
+static const char schema_v3[] =
+"CREATE TABLE ticket_tags ("
+"  ticket INTEGER NOT NULL REFERENCES tickets(number),"
+"  tag TEXT NOT NULL,"
+"  PRIMARY KEY (ticket, tag)"
+") STRICT;"
+"ALTER TABLE tickets ADD COLUMN due TEXT;"
+"CREATE TABLE held ("
+"  id INTEGER PRIMARY KEY,"
+"  agent TEXT NOT NULL,"
+"  message_id TEXT NOT NULL,"
+"  challenge_id TEXT NOT NULL,"
+"  reason TEXT NOT NULL,"
+"  raw BLOB NOT NULL,"
+"  source TEXT,"
+"  status TEXT NOT NULL DEFAULT 'held',"
+"  created INTEGER NOT NULL"
+") STRICT;"
+"CREATE INDEX held_challenge ON held(challenge_id);";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 
 static int
 migrate(sqlite3 *db, char **error_r)

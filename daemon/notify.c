@@ -1,5 +1,6 @@
 /* notify.c: see notify.h. */
 #include <string.h>
+#include "agentmail.h"
 #include "compose.h"
 #include "log.h"
 #include "notify.h"
@@ -45,10 +46,41 @@ extra:
 }
 
 int
+notify_render(struct notify *n, const struct pd_ticket *t, const char *name,
+    const char *lang, GHashTable *vars, struct pd_rendered *r, char **error_r)
+{
+	GHashTable *all = ticket_vars(n->cfg, t, vars);
+	int rc;
+
+	rc = template_render(n->cfg->templates_dir, lang ? lang : t ?
+	    t->language : n->cfg->language, name, all, r, error_r);
+	g_hash_table_unref(all);
+	return rc;
+}
+
+/* Internal text never reaches a client, whatever template carries it. */
+static bool
+leaks(struct notify *n, const struct pd_ticket *t, const char *rcpt,
+    const struct pd_rendered *r, const char *name)
+{
+	char *text, *hit;
+
+	if (!t || agentmail_internal_rcpt(n->cfg, rcpt))
+		return false;
+	text = g_strdup_printf("%s\n%s", r->subject, r->body);
+	hit = agentmail_leak(n, t->number, text);
+	g_free(text);
+	if (hit)
+		log_warnx("ticket=%lu stage=guard event=stopped kind=%s",
+		    t->number, name);
+	g_free(hit);
+	return hit != NULL;
+}
+
+int
 notify_send(struct notify *n, const struct pd_ticket *t,
     const struct notify_mail *m)
 {
-	GHashTable *vars = ticket_vars(n->cfg, t, m->vars);
 	struct pd_rendered r;
 	struct compose_req q = { .cfg = n->cfg, .ticket = t, .rcpt = m->rcpt,
 		.rcpt_name = m->rcpt_name, .auto_submitted = m->auto_reply ?
@@ -62,12 +94,14 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 		q.in_reply_to = m->reply->message_id;
 		q.references = m->reply->references;
 	}
-	if (template_render(n->cfg->templates_dir, m->lang ? m->lang : t ?
-	    t->language : n->cfg->language, m->name, vars, &r, &err) != 0) {
+	if (notify_render(n, t, m->name, m->lang, m->vars, &r, &err) != 0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
 		    "error=\"%s\"", num, m->name, err);
 		g_free(err);
-		g_hash_table_unref(vars);
+		return 0;
+	}
+	if (leaks(n, t, m->rcpt, &r, m->name)) {
+		template_clear(&r);
 		return 0;
 	}
 	q.subject = r.subject;
@@ -85,7 +119,6 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 	g_free(data);
 	g_free(id);
 	template_clear(&r);
-	g_hash_table_unref(vars);
 	return row < 0 ? -1 : 0;
 }
 

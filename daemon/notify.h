@@ -10,6 +10,7 @@
 #include "config.h"
 #include "msg.h"
 #include "store.h"
+#include "template.h"
 
 struct notify {
 	sqlite3 *db;
@@ -37,6 +38,13 @@ struct notify_mail {
  * -1 on a database error. */
 int notify_send(struct notify *n, const struct pd_ticket *t,
     const struct notify_mail *m);
+
+/* Renders template name for t (may be NULL) in lang (NULL: the ticket's,
+ * else the gateway's) with the ticket's placeholders and vars (may be
+ * NULL).  0, or -1 with *error_r. */
+int notify_render(struct notify *n, const struct pd_ticket *t,
+    const char *name, const char *lang, GHashTable *vars,
+    struct pd_rendered *r, char **error_r);
 
 /* notify_send to the ticket's requester. */
 int notify_requester(struct notify *n, const struct pd_ticket *t,

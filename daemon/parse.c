@@ -247,6 +247,23 @@ has_headers(GMimeMessage *msg)
 	return hl != NULL && g_mime_header_list_get_count(hl) > 0;
 }
 
+/* Headers that could steer the gateway are ours to write, never to read
+ * (SPEC §7): whatever a sender put in X-Postdesk-* is dropped here, so no
+ * later stage can ever see it. */
+static void
+strip_steering(GMimeMessage *msg)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+
+	for (int i = g_mime_header_list_get_count(hl) - 1; i >= 0; i--) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+
+		if (g_ascii_strncasecmp(g_mime_header_get_name(h),
+		    "X-Postdesk-", 11) == 0)
+			g_mime_header_list_remove_at(hl, i);
+	}
+}
+
 int
 msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
     struct pd_msg **msg_r, char **error_r)
@@ -274,6 +291,7 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		*error_r = g_strdup("not a message: no header found");
 		return -1;
 	}
+	strip_steering(msg);
 	m = msg_new();
 	m->mime = msg;
 	m->truncated = cut;

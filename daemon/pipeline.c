@@ -1,7 +1,9 @@
 /* pipeline.c: see pipeline.h.  The stages themselves are stage_*.c. */
 #include <string.h>
 #include "db.h"
+#include "agentmail.h"
 #include "hygiene.h"
+#include "identity.h"
 #include "log.h"
 #include "mac.h"
 #include "quotes.h"
@@ -27,10 +29,18 @@ mark_uid(struct stage_ctx *c, int64_t message, int64_t quarantine)
 int
 stage_store(struct stage_ctx *c, unsigned long ticket, const char *kind)
 {
+	return stage_store_body(c, ticket, kind, NULL);
+}
+
+int
+stage_store_body(struct stage_ctx *c, unsigned long ticket, const char *kind,
+    const char *body)
+{
 	struct pd_stored s = { .ticket = ticket, .direction = "in",
 		.kind = c->automated ? "auto" : kind,
 		.automated = c->automated, .source = c->o->source,
-		.hash = c->hash, .raw = c->raw, .raw_len = c->len };
+		.hash = c->hash, .raw = c->raw, .raw_len = c->len,
+		.body = body };
 	int64_t id = store_message_add(c->db, c->m, &s);
 
 	c->ticket = ticket;
@@ -86,8 +96,8 @@ quarantine(struct stage_ctx *c, const char *reason, size_t size)
 /* With a Message-ID, the hash covers the body only, so the same mail
  * reaching two support mailboxes (different Received: lines) is stored
  * once; without one, the whole message counts. */
-static void
-content_hash(struct stage_ctx *c)
+void
+stage_hash(struct stage_ctx *c)
 {
 	const char *body = NULL;
 
@@ -104,24 +114,60 @@ content_hash(struct stage_ctx *c)
 		mac_content_hash(c->raw, c->len, c->hash);
 }
 
+/* A client's message reaches the agents of its ticket (SPEC §7). */
+static int
+tell_agents(struct stage_ctx *c)
+{
+	struct pd_ticket t;
+	int r;
+
+	if (!c->ticket || c->automated || c->agent)
+		return 0;
+	if ((r = store_ticket_get(c->db, c->ticket, &t)) != 1)
+		return r;
+	r = agentmail_client_message(&c->n, &t, c->m, c->new_text);
+	store_ticket_clear(&t);
+	return r;
+}
+
 static enum pipe_result
 classify_and_file(struct stage_ctx *c)
 {
 	struct thread_result tr;
 	int r;
 
+	const struct pd_agent *agent;
+	const char *how, *challenge;
+	enum identity who;
+
 	if (!hygiene_is_automated(c->m, c->cfg->address, &c->automated))
 		c->automated = NULL;
-	c->agent = config_agent_by_address(c->cfg, c->m->from.address);
+	who = identity_check(c->cfg, c->m, &agent, &how);
 	c->new_text = quotes_strip(c->m->text);
 	if (thread_decide(c->db, c->cfg, c->m, &tr) != 0)
 		return PIPE_TEMPFAIL;
-	if (tr.how == THREAD_JOIN)
-		r = stage_join(c, &tr);
-	else if (tr.how == THREAD_MULTI)
-		r = stage_multi(c, &tr);
-	else
-		r = stage_new(c, &tr);
+	if (who == IDENT_AGENT)
+		c->agent = agent;
+	if (who == IDENT_UNVERIFIED && !c->automated)
+		r = stage_hold(c, &tr);
+	else if (c->agent && !c->automated &&
+	    identity_answers(c->m, agent, 'c', &challenge))
+		r = stage_release(c, challenge);
+	else if (c->agent && !c->automated)
+		r = stage_agent(c, &tr);
+	else if (who == IDENT_UNVERIFIED)
+		/* An agent's auto-reply without proof: kept, never acted on. */
+		r = stage_store(c, 0, "auto");
+	else {
+		if (tr.how == THREAD_JOIN)
+			r = stage_join(c, &tr);
+		else if (tr.how == THREAD_MULTI)
+			r = stage_multi(c, &tr);
+		else
+			r = stage_new(c, &tr);
+		if (r == 0)
+			r = tell_agents(c);
+	}
 	if (r != 0 || db_commit(c->db) != 0)
 		return PIPE_TEMPFAIL;
 	return PIPE_STORED;
@@ -138,7 +184,7 @@ process(struct stage_ctx *c)
 		g_free(err);
 		return q;
 	}
-	content_hash(c);
+	stage_hash(c);
 	if (store_message_dup(c->db, c->m->message_id, c->hash) > 0) {
 		if (mark_uid(c, 0, 0) != 0 || db_commit(c->db) != 0)
 			return PIPE_TEMPFAIL;

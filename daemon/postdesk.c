@@ -31,6 +31,7 @@ usage(void)
 	    "usage: postdesk [-c file] tickets [--json] [--status S]\n"
 	    "       postdesk [-c file] show NUMBER [--json]\n"
 	    "       postdesk [-c file] outbox [--json]\n"
+	    "       postdesk [-c file] held [--json]\n"
 	    "       postdesk [-c file] status NUMBER STATUS [--why TEXT]\n"
 	    "       postdesk [-c file] priority|type NUMBER VALUE\n"
 	    "       postdesk [-c file] merge NUMBER INTO-NUMBER\n"
@@ -139,6 +140,13 @@ static const char show_json[] =
 " 'created', t.created, 'updated', t.updated,"
 " 'resolved_at', t.resolved_at, 'closed_at', t.closed_at,"
 " 'reopens', t.reopens, 'rating', t.rating, 'merged_into', t.merged_into,"
+" 'first_response', t.first_response, 'due', t.due, 'client', t.client,"
+" 'tags', (SELECT json_group_array(g.tag) FROM ticket_tags g"
+"   WHERE g.ticket = t.number),"
+" 'time', (SELECT json_group_array(json_object('agent', e.agent,"
+"   'minutes', e.minutes, 'billable', json(CASE WHEN e.billable"
+"   THEN 'true' ELSE 'false' END))) FROM time_entries e"
+"   WHERE e.ticket = t.number),"
 " 'links', (SELECT json_group_array(json_object('a', l.a, 'b', l.b,"
 "   'kind', l.kind)) FROM ticket_links l WHERE l.a = t.number"
 "   OR l.b = t.number),"
@@ -240,6 +248,29 @@ cmd_outbox(struct cli *c)
 }
 
 static int
+cmd_held(struct cli *c)
+{
+	sqlite3_stmt *st;
+
+	if (c->json)
+		return print_json(c->db, db_prep(c->db, "SELECT "
+		    "json_group_array(json_object('id', id, 'agent', agent, "
+		    "'message_id', message_id, 'reason', reason, 'status', "
+		    "status, 'created', created)) FROM (SELECT * FROM held "
+		    "ORDER BY id)", ""));
+	st = db_prep(c->db, "SELECT id, status, agent, message_id, reason FROM "
+	    "held ORDER BY id", "");
+	printf("%-6s %-9s %-20s %s\n", "ID", "STATUS", "AGENT", "MESSAGE-ID");
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		printf("%-6lld %-9s %-20s <%s> %s\n",
+		    (long long)sqlite3_column_int64(st, 0),
+		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+		    sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int
 has_flag(int argc, char **argv, const char *flag)
 {
 	for (int i = 0; i < argc; i++)
@@ -276,6 +307,7 @@ dispatch(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(cmd, "tickets") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "quarantine") != 0 &&
+	    strcmp(cmd, "held") != 0 &&
 	    !cli_ticket_handles(cmd))
 		return usage();
 	if (open_db(c) != 0)
@@ -291,6 +323,8 @@ dispatch(struct cli *c, int argc, char **argv)
 		return cmd_tickets(c, opt_value(argc, argv, "--status"));
 	if (strcmp(cmd, "outbox") == 0)
 		return cmd_outbox(c);
+	if (strcmp(cmd, "held") == 0)
+		return cmd_held(c);
 	if (argc < 2 || (n = strtoul(argv[1], &end, 10)) == 0 || *end)
 		return usage();
 	return cmd_show(c, n);

@@ -22,7 +22,8 @@ struct stage_ctx {
 	struct pd_msg *m;
 	const char *automated;    /* hygiene's reason, or NULL */
 	char *new_text;           /* m->text without quotes and signature */
-	const struct pd_agent *agent; /* the sender is this agent, or NULL */
+	const struct pd_agent *agent; /* the sender is this (verified) agent,
+	                               * or NULL */
 	char hash[65];
 	unsigned long ticket;     /* where the message went, 0 when none */
 };
@@ -30,6 +31,23 @@ struct stage_ctx {
 /* Stores the message in ticket (0: outside any ticket) as kind, records
  * the UID.  Returns 0 or -1. */
 int stage_store(struct stage_ctx *c, unsigned long ticket, const char *kind);
+/* The same, keeping body as its text. */
+int stage_store_body(struct stage_ctx *c, unsigned long ticket,
+    const char *kind, const char *body);
+
+/* Fills c->hash for c->raw and c->m (dedupe key). */
+void stage_hash(struct stage_ctx *c);
+
+/* Mail from a verified agent: commands, notes, answers (stage_agent.c). */
+int stage_agent(struct stage_ctx *c, const struct thread_result *tr);
+
+/* Mail from an agent's address without proof: held, the agent asked to
+ * confirm. */
+int stage_hold(struct stage_ctx *c, const struct thread_result *tr);
+
+/* The agent's confirmation of held mail: the held mail is processed as
+ * the agent's.  id is the challenge id it answers. */
+int stage_release(struct stage_ctx *c, const char *id);
 
 /* A message that opens a ticket: participants, tasks, acknowledgement. */
 int stage_new(struct stage_ctx *c, const struct thread_result *tr);

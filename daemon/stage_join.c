@@ -97,53 +97,6 @@ finished(struct stage_ctx *c, const struct pd_ticket *t,
 	    "follow-up from the client");
 }
 
-/* "split": one ticket per task found in the request.  The first task
- * stays in the ticket the client already knows. */
-static int
-split_tasks(struct stage_ctx *c, const struct pd_ticket *t)
-{
-	GString *list = g_string_new(NULL);
-	sqlite3_stmt *st = db_prep(c->db, "SELECT idx, text FROM tasks WHERE "
-	    "ticket = ? AND split_into IS NULL ORDER BY idx", "u", t->number);
-	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
-	GHashTable *vars;
-	int r = 0;
-
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		g_ptr_array_add(texts, db_col_str(st, 1));
-	sqlite3_finalize(st);
-	for (guint i = 0; r == 0 && i < texts->len; i++) {
-		struct pd_ticket nt;
-		unsigned long num = t->number;
-		char *tok;
-
-		if (i > 0 && (r = ticket_open(&c->n, &nt, texts->pdata[i],
-		    t->queue, t->requester, t->requester_name, t->language,
-		    t->number, "split", texts->pdata[i])) == 0) {
-			num = nt.number;
-			store_ticket_clear(&nt);
-		}
-		if (r == 0)
-			r = db_exec(c->db, "UPDATE tasks SET split_into = ? "
-			    "WHERE ticket = ? AND idx = ?", "uui", num,
-			    t->number, (int64_t)i + 1);
-		tok = token_format(c->cfg->tag, num);
-		g_string_append_printf(list, "%s %s\n", tok,
-		    (char *)texts->pdata[i]);
-		g_free(tok);
-	}
-	vars = notify_vars_new();
-	g_hash_table_insert(vars, "tickets", g_string_free(list, FALSE));
-	if (r == 0 && texts->len > 1)
-		r = notify_requester(&c->n, t, "split_done", c->m, vars, true);
-	if (r == 0)
-		log_info("ticket=%lu msg=<%s> stage=policy event=split "
-		    "tickets=%u", t->number, c->m->message_id, texts->len);
-	g_hash_table_unref(vars);
-	g_ptr_array_unref(texts);
-	return r;
-}
-
 static bool
 may_split(struct stage_ctx *c, const struct pd_ticket *t)
 {
@@ -166,7 +119,7 @@ join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 		return stage_store(c, t->number, c->agent ? "agent" : "auto");
 	if (may_split(c, t))
 		return stage_store(c, t->number, "client") ||
-		    split_tasks(c, t);
+		    ticket_split_tasks(&c->n, t, c->m) < 0;
 	if (life_get(c, t->number, &l) != 0)
 		return -1;
 	if (l.finished)

@@ -207,7 +207,8 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	    "created) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, lower(?), ?, ?, "
 	    "?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt" "bi", s->ticket,
 	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
-	    m->from.address, m->from.name, to, cc, m->subject, m->text,
+	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
+	    s->body : m->text,
 	    s->automated, s->hash, s->source, s->raw, s->raw_len, now());
 	g_free(to);
 	g_free(cc);

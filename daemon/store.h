@@ -65,6 +65,8 @@ struct pd_stored {
 	const char *hash;       /* content hash (mac_content_hash) */
 	const char *raw;
 	size_t raw_len;
+	const char *body;       /* text to keep, NULL: m->text (a note keeps
+	                         * only its own words, not what it quotes) */
 };
 
 /* Stores m (its raw source, decoded fields and attachments) as described

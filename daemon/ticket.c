@@ -194,8 +194,14 @@ ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
 	t->requester = g_ascii_strdown(requester, -1);
 	t->requester_name = g_strdup(name ? name : "");
 	t->language = g_strdup(language);
+	const struct pd_client *cl;
+
 	if (store_ticket_create(n->db, t, n->cfg->first_ticket,
 	    n->cfg->domain, detail) != 0)
+		return -1;
+	if ((cl = config_client_of(n->cfg, t->requester)) &&
+	    db_exec(n->db, "UPDATE tickets SET client = ? WHERE number = ?",
+	    "tu", cl->name, t->number) != 0)
 		return -1;
 	if (parent && ticket_link(n, parent, t->number, kind) != 0)
 		return -1;
@@ -338,3 +344,53 @@ ticket_set_rating(struct notify *n, unsigned long num, int rating,
 	    rating);
 	return store_event_add(n->db, num, actor, "rated", detail);
 }
+
+/* "split": one ticket per task found in the request.  The first task
+ * stays in the ticket the client already knows. */
+int
+ticket_split_tasks(struct notify *n, const struct pd_ticket *t,
+    const struct pd_msg *m)
+{
+	GString *list = g_string_new(NULL);
+	sqlite3_stmt *st = db_prep(n->db, "SELECT idx, text FROM tasks WHERE "
+	    "ticket = ? AND split_into IS NULL ORDER BY idx", "u", t->number);
+	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+	GHashTable *vars;
+	int r = 0;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(texts, db_col_str(st, 1));
+	sqlite3_finalize(st);
+	for (guint i = 0; r == 0 && i < texts->len; i++) {
+		struct pd_ticket nt;
+		unsigned long num = t->number;
+		char *tok;
+
+		if (i > 0 && (r = ticket_open(n, &nt, texts->pdata[i],
+		    t->queue, t->requester, t->requester_name, t->language,
+		    t->number, "split", texts->pdata[i])) == 0) {
+			num = nt.number;
+			store_ticket_clear(&nt);
+		}
+		if (r == 0)
+			r = db_exec(n->db, "UPDATE tasks SET split_into = ? "
+			    "WHERE ticket = ? AND idx = ?", "uui", num,
+			    t->number, (int64_t)i + 1);
+		tok = token_format(n->cfg->tag, num);
+		g_string_append_printf(list, "%s %s\n", tok,
+		    (char *)texts->pdata[i]);
+		g_free(tok);
+	}
+	vars = notify_vars_new();
+	g_hash_table_insert(vars, "tickets", g_string_free(list, FALSE));
+	if (r == 0 && texts->len > 1)
+		r = notify_requester(n, t, "split_done", m, vars, true);
+	if (r == 0)
+		log_info("ticket=%lu msg=<%s> stage=policy event=split "
+		    "tickets=%u", t->number, m ? m->message_id : "", texts->len);
+	g_hash_table_unref(vars);
+	r = r == 0 ? (int)texts->len : -1;
+	g_ptr_array_unref(texts);
+	return r;
+}
+

@@ -61,6 +61,13 @@ int ticket_merge(struct notify *n, unsigned long from, unsigned long into,
 unsigned long ticket_split_message(struct notify *n, int64_t id,
     const char *actor);
 
+/* Splits the tasks found in t's request (SPEC §6): the first stays in t,
+ * each other one gets a linked ticket, and the requester gets one mail
+ * with all the numbers (threaded on m when not NULL).  Returns how many
+ * tasks were pending (0 or 1: nothing to split), or -1. */
+int ticket_split_tasks(struct notify *n, const struct pd_ticket *t,
+    const struct pd_msg *m);
+
 /* Stores a 1-5 rating. */
 int ticket_set_rating(struct notify *n, unsigned long num, int rating,
     const char *actor);

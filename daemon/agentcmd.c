@@ -1,0 +1,331 @@
+/* agentcmd.c: see agentcmd.h. */
+#include <string.h>
+#include <time.h>
+#include "agentcmd.h"
+#include "agentmail.h"
+#include "db.h"
+#include "log.h"
+#include "ticket.h"
+#include "token.h"
+
+typedef int (*cmd_fn)(struct agentcmd *, const struct cmd *, GString *);
+
+/* Each returns 0 (ok, with an optional note in res), 1 (failed: res
+ * says why) or -1 (database error). */
+
+static int
+fail(GString *res, const char *why)
+{
+	g_string_assign(res, why);
+	return 1;
+}
+
+static int
+set_assignee(struct agentcmd *x, const struct pd_agent *a, GString *res)
+{
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	if (db_exec(x->n->db, "UPDATE tickets SET assignee = ? WHERE number = "
+	    "?", "tu", a->name, x->t->number) != 0 || store_event_add(x->n->db,
+	    x->t->number, x->agent->name, "assigned", a->name) != 0) {
+		g_hash_table_unref(vars);
+		return -1;
+	}
+	g_free(x->t->assignee);
+	x->t->assignee = g_strdup(a->name);
+	g_hash_table_insert(vars, "agent.name", g_strdup(a->name));
+	r = notify_requester(x->n, x->t, "taken", NULL, vars, false);
+	if (r == 0 && a != x->agent)
+		r = agentmail_to_agent(x->n, x->t, a, "agent_assigned", vars,
+		    NULL, 'm', NULL);
+	g_hash_table_unref(vars);
+	g_string_printf(res, "assigned to %s", a->name);
+	return r;
+}
+
+static int
+do_take(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	return set_assignee(x, x->agent, res);
+}
+
+static int
+do_assign(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	const struct pd_agent *a = config_agent_by_name(x->n->cfg, c->arg);
+
+	return a ? set_assignee(x, a, res) : fail(res, "no such agent");
+}
+
+static int
+set_status(struct agentcmd *x, const char *status, GString *res)
+{
+	int r;
+
+	if (strcmp(status, "open") == 0 && (strcmp(x->t->status,
+	    "resolved") == 0 || strcmp(x->t->status, "closed") == 0))
+		r = ticket_reopen(x->n, x->t->number, x->agent->name, "agent");
+	else
+		r = ticket_set_status(x->n, x->t->number, status,
+		    x->agent->name, "agent");
+	if (r < 0)
+		return -1;
+	g_string_printf(res, r == 1 ? "already %s" : "now %s", status);
+	g_free(x->t->status);
+	x->t->status = g_strdup(status);
+	return 0;
+}
+
+static int
+do_status(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	return set_status(x, c->value, res);
+}
+
+static int
+do_resolve(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	return set_status(x, c->verb == CMD_CLOSE ? "closed" : "resolved",
+	    res);
+}
+
+static int
+do_field(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	const char *field = c->verb == CMD_PRIORITY ? "priority" : "type";
+	int r = ticket_set_field(x->n, x->t->number, field, c->value,
+	    x->agent->name);
+
+	if (r == 0)
+		g_string_printf(res, "%s %s", field, c->value);
+	return r == 1 ? fail(res, "invalid value") : r;
+}
+
+static int
+do_time(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	if (db_exec(x->n->db, "INSERT INTO time_entries (ticket, agent, "
+	    "minutes, billable, at) VALUES (?, ?, ?, ?, ?)", "utiii",
+	    x->t->number, x->agent->name, (int64_t)c->minutes,
+	    (int64_t)c->billable, (int64_t)time(NULL)) != 0)
+		return -1;
+	g_string_printf(res, "%u min logged%s", c->minutes, c->billable ? "" :
+	    " (not billed)");
+	return store_event_add(x->n->db, x->t->number, x->agent->name, "time",
+	    res->str);
+}
+
+static int
+do_tag(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	for (guint i = 0; c->tags_add && i < c->tags_add->len; i++)
+		if (db_exec(x->n->db, "INSERT OR IGNORE INTO ticket_tags "
+		    "(ticket, tag) VALUES (?, ?)", "ut", x->t->number,
+		    (char *)c->tags_add->pdata[i]) != 0)
+			return -1;
+	for (guint i = 0; c->tags_del && i < c->tags_del->len; i++)
+		if (db_exec(x->n->db, "DELETE FROM ticket_tags WHERE ticket = ? "
+		    "AND tag = ?", "ut", x->t->number,
+		    (char *)c->tags_del->pdata[i]) != 0)
+			return -1;
+	g_string_assign(res, "tags updated");
+	return store_event_add(x->n->db, x->t->number, x->agent->name, "tags",
+	    c->arg);
+}
+
+static int
+do_cc(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	if (agentmail_internal_rcpt(x->n->cfg, c->value) ||
+	    g_ascii_strcasecmp(c->value, x->n->cfg->address) == 0)
+		return fail(res, "an agent or the gateway cannot be a "
+		    "participant");
+	if (store_participant_add(x->n->db, x->t->number, c->value, "",
+	    "cc") != 0)
+		return -1;
+	g_string_printf(res, "%s follows the ticket", c->value);
+	return store_event_add(x->n->db, x->t->number, x->agent->name, "cc",
+	    c->value);
+}
+
+static int
+do_split(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	int r = ticket_split_tasks(x->n, x->t, NULL);
+
+	if (r < 0)
+		return -1;
+	if (r < 2)
+		return fail(res, "the request lists no separate tasks to split");
+	g_string_printf(res, "split into %d tickets", r);
+	return 0;
+}
+
+static int
+do_merge(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	int r = ticket_merge(x->n, x->t->number, c->number, x->agent->name);
+
+	if (r == 1)
+		return fail(res, "cannot merge: unknown ticket or the same one");
+	g_string_printf(res, "merged into #%lu", c->number);
+	return r;
+}
+
+/* conf/answers/LANG/NAME.txt, else conf/answers/NAME.txt. */
+static char *
+load_answer(const struct pd_config *cfg, const char *lang, const char *name)
+{
+	char *file = g_strdup_printf("%s.txt", name), *data = NULL, *p;
+
+	p = g_build_filename(cfg->answers_dir, lang, file, NULL);
+	if (!g_file_get_contents(p, &data, NULL, NULL)) {
+		g_free(p);
+		p = g_build_filename(cfg->answers_dir, file, NULL);
+		g_file_get_contents(p, &data, NULL, NULL);
+	}
+	g_free(p);
+	g_free(file);
+	if (data && !g_utf8_validate(data, -1, NULL))
+		g_clear_pointer(&data, g_free);
+	return data;
+}
+
+static int
+do_answer(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	char *text;
+
+	/* A name, never a path. */
+	if (!g_regex_match_simple("^[A-Za-z0-9_-]{1,64}$", c->arg, 0, 0))
+		return fail(res, "answer names are letters, digits, - and _");
+	if (!(text = load_answer(x->n->cfg, x->t->language, c->arg)))
+		return fail(res, "no such canned answer");
+	g_string_append_printf(x->answer, "%s%s", x->answer->len ? "\n" : "",
+	    text);
+	g_free(text);
+	g_string_printf(res, "answer '%s' added", c->arg);
+	return 0;
+}
+
+static int
+do_due(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	if (db_exec(x->n->db, "UPDATE tickets SET due = ? WHERE number = ?",
+	    "tu", c->value, x->t->number) != 0 || store_event_add(x->n->db,
+	    x->t->number, x->agent->name, "due", c->value) != 0) {
+		g_hash_table_unref(vars);
+		return -1;
+	}
+	g_hash_table_insert(vars, "ticket.due", g_strdup(c->value));
+	r = notify_requester(x->n, x->t, "due", NULL, vars, false);
+	g_hash_table_unref(vars);
+	g_string_printf(res, "due %s, the client is told", c->value);
+	return r;
+}
+
+/* A ticket opened on a client's behalf (a request by phone). */
+static int
+do_client(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	struct pd_ticket *t;
+	char *subject;
+	int r;
+
+	if (x->t)
+		return fail(res, "#client opens a new ticket: send it as a new "
+		    "mail, not as a reply");
+	if (agentmail_internal_rcpt(x->n->cfg, c->value))
+		return fail(res, "the client cannot be an agent");
+	t = g_new0(struct pd_ticket, 1);
+	subject = token_strip(x->m->subject, x->n->cfg->tag);
+	r = ticket_open(x->n, t, g_strstrip(subject), "support", c->value, "",
+	    x->n->cfg->language, 0, NULL, x->agent->name);
+	g_free(subject);
+	if (r == 0)
+		r = notify_requester(x->n, t, "ack", NULL, NULL, true);
+	x->t = t;
+	x->opened = true;
+	g_string_printf(res, "opened #%lu for %s", t->number, c->value);
+	return r;
+}
+
+static int
+do_note(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	x->note = true;
+	g_string_assign(res, "internal note");
+	return 0;
+}
+
+static const struct {
+	enum cmd_verb verb;
+	cmd_fn fn;
+	bool needs_ticket;
+} table[] = {
+	{ CMD_NOTE, do_note, false },
+	{ CMD_TAKE, do_take, true },
+	{ CMD_ASSIGN, do_assign, true },
+	{ CMD_STATUS, do_status, true },
+	{ CMD_RESOLVE, do_resolve, true },
+	{ CMD_CLOSE, do_resolve, true },
+	{ CMD_PRIORITY, do_field, true },
+	{ CMD_TYPE, do_field, true },
+	{ CMD_TIME, do_time, true },
+	{ CMD_TAG, do_tag, true },
+	{ CMD_CC, do_cc, true },
+	{ CMD_SPLIT, do_split, true },
+	{ CMD_MERGE, do_merge, true },
+	{ CMD_ANSWER, do_answer, true },
+	{ CMD_CLIENT, do_client, false },
+	{ CMD_DUE, do_due, true },
+};
+
+static int
+run_one(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	if (c->error)
+		return fail(res, c->error);
+	for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
+		if (table[i].verb != c->verb)
+			continue;
+		if (table[i].needs_ticket && !x->t)
+			return fail(res, "no ticket: reply to a mail of the "
+			    "ticket");
+		return table[i].fn(x, c, res);
+	}
+	return fail(res, "unknown command");
+}
+
+int
+agentcmd_run(struct agentcmd *x, GPtrArray *cmds)
+{
+	GString *res = g_string_new(NULL);
+	int r = 0;
+
+	for (guint i = 0; i < cmds->len; i++) {
+		const struct cmd *c = cmds->pdata[i];
+
+		g_string_truncate(res, 0);
+		r = run_one(x, c, res);
+		g_string_append_printf(x->transcript, "%s\n    -> %s: %s\n",
+		    c->line, r == 0 ? "ok" : r > 0 ? "FAILED" : "error",
+		    res->len ? res->str : "done");
+		log_info("ticket=%lu stage=commands event=%s command=%s "
+		    "agent=\"%s\"", x->t ? x->t->number : 0, r == 0 ? "ok" :
+		    "failed", c->word, x->agent->name);
+		if (r != 0) {
+			for (guint j = i + 1; j < cmds->len; j++)
+				g_string_append_printf(x->transcript,
+				    "%s\n    -> not run\n",
+				    ((const struct cmd *)cmds->pdata[j])->line);
+			break;
+		}
+	}
+	g_string_free(res, TRUE);
+	return r;
+}

@@ -1,0 +1,31 @@
+/* agentcmd.h: runs the commands at the top of an agent's mail (SPEC §7).
+ *
+ * The caller wraps agentcmd_run in a savepoint: when any command fails
+ * or is unknown, it rolls everything back, so a mail either applies all of
+ * its commands or none, and the agent gets the transcript. */
+#ifndef PD_AGENTCMD_H
+#define PD_AGENTCMD_H
+
+#include <stdbool.h>
+#include "commands.h"
+#include "notify.h"
+
+struct agentcmd {
+	struct notify *n;
+	const struct pd_agent *agent;
+	const struct pd_msg *m;   /* the agent's mail */
+	struct pd_ticket *t;      /* the ticket it answers; NULL for a new
+	                           * mail (then only #client and #note make
+	                           * sense); #client fills it */
+	GString *transcript;      /* "#take: ok" lines, appended */
+	bool note;                /* #note was given */
+	bool opened;              /* #client opened t */
+	GString *answer;          /* canned answers (#answer), appended */
+};
+
+/* Runs cmds (struct cmd *) in order, stopping at the first failure.
+ * Returns 0 when all succeeded, 1 when one failed or was unknown, -1 on a
+ * database error. */
+int agentcmd_run(struct agentcmd *x, GPtrArray *cmds);
+
+#endif

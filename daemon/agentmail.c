@@ -1,0 +1,388 @@
+/* agentmail.c: see agentmail.h. */
+#include <string.h>
+#include <time.h>
+#include "agentmail.h"
+#include "compose.h"
+#include "db.h"
+#include "leakguard.h"
+#include "log.h"
+#include "outbox.h"
+#include "template.h"
+#include "token.h"
+
+bool
+agentmail_internal_rcpt(const struct pd_config *cfg, const char *address)
+{
+	return config_agent_by_address(cfg, address) != NULL ||
+	    (cfg->team_copy && g_ascii_strcasecmp(cfg->team_copy,
+	    address) == 0);
+}
+
+char *
+agentmail_leak(struct notify *n, unsigned long ticket, const char *text)
+{
+	struct leakguard *g = leakguard_new();
+	sqlite3_stmt *st = db_prep(n->db, "SELECT body FROM messages WHERE "
+	    "ticket = ? AND kind = 'note'", "u", ticket);
+	char *hit;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		leakguard_add_note(g, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	hit = leakguard_check(g, text);
+	leakguard_free(&g);
+	return hit;
+}
+
+/* Hours used by the client of t this month, against its plan. */
+static char *
+plan_line(struct notify *n, const struct pd_ticket *t)
+{
+	const struct pd_client *cl = config_client_of(n->cfg, t->requester);
+	const struct pd_plan *p = cl ? config_plan(n->cfg, cl->plan) : NULL;
+	GDateTime *now = g_date_time_new_now_local();
+	GDateTime *month = g_date_time_new_local(g_date_time_get_year(now),
+	    g_date_time_get_month(now), 1, 0, 0, 0);
+	int64_t used = 0;
+
+	if (p)
+		db_int(n->db, &used, "SELECT COALESCE(SUM(e.minutes), 0) FROM "
+		    "time_entries e JOIN tickets t ON t.number = e.ticket "
+		    "WHERE t.client = ? AND e.billable AND e.at >= ?", "ti",
+		    cl->name, (int64_t)g_date_time_to_unix(month));
+	g_date_time_unref(month);
+	g_date_time_unref(now);
+	if (!p)
+		return g_strdup(cl ? cl->name : "-");
+	return g_strdup_printf("%s, plan %s: %.1f of %.1f h left this month",
+	    cl->name, p->name, p->hours - used / 60.0, p->hours);
+}
+
+static const char *const prio_names[] = { "low", "normal", "high",
+	"urgent" };
+
+static char *
+sla_line(struct notify *n, const struct pd_ticket *t)
+{
+	int64_t first = 0;
+	unsigned hours = 0;
+	GDateTime *due;
+	char *s;
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(prio_names); i++)
+		if (strcmp(t->priority, prio_names[i]) == 0)
+			hours = n->cfg->sla_hours[i];
+	if (db_int(n->db, &first, "SELECT COALESCE(first_response, 0) FROM "
+	    "tickets WHERE number = ?", "u", t->number) < 0 || first)
+		return g_strdup(first ? "answered" : "-");
+	if (!hours)
+		return g_strdup("-");
+	due = g_date_time_new_from_unix_local(t->created + hours * 3600);
+	s = g_date_time_format(due, "first response due %Y-%m-%d %H:%M");
+	g_date_time_unref(due);
+	return s;
+}
+
+static GHashTable *
+state_vars(struct notify *n, const struct pd_ticket *t, const char *text)
+{
+	GHashTable *v = notify_vars_new();
+
+	g_hash_table_insert(v, "ticket.type", g_strdup(t->type));
+	g_hash_table_insert(v, "ticket.assignee", g_strdup(*t->assignee ?
+	    t->assignee : "-"));
+	g_hash_table_insert(v, "ticket.plan", plan_line(n, t));
+	g_hash_table_insert(v, "ticket.sla", sla_line(n, t));
+	g_hash_table_insert(v, "message.text", g_strdup(text));
+	return v;
+}
+
+/* Whom a ticket's agent mail goes to: the assignee once assigned, else
+ * every agent of the queue (agents without queues serve all). */
+static GPtrArray *
+ticket_agents(const struct pd_config *cfg, const struct pd_ticket *t,
+    const struct pd_agent *except)
+{
+	GPtrArray *out = g_ptr_array_new();
+	const struct pd_agent *as = *t->assignee ?
+	    config_agent_by_name(cfg, t->assignee) : NULL;
+
+	for (guint i = 0; i < cfg->agents->len; i++) {
+		const struct pd_agent *a = cfg->agents->pdata[i];
+		bool serves = a->queues->len == 0;
+
+		for (guint j = 0; j < a->queues->len && !serves; j++)
+			serves = strcmp(a->queues->pdata[j], t->queue) == 0;
+		if (a != except && (as ? a == as : serves))
+			g_ptr_array_add(out, (gpointer)a);
+	}
+	return out;
+}
+
+struct agent_mail {
+	const char *name;       /* template */
+	const char *from_name;
+	const char *reply_to;
+	char kind;
+	const struct pd_msg *reply;
+	GPtrArray *attachments;
+	GHashTable *vars;
+};
+
+static int
+send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
+    const char *rcpt_name, const char *lang, const struct agent_mail *am,
+    char **msgid_r)
+{
+	GHashTable *vars = notify_vars_new();
+	struct pd_rendered r;
+	struct compose_req q = { .cfg = n->cfg, .ticket = t, .rcpt = rcpt,
+		.rcpt_name = rcpt_name, .from_name = am->from_name,
+		.reply_to = am->reply_to, .kind = am->kind,
+		.attachments = am->attachments };
+	char *err = NULL, *data, *id;
+	size_t len;
+	int64_t row;
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, am->vars);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_hash_table_insert(vars, k, g_strdup(v));
+	if (am->reply) {
+		q.in_reply_to = am->reply->message_id;
+		q.references = am->reply->references;
+	}
+	/* Ticket placeholders come from notify's own table. */
+	if (notify_render(n, t, am->name, lang, vars, &r, &err) != 0) {
+		log_warnx("ticket=%lu stage=notify event=error template=%s "
+		    "error=\"%s\"", t ? t->number : 0, am->name, err);
+		g_free(err);
+		g_hash_table_unref(vars);
+		return 0;
+	}
+	q.subject = r.subject;
+	q.body = r.body;
+	data = compose_mail(&q, &len, &id);
+	row = outbox_add(n->db, t ? t->number : 0, am->name, id,
+	    n->cfg->address, rcpt, data, len);
+	n->queued |= row > 0;
+	if (msgid_r)
+		*msgid_r = g_strdup(id);
+	g_free(data);
+	g_free(id);
+	template_clear(&r);
+	g_hash_table_unref(vars);
+	return row < 0 ? -1 : 0;
+}
+
+/* To the ticket's agents (less except) and team_copy. */
+static int
+send_team(struct notify *n, const struct pd_ticket *t,
+    const struct pd_agent *except, const struct agent_mail *am)
+{
+	GPtrArray *agents = ticket_agents(n->cfg, t, except);
+	int r = 0;
+
+	for (guint i = 0; r == 0 && i < agents->len; i++) {
+		const struct pd_agent *a = agents->pdata[i];
+
+		r = send_internal(n, t, a->addresses->pdata[0], a->name,
+		    a->language, am, NULL);
+	}
+	if (r == 0 && n->cfg->team_copy)
+		r = send_internal(n, t, n->cfg->team_copy, n->cfg->name, NULL,
+		    am, NULL);
+	g_ptr_array_unref(agents);
+	return r;
+}
+
+int
+agentmail_client_message(struct notify *n, const struct pd_ticket *t,
+    const struct pd_msg *m, const char *text)
+{
+	GHashTable *vars = state_vars(n, t, text);
+	char *from = g_strdup_printf("%s via %s", *m->from.name ?
+	    m->from.name : m->from.address, n->cfg->name);
+	struct agent_mail am = { .name = "agent_message", .from_name = from,
+		.kind = 'm', .attachments = m->attachments, .vars = vars };
+	int r;
+
+	g_hash_table_insert(vars, "message.from", g_strdup(m->from.address));
+	r = send_team(n, t, NULL, &am);
+	g_free(from);
+	g_hash_table_unref(vars);
+	return r;
+}
+
+int
+agentmail_note(struct notify *n, const struct pd_ticket *t,
+    const struct pd_agent *a, const char *text, GPtrArray *attachments)
+{
+	GHashTable *vars = state_vars(n, t, text);
+	char *from = g_strdup_printf("%s (INTERNAL) via %s", a->name,
+	    n->cfg->name);
+	/* Replies go to the note channel twice over: Reply-To is the note
+	 * address, and the 'n' Message-ID marks a reply to it as a note. */
+	struct agent_mail am = { .name = "agent_note", .from_name = from,
+		.reply_to = n->cfg->note_address, .kind = 'n',
+		.attachments = attachments, .vars = vars };
+	int r;
+
+	g_hash_table_insert(vars, "agent.name", g_strdup(a->name));
+	r = send_team(n, t, a, &am);
+	g_free(from);
+	g_hash_table_unref(vars);
+	return r;
+}
+
+int
+agentmail_to_agent(struct notify *n, const struct pd_ticket *t,
+    const struct pd_agent *a, const char *name, GHashTable *vars,
+    const struct pd_msg *m, char kind, char **msgid_r)
+{
+	GHashTable *v = vars ? g_hash_table_ref(vars) : notify_vars_new();
+	struct agent_mail am = { .name = name, .kind = kind, .reply = m,
+		.vars = v };
+	int r;
+
+	g_hash_table_insert(v, "agent.name", g_strdup(a->name));
+	r = send_internal(n, t, a->addresses->pdata[0], a->name, a->language,
+	    &am, msgid_r);
+	g_hash_table_unref(v);
+	return r;
+}
+
+/* The newest client message of t, for In-Reply-To. */
+static char *
+last_client_id(struct notify *n, unsigned long ticket)
+{
+	sqlite3_stmt *st = db_prep(n->db, "SELECT message_id FROM messages "
+	    "WHERE ticket = ? AND direction = 'in' AND kind = 'client' ORDER "
+	    "BY id DESC LIMIT 1", "u", ticket);
+	char *id = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		id = db_col_str(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+static int
+relay_one(struct notify *n, const struct pd_ticket *t, const char *rcpt,
+    const char *rcpt_name, const struct compose_req *base)
+{
+	struct compose_req q = *base;
+	char *data, *id;
+	size_t len;
+	int64_t row;
+
+	q.rcpt = rcpt;
+	q.rcpt_name = rcpt_name;
+	data = compose_mail(&q, &len, &id);
+	row = outbox_add(n->db, t->number, "answer", id, n->cfg->address, rcpt,
+	    data, len);
+	n->queued |= row > 0;
+	if (row > 0)
+		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
+		    "kind=answer", t->number, id);
+	g_free(data);
+	g_free(id);
+	return row < 0 ? -1 : 0;
+}
+
+/* The requester and every participant, each in a mail of their own (the
+ * Message-ID names its recipient). */
+static int
+relay_all(struct notify *n, const struct pd_ticket *t,
+    const struct compose_req *q)
+{
+	sqlite3_stmt *st = db_prep(n->db, "SELECT address, name FROM "
+	    "participants WHERE ticket = ? ORDER BY role DESC, address", "u",
+	    t->number);
+	GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
+	int r = 0;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		g_ptr_array_add(to, db_col_str(st, 0));
+		g_ptr_array_add(to, db_col_str(st, 1));
+	}
+	sqlite3_finalize(st);
+	for (guint i = 0; r == 0 && i + 1 < to->len; i += 2)
+		if (!agentmail_internal_rcpt(n->cfg, to->pdata[i]))
+			r = relay_one(n, t, to->pdata[i], to->pdata[i + 1], q);
+	g_ptr_array_unref(to);
+	return r;
+}
+
+static int
+first_response(struct notify *n, const struct pd_ticket *t,
+    const struct pd_agent *a)
+{
+	if (db_exec(n->db, "UPDATE tickets SET first_response = ? WHERE "
+	    "number = ? AND first_response IS NULL", "iu",
+	    (int64_t)time(NULL), t->number) != 0)
+		return -1;
+	if (strcmp(t->status, "new") != 0)
+		return 0;
+	return db_exec(n->db, "UPDATE tickets SET status = 'open' WHERE "
+	    "number = ?", "u", t->number) || store_event_add(n->db, t->number,
+	    a->name, "status", "new -> open: first answer");
+}
+
+static int
+stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
+    const char *text, const char *leak, const struct pd_msg *m)
+{
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	g_hash_table_insert(vars, "guard.overlap", g_strdup(leak));
+	g_hash_table_insert(vars, "message.text", g_strdup(text));
+	log_warnx("ticket=%lu msg=<%s> stage=guard event=stopped agent=\"%s\"",
+	    t->number, m ? m->message_id : "", a->name);
+	r = agentmail_to_agent(n, t, a, "guard_stopped", vars, m, 'm', NULL);
+	if (r == 0)
+		r = store_event_add(n->db, t->number, a->name, "guard",
+		    "an answer quoting an internal note was stopped");
+	g_hash_table_unref(vars);
+	return r == 0 ? 1 : -1;
+}
+
+int
+agentmail_relay(struct notify *n, const struct pd_ticket *t,
+    const struct pd_agent *a, const char *text, GPtrArray *attachments,
+    const struct pd_msg *m)
+{
+	char *tok = token_format(n->cfg->tag, t->number);
+	char *subject = g_strdup_printf("Re: %s %s", tok, t->subject);
+	char *from = g_strdup_printf("%s (%s)", a->name, n->cfg->name);
+	char *check = g_strdup_printf("%s\n%s", subject, text);
+	char *leak = agentmail_leak(n, t->number, check);
+	char *irt = leak ? NULL : last_client_id(n, t->number);
+	struct compose_req q = { .cfg = n->cfg, .ticket = t, .subject = subject,
+		.body = text, .in_reply_to = irt, .auto_submitted = "no",
+		.from_name = from, .attachments = attachments };
+	struct agent_mail copy = { .name = "agent_answer_copy",
+		.from_name = from, .attachments = attachments };
+	int r;
+
+	if (leak)
+		r = stopped(n, t, a, text, leak, m);
+	else if ((r = relay_all(n, t, &q)) == 0 &&
+	    (r = first_response(n, t, a)) == 0 && n->cfg->team_copy) {
+		copy.vars = state_vars(n, t, text);
+		g_hash_table_insert(copy.vars, "agent.name",
+		    g_strdup(a->name));
+		r = send_internal(n, t, n->cfg->team_copy, n->cfg->name, NULL,
+		    &copy, NULL);
+		g_hash_table_unref(copy.vars);
+	}
+	g_free(tok);
+	g_free(subject);
+	g_free(from);
+	g_free(check);
+	g_free(leak);
+	g_free(irt);
+	return r;
+}

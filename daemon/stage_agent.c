@@ -1,0 +1,240 @@
+/* stage_agent.c: mail from agents (SPEC §7).
+ *
+ * A verified agent's mail runs its commands (all or none), then is an
+ * internal note (#note, mail to the note address, or a reply to a note
+ * notification) copied to agents only, or an answer relayed to the client.
+ * Mail from an agent's address without proof is held and the agent asked
+ * to confirm; it never changes a ticket and never reaches a client until
+ * the agent's confirmation releases it. */
+#include <string.h>
+#include <time.h>
+#include "agentcmd.h"
+#include "agentmail.h"
+#include "commands.h"
+#include "db.h"
+#include "identity.h"
+#include "log.h"
+#include "quotes.h"
+#include "stage.h"
+#include "thread.h"
+
+/* Is this mail a note?  Written to the note address, or answering a note
+ * notification (so a reply to a note stays a note). */
+static bool
+to_note_channel(const struct stage_ctx *c)
+{
+	GPtrArray *lists[] = { c->m->to, c->m->cc };
+
+	for (unsigned l = 0; l < G_N_ELEMENTS(lists); l++)
+		for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
+			const struct pd_addr *a = lists[l]->pdata[i];
+
+			if (g_ascii_strcasecmp(a->address,
+			    c->cfg->note_address) == 0)
+				return true;
+		}
+	return identity_answers(c->m, c->agent, 'n', NULL);
+}
+
+static int
+transcript(struct stage_ctx *c, struct pd_ticket *t, GString *lines)
+{
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	g_hash_table_insert(vars, "transcript", g_strdup(lines->str));
+	r = agentmail_to_agent(&c->n, t, c->agent, "transcript", vars, c->m,
+	    'm', NULL);
+	g_hash_table_unref(vars);
+	return r;
+}
+
+/* What the agent wrote for the ticket: the text after the commands, and
+ * the canned answers asked for. */
+static char *
+answer_text(const char *rest, const GString *canned)
+{
+	char *all = g_strdup_printf("%s%s%s", rest, *rest && canned->len ?
+	    "\n\n" : "", canned->str);
+
+	return g_strstrip(all);
+}
+
+/* The commands ran (or there were none): act on the text. */
+static int
+deliver(struct stage_ctx *c, struct agentcmd *x, const char *rest)
+{
+	char *text = answer_text(rest, x->answer);
+	bool note = x->note || to_note_channel(c);
+	int r;
+
+	r = stage_store_body(c, x->t->number, note ? "note" : "agent", text);
+	if (r == 0 && note && *text)
+		r = agentmail_note(&c->n, x->t, c->agent, text,
+		    c->m->attachments);
+	else if (r == 0 && !x->opened && *text)
+		r = agentmail_relay(&c->n, x->t, c->agent, text,
+		    c->m->attachments, c->m) < 0 ? -1 : 0;
+	if (r == 0)
+		log_info("ticket=%lu msg=<%s> stage=agent event=%s agent=\"%s\"",
+		    x->t->number, c->m->message_id, note ? "note" : *text &&
+		    !x->opened ? "answer" : "commands", c->agent->name);
+	g_free(text);
+	return r;
+}
+
+static int
+run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
+    struct cmd_parse *p)
+{
+	int r;
+
+	if (db_exec(c->db, "SAVEPOINT agentcmd", "") != 0)
+		return -1;
+	r = agentcmd_run(x, p->cmds);
+	if (r != 0) {
+		/* All or nothing: the mail is kept, nothing else changes. */
+		db_exec(c->db, "ROLLBACK TO agentcmd", "");
+		db_exec(c->db, "RELEASE agentcmd", "");
+		if (r < 0)
+			return -1;
+		c->n.queued = false;
+		if (x->opened) {
+			store_ticket_clear(x->t);
+			g_free(x->t);
+			x->t = NULL;
+		}
+		g_string_append(x->transcript, "\nNothing was changed and "
+		    "nothing was sent to the client. Please correct the "
+		    "commands and send the mail again.\n");
+		return stage_store(c, tr->how == THREAD_JOIN ? tr->ticket : 0,
+		    "agent") || transcript(c, x->t, x->transcript);
+	}
+	if (db_exec(c->db, "RELEASE agentcmd", "") != 0)
+		return -1;
+	if (!x->t)
+		/* Neither a reply nor #client: the agent writes as anyone. */
+		return stage_new(c, tr);
+	return deliver(c, x, p->rest);
+}
+
+int
+stage_agent(struct stage_ctx *c, const struct thread_result *tr)
+{
+	struct pd_ticket *t = NULL;
+	struct cmd_parse p;
+	struct agentcmd x = { .n = &c->n, .agent = c->agent, .m = c->m,
+		.transcript = g_string_new(NULL), .answer = g_string_new(NULL) };
+	int r;
+
+	if (tr->how == THREAD_JOIN) {
+		t = g_new0(struct pd_ticket, 1);
+		if (store_ticket_get(c->db, tr->ticket, t) != 1) {
+			g_free(t);
+			return -1;
+		}
+	}
+	x.t = t;
+	commands_parse(c->new_text, &p);
+	r = run(c, tr, &x, &p);
+	commands_free(&p);
+	if (x.t) {
+		store_ticket_clear(x.t);
+		g_free(x.t);
+	}
+	g_string_free(x.transcript, TRUE);
+	g_string_free(x.answer, TRUE);
+	return r;
+}
+
+int
+stage_hold(struct stage_ctx *c, const struct thread_result *tr)
+{
+	const struct pd_agent *agent = config_agent_by_address(c->cfg,
+	    c->m->from.address);
+	GHashTable *vars = notify_vars_new();
+	char *id = NULL;
+	int r;
+
+	g_hash_table_insert(vars, "held.subject", g_strdup(c->m->subject));
+	g_hash_table_insert(vars, "held.text", g_strdup(c->new_text));
+	/* The challenge goes to the agent's configured address, whatever
+	 * the mail claimed: only the real agent can answer it. */
+	r = agentmail_to_agent(&c->n, NULL, agent, "challenge", vars, c->m,
+	    'c', &id);
+	g_hash_table_unref(vars);
+	if (r == 0)
+		r = db_exec(c->db, "INSERT INTO held (agent, message_id, "
+		    "challenge_id, reason, raw, source, created) VALUES (?, ?, "
+		    "?, ?, ?, ?, ?)", "tttt" "bti", agent->name,
+		    c->m->message_id, id ? id : "", "no proof of the agent's "
+		    "identity", c->raw, c->len, c->o->source,
+		    (int64_t)time(NULL));
+	/* Kept in held, not in messages: releasing it stores it there. */
+	if (r == 0 && c->o->uid)
+		r = store_uid_mark(c->db, c->o->source, c->o->folder,
+		    c->o->uidvalidity, c->o->uid, 0, 0);
+	if (r == 0)
+		log_warnx("msg=<%s> stage=identity event=held agent=\"%s\" "
+		    "reason=unverified", c->m->message_id, agent->name);
+	g_free(id);
+	return r;
+}
+
+static int
+release(struct stage_ctx *c, int64_t held, GBytes *raw)
+{
+	struct pipe_origin o = { .source = c->o->source, .folder = "",
+		.queue = c->o->queue };
+	struct stage_ctx h = { .db = c->db, .cfg = c->cfg, .o = &o,
+		.n = { .db = c->db, .cfg = c->cfg } };
+	struct thread_result tr;
+	char *err = NULL;
+	gsize len;
+	int r = -1;
+
+	h.raw = g_bytes_get_data(raw, &len);
+	h.len = len;
+	if (msg_parse(h.raw, h.len, &c->cfg->limits, &h.m, &err) != 0) {
+		g_free(err);
+		return 0;
+	}
+	stage_hash(&h);
+	h.agent = c->agent;
+	h.new_text = quotes_strip(h.m->text);
+	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
+	    stage_agent(&h, &tr) == 0)
+		r = db_exec(c->db, "UPDATE held SET status = 'released' WHERE "
+		    "id = ?", "i", held);
+	c->n.queued |= h.n.queued;
+	log_info("msg=<%s> stage=identity event=released agent=\"%s\"",
+	    h.m->message_id, c->agent->name);
+	msg_free(&h.m);
+	g_free(h.new_text);
+	return r;
+}
+
+int
+stage_release(struct stage_ctx *c, const char *id)
+{
+	sqlite3_stmt *st = db_prep(c->db, "SELECT id, raw FROM held WHERE "
+	    "challenge_id = ? AND status = 'held' AND agent = ?", "tt", id,
+	    c->agent->name);
+	int64_t held = 0;
+	GBytes *raw = NULL;
+	int r;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		held = sqlite3_column_int64(st, 0);
+		raw = g_bytes_new(sqlite3_column_blob(st, 1),
+		    sqlite3_column_bytes(st, 1));
+	}
+	sqlite3_finalize(st);
+	/* The confirmation itself is kept, outside any ticket. */
+	r = stage_store(c, 0, "confirm");
+	if (r == 0 && raw)
+		r = release(c, held, raw);
+	if (raw)
+		g_bytes_unref(raw);
+	return r;
+}
