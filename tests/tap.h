@@ -27,6 +27,7 @@ static int ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
+__attribute__((unused))
 static int is_str(const char *got, const char *want, const char *name)
 {
 	int r = ok(got && want && strcmp(got, want) == 0, "%s", name);
