@@ -258,6 +258,10 @@ static int
 do_note(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	x->note = true;
+	/* "#note the customer is angry": the words are the note's too. */
+	if (*c->arg)
+		g_string_append_printf(x->answer, "%s%s", x->answer->len ?
+		    "\n" : "", c->arg);
 	g_string_assign(res, "internal note");
 	return 0;
 }

@@ -5,6 +5,7 @@
  * anything changes.  Words and values are compared NFKC-normalized and
  * case-folded, so "#ЗАМЕТКА", "#Взять" and "#STATUS Resolved" work. */
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include "commands.h"
 
@@ -116,8 +117,9 @@ static GRegex *
 regex_once(GRegex **cache, const char *pattern)
 {
 	if (g_once_init_enter(cache)) {
-		GRegex *r = g_regex_new(pattern, G_REGEX_CASELESS |
-		    G_REGEX_OPTIMIZE, 0, NULL);
+		/* No G_REGEX_OPTIMIZE: the patterns are tiny and anchored,
+		 * and PCRE's JIT code upsets valgrind. */
+		GRegex *r = g_regex_new(pattern, G_REGEX_CASELESS, 0, NULL);
 
 		g_assert(r != NULL);
 		g_once_init_leave(cache, r);
@@ -170,7 +172,7 @@ clock_duration(const char *s)
 	if (g_regex_match(regex_once(&re, "^([0-9]{1,3}):([0-5][0-9])$"), s,
 	    0, &mi))
 		m = (long)group_num(mi, 1) * 60 + (long)group_num(mi, 2);
-	g_match_info_free(mi);
+	g_clear_pointer(&mi, g_match_info_free);
 	return m > 0 && m <= MAX_MINUTES ? (int)m : -1;
 }
 
@@ -200,7 +202,7 @@ commands_duration(const char *s)
 		m = group_set(mi, 1) ? hours_minutes(mi) : 0;
 		m += (long)group_num(mi, 3);
 	}
-	g_match_info_free(mi);
+	g_clear_pointer(&mi, g_match_info_free);
 	g_free(f);
 	return m > 0 && m <= MAX_MINUTES ? (int)m : -1;
 }
@@ -347,7 +349,7 @@ parse_merge(struct cmd *c)
 	if (g_regex_match(regex_once(&re, "^(?:\\[[^\\]#]*#\\s*([0-9]{1,18})"
 	    "\\]|#?([0-9]{1,18}))$"), c->arg, 0, &mi))
 		c->number = group_num(mi, group_set(mi, 1) ? 1 : 2);
-	g_match_info_free(mi);
+	g_clear_pointer(&mi, g_match_info_free);
 	if (c->number == 0)
 		c->error = "bad ticket number";
 }
@@ -369,14 +371,14 @@ parse_due(struct cmd *c)
 		m = group_num(mi, 2);
 		d = group_num(mi, 3);
 	}
-	g_match_info_free(mi);
+	g_clear_pointer(&mi, g_match_info_free);
 	if (y == 0 && g_regex_match(regex_once(&ru, "^([0-9]{1,2})\\."
 	    "([0-9]{1,2})\\.([0-9]{4})$"), c->arg, 0, &mi)) {
 		d = group_num(mi, 1);
 		m = group_num(mi, 2);
 		y = group_num(mi, 3);
 	}
-	g_match_info_free(mi);
+	g_clear_pointer(&mi, g_match_info_free);
 	if (y > 0 && m <= 12 && g_date_valid_dmy((GDateDay)d,
 	    (GDateMonth)m, (GDateYear)y))
 		c->value = g_strdup_printf("%04lu-%02lu-%02lu", y, m, d);

@@ -1,56 +1,116 @@
-/* leakguard.c: see leakguard.h. */
+/* leakguard.c: internal notes never reach a client (see leakguard.h).
+ *
+ * Text is reduced to words once (NFKC, case-folded), kept as spans into
+ * one buffer; shingles are the words joined by single spaces, stored as
+ * strings so that two different word sequences can never collide.  Words
+ * hold no spaces, so a short note's whole sequence (3 to 5 words) lives in
+ * the same set as the 6-word shingles without ambiguity. */
+#include <stdbool.h>
 #include <string.h>
 #include "leakguard.h"
 
-/* Bounds the work on hostile or huge texts. */
-#define MAX_WORDS 200000
+/* Bounds the work on hostile or huge texts: far more than any mail. */
+#define MAX_WORDS	1000000
+/* Fewer words than this is a phrase anybody writes ("call him"). */
+#define MIN_SHORT	3
 
 struct leakguard {
-	GHashTable *shingles; /* joined words -> NULL */
-	GPtrArray *shorts;    /* short notes, as joined word strings */
+	GHashTable *set;	/* joined words -> itself */
+	unsigned shorts;	/* bit k set: a short note of k words */
 };
 
-/* Unicode words, case-folded and NFKC-normalised: punctuation, quote
- * markers and line breaks never hide an overlap. */
-static GPtrArray *
-words_of(const char *text)
+struct words {
+	char *buf;		/* the folded text */
+	GArray *span;		/* of struct span */
+};
+
+struct span {
+	gsize off, len;
+};
+
+/* Invisible characters (soft hyphen, zero-width space and joiners) and
+ * combining marks neither split a word nor count: they could otherwise be
+ * used, or appear by accident, to hide a quoted note. */
+static int
+char_class(gunichar u)
 {
-	GPtrArray *w = g_ptr_array_new_with_free_func(g_free);
-	char *norm, *fold;
-	const char *p, *start = NULL;
-
-	if (!text || !g_utf8_validate(text, -1, NULL))
-		return w;
-	norm = g_utf8_normalize(text, -1, G_NORMALIZE_NFKC);
-	fold = g_utf8_casefold(norm ? norm : text, -1);
-	g_free(norm);
-	for (p = fold; w->len < MAX_WORDS; p = g_utf8_next_char(p)) {
-		gunichar ch = g_utf8_get_char(p);
-
-		if (ch && g_unichar_isalnum(ch)) {
-			if (!start)
-				start = p;
-			continue;
-		}
-		if (start)
-			g_ptr_array_add(w, g_strndup(start, p - start));
-		start = NULL;
-		if (!ch)
-			break;
+	switch (g_unichar_type(u)) {
+	case G_UNICODE_FORMAT:
+		return 0;
+	case G_UNICODE_NON_SPACING_MARK:
+	case G_UNICODE_SPACING_MARK:
+	case G_UNICODE_ENCLOSING_MARK:
+		return 1;
+	default:
+		return g_unichar_isalnum(u) ? 1 : -1;
 	}
-	g_free(fold);
-	return w;
 }
 
-static char *
-join(GPtrArray *w, guint from, guint n)
+static void
+words_scan(struct words *w)
 {
-	GString *s = g_string_new(NULL);
+	GString *out = g_string_new(NULL);
+	struct span s = { 0, 0 };
+	bool in = false;
 
-	for (guint i = from; i < from + n && i < w->len; i++)
-		g_string_append_printf(s, "%s%s", i > from ? " " : "",
-		    (char *)w->pdata[i]);
-	return g_string_free(s, FALSE);
+	for (const char *p = w->buf; *p && w->span->len < MAX_WORDS;
+	    p = g_utf8_next_char(p)) {
+		int k = char_class(g_utf8_get_char(p));
+
+		if (k > 0 && !in) {
+			s.off = out->len;
+			in = true;
+		}
+		if (k > 0)
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+		else if (k < 0 && in) {
+			s.len = out->len - s.off;
+			g_array_append_val(w->span, s);
+			in = false;
+		}
+	}
+	if (in && w->span->len < MAX_WORDS) {
+		s.len = out->len - s.off;
+		g_array_append_val(w->span, s);
+	}
+	g_free(w->buf);
+	w->buf = g_string_free(out, FALSE);
+}
+
+/* Any input, even invalid UTF-8: a stray byte must not blind the guard. */
+static void
+words_init(struct words *w, const char *text)
+{
+	char *valid = g_utf8_make_valid(text ? text : "", -1);
+	char *norm = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+
+	w->buf = g_utf8_casefold(norm ? norm : valid, -1);
+	w->span = g_array_new(FALSE, FALSE, sizeof(struct span));
+	g_free(norm);
+	g_free(valid);
+	words_scan(w);
+}
+
+static void
+words_clear(struct words *w)
+{
+	g_free(w->buf);
+	g_array_free(w->span, TRUE);
+}
+
+/* Words [i, i + n) joined by spaces, into s. */
+static const char *
+join(const struct words *w, guint i, guint n, GString *s)
+{
+	g_string_truncate(s, 0);
+	for (guint j = i; j < i + n; j++) {
+		const struct span *sp = &g_array_index(w->span, struct span, j);
+
+		if (j > i)
+			g_string_append_c(s, ' ');
+		g_string_append_len(s, w->buf + sp->off, (gssize)sp->len);
+	}
+	return s->str;
 }
 
 struct leakguard *
@@ -58,76 +118,76 @@ leakguard_new(void)
 {
 	struct leakguard *g = g_new0(struct leakguard, 1);
 
-	g->shingles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
-	g->shorts = g_ptr_array_new_with_free_func(g_free);
+	g->set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return g;
 }
 
 void
 leakguard_add_note(struct leakguard *g, const char *note)
 {
-	GPtrArray *w = words_of(note);
+	struct words w;
+	GString *s;
+	guint n;
 
-	if (w->len >= LEAKGUARD_WORDS)
-		for (guint i = 0; i + LEAKGUARD_WORDS <= w->len; i++)
-			g_hash_table_add(g->shingles, join(w, i,
-			    LEAKGUARD_WORDS));
-	else if (w->len >= 3)
-		/* Two words ("call him") would stop half the mail. */
-		g_ptr_array_add(g->shorts, join(w, 0, w->len));
-	g_ptr_array_unref(w);
+	if (g == NULL || note == NULL)
+		return;
+	words_init(&w, note);
+	s = g_string_new(NULL);
+	n = w.span->len;
+	if (n >= LEAKGUARD_WORDS)
+		for (guint i = 0; i + LEAKGUARD_WORDS <= n; i++)
+			g_hash_table_add(g->set, g_strdup(join(&w, i,
+			    LEAKGUARD_WORDS, s)));
+	else if (n >= MIN_SHORT) {
+		g_hash_table_add(g->set, g_strdup(join(&w, 0, n, s)));
+		g->shorts |= 1u << n;
+	}
+	g_string_free(s, TRUE);
+	words_clear(&w);
 }
 
-/* A short note matches as a whole word sequence of the text. */
-static char *
-check_shorts(const struct leakguard *g, const char *joined)
+/* At word i: a shingle, or a short note's whole sequence, starting here. */
+static bool
+hit_at(const struct leakguard *g, const struct words *w, guint i,
+    GString *s)
 {
-	for (guint i = 0; i < g->shorts->len; i++) {
-		const char *n = g->shorts->pdata[i];
-		size_t len = strlen(n);
+	guint n = w->span->len;
 
-		for (const char *p = strstr(joined, n); p;
-		    p = strstr(p + 1, n))
-			if ((p == joined || p[-1] == ' ') &&
-			    (p[len] == '\0' || p[len] == ' '))
-				return g_strdup(n);
-	}
-	return NULL;
+	if (i + LEAKGUARD_WORDS <= n &&
+	    g_hash_table_contains(g->set, join(w, i, LEAKGUARD_WORDS, s)))
+		return true;
+	for (guint k = MIN_SHORT; k < LEAKGUARD_WORDS; k++)
+		if ((g->shorts & (1u << k)) && i + k <= n &&
+		    g_hash_table_contains(g->set, join(w, i, k, s)))
+			return true;
+	return false;
 }
 
 char *
 leakguard_check(const struct leakguard *g, const char *text)
 {
-	GPtrArray *w = words_of(text);
-	char *hit = NULL, *all;
+	struct words w;
+	GString *s;
+	char *hit = NULL;
 
-	for (guint i = 0; !hit && i + LEAKGUARD_WORDS <= w->len; i++) {
-		char *s = join(w, i, LEAKGUARD_WORDS);
-
-		if (g_hash_table_contains(g->shingles, s))
-			hit = s;
-		else
-			g_free(s);
-	}
-	if (!hit && g->shorts->len) {
-		all = join(w, 0, w->len);
-		hit = check_shorts(g, all);
-		g_free(all);
-	}
-	g_ptr_array_unref(w);
+	if (g == NULL || text == NULL || g_hash_table_size(g->set) == 0)
+		return NULL;
+	words_init(&w, text);
+	s = g_string_new(NULL);
+	for (guint i = 0; i < w.span->len && hit == NULL; i++)
+		if (hit_at(g, &w, i, s))
+			hit = g_strdup(s->str);
+	g_string_free(s, TRUE);
+	words_clear(&w);
 	return hit;
 }
 
 void
 leakguard_free(struct leakguard **gp)
 {
-	struct leakguard *g = gp ? *gp : NULL;
-
-	if (!g)
+	if (gp == NULL || *gp == NULL)
 		return;
-	g_hash_table_unref(g->shingles);
-	g_ptr_array_unref(g->shorts);
-	g_free(g);
+	g_hash_table_unref((*gp)->set);
+	g_free(*gp);
 	*gp = NULL;
 }
