@@ -243,7 +243,8 @@ do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 		return fail(res, "the client cannot be an agent");
 	t = g_new0(struct pd_ticket, 1);
 	subject = token_strip(x->m->subject, x->n->cfg->tag);
-	r = ticket_open(x->n, t, g_strstrip(subject), "support", c->value, "",
+	r = ticket_open(x->n, t, g_strstrip(subject), x->queue ? x->queue :
+	    "support", c->value, "",
 	    x->n->cfg->language, 0, NULL, x->agent->name);
 	g_free(subject);
 	if (r == 0)

@@ -14,6 +14,7 @@ struct agentcmd {
 	struct notify *n;
 	const struct pd_agent *agent;
 	const struct pd_msg *m;   /* the agent's mail */
+	const char *queue;        /* of the source it came in by (#client) */
 	struct pd_ticket *t;      /* the ticket it answers; NULL for a new
 	                           * mail (then only #client and #note make
 	                           * sense); #client fills it */

@@ -173,39 +173,59 @@ static const char schema_v3[] =
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 
+/* Runs migration v (to v + 1) unless another process already did: the
+ * daemon and the CLI may both open a new database at the same moment, so
+ * the version is read again inside the write lock.  Returns the version
+ * now in force, or -1. */
+static int64_t
+migrate_step(sqlite3 *db, char **error_r)
+{
+	int64_t v = 0;
+	char *err = NULL, *sql;
+
+	if (db_begin(db) != 0 || db_int(db, &v, "PRAGMA user_version", "") < 0)
+		goto fail;
+	if (v >= DB_SCHEMA_VERSION) {
+		db_rollback(db);
+		return v;
+	}
+	sql = g_strdup_printf("%s PRAGMA user_version = %lld;", migrations[v],
+	    (long long)v + 1);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK ||
+	    db_commit(db) != 0) {
+		*error_r = g_strdup_printf("migration to schema %lld: %s",
+		    (long long)v + 1, err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		g_free(sql);
+		db_rollback(db);
+		return -1;
+	}
+	g_free(sql);
+	return v + 1;
+fail:
+	*error_r = g_strdup(sqlite3_errmsg(db));
+	db_rollback(db);
+	return -1;
+}
+
 static int
 migrate(sqlite3 *db, char **error_r)
 {
 	int64_t v = 0;
-	char *err = NULL;
 
-	if (db_int(db, &v, "PRAGMA user_version", "") < 0)
-		goto fail;
+	if (db_int(db, &v, "PRAGMA user_version", "") < 0) {
+		*error_r = g_strdup(sqlite3_errmsg(db));
+		return -1;
+	}
 	if (v > DB_SCHEMA_VERSION) {
 		*error_r = g_strdup_printf("database schema %lld is newer "
 		    "than this postdesk (%d)", (long long)v,
 		    DB_SCHEMA_VERSION);
 		return -1;
 	}
-	for (; v < DB_SCHEMA_VERSION; v++) {
-		char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s "
-		    "PRAGMA user_version = %lld; COMMIT;", migrations[v],
-		    (long long)v + 1);
-		int r = sqlite3_exec(db, sql, NULL, NULL, &err);
-
-		g_free(sql);
-		if (r != SQLITE_OK) {
-			*error_r = g_strdup_printf("migration to schema %lld: "
-			    "%s", (long long)v + 1, err);
-			sqlite3_free(err);
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-	}
-	return 0;
-fail:
-	*error_r = g_strdup(sqlite3_errmsg(db));
-	return -1;
+	while (v >= 0 && v < DB_SCHEMA_VERSION)
+		v = migrate_step(db, error_r);
+	return v < 0 ? -1 : 0;
 }
 
 int

@@ -183,8 +183,10 @@ main(int argc, char **argv)
 		config_free(&d.cfg);
 		return 0;
 	}
-	if (prepare(d.cfg) != 0)
+	if (prepare(d.cfg) != 0) {
+		config_free(&d.cfg);
 		return 1;
+	}
 	d.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, on_term, &d);
 	g_unix_signal_add(SIGINT, on_term, &d);

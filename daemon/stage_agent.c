@@ -124,6 +124,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	struct pd_ticket *t = NULL;
 	struct cmd_parse p;
 	struct agentcmd x = { .n = &c->n, .agent = c->agent, .m = c->m,
+		.queue = c->o->queue,
 		.transcript = g_string_new(NULL), .answer = g_string_new(NULL) };
 	int r;
 

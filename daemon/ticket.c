@@ -239,8 +239,12 @@ ticket_merge(struct notify *n, unsigned long from, unsigned long into,
 
 	if (store_ticket_get(n->db, from, &a) != 1)
 		return 1;
-	if (store_ticket_get(n->db, into, &b) != 1 || a.number == b.number)
+	if (store_ticket_get(n->db, into, &b) != 1)
 		goto out;
+	if (a.number == b.number) {
+		store_ticket_clear(&b);
+		goto out;
+	}
 	detail = g_strdup_printf("#%lu merged into #%lu", a.number, b.number);
 	r = move_all(n, a.number, b.number);
 	if (r == 0)
