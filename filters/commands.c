@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include "commands.h"
+#include "fregex.h"
 
 /* More commands than this in one mail is not a person typing: the rest
  * is left as text and the executor sees what came before. */
@@ -116,15 +117,7 @@ lookup(const struct word *t, size_t n, const char *s)
 static GRegex *
 regex_once(GRegex **cache, const char *pattern)
 {
-	if (g_once_init_enter(cache)) {
-		/* No G_REGEX_OPTIMIZE: the patterns are tiny and anchored,
-		 * and PCRE's JIT code upsets valgrind. */
-		GRegex *r = g_regex_new(pattern, G_REGEX_CASELESS, 0, NULL);
-
-		g_assert(r != NULL);
-		g_once_init_leave(cache, r);
-	}
-	return *cache;
+	return fregex_once(cache, "commands", pattern);
 }
 
 /* A match group as a number; digits only, bounded by the pattern. */

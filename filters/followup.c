@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "fregex.h"
 #include "followup.h"
 
 /* A thank-you is short: a note, not a new report. */
@@ -23,14 +24,7 @@ static struct {
 static GRegex *
 compile(const char *pattern)
 {
-	GError *err = NULL;
-	GRegex *r;
-
-	r = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0,
-	    &err);
-	if (r == NULL)
-		g_error("followup: bad regex %s: %s", pattern, err->message);
-	return r;
+	return fregex_compile("followup", pattern);
 }
 
 /* Compiled once; the daemon classifies mail from several threads. */

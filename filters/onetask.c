@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "fregex.h"
 #include "onetask.h"
 
 /* Lines above a list searched for its introduction ("Steps:"). */
@@ -49,14 +50,7 @@ static struct {
 static GRegex *
 compile(const char *pattern)
 {
-	GError *err = NULL;
-	GRegex *r;
-
-	r = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0,
-	    &err);
-	if (r == NULL)
-		g_error("onetask: bad regex %s: %s", pattern, err->message);
-	return r;
+	return fregex_compile("onetask", pattern);
 }
 
 /* Compiled once; the daemon looks at requests from several threads. */

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "fregex.h"
 #include "quotes.h"
 
 /* Attributions longer than this are prose, not a client's header line;
@@ -42,14 +43,7 @@ static struct {
 static GRegex *
 compile(const char *pattern)
 {
-	GError *err = NULL;
-	GRegex *r;
-
-	r = g_regex_new(pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0,
-	    &err);
-	if (r == NULL)
-		g_error("quotes: bad regex %s: %s", pattern, err->message);
-	return r;
+	return fregex_compile("quotes", pattern);
 }
 
 #define VERBS "(wrote|writes|schrieb|a écrit|escribió|ha scritto|escreveu|" \

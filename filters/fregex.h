@@ -1,0 +1,20 @@
+/* fregex.h: the filters' regular expressions (GLib's GRegex, PCRE2).
+ *
+ * Patterns are fixed strings of ours, so a pattern that does not compile is
+ * a bug: it aborts at the first use, in every test run.  No
+ * G_REGEX_OPTIMIZE: PCRE2's JIT code trips valgrind, and the texts are
+ * small. */
+#ifndef PD_FREGEX_H
+#define PD_FREGEX_H
+
+#include <glib.h>
+
+/* A caseless, Unicode-aware regex; owner names the filter in the abort
+ * message.  The result lives for the process. */
+GRegex *fregex_compile(const char *owner, const char *pattern);
+
+/* The regex in *cache, compiled on first use (thread-safe: several
+ * threads classify mail at once). */
+GRegex *fregex_once(GRegex **cache, const char *owner, const char *pattern);
+
+#endif
