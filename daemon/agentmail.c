@@ -349,6 +349,57 @@ stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
 	return r == 0 ? 1 : -1;
 }
 
+/* The text of attachments, for the guard: a note must not leave as a
+ * file or as a forwarded note notification either.  Text in an unknown
+ * 8-bit charset is added as windows-1251 and as KOI8-R too (more text to
+ * compare is only safer).  Returns false when an attached message cannot
+ * be read, so the answer is stopped rather than sent unchecked.  Binary
+ * files (PDF, images) cannot be read and are not checked. */
+static bool
+attachments_text(GString *out, GPtrArray *atts, int depth)
+{
+	static const char *const charsets[] = { "windows-1251", "KOI8-R" };
+	const struct pd_limits lim = PD_LIMITS_DEFAULT;
+
+	for (guint i = 0; atts && i < atts->len; i++) {
+		const struct pd_attachment *a = atts->pdata[i];
+		gsize len = 0;
+		const char *p = a->data ? g_bytes_get_data(a->data, &len) : "";
+
+		if (g_str_has_prefix(a->content_type, "message/")) {
+			struct pd_msg *m = NULL;
+			char *err = NULL;
+			bool ok;
+
+			if (depth > 3 || msg_parse(p, len, &lim, &m, &err) != 0) {
+				g_free(err);
+				return false;
+			}
+			g_string_append_printf(out, "\n%s\n%s\n", m->subject,
+			    m->text);
+			ok = attachments_text(out, m->attachments, depth + 1);
+			msg_free(&m);
+			if (!ok)
+				return false;
+		} else if (g_str_has_prefix(a->content_type, "text/")) {
+			g_string_append_c(out, '\n');
+			if (g_utf8_validate(p, len, NULL)) {
+				g_string_append_len(out, p, len);
+				continue;
+			}
+			for (unsigned c = 0; c < G_N_ELEMENTS(charsets); c++) {
+				char *u = g_convert(p, len, "UTF-8", charsets[c],
+				    NULL, NULL, NULL);
+
+				if (u)
+					g_string_append_printf(out, "%s\n", u);
+				g_free(u);
+			}
+		}
+	}
+	return true;
+}
+
 int
 agentmail_relay(struct notify *n, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments,
@@ -357,16 +408,23 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	char *tok = token_format(n->cfg->tag, t->number);
 	char *subject = g_strdup_printf("Re: %s %s", tok, t->subject);
 	char *from = g_strdup_printf("%s (%s)", a->name, n->cfg->name);
-	char *check = g_strdup_printf("%s\n%s", subject, text);
-	char *leak = agentmail_leak(n, t->number, check);
-	char *irt = leak ? NULL : last_client_id(n, t->number);
+	GString *check = g_string_new(NULL);
+	char *leak, *irt;
 	struct compose_req q = { .cfg = n->cfg, .ticket = t, .subject = subject,
-		.body = text, .in_reply_to = irt, .auto_submitted = "no",
+		.body = text, .auto_submitted = "no",
 		.from_name = from, .attachments = attachments };
 	struct agent_mail copy = { .name = "agent_answer_copy",
 		.from_name = from, .attachments = attachments };
 	int r;
 
+	g_string_printf(check, "%s\n%s", subject, text);
+	if (!attachments_text(check, attachments, 0))
+		leak = g_strdup("(an attached message could not be read, so it "
+		    "could not be checked)");
+	else
+		leak = agentmail_leak(n, t->number, check->str);
+	irt = leak ? NULL : last_client_id(n, t->number);
+	q.in_reply_to = irt;
 	if (leak)
 		r = stopped(n, t, a, text, leak, m);
 	else if ((r = relay_all(n, t, &q)) == 0 &&
@@ -381,7 +439,7 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	g_free(tok);
 	g_free(subject);
 	g_free(from);
-	g_free(check);
+	g_string_free(check, TRUE);
 	g_free(leak);
 	g_free(irt);
 	return r;

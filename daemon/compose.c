@@ -109,7 +109,6 @@ attachment_part(const struct pd_attachment *a)
 		*slash++ = '\0';
 	part = g_mime_part_new_with_type(ct, slash && *slash ? slash :
 	    "octet-stream");
-	g_free(ct);
 	if (*a->filename)
 		g_mime_part_set_filename(part, a->filename);
 	data = g_mime_stream_mem_new_with_buffer(p, n);
@@ -118,7 +117,10 @@ attachment_part(const struct pd_attachment *a)
 	g_object_unref(data);
 	g_mime_part_set_content(part, dw);
 	g_object_unref(dw);
-	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	/* RFC 2046 5.2.1: a message part is never base64 or QP. */
+	g_mime_part_set_content_encoding(part, strcmp(ct, "message") == 0 ?
+	    GMIME_CONTENT_ENCODING_8BIT : GMIME_CONTENT_ENCODING_BASE64);
+	g_free(ct);
 	return GMIME_OBJECT(part);
 }
 

@@ -14,7 +14,10 @@
 #include "worker.h"
 
 #define BACKOFF_MAX 300   /* seconds between reconnects, at most */
-#define IDLE_SECONDS 1500 /* re-issue IDLE before the 29 min of RFC 2177 */
+/* The longest wait before the folder is listed again.  IDLE normally
+ * wakes us at once; this bounds the rare case where libetpan drops the
+ * EXISTS sent between our NOOP and "+ idling" (see source_imap.c). */
+#define IDLE_SECONDS 60
 
 struct fetch {
 	struct worker *w;

@@ -508,6 +508,18 @@ idle_once(struct source_conn *c, int wake_fd, unsigned secs, bool *woke_r,
 {
 	int r;
 
+	/* Mail that arrived while we were busy is announced by an untagged
+	 * EXISTS; libetpan 1.9.4's mailimap_idle() parses and drops any such
+	 * line that comes before "+ idling", so it would be lost until the
+	 * next delivery.  A NOOP first records it (sel_has_exists): then
+	 * there is no need to idle at all. */
+	c->s->imap_selection_info->sel_has_exists = 0;
+	if ((r = mailimap_noop(c->s)) != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "NOOP", error_r);
+	if (c->s->imap_selection_info->sel_has_exists) {
+		*woke_r = true;
+		return SRC_OK;
+	}
 	if ((r = mailimap_idle(c->s)) != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "IDLE", error_r);
 	/* libetpan may already hold the next response in its buffer. */

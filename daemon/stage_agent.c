@@ -68,17 +68,23 @@ deliver(struct stage_ctx *c, struct agentcmd *x, const char *rest)
 	bool note = x->note || to_note_channel(c);
 	int r;
 
+	const char *event = note ? "note" : *text && !x->opened ? "answer" :
+	    "commands";
+
 	r = stage_store_body(c, x->t->number, note ? "note" : "agent", text);
 	if (r == 0 && note && *text)
 		r = agentmail_note(&c->n, x->t, c->agent, text,
 		    c->m->attachments);
-	else if (r == 0 && !x->opened && *text)
+	else if (r == 0 && !x->opened && *text) {
 		r = agentmail_relay(&c->n, x->t, c->agent, text,
-		    c->m->attachments, c->m) < 0 ? -1 : 0;
+		    c->m->attachments, c->m);
+		if (r == 1)
+			event = "answer-stopped";
+		r = r < 0 ? -1 : 0;
+	}
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=agent event=%s agent=\"%s\"",
-		    x->t->number, c->m->message_id, note ? "note" : *text &&
-		    !x->opened ? "answer" : "commands", c->agent->name);
+		    x->t->number, c->m->message_id, event, c->agent->name);
 	g_free(text);
 	return r;
 }

@@ -673,3 +673,196 @@ def reply_mail(sender, mail, body, subject=None, quote=True, headers=()):
 def events_named(ticket, name):
     """The events of a show-json ticket called name."""
     return [e for e in ticket["events"] if e["event"] == name]
+
+
+# ---------------------------------------------------------------- agents
+# Helpers of tests/it_agent_*.py (agents by mail, SPEC §7).
+
+OLGA = "Olga Ivanova <olga@example.test>"
+JOHN = "John Smith <john@example.test>"
+OLGA_ADDR = "olga@example.test"
+JOHN_ADDR = "john@example.test"
+TEAM = "team@example.test"
+NOTE_ADDRESS = "support+note@example.test"
+TRUSTED_AUTHSERV = "mx.example.test"
+AGENTS = [
+    {"name": "Olga Ivanova", "addresses": [OLGA_ADDR], "role": "lead",
+     "queues": ["support"], "language": "ru"},
+    {"name": "John Smith", "addresses": [JOHN_ADDR], "role": "agent",
+     "queues": ["support"], "language": "en"},
+]
+
+
+def agent_config(session, **over):
+    """write_config with two agents (Olga, lead, Russian; John, English),
+    team_copy, a trusted authserv-id and the shipped canned answers."""
+    kw = {"agents": AGENTS, "gateway_team_copy": TEAM,
+          "gateway_trusted_authserv": [TRUSTED_AUTHSERV],
+          "gateway_answers": os.path.join(SRCDIR, "conf", "answers")}
+    kw.update(over)
+    return session.write_config(**kw)
+
+
+def db_query(session, sql, params=()):
+    """Rows of one query on the session's database."""
+    import sqlite3
+    con = sqlite3.connect(os.path.join(session.dir, "pd.db"), timeout=30)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def stored_as(session, msgid):
+    """(ticket, kind) of the stored message with this Message-ID, or None."""
+    want = norm_id(msgid)
+    rows = db_query(session, "SELECT COALESCE(ticket, 0), kind FROM messages "
+                    "WHERE message_id IN (?, ?) ORDER BY id", (want, "<%s>" % want))
+    return rows[0] if rows else None
+
+
+def wait_stored(session, msgid, timeout=30):
+    return wait_until(lambda: stored_as(session, msgid), timeout)
+
+
+def build_mail(sender, subject, body, to=SUPPORT, msgid=None, headers=(),
+               attachments=()):
+    """make_mail with attachments: (filename, "type/subtype", bytes)."""
+    m = EmailMessage()
+    m["From"] = sender
+    m["To"] = to
+    m["Subject"] = subject
+    m["Date"] = email.utils.formatdate(localtime=True)
+    m["Message-ID"] = msgid or make_msgid()
+    for name, value in headers:
+        m[name] = value
+    m.set_content(body)
+    for filename, ctype, data in attachments:
+        main, _, sub = ctype.partition("/")
+        m.add_attachment(data, maintype=main, subtype=sub, filename=filename)
+    return m.as_bytes(policy=email.policy.SMTP)
+
+
+def quoted(mail, style):
+    """The history block a mail client puts below a reply to mail."""
+    text = plain_text(mail)
+    frm = header(mail, "From") or ""
+    if style == "thunderbird":
+        name = email.utils.parseaddr(frm)[0] or frm
+        return "On 01.01.2024 10:00, %s wrote:\n%s\n" % (
+            name, "\n".join(("> " + l).rstrip() for l in text.splitlines()))
+    if style == "outlook":
+        return ("-----Original Message-----\nFrom: %s\nSent: Monday, January 1, "
+                "2024 10:00 AM\nTo: %s\nSubject: %s\n\n%s\n"
+                % (frm, header(mail, "To") or "", header(mail, "Subject") or "", text))
+    if style == "forward":
+        return ("---------- Forwarded message ---------\nFrom: %s\nDate: Mon, 1 Jan "
+                "2024 at 10:00\nSubject: %s\nTo: %s\n\n%s\n"
+                % (frm, header(mail, "Subject") or "", header(mail, "To") or "", text))
+    raise ValueError(style)
+
+
+def agent_reply(sender, mail, text, style="thunderbird", signature=None, to=SUPPORT,
+                headers=(), attachments=(), subject=None):
+    """An agent's reply to a parsed notification: new text on top, the
+    notification quoted below in style ("thunderbird", "outlook",
+    "forward" or None), a signature after "-- " (Thunderbird puts it
+    below the quote, Outlook above it)."""
+    mid = header(mail, "Message-ID")
+    refs = ((header(mail, "References") or "") + " " + mid).strip()
+    if subject is None:
+        subject = header(mail, "Subject") or ""
+        if not subject.lower().startswith(("re:", "fwd:")):
+            subject = ("Fwd: " if style == "forward" else "Re: ") + subject
+    sig = "-- \n%s\n" % signature if signature else ""
+    body = text.rstrip("\n") + "\n\n"
+    if style == "outlook":
+        body += sig + "\n" + quoted(mail, style)
+    elif style:
+        body += quoted(mail, style) + "\n" + sig
+    else:
+        body += sig
+    return build_mail(sender, subject, body, to=to,
+                      headers=[("In-Reply-To", mid), ("References", refs)] + list(headers),
+                      attachments=attachments)
+
+
+def text_parts(msg):
+    """Subject and the decoded text of every leaf part (attachments
+    included, a forwarded message/rfc822 opened even when it came base64
+    encoded), as one list of str."""
+    out = [header(msg, "Subject") or ""]
+    _texts_of(msg, out)
+    return out
+
+
+def _texts_of(part, out):
+    import base64
+    import quopri
+    if part.get_content_maintype() == "message":
+        cte = (part.get("Content-Transfer-Encoding") or "").strip().lower()
+        if cte in ("base64", "quoted-printable"):
+            # Python leaves an encoded message/rfc822 undecoded: do it here.
+            raw = part.as_bytes()
+            sep = raw.find(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.find(b"\n\n")
+            body = raw[sep:].strip()
+            try:
+                data = (base64.b64decode(body) if cte == "base64"
+                        else quopri.decodestring(body))
+            except Exception:
+                data = body
+            out.extend(text_parts(parse(data)))
+            return
+        for sub in part.get_payload() if isinstance(part.get_payload(), list) else ():
+            out.append(header(sub, "Subject") or "")
+            _texts_of(sub, out)
+        return
+    if part.is_multipart():
+        for sub in part.get_payload():
+            _texts_of(sub, out)
+        return
+    try:
+        content = part.get_content()
+    except Exception:
+        content = None
+    if not isinstance(content, str):
+        content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+    out.append(content)
+
+
+def attachments_of(msg):
+    """{filename: bytes} of the parts with a file name."""
+    return {p.get_filename(): p.get_payload(decode=True)
+            for p in msg.walk() if not p.is_multipart() and p.get_filename()}
+
+
+def words(text):
+    """Words of text, case-folded, punctuation and quote markers ignored."""
+    import re
+    return re.findall(r"\w+", (text or "").casefold())
+
+
+def shingles(text, n):
+    """Every run of n consecutive words of text, as tuples."""
+    w = words(text)
+    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def held(session):
+    return session.cli_json("held")
+
+
+def act(session, raw, rcpt=SUPPORT, timeout=30):
+    """Injects raw; once it is stored returns ((ticket, kind), the outbox
+    entries its transaction queued), else (None, [])."""
+    seen = {e["id"] for e in session.outbox()}
+    mid = session.inject(raw, rcpt=rcpt)
+    where = wait_stored(session, mid, timeout)
+    if not where:
+        return None, []
+    return where, [e for e in session.outbox() if e["id"] not in seen]
+
+
+def kinds_to(entries, rcpt):
+    """Sorted kinds of the outbox entries for rcpt."""
+    return sorted(e["kind"] for e in entries if (e["rcpt"] or "").lower() == rcpt.lower())

@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""Who is an agent (SPEC §7): mail From an agent's address that answers no
+Message-ID we sent to that agent and has no trusted DKIM pass is held
+(`postdesk held`), the agent gets a challenge at the configured address,
+the ticket does not change and the client gets nothing.  Replying to the
+challenge releases the held mail as the agent's.  Authentication-Results
+from the trusted authserv-id with dkim=pass for the agent's domain is
+proof; an untrusted authserv-id, a look-alike domain, a failed or a
+mismatched result are not.  Incoming X-Postdesk-* headers steer nothing."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness
+from harness import (header, build_mail, norm_id, norm_text, plain_text, token,
+                     wait_until, wait_mail, outbox_of, agent_reply, act, kinds_to,
+                     OLGA, JOHN, OLGA_ADDR, JOHN_ADDR, TEAM)
+
+HANA = "Hana Kim <hana@example.test>"
+HANA_ADDR = "hana@example.test"
+MALLORY = "Mallory <mallory@example.test>"
+FIELDS = ("status", "priority", "type", "assignee", "tags", "time", "participants", "due",
+          "first_response", "merged_into")
+
+
+def state(t):
+    return {k: (sorted(t[k]) if k in ("tags", "participants") else t[k]) for k in FIELDS}
+
+
+def ar(value):
+    return ("Authentication-Results", value)
+
+
+def new_ticket(s, label, subject, body, sender=HANA):
+    tap = s.tap
+    req = s.inject(build_mail(sender, subject, body))
+    t = s.wait_ticket_of(req)
+    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
+        s.report_daemon_state()
+        return None, None, {}
+    n = t["number"]
+    got = {who: wait_mail(s, who, "agent_message", n) for who in (OLGA_ADDR, JOHN_ADDR)}
+    tap.ok(all(got.values()), "%s: agents get agent_message" % label)
+    wait_mail(s, HANA_ADDR, "ack", n)
+    return n, req, got
+
+
+def held_row(s, msgid):
+    want = norm_id(msgid)
+    return next((h for h in harness.held(s) if norm_id(h["message_id"]) == want), None)
+
+
+def is_held(s, label, n, raw, agent="Olga Ivanova", addr=OLGA_ADDR, client=HANA_ADDR,
+            challenge=True):
+    """raw is held: listed, challenged, no change, nothing for the client.
+    Returns the challenge mail (or None)."""
+    tap = s.tap
+    before = state(s.show(n)) if n else None
+    seen = {e["id"] for e in s.outbox()}
+    mid = s.inject(raw)
+    row = wait_until(lambda: held_row(s, mid))
+    if not tap.ok(row is not None, "%s: held" % label, "held: %r" % harness.held(s)):
+        return None
+    tap.eq((row["status"], row["agent"]), ("held", agent), "%s: status held, agent %s"
+           % (label, agent))
+    tap.eq(harness.stored_as(s, mid), None, "%s: not stored in any ticket" % label)
+    caused = [e for e in s.outbox() if e["id"] not in seen]
+    if n:
+        tap.eq(state(s.show(n)), before, "%s: the ticket does not change" % label)
+    tap.eq(kinds_to(caused, client), [], "%s: nothing for the client" % label)
+    if not challenge:
+        return None
+    tap.eq([(e["kind"], e["rcpt"]) for e in caused], [("challenge", addr)],
+           "%s: only a challenge, to the agent's configured address" % label)
+    ch = wait_until(lambda: [m for m in harness.mails_of_kind(s, addr, "challenge")
+                             if norm_id(header(m, "In-Reply-To")) == norm_id(mid)])
+    if not tap.ok(ch, "%s: the challenge arrives" % label,
+                  "outbox: %r" % outbox_of(s, "challenge")):
+        return None
+    return ch[0]
+
+
+def forged(s):
+    """Forged mail with Olga's From, in several disguises, and the real
+    Olga confirming one of them."""
+    tap = s.tap
+    n, req, got = new_ticket(s, "forged", "Cannot log in", "I cannot log in since today.")
+    if not n:
+        return
+    subject = "Re: %s Cannot log in" % token(n)
+    text = "Hana, your password was reset; please check your mail."
+    # 1. No headers at all.
+    raw1 = build_mail(OLGA, subject, "#resolve\n#priority low\n\n" + text)
+    ch = is_held(s, "forged: plain", n, raw1)
+    if ch is not None:
+        tap.ok(token(n) in (header(ch, "Subject") or "") or "Cannot log in" in
+               (header(ch, "Subject") or ""), "forged: challenge names the held mail",
+               header(ch, "Subject"))
+        tap.ok(norm_text(text) in norm_text(plain_text(ch)), "forged: challenge quotes the held text")
+    # 2. Replying to the client's own Message-ID (stored, but not ours to Olga).
+    is_held(s, "forged: In-Reply-To the client's mail", n,
+            build_mail(OLGA, subject, "#close\n\nClosing.",
+                       headers=[("In-Reply-To", "<%s>" % req), ("References", "<%s>" % req)]))
+    # 3. Replying to the notification sent to John, with Olga's From.
+    jid = header(got[JOHN_ADDR], "Message-ID")
+    is_held(s, "forged: answers John's notification", n,
+            build_mail(OLGA, subject, "#assign John Smith\n\nHana, see above.",
+                       headers=[("In-Reply-To", jid), ("References", jid)]))
+    # 4. Upper case address and another display name.
+    is_held(s, "forged: OLGA@EXAMPLE.TEST", n,
+            build_mail("Support Lead <OLGA@EXAMPLE.TEST>", subject, "#take\n\nOn it."))
+    # 5. A made-up challenge reply.
+    fake = "<pd.0.00000000.c00000000.0000000000000000@example.test>"
+    is_held(s, "forged: made-up challenge id", n,
+            build_mail(OLGA, "Re: [postdesk] Please confirm", "Yes, it was me.",
+                       headers=[("In-Reply-To", fake), ("References", fake)]))
+    # 6. Steering headers do not help.
+    is_held(s, "forged: X-Postdesk-* headers", n,
+            build_mail(OLGA, subject, "#resolve\n\nDone.",
+                       headers=[("X-Postdesk-Agent", "Olga Ivanova"),
+                                ("X-Postdesk-Verified", "yes"),
+                                ("X-Postdesk-Ticket", "%s#%d" % (harness.TAG, n))]))
+    # 7. A forged note and a forged #client.
+    is_held(s, "forged: #note", n, build_mail(OLGA, subject, "#note\nForged internal remark."))
+    is_held(s, "forged: #client", 0,
+            build_mail(OLGA, "Phone call", "#client victim@example.test\n\nCall me back."),
+            client="victim@example.test")
+    tap.eq([t for t in s.tickets() if t["requester"] == "victim@example.test"], [],
+           "forged: #client opens no ticket")
+    # 8. An agent's auto-reply without proof: kept, no challenge, no change.
+    before = state(s.show(n))
+    seen = {e["id"] for e in s.outbox()}
+    mid = s.inject(build_mail(OLGA, "Out of office: " + subject,
+                              "I am out of the office until Monday.",
+                              headers=[("Auto-Submitted", "auto-replied")]), sender="")
+    wait_until(lambda: harness.stored_as(s, mid), 20)
+    tap.eq([e["kind"] for e in s.outbox() if e["id"] not in seen], [],
+           "forged: an unproven agent auto-reply gets no challenge")
+    tap.eq(state(s.show(n)), before, "forged: ... and changes nothing")
+    tap.eq(outbox_of(s, "answer", n), [], "forged: no answer ever queued")
+
+    # The real Olga replies to the first challenge: the held mail is hers.
+    if ch is None:
+        return
+    where, caused = act(s, agent_reply(OLGA, ch, "Да, это я.", style="thunderbird"))
+    row = wait_until(lambda: (held_row(s, harness.msgid_of(raw1)) or {}).get("status")
+                     == "released" and held_row(s, harness.msgid_of(raw1)))
+    tap.ok(row, "confirmed: the held mail is released", "held: %r" % harness.held(s))
+    tap.eq(harness.stored_as(s, harness.msgid_of(raw1)), (n, "agent"),
+           "confirmed: the held mail is stored in #%d as the agent's" % n)
+    t = s.show(n)
+    tap.eq((t["status"], t["priority"]), ("resolved", "low"), "confirmed: its commands apply")
+    ans = wait_mail(s, HANA_ADDR, "answer", n)
+    tap.ok(ans is not None and norm_text(plain_text(ans)) == norm_text(text),
+           "confirmed: its answer reaches the client", ans and plain_text(ans))
+    tap.eq(len(outbox_of(s, "answer", n)), 1, "confirmed: exactly one answer")
+    tap.ok(wait_mail(s, HANA_ADDR, "status_resolved", n) is not None,
+           "confirmed: status_resolved to the client")
+    others = [h for h in harness.held(s) if norm_id(h["message_id"]) != harness.msgid_of(raw1)]
+    tap.ok(others and all(h["status"] == "held" for h in others),
+           "confirmed: the other forged mails stay held", others)
+    # A second confirmation releases nothing twice.
+    where, caused = act(s, agent_reply(OLGA, ch, "Ещё раз да.", style=None))
+    tap.eq([e["kind"] for e in caused if e["kind"] == "answer"], [],
+           "confirmed twice: no second answer")
+
+
+def dkim(s):
+    tap = s.tap
+    n, req, got = new_ticket(s, "dkim", "Printer jammed", "The printer is jammed.")
+    if not n:
+        return
+    subject = "Re: %s Printer jammed" % token(n)
+    accepted = [
+        ("trusted pass", "mx.example.test; dkim=pass header.d=example.test header.s=sel",
+         "#priority high", ("priority", "high")),
+        ("trusted pass, header.i", "mx.example.test; dkim=pass header.i=@example.test",
+         "#type bug", ("type", "bug")),
+        ("trusted pass, mixed case", "MX.Example.Test; DKIM=pass header.d=Example.Test",
+         "#tag +dkim", ("tags", ["dkim"])),
+    ]
+    for label, value, body, (field, want) in accepted:
+        label = "dkim accepted: " + label
+        where, caused = act(s, build_mail(OLGA, subject, body, headers=[ar(value)]))
+        if not tap.ok(where is not None, "%s: stored" % label, "held: %r" % harness.held(s)):
+            continue
+        tap.eq(where[0], n, "%s: in #%d" % (label, n))
+        tap.eq(s.show(n)[field], want, "%s: %s applied" % (label, body))
+        tap.eq([e["kind"] for e in caused if e["kind"] == "challenge"], [],
+               "%s: no challenge" % label)
+    refused = [
+        ("untrusted authserv-id", [ar("evil.test; dkim=pass header.d=example.test")]),
+        ("look-alike domain", [ar("mx.example.test; dkim=pass header.d=example.test.evil")]),
+        ("sub-domain of another", [ar("mx.example.test; dkim=pass header.d=notexample.test")]),
+        ("dkim=fail", [ar("mx.example.test; dkim=fail header.d=example.test")]),
+        ("pass for another domain, fail for ours",
+         [ar("mx.example.test; dkim=pass header.d=other.test; dkim=fail header.d=example.test")]),
+        ("spf only", [ar("mx.example.test; spf=pass smtp.mailfrom=example.test")]),
+        ("authserv-id as a prefix", [ar("mx.example.test.evil; dkim=pass header.d=example.test")]),
+        ("trusted id in a comment", [ar("evil.test (mx.example.test); dkim=pass "
+                                        "header.d=example.test")]),
+        ("pass from untrusted, fail from trusted",
+         [ar("evil.test; dkim=pass header.d=example.test"),
+          ar("mx.example.test; dkim=fail header.d=example.test")]),
+    ]
+    for label, headers in refused:
+        is_held(s, "dkim refused: " + label, n,
+                build_mail(OLGA, subject, "#priority low\n#close\n\nClosing.", headers=headers))
+    t = s.show(n)
+    tap.eq((t["priority"], t["status"]), ("high", "new"), "dkim: refused mails changed nothing")
+    tap.eq(outbox_of(s, "answer", n), [], "dkim: no answer reached the client")
+
+
+def steering(s):
+    """X-Postdesk-* from outside steers nothing."""
+    tap = s.tap
+    label = "X-Postdesk"
+    n, req, got = new_ticket(s, label, "Scanner broken", "The scanner is broken.")
+    if not n:
+        return
+    mid = s.inject(build_mail(MALLORY, "Please add me", "Add me to this ticket.",
+                              headers=[("X-Postdesk-Ticket", "%s#%d" % (harness.TAG, n))]))
+    where = harness.wait_stored(s, mid)
+    tap.ok(where is not None and where[0] not in (0, n),
+           "%s: X-Postdesk-Ticket does not join #%d" % (label, n), "stored as %r" % (where,))
+    tap.ok("mallory@example.test" not in s.show(n)["participants"],
+           "%s: the sender is no participant of #%d" % (label, n))
+    # A client's mail dressed as an agent's note.
+    mid = s.inject(build_mail(HANA, "Re: %s Scanner broken" % token(n),
+                              "#resolve\n#note\nThis should be internal.",
+                              headers=[("X-Postdesk-Agent", "Olga Ivanova"),
+                                       ("X-Postdesk-Kind", "note"),
+                                       ("X-Postdesk-Verified", "yes")]))
+    where = harness.wait_stored(s, mid)
+    tap.eq(where and tuple(where), (n, "client"), "%s: the client's mail stays a client's" % label)
+    t = s.show(n)
+    tap.ok(t["status"] != "resolved", "%s: client's #resolve is no command" % label, t["status"])
+    # The notification to agents carries the gateway's own X-Postdesk-Ticket only.
+    mails = wait_until(lambda: [m for m in harness.mails_of_kind(s, JOHN_ADDR, "agent_message", n)
+                                if "This should be internal" in plain_text(m)])
+    if tap.ok(mails, "%s: the agents get the client's mail" % label):
+        tap.eq([v for k, v in mails[0].items() if k.lower().startswith("x-postdesk")
+                and k.lower() != "x-postdesk-ticket"], [],
+               "%s: no foreign X-Postdesk header passed on" % label)
+
+
+def main():
+    with harness.Session("it_agent_identity", base=49000) as s:
+        tap = s.tap
+        d = s.daemon(harness.agent_config(s))
+        d.start()
+        forged(s)
+        dkim(s)
+        steering(s)
+        # No client ever got mail from a held message.
+        tap.ok(wait_until(lambda: all(e["status"] == "sent" for e in s.outbox()), 60),
+               "all mail sent", "outbox: %r" % s.outbox())
+        tap.eq(sorted({e["kind"] for e in s.outbox() if e["rcpt"] == HANA_ADDR}),
+               ["ack", "answer", "status_resolved"], "the client got only ack, the "
+               "confirmed answer and status_resolved")
+        tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
+
+
+main()
