@@ -268,6 +268,9 @@ imap_list(struct source_conn *c, uint32_t *uidvalidity_r, GArray *uids,
 		    NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
 		    NULL, 0, NULL, NULL, NULL);
 	}
+	/* From here on, an EXISTS means mail this search may not have seen
+	 * (idle_once looks at it). */
+	c->s->imap_selection_info->sel_has_exists = 0;
 	r = mailimap_uid_search(c->s, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -508,12 +511,11 @@ idle_once(struct source_conn *c, int wake_fd, unsigned secs, bool *woke_r,
 {
 	int r;
 
-	/* Mail that arrived while we were busy is announced by an untagged
-	 * EXISTS; libetpan 1.9.4's mailimap_idle() parses and drops any such
-	 * line that comes before "+ idling", so it would be lost until the
-	 * next delivery.  A NOOP first records it (sel_has_exists): then
-	 * there is no need to idle at all. */
-	c->s->imap_selection_info->sel_has_exists = 0;
+	/* Mail that arrived since list() is announced by an untagged EXISTS,
+	 * with the replies to our FETCH and MOVE or, at the latest, to this
+	 * NOOP (sel_has_exists, cleared by list()).  It must be seen here:
+	 * libetpan 1.9.4's mailimap_idle() parses and drops any such line
+	 * that comes before "+ idling", and the server never repeats it. */
 	if ((r = mailimap_noop(c->s)) != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "NOOP", error_r);
 	if (c->s->imap_selection_info->sel_has_exists) {
