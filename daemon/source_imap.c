@@ -182,6 +182,8 @@ imap_setup(struct source_conn *c, const struct pd_source *src,
 	r = mailimap_select(c->s, c->folder);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "SELECT", error_r);
+	/* SELECT's own EXISTS is no news: the first list sees it all. */
+	c->s->imap_selection_info->sel_has_exists = 0;
 	return SRC_OK;
 }
 
@@ -519,6 +521,8 @@ idle_once(struct source_conn *c, int wake_fd, unsigned secs, bool *woke_r,
 	if ((r = mailimap_noop(c->s)) != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "NOOP", error_r);
 	if (c->s->imap_selection_info->sel_has_exists) {
+		/* Reported once: the caller lists now. */
+		c->s->imap_selection_info->sel_has_exists = 0;
 		*woke_r = true;
 		return SRC_OK;
 	}
