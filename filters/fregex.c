@@ -19,3 +19,12 @@ fregex_once(GRegex **cache, const char *owner, const char *pattern)
 		g_once_init_leave(cache, fregex_compile(owner, pattern));
 	return *cache;
 }
+
+gboolean
+fregex_blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!g_ascii_isspace(*s))
+			return FALSE;
+	return TRUE;
+}

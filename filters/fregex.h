@@ -1,4 +1,5 @@
-/* fregex.h: the filters' regular expressions (GLib's GRegex, PCRE2).
+/* fregex.h: what the text filters share: regular expressions (GLib's
+ * GRegex, PCRE2) and small line tests.
  *
  * Patterns are fixed strings of ours, so a pattern that does not compile is
  * a bug: it aborts at the first use, in every test run.  No
@@ -16,5 +17,8 @@ GRegex *fregex_compile(const char *owner, const char *pattern);
 /* The regex in *cache, compiled on first use (thread-safe: several
  * threads classify mail at once). */
 GRegex *fregex_once(GRegex **cache, const char *owner, const char *pattern);
+
+/* True when s holds only ASCII white space (or nothing). */
+gboolean fregex_blank(const char *s);
 
 #endif

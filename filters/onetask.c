@@ -132,15 +132,6 @@ matches(GRegex *r, const char *s)
 	return g_regex_match(r, s, 0, NULL);
 }
 
-static gboolean
-is_blank(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (!g_ascii_isspace(*s))
-			return FALSE;
-	return TRUE;
-}
-
 static int
 indent_of(const char *s)
 {
@@ -214,7 +205,7 @@ static gboolean
 near(char **lines, int nlines, int i, int dir, int n, GRegex *r)
 {
 	for (; i >= 0 && i < nlines && n > 0; i += dir) {
-		if (is_blank(lines[i]))
+		if (fregex_blank(lines[i]))
 			continue;
 		if (matches(r, lines[i]))
 			return TRUE;
@@ -266,7 +257,7 @@ is_task_list(struct list *l, char **lines, int nlines)
 	    near(lines, nlines, l->last + 1, 1, AFTER_LINES, re.result))
 		return FALSE;
 	for (k = l->first - 1; k >= 0 && intro == NULL; k--)
-		if (!is_blank(lines[k]))
+		if (!fregex_blank(lines[k]))
 			intro = last_sentence(lines[k]);
 	if (intro != NULL && matches(re.wishes, intro) &&
 	    !matches(re.details, intro) && !matches(re.one_verb, intro))
@@ -347,7 +338,7 @@ scan(char **lines, int n, GPtrArray *tasks)
 	char *text;
 
 	for (i = 0; i < n; i++) {
-		if (is_blank(lines[i])) {
+		if (fregex_blank(lines[i])) {
 			/* One blank line may separate items; two end a list. */
 			if (++blanks >= 2)
 				close_list(&l, lines, n, tasks);

@@ -87,15 +87,6 @@ regex_init(void)
 }
 
 static gboolean
-is_blank(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (!g_ascii_isspace(*s))
-			return FALSE;
-	return TRUE;
-}
-
-static gboolean
 is_quote(const char *s)
 {
 	while (*s == ' ' || *s == '\t')
@@ -113,7 +104,7 @@ matches(GRegex *r, const char *s)
 static int
 next_text(char **lines, int i, int n)
 {
-	while (i < n && is_blank(lines[i]))
+	while (i < n && fregex_blank(lines[i]))
 		i++;
 	return i;
 }
@@ -162,7 +153,7 @@ attribution(char **lines, int i, int n)
 	for (k = 0; k < ATTRIB_LINES && i + k < n && found == 0; k++) {
 		const char *l = lines[i + k];
 
-		if (is_blank(l) || is_quote(l))
+		if (fregex_blank(l) || is_quote(l))
 			break;
 		if (k > 0 && !attrib_head(lines[i]))
 			break;
@@ -199,12 +190,12 @@ header_block(char **lines, int i, int n)
 
 	if (!matches(re.hdr_from, lines[i]))
 		return FALSE;
-	if (i > 0 && !is_blank(lines[i - 1]) &&
+	if (i > 0 && !fregex_blank(lines[i - 1]) &&
 	    !matches(re.underscores, lines[i - 1]) &&
 	    !matches(re.separator, lines[i - 1]))
 		return FALSE;
 	for (k = i + 1; k < n && k <= i + HDR_LOOKAHEAD; k++) {
-		if (is_blank(lines[k]))
+		if (fregex_blank(lines[k]))
 			break;
 		if (matches(re.hdr_other, lines[k]))
 			others++;
@@ -225,7 +216,7 @@ marker_at(char **lines, int i, int n, int *span)
 	const char *l = lines[i];
 	int k;
 
-	if (is_blank(l) || is_quote(l))
+	if (fregex_blank(l) || is_quote(l))
 		return MK_NONE;
 	if (sig_dashes(l))
 		return MK_CUT;
@@ -254,7 +245,7 @@ keep(char **lines, int from, int to, GString *out)
 	for (i = from; i < to; i++) {
 		if (is_quote(lines[i]))
 			continue;
-		if (!is_blank(lines[i]))
+		if (!fregex_blank(lines[i]))
 			text = TRUE;
 		g_string_append(out, lines[i]);
 		g_string_append_c(out, '\n');

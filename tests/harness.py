@@ -866,3 +866,23 @@ def act(session, raw, rcpt=SUPPORT, timeout=30):
 def kinds_to(entries, rcpt):
     """Sorted kinds of the outbox entries for rcpt."""
     return sorted(e["kind"] for e in entries if (e["rcpt"] or "").lower() == rcpt.lower())
+
+
+def agent_ticket(s, label, sender, subject, body, ack_to=None):
+    """A new request from sender that both agents are told about:
+    (number, Message-ID of the request, {agent address: agent_message}),
+    or (None, id, {}) when no ticket appears.  With ack_to, also waits for
+    the acknowledgement in that mailbox."""
+    tap = s.tap
+    req = s.inject(build_mail(sender, subject, body))
+    t = s.wait_ticket_of(req)
+    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
+        s.report_daemon_state()
+        return None, req, {}
+    n = t["number"]
+    got = {who: wait_mail(s, who, "agent_message", n) for who in (OLGA_ADDR, JOHN_ADDR)}
+    tap.ok(all(got.values()), "%s: agents get agent_message" % label,
+           "outbox: %r" % outbox_of(s, ticket=n))
+    if ack_to:
+        wait_mail(s, ack_to, "ack", n)
+    return n, req, got

@@ -32,16 +32,7 @@ def state(t):
 
 def new_ticket(s, label, subject, body, sender=DAN):
     """(number, {agent: agent_message}) of a new request."""
-    tap = s.tap
-    req = s.inject(build_mail(sender, subject, body))
-    t = s.wait_ticket_of(req)
-    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
-        s.report_daemon_state()
-        return None, {}
-    n = t["number"]
-    got = {who: wait_mail(s, who, "agent_message", n) for who in (OLGA_ADDR, JOHN_ADDR)}
-    tap.ok(all(got.values()), "%s: agents get agent_message" % label,
-           "outbox: %r" % outbox_of(s, ticket=n))
+    n, _, got = harness.agent_ticket(s, label, sender, subject, body)
     return n, got
 
 

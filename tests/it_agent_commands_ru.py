@@ -29,17 +29,9 @@ def state(t):
 
 
 def new_ticket(s, label, subject, body):
-    tap = s.tap
-    req = s.inject(build_mail(PETR, subject, body))
-    t = s.wait_ticket_of(req)
-    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
-        s.report_daemon_state()
-        return None, {}
-    n = t["number"]
-    tap.eq(t["language"], "ru", "%s: a Russian ticket" % label)
-    got = {who: wait_mail(s, who, "agent_message", n) for who in (OLGA_ADDR, JOHN_ADDR)}
-    tap.ok(all(got.values()), "%s: agents get agent_message" % label,
-           "outbox: %r" % outbox_of(s, ticket=n))
+    n, _, got = harness.agent_ticket(s, label, PETR, subject, body)
+    if n is not None:
+        s.tap.eq(s.show(n)["language"], "ru", "%s: a Russian ticket" % label)
     return n, got
 
 

@@ -32,17 +32,7 @@ def ar(value):
 
 
 def new_ticket(s, label, subject, body, sender=HANA):
-    tap = s.tap
-    req = s.inject(build_mail(sender, subject, body))
-    t = s.wait_ticket_of(req)
-    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
-        s.report_daemon_state()
-        return None, None, {}
-    n = t["number"]
-    got = {who: wait_mail(s, who, "agent_message", n) for who in (OLGA_ADDR, JOHN_ADDR)}
-    tap.ok(all(got.values()), "%s: agents get agent_message" % label)
-    wait_mail(s, HANA_ADDR, "ack", n)
-    return n, req, got
+    return harness.agent_ticket(s, label, sender, subject, body, ack_to=HANA_ADDR)
 
 
 def held_row(s, msgid):

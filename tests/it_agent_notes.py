@@ -32,17 +32,7 @@ DIAG = ("diagnostics.txt", "text/plain", b"internal stack trace, do not forward\
 
 
 def ticket_with_notifications(s, label, subject, body):
-    tap = s.tap
-    req = s.inject(build_mail(CAROL, subject, body))
-    t = s.wait_ticket_of(req)
-    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
-        s.report_daemon_state()
-        return None, {}
-    n = t["number"]
-    got = {who: wait_mail(s, who, "agent_message", n) for who in (OLGA_ADDR, JOHN_ADDR)}
-    tap.ok(all(got.values()), "%s: both agents get agent_message" % label,
-           "outbox: %r" % outbox_of(s, ticket=n))
-    wait_mail(s, CAROL_ADDR, "ack", n)
+    n, _, got = harness.agent_ticket(s, label, CAROL, subject, body, ack_to=CAROL_ADDR)
     return n, got
 
 
