@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs the whole test suite: unit tests, the corpus of real-world mail, and
 # the integration tests against a private Dovecot and SMTP server on
-# loopback; then the same suite on an ASan/UBSan build.  Ends with the line
+# loopback; then the same suite on an ASan/UBSan build, then make distcheck.
+# Ends with the line
 # "tests: N passed, N failed, N skipped"; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,8 +28,20 @@ if [ "${PD_SKIP_ASAN:-0}" != 1 ]; then
 	export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
 	run_suite _build-asan --enable-sanitizers
 fi
-awk '/^# (PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):/ { k = $2; sub(":", "", k); n[k] += $3 }
+# The release tarball must build, install and pass the suite on its own
+# (make distcheck); it counts as one more check.
+dist_pass=0 dist_fail=0
+if [ "${PD_SKIP_DISTCHECK:-0}" != 1 ]; then
+	if (cd _build && make -s -j2 distcheck >distcheck.log 2>&1); then
+		dist_pass=1
+	else
+		dist_fail=1 rc=1
+		tail -40 _build/distcheck.log
+	fi
+fi
+awk -v dp=$dist_pass -v df=$dist_fail \
+    '/^# (PASS|FAIL|SKIP|XFAIL|XPASS|ERROR):/ { k = $2; sub(":", "", k); n[k] += $3 }
      END { printf "tests: %d passed, %d failed, %d skipped\n",
-           n["PASS"] + n["XFAIL"], n["FAIL"] + n["ERROR"] + n["XPASS"], n["SKIP"] }' \
+           n["PASS"] + n["XFAIL"] + dp, n["FAIL"] + n["ERROR"] + n["XPASS"] + df, n["SKIP"] }' \
 	"${logs[@]}" /dev/null
 exit $rc
