@@ -167,6 +167,9 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 	row = outbox_add(n->db, t ? t->number : 0, am->name, id,
 	    n->cfg->address, rcpt, data, len);
 	n->queued |= row > 0;
+	if (row > 0)
+		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
+		    "kind=%s", t ? t->number : 0, id, am->name);
 	if (msgid_r)
 		*msgid_r = g_strdup(id);
 	g_free(data);
