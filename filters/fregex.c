@@ -1,4 +1,5 @@
 /* fregex.c: see fregex.h. */
+#include <string.h>
 #include "fregex.h"
 
 GRegex *
@@ -27,4 +28,22 @@ fregex_blank(const char *s)
 		if (!g_ascii_isspace(*s))
 			return FALSE;
 	return TRUE;
+}
+
+char **
+fregex_lines(const char *text, int *n_r)
+{
+	char *valid = g_utf8_make_valid(text, -1);
+	char **lines = g_strsplit(valid, "\n", -1);
+	int n = g_strv_length(lines);
+
+	g_free(valid);
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(lines[i]);
+
+		if (len > 0 && lines[i][len - 1] == '\r')
+			lines[i][len - 1] = '\0';
+	}
+	*n_r = n;
+	return lines;
 }

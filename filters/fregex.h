@@ -21,4 +21,9 @@ GRegex *fregex_once(GRegex **cache, const char *owner, const char *pattern);
 /* True when s holds only ASCII white space (or nothing). */
 gboolean fregex_blank(const char *s);
 
+/* text split into lines (a trailing CR dropped from each), made valid
+ * UTF-8 first: GRegex needs it, and a broken message must not take a
+ * worker down.  *n_r gets the count.  Free with g_strfreev. */
+char **fregex_lines(const char *text, int *n_r);
+
 #endif

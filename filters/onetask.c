@@ -371,22 +371,13 @@ GPtrArray *
 onetask_find(const char *text)
 {
 	GPtrArray *tasks;
-	char **lines, *valid;
-	int n, i;
-	size_t len;
+	char **lines;
+	int n;
 
 	if (text == NULL)
 		return NULL;
 	regex_init();
-	valid = g_utf8_make_valid(text, -1);
-	lines = g_strsplit(valid, "\n", -1);
-	g_free(valid);
-	n = g_strv_length(lines);
-	for (i = 0; i < n; i++) {
-		len = strlen(lines[i]);
-		if (len > 0 && lines[i][len - 1] == '\r')
-			lines[i][len - 1] = '\0';
-	}
+	lines = fregex_lines(text, &n);
 	tasks = g_ptr_array_new_with_free_func(g_free);
 	scan(lines, n, tasks);
 	g_strfreev(lines);

@@ -286,26 +286,15 @@ tidy(GString *s)
 char *
 quotes_strip(const char *body)
 {
-	char **lines, *valid, *r;
+	char **lines, *r;
 	GString *out;
 	enum marker mk = MK_NONE;
 	int n, i, from, span = 0, after;
-	size_t len;
 
 	if (body == NULL)
 		return g_strdup("");
 	regex_init();
-	/* GRegex wants valid UTF-8; mail decoders should give it, but a
-	 * broken message must not take the worker down. */
-	valid = g_utf8_make_valid(body, -1);
-	lines = g_strsplit(valid, "\n", -1);
-	g_free(valid);
-	n = g_strv_length(lines);
-	for (i = 0; i < n; i++) {
-		len = strlen(lines[i]);
-		if (len > 0 && lines[i][len - 1] == '\r')
-			lines[i][len - 1] = '\0';
-	}
+	lines = fregex_lines(body, &n);
 	out = g_string_new(NULL);
 	from = 0;
 	while (from < n) {

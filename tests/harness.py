@@ -116,16 +116,7 @@ def make_msgid(tag="it"):
 def make_mail(sender, subject, body, to=SUPPORT, msgid=None, headers=None):
     """A plain-text UTF-8 message as bytes.  headers: extra (name, value)
     pairs, e.g. ("In-Reply-To", "<x@y>")."""
-    m = EmailMessage()
-    m["From"] = sender
-    m["To"] = to
-    m["Subject"] = subject
-    m["Date"] = email.utils.formatdate(localtime=True)
-    m["Message-ID"] = msgid or make_msgid()
-    for name, value in headers or ():
-        m[name] = value
-    m.set_content(body)
-    return m.as_bytes(policy=email.policy.SMTP)
+    return build_mail(sender, subject, body, to, msgid, headers or ())
 
 
 def parse(raw):
