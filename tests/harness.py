@@ -859,21 +859,38 @@ def kinds_to(entries, rcpt):
     return sorted(e["kind"] for e in entries if (e["rcpt"] or "").lower() == rcpt.lower())
 
 
+def client_request(s, label, sender, subject, body):
+    """Delivers a new request; (ticket number or None, its Message-ID).
+    A missing ticket is a failed check with the daemon's state."""
+    req = s.inject(build_mail(sender, subject, body))
+    t = s.wait_ticket_of(req)
+    if not s.tap.ok(t is not None, "%s: request becomes a ticket" % label):
+        s.report_daemon_state()
+        return None, req
+    return t["number"], req
+
+
+def set_status(s, n, status, label, *extra):
+    """postdesk status N STATUS [extra...]; a failure is a failed check."""
+    try:
+        cli(s, "status", n, status, *extra)
+        return True
+    except CliError as e:
+        s.tap.ok(False, "%s: postdesk status %d %s succeeds" % (label, n, status), str(e))
+        return False
+
+
 def agent_ticket(s, label, sender, subject, body, ack_to=None):
     """A new request from sender that both agents are told about:
     (number, Message-ID of the request, {agent address: agent_message}),
     or (None, id, {}) when no ticket appears.  With ack_to, also waits for
     the acknowledgement in that mailbox."""
-    tap = s.tap
-    req = s.inject(build_mail(sender, subject, body))
-    t = s.wait_ticket_of(req)
-    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
-        s.report_daemon_state()
+    n, req = client_request(s, label, sender, subject, body)
+    if n is None:
         return None, req, {}
-    n = t["number"]
     got = {who: wait_mail(s, who, "agent_message", n) for who in (OLGA_ADDR, JOHN_ADDR)}
-    tap.ok(all(got.values()), "%s: agents get agent_message" % label,
-           "outbox: %r" % outbox_of(s, ticket=n))
+    s.tap.ok(all(got.values()), "%s: agents get agent_message" % label,
+             "outbox: %r" % outbox_of(s, ticket=n))
     if ack_to:
         wait_mail(s, ack_to, "ack", n)
     return n, req, got

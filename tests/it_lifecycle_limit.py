@@ -20,15 +20,6 @@ ADDR = "client@example.test"
 LEAD = "olga@example.test"
 
 
-def set_status(s, n, status, label):
-    try:
-        harness.cli(s, "status", n, status)
-        return True
-    except harness.CliError as e:
-        s.tap.ok(False, "%s: postdesk status %d %s succeeds" % (label, n, status), str(e))
-        return False
-
-
 def limit(s):
     tap = s.tap
     label = "reopen limit"
@@ -39,7 +30,7 @@ def limit(s):
         s.report_daemon_state()
         return
     n = t["number"]
-    if not set_status(s, n, "closed", label):
+    if not harness.set_status(s, n, "closed", label):
         return
     closed = wait_mail(s, ADDR, "status_closed", n)
     if not tap.ok(closed is not None, "%s: status_closed #1 arrives" % label):
@@ -52,7 +43,7 @@ def limit(s):
     tap.ok(wait_mail(s, ADDR, "status_reopened", n) is not None,
            "%s: client gets status_reopened" % label)
     # Closed again; the second follow-up is over the limit.
-    if not set_status(s, n, "closed", label):
+    if not harness.set_status(s, n, "closed", label):
         return
     closed2 = wait_until(lambda: [m for m in harness.mails_of_kind(s, ADDR, "status_closed", n)
                                   if norm_id(header(m, "Message-ID")) != norm_id(
@@ -96,7 +87,7 @@ def autoclose(s, d):
     if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
         return
     n = t["number"]
-    if not set_status(s, n, "resolved", label):
+    if not harness.set_status(s, n, "resolved", label):
         return
     tap.ok(s.show(n)["resolved_at"], "%s: resolved_at is set" % label)
     res = wait_mail(s, ADDR, "status_resolved", n)

@@ -20,17 +20,11 @@ LEAD = "olga@example.test"
 def closed_ticket(s, label, subject, body):
     """(number, status_closed mail) of a new request closed by an agent."""
     tap = s.tap
-    req = s.inject(make_mail(CLIENT, subject, body))
-    t = s.wait_ticket_of(req)
-    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
-        s.report_daemon_state()
+    n, _ = harness.client_request(s, label, CLIENT, subject, body)
+    if n is None:
         return None, None
-    n = t["number"]
     tap.ok(wait_mail(s, ADDR, "ack", n) is not None, "%s: ack arrives" % label)
-    try:
-        harness.cli(s, "status", n, "closed", "--why", "done")
-    except harness.CliError as e:
-        tap.ok(False, "%s: postdesk status %d closed succeeds" % (label, n), str(e))
+    if not harness.set_status(s, n, "closed", label, "--why", "done"):
         return None, None
     t = s.show(n)
     tap.ok(t["status"] == "closed" and t["closed_at"], "%s: #%d is closed" % (label, n),

@@ -21,17 +21,11 @@ ADDR = "client@example.test"
 def resolved_ticket(s, label, subject, body):
     """(number, status_resolved mail) of a new request resolved by an agent."""
     tap = s.tap
-    req = s.inject(make_mail(CLIENT, subject, body))
-    t = s.wait_ticket_of(req)
-    if not tap.ok(t is not None, "%s: request becomes a ticket" % label):
-        s.report_daemon_state()
+    n, _ = harness.client_request(s, label, CLIENT, subject, body)
+    if n is None:
         return None, None
-    n = t["number"]
     wait_mail(s, ADDR, "ack", n)
-    try:
-        harness.cli(s, "status", n, "resolved")
-    except harness.CliError as e:
-        tap.ok(False, "%s: postdesk status %d resolved succeeds" % (label, n), str(e))
+    if not harness.set_status(s, n, "resolved", label):
         return None, None
     mail = wait_mail(s, ADDR, "status_resolved", n)
     if not tap.ok(mail is not None, "%s: client gets status_resolved" % label,
