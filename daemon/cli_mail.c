@@ -75,7 +75,7 @@ cli_deliver(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 	enum pipe_result r;
 	GByteArray *raw;
 	size_t size;
-	bool over;
+	bool over, exact;
 
 	if (!src) {
 		fprintf(stderr, "postdesk deliver: no source '%s' in the "
@@ -87,10 +87,12 @@ cli_deliver(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 	/* Too large: quarantined with a bounded prefix, and exit 0 so the
 	 * MTA does not try again and again (postdesk(1)). */
 	if (over) {
-		size = MAX(stdin_file_size(), (size_t)raw->len);
+		exact = (size = stdin_file_size()) >= raw->len;
+		if (!exact)
+			size = raw->len;
 		r = pipeline_oversized_prefix(db, cfg, &o,
-		    (const char *)raw->data, OVERSIZED_PREFIX, size,
-		    size > raw->len, &out);
+		    (const char *)raw->data, MIN(OVERSIZED_PREFIX, raw->len),
+		    size, exact, &out);
 	} else
 		r = pipeline_deliver(db, cfg, &o, (const char *)raw->data,
 		    raw->len, &out);

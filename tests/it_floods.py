@@ -77,7 +77,8 @@ def main():
         harness.agent_config(s)
 
         # 1. 100,000 X-Loop headers, through deliver and inspect.
-        xloop = flood("X-Loop", harness.SUPPORT, 100000, CLIENT, "Loop flood")
+        # Someone else's loop address: nothing stops the walk at the first.
+        xloop = flood("X-Loop", "list@elsewhere.test", 100000, CLIENT, "Loop flood")
         path = os.path.join(s.dir, "xloop.eml")
         with open(path, "wb") as f:
             f.write(xloop)
@@ -95,9 +96,10 @@ def main():
                    r.stdout[:500] + r.stderr[:500])
 
         # 2. 100,000 Authentication-Results "proving" a forged agent.
+        # None proves anything, so a check reads every one of them.
         ar = flood("Authentication-Results",
-                   "%s; dkim=pass header.d=example.test header.i=@example.test"
-                   % harness.TRUSTED_AUTHSERV, 100000,
+                   "%s; dkim=pass header.d=attacker.test; spf=pass "
+                   "smtp.mailfrom=attacker.test" % harness.TRUSTED_AUTHSERV, 100000,
                    "Olga Ivanova <%s>" % harness.OLGA_ADDR, "Re: [ACME#1000] forged",
                    b"#status closed\n#assign olga\n")
         r = run_timed(tap, "deliver of 100,000 Authentication-Results",
