@@ -1,8 +1,10 @@
 /* cli_mail.c: see cli_mail.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "cli_mail.h"
 #include "db.h"
 #include "msg.h"
@@ -17,20 +19,46 @@ opt(int argc, char **argv, const char *name)
 	return NULL;
 }
 
+/* What the quarantine keeps of a message over max_message_size read from
+ * a pipe: enough to see who sent it and what it is (postdesk(1)). */
+#define OVERSIZED_PREFIX (1024 * 1024)
+
+/* Reads stdin, but no further than the first byte past max: *over_r tells
+ * that the message is larger (the rest is left unread, postdesk(1)).
+ * NULL on a read error. */
 static GByteArray *
-read_stdin(void)
+read_stdin(size_t max, bool *over_r)
 {
 	GByteArray *b = g_byte_array_new();
 	guint8 buf[65536];
-	ssize_t n;
+	ssize_t n = 0;
 
-	while ((n = read(STDIN_FILENO, buf, sizeof buf)) > 0)
+	*over_r = false;
+	while (!*over_r && (n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
 		g_byte_array_append(b, buf, n);
+		*over_r = b->len > max;
+	}
 	if (n < 0) {
 		g_byte_array_unref(b);
 		return NULL;
 	}
 	return b;
+}
+
+/* The true size of stdin when it is a regular file (a shell redirect),
+ * else 0: a pipe's size is known only by reading it all. */
+static size_t
+stdin_file_size(void)
+{
+	struct stat st;
+
+	if (fstat(STDIN_FILENO, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	return (size_t)st.st_size;
 }
 
 static const char *const results[] = { "stored", "duplicate", "quarantined",
@@ -46,18 +74,26 @@ cli_deliver(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 	struct pipe_out out;
 	enum pipe_result r;
 	GByteArray *raw;
+	size_t size;
+	bool over, exact;
 
 	if (!src) {
 		fprintf(stderr, "postdesk deliver: no source '%s' in the "
 		    "configuration\n", name ? name : "");
 		return EX_TEMPFAIL_CODE;
 	}
-	if (!(raw = read_stdin()))
+	if (!(raw = read_stdin(cfg->limits.max_message_size, &over)))
 		return EX_TEMPFAIL_CODE;
-	if (raw->len > cfg->limits.max_message_size)
-		r = pipeline_oversized(db, cfg, &o, (const char *)raw->data,
-		    raw->len, &out);
-	else
+	/* Too large: quarantined with a bounded prefix, and exit 0 so the
+	 * MTA does not try again and again (postdesk(1)). */
+	if (over) {
+		exact = (size = stdin_file_size()) >= raw->len;
+		if (!exact)
+			size = raw->len;
+		r = pipeline_oversized_prefix(db, cfg, &o,
+		    (const char *)raw->data, MIN(OVERSIZED_PREFIX, raw->len),
+		    size, exact, &out);
+	} else
 		r = pipeline_deliver(db, cfg, &o, (const char *)raw->data,
 		    raw->len, &out);
 	g_byte_array_unref(raw);
@@ -120,6 +156,21 @@ q_raw(sqlite3 *db, int64_t id, char **source_r)
 	return b;
 }
 
+/* The size of the message of quarantine row id (more than its raw when
+ * only a prefix was kept), or -1. */
+static int64_t
+q_size(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT size FROM quarantine WHERE "
+	    "id = ?", "i", id);
+	int64_t size = -1;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		size = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return size;
+}
+
 static int
 q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
 {
@@ -139,6 +190,14 @@ q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
 		return 1;
 	}
 	data = g_bytes_get_data(raw, &len);
+	if (q_size(db, id) > (int64_t)len) {
+		fprintf(stderr, "postdesk: quarantine %lld keeps only the "
+		    "first %zu bytes of the message: nothing to retry\n",
+		    (long long)id, (size_t)len);
+		g_bytes_unref(raw);
+		g_free(source);
+		return 1;
+	}
 	/* Still unparseable: say why and keep it as it is. */
 	if (msg_parse(data, len, &cfg->limits, &m, &err) != 0) {
 		fprintf(stderr, "postdesk: still not a message: %s\n", err);

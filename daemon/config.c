@@ -435,7 +435,7 @@ load_limits(struct cctx *c, config_setting_t *g, struct pd_limits *l)
 {
 	static const char *const known[] = { "max_message_size", "max_parts",
 		"max_depth", "max_header_length", "max_recipients", "max_text",
-		NULL };
+		"max_headers", "max_html", NULL };
 
 	check_known(c, g, known);
 	l->max_message_size = get_int(c, g, "max_message_size",
@@ -447,6 +447,9 @@ load_limits(struct cctx *c, config_setting_t *g, struct pd_limits *l)
 	l->max_recipients = get_int(c, g, "max_recipients",
 	    l->max_recipients, 1, 100000);
 	l->max_text = get_int(c, g, "max_text", l->max_text, 1024, 1 << 28);
+	l->max_headers = get_int(c, g, "max_headers", l->max_headers, 50,
+	    1000000);
+	l->max_html = get_int(c, g, "max_html", l->max_html, 1024, 1 << 28);
 }
 
 static void

@@ -13,6 +13,8 @@
 #include <glib.h>
 #include "pdlimits.h"
 
+struct pd_hdr_index;
+
 struct pd_addr {
 	char *name;    /* decoded display name, "" when none */
 	char *address; /* addr-spec as written (case kept), "" when unparseable */
@@ -42,18 +44,28 @@ struct pd_msg {
 	                          * (or disposition-notification) */
 	bool truncated;          /* a limit cut parts, recipients or text */
 	void *mime;              /* GMimeMessage *, private to parse.c */
+	struct pd_hdr_index *hdrs; /* the header index, private to
+	                          * parse_hdrs.c */
 };
 
 /* Parses raw bytes (headers, blank line, body; LF or CRLF; an mbox "From "
  * first line is skipped).  Returns 0 and *msg_r on success.  Returns -1 and a
- * g_malloc'd *error_r when the bytes are not a message at all (the caller
- * quarantines them).  Damaged but recognisable mail parses with best effort:
- * it never crashes and never returns -1 for a mere oddity. */
+ * g_malloc'd *error_r when the bytes are not a message at all, or when they
+ * break max_message_size or max_headers (the caller quarantines them).
+ * Damaged but recognisable mail parses with best effort: it never crashes
+ * and never returns -1 for a mere oddity. */
 int msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
     struct pd_msg **msg_r, char **error_r);
 
 /* Frees *m and sets it to NULL.  Accepts NULL and *m == NULL. */
 void msg_free(struct pd_msg **m);
+
+/* Header access.  msg_parse() indexes the top-level header block once (at
+ * most max_headers fields), so each call below is O(1) and a loop over all
+ * headers, or all headers of one name, is linear.  Values are decoded,
+ * unfolded, valid UTF-8; names are as written (case kept).  Everything is
+ * borrowed: valid until msg_free().  X-Postdesk-* headers are never seen
+ * (parse.c drops them). */
 
 /* The decoded, unfolded value of the first header called name (case-
  * insensitive), or NULL.  Borrowed: valid until msg_free(). */
@@ -66,6 +78,17 @@ const char *msg_header_nth(const struct pd_msg *m, const char *name,
 
 /* The number of headers called name. */
 unsigned msg_header_count(const struct pd_msg *m, const char *name);
+
+/* The number of header fields, all names together. */
+unsigned msg_header_total(const struct pd_msg *m);
+
+/* The i-th (from 0, top-down, as received: the header the last MTA added
+ * comes first) header field: returns its value and sets *name_r (when not
+ * NULL) to its name; NULL and *name_r NULL when i >= msg_header_total(m).
+ * For checks that must walk headers in order, e.g. to trust only the
+ * Authentication-Results above the first foreign Received header. */
+const char *msg_header_at(const struct pd_msg *m, unsigned i,
+    const char **name_r);
 
 /* Every Message-ID-like token in the whole raw source inside embedded
  * message/rfc822 or text/rfc822-headers parts (for bounces that carry our

@@ -264,6 +264,22 @@ strip_steering(GMimeMessage *msg)
 	}
 }
 
+/* More header fields than max_headers (0: no bound): the message is
+ * quarantined, as an oversized one is (postdesk.conf(5)). */
+static bool
+too_many_headers(GMimeMessage *msg, const struct pd_limits *lim,
+    char **error_r)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	int n = g_mime_header_list_get_count(hl);
+
+	if (lim->max_headers == 0 || n <= 0 || (unsigned)n <= lim->max_headers)
+		return false;
+	*error_r = g_strdup_printf("message of %d header fields exceeds "
+	    "max_headers (%u)", n, lim->max_headers);
+	return true;
+}
+
 int
 msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
     struct pd_msg **msg_r, char **error_r)
@@ -281,6 +297,10 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		return -1;
 	}
 	raw = skip_preamble(raw, &len);
+	if (raw == NULL || len == 0) {
+		*error_r = g_strdup("not a message: empty");
+		return -1;
+	}
 	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
 	    &cut);
 	msg = flen > 0 ? construct(fixed, flen) : NULL;
@@ -291,9 +311,15 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		*error_r = g_strdup("not a message: no header found");
 		return -1;
 	}
+	/* Before anything walks the headers: a flood is refused whole. */
+	if (too_many_headers(msg, lim, error_r)) {
+		g_object_unref(msg);
+		return -1;
+	}
 	strip_steering(msg);
 	m = msg_new();
 	m->mime = msg;
+	m->hdrs = parse_hdr_index(GMIME_OBJECT(msg));
 	m->truncated = cut;
 	fill_headers(m, msg, lim);
 	parse_body(m, msg, lim);
@@ -330,72 +356,9 @@ msg_free(struct pd_msg **mp)
 	for (guint i = 0; i < m->attachments->len; i++)
 		attachment_free(m->attachments->pdata[i]);
 	g_ptr_array_unref(m->attachments);
+	parse_hdr_index_free(m->hdrs);
 	if (m->mime != NULL)
 		g_object_unref(m->mime);
 	g_free(m);
 	*mp = NULL;
-}
-
-/* A valid UTF-8 version of v, kept on the message so it lives as long. */
-static const char *
-valid_value(GObject *obj, const char *name, unsigned n, const char *v)
-{
-	char *key, *lower, *fixed;
-
-	if (v == NULL || g_utf8_validate(v, -1, NULL))
-		return v;
-	lower = g_ascii_strdown(name, -1);
-	key = g_strdup_printf("pd-hdr:%s:%u", lower, n);
-	g_free(lower);
-	fixed = g_utf8_make_valid(v, -1);
-	g_object_set_data_full(obj, key, fixed, g_free);
-	g_free(key);
-	return fixed;
-}
-
-const char *
-msg_header_nth(const struct pd_msg *m, const char *name, unsigned n)
-{
-	GMimeHeaderList *hl;
-	GMimeHeader *h;
-	unsigned seen = 0;
-	int count;
-
-	if (m == NULL || m->mime == NULL || name == NULL)
-		return NULL;
-	hl = g_mime_object_get_header_list(m->mime);
-	count = g_mime_header_list_get_count(hl);
-	for (int i = 0; i < count; i++) {
-		h = g_mime_header_list_get_header_at(hl, i);
-		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0)
-			continue;
-		if (seen++ == n)
-			return valid_value(m->mime, name, n,
-			    g_mime_header_get_value(h));
-	}
-	return NULL;
-}
-
-const char *
-msg_header(const struct pd_msg *m, const char *name)
-{
-	return msg_header_nth(m, name, 0);
-}
-
-unsigned
-msg_header_count(const struct pd_msg *m, const char *name)
-{
-	GMimeHeaderList *hl;
-	unsigned c = 0;
-	int n;
-
-	if (m == NULL || m->mime == NULL || name == NULL)
-		return 0;
-	hl = g_mime_object_get_header_list(m->mime);
-	n = g_mime_header_list_get_count(hl);
-	for (int i = 0; i < n; i++)
-		if (g_ascii_strcasecmp(g_mime_header_get_name(
-		    g_mime_header_list_get_header_at(hl, i)), name) == 0)
-			c++;
-	return c;
 }

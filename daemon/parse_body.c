@@ -89,6 +89,102 @@ parse_part_bytes(GMimePart *part)
 	return ba;
 }
 
+/* Like chunked_base64(), reading the encoded stream in pieces. */
+static bool
+chunked_base64_stream(GMimeStream *src)
+{
+	char buf[8192];
+	ssize_t n;
+	bool padded = false;
+
+	g_mime_stream_reset(src);
+	while ((n = g_mime_stream_read(src, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n; i++) {
+			if (!padded)
+				padded = buf[i] == '=';
+			else if (buf[i] != '=' && !g_ascii_isspace(buf[i])) {
+				g_mime_stream_reset(src);
+				return true;
+			}
+		}
+	g_mime_stream_reset(src);
+	return false;
+}
+
+/* Appends what fits of b (n bytes) to ba; false (and *cut_r) when the
+ * bound max was reached, so the caller reads no further. */
+static bool
+append_max(GByteArray *ba, const void *b, size_t n, size_t max, bool *cut_r)
+{
+	if (n > max - ba->len) {
+		g_byte_array_append(ba, b, max - ba->len);
+		*cut_r = true;
+		return false;
+	}
+	g_byte_array_append(ba, b, n);
+	return true;
+}
+
+/* Chunked base64 through GLib's decoder, piece by piece. */
+static void
+glib_base64_max(GMimeStream *src, GByteArray *out, size_t max, bool *cut_r)
+{
+	char buf[8192];
+	guint8 dec[sizeof buf * 3 / 4 + 3];
+	gint state = 0;
+	guint save = 0;
+	ssize_t n;
+
+	g_mime_stream_reset(src);
+	while ((n = g_mime_stream_read(src, buf, sizeof buf)) > 0)
+		if (!append_max(out, dec, g_base64_decode_step(buf, n, dec,
+		    &state, &save), max, cut_r))
+			break;
+	g_mime_stream_reset(src);
+}
+
+GByteArray *
+parse_part_bytes_max(GMimePart *part, size_t max, bool *cut_r)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeContentEncoding enc;
+	GMimeStream *src, *fs;
+	GMimeFilter *f;
+	GByteArray *ba;
+	char buf[8192];
+	ssize_t n;
+
+	*cut_r = false;
+	if (max == 0)
+		return parse_part_bytes(part);
+	ba = g_byte_array_new();
+	if (dw == NULL || (src = g_mime_data_wrapper_get_stream(dw)) == NULL)
+		return ba;
+	enc = g_mime_data_wrapper_get_encoding(dw);
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 &&
+	    chunked_base64_stream(src)) {
+		glib_base64_max(src, ba, max, cut_r);
+		return ba;
+	}
+	/* What g_mime_data_wrapper_write_to_stream() does, read in pieces
+	 * and stopped at the bound. */
+	g_mime_stream_reset(src);
+	fs = g_mime_stream_filter_new(src);
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		f = g_mime_filter_basic_new(enc, FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(fs), f);
+		g_object_unref(f);
+	}
+	while ((n = g_mime_stream_read(fs, buf, sizeof buf)) > 0)
+		if (!append_max(ba, buf, n, max, cut_r))
+			break;
+	g_object_unref(fs);
+	g_mime_stream_reset(src);
+	return ba;
+}
+
 static bool
 utf8_family(const char *cs)
 {
@@ -201,15 +297,44 @@ normalise_eol(char *s)
 	*d = '\0';
 }
 
+/* Drops an incomplete UTF-8 sequence that a cut left at the end, so a cut
+ * UTF-8 text still validates as UTF-8. */
+static void
+trim_partial_utf8(GByteArray *ba)
+{
+	guint i = ba->len, back = 0;
+	unsigned need;
+
+	while (i > 0 && back < 4 && (ba->data[i - 1] & 0xc0) == 0x80) {
+		i--;
+		back++;
+	}
+	if (i == 0 || ba->data[i - 1] < 0xc0)
+		return;
+	need = ba->data[i - 1] >= 0xf0 ? 3 : ba->data[i - 1] >= 0xe0 ? 2 : 1;
+	if (back < need)
+		g_byte_array_set_size(ba, i - 1);
+}
+
 char *
 parse_part_text(GMimePart *part)
 {
-	GByteArray *ba = parse_part_bytes(part);
+	bool cut;
+
+	return parse_part_text_max(part, 0, &cut);
+}
+
+char *
+parse_part_text_max(GMimePart *part, size_t max, bool *cut_r)
+{
+	GByteArray *ba = parse_part_bytes_max(part, max, cut_r);
 	const char *cs;
 	char *t, *v;
 
 	cs = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part),
 	    "charset");
+	if (*cut_r && (cs == NULL || *cs == '\0' || utf8_family(cs)))
+		trim_partial_utf8(ba);
 	drop_nuls(cs, ba);
 	t = to_utf8(cs, (const char *)ba->data, ba->len);
 	g_byte_array_unref(ba);
@@ -241,12 +366,28 @@ is_body_text(GMimeObject *obj)
 	return cd == NULL || !g_mime_content_disposition_is_attachment(cd);
 }
 
+/* Bytes of a text part worth decoding while room bytes of text are left:
+ * four per byte of text (UTF-32 takes four for one ASCII character), a
+ * multiple of four so UTF-16 and UTF-32 are never cut inside a unit. */
+static size_t
+text_cap(size_t room)
+{
+	return room < (G_MAXSIZE - 8) / 4 ? (room + 1) * 4 : G_MAXSIZE - 3;
+}
+
 static void
 add_text(struct walk *w, GMimePart *part)
 {
-	char *t = parse_part_text(part), *h;
+	bool html = is_type(GMIME_OBJECT(part), "text", "html"), cut = false;
+	/* libxml2 needs many times the size of its input: HTML is cut at
+	 * max_html (postdesk.conf(5)), plain text where max_text would cut
+	 * it anyway; the rest of the part is never decoded. */
+	char *t = parse_part_text_max(part, html ? w->lim->max_html :
+	    text_cap(w->lim->max_text - w->text->len), &cut), *h;
 
-	if (is_type(GMIME_OBJECT(part), "text", "html")) {
+	if (cut)
+		w->m->truncated = true;
+	if (html) {
 		h = html_to_text(t, strlen(t));
 		g_free(t);
 		t = h;
@@ -330,9 +471,11 @@ walk_leaf(struct walk *w, GMimeObject *obj, bool want_text)
 }
 
 static bool
-blank_text(GMimeObject *obj)
+blank_text(GMimeObject *obj, const struct pd_limits *lim)
 {
-	char *t = parse_part_text(GMIME_PART(obj));
+	bool cut;
+	char *t = parse_part_text_max(GMIME_PART(obj), text_cap(lim->max_text),
+	    &cut);
 	bool blank = *g_strstrip(t) == '\0';
 
 	g_free(t);
@@ -342,7 +485,7 @@ blank_text(GMimeObject *obj)
 /* The child of a multipart/alternative that gives the text: non-empty
  * text/plain, else text/html, else the first container (related...). */
 static int
-pick_alternative(GMimeMultipart *mp)
+pick_alternative(GMimeMultipart *mp, const struct pd_limits *lim)
 {
 	int n = g_mime_multipart_get_count(mp), html = -1, box = -1;
 	GMimeObject *c;
@@ -350,7 +493,7 @@ pick_alternative(GMimeMultipart *mp)
 	for (int i = 0; i < n; i++) {
 		c = g_mime_multipart_get_part(mp, i);
 		if (is_body_text(c) && is_type(c, "text", "plain") &&
-		    !blank_text(c))
+		    !blank_text(c, lim))
 			return i;
 		if (html < 0 && is_body_text(c) && is_type(c, "text", "html"))
 			html = i;
@@ -376,7 +519,7 @@ walk_multipart(struct walk *w, GMimeMultipart *mp, unsigned depth,
 	    g_ascii_strcasecmp(rt, "disposition-notification") == 0))
 		w->m->is_dsn = true;
 	if (want_text && alt)
-		pick = pick_alternative(mp);
+		pick = pick_alternative(mp, w->lim);
 	else if (want_text && is_type(obj, "multipart", "related"))
 		pick = 0;
 	for (int i = 0; i < n && !w->stop; i++) {

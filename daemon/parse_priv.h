@@ -27,4 +27,18 @@ GByteArray *parse_part_bytes(GMimePart *part);
  * UTF-8, windows-1251, KOI8-R.  g_malloc'd, never NULL. */
 char *parse_part_text(GMimePart *part);
 
+/* parse_part_bytes() and parse_part_text(), decoding at most max bytes of
+ * the part (0: all) as a stream, so a huge part is never decoded whole;
+ * *cut_r is set when the part holds more. */
+GByteArray *parse_part_bytes_max(GMimePart *part, size_t max, bool *cut_r);
+char *parse_part_text_max(GMimePart *part, size_t max, bool *cut_r);
+
+/* The header index of obj's header block (see parse_hdrs.c), built in
+ * one pass; the values borrow from obj's GMime headers, so obj must not
+ * change and must outlive it.  Never NULL. */
+struct pd_hdr_index *parse_hdr_index(GMimeObject *obj);
+
+/* Frees x.  Accepts NULL. */
+void parse_hdr_index_free(struct pd_hdr_index *x);
+
 #endif

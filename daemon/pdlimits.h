@@ -11,6 +11,10 @@ struct pd_limits {
 	size_t max_header_length; /* bytes of one header's value */
 	unsigned max_recipients;  /* addresses kept per To or Cc */
 	size_t max_text;          /* bytes of body text kept */
+	unsigned max_headers;     /* headers of the message; more is
+	                           * quarantined */
+	size_t max_html;          /* bytes of one HTML part given to the
+	                           * HTML-to-text conversion */
 };
 
 /* The defaults used when the config says nothing. */
@@ -21,6 +25,8 @@ struct pd_limits {
 	.max_header_length = 64 * 1024, \
 	.max_recipients = 200, \
 	.max_text = 1024 * 1024, \
+	.max_headers = 1000, \
+	.max_html = 2 * 1024 * 1024, \
 }
 
 #endif

@@ -245,3 +245,27 @@ pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
 	g_free(reason);
 	return r;
 }
+
+enum pipe_result
+pipeline_oversized_prefix(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, const char *prefix, size_t prefix_len,
+    size_t size, bool exact, struct pipe_out *out)
+{
+	struct stage_ctx c = { .db = db, .cfg = cfg, .o = o, .raw = prefix,
+		.len = prefix ? MIN(prefix_len, size) : 0,
+		.n = { .db = db, .cfg = cfg } };
+	char *reason = g_strdup_printf("message of %s%zu bytes is over "
+	    "max_message_size; the first %zu bytes are kept",
+	    exact ? "" : "at least ", size, c.len);
+	enum pipe_result r;
+
+	memset(out, 0, sizeof *out);
+	if (db_begin(db) != 0) {
+		g_free(reason);
+		return PIPE_TEMPFAIL;
+	}
+	r = quarantine(&c, reason, size);
+	out->queued = c.n.queued;
+	g_free(reason);
+	return r;
+}

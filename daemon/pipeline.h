@@ -50,4 +50,13 @@ enum pipe_result pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
 /* True when the UID's effects are already committed. */
 bool pipeline_seen(sqlite3 *db, const struct pipe_origin *o);
 
+/* pipeline_oversized() keeping only a prefix: the first prefix_len bytes of
+ * a message of size bytes (exact: size is the true size; else size bytes
+ * were read and more followed unread).  The quarantine row's size is size,
+ * larger than its raw, so `postdesk quarantine retry` refuses it. */
+enum pipe_result pipeline_oversized_prefix(sqlite3 *db,
+    const struct pd_config *cfg, const struct pipe_origin *o,
+    const char *prefix, size_t prefix_len, size_t size, bool exact,
+    struct pipe_out *out);
+
 #endif

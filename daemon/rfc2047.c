@@ -204,9 +204,14 @@ header_text(GString *out, const char *p, size_t n, const char *hint)
 static char *
 charset_hint(const char *raw, size_t len)
 {
-	const char *p = raw, *end = raw + len, *q;
+	const char *p = raw, *end, *q;
 	char *cs;
 
+	/* Empty input (an empty stdin) has no hint, and GLib refuses a NULL
+	 * haystack. */
+	if (raw == NULL || len == 0)
+		return NULL;
+	end = raw + len;
 	while ((p = g_strstr_len(p, end - p, "harset=")) != NULL) {
 		if (p > raw && g_ascii_tolower(p[-1]) == 'c')
 			break;

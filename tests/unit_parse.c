@@ -2,8 +2,10 @@
  * RFC 2047 bug, charset fallbacks, HTML, RFC 2231, bounds and garbage. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <gmime/gmime.h>
 #include "msg.h"
+#include "parse_priv.h"
 #include "tap.h"
 
 static const struct pd_limits lim = PD_LIMITS_DEFAULT;
@@ -300,9 +302,238 @@ test_structure(void)
 	msg_free(&m);
 }
 
+/* A message with n headers called name (values "v0".."v<n-1>") between a
+ * From and a Subject, and body. */
+static GString *
+flood(const char *name, unsigned n, const char *body)
+{
+	GString *s = g_string_new("From: a@b.test\n");
+
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(s, "%s: v%u\n", name, i);
+	g_string_append_printf(s, "Subject: flood\n\n%s", body);
+	return s;
+}
+
+/* Issue 7 §7: header access is one indexed pass, correct for many headers;
+ * the alarm makes the old quadratic rescan fail rather than hang. */
+static void
+test_many_headers(void)
+{
+	struct pd_limits big = lim;
+	GString *s = flood("X-Loop", 100000, "body\n");
+	struct pd_msg *m = NULL;
+	const char *name = NULL, *v;
+	char *err = NULL, want[32];
+	bool all = true;
+
+	big.max_headers = 200000;
+	alarm(20);
+	ok(msg_parse(s->str, s->len, &big, &m, &err) == 0,
+	    "100000 headers parse under a raised max_headers");
+	g_string_free(s, TRUE);
+	if (m == NULL)
+		return;
+	ok(msg_header_count(m, "x-loop") == 100000, "count of 100000 X-Loop");
+	for (unsigned i = 0; i < 100000 && all; i++) {
+		g_snprintf(want, sizeof want, "v%u", i);
+		v = msg_header_nth(m, "X-LOOP", i);
+		all = v != NULL && strcmp(v, want) == 0;
+	}
+	ok(all, "every X-Loop by number, in order, case-insensitive name");
+	ok(msg_header_nth(m, "X-Loop", 100000) == NULL, "nth past the end");
+	ok(msg_header_total(m) == 100002, "total counts every field");
+	v = msg_header_at(m, 0, &name);
+	ok(v && name && strcmp(name, "From") == 0 &&
+	    strcmp(v, "a@b.test") == 0, "header_at 0 is the first field");
+	v = msg_header_at(m, 100001, &name);
+	ok(v && name && strcmp(name, "Subject") == 0 &&
+	    strcmp(v, "flood") == 0, "header_at last is the last field");
+	v = msg_header_at(m, 500, &name);
+	ok(v && strcmp(name, "X-Loop") == 0 && strcmp(v, "v499") == 0,
+	    "header_at in between");
+	ok(msg_header_at(m, 100002, &name) == NULL && name == NULL,
+	    "header_at past the end");
+	alarm(0);
+	msg_free(&m);
+
+	m = parse_str("From: a@b.test\nX-Odd: \xff\xfe caf\xe9\n"
+	    "x-odd: second\nX-Postdesk-Ticket: 7\n\nb\n");
+	ok(m && msg_header_count(m, "X-ODD") == 2 &&
+	    g_utf8_validate(msg_header(m, "x-odd"), -1, NULL) &&
+	    strcmp(msg_header_nth(m, "X-Odd", 1), "second") == 0,
+	    "invalid UTF-8 value made valid, both kept");
+	ok(m && msg_header(m, "X-Postdesk-Ticket") == NULL &&
+	    msg_header_total(m) == 3, "steering headers are not indexed");
+	ok(msg_header_total(NULL) == 0 && msg_header_at(NULL, 0, NULL) == NULL,
+	    "NULL message");
+	msg_free(&m);
+}
+
+/* More than max_headers fields: refused whole, so the caller
+ * quarantines it (postdesk.conf(5)). */
+static void
+test_max_headers(void)
+{
+	struct pd_limits small = lim;
+	GString *s;
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+
+	ok(lim.max_headers == 1000, "max_headers defaults to 1000");
+	s = flood("X-Loop", 998, "body\n");
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0 && m != NULL,
+	    "1000 header fields parse");
+	msg_free(&m);
+	g_string_free(s, TRUE);
+	s = flood("Authentication-Results", 999, "body\n");
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == -1 && m == NULL &&
+	    err != NULL && strstr(err, "max_headers") != NULL,
+	    "1001 header fields refused, naming max_headers");
+	g_free(err);
+	err = NULL;
+	g_string_free(s, TRUE);
+	alarm(20);
+	s = flood("X-Loop", 100000, "body\n");
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == -1 && m == NULL,
+	    "100000 X-Loop refused");
+	g_free(err);
+	err = NULL;
+	g_string_free(s, TRUE);
+	s = flood("X-Postdesk-Ticket", 100000, "body\n");
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == -1 && m == NULL,
+	    "100000 X-Postdesk-* refused before they are stripped");
+	g_free(err);
+	err = NULL;
+	g_string_free(s, TRUE);
+	alarm(0);
+	small.max_headers = 3;
+	ok(msg_parse("A: 1\nB: 2\nC: 3\nD: 4\n\nx\n", 23, &small, &m,
+	    &err) == -1 && strstr(err, "max_headers (3)") != NULL,
+	    "a configured max_headers is used");
+	g_free(err);
+}
+
+/* Empty input (postdesk deliver < /dev/null) is refused without a GLib
+ * critical; main() makes criticals fatal. */
+static void
+test_empty(void)
+{
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+
+	ok(msg_parse(NULL, 0, &lim, &m, &err) == -1 && err != NULL &&
+	    m == NULL, "NULL, 0 refused");
+	g_free(err);
+	err = NULL;
+	ok(msg_parse("", 0, &lim, &m, &err) == -1 && m == NULL, "\"\" refused");
+	g_free(err);
+}
+
+static GMimePart *
+first_part(const struct pd_msg *m)
+{
+	GMimeObject *o = m ? g_mime_message_get_mime_part(m->mime) : NULL;
+
+	return o && GMIME_IS_PART(o) ? GMIME_PART(o) : NULL;
+}
+
+/* A part is decoded as a stream, only as far as the bound. */
+static void
+test_bounded_decode(void)
+{
+	static const char *const enc[] = { "base64", "quoted-printable",
+	    "7bit" };
+	GString *s, *body = g_string_new(NULL);
+	struct pd_msg *m;
+	GByteArray *ba;
+	bool cut;
+
+	for (int i = 0; i < 300000; i++)
+		g_string_append_c(body, i % 71 == 70 ? '\n' : 'a' + i % 26);
+	for (size_t e = 0; e < G_N_ELEMENTS(enc); e++) {
+		s = g_string_new(NULL);
+		g_string_printf(s, "From: a@b.test\nContent-Type: text/plain\n"
+		    "Content-Transfer-Encoding: %s\n\n", enc[e]);
+		if (e == 0) {
+			char *b = g_base64_encode((guint8 *)body->str,
+			    body->len);
+			size_t blen = strlen(b);
+
+			for (size_t j = 0; j < blen; j += 76)
+				g_string_append_printf(s, "%.76s\n", b + j);
+			g_free(b);
+		} else
+			g_string_append(s, body->str);
+		m = parse_str(s->str);
+		ba = first_part(m) ? parse_part_bytes_max(first_part(m), 1000,
+		    &cut) : NULL;
+		ok(ba && ba->len == 1000 && cut && memcmp(ba->data, body->str,
+		    1000) == 0, "%s: first 1000 bytes, cut", enc[e]);
+		if (ba)
+			g_byte_array_unref(ba);
+		ba = first_part(m) ? parse_part_bytes_max(first_part(m),
+		    10000000, &cut) : NULL;
+		ok(ba && !cut && ba->len >= body->len, "%s: whole when it fits",
+		    enc[e]);
+		if (ba)
+			g_byte_array_unref(ba);
+		msg_free(&m);
+		g_string_free(s, TRUE);
+	}
+	/* Each line padded on its own (GMime's bug, read by GLib). */
+	s = g_string_new("From: a@b.test\nContent-Type: text/plain\n"
+	    "Content-Transfer-Encoding: base64\n\n");
+	for (int i = 0; i < 20000; i++)
+		g_string_append(s, "YQ==\n");
+	m = parse_str(s->str);
+	ba = first_part(m) ? parse_part_bytes_max(first_part(m), 777, &cut) :
+	    NULL;
+	ok(ba && ba->len == 777 && cut && ba->data[776] == 'a',
+	    "chunked base64: bounded too");
+	if (ba)
+		g_byte_array_unref(ba);
+	msg_free(&m);
+	g_string_free(s, TRUE);
+	g_string_free(body, TRUE);
+}
+
+/* max_text and max_html bound what a huge text part costs. */
+static void
+test_huge_text(void)
+{
+	struct pd_limits small = lim;
+	GString *s = g_string_new("From: a@b.test\nContent-Type: text/html; "
+	    "charset=utf-8\n\n<html><body>");
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+
+	for (int i = 0; i < 200000; i++)
+		g_string_append(s, "<p>Привет, мир</p>\n");
+	small.max_html = 100000;
+	small.max_text = 5000;
+	ok(msg_parse(s->str, s->len, &small, &m, &err) == 0 && m != NULL,
+	    "huge HTML parses");
+	ok(m && m->text_from_html && m->truncated && strlen(m->text) <= 5000 &&
+	    g_str_has_prefix(m->text, "Привет, мир"), "HTML cut, text bounded");
+	msg_free(&m);
+	g_string_truncate(s, 0);
+	g_string_append(s, "From: a@b.test\nContent-Type: text/plain\n"
+	    "Content-Transfer-Encoding: 8bit\n\n");
+	for (int i = 0; i < 200000; i++)
+		g_string_append(s, "Привет, мир ");
+	ok(msg_parse(s->str, s->len, &small, &m, &err) == 0 && m &&
+	    m->truncated && strlen(m->text) <= 5000 && strlen(m->text) > 4900 &&
+	    g_str_has_prefix(m->text, "Привет, мир"),
+	    "undeclared UTF-8 cut by the bound still reads as UTF-8");
+	msg_free(&m);
+	g_string_free(s, TRUE);
+}
+
 int
 main(void)
 {
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 	g_mime_init();
 	test_cp1251_oe();
 	test_koi8_thebat();
@@ -313,6 +544,11 @@ main(void)
 	test_bounds();
 	test_garbage();
 	test_structure();
+	test_many_headers();
+	test_max_headers();
+	test_empty();
+	test_bounded_decode();
+	test_huge_text();
 	g_mime_shutdown();
 	return tap_done();
 }
