@@ -22,9 +22,9 @@ EVIL = "evil@attacker.test"
 BREAKS = ("\r", "\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029")
 
 
-def raw_mail(from_hdr, subject_hdr, body):
+def raw_mail(from_hdr, subject_hdr, body, mid=None):
     """Bytes exactly as written: the headers are already encoded."""
-    mid = harness.make_msgid("inj")
+    mid = mid or harness.make_msgid("inj")
     text = ("From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n"
             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
             "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n"
@@ -149,6 +149,25 @@ def main():
             tap.ok(note is not None and not name.lower().startswith("olga@")
                    and EVIL in name,
                    "encoded @: agents see the real address in From", "From: %r" % frm)
+
+        # d. A Message-ID whose encoded-word decodes to CRLF + a header:
+        # the ack repeats request ids in In-Reply-To and References.
+        s.inject(raw_mail("Client <%s>" % CLIENT, "Hostile id", "My id is odd.",
+                          mid="<a=?utf-8?q?=0D=0AX-Injected:_1?=@client.example.test>"),
+                 sender=CLIENT)
+        t = harness.wait_until(lambda: [x for x in s.tickets() if x["subject"] == "Hostile id"])
+        if tap.ok(t, "hostile id: request becomes a ticket"):
+            n = t[0]["number"]
+            e = s.wait_outbox(lambda e: e["ticket"] == n and e["kind"] == "ack")
+            want = norm_id(e["message_id"]) if e else None
+            raw = harness.wait_until(lambda: [r for r in s.messages(CLIENT)
+                                              if norm_id(header(r, "Message-ID")) == want])
+            if tap.ok(raw, "hostile id: ack arrives"):
+                lines = head_lines(raw[0])
+                tap.ok(not any(l.lower().startswith("x-injected") for l in lines),
+                       "hostile id: no header line from the id", "headers: %r" % lines)
+                tap.ok(token(n) in (header(raw[0], "Subject") or ""),
+                       "hostile id: ack Subject carries %s" % token(n))
 
         tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
 
