@@ -321,6 +321,8 @@ test_one_line(void)
 		{ "[ACME#5] =?utf-8?q?=0D=0ABcc:_x@y?=", "[ACME#5]  Bcc: x@y",
 		    "token then encoded CRLF Bcc" },
 		{ "=?utf-8?q?=0A=0A?=", "", "only line breaks" },
+		{ "raw\xe2\x80\xa8utf-8\xc2\x85" "8bit\x0b" "x", "raw utf-8 8bit x",
+		    "raw 8-bit U+2028, NEL, VT" },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(subjects); i++) {
