@@ -205,8 +205,11 @@ agentmail_client_message(struct notify *n, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text)
 {
 	GHashTable *vars = state_vars(n, t, text);
-	char *from = g_strdup_printf("%s via %s", *m->from.name ?
-	    m->from.name : m->from.address, n->cfg->name);
+	/* A display name holding an "@" would show agents an address the
+	 * sender never proved ("boss@acme.test via ..."): show the real one. */
+	char *from = g_strdup_printf("%s via %s", *m->from.name &&
+	    !strchr(m->from.name, '@') ? m->from.name : m->from.address,
+	    n->cfg->name);
 	struct agent_mail am = { .name = "agent_message", .from_name = from,
 		.kind = 'm', .attachments = m->attachments, .vars = vars };
 	int r;

@@ -2,7 +2,33 @@
 #include <string.h>
 #include <gmime/gmime.h>
 #include "compose.h"
+#include "hdrtext.h"
 #include "mac.h"
+
+/* Every header value written here is one line (hdrtext.h), whatever a
+ * stored subject or name holds: GMime encodes unstructured text, but
+ * copies the value of a header it sees as structured (In-Reply-To) as it
+ * is, line breaks included. */
+static void
+set_header(GMimeObject *o, const char *name, const char *value)
+{
+	char *v = hdrtext_line(value);
+
+	g_mime_object_set_header(o, name, v, NULL);
+	g_free(v);
+}
+
+/* A message id that fits between "<" and ">" on one line.  A parsed id
+ * is decoded text (GMime decodes encoded-words even there), so one that
+ * holds a blank, a control or a bracket is not repeated at all. */
+static bool
+id_ok(const char *id)
+{
+	for (const char *p = id; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>')
+			return false;
+	return hdrtext_is_line(id);
+}
 
 /* "<root> <refs...> <in-reply-to>", each once, root first, so every mail
  * client threads the whole ticket under one root. */
@@ -24,7 +50,8 @@ references(const struct compose_req *r)
 	if (r->in_reply_to && *r->in_reply_to)
 		ids[n++] = r->in_reply_to;
 	for (unsigned i = 0; i < n; i++) {
-		if (!*ids[i] || g_hash_table_contains(seen, ids[i]))
+		if (!*ids[i] || !id_ok(ids[i]) ||
+		    g_hash_table_contains(seen, ids[i]))
 			continue;
 		g_hash_table_add(seen, (gpointer)ids[i]);
 		g_string_append_printf(s, "%s<%s>", s->len ? " " : "", ids[i]);
@@ -33,28 +60,29 @@ references(const struct compose_req *r)
 	return g_string_free(s, FALSE);
 }
 
+/* A mailbox with its name and address made one line each (set_header). */
+static void
+add_mailbox(InternetAddressList *l, const char *name, const char *address)
+{
+	char *n = hdrtext_line(name), *a = hdrtext_line(address);
+	InternetAddress *ia = internet_address_mailbox_new(n, a);
+
+	internet_address_set_charset(ia, "utf-8");
+	internet_address_list_add(l, ia);
+	g_object_unref(ia);
+	g_free(n);
+	g_free(a);
+}
+
 static void
 set_addresses(GMimeMessage *msg, const struct compose_req *r)
 {
-	InternetAddress *ia;
-
-	ia = internet_address_mailbox_new(r->from_name ? r->from_name :
+	add_mailbox(g_mime_message_get_from(msg), r->from_name ? r->from_name :
 	    r->cfg->name, r->cfg->address);
-	internet_address_set_charset(ia, "utf-8");
-	internet_address_list_add(g_mime_message_get_from(msg), ia);
-	g_object_unref(ia);
-	if (r->reply_to) {
-		ia = internet_address_mailbox_new("", r->reply_to);
-		internet_address_list_add(g_mime_message_get_reply_to(msg),
-		    ia);
-		g_object_unref(ia);
-	}
-	ia = internet_address_mailbox_new(r->rcpt_name ? r->rcpt_name : "",
-	    r->rcpt);
-	internet_address_set_charset(ia, "utf-8");
-	internet_address_list_add(g_mime_message_get_addresses(msg,
-	    GMIME_ADDRESS_TYPE_TO), ia);
-	g_object_unref(ia);
+	if (r->reply_to)
+		add_mailbox(g_mime_message_get_reply_to(msg), "", r->reply_to);
+	add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
+	    r->rcpt_name ? r->rcpt_name : "", r->rcpt);
 }
 
 static void
@@ -62,34 +90,34 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 {
 	GMimeObject *o = GMIME_OBJECT(msg);
 	GDateTime *now = g_date_time_new_now_local();
-	char *refs = references(r), *tok;
+	char *refs = references(r), *tok, *subject = hdrtext_line(r->subject);
 
-	g_mime_message_set_subject(msg, r->subject, "utf-8");
+	g_mime_message_set_subject(msg, subject, "utf-8");
+	g_free(subject);
 	g_mime_message_set_date(msg, now);
 	g_date_time_unref(now);
 	g_mime_message_set_message_id(msg, id);
-	if (r->in_reply_to && *r->in_reply_to) {
+	if (r->in_reply_to && *r->in_reply_to && id_ok(r->in_reply_to)) {
 		char *irt = g_strdup_printf("<%s>", r->in_reply_to);
 
-		g_mime_object_set_header(o, "In-Reply-To", irt, NULL);
+		set_header(o, "In-Reply-To", irt);
 		g_free(irt);
 	}
 	if (*refs)
-		g_mime_object_set_header(o, "References", refs, NULL);
+		set_header(o, "References", refs);
 	g_free(refs);
-	g_mime_object_set_header(o, "Auto-Submitted", r->auto_submitted ?
-	    r->auto_submitted : "auto-generated", NULL);
+	set_header(o, "Auto-Submitted", r->auto_submitted ?
+	    r->auto_submitted : "auto-generated");
 	/* An agent's answer is a person's mail: the client's own
 	 * auto-responder may answer it, and bulk would hide it. */
 	if (!r->auto_submitted || strcmp(r->auto_submitted, "no") != 0) {
-		g_mime_object_set_header(o, "Precedence", "bulk", NULL);
-		g_mime_object_set_header(o, "X-Auto-Response-Suppress", "All",
-		    NULL);
+		set_header(o, "Precedence", "bulk");
+		set_header(o, "X-Auto-Response-Suppress", "All");
 	}
-	g_mime_object_set_header(o, "X-Loop", r->cfg->address, NULL);
+	set_header(o, "X-Loop", r->cfg->address);
 	if (r->ticket) {
 		tok = g_strdup_printf("%s#%lu", r->cfg->tag, r->ticket->number);
-		g_mime_object_set_header(o, "X-Postdesk-Ticket", tok, NULL);
+		set_header(o, "X-Postdesk-Ticket", tok);
 		g_free(tok);
 	}
 }
@@ -109,8 +137,12 @@ attachment_part(const struct pd_attachment *a)
 		*slash++ = '\0';
 	part = g_mime_part_new_with_type(ct, slash && *slash ? slash :
 	    "octet-stream");
-	if (*a->filename)
-		g_mime_part_set_filename(part, a->filename);
+	if (*a->filename) {
+		char *fn = hdrtext_line(a->filename);
+
+		g_mime_part_set_filename(part, fn);
+		g_free(fn);
+	}
 	data = g_mime_stream_mem_new_with_buffer(p, n);
 	dw = g_mime_data_wrapper_new_with_stream(data,
 	    GMIME_CONTENT_ENCODING_DEFAULT);

@@ -16,8 +16,11 @@
 struct pd_hdr_index;
 
 struct pd_addr {
-	char *name;    /* decoded display name, "" when none */
-	char *address; /* addr-spec as written (case kept), "" when unparseable */
+	char *name;    /* decoded display name, one line (hdrtext.h), "" when
+	                * none */
+	char *address; /* addr-spec as written (case kept), "" when unparseable;
+	                * parsed from the raw header, never from decoded
+	                * text */
 };
 
 struct pd_attachment {
@@ -28,7 +31,9 @@ struct pd_attachment {
 };
 
 struct pd_msg {
-	char *subject;           /* decoded, unfolded; "" when absent */
+	char *subject;           /* decoded, unfolded, one line: every line
+	                          * break or control becomes a space
+	                          * (hdrtext.h); "" when absent */
 	struct pd_addr from;     /* first From mailbox; fields "" when absent */
 	GPtrArray *to;           /* of struct pd_addr *, at most max_recipients */
 	GPtrArray *cc;           /* of struct pd_addr * */

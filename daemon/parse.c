@@ -1,6 +1,7 @@
 /* parse.c: raw bytes to struct pd_msg: the message, its headers, addresses
  * and ids.  The body walk lives in parse_body.c. */
 #include <string.h>
+#include "hdrtext.h"
 #include "parse_priv.h"
 #include "rfc2047.h"
 
@@ -90,6 +91,20 @@ construct(const char *raw, size_t len)
 	return msg;
 }
 
+/* A subject or display name as msg.h promises it: valid UTF-8, bounded,
+ * one line (hdrtext.h), without blanks around.  g_malloc'd. */
+static char *
+one_line(const char *s, size_t max)
+{
+	char *v = parse_utf8(s, max, NULL), *line = hdrtext_line(v);
+
+	g_free(v);
+	return g_strstrip(line);
+}
+
+/* The address is GMime's addr-spec, parsed by the RFC 5322 grammar from
+ * the raw header before any encoded-word is decoded; a decoded name that
+ * reads like an address ("=?utf-8?q?boss=40acme.test?=") stays a name. */
 static void
 addr_set(struct pd_addr *a, InternetAddress *ia, const struct pd_limits *lim)
 {
@@ -99,8 +114,7 @@ addr_set(struct pd_addr *a, InternetAddress *ia, const struct pd_limits *lim)
 	if (ia && INTERNET_ADDRESS_IS_MAILBOX(ia))
 		addr = internet_address_mailbox_get_addr(
 		    INTERNET_ADDRESS_MAILBOX(ia));
-	a->name = parse_utf8(name, lim->max_header_length, NULL);
-	g_strstrip(a->name);
+	a->name = one_line(name, lim->max_header_length);
 	a->address = parse_utf8(addr, lim->max_header_length, NULL);
 	g_strstrip(a->address);
 }
@@ -206,9 +220,8 @@ fill_headers(struct pd_msg *m, GMimeMessage *msg, const struct pd_limits *lim)
 {
 	const char *mid;
 
-	m->subject = parse_utf8(g_mime_message_get_subject(msg),
-	    lim->max_header_length, NULL);
-	g_strstrip(m->subject);
+	m->subject = one_line(g_mime_message_get_subject(msg),
+	    lim->max_header_length);
 	addr_first(&m->from, g_mime_message_get_from(msg), lim);
 	addr_first(&m->reply_to, g_mime_message_get_reply_to(msg), lim);
 	addr_list(m->to, g_mime_message_get_to(msg), lim, &m->truncated, 0);

@@ -1,5 +1,6 @@
 /* template.c: see template.h. */
 #include <string.h>
+#include "hdrtext.h"
 #include "template.h"
 
 static char *
@@ -26,8 +27,28 @@ load(const char *dir, const char *lang, const char *name, char **error_r)
 	return data;
 }
 
+/* Whether the placeholder [open, after) stands alone on its line of
+ * text (blanks aside); text starts at start. */
+static bool
+alone(const char *start, const char *open, const char *after)
+{
+	const char *p = open;
+
+	while (p > start && (p[-1] == ' ' || p[-1] == '\t'))
+		p--;
+	if (p > start && p[-1] != '\n')
+		return false;
+	for (p = after; *p == ' ' || *p == '\t'; p++)
+		;
+	return *p == '\0' || *p == '\n';
+}
+
+/* text with its placeholders filled in, in one pass over text: a value
+ * is never scanned for placeholders itself.  A value stays on one line
+ * (hdrtext.h) unless blocks is set and its placeholder stands alone on
+ * its line (template.h). */
 static char *
-expand(const char *text, GHashTable *vars)
+expand(const char *text, GHashTable *vars, bool blocks)
 {
 	GString *out = g_string_new(NULL);
 	const char *p = text, *open, *close;
@@ -37,7 +58,14 @@ expand(const char *text, GHashTable *vars)
 		const char *v = vars ? g_hash_table_lookup(vars, key) : NULL;
 
 		g_string_append_len(out, p, open - p);
-		g_string_append(out, v ? v : "");
+		if (blocks && alone(text, open, close + 2))
+			g_string_append(out, v ? v : "");
+		else {
+			char *line = hdrtext_line(v);
+
+			g_string_append(out, line);
+			g_free(line);
+		}
 		g_free(key);
 		p = close + 2;
 	}
@@ -45,29 +73,66 @@ expand(const char *text, GHashTable *vars)
 	return g_string_free(out, FALSE);
 }
 
+/* The unfolded value of the first header called name in the header block
+ * head (lines ending in LF; a line starting with a blank continues the
+ * one above), or NULL.  g_malloc'd. */
+static char *
+header_value(const char *head, const char *name)
+{
+	char **lines = g_strsplit(head, "\n", -1);
+	GString *v = NULL;
+	size_t n = strlen(name);
+
+	for (char **l = lines; *l; l++) {
+		bool cont = **l == ' ' || **l == '\t';
+
+		if (v && !cont)
+			break;
+		if (v)
+			g_string_append(v, *l);
+		else if (!cont && g_ascii_strncasecmp(*l, name, n) == 0 &&
+		    (*l)[n] == ':')
+			v = g_string_new(*l + n + 1);
+	}
+	g_strfreev(lines);
+	return v ? g_string_free(v, FALSE) : NULL;
+}
+
+/* Where the body of template text starts: after the first empty line, or
+ * at the end when there is none. */
+static size_t
+body_start(const char *text)
+{
+	size_t i;
+
+	if (*text == '\n')
+		return 1;
+	for (i = 0; text[i] && !(text[i] == '\n' && text[i + 1] == '\n'); i++)
+		;
+	return text[i] ? i + 2 : i;
+}
+
+/* The header block is split off before anything is filled in, so no
+ * value can add a header, end the block or put text above the body. */
 int
 template_render(const char *dir, const char *lang, const char *name,
     GHashTable *vars, struct pd_rendered *out, char **error_r)
 {
-	char *raw = load(dir, lang, name, error_r), *text, *body, **lines;
+	char *raw = load(dir, lang, name, error_r), *subject, *text;
+	size_t body;
 
 	memset(out, 0, sizeof *out);
 	if (!raw)
 		return -1;
-	text = expand(raw, vars);
-	g_free(raw);
-	body = strstr(text, "\n\n");
-	out->body = g_strdup(body ? body + 2 : "");
-	if (body)
-		*body = '\0';
-	lines = g_strsplit(text, "\n", -1);
-	for (char **l = lines; *l; l++)
-		if (g_ascii_strncasecmp(*l, "Subject:", 8) == 0)
-			out->subject = g_strstrip(g_strdup(*l + 8));
-	g_strfreev(lines);
+	body = body_start(raw);
+	out->body = expand(raw + body, vars, true);
+	raw[body > 0 ? body - 1 : 0] = '\0';
+	subject = header_value(raw, "Subject");
+	text = expand(subject ? subject : "", vars, false);
+	out->subject = g_strstrip(hdrtext_line(text));
 	g_free(text);
-	if (!out->subject)
-		out->subject = g_strdup("");
+	g_free(subject);
+	g_free(raw);
 	return 0;
 }
 

@@ -3,14 +3,23 @@
  * A template is conf/templates/LANG/NAME.txt: header lines, a blank line,
  * the body; placeholders like {{ticket.number}} are replaced from a table of
  * variables.  Admins may override them; a missing language falls back to
- * English. */
+ * English.
+ *
+ * The template is split into headers and body before any placeholder is
+ * filled in, and a value is never scanned for placeholders again, so a
+ * value (a client's subject or name) can neither add a header nor put
+ * text above the body.  In a header every value becomes one line
+ * (hdrtext.h); so does a value in the body whose placeholder shares its
+ * line with other text ("Hello {{client.name}},").  Only a placeholder
+ * alone on its line (blanks aside) may expand to several lines
+ * ({{message.text}}). */
 #ifndef PD_TEMPLATE_H
 #define PD_TEMPLATE_H
 
 #include <glib.h>
 
 struct pd_rendered {
-	char *subject; /* the Subject: header line's value */
+	char *subject; /* the Subject: header's value, one line (hdrtext.h) */
 	char *body;    /* UTF-8, LF line ends */
 };
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "db.h"
+#include "hdrtext.h"
 #include "log.h"
 #include "ticket.h"
 #include "token.h"
@@ -189,10 +190,12 @@ ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
     const char *detail)
 {
 	memset(t, 0, sizeof *t);
-	t->subject = g_strdup(subject);
+	/* Every way a ticket opens (a request, a split task, #client) stores
+	 * its subject and name as one line (hdrtext.h). */
+	t->subject = g_strstrip(hdrtext_line(subject));
 	t->queue = g_strdup(queue);
 	t->requester = g_ascii_strdown(requester, -1);
-	t->requester_name = g_strdup(name ? name : "");
+	t->requester_name = g_strstrip(hdrtext_line(name));
 	t->language = g_strdup(language);
 	const struct pd_client *cl;
 

@@ -41,7 +41,8 @@ int ticket_link(struct notify *n, unsigned long a, unsigned long b,
     const char *kind);
 
 /* Opens a ticket for requester (name may be ""), linked to parent when
- * parent != 0 with kind.  Returns 0 with *t filled (store_ticket_clear it),
+ * parent != 0 with kind.  Subject and name are stored as one line
+ * (hdrtext.h).  Returns 0 with *t filled (store_ticket_clear it),
  * or -1. */
 int ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
     const char *queue, const char *requester, const char *name,

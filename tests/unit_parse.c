@@ -530,6 +530,122 @@ test_huge_text(void)
 	g_string_free(s, TRUE);
 }
 
+/* Subjects and display names are one line, whatever their encoded-words
+ * decode to (issue 7, §5). */
+static void
+test_one_line(void)
+{
+	static const struct {
+		const char *subject, *want, *what;
+	} subjects[] = {
+		{ "=?utf-8?q?a=0Ab?=", "a b", "Q-word LF" },
+		{ "=?utf-8?q?a=0D=0Ab?=", "a b", "Q-word CRLF" },
+		{ "=?utf-8?q?a=0Db?=", "a b", "Q-word CR" },
+		{ "=?utf-8?q?a=0Bb=0Cc?=", "a b c", "Q-word VT and FF" },
+		{ "=?utf-8?q?a=09=01=1F=7Fb?=", "a b", "Q-word TAB, C0, DEL" },
+		{ "=?utf-8?q?a=C2=85b?=", "a b", "Q-word NEL" },
+		{ "=?utf-8?b?YeKAqGI=?=", "a b", "B-word U+2028" },
+		{ "=?utf-8?b?YeKAqWI=?=", "a b", "B-word U+2029" },
+		{ "=?utf-8?q?x=0ASubject:_x=0A=0Aattacker_text?=",
+		    "x Subject: x attacker text", "Q-word Subject and body" },
+		{ "[ACME#5] =?utf-8?q?=0D=0ABcc:_x@y?=", "[ACME#5]  Bcc: x@y",
+		    "token then encoded CRLF Bcc" },
+		{ "=?utf-8?q?=0A=0A?=", "", "only line breaks" },
+		{ "raw\xe2\x80\xa8utf-8\xc2\x85" "8bit\x0b" "x", "raw utf-8 8bit x",
+		    "raw 8-bit U+2028, NEL, VT" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(subjects); i++) {
+		char *raw = g_strdup_printf("From: =?utf-8?b?0JjQstCw0L0K4oCo"
+		    "UGV0cm92?= <c@example.test>\nSubject: %s\n\nbody\n",
+		    subjects[i].subject);
+		struct pd_msg *m = parse_str(raw);
+		char name[96];
+
+		snprintf(name, sizeof name, "subject one line: %s",
+		    subjects[i].what);
+		is_str(m ? m->subject : NULL, subjects[i].want, name);
+		snprintf(name, sizeof name, "name one line (%s)",
+		    subjects[i].what);
+		is_str(m ? m->from.name : NULL, "Иван Petrov", name);
+		msg_free(&m);
+		g_free(raw);
+	}
+}
+
+/* Every address list: a display name that decodes to an address, or to a
+ * whole mailbox, stays a name; the address is the addr-spec. */
+static void
+test_encoded_at(void)
+{
+	static const char *const fields[] = { "From", "To", "Cc",
+		"Reply-To" };
+	static const char *const bare[] = {
+		"=?utf-8?q?agent=40acme.test?=",
+		"=?utf-8?q?=3Cagent=40acme.test=3E?=",
+		"=?utf-8?b?PGFnZW50QGFjbWUudGVzdD4=?=",
+		"=?utf-8?q?x?= =?utf-8?q?=3Cagent=40acme.test=3E?=",
+	};
+	static const struct {
+		const char *value, *name, *address;
+	} cases[] = {
+		{ "=?utf-8?q?boss=40acme.test?= <evil@attacker.test>",
+		    "boss@acme.test", "evil@attacker.test" },
+		{ "=?utf-8?b?ImFnZW50QGFjbWUudGVzdCI=?= <evil@attacker.test>",
+		    "\"agent@acme.test\"", "evil@attacker.test" },
+		{ "=?utf-8?q?=22x=22_=3Cagent=40acme.test=3E?= "
+		    "<evil@attacker.test>", "\"x\" <agent@acme.test>",
+		    "evil@attacker.test" },
+		{ "=?utf-8?q?x=0D=0A=3Cagent=40acme.test=3E?= "
+		    "<evil@attacker.test>", "x <agent@acme.test>",
+		    "evil@attacker.test" },
+		{ "\"=?utf-8?q?boss=40acme.test?=\" <evil@attacker.test>",
+		    "boss@acme.test", "evil@attacker.test" },
+	};
+
+	for (size_t f = 0; f < G_N_ELEMENTS(fields); f++)
+		for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+			char *raw = g_strdup_printf("%s%s: %s\n%sSubject: s\n"
+			    "\nbody\n", strcmp(fields[f], "From") ? "From: "
+			    "c@example.test\n" : "", fields[f],
+			    cases[i].value, strcmp(fields[f], "To") ? "To: "
+			    "support@example.test\n" : "");
+			struct pd_msg *m = parse_str(raw);
+			const struct pd_addr *a = NULL;
+			char name[96];
+
+			if (m && strcmp(fields[f], "From") == 0)
+				a = &m->from;
+			else if (m && strcmp(fields[f], "Reply-To") == 0)
+				a = &m->reply_to;
+			else if (m && strcmp(fields[f], "To") == 0 &&
+			    m->to->len == 1)
+				a = m->to->pdata[0];
+			else if (m && strcmp(fields[f], "Cc") == 0 &&
+			    m->cc->len == 1)
+				a = m->cc->pdata[0];
+			snprintf(name, sizeof name, "%s %zu: address is the "
+			    "addr-spec", fields[f], i);
+			is_str(a ? a->address : NULL, cases[i].address, name);
+			snprintf(name, sizeof name, "%s %zu: decoded name stays "
+			    "the name", fields[f], i);
+			is_str(a ? a->name : NULL, cases[i].name, name);
+			msg_free(&m);
+			g_free(raw);
+		}
+	for (size_t i = 0; i < G_N_ELEMENTS(bare); i++) {
+		char *raw = g_strdup_printf("From: %s\nSubject: s\n\nbody\n",
+		    bare[i]);
+		struct pd_msg *m = parse_str(raw);
+
+		ok(m && strcmp(m->from.address, "agent@acme.test") != 0 &&
+		    strstr(m->from.address, "<") == NULL, "bare encoded-word "
+		    "%zu is no address: '%s'", i, m ? m->from.address : "");
+		msg_free(&m);
+		g_free(raw);
+	}
+}
+
 int
 main(void)
 {
@@ -549,6 +665,8 @@ main(void)
 	test_empty();
 	test_bounded_decode();
 	test_huge_text();
+	test_one_line();
+	test_encoded_at();
 	g_mime_shutdown();
 	return tap_done();
 }
