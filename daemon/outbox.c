@@ -106,11 +106,12 @@ quiet_step(sqlite3 *db, sqlite3_stmt *st, int want_changes, char **error_r)
 	}
 	while ((r = sqlite3_step(st)) == SQLITE_ROW)
 		;
-	sqlite3_finalize(st);
 	if (r != SQLITE_DONE) {
-		*error_r = g_strdup(sqlite3_errstr(r));
+		*error_r = g_strdup(sqlite3_errmsg(db));
+		sqlite3_finalize(st);
 		return -1;
 	}
+	sqlite3_finalize(st);
 	if (want_changes >= 0 && sqlite3_changes(db) != want_changes)
 		return 1;
 	return 0;
@@ -121,7 +122,6 @@ static int
 outcome_write(sqlite3 *db, const struct outbox_outcome *o, char **error_r)
 {
 	const char *e = o->error ? o->error : "";
-
 	sqlite3_stmt *st;
 
 	if (o->status == SINK_OK)

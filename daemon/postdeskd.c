@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib-unix.h>
 #include <gmime/gmime.h>
 #include <sodium.h>
@@ -68,6 +69,7 @@ static int
 file_checks(const struct pd_config *cfg, int bare)
 {
 	struct mac_key k;
+	struct stat sb;
 	char *err = NULL;
 	int bad = 0;
 
@@ -84,6 +86,19 @@ file_checks(const struct pd_config *cfg, int bare)
 		bad++;
 	}
 	sodium_memzero(&k, sizeof k);
+	/* New databases are made 0600 (db.h); one made by an older postdesk
+	 * may not be.  Said, not refused: group access may be on purpose. */
+	if (stat(cfg->database, &sb) == 0 && (sb.st_mode & 077)) {
+		if (bare)
+			fprintf(stderr, "warning: %s: database is accessible by "
+			    "group or others (mode %04o)\n", cfg->database,
+			    (unsigned)(sb.st_mode & 07777));
+		else
+			log_warnx("stage=config event=warning file=\"%s\" "
+			    "reason=\"database is accessible by group or "
+			    "others\" mode=%04o", cfg->database,
+			    (unsigned)(sb.st_mode & 07777));
+	}
 	if (geteuid() == 0 && !cfg->allow_root) {
 		if (bare)
 			fprintf(stderr, "warning: running as root; postdeskd "

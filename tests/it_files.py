@@ -51,6 +51,13 @@ def main():
                    "%s is mode 0600" % os.path.basename(path),
                    "mode %s" % (oct(mode(path)) if os.path.exists(path) else "missing"))
 
+        # A database made 0644 by an older postdesk: -n warns, no more.
+        os.chmod(db, 0o644)
+        rc, out = s.check_config(conf)
+        tap.ok(rc == 0 and "database is accessible by group or others" in out,
+               "-n warns about a database others may read", "exit %d: %s" % (rc, out))
+        os.chmod(db, 0o600)
+
         # A key file readable by others: -n says so, as start refuses it.
         os.chmod(key, 0o644)
         rc, out = s.check_config(conf)

@@ -218,6 +218,11 @@ main(void)
 		outbox_run(db, &cfg, &fake, 5);
 	ok(total_sends() == 1, "outbox_run: 50 calls with the outcome "
 	    "unrecorded send once (got %u)", total_sends());
+	sqlite3_exec(db, "DROP TRIGGER full", NULL, NULL, NULL);
+	sleep(2); /* the first wait of a stalled sender is 1 s */
+	outbox_run(db, &cfg, &fake, 5);
+	ok(total_sends() == 2 && count_status(db, "sent") == 2,
+	    "outbox_run: after space returns each row is sent once");
 	db_close(&db);
 
 	outbox_sender_clear(&s);
