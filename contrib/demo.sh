@@ -21,10 +21,14 @@ cleanup() {
 }
 trap cleanup EXIT
 contrib/mailtest-env.sh start "$D/mail" "$BASE"
-printf 'secret\n' > "$D/imap.password"
-printf 'gwpass\n' > "$D/smtp.password"
+# postdeskd refuses password files others may read (postdeskd(8)).
+(umask 077; printf 'secret\n' > "$D/imap.password"
+ printf 'gwpass\n' > "$D/smtp.password")
+allow_root=false
+[ "$(id -u)" = 0 ] && allow_root=true
 sed -e "s|@DIR@|$D|g" -e "s|@TOP@|$top|g" -e "s|@IMAPS@|$((BASE + 993))|g" \
-    -e "s|@SMTP@|$((BASE + 25))|g" contrib/demo.conf.in > "$D/postdesk.conf"
+    -e "s|@SMTP@|$((BASE + 25))|g" -e "s|@ALLOW_ROOT@|$allow_root|g" \
+    contrib/demo.conf.in > "$D/postdesk.conf"
 "$B/postdeskd" -n -c "$D/postdesk.conf"
 "$B/postdeskd" -f -c "$D/postdesk.conf" 2> "$D/postdeskd.log" &
 daemon_pid=$!

@@ -331,9 +331,13 @@ first_response(struct notify *n, const struct pd_ticket *t,
 		return -1;
 	if (strcmp(t->status, "new") != 0)
 		return 0;
-	return db_exec(n->db, "UPDATE tickets SET status = 'open' WHERE "
-	    "number = ?", "u", t->number) || store_event_add(n->db, t->number,
-	    a->name, "status", "new -> open: first answer");
+	/* -1, not 1: the relay's caller reads 1 as "stopped by the guard"
+	 * and would commit. */
+	if (db_exec(n->db, "UPDATE tickets SET status = 'open' WHERE "
+	    "number = ?", "u", t->number) != 0 || store_event_add(n->db,
+	    t->number, a->name, "status", "new -> open: first answer") != 0)
+		return -1;
+	return 0;
 }
 
 static int

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <libconfig.h>
 #include <sodium.h>
 #include "config.h"
@@ -17,6 +18,7 @@ struct cctx {
 	const char *file;
 	GString *errors;
 	int nerr;
+	GPtrArray *unsafe; /* becomes pd_config.unsafe */
 };
 
 static void PD_PRINTF(3, 4)
@@ -170,6 +172,19 @@ read_secret(struct cctx *c, const config_setting_t *g, const char *name)
 		    err->message);
 		g_error_free(err);
 	} else {
+		struct stat sb;
+		const config_setting_t *s = config_setting_get_member(g, name);
+		const char *f = config_setting_source_file(s);
+
+		/* Others may read it: the daemon refuses to start, -n says
+		 * so (postdeskd(8)).  Group access is allowed, for a
+		 * root:postdesk 0640 file. */
+		if (stat(path, &sb) == 0 && (sb.st_mode & 007))
+			g_ptr_array_add(c->unsafe, g_strdup_printf("%s:%u: "
+			    "%s %s is accessible by others (mode %04o); "
+			    "chmod o-rwx it", f ? f : c->file,
+			    config_setting_source_line(s), name, path,
+			    (unsigned)(sb.st_mode & 07777)));
 		/* One line: the trailing newline an editor adds is not part
 		 * of the password. */
 		data[strcspn(data, "\r\n")] = '\0';
@@ -389,7 +404,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	static const char *const known[] = { "name", "address", "domain",
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
-		"answers", NULL };
+		"answers", "allow_root", NULL };
 	char *s;
 
 	if (!g) {
@@ -428,6 +443,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	cfg->answers_dir = abs_path(c, get_str(c, g, "answers",
 	    SYSCONFDIR "/postdesk/answers", 0));
 	load_agent_mail(c, g, cfg);
+	cfg->allow_root = get_bool(c, g, "allow_root", 0);
 }
 
 static void
@@ -534,7 +550,8 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 int
 config_load(const char *path, struct pd_config **cfg_r, GString *errors)
 {
-	struct cctx c = { .file = path, .errors = errors };
+	struct cctx c = { .file = path, .errors = errors,
+		.unsafe = g_ptr_array_new_with_free_func(g_free) };
 	struct pd_config *cfg;
 	config_t lc;
 	char *dir;
@@ -552,10 +569,12 @@ config_load(const char *path, struct pd_config **cfg_r, GString *errors)
 		    CONFIG_ERR_FILE_IO ? g_strerror(errno) :
 		    config_error_text(&lc));
 		config_destroy(&lc);
+		g_ptr_array_unref(c.unsafe);
 		return -1;
 	}
 	cfg = g_new0(struct pd_config, 1);
 	cfg->file = g_strdup(path);
+	cfg->unsafe = c.unsafe;
 	load_all(&c, &lc, cfg);
 	config_destroy(&lc);
 	if (c.nerr) {
@@ -663,6 +682,7 @@ config_free(struct pd_config **cfgp)
 	g_free(cfg->templates_dir);
 	g_free(cfg->database);
 	g_free(cfg->smtp_helo);
+	g_clear_pointer(&cfg->unsafe, g_ptr_array_unref);
 	g_free(cfg);
 	*cfgp = NULL;
 }

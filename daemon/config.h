@@ -94,6 +94,11 @@ struct pd_config {
 	unsigned autoclose_days; /* resolved -> closed after this (7) */
 	unsigned reopen_days;    /* a follow-up within this reopens (30) */
 	unsigned max_reopens;    /* beyond this a follow-up opens anew (3) */
+	/* file safety (postdeskd(8)) */
+	bool allow_root;     /* gateway.allow_root: may run as root (false) */
+	GPtrArray *unsafe;   /* of char *: "file:line: message" for each
+	                      * password file others may access; the daemon
+	                      * refuses to start with any */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

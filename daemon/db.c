@@ -1,6 +1,8 @@
 /* db.c: see db.h. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 #include "db.h"
 #include "log.h"
@@ -237,6 +239,16 @@ db_open(const char *path, sqlite3 **db_r, char **error_r)
 	*error_r = NULL;
 	g_mkdir_with_parents(dir, 0750);
 	g_free(dir);
+	/* SQLite would create a new database 0644, and it gives the -wal and
+	 * -shm files the mode of the database file: create it 0600 first
+	 * (postdesk.conf(5), database).  An empty file is a new database. */
+	if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+
+		if (fd >= 0)
+			close(fd);
+	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		*error_r = g_strdup_printf("%s: %s", path, db ?

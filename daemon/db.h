@@ -11,7 +11,8 @@
 
 #define DB_SCHEMA_VERSION 3
 
-/* Opens path (creating it and its schema when new), in WAL mode with
+/* Opens path (creating it and its schema when new; a new file is mode 0600,
+ * and SQLite gives its -wal and -shm files that mode), in WAL mode with
  * foreign keys on and a busy timeout, and migrates an older schema.
  * Returns 0, or -1 with a g_malloc'd *error_r. */
 int db_open(const char *path, sqlite3 **db_r, char **error_r);

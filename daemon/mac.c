@@ -9,7 +9,7 @@
 #include <sodium.h>
 #include "mac.h"
 
-#define KEY_LEN 32
+#define KEY_LEN ((int)sizeof(((struct mac_key *)0)->k))
 #define MAC_HEX 16 /* hex characters of the truncated MAC */
 
 static unsigned char mac_key[KEY_LEN];
@@ -43,19 +43,26 @@ key_create(const char *path, char **error_r)
 }
 
 int
-mac_init(const char *path, char **error_r)
+mac_key_load(const char *path, bool create, struct mac_key *key,
+    char **error_r)
 {
 	struct stat sb;
 	int fd;
 	ssize_t n;
 
+	sodium_memzero(key, sizeof *key);
 	if (sodium_init() < 0) {
 		*error_r = g_strdup("libsodium failed to initialise");
 		return -1;
 	}
-	if (access(path, F_OK) != 0 && key_create(path, error_r) != 0 &&
-	    errno != EEXIST)
-		return -1;
+	if (access(path, F_OK) != 0) {
+		if (!create)
+			return 0;
+		if (key_create(path, error_r) != 0 && errno != EEXIST)
+			return -1;
+		/* Lost the race to another process: read its key. */
+		g_clear_pointer(error_r, g_free);
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb) != 0) {
 		*error_r = g_strdup_printf("open %s: %s", path,
@@ -70,14 +77,33 @@ mac_init(const char *path, char **error_r)
 		close(fd);
 		return -1;
 	}
-	n = read(fd, mac_key, KEY_LEN);
+	n = read(fd, key->k, KEY_LEN);
 	close(fd);
 	if (n != KEY_LEN) {
+		sodium_memzero(key, sizeof *key);
 		*error_r = g_strdup_printf("%s: key file is damaged (%zd "
 		    "bytes)", path, n);
 		return -1;
 	}
+	return 1;
+}
+
+void
+mac_key_use(struct mac_key *key)
+{
+	memcpy(mac_key, key->k, KEY_LEN);
+	sodium_memzero(key, sizeof *key);
 	mac_ready = true;
+}
+
+int
+mac_init(const char *path, char **error_r)
+{
+	struct mac_key k;
+
+	if (mac_key_load(path, true, &k, error_r) != 1)
+		return -1;
+	mac_key_use(&k);
 	return 0;
 }
 

@@ -22,6 +22,25 @@
  * 0, or -1 with a g_malloc'd *error_r.  Not thread-safe: call at startup. */
 int mac_init(const char *path, char **error_r);
 
+/* A key read from its file but not in use yet: the daemon loads the key of
+ * a new configuration while workers still sign with the old one, and puts
+ * it in use only once they have stopped (postdeskd(8), SIGHUP). */
+struct mac_key {
+	unsigned char k[32];
+};
+
+/* Reads the key at path into *key, checking it as mac_init does.  A missing
+ * file is created first when create is true; when false it is no error and
+ * 0 is returned (nothing to read yet; for postdeskd -n).  Returns 1 when
+ * read, 0 when missing, -1 with a g_malloc'd *error_r.  Touches no state:
+ * thread-safe. */
+int mac_key_load(const char *path, bool create, struct mac_key *key,
+    char **error_r);
+
+/* Puts *key in use and wipes *key.  Not thread-safe: call only while no
+ * other thread uses this module (postdeskd: with the workers stopped). */
+void mac_key_use(struct mac_key *key);
+
 /* Forgets the key (wiped).  For tests and reloads. */
 void mac_reset(void);
 

@@ -10,6 +10,9 @@
 /* A row still failing temporarily after this long is given up. */
 #define OUTBOX_GIVE_UP (5 * 24 * 3600)
 #define OUTBOX_BATCH 50
+/* Waits of a sender that cannot write the state of its rows. */
+#define OUTBOX_STALL_MIN 1
+#define OUTBOX_STALL_MAX 60
 
 int64_t
 outbox_add(sqlite3 *db, unsigned long ticket, const char *kind,
@@ -87,55 +90,205 @@ due_rows(sqlite3 *db, int64_t now)
 	return rows;
 }
 
+/* Steps st (from db_prep; NULL when it failed) to the end without
+ * db_exec's log line per failure: on a full disk every retry fails alike,
+ * and the sender logs once per episode instead.  Returns 0 when exactly
+ * want_changes rows changed (any number when -1), 1 when another number
+ * did, -1 on error with a g_malloc'd *error_r. */
+static int
+quiet_step(sqlite3 *db, sqlite3_stmt *st, int want_changes, char **error_r)
+{
+	int r;
+
+	if (!st) {
+		*error_r = g_strdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (r != SQLITE_DONE) {
+		*error_r = g_strdup(sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (want_changes >= 0 && sqlite3_changes(db) != want_changes)
+		return 1;
+	return 0;
+}
+
+/* Writes the outcome of an attempt.  0, or -1 with *error_r. */
+static int
+outcome_write(sqlite3 *db, const struct outbox_outcome *o, char **error_r)
+{
+	const char *e = o->error ? o->error : "";
+	sqlite3_stmt *st;
+
+	if (o->status == SINK_OK)
+		st = db_prep(db, "UPDATE outbox SET status = 'sent', sent_at = "
+		    "?, last_error = '' WHERE id = ?", "ii", o->at, o->id);
+	else if (o->status == SINK_TEMP && !o->give_up)
+		st = db_prep(db, "UPDATE outbox SET next_attempt = ?, "
+		    "last_error = ? WHERE id = ?", "iti", o->at + o->wait, e,
+		    o->id);
+	else
+		st = db_prep(db, "UPDATE outbox SET status = 'failed', "
+		    "last_error = ? WHERE id = ?", "ti", e, o->id);
+	return quiet_step(db, st, -1, error_r) < 0 ? -1 : 0;
+}
+
 static void
+outcome_clear(struct outbox_outcome *o)
+{
+	g_free(o->msgid);
+	g_free(o->error);
+	memset(o, 0, sizeof *o);
+}
+
+/* A state write failed: stop sending and wait, doubling each time. */
+static void
+stall(struct outbox_sender *s, int64_t now, const char *what,
+    const char *err)
+{
+	if (s->backoff == 0) {
+		s->backoff = OUTBOX_STALL_MIN;
+		s->stalls++;
+		s->stalled_since = now;
+		/* Once per episode: a full disk fails every retry alike. */
+		log_warnx("stage=send event=stalled reason=\"cannot record %s; "
+		    "sending stops until it can\" error=\"%s\" retry_in=%ds",
+		    what, err ? err : "", s->backoff);
+	} else if ((s->backoff *= 2) > OUTBOX_STALL_MAX)
+		s->backoff = OUTBOX_STALL_MAX;
+	s->retry_at = now + s->backoff;
+}
+
+static void
+unstall(struct outbox_sender *s, int64_t now)
+{
+	if (s->backoff == 0)
+		return;
+	log_info("stage=send event=resumed stalled_for=%llds",
+	    (long long)(now - s->stalled_since));
+	s->backoff = 0;
+	s->retry_at = 0;
+}
+
+/* Tries to write the outcome kept in memory.  Returns 0 when none is left
+ * unrecorded, -1 when it still is (the sender stays stalled). */
+static int
+record_held(sqlite3 *db, struct outbox_sender *s, int64_t now)
+{
+	char *err = NULL;
+
+	if (!s->held.id)
+		return 0;
+	if (outcome_write(db, &s->held, &err) != 0) {
+		stall(s, now, "the outcome of a sent mail", err);
+		g_free(err);
+		return -1;
+	}
+	log_info("ticket=%lld msg=<%s> stage=send event=recorded",
+	    (long long)s->held.ticket, s->held.msgid);
+	outcome_clear(&s->held);
+	return 0;
+}
+
+/* One attempt: claim the row (committed before the handoff, so a crash
+ * cannot make the row due at once), hand it to SMTP, record the outcome.
+ * Returns 0, or -1 when a state write failed and the sender must stop. */
+static int
 send_row(sqlite3 *db, const struct pd_config *cfg,
-    const struct sink_driver *drv, struct row *r, int64_t now)
+    const struct sink_driver *drv, struct outbox_sender *sd, struct row *r,
+    int64_t now)
 {
 	const char *rcpts[1] = { r->rcpt };
-	char *err = NULL;
+	char *err = NULL, *werr = NULL;
 	gsize len;
 	const char *data = g_bytes_get_data(r->data, &len);
-	enum sink_status s;
+	struct outbox_outcome o = { .id = r->id, .ticket = r->ticket };
+	int c;
 
-	s = drv->send(&cfg->smtp, cfg->smtp_helo, r->env_from, rcpts, 1, data,
-	    len, &err);
-	if (s == SINK_OK) {
-		db_exec(db, "UPDATE outbox SET status = 'sent', attempts = "
-		    "attempts + 1, sent_at = ?, last_error = '' WHERE id = ?",
-		    "ii", now, r->id);
+	/* The claim: counts the attempt and moves next_attempt past the
+	 * handoff.  If the daemon dies before the outcome is written, the row
+	 * is sent again only after that backoff ("at least once", outbox.h). */
+	o.wait = outbox_backoff(r->attempts + 1);
+	c = quiet_step(db, db_prep(db, "UPDATE outbox SET attempts = "
+	    "attempts + 1, next_attempt = ?, last_error = 'sending (outcome "
+	    "not yet recorded)' WHERE id = ? AND status = 'pending' AND "
+	    "attempts = ?", "iii", now + o.wait, r->id, r->attempts), 1, &werr);
+	if (c < 0) {
+		stall(sd, now, "the start of an attempt", werr);
+		g_free(werr);
+		return -1;
+	}
+	if (c > 0)
+		return 0; /* changed meanwhile (e.g. by the CLI): not ours */
+	o.status = drv->send(&cfg->smtp, cfg->smtp_helo, r->env_from, rcpts,
+	    1, data, len, &err);
+	o.at = time(NULL);
+	o.error = err;
+	o.give_up = o.status == SINK_TEMP && now - r->created >=
+	    OUTBOX_GIVE_UP;
+	if (o.status == SINK_OK)
 		log_info("ticket=%lld msg=<%s> stage=send event=sent",
 		    (long long)r->ticket, r->msgid);
-	} else if (s == SINK_TEMP && now - r->created < OUTBOX_GIVE_UP) {
-		int wait = outbox_backoff(r->attempts + 1);
-
-		db_exec(db, "UPDATE outbox SET attempts = attempts + 1, "
-		    "next_attempt = ?, last_error = ? WHERE id = ?", "iti",
-		    now + wait, err ? err : "", r->id);
+	else if (o.status == SINK_TEMP && !o.give_up)
 		log_warnx("ticket=%lld msg=<%s> stage=send event=deferred "
 		    "retry_in=%ds error=\"%s\"", (long long)r->ticket,
-		    r->msgid, wait, err ? err : "");
-	} else {
-		db_exec(db, "UPDATE outbox SET status = 'failed', attempts = "
-		    "attempts + 1, last_error = ? WHERE id = ?", "ti",
-		    err ? err : "", r->id);
+		    r->msgid, o.wait, err ? err : "");
+	else
 		log_warnx("ticket=%lld msg=<%s> stage=send event=failed "
 		    "error=\"%s\"", (long long)r->ticket, r->msgid,
 		    err ? err : "");
+	if (outcome_write(db, &o, &werr) == 0) {
+		g_free(err);
+		return 0;
 	}
-	g_free(err);
+	/* Kept in memory: nothing is handed to SMTP until it is written. */
+	o.msgid = g_strdup(r->msgid);
+	sd->held = o;
+	stall(sd, o.at, "the outcome of a sent mail", werr);
+	g_free(werr);
+	return -1;
+}
+
+void
+outbox_sender_clear(struct outbox_sender *s)
+{
+	if (s->held.id)
+		log_warnx("ticket=%lld msg=<%s> stage=send event=unrecorded "
+		    "reason=\"stopping with the outcome unrecorded; the mail "
+		    "may be sent again after a restart\"",
+		    (long long)s->held.ticket, s->held.msgid);
+	outcome_clear(&s->held);
+	memset(s, 0, sizeof *s);
 }
 
 int
-outbox_run(sqlite3 *db, const struct pd_config *cfg,
-    const struct sink_driver *drv, int max_wait)
+outbox_send(sqlite3 *db, const struct pd_config *cfg,
+    const struct sink_driver *drv, struct outbox_sender *s, int max_wait)
 {
 	int64_t now = time(NULL), next = 0;
-	GPtrArray *rows = due_rows(db, now);
-	guint n = rows->len;
+	GPtrArray *rows;
+	guint n, i;
 
-	for (guint i = 0; i < rows->len; i++)
-		send_row(db, cfg, drv, rows->pdata[i], time(NULL));
+	if (s->backoff) {
+		if (now < s->retry_at)
+			return s->retry_at - now < max_wait ?
+			    (int)(s->retry_at - now) : max_wait;
+		if (record_held(db, s, now) != 0)
+			return s->backoff < max_wait ? s->backoff : max_wait;
+	}
+	rows = due_rows(db, now);
+	n = rows->len;
+	for (i = 0; i < rows->len; i++)
+		if (send_row(db, cfg, drv, s, rows->pdata[i], time(NULL)) != 0)
+			break;
 	g_ptr_array_unref(rows);
+	if (i < n)
+		return s->backoff < max_wait ? s->backoff : max_wait;
+	unstall(s, time(NULL));
 	if (n == OUTBOX_BATCH)
 		return 0;
 	if (db_int(db, &next, "SELECT MIN(next_attempt) FROM outbox WHERE "
@@ -143,6 +296,17 @@ outbox_run(sqlite3 *db, const struct pd_config *cfg,
 		return max_wait;
 	now = time(NULL);
 	return next <= now ? 0 : next - now < max_wait ? next - now : max_wait;
+}
+
+int
+outbox_run(sqlite3 *db, const struct pd_config *cfg,
+    const struct sink_driver *drv, int max_wait)
+{
+	/* One sender per thread: its memory of an unrecorded outcome must
+	 * outlive the call. */
+	static _Thread_local struct outbox_sender s;
+
+	return outbox_send(db, cfg, drv, &s, max_wait);
 }
 
 /* Time-driven changes, at most once a minute: autoclose. */
@@ -168,6 +332,7 @@ gpointer
 outbox_main(gpointer arg)
 {
 	struct worker *w = arg;
+	struct outbox_sender sender = { 0 };
 	sqlite3 *db = NULL;
 	char *err = NULL;
 
@@ -178,13 +343,14 @@ outbox_main(gpointer arg)
 	}
 	while (!atomic_load(&w->stop)) {
 		/* Rows queued by the CLI wake nobody: look every few seconds. */
-		int wait = outbox_run(db, w->cfg, &sink_smtp, 5);
+		int wait = outbox_send(db, w->cfg, &sink_smtp, &sender, 5);
 
 		timers_run(db, w->cfg, w);
 
 		if (wait > 0 && worker_sleep(w, wait * 1000))
 			worker_drain(w);
 	}
+	outbox_sender_clear(&sender);
 	db_close(&db);
 	return NULL;
 }

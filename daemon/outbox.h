@@ -5,7 +5,16 @@
  * due rows through a sink driver: 2xx marks a row sent, 4xx and connection
  * failures retry with exponential backoff, 5xx fails it for good.  A crash
  * between the server's 250 and our UPDATE sends that one mail twice, with
- * the same Message-ID (mail clients fold such duplicates). */
+ * the same Message-ID (mail clients fold such duplicates).
+ *
+ * No row is handed to SMTP again while the outcome of its previous attempt
+ * is unrecorded.  Before the handoff the attempt is committed (attempts + 1
+ * and next_attempt moved past the backoff); after it the outcome is
+ * written.  When either write fails (a full disk: SQLITE_FULL) the sender
+ * stops sending, keeps the outcome in memory and retries only that write,
+ * waiting 1 s doubling to 60 s, logging once per episode ("event=stalled"
+ * then "event=resumed").  A crash in between resends that one row after its
+ * backoff, as above. */
 #ifndef PD_OUTBOX_H
 #define PD_OUTBOX_H
 
@@ -21,8 +30,41 @@ int64_t outbox_add(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len);
 
-/* Sends every due row once.  Returns the seconds until the next retry is
+/* An attempt whose outcome is known but not yet in the database. */
+struct outbox_outcome {
+	int64_t id;              /* the row; 0 when none is held */
+	int64_t ticket;
+	char *msgid;             /* for the log */
+	enum sink_status status;
+	int64_t at;              /* when the server answered */
+	int wait;                /* SINK_TEMP: seconds until the next try */
+	int give_up;             /* SINK_TEMP past the give-up age: failed */
+	char *error;             /* the server's reply, or NULL */
+};
+
+/* The memory of one sending thread; zero-initialise it, and release it with
+ * outbox_sender_clear().  Never shared between threads. */
+struct outbox_sender {
+	struct outbox_outcome held; /* the unrecorded outcome, if any */
+	int backoff;                /* seconds; 0 while state writes work */
+	int64_t retry_at;           /* no write is tried before this time */
+	int64_t stalled_since;
+	unsigned stalls;            /* episodes so far */
+};
+
+/* Sends every due row once, unless the sender is stalled: then it first
+ * retries the write it owes, and sends nothing until that succeeds.  Stops
+ * at the first failed state write.  Returns the seconds until something is
  * due (at most max_wait), or 0 when rows remain due now. */
+int outbox_send(sqlite3 *db, const struct pd_config *cfg,
+    const struct sink_driver *drv, struct outbox_sender *s, int max_wait);
+
+/* Logs an outcome still unrecorded (it may be sent again after a restart)
+ * and frees what s holds. */
+void outbox_sender_clear(struct outbox_sender *s);
+
+/* outbox_send with the calling thread's own sender (kept until the thread
+ * ends). */
 int outbox_run(sqlite3 *db, const struct pd_config *cfg,
     const struct sink_driver *drv, int max_wait);
 

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib-unix.h>
 #include <gmime/gmime.h>
+#include <sodium.h>
 #include "db.h"
 #include "log.h"
 #include "mac.h"
@@ -57,18 +59,77 @@ load_config(const char *path, int bare)
 	return cfg;
 }
 
-/* Key and database must work before any mail is touched. */
+/* What the daemon refuses to start with, beyond config errors: a password
+ * file others may access, a key file that mac_key_load refuses, running
+ * as root without gateway.allow_root.  For -n (bare) every problem is a
+ * line on stderr; running as root is only a warning there, since -n is
+ * often run by root for a daemon that runs as its own user.  Returns the
+ * number of problems that stop a start. */
 static int
-prepare(const struct pd_config *cfg)
+file_checks(const struct pd_config *cfg, int bare)
+{
+	struct mac_key k;
+	struct stat sb;
+	char *err = NULL;
+	int bad = 0;
+
+	for (guint i = 0; cfg->unsafe && i < cfg->unsafe->len; i++, bad++)
+		if (bare)
+			fprintf(stderr, "%s\n", (char *)cfg->unsafe->pdata[i]);
+		else
+			log_warnx("stage=config event=error %s",
+			    (char *)cfg->unsafe->pdata[i]);
+	/* -n creates nothing: a missing key is made on the first start. */
+	if (bare && mac_key_load(cfg->key_file, false, &k, &err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		g_free(err);
+		bad++;
+	}
+	sodium_memzero(&k, sizeof k);
+	/* New databases are made 0600 (db.h); one made by an older postdesk
+	 * may not be.  Said, not refused: group access may be on purpose. */
+	if (stat(cfg->database, &sb) == 0 && (sb.st_mode & 077)) {
+		if (bare)
+			fprintf(stderr, "warning: %s: database is accessible by "
+			    "group or others (mode %04o)\n", cfg->database,
+			    (unsigned)(sb.st_mode & 07777));
+		else
+			log_warnx("stage=config event=warning file=\"%s\" "
+			    "reason=\"database is accessible by group or "
+			    "others\" mode=%04o", cfg->database,
+			    (unsigned)(sb.st_mode & 07777));
+	}
+	if (geteuid() == 0 && !cfg->allow_root) {
+		if (bare)
+			fprintf(stderr, "warning: running as root; postdeskd "
+			    "refuses to start as root unless gateway.allow_root "
+			    "is true\n");
+		else {
+			log_warnx("stage=config event=error error=\"running as "
+			    "root; run as an unprivileged user or set "
+			    "gateway.allow_root = true\"");
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* Key and database must work before any mail is touched.  The key is read
+ * into *key, not put in use: workers of the running configuration may still
+ * sign with the old one. */
+static int
+prepare(const struct pd_config *cfg, struct mac_key *key)
 {
 	sqlite3 *db = NULL;
 	char *err = NULL;
 
-	mac_reset();
-	if (mac_init(cfg->key_file, &err) != 0 ||
+	if (file_checks(cfg, 0) != 0)
+		return -1;
+	if (mac_key_load(cfg->key_file, true, key, &err) != 1 ||
 	    db_open(cfg->database, &db, &err) != 0) {
 		log_warnx("stage=daemon event=error error=\"%s\"", err);
 		g_free(err);
+		sodium_memzero(key, sizeof *key);
 		return -1;
 	}
 	db_close(&db);
@@ -137,17 +198,18 @@ on_hup(gpointer data)
 {
 	struct daemon *d = data;
 	struct pd_config *cfg = load_config(d->config_path, 0);
+	struct mac_key key;
 
-	if (!cfg || prepare(cfg) != 0) {
+	/* The running key and configuration stay untouched until the new
+	 * ones proved valid and every worker has stopped. */
+	if (!cfg || prepare(cfg, &key) != 0) {
 		log_warnx("stage=daemon event=reload-refused "
 		    "reason=\"configuration has errors; keeping the old one\"");
 		config_free(&cfg);
-		/* The old key must stay loaded. */
-		if (prepare(d->cfg) != 0)
-			fatalx("cannot restore the running configuration");
 		return G_SOURCE_CONTINUE;
 	}
 	stop_workers(d);
+	mac_key_use(&key);
 	config_free(&d->cfg);
 	d->cfg = cfg;
 	start_workers(d);
@@ -159,6 +221,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon d = { .config_path = DEFAULT_CONFIG };
+	struct mac_key key;
 	int ch, check = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
@@ -179,14 +242,18 @@ main(int argc, char **argv)
 	if (!(d.cfg = load_config(d.config_path, check)))
 		return 1;
 	if (check) {
-		printf("configuration OK\n");
+		int bad = file_checks(d.cfg, 1);
+
+		if (!bad)
+			printf("configuration OK\n");
 		config_free(&d.cfg);
-		return 0;
+		return bad ? 1 : 0;
 	}
-	if (prepare(d.cfg) != 0) {
+	if (prepare(d.cfg, &key) != 0) {
 		config_free(&d.cfg);
 		return 1;
 	}
+	mac_key_use(&key);
 	d.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, on_term, &d);
 	g_unix_signal_add(SIGINT, on_term, &d);

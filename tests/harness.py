@@ -408,6 +408,9 @@ class Session:
                 "role": "lead", "queues": ["support"], "language": "ru",
             }],
         }
+        if os.geteuid() == 0:
+            # CI runs as root; postdeskd refuses that unless told (issue 7).
+            conf["gateway"]["allow_root"] = True
         for key, value in over.items():
             group, _, sub = key.partition("_")
             if group == "gateway" and sub:

@@ -1,0 +1,175 @@
+/* unit_dberror.c: database errors are errors, never results (issue 7 §8).
+ * thread_decide returns -1 (its callers roll back instead of committing a
+ * new ticket), and a relayed answer whose first-response bookkeeping fails
+ * returns -1, not 1 ("stopped by the guard", which its caller commits).
+ * Errors are made with an authorizer that denies reading a table and with
+ * TEMP triggers that abort a write. */
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+#include "agentmail.h"
+#include "db.h"
+#include "mac.h"
+#include "msg.h"
+#include "pdlimits.h"
+#include "store.h"
+#include "thread.h"
+#include "tap.h"
+
+static const char *deny_table; /* reads of it fail (SQLITE_AUTH) */
+
+static int
+deny(void *arg, int action, const char *a, const char *b, const char *c,
+    const char *d)
+{
+	if (deny_table && action == SQLITE_READ && a &&
+	    strcmp(a, deny_table) == 0)
+		return SQLITE_DENY;
+	return SQLITE_OK;
+}
+
+static struct pd_msg *
+mail(const char *from, const char *subject, const char *irt)
+{
+	const struct pd_limits lim = PD_LIMITS_DEFAULT;
+	char *raw = g_strdup_printf("From: %s\nTo: support@example.test\n"
+	    "Subject: %s\nMessage-ID: <new@client.test>\n%s%s%s\nHello\n",
+	    from, subject, irt ? "In-Reply-To: <" : "", irt ? irt : "",
+	    irt ? ">\n" : "");
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+
+	if (msg_parse(raw, strlen(raw), &lim, &m, &err) != 0) {
+		printf("# %s\n", err);
+		exit(1);
+	}
+	g_free(raw);
+	return m;
+}
+
+static int
+decide(sqlite3 *db, const struct pd_config *cfg, const char *from,
+    const char *subject, const char *irt, struct thread_result *tr)
+{
+	struct pd_msg *m = mail(from, subject, irt);
+	int r = thread_decide(db, cfg, m, tr);
+
+	msg_free(&m);
+	return r;
+}
+
+int
+main(void)
+{
+	struct pd_config cfg = { .tag = "ACME", .address =
+		"support@example.test", .name = "ACME Support" };
+	char dir[] = "/tmp/unit_dberror.XXXXXX";
+	char *path, *key, *err = NULL, *signed_id;
+	struct thread_result tr;
+	sqlite3 *db = NULL;
+	int r;
+
+	g_mime_init();
+	cfg.agents = g_ptr_array_new();
+	cfg.clients = g_ptr_array_new();
+	cfg.plans = g_ptr_array_new();
+	if (!g_mkdtemp(dir))
+		return 1;
+	path = g_build_filename(dir, "pd.db", NULL);
+	key = g_build_filename(dir, "mac.key", NULL);
+	if (mac_init(key, &err) != 0 || db_open(path, &db, &err) != 0) {
+		printf("# %s\n", err);
+		return 1;
+	}
+	sqlite3_set_authorizer(db, deny, NULL);
+	db_exec(db, "INSERT INTO tickets (number, subject, queue, requester, "
+	    "root_id, created, updated) VALUES (1000, 'Printer', 'support', "
+	    "'client@client.test', 'root@x', 0, 0)", "");
+	db_exec(db, "INSERT INTO messages (ticket, direction, message_id, "
+	    "content_hash, raw, created) VALUES (1000, 'in', 'req@client.test', "
+	    "'h', X'00', 0)", "");
+	signed_id = mac_msgid(1000, "client@client.test", "example.test");
+
+	/* Healthy database: the results stay what they were. */
+	r = decide(db, &cfg, "client@client.test", "Re: hello",
+	    "req@client.test", &tr);
+	ok(r == 0 && tr.how == THREAD_JOIN && tr.ticket == 1000,
+	    "healthy: a reply to a stored id joins its ticket");
+	r = decide(db, &cfg, "client@client.test", "Re: [ACME#1000] hello",
+	    NULL, &tr);
+	ok(r == 0 && tr.how == THREAD_JOIN, "healthy: the requester's token "
+	    "joins");
+	r = decide(db, &cfg, "stranger@else.test", "Re: [ACME#1000] hello",
+	    NULL, &tr);
+	ok(r == 0 && tr.how == THREAD_NEW && tr.mentioned == 1000,
+	    "healthy: a stranger's token opens a new ticket, mentioned");
+	r = decide(db, &cfg, "client@client.test", "hello", "nobody@x", &tr);
+	ok(r == 0 && tr.how == THREAD_NEW, "healthy: nothing known is new");
+
+	/* Database errors: -1, whatever step meets them. */
+	deny_table = "messages";
+	r = decide(db, &cfg, "client@client.test", "Re: hello",
+	    "req@client.test", &tr);
+	ok(r == -1, "error looking up a stored Message-ID: -1 (got %d)", r);
+	deny_table = "tickets";
+	r = decide(db, &cfg, "client@client.test", "Re: hello", signed_id,
+	    &tr);
+	ok(r == -1, "error loading the ticket of a signed id: -1 (got %d)", r);
+	r = decide(db, &cfg, "client@client.test", "Re: [ACME#1000] hello",
+	    NULL, &tr);
+	ok(r == -1, "error loading the ticket of a token: -1 (got %d)", r);
+	deny_table = "participants";
+	r = decide(db, &cfg, "stranger@else.test", "Re: [ACME#1000] hello",
+	    NULL, &tr);
+	ok(r == -1, "error checking who may use a token: -1 (got %d)", r);
+	deny_table = NULL;
+
+	/* The first answer of a new ticket opens it; when that write fails
+	 * the relay reports an error, not "stopped by the guard". */
+	{
+		struct notify n = { .db = db, .cfg = &cfg };
+		struct pd_agent a = { .name = "Olga Ivanova" };
+		struct pd_ticket t;
+
+		if (store_ticket_get(db, 1000, &t) != 1)
+			return 1;
+		sqlite3_exec(db, "CREATE TEMP TRIGGER full BEFORE UPDATE OF "
+		    "status ON tickets BEGIN SELECT RAISE(ABORT, 'database or "
+		    "disk is full'); END;", NULL, NULL, NULL);
+		db_begin(db);
+		r = agentmail_relay(&n, &t, &a, "We replaced the toner.", NULL,
+		    NULL);
+		ok(r == -1, "relay: a failed status write is an error, -1 "
+		    "(got %d)", r);
+		db_rollback(db);
+		sqlite3_exec(db, "DROP TRIGGER full", NULL, NULL, NULL);
+		db_begin(db);
+		r = agentmail_relay(&n, &t, &a, "We replaced the toner.", NULL,
+		    NULL);
+		ok(r == 0, "relay: healthy, 0 (got %d)", r);
+		db_rollback(db);
+		store_ticket_clear(&t);
+	}
+
+	g_free(signed_id);
+	db_close(&db);
+	mac_reset();
+	for (const char *const *e = (const char *const[]){ "", "-wal", "-shm",
+	    NULL }; *e; e++) {
+		char *p = g_strconcat(path, *e, NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	g_unlink(key);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(key);
+	g_ptr_array_unref(cfg.agents);
+	g_ptr_array_unref(cfg.clients);
+	g_ptr_array_unref(cfg.plans);
+	g_mime_shutdown();
+	return tap_done();
+}
