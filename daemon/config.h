@@ -94,6 +94,9 @@ struct pd_config {
 	unsigned autoclose_days; /* resolved -> closed after this (7) */
 	unsigned reopen_days;    /* a follow-up within this reopens (30) */
 	unsigned max_reopens;    /* beyond this a follow-up opens anew (3) */
+	GPtrArray *trusted_relays; /* lower-cased "by" hosts of Received
+	                            * headers our own servers write, between
+	                            * the trusted_authserv and the mailbox */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

@@ -399,3 +399,29 @@ msg_header_count(const struct pd_msg *m, const char *name)
 			c++;
 	return c;
 }
+
+unsigned
+msg_header_total(const struct pd_msg *m)
+{
+	if (m == NULL || m->mime == NULL)
+		return 0;
+	return (unsigned)g_mime_header_list_get_count(
+	    g_mime_object_get_header_list(m->mime));
+}
+
+bool
+msg_header_raw_at(const struct pd_msg *m, unsigned i, const char **name_r,
+    const char **raw_r)
+{
+	GMimeHeader *h;
+
+	if (i >= msg_header_total(m))
+		return false;
+	h = g_mime_header_list_get_header_at(
+	    g_mime_object_get_header_list(m->mime), (int)i);
+	*name_r = g_mime_header_get_name(h);
+	*raw_r = g_mime_header_get_raw_value(h);
+	if (*raw_r == NULL)
+		*raw_r = "";
+	return *name_r != NULL;
+}
