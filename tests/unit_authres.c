@@ -455,6 +455,13 @@ test_identity(void)
 	    "hostile: trusted pass below a foreign Received");
 	ok(who(FOREIGN PASS, NULL, NULL) == IDENT_UNVERIFIED,
 	    "hostile: trusted pass below a foreign first Received");
+	ok(who(LMTP "Received: from by (by mx.example.test) by "
+	    "relay.attacker.test with ESMTP; Mon, 30 Nov 2026 08:00:00 +0000\r\n"
+	    PASS, NULL, NULL) == IDENT_UNVERIFIED,
+	    "hostile: HELO 'by' and 'by mx' in a comment are no by clause");
+	ok(who(LMTP "Received: from mx.example.test by mx.example.test.evil "
+	    "with ESMTP; Mon, 30 Nov 2026 08:00:00 +0000\r\n" PASS, NULL, NULL)
+	    == IDENT_UNVERIFIED, "hostile: a look-alike by host ends it");
 	ok(who(LMTP LMTP PASS, NULL, NULL) == IDENT_UNVERIFIED,
 	    "hostile: a second 'with LMTP' Received ends the trusted part");
 	ok(who(LMTP MX AR("evil.test; dkim=pass header.d=example.test"), NULL,
