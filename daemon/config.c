@@ -396,6 +396,7 @@ load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		cerr(c, config_setting_get_member(g, "team_copy"),
 		    "invalid team_copy address '%s'", cfg->team_copy);
 	cfg->trusted_authserv = get_strv(c, g, "trusted_authserv", 1);
+	cfg->trusted_relays = get_strv(c, g, "trusted_relays", 1);
 }
 
 static void
@@ -404,7 +405,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	static const char *const known[] = { "name", "address", "domain",
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
-		"answers", "allow_root", NULL };
+		"answers", "allow_root", "trusted_relays", NULL };
 	char *s;
 
 	if (!g) {
@@ -665,6 +666,7 @@ config_free(struct pd_config **cfgp)
 	}
 	g_clear_pointer(&cfg->plans, g_ptr_array_unref);
 	g_clear_pointer(&cfg->trusted_authserv, g_ptr_array_unref);
+	g_clear_pointer(&cfg->trusted_relays, g_ptr_array_unref);
 	g_free(cfg->note_address);
 	g_free(cfg->team_copy);
 	g_free(cfg->answers_dir);

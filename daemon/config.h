@@ -99,6 +99,9 @@ struct pd_config {
 	GPtrArray *unsafe;   /* of char *: "file:line: message" for each
 	                      * password file others may access; the daemon
 	                      * refuses to start with any */
+	GPtrArray *trusted_relays; /* lower-cased "by" hosts of Received
+	                            * headers our own servers write, between
+	                            * the trusted_authserv and the mailbox */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

@@ -1,6 +1,8 @@
 /* identity.c: see identity.h. */
 #include <string.h>
+#include "authres.h"
 #include "identity.h"
+#include "log.h"
 #include "mac.h"
 
 /* Was id sent by us to one of a's addresses, with that kind ('\0': any)? */
@@ -39,50 +41,241 @@ identity_answers(const struct pd_msg *m, const struct pd_agent *a, char kind,
 	return false;
 }
 
-/* want appears in s, ending where the value ends: "header.d=example.test"
- * must not match "header.d=example.test.evil". */
-static bool
-has_value(const char *s, const char *want)
-{
-	size_t n = strlen(want);
+/* What the trusted Authentication-Results say of the agent's domain. */
+enum ar_verdict {
+	AR_NONE, /* no trusted verdict either way */
+	AR_PASS, /* a trusted dkim=pass for the domain, no trusted failure */
+	AR_FAIL, /* a trusted failure for the domain: nothing proves it */
+};
 
-	for (const char *p = strstr(s, want); p; p = strstr(p + 1, want))
-		if (!g_ascii_isalnum(p[n]) && p[n] != '.' && p[n] != '-')
+/* Trusted Authentication-Results headers looked at, at most: a genuine
+ * receiving server writes a handful. */
+#define AR_MAX_TRUSTED 64
+
+static bool
+in_list(const GPtrArray *v, const char *s)
+{
+	for (guint i = 0; v && i < v->len; i++)
+		if (g_ascii_strcasecmp(s, v->pdata[i]) == 0)
 			return true;
 	return false;
 }
 
-/* "mx.example.test; dkim=pass header.d=example.test ..." from a trusted
- * authserv-id, passing DKIM for the agent's domain. */
-static bool
-dkim_pass(const struct pd_config *cfg, const char *ar, const char *domain)
+/* The next word of a Received value (RFC 5321 Stamp): white space and
+ * comments skipped; "<...>", "[...]" and quoted strings as one word; NULL
+ * at ';' (the date follows) or the end.  g_malloc'd. */
+static char *
+received_word(const char **pp)
 {
-	char *low, *id, *semi, *want_d, *want_i;
-	bool trusted = false, ok;
+	const char *p = *pp, *s;
+	int depth = 0;
 
-	if (!ar || !(semi = strchr(ar, ';')))
+	for (; *p; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (*p == '\\' && depth > 0 && p[1])
+			p++;
+		else if (depth == 0 && !g_ascii_isspace(*p))
+			break;
+	}
+	s = p;
+	if (*p == ';' || !*p || depth > 0) {
+		*pp = p;
+		return NULL;
+	}
+	if (*p == '<' || *p == '[' || *p == '"') {
+		char close = *p == '<' ? '>' : *p == '[' ? ']' : '"';
+
+		for (p++; *p && *p != close; p++)
+			if (*p == '\\' && p[1])
+				p++;
+		if (*p)
+			p++;
+	} else {
+		while (*p && !g_ascii_isspace(*p) && *p != '(' && *p != ';')
+			p++;
+	}
+	*pp = p;
+	return g_strndup(s, p - s);
+}
+
+/* The "by" host and "with" protocol of a Received value (either NULL when
+ * missing; g_free both).  Clauses are read in turn, each keyword taking
+ * the word after it, so a HELO name "by" is no by clause. */
+static void
+received_parse(const char *v, char **by_r, char **with_r)
+{
+	char *w;
+	unsigned words = 0;
+
+	*by_r = *with_r = NULL;
+	while (words++ < 64 && (w = received_word(&v)) != NULL) {
+		char **slot = NULL, *arg;
+
+		if (g_ascii_strcasecmp(w, "by") == 0)
+			slot = by_r;
+		else if (g_ascii_strcasecmp(w, "with") == 0)
+			slot = with_r;
+		else if (g_ascii_strcasecmp(w, "from") != 0 &&
+		    g_ascii_strcasecmp(w, "via") != 0 &&
+		    g_ascii_strcasecmp(w, "id") != 0 &&
+		    g_ascii_strcasecmp(w, "for") != 0) {
+			g_free(w);
+			continue;
+		}
+		g_free(w);
+		if ((arg = received_word(&v)) == NULL)
+			break;
+		if (slot && *slot == NULL)
+			*slot = arg;
+		else
+			g_free(arg);
+	}
+}
+
+/* Does this Received header end the part of the header that our own
+ * servers wrote (postdesk.conf(5), trusted_authserv)?  Not when its "by"
+ * host is a trusted authserv-id or trusted relay, nor when it is the
+ * first Received header and says "with LMTP" (the mailbox's own delivery,
+ * such as Dovecot's, which only our servers can reach). */
+static bool
+ends_trusted_zone(const struct pd_config *cfg, const char *raw, bool first)
+{
+	char *by, *with;
+	bool ours;
+
+	received_parse(raw, &by, &with);
+	ours = (by && (in_list(cfg->trusted_authserv, by) ||
+	    in_list(cfg->trusted_relays, by))) ||
+	    (first && with && g_ascii_strncasecmp(with, "lmtp", 4) == 0);
+	g_free(by);
+	g_free(with);
+	return !ours;
+}
+
+/* A property naming the domain whose authenticity the result judges. */
+static bool
+judges(const struct authres_prop *p, const char *domain)
+{
+	static const char *const names[][2] = {
+		{ "header", "d" }, { "header", "i" }, { "header", "from" },
+		{ "smtp", "mailfrom" },
+	};
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strcmp(p->ptype, names[i][0]) == 0 &&
+		    strcmp(p->property, names[i][1]) == 0)
+			return g_ascii_strcasecmp(authres_value_domain(p->value),
+			    domain) == 0;
+	return false;
+}
+
+/* A failure of DKIM, SPF or DMARC for domain.  SPF softfail counts (the
+ * domain says the sender is probably not allowed); permerror, temperror,
+ * neutral and policy do not (they say nothing about this mail). */
+static bool
+fails_for(const struct authres_result *r, const char *domain)
+{
+	bool fail = (strcmp(r->method, "dkim") == 0 &&
+	    strcmp(r->result, "fail") == 0) ||
+	    (strcmp(r->method, "spf") == 0 && (strcmp(r->result, "fail") == 0 ||
+	    strcmp(r->result, "softfail") == 0)) ||
+	    (strcmp(r->method, "dmarc") == 0 && strcmp(r->result, "fail") == 0);
+
+	for (unsigned i = 0; fail && i < r->n_props; i++)
+		if (judges(&r->props[i], domain))
+			return true;
+	return false;
+}
+
+/* dkim=pass for domain: the signing domain header.d is the domain (every
+ * header.d of the result, when several), or, without header.d, every
+ * header.i is "[local-part]@domain". */
+static bool
+passes_for(const struct authres_result *r, const char *domain)
+{
+	unsigned d = 0, i = 0, good_d = 0, good_i = 0;
+
+	if (strcmp(r->method, "dkim") != 0 || strcmp(r->result, "pass") != 0)
 		return false;
-	id = g_strstrip(g_ascii_strdown(ar, semi - ar));
-	for (guint i = 0; i < cfg->trusted_authserv->len && !trusted; i++)
-		trusted = strcmp(id, cfg->trusted_authserv->pdata[i]) == 0;
-	g_free(id);
-	if (!trusted)
-		return false;
-	low = g_ascii_strdown(semi + 1, -1);
-	want_d = g_strdup_printf("header.d=%s", domain);
-	want_i = g_strdup_printf("header.i=@%s", domain);
-	/* One result per ';': the pass and the domain must be the same
-	 * result's, not "dkim=pass header.d=other; dkim=fail header.d=ours". */
-	char **results = g_strsplit(low, ";", 64);
-	ok = false;
-	for (char **r = results; *r && !ok; r++)
-		ok = has_value(*r, "dkim=pass") && (has_value(*r, want_d) ||
-		    has_value(*r, want_i));
-	g_strfreev(results);
-	g_free(want_d);
-	g_free(want_i);
-	g_free(low);
-	return ok;
+	for (unsigned k = 0; k < r->n_props; k++) {
+		const struct authres_prop *p = &r->props[k];
+
+		if (strcmp(p->ptype, "header") != 0)
+			continue;
+		if (strcmp(p->property, "d") == 0) {
+			d++;
+			good_d += g_ascii_strcasecmp(p->value, domain) == 0;
+		} else if (strcmp(p->property, "i") == 0) {
+			i++;
+			good_i += strchr(p->value, '@') != NULL &&
+			    g_ascii_strcasecmp(authres_value_domain(p->value),
+			    domain) == 0;
+		}
+	}
+	return d ? good_d == d : i > 0 && good_i == i;
+}
+
+/* One pass over the headers, top down: the Authentication-Results of a
+ * trusted authserv-id above the first Received header that is not ours
+ * (ends_trusted_zone) are believed, all others ignored.  Within them any
+ * failure for domain wins over every pass; a trusted header that does not
+ * parse, or too many of them, count as a failure (they might hide one). */
+static enum ar_verdict
+ar_verdict(const struct pd_config *cfg, const struct pd_msg *m,
+    const char *domain)
+{
+	const char *name, *raw;
+	bool first_received = true, pass = false;
+	unsigned trusted = 0;
+
+	for (unsigned i = 0; msg_header_raw_at(m, i, &name, &raw); i++) {
+		struct authres *ar;
+		char *err = NULL, *id;
+
+		if (g_ascii_strcasecmp(name, "Received") == 0) {
+			if (ends_trusted_zone(cfg, raw, first_received))
+				break;
+			first_received = false;
+			continue;
+		}
+		if (g_ascii_strcasecmp(name, "Authentication-Results") != 0)
+			continue;
+		if (authres_parse(raw, &ar, &err) != 0) {
+			id = authres_authserv_id(raw);
+			bool ours = id && in_list(cfg->trusted_authserv, id);
+
+			if (ours)
+				log_info("identity: trusted %s", err);
+			g_free(id);
+			g_free(err);
+			if (ours)
+				return AR_FAIL;
+			continue;
+		}
+		if (!in_list(cfg->trusted_authserv, ar->authserv_id)) {
+			authres_free(ar);
+			continue;
+		}
+		if (++trusted > AR_MAX_TRUSTED) {
+			authres_free(ar);
+			return AR_FAIL;
+		}
+		for (unsigned k = 0; k < ar->n_results; k++) {
+			if (fails_for(&ar->results[k], domain)) {
+				log_info("identity: %s says %s=%s for %s",
+				    ar->authserv_id, ar->results[k].method,
+				    ar->results[k].result, domain);
+				authres_free(ar);
+				return AR_FAIL;
+			}
+			pass = pass || passes_for(&ar->results[k], domain);
+		}
+		authres_free(ar);
+	}
+	return pass ? AR_PASS : AR_NONE;
 }
 
 enum identity
@@ -90,20 +283,23 @@ identity_check(const struct pd_config *cfg, const struct pd_msg *m,
     const struct pd_agent **agent_r, const char **how_r)
 {
 	const char *at = strrchr(m->from.address, '@');
-	unsigned n = msg_header_count(m, "Authentication-Results");
+	enum ar_verdict ar;
 
 	*how_r = "none";
 	if (!(*agent_r = config_agent_by_address(cfg, m->from.address)))
 		return IDENT_CLIENT;
+	/* A trusted failure for the agent's domain overrides every proof,
+	 * a reply to our signed id included (postdesk.conf(5)). */
+	ar = at ? ar_verdict(cfg, m, at + 1) : AR_NONE;
+	if (ar == AR_FAIL)
+		return IDENT_UNVERIFIED;
 	if (identity_answers(m, *agent_r, 0, NULL)) {
 		*how_r = "reply";
 		return IDENT_AGENT;
 	}
-	for (unsigned i = 0; at && i < n; i++)
-		if (dkim_pass(cfg, msg_header_nth(m, "Authentication-Results",
-		    i), at + 1)) {
-			*how_r = "dkim";
-			return IDENT_AGENT;
-		}
+	if (ar == AR_PASS) {
+		*how_r = "dkim";
+		return IDENT_AGENT;
+	}
 	return IDENT_UNVERIFIED;
 }

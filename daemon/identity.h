@@ -6,7 +6,13 @@
  * Authentication-Results from a trusted server (gateway.trusted_authserv)
  * with dkim=pass for the agent's domain.  Otherwise the caller holds it
  * and asks the agent to confirm (the confirmation is itself an answer to
- * a signed id, so it proves itself). */
+ * a signed id, so it proves itself).
+ *
+ * Authentication-Results are parsed by authres.c and believed only above
+ * the first Received header our own servers did not write; a DKIM, SPF or
+ * DMARC failure for the agent's domain among them overrides every proof,
+ * a reply to our id included.  postdesk.conf(5), trusted_authserv and
+ * trusted_relays, has the rules and their reasons. */
 #ifndef PD_IDENTITY_H
 #define PD_IDENTITY_H
 

@@ -100,4 +100,12 @@ const char *msg_header_at(const struct pd_msg *m, unsigned i,
  * mail back).  Appends g_malloc'd ids without <> to out. */
 void msg_embedded_ids(const struct pd_msg *m, GPtrArray *out);
 
+/* The i-th (from 0, top down) header field of m: its name and its raw
+ * value, undecoded as the message has it (folded, maybe not UTF-8).  For
+ * one in-order pass over all headers (identity.c: Received and
+ * Authentication-Results).  Borrowed, valid until msg_free().  Returns
+ * false when there are not that many. */
+bool msg_header_raw_at(const struct pd_msg *m, unsigned i,
+    const char **name_r, const char **raw_r);
+
 #endif

@@ -15,6 +15,7 @@ struct hdr {
 	const char *value; /* borrowed from GMime, or owned_value */
 	char *owned_name;  /* a valid UTF-8 copy when GMime's was not */
 	char *owned_value;
+	const char *raw;   /* undecoded, as received; borrowed from GMime */
 };
 
 struct pd_hdr_index {
@@ -74,6 +75,8 @@ parse_hdr_index(GMimeObject *obj)
 		e->value = valid(g_mime_header_get_value(h), &e->owned_value);
 		if (e->value == NULL)
 			e->value = "";
+		if ((e->raw = g_mime_header_get_raw_value(h)) == NULL)
+			e->raw = "";
 		x->n++;
 		if ((vals = g_hash_table_lookup(x->by_name, e->name)) == NULL) {
 			vals = g_ptr_array_new();
@@ -144,4 +147,15 @@ msg_header_at(const struct pd_msg *m, unsigned i, const char **name_r)
 	if (name_r != NULL)
 		*name_r = m->hdrs->all[i].name;
 	return m->hdrs->all[i].value;
+}
+
+bool
+msg_header_raw_at(const struct pd_msg *m, unsigned i, const char **name_r,
+    const char **raw_r)
+{
+	if (m == NULL || m->hdrs == NULL || i >= m->hdrs->n)
+		return false;
+	*name_r = m->hdrs->all[i].name;
+	*raw_r = m->hdrs->all[i].raw;
+	return true;
 }

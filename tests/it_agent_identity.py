@@ -6,7 +6,10 @@ the ticket does not change and the client gets nothing.  Replying to the
 challenge releases the held mail as the agent's.  Authentication-Results
 from the trusted authserv-id with dkim=pass for the agent's domain is
 proof; an untrusted authserv-id, a look-alike domain, a failed or a
-mismatched result are not.  Incoming X-Postdesk-* headers steer nothing."""
+mismatched result are not, nor are forged results hidden in values or
+comments, other methods, headers below a foreign Received, or a pass next
+to a trusted failure; such a failure also overrides a reply to our id.
+Incoming X-Postdesk-* headers steer nothing."""
 import os
 import sys
 
@@ -201,6 +204,128 @@ def dkim(s):
     tap.eq(outbox_of(s, "answer", n), [], "dkim: no answer reached the client")
 
 
+# Trace headers as our receiving servers write them (postdesk.conf(5),
+# trusted_authserv): the MX's Received and OpenDKIM's folded result with a
+# ';' inside its comment, above the sender's own headers.  Dovecot's LMTP
+# Received lands on top of them when the test injects the mail.
+MX_RECEIVED = (b"Received: from mail.example.test (mail.example.test [192.0.2.1])\r\n"
+               b"\tby mx.example.test (Postfix) with ESMTPS id 4AbC\r\n"
+               b"\tfor <support@example.test>; Mon, 30 Nov 2026 08:00:00 +0000\r\n")
+FOREIGN_RECEIVED = ("Received", "from evil (evil [198.51.100.7]) by relay.attacker.test "
+                    "with ESMTP id Z9; Mon, 30 Nov 2026 07:59:00 +0000")
+OPENDKIM_PASS = (b"Authentication-Results: mx.example.test;\r\n"
+                 b"\tdkim=pass (2048-bit key; unprotected) header.d=example.test\r\n"
+                 b"\theader.i=@example.test header.b=\"abc\"\r\n")
+
+
+def traced(raw, *lines):
+    """raw with trace header lines (bytes, CRLF-terminated) on top."""
+    return b"".join(lines) + raw
+
+
+def authres_hostile(s):
+    """Authentication-Results read by their grammar (RFC 8601): forged
+    results inside values and comments, other methods, headers below a
+    foreign Received and failures next to a pass prove nothing; the
+    stranger's commands are held, not applied."""
+    tap = s.tap
+    n, req, got = new_ticket(s, "authres", "VPN drops", "The VPN drops every hour.")
+    if not n:
+        return
+    subject = "Re: %s VPN drops" % token(n)
+    before = state(s.show(n))
+    body = "#resolve\n#priority urgent\n#assign John Smith\n\nHana, fixed, see above."
+    pass_ours = ar("mx.example.test; dkim=pass header.d=example.test")
+    hostile = [
+        ("dkim=pass inside smtp.mailfrom",
+         [ar("mx.example.test; spf=pass "
+             "smtp.mailfrom=dkim=pass+header.d=example.test@attacker.test")]),
+        ("header.i holding header.d=",
+         [ar("mx.example.test; dkim=pass header.d=attacker.test "
+             "header.i=header.d=example.test@attacker.test")]),
+        ("header.d of another domain, header.i of ours",
+         [ar("mx.example.test; dkim=pass header.d=attacker.test header.i=@example.test")]),
+        ("pass inside a comment",
+         [ar("mx.example.test; spf=pass (dkim=pass header.d=example.test) "
+             "smtp.mailfrom=attacker.test")]),
+        ("pass inside the authserv-id's comment",
+         [ar("mx.example.test (; dkim=pass header.d=example.test); spf=none "
+             "smtp.mailfrom=attacker.test")]),
+        ("arc=pass", [ar("mx.example.test; arc=pass header.d=example.test")]),
+        ("x-foo=pass", [ar("mx.example.test; x-foo=pass header.d=example.test")]),
+        ("trusted pass below a foreign Received", [FOREIGN_RECEIVED, pass_ours]),
+        ("dkim=fail next to a dkim=pass",
+         [ar("mx.example.test; dkim=pass header.d=example.test; "
+             "dkim=fail header.d=example.test")]),
+        ("spf=fail for the domain",
+         [pass_ours, ar("mx.example.test; spf=fail smtp.mailfrom=olga@example.test")]),
+        ("dmarc=fail for the domain",
+         [pass_ours, ar("mx.example.test; dmarc=fail (p=reject dis=none) "
+                        "header.from=example.test")]),
+        ("trusted header that does not parse",
+         [pass_ours, ar("mx.example.test; dkim=fail (unterminated header.d=example.test")]),
+    ]
+    for label, headers in hostile:
+        is_held(s, "authres hostile: " + label, n,
+                build_mail(OLGA, subject, body, headers=headers))
+    # The same forgery placed where our MX would write it: still nothing.
+    is_held(s, "authres hostile: mailfrom forgery under the MX's Received", n,
+            traced(build_mail(OLGA, subject, body), MX_RECEIVED,
+                   b"Authentication-Results: mx.example.test; spf=pass smtp.mailfrom="
+                   b"dkim=pass+header.d=example.test@attacker.test\r\n"))
+    # A failure for the agent's domain overrides even a reply to the id we
+    # signed for Olga (a forwarded notification in a stranger's hands).
+    is_held(s, "authres hostile: dmarc=fail overrides a reply to our id", n,
+            agent_reply(OLGA, got[OLGA_ADDR], body, style=None,
+                        headers=[ar("mx.example.test; dmarc=fail (p=none dis=none) "
+                                    "header.from=example.test")]))
+    is_held(s, "authres hostile: dkim=fail overrides a reply to our id", n,
+            agent_reply(OLGA, got[OLGA_ADDR], body, style=None,
+                        headers=[ar("mx.example.test; dkim=fail (bad signature) "
+                                    "header.d=example.test")]))
+    tap.eq(state(s.show(n)), before, "authres hostile: nothing was applied")
+    tap.eq(outbox_of(s, "answer", n), [], "authres hostile: no answer reached the client")
+
+
+def authres_genuine(s):
+    """Results as real servers write them keep proving the agent."""
+    tap = s.tap
+    n, req, got = new_ticket(s, "authres genuine", "Mail quota", "My mailbox is full.")
+    if not n:
+        return
+    subject = "Re: %s Mail quota" % token(n)
+    accepted = [
+        ("OpenDKIM under the MX's Received",
+         traced(build_mail(OLGA, subject, "#priority high"), MX_RECEIVED, OPENDKIM_PASS),
+         ("priority", "high")),
+        ("OpenDMARC and OpenDKIM, version, upper case",
+         traced(build_mail(OLGA, subject, "#type bug"), MX_RECEIVED,
+                b"Authentication-Results: mx.example.test; dmarc=pass (p=none dis=none) "
+                b"header.from=example.test\r\n",
+                b"Authentication-Results: MX.EXAMPLE.TEST 1; DKIM=PASS (1024-bit key)\r\n"
+                b" HEADER.D=Example.Test\r\n"),
+         ("type", "bug")),
+        ("header.i=user@domain",
+         build_mail(OLGA, subject, "#tag +quota",
+                    headers=[ar("mx.example.test; dkim=pass header.i=olga@example.test")]),
+         ("tags", ["quota"])),
+        ("a reply to our id with spf=pass for another domain",
+         agent_reply(OLGA, got[OLGA_ADDR], "#tag +reply", style=None,
+                     headers=[ar("mx.example.test; spf=pass smtp.mailfrom=bounces.example.org; "
+                                 "dkim=none")]),
+         ("tags", ["quota", "reply"])),
+    ]
+    for label, raw, (field, want) in accepted:
+        label = "authres genuine: " + label
+        where, caused = act(s, raw)
+        if not tap.ok(where is not None and where[0] == n, "%s: stored in #%d" % (label, n),
+                      "stored %r, held: %r" % (where, harness.held(s))):
+            continue
+        tap.eq(s.show(n)[field], want, "%s: applied" % label)
+        tap.eq([e["kind"] for e in caused if e["kind"] == "challenge"], [],
+               "%s: no challenge" % label)
+
+
 def steering(s):
     """X-Postdesk-* from outside steers nothing."""
     tap = s.tap
@@ -241,6 +366,8 @@ def main():
         d.start()
         forged(s)
         dkim(s)
+        authres_hostile(s)
+        authres_genuine(s)
         steering(s)
         # No client ever got mail from a held message.
         tap.ok(wait_until(lambda: all(e["status"] == "sent" for e in s.outbox()), 60),
