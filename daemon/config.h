@@ -94,6 +94,12 @@ struct pd_config {
 	unsigned autoclose_days; /* resolved -> closed after this (7) */
 	unsigned reopen_days;    /* a follow-up within this reopens (30) */
 	unsigned max_reopens;    /* beyond this a follow-up opens anew (3) */
+	/* agent identity (SPEC §7, postdesk.conf(5) THREAT MODEL) */
+	unsigned id_max_age_days; /* a reply to one of our ids proves the
+	                           * agent for this long after we sent it
+	                           * (30) */
+	unsigned id_fresh_hours;  /* ... and is a fresh proof (#cc, #client,
+	                           * #merge) for this long (24; 0: never) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
