@@ -128,11 +128,12 @@ identity_weigh(const struct pd_config *cfg,
 		int64_t age = now > c->sent ? now - c->sent : 0;
 
 		if (c->sent <= 0) {
-			p->why = "answers an id the desk never sent";
+			p->why = "it answers a mail the desk never sent";
 			continue;
 		}
 		if (age > max_age) {
-			p->why = "answers an id older than id_max_age_days";
+			p->why = "it answers a mail the desk sent "
+			    "longer ago than id_max_age_days";
 			continue;
 		}
 		if (c->kind == 'c') {
@@ -143,11 +144,12 @@ identity_weigh(const struct pd_config *cfg,
 			continue;
 		}
 		if (c->ticket == 0) {
-			p->why = "answers an id of no ticket";
+			p->why = "it answers a mail about no ticket";
 			continue;
 		}
 		if (ticket == 0 || c->survivor != ticket) {
-			p->why = "answers an id of another ticket";
+			p->why = "it answers a mail about another "
+			    "ticket";
 			continue;
 		}
 		if (!p->id || c->sent > p->sent) {
@@ -159,7 +161,7 @@ identity_weigh(const struct pd_config *cfg,
 	if (p->id) {
 		p->how = "reply";
 		p->why = NULL;
-		p->fresh = now - p->sent <= fresh;
+		p->fresh = fresh > 0 && now - p->sent <= fresh;
 	}
 }
 
@@ -219,7 +221,8 @@ identity_verify(sqlite3 *db, const struct pd_config *cfg,
 			/* A trusted failure for the agent's domain overrides
 			 * every id (postdesk.conf(5), THREAT MODEL). */
 			*who_r = IDENT_UNVERIFIED;
-			p->why = "a trusted server reports a failure";
+			p->why = "a trusted server reports a failure for "
+			    "your domain";
 		} else if (*who_r == IDENT_AGENT && strcmp(how, "reply") != 0) {
 			p->fresh = true;
 			p->challenge = rp.challenge;

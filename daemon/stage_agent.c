@@ -149,10 +149,14 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	if (!c->fresh && (fc = agentcmd_needs_fresh(p.cmds))) {
 		/* Held, not failed: confirming the challenge applies the mail
 		 * as written (postdesk.conf(5), THREAT MODEL). */
-		why = g_strdup_printf("#%s lets another address see the ticket "
-		    "and needs a fresh proof: a trusted DKIM signature, or a "
-		    "reply to a mail of this ticket the desk sent you within "
-		    "%u hours", fc->word, c->cfg->id_fresh_hours);
+		why = c->cfg->id_fresh_hours ? g_strdup_printf("#%s lets "
+		    "another address see the ticket and needs a fresh proof: "
+		    "a trusted DKIM signature, or a reply to a mail of this "
+		    "ticket the desk sent you within %u hours", fc->word,
+		    c->cfg->id_fresh_hours) : g_strdup_printf("#%s lets "
+		    "another address see the ticket and needs a fresh proof: "
+		    "a trusted DKIM signature, or your confirmation",
+		    fc->word);
 		c->hold_reason = why;
 		r = stage_hold(c, tr);
 		c->hold_reason = NULL;
