@@ -84,7 +84,8 @@ void identity_weigh(const struct pd_config *cfg,
 
 /* identity_check, with a reply proof bound to ticket (see identity_weigh;
  * the ids are looked up in the outbox, their tickets' merges followed).
- * On a trusted failure identity_check reports as how "fail", no id helps.
+ * When identity_check reports how "fail" (a trusted server's failure for
+ * the agent's domain), no id helps.
  * Returns 0 with *who_r, *agent_r (as identity_check) and *p, or -1 on a
  * database error. */
 int identity_verify(sqlite3 *db, const struct pd_config *cfg,

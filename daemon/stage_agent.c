@@ -181,7 +181,6 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 	GHashTable *vars = notify_vars_new();
 	char *id = NULL;
 	int r;
-
 	const char *reason = c->hold_reason ? c->hold_reason : "it answers "
 	    "no recent mail the desk sent you about this ticket, and carries "
 	    "no trusted DKIM signature";
