@@ -290,11 +290,40 @@ static const struct {
 	{ CMD_DUE, do_due, true },
 };
 
+/* The verbs that let another address see a ticket's content. */
+static const enum cmd_verb fresh_verbs[] = { CMD_CC, CMD_CLIENT, CMD_MERGE };
+
+static bool
+needs_fresh(enum cmd_verb v)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(fresh_verbs); i++)
+		if (fresh_verbs[i] == v)
+			return true;
+	return false;
+}
+
+const struct cmd *
+agentcmd_needs_fresh(GPtrArray *cmds)
+{
+	for (guint i = 0; i < cmds->len; i++) {
+		const struct cmd *c = cmds->pdata[i];
+
+		if (!c->error && needs_fresh(c->verb))
+			return c;
+	}
+	return NULL;
+}
+
 static int
 run_one(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	if (c->error)
 		return fail(res, c->error);
+	/* stage_agent holds such mail before running it; this keeps the
+	 * rule where the commands run, whoever calls. */
+	if (needs_fresh(c->verb) && !x->fresh)
+		return fail(res, "this command lets another address see the "
+		    "ticket and needs a fresh proof that you sent it");
 	for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
 		if (table[i].verb != c->verb)
 			continue;

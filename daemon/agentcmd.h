@@ -22,7 +22,16 @@ struct agentcmd {
 	bool note;                /* #note was given */
 	bool opened;              /* #client opened t */
 	GString *answer;          /* canned answers (#answer), appended */
+	bool fresh;               /* the agent is proven by a fresh, strong
+	                           * proof (identity.h); without it the
+	                           * commands of agentcmd_needs_fresh fail */
 };
+
+/* The first command of cmds that lets another address see a ticket's
+ * content (#cc, #client, #merge, anything that changes the requester),
+ * which needs a fresh proof of the agent's identity (postdesk.conf(5),
+ * THREAT MODEL), or NULL.  Borrowed from cmds. */
+const struct cmd *agentcmd_needs_fresh(GPtrArray *cmds);
 
 /* Runs cmds (struct cmd *) in order, stopping at the first failure.
  * Returns 0 when all succeeded, 1 when one failed or was unknown, -1 on a

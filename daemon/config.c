@@ -397,6 +397,8 @@ load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		    "invalid team_copy address '%s'", cfg->team_copy);
 	cfg->trusted_authserv = get_strv(c, g, "trusted_authserv", 1);
 	cfg->trusted_relays = get_strv(c, g, "trusted_relays", 1);
+	cfg->id_max_age_days = get_int(c, g, "id_max_age_days", 30, 1, 3650);
+	cfg->id_fresh_hours = get_int(c, g, "id_fresh_hours", 24, 0, 8760);
 }
 
 static void
@@ -405,7 +407,8 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	static const char *const known[] = { "name", "address", "domain",
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
-		"answers", "allow_root", "trusted_relays", NULL };
+		"answers", "allow_root", "trusted_relays", "id_max_age_days",
+		"id_fresh_hours", NULL };
 	char *s;
 
 	if (!g) {

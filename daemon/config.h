@@ -102,6 +102,12 @@ struct pd_config {
 	GPtrArray *trusted_relays; /* lower-cased "by" hosts of Received
 	                            * headers our own servers write, between
 	                            * the trusted_authserv and the mailbox */
+	/* agent identity (SPEC §7, postdesk.conf(5) THREAT MODEL) */
+	unsigned id_max_age_days; /* a reply to one of our ids proves the
+	                           * agent for this long after we sent it
+	                           * (30) */
+	unsigned id_fresh_hours;  /* ... and is a fresh proof (#cc, #client,
+	                           * #merge) for this long (24; 0: never) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

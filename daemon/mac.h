@@ -9,7 +9,15 @@
  * (a reply to it stays a note), 'c' a challenge to confirm held agent mail.
  * The ticket's root id, which every References header starts with, is
  *     pd.<ticket>.root.<mac>@<domain>
- * The key is 32 random bytes kept in a 0600 file created on first start. */
+ * The key is 32 random bytes kept in a 0600 file created on first start.
+ *
+ * An id holds no time.  A reply to it proves an agent only for a while
+ * (identity.h): its age is that of the outbox row that sent it, looked up
+ * by Message-ID.  So the format stays as it is, ids made before that rule
+ * keep working, and a valid MAC on an id we never queued proves nothing.
+ * A ticket of 0 means the mail was about no ticket (challenges,
+ * transcripts of mail outside a ticket): such ids prove nothing about any
+ * ticket. */
 #ifndef PD_MAC_H
 #define PD_MAC_H
 

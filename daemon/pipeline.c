@@ -1,5 +1,6 @@
 /* pipeline.c: see pipeline.h.  The stages themselves are stage_*.c. */
 #include <string.h>
+#include <time.h>
 #include "db.h"
 #include "agentmail.h"
 #include "hygiene.h"
@@ -137,22 +138,31 @@ classify_and_file(struct stage_ctx *c)
 	int r;
 
 	const struct pd_agent *agent;
-	const char *how, *challenge;
+	struct identity_proof proof;
 	enum identity who;
 
 	if (!hygiene_is_automated(c->m, c->cfg->address, &c->automated))
 		c->automated = NULL;
-	who = identity_check(c->cfg, c->m, &agent, &how);
 	c->new_text = quotes_strip(c->m->text);
 	if (thread_decide(c->db, c->cfg, c->m, &tr) != 0)
 		return PIPE_TEMPFAIL;
+	/* After threading: a reply proves the agent only for the ticket it
+	 * was signed for, and the mail acts on this one. */
+	if (identity_verify(c->db, c->cfg, c->m, tr.how == THREAD_JOIN ?
+	    tr.ticket : 0, (int64_t)time(NULL), &who, &agent, &proof) != 0)
+		return PIPE_TEMPFAIL;
 	if (who == IDENT_AGENT)
 		c->agent = agent;
+	c->fresh = who == IDENT_AGENT && proof.fresh;
+	if (who == IDENT_UNVERIFIED && proof.why) {
+		c->hold_reason = proof.why;
+		log_info("msg=<%s> stage=identity event=unproven agent=\"%s\" "
+		    "reason=\"%s\"", c->m->message_id, agent->name, proof.why);
+	}
 	if (who == IDENT_UNVERIFIED && !c->automated)
 		r = stage_hold(c, &tr);
-	else if (c->agent && !c->automated &&
-	    identity_answers(c->m, agent, 'c', &challenge))
-		r = stage_release(c, challenge);
+	else if (c->agent && !c->automated && proof.challenge)
+		r = stage_release(c, proof.challenge);
 	else if (c->agent && !c->automated)
 		r = stage_agent(c, &tr);
 	else if (who == IDENT_UNVERIFIED)

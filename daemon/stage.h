@@ -26,6 +26,10 @@ struct stage_ctx {
 	                               * or NULL */
 	char hash[65];
 	unsigned long ticket;     /* where the message went, 0 when none */
+	bool fresh;               /* agent proven by a fresh, strong proof
+	                           * (identity.h): #cc, #client, #merge */
+	const char *hold_reason;  /* why stage_hold holds (static, or owned
+	                           * by the caller), NULL: no proof at all */
 };
 
 /* Stores the message in ticket (0: outside any ticket) as kind, records

@@ -128,6 +128,8 @@ int
 stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 {
 	struct pd_ticket *t = NULL;
+	const struct cmd *fc;
+	char *why;
 	struct cmd_parse p;
 	struct agentcmd x = { .n = &c->n, .agent = c->agent, .m = c->m,
 		.queue = c->o->queue,
@@ -142,8 +144,25 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 		}
 	}
 	x.t = t;
+	x.fresh = c->fresh;
 	commands_parse(c->new_text, &p);
-	r = run(c, tr, &x, &p);
+	if (!c->fresh && (fc = agentcmd_needs_fresh(p.cmds))) {
+		/* Held, not failed: confirming the challenge applies the mail
+		 * as written (postdesk.conf(5), THREAT MODEL). */
+		why = c->cfg->id_fresh_hours ? g_strdup_printf("#%s lets "
+		    "another address see the ticket and needs a fresh proof: "
+		    "a trusted DKIM signature, or a reply to a mail of this "
+		    "ticket the desk sent you within %u hours", fc->word,
+		    c->cfg->id_fresh_hours) : g_strdup_printf("#%s lets "
+		    "another address see the ticket and needs a fresh proof: "
+		    "a trusted DKIM signature, or your confirmation",
+		    fc->word);
+		c->hold_reason = why;
+		r = stage_hold(c, tr);
+		c->hold_reason = NULL;
+		g_free(why);
+	} else
+		r = run(c, tr, &x, &p);
 	commands_free(&p);
 	if (x.t) {
 		store_ticket_clear(x.t);
@@ -162,9 +181,13 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 	GHashTable *vars = notify_vars_new();
 	char *id = NULL;
 	int r;
+	const char *reason = c->hold_reason ? c->hold_reason : "it answers "
+	    "no recent mail the desk sent you about this ticket, and carries "
+	    "no trusted DKIM signature";
 
 	g_hash_table_insert(vars, "held.subject", g_strdup(c->m->subject));
 	g_hash_table_insert(vars, "held.text", g_strdup(c->new_text));
+	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
 	/* The challenge goes to the agent's configured address, whatever
 	 * the mail claimed: only the real agent can answer it. */
 	r = agentmail_to_agent(&c->n, NULL, agent, "challenge", vars, c->m,
@@ -174,8 +197,8 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 		r = db_exec(c->db, "INSERT INTO held (agent, message_id, "
 		    "challenge_id, reason, raw, source, created) VALUES (?, ?, "
 		    "?, ?, ?, ?, ?)", "tttt" "bti", agent->name,
-		    c->m->message_id, id ? id : "", "no proof of the agent's "
-		    "identity", c->raw, c->len, c->o->source,
+		    c->m->message_id, id ? id : "", reason, c->raw, c->len,
+		    c->o->source,
 		    (int64_t)time(NULL));
 	/* Kept in held, not in messages: releasing it stores it there. */
 	if (r == 0 && c->o->uid)
@@ -183,7 +206,8 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 		    c->o->uidvalidity, c->o->uid, 0, 0);
 	if (r == 0)
 		log_warnx("msg=<%s> stage=identity event=held agent=\"%s\" "
-		    "reason=unverified", c->m->message_id, agent->name);
+		    "reason=unverified detail=\"%s\"", c->m->message_id,
+		    agent->name, reason);
 	g_free(id);
 	return r;
 }
@@ -208,6 +232,8 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	}
 	stage_hash(&h);
 	h.agent = c->agent;
+	/* A confirmed challenge is a fresh proof (identity.h). */
+	h.fresh = true;
 	h.new_text = quotes_strip(h.m->text);
 	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
 	    stage_agent(&h, &tr) == 0)

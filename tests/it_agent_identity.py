@@ -326,6 +326,164 @@ def authres_genuine(s):
                "%s: no challenge" % label)
 
 
+DAY = 86400
+
+
+def backdate(s, mid, seconds):
+    """Makes our mail mid look sent `seconds` earlier (its outbox row is
+    what an id's age is measured by)."""
+    want = norm_id(mid)
+    return harness.db_exec(s, "UPDATE outbox SET created = created - ?, sent_at = "
+                           "COALESCE(sent_at, created) - ? WHERE message_id IN (?, ?)",
+                           (seconds, seconds, want, "<%s>" % want))
+
+
+def forged_reply(subject, body, irt, refs=None):
+    """Olga's From on a mail answering our id irt (as a client holding
+    that mail would write it)."""
+    return build_mail(OLGA, subject, body,
+                      headers=[("In-Reply-To", irt), ("References", refs or irt)])
+
+
+def held_reason(s, raw):
+    return (held_row(s, harness.msgid_of(raw)) or {}).get("reason", "")
+
+
+def bearer(s):
+    """Issue 7, section 2: a client who got Olga's signed ids (she
+    forwarded a note notification and a client-message notification)
+    forges her From.  An id proves Olga only for its own ticket, never
+    after id_max_age_days, and #cc/#merge need a fresh proof."""
+    tap = s.tap
+    n, req, got = new_ticket(s, "bearer", "VPN certificate", "My VPN certificate expired.")
+    b, req_b, got_b = new_ticket(s, "bearer B", "Mailbox full", "My mailbox is full.")
+    if not n or not b:
+        return
+    where, caused = act(s, agent_reply(JOHN, got[JOHN_ADDR], "#note\nThe VPN CA key is on "
+                                       "vault-3, passphrase in the safe.", style=None))
+    note = wait_mail(s, OLGA_ADDR, "agent_note", n)
+    ack_b = wait_mail(s, HANA_ADDR, "ack", b)
+    if not tap.ok(note is not None and ack_b is not None,
+                  "bearer: Olga gets the note notification, Hana the ack of #%d" % b):
+        return
+    nid = header(note, "Message-ID")
+    mid = header(got[OLGA_ADDR], "Message-ID")
+    subject = "Re: %s VPN certificate" % token(n)
+    subject_b = "Re: %s Mailbox full" % token(b)
+    root_b = (header(ack_b, "References") or "").split()[0]
+
+    # An id of ticket A on ticket B: A's note id with B's root id (from
+    # Hana's own ack) names both tickets; the mail acts on no ticket.
+    before_n = state(s.show(n))
+    is_held(s, "bearer: id of #%d on #%d" % (n, b), b,
+            forged_reply(subject_b, "#status closed\n#cc spy@attacker.test\n\nDone.", nid,
+                         "%s %s" % (root_b, nid)))
+    tap.eq(state(s.show(n)), before_n, "bearer: ... and #%d does not change either" % n)
+
+    # Not fresh any more (2 days): what lets another address see the
+    # ticket needs a fresh proof; the mail is held whole, with the reason.
+    backdate(s, nid, 2 * DAY)
+    backdate(s, mid, 2 * DAY)
+    raw = forged_reply(subject, "#cc spy@attacker.test\n\nAdding my colleague.", nid)
+    is_held(s, "bearer: #cc with a 2-day-old note id", n, raw)
+    tap.ok("fresh" in held_reason(s, raw), "bearer: the held reason names the fresh proof",
+           held_reason(s, raw))
+    is_held(s, "bearer: #status closed and #cc with a 2-day-old id", n,
+            forged_reply(subject, "#status closed\n#cc spy@attacker.test", mid))
+    is_held(s, "bearer: #merge with a 2-day-old id", n,
+            forged_reply(subject, "#merge %d" % b, nid))
+    is_held(s, "bearer: #копия with a 2-day-old id", n,
+            forged_reply(subject, "#копия spy@attacker.test", mid))
+    tap.ok("spy@attacker.test" not in s.show(n)["participants"],
+           "bearer: spy@attacker.test never became a participant")
+
+    # Older than id_max_age_days (default 30): the ids prove nothing.
+    backdate(s, nid, 29 * DAY)
+    backdate(s, mid, 29 * DAY)
+    is_held(s, "bearer: #status closed with a 31-day-old note id", n,
+            forged_reply(subject, "#status closed", nid))
+    is_held(s, "bearer: fake answer with a 31-day-old id", n,
+            forged_reply(subject, "Hana, our bank details changed: please pay to "
+                         "IBAN XX00 1234 5678 from now on.", mid))
+    is_held(s, "bearer: #priority and #take with a 31-day-old id", n,
+            forged_reply(subject, "#priority urgent\n#take", mid))
+    tap.eq(outbox_of(s, "answer", n), [], "bearer: no fake answer ever queued")
+    tap.eq(s.show(n)["status"], "new", "bearer: #%d is still new" % n)
+
+
+def transcript_id(s):
+    """An id of no ticket (a transcript) proves nothing about any
+    ticket, whatever token the Subject carries; nor does a confirmed
+    challenge's id."""
+    tap = s.tap
+    n, req, got = new_ticket(s, "no-ticket id", "Printer offline", "The printer is offline.")
+    if not n:
+        return
+    dkim = ar("mx.example.test; dkim=pass header.d=example.test")
+    where, caused = act(s, build_mail(OLGA, "Quick question", "#take\n\nWho has this?",
+                                      headers=[dkim]))
+    rows = [e for e in caused if e["kind"] == "transcript" and not e["ticket"]]
+    if not tap.ok(rows, "no-ticket id: a failed #take on a new mail gets a transcript of no "
+                  "ticket", "caused: %r" % caused):
+        return
+    tid = "<%s>" % norm_id(rows[0]["message_id"])
+    subject = "Re: %s Printer offline" % token(n)
+    is_held(s, "no-ticket id: transcript id with %s in the Subject" % token(n), n,
+            forged_reply(subject, "#status closed\n#priority low\n\nFixed.", tid))
+    is_held(s, "no-ticket id: transcript id in References only", n,
+            forged_reply(subject, "#resolve", "<%s>" % harness.make_msgid().strip("<>"),
+                         tid))
+
+    # A genuine Olga confirms a held mail; the challenge's id, reused
+    # with the ticket's token, runs no command and releases nothing twice.
+    raw = build_mail(OLGA, subject, "#priority high\n\nLooking into it.")
+    ch = is_held(s, "no-ticket id: unproven mail", n, raw)
+    if ch is None:
+        return
+    act(s, agent_reply(OLGA, ch, "Yes, that was me.", style=None))
+    tap.ok(wait_until(lambda: s.show(n)["priority"] == "high"),
+           "no-ticket id: the confirmed mail applies")
+    before = state(s.show(n))
+    where, caused = act(s, forged_reply(subject, "#status closed\n#cc spy@attacker.test",
+                                        header(ch, "Message-ID")))
+    tap.eq(state(s.show(n)), before, "no-ticket id: a used challenge id with %s changes "
+           "nothing" % token(n))
+    tap.eq(kinds_to(caused, HANA_ADDR), [], "no-ticket id: ... and sends the client nothing")
+
+
+def stale_genuine(s):
+    """The real Olga answering a 2-day-old notification: ordinary
+    commands and answers still work; #cc is held until she confirms,
+    then applies; an id of a ticket merged into this one proves her."""
+    tap = s.tap
+    n, req, got = new_ticket(s, "stale", "Laptop battery", "My laptop battery is dead.")
+    if not n:
+        return
+    mid = header(got[OLGA_ADDR], "Message-ID")
+    backdate(s, mid, 2 * DAY)
+    where, caused = act(s, agent_reply(OLGA, got[OLGA_ADDR], "#priority high\n#tag +hw"))
+    tap.eq(where and tuple(where), (n, "agent"), "stale: a 2-day-old id still proves Olga")
+    t = s.show(n)
+    tap.eq((t["priority"], t["tags"]), ("high", ["hw"]), "stale: her commands apply")
+    raw = agent_reply(OLGA, got[OLGA_ADDR], "#cc boss@example.test\n\nAdding your manager.")
+    ch = is_held(s, "stale: #cc with a 2-day-old id", n, raw)
+    if ch is not None:
+        act(s, agent_reply(OLGA, ch, "Yes.", style=None))
+        tap.ok(wait_until(lambda: "boss@example.test" in s.show(n)["participants"]),
+               "stale: confirmed, #cc applies")
+    # Merged tickets: an id of the merged ticket proves Olga on the survivor.
+    m, req_m, got_m = new_ticket(s, "stale merge", "Laptop battery again",
+                                 "Still the battery.")
+    if not m:
+        return
+    where, caused = act(s, agent_reply(OLGA, got_m[OLGA_ADDR], "#merge %d" % n))
+    tap.eq(s.show(m)["merged_into"], n, "stale: a fresh id allows #merge")
+    where, caused = act(s, agent_reply(OLGA, got_m[OLGA_ADDR], "#type bug\n\nSame issue."))
+    tap.eq(where and tuple(where), (n, "agent"),
+           "stale: a reply to the merged ticket's id lands in #%d as Olga's" % n)
+    tap.eq(s.show(n)["type"], "bug", "stale: ... and its commands apply")
+
+
 def steering(s):
     """X-Postdesk-* from outside steers nothing."""
     tap = s.tap
@@ -369,12 +527,15 @@ def main():
         authres_hostile(s)
         authres_genuine(s)
         steering(s)
+        bearer(s)
+        transcript_id(s)
+        stale_genuine(s)
         # No client ever got mail from a held message.
         tap.ok(wait_until(lambda: all(e["status"] == "sent" for e in s.outbox()), 60),
                "all mail sent", "outbox: %r" % s.outbox())
         tap.eq(sorted({e["kind"] for e in s.outbox() if e["rcpt"] == HANA_ADDR}),
-               ["ack", "answer", "status_resolved"], "the client got only ack, the "
-               "confirmed answer and status_resolved")
+               ["ack", "answer", "merged", "status_resolved"], "the client got only ack, "
+               "the confirmed answers, status_resolved and the genuine #merge notice")
         tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
 
 
