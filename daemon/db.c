@@ -172,7 +172,7 @@ static const char schema_v3[] =
 ") STRICT;"
 "CREATE INDEX held_challenge ON held(challenge_id);";
 
-/* v6 (numbered by the lead at merge): an agent's reply proves the agent
+/* v4: an agent's reply proves the agent
  * only as long as the id it answers is young (postdesk.conf(5) THREAT
  * MODEL): identity.c finds when that id left in the outbox, by id. */
 static const char schema_v4[] =
