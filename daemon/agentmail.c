@@ -5,6 +5,8 @@
 #include "compose.h"
 #include "db.h"
 #include "leakguard.h"
+#include "leakindex.h"
+#include "leaktext.h"
 #include "log.h"
 #include "outbox.h"
 #include "template.h"
@@ -18,20 +20,36 @@ agentmail_internal_rcpt(const struct pd_config *cfg, const char *address)
 	    address) == 0);
 }
 
+/* text and the files of lt (may be NULL) against the notes agent (may
+ * be NULL) can see and the note being written (see leakindex.h). */
+static char *
+guard_check(struct notify *n, unsigned long ticket, const struct pd_agent *a,
+    const char *text, const struct leaktext *lt)
+{
+	struct leakguard *g = leakguard_new();
+	char *all = g_strdup_printf("%s\n%s", text, lt ? lt->text->str : "");
+	char *hit = NULL;
+
+	/* Unchecked is not clean: a database error stops the mail. */
+	if (leakindex_guard(n->db, n->cfg, ticket, a, all, lt ? lt->hashes :
+	    NULL, g) != 0)
+		hit = g_strdup("(the internal notes could not be read, so the "
+		    "mail could not be checked)");
+	if (n->pending_note)
+		leakguard_add_note(g, n->pending_note);
+	if (hit == NULL)
+		hit = leakguard_check(g, all);
+	for (guint i = 0; lt && hit == NULL && i < lt->hashes->len; i++)
+		hit = leakguard_check_file(g, lt->hashes->pdata[i]);
+	leakguard_free(&g);
+	g_free(all);
+	return hit;
+}
+
 char *
 agentmail_leak(struct notify *n, unsigned long ticket, const char *text)
 {
-	struct leakguard *g = leakguard_new();
-	sqlite3_stmt *st = db_prep(n->db, "SELECT body FROM messages WHERE "
-	    "ticket = ? AND kind = 'note'", "u", ticket);
-	char *hit;
-
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		leakguard_add_note(g, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	hit = leakguard_check(g, text);
-	leakguard_free(&g);
-	return hit;
+	return guard_check(n, ticket, n->agent, text, NULL);
 }
 
 /* Hours used by the client of t this month, against its plan. */
@@ -352,57 +370,6 @@ stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
 	return r == 0 ? 1 : -1;
 }
 
-/* The text of attachments, for the guard: a note must not leave as a
- * file or as a forwarded note notification either.  Text in an unknown
- * 8-bit charset is added as windows-1251 and as KOI8-R too (more text to
- * compare is only safer).  Returns false when an attached message cannot
- * be read, so the answer is stopped rather than sent unchecked.  Binary
- * files (PDF, images) cannot be read and are not checked. */
-static bool
-attachments_text(GString *out, GPtrArray *atts, int depth)
-{
-	static const char *const charsets[] = { "windows-1251", "KOI8-R" };
-	const struct pd_limits lim = PD_LIMITS_DEFAULT;
-
-	for (guint i = 0; atts && i < atts->len; i++) {
-		const struct pd_attachment *a = atts->pdata[i];
-		gsize len = 0;
-		const char *p = a->data ? g_bytes_get_data(a->data, &len) : "";
-
-		if (g_str_has_prefix(a->content_type, "message/")) {
-			struct pd_msg *m = NULL;
-			char *err = NULL;
-			bool ok;
-
-			if (depth > 3 || msg_parse(p, len, &lim, &m, &err) != 0) {
-				g_free(err);
-				return false;
-			}
-			g_string_append_printf(out, "\n%s\n%s\n", m->subject,
-			    m->text);
-			ok = attachments_text(out, m->attachments, depth + 1);
-			msg_free(&m);
-			if (!ok)
-				return false;
-		} else if (g_str_has_prefix(a->content_type, "text/")) {
-			g_string_append_c(out, '\n');
-			if (g_utf8_validate(p, len, NULL)) {
-				g_string_append_len(out, p, len);
-				continue;
-			}
-			for (unsigned c = 0; c < G_N_ELEMENTS(charsets); c++) {
-				char *u = g_convert(p, len, "UTF-8", charsets[c],
-				    NULL, NULL, NULL);
-
-				if (u)
-					g_string_append_printf(out, "%s\n", u);
-				g_free(u);
-			}
-		}
-	}
-	return true;
-}
-
 int
 agentmail_relay(struct notify *n, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments,
@@ -412,6 +379,7 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	char *subject = g_strdup_printf("Re: %s %s", tok, t->subject);
 	char *from = g_strdup_printf("%s (%s)", a->name, n->cfg->name);
 	GString *check = g_string_new(NULL);
+	struct leaktext lt;
 	char *leak, *irt;
 	struct compose_req q = { .cfg = n->cfg, .ticket = t, .subject = subject,
 		.body = text, .auto_submitted = "no",
@@ -421,11 +389,17 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	int r;
 
 	g_string_printf(check, "%s\n%s", subject, text);
-	if (!attachments_text(check, attachments, 0))
+	leaktext_init(&lt);
+	leaktext_add(&lt, attachments);
+	if (lt.unreadable)
 		leak = g_strdup("(an attached message could not be read, so it "
 		    "could not be checked)");
-	else
-		leak = agentmail_leak(n, t->number, check->str);
+	else if ((leak = guard_check(n, t->number, a, check->str, &lt)) ==
+	    NULL && lt.binary->len && n->cfg->binary_hold)
+		leak = g_strdup_printf("(the attachment \"%s\" is not text, so "
+		    "it could not be checked; binary_attachments is \"hold\")",
+		    (char *)lt.binary->pdata[0]);
+	leaktext_clear(&lt);
 	irt = leak ? NULL : last_client_id(n, t->number);
 	q.in_reply_to = irt;
 	if (leak)

@@ -363,6 +363,22 @@ load_tickets(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	cfg->max_reopens = get_int(c, g, "max_reopens", 3, 0, 1000);
 }
 
+/* What the note leak guard does with an answer's files it cannot read
+ * (SPEC §7, postdesk.conf(5) "Internal notes"). */
+static void
+load_binary_attachments(struct cctx *c, config_setting_t *g,
+    struct pd_config *cfg)
+{
+	char *s = get_str(c, g, "binary_attachments", "relay", 0);
+
+	if (strcmp(s, "hold") == 0)
+		cfg->binary_hold = true;
+	else if (strcmp(s, "relay") != 0)
+		cerr(c, config_setting_get_member(g, "binary_attachments"),
+		    "binary_attachments must be \"relay\" or \"hold\"");
+	g_free(s);
+}
+
 /* The addresses and proofs of agent mail (SPEC §7). */
 static void
 load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
@@ -381,6 +397,7 @@ load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		cerr(c, config_setting_get_member(g, "team_copy"),
 		    "invalid team_copy address '%s'", cfg->team_copy);
 	cfg->trusted_authserv = get_strv(c, g, "trusted_authserv", 1);
+	load_binary_attachments(c, g, cfg);
 }
 
 static void
@@ -389,7 +406,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	static const char *const known[] = { "name", "address", "domain",
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
-		"answers", NULL };
+		"answers", "binary_attachments", NULL };
 	char *s;
 
 	if (!g) {

@@ -94,6 +94,9 @@ struct pd_config {
 	unsigned autoclose_days; /* resolved -> closed after this (7) */
 	unsigned reopen_days;    /* a follow-up within this reopens (30) */
 	unsigned max_reopens;    /* beyond this a follow-up opens anew (3) */
+	bool binary_hold;        /* gateway.binary_attachments = "hold": an
+	                          * answer with a file the note guard cannot
+	                          * read goes back to its agent */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
