@@ -65,13 +65,18 @@ checker(void)
 	return sc;
 }
 
-/* The TR 39 skeleton of s (UTF-8, len bytes), case-folded, appended to
- * out.  Without ICU data the folded word itself. */
+/* The TR 39 skeleton of s (UTF-8, len bytes, case-folded), case-folded,
+ * appended to out.  Without ICU data the folded word itself.  The
+ * skeleton is taken of the upper-case word: the confusables table maps
+ * Cyrillic "К" to "K" but "к" to "ĸ", so only in upper case do look-alike
+ * letters of either case meet. */
 static void
-skeleton(const char *s, gsize len, GString *out)
+skeleton(const char *folded, gsize flen, GString *out)
 {
 	const USpoofChecker *sc = checker();
 	char small[256], *big = NULL, *sk = small, *f;
+	char *s = g_utf8_strup(folded, (gssize)flen);
+	gsize len = strlen(s);
 	UErrorCode st = U_ZERO_ERROR;
 	int32_t n = -1;
 
@@ -89,14 +94,16 @@ skeleton(const char *s, gsize len, GString *out)
 			n = -1;
 	}
 	if (n < 0) {
-		g_string_append_len(out, s, (gssize)len);
+		g_string_append_len(out, folded, (gssize)flen);
 		g_free(big);
+		g_free(s);
 		return;
 	}
 	f = g_utf8_casefold(sk, n);
 	g_string_append(out, f);
 	g_free(f);
 	g_free(big);
+	g_free(s);
 }
 
 static const struct {
@@ -263,30 +270,43 @@ public_token(const char *t, gsize len)
 	return pub;
 }
 
-/* Password-like: see leakguard.h.  t is NFKC, not yet case-folded. */
+/* Password-like: see leakguard.h.  t is NFKC, not yet case-folded.  The
+ * joiners of ordinary words and numbers (- ' . _) are not symbols here,
+ * so "Jean-Pierre", "McDonald's", "2.3.1-rc1" and "INV-2024-0042" are
+ * not secrets, while "Tr0ub4dor&3" and "s3cr3t9x" (letters and digits
+ * alternating LEAKGUARD_SWITCHES times) are. */
 static bool
 rare_token(const char *t, gsize len)
 {
 	bool upper = false, lower = false, digit = false, sym = false;
 	glong chars = 0;
+	unsigned switches = 0;
+	int last = 0;	/* 1 letter, 2 digit */
 
 	for (const char *p = t; p < t + len; p = g_utf8_next_char(p)) {
 		gunichar u = g_utf8_get_char(p);
+		int now = 0;
 
 		chars++;
 		if (g_unichar_isupper(u))
-			upper = true;
+			upper = true, now = 1;
 		else if (g_unichar_isalpha(u))
-			lower = true;
+			lower = true, now = 1;
 		else if (g_unichar_isdigit(u))
-			digit = true;
-		else if (char_class(u) != 0)
+			digit = true, now = 2;
+		else if (char_class(u) != 0 && !strchr("-'._", (int)u) &&
+		    u != 0x2019)
 			sym = true;
+		if (now && last && now != last)
+			switches++;
+		if (now)
+			last = now;
 	}
 	if (public_token(t, len))
 		return false;
-	return (chars >= LEAKGUARD_RARE_LEN && upper + lower + digit + sym >=
-	    3) || (chars >= LEAKGUARD_LONG_LEN && (upper || lower) && digit);
+	return (chars >= LEAKGUARD_RARE_LEN && (upper + lower + digit + sym >=
+	    3 || switches >= LEAKGUARD_SWITCHES)) ||
+	    (chars >= LEAKGUARD_LONG_LEN && (upper || lower) && digit);
 }
 
 /* Tokens: runs of anything but blank space, less punctuation at either

@@ -11,8 +11,10 @@
  *     (a short note of 3 to 5 words: its whole word sequence);
  *   - it holds a rare token of a note (a password-like word: at least
  *     LEAKGUARD_RARE_LEN characters mixing three of upper case, lower case,
- *     digits and symbols, or LEAKGUARD_LONG_LEN characters of letters and
- *     digits), whatever the words around it;
+ *     digits and symbols other than - ' . _, or switching between letters
+ *     and digits LEAKGUARD_SWITCHES times; or LEAKGUARD_LONG_LEN characters
+ *     with letters and digits), whatever the words around it.  Addresses,
+ *     links and ticket references ("ACME#12") are never rare;
  *   - pieces of LEAKGUARD_PIECE consecutive words of one note, wherever
  *     they are in the text, together cover LEAKGUARD_PIECE_WORDS words of
  *     that note (a note cut into 4- or 5-word pieces).  One or two shared
@@ -37,6 +39,7 @@
 #define LEAKGUARD_PIECE_WORDS 12
 #define LEAKGUARD_RARE_LEN 8
 #define LEAKGUARD_LONG_LEN 20
+#define LEAKGUARD_SWITCHES 3
 
 struct leakguard;
 
