@@ -183,7 +183,13 @@ static const char schema_v5[] =
 "  hash TEXT NOT NULL,"
 "  note INTEGER NOT NULL REFERENCES messages(id),"
 "  PRIMARY KEY (hash, note)"
-") STRICT, WITHOUT ROWID;";
+") STRICT, WITHOUT ROWID;"
+/* Notes stored before the index: indexed (and removed from here) by the
+ * first checks after the upgrade, a bounded number at a time. */
+"CREATE TABLE note_unindexed ("
+"  note INTEGER PRIMARY KEY REFERENCES messages(id)"
+") STRICT;"
+"INSERT INTO note_unindexed SELECT id FROM messages WHERE kind = 'note';";
 
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,

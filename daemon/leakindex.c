@@ -64,27 +64,78 @@ insert_all(sqlite3 *db, const char *sql, int64_t note, GArray *feat,
 	return 0;
 }
 
+/* Indexes note, whose whole text is text and files' hashes hashes. */
+static int
+index_text(sqlite3 *db, int64_t note, const char *text, GPtrArray *hashes)
+{
+	GArray *feat = leakguard_features(text, true);
+	int r;
+
+	r = insert_all(db, "INSERT OR IGNORE INTO note_features (hash, note) "
+	    "VALUES (?, ?)", note, feat, NULL);
+	if (r == 0)
+		r = insert_all(db, "INSERT OR IGNORE INTO note_files (hash, "
+		    "note) VALUES (?, ?)", note, NULL, hashes);
+	g_array_unref(feat);
+	return r;
+}
+
 int
 leakindex_note(sqlite3 *db, int64_t note, const char *body,
     GPtrArray *attachments)
 {
 	struct leaktext lt;
 	GString *all = g_string_new(body);
-	GArray *feat;
 	int r;
 
 	leaktext_init(&lt);
 	leaktext_add(&lt, attachments);
 	g_string_append_printf(all, "\n%s", lt.text->str);
-	feat = leakguard_features(all->str, true);
-	r = insert_all(db, "INSERT OR IGNORE INTO note_features (hash, note) "
-	    "VALUES (?, ?)", note, feat, NULL);
-	if (r == 0)
-		r = insert_all(db, "INSERT OR IGNORE INTO note_files (hash, "
-		    "note) VALUES (?, ?)", note, NULL, lt.hashes);
-	g_array_unref(feat);
+	r = index_text(db, note, all->str, lt.hashes);
 	g_string_free(all, TRUE);
 	leaktext_clear(&lt);
+	return r;
+}
+
+/* Notes stored before schema v5 (note_unindexed), BACKFILL at a time. */
+#define BACKFILL	500
+
+static int
+backfill(sqlite3 *db)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT u.note, COALESCE(m.body, '') "
+	    "FROM note_unindexed u LEFT JOIN messages m ON m.id = u.note "
+	    "LIMIT ?", "i", (int64_t)BACKFILL);
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GPtrArray *bodies = g_ptr_array_new_with_free_func(g_free);
+	int r = 0;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		g_array_append_val(ids, id);
+		g_ptr_array_add(bodies, db_col_str(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (!st)
+		r = -1;
+	for (guint i = 0; r == 0 && i < ids->len; i++) {
+		int64_t id = g_array_index(ids, int64_t, i);
+		struct leaktext lt;
+		GString *all = g_string_new(NULL);
+
+		leaktext_init(&lt);
+		r = note_text(db, id, bodies->pdata[i], all, &lt);
+		if (r == 0)
+			r = index_text(db, id, all->str, lt.hashes);
+		if (r == 0)
+			r = db_exec(db, "DELETE FROM note_unindexed WHERE note = "
+			    "?", "i", id);
+		leaktext_clear(&lt);
+		g_string_free(all, TRUE);
+	}
+	g_array_unref(ids);
+	g_ptr_array_unref(bodies);
 	return r;
 }
 
@@ -212,8 +263,12 @@ leakindex_guard(sqlite3 *db, const struct pd_config *cfg,
 	gpointer k;
 	int r = 0;
 
-	/* The ticket's own notes, indexed or not (notes older than the
-	 * index, notes moved here by a merge). */
+	if (backfill(db) != 0) {
+		g_hash_table_unref(x.notes);
+		return -1;
+	}
+	/* The ticket's own notes, indexed or not (notes moved here by a
+	 * merge are indexed too, but this costs nothing). */
 	st = db_prep(db, "SELECT id FROM messages WHERE ticket = ? AND kind = "
 	    "'note'", "u", ticket);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
