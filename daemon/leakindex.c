@@ -279,6 +279,18 @@ leakindex_guard(sqlite3 *db, const struct pd_config *cfg,
 	sqlite3_finalize(st);
 	if (!st)
 		r = -1;
+	/* What the client wrote is no secret of the notes. */
+	st = r == 0 ? db_prep(db, "SELECT subject, body FROM messages WHERE "
+	    "ticket = ? AND kind = 'client'", "u", ticket) : NULL;
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		leakguard_add_public(g, (const char *)sqlite3_column_text(st,
+		    0));
+		leakguard_add_public(g, (const char *)sqlite3_column_text(st,
+		    1));
+	}
+	sqlite3_finalize(st);
+	if (r == 0 && !st)
+		r = -1;
 	if (r == 0)
 		r = candidates(&x, text, hashes);
 	g_hash_table_iter_init(&it, x.notes);

@@ -24,6 +24,7 @@ struct leakguard {
 	GHashTable *pieces;	/* 4 joined keys -> GArray of note numbers */
 	GHashTable *rare;	/* rare token key -> itself */
 	GHashTable *files;	/* attachment hash -> itself */
+	GHashTable *public;	/* token keys the client wrote -> itself */
 	guint notes;		/* notes added so far */
 };
 
@@ -423,6 +424,8 @@ leakguard_new(void)
 	g->rare = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    NULL);
+	g->public = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
 	return g;
 }
 
@@ -466,6 +469,20 @@ leakguard_add_note(struct leakguard *g, const char *note)
 			g_hash_table_add(g->rare, tok_key(&w, i));
 	g->notes++;
 	g_string_free(s, TRUE);
+	words_clear(&w);
+}
+
+void
+leakguard_add_public(struct leakguard *g, const char *text)
+{
+	struct words w;
+
+	if (g == NULL || text == NULL)
+		return;
+	words_init(&w, text);
+	for (guint i = 0; i < w.tok->len; i++)
+		if (g_array_index(w.tok, struct token, i).rare)
+			g_hash_table_add(g->public, tok_key(&w, i));
 	words_clear(&w);
 }
 
@@ -589,7 +606,8 @@ leakguard_check(const struct leakguard *g, const char *text)
 		char *k = tok_key(&w, i);
 
 		/* Never the secret itself: the reason goes into a mail. */
-		if (g_hash_table_contains(g->rare, k))
+		if (g_hash_table_contains(g->rare, k) &&
+		    !g_hash_table_contains(g->public, k))
 			hit = g_strdup_printf("a password-like word of a note "
 			    "(%.*s...)", (int)(g_utf8_offset_to_pointer(k,
 			    MIN(2, g_utf8_strlen(k, -1))) - k), k);
@@ -619,6 +637,7 @@ leakguard_free(struct leakguard **gp)
 	g_hash_table_unref((*gp)->pieces);
 	g_hash_table_unref((*gp)->rare);
 	g_hash_table_unref((*gp)->files);
+	g_hash_table_unref((*gp)->public);
 	g_free(*gp);
 	*gp = NULL;
 }

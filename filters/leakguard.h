@@ -46,6 +46,9 @@ struct leakguard;
 /* An empty guard; add every note, then check. */
 struct leakguard *leakguard_new(void);
 void leakguard_add_note(struct leakguard *g, const char *note);
+/* text the client already has (its own messages): a rare token in it is
+ * no secret of the notes (an order number the client wrote). */
+void leakguard_add_public(struct leakguard *g, const char *text);
 /* hash: the content hash (any string) of a note's attachment. */
 void leakguard_add_note_file(struct leakguard *g, const char *hash);
 /* NULL when text is clean; otherwise the first overlapping words, as a

@@ -247,6 +247,26 @@ file_case(const char *name, const char *type, const void *data, size_t len,
 }
 
 static void
+public_tokens(void)
+{
+	struct leakguard *g = leakguard_new();
+	char *hit;
+
+	leakguard_add_note(g, "client says order ORD-88A7B2 never came, "
+	    "admin pass Xk9#mQ2!vR");
+	leakguard_add_public(g, "Hello, my order ORD-88A7B2 did not arrive.");
+	leakguard_add_public(g, NULL);
+	hit = leakguard_check(g, "Your order ORD-88A7B2 ships today.");
+	ok(hit == NULL, "a rare token the client wrote is no secret");
+	g_free(hit);
+	hit = leakguard_check(g, "Use Xk9#mQ2!vR to log in.");
+	is_str(hit, "a password-like word of a note (xk...)", "the note's own "
+	    "secret still is");
+	g_free(hit);
+	leakguard_free(&g);
+}
+
+static void
 files(void)
 {
 	static const char html[] = "<html><body><p>The <b>customer</b> is "
@@ -310,6 +330,7 @@ main(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(pieces); i++)
 		run_case(&pieces[i]);
 	features();
+	public_tokens();
 	files();
 	several_notes();
 	large_text();
