@@ -351,20 +351,27 @@ first_response(struct notify *n, const struct pd_ticket *t,
 	    a->name, "status", "new -> open: first answer");
 }
 
+/* file: NULL for a leak, else the file binary_attachments = "hold"
+ * holds (leak is then unused). */
 static int
 stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
-    const char *text, const char *leak, const struct pd_msg *m)
+    const char *text, const char *leak, const struct pd_msg *m,
+    const char *file)
 {
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	g_hash_table_insert(vars, "guard.overlap", g_strdup(leak));
+	g_hash_table_insert(vars, file ? "guard.file" : "guard.overlap",
+	    g_strdup(file ? file : leak));
 	g_hash_table_insert(vars, "message.text", g_strdup(text));
-	log_warnx("ticket=%lu msg=<%s> stage=guard event=stopped agent=\"%s\"",
-	    t->number, m ? m->message_id : "", a->name);
-	r = agentmail_to_agent(n, t, a, "guard_stopped", vars, m, 'm', NULL);
+	log_warnx("ticket=%lu msg=<%s> stage=guard event=%s agent=\"%s\"",
+	    t->number, m ? m->message_id : "", file ? "held" : "stopped",
+	    a->name);
+	r = agentmail_to_agent(n, t, a, file ? "guard_held" : "guard_stopped",
+	    vars, m, 'm', NULL);
 	if (r == 0)
-		r = store_event_add(n->db, t->number, a->name, "guard",
+		r = store_event_add(n->db, t->number, a->name, "guard", file ?
+		    "an answer with a file that cannot be checked was held" :
 		    "an answer quoting an internal note was stopped");
 	g_hash_table_unref(vars);
 	return r == 0 ? 1 : -1;
@@ -380,7 +387,7 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	char *from = g_strdup_printf("%s (%s)", a->name, n->cfg->name);
 	GString *check = g_string_new(NULL);
 	struct leaktext lt;
-	char *leak, *irt;
+	char *leak, *irt, *held = NULL;
 	struct compose_req q = { .cfg = n->cfg, .ticket = t, .subject = subject,
 		.body = text, .auto_submitted = "no",
 		.from_name = from, .attachments = attachments };
@@ -395,15 +402,15 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 		leak = g_strdup("(an attached message could not be read, so it "
 		    "could not be checked)");
 	else if ((leak = guard_check(n, t->number, a, check->str, &lt)) ==
-	    NULL && lt.binary->len && n->cfg->binary_hold)
-		leak = g_strdup_printf("(the attachment \"%s\" is not text, so "
-		    "it could not be checked; binary_attachments is \"hold\")",
-		    (char *)lt.binary->pdata[0]);
+	    NULL && lt.binary->len && n->cfg->binary_hold) {
+		held = g_strdup(lt.binary->pdata[0]);
+		leak = g_strdup(held);
+	}
 	leaktext_clear(&lt);
 	irt = leak ? NULL : last_client_id(n, t->number);
 	q.in_reply_to = irt;
 	if (leak)
-		r = stopped(n, t, a, text, leak, m);
+		r = stopped(n, t, a, text, leak, m, held);
 	else if ((r = relay_all(n, t, &q)) == 0 &&
 	    (r = first_response(n, t, a)) == 0 && n->cfg->team_copy) {
 		copy.vars = state_vars(n, t, text);
@@ -418,6 +425,7 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	g_free(from);
 	g_string_free(check, TRUE);
 	g_free(leak);
+	g_free(held);
 	g_free(irt);
 	return r;
 }

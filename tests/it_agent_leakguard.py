@@ -38,10 +38,11 @@ def hold(s):
                                        attachments=[SHOT]))
     tap.ok(where is not None, "hold: the answer is stored")
     tap.eq(kinds_to(caused, KATE_ADDR), [], "hold: an image is not relayed to the client")
-    tap.eq(kinds_to(caused, OLGA_ADDR), ["guard_stopped"], "hold: it goes back to the agent")
-    back = wait_mail(s, OLGA_ADDR, "guard_stopped", n)
+    tap.eq(kinds_to(caused, OLGA_ADDR), ["guard_held"], "hold: it goes back to the agent")
+    back = wait_mail(s, OLGA_ADDR, "guard_held", n)
+    # Olga reads Russian: "не текст" is "not text".
     tap.ok(back is not None and "screenshot.png" in plain_text(back) and
-           "not text" in plain_text(back), "hold: the agent is told which file and why",
+           "не текст" in plain_text(back), "hold: the agent is told which file and why",
            back and plain_text(back))
     tap.eq(len(events_named(s.show(n), "guard")), 1, "hold: recorded as a guard event")
     where, caused = act(s, agent_reply(OLGA, notif, "Here is the log of the install.",
