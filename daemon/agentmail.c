@@ -21,35 +21,43 @@ agentmail_internal_rcpt(const struct pd_config *cfg, const char *address)
 }
 
 /* text and the files of lt (may be NULL) against the notes agent (may
- * be NULL) can see and the note being written (see leakindex.h). */
-static char *
+ * be NULL) can see and the note being written (see leakindex.h): 0 with
+ * *hit_r the overlap (g_malloc'd) or NULL when clean, -1 on a database
+ * error (*hit_r NULL). */
+static int
 guard_check(struct notify *n, unsigned long ticket, const struct pd_agent *a,
-    const char *text, const struct leaktext *lt)
+    const char *text, const struct leaktext *lt, char **hit_r)
 {
 	struct leakguard *g = leakguard_new();
 	char *all = g_strdup_printf("%s\n%s", text, lt ? lt->text->str : "");
 	char *hit = NULL;
+	int r;
 
-	/* Unchecked is not clean: a database error stops the mail. */
-	if (leakindex_guard(n->db, n->cfg, ticket, a, all, lt ? lt->hashes :
-	    NULL, g) != 0)
-		hit = g_strdup("(the internal notes could not be read, so the "
-		    "mail could not be checked)");
-	if (n->pending_note)
+	r = leakindex_guard(n->db, n->cfg, ticket, a, all, lt ? lt->hashes :
+	    NULL, g);
+	if (r == 0 && n->pending_note)
 		leakguard_add_note(g, n->pending_note);
-	if (hit == NULL)
+	if (r == 0)
 		hit = leakguard_check(g, all);
-	for (guint i = 0; lt && hit == NULL && i < lt->hashes->len; i++)
+	for (guint i = 0; r == 0 && lt && hit == NULL && i < lt->hashes->len;
+	    i++)
 		hit = leakguard_check_file(g, lt->hashes->pdata[i]);
 	leakguard_free(&g);
 	g_free(all);
-	return hit;
+	*hit_r = hit;
+	return r < 0 ? -1 : 0;
 }
 
 char *
 agentmail_leak(struct notify *n, unsigned long ticket, const char *text)
 {
-	return guard_check(n, ticket, n->agent, text, NULL);
+	char *hit;
+
+	/* Unchecked is not clean: a template that cannot be checked is not
+	 * sent (notify_send logs it). */
+	if (guard_check(n, ticket, n->agent, text, NULL, &hit) < 0)
+		return g_strdup("(the internal notes could not be read)");
+	return hit;
 }
 
 /* Hours used by the client of t this month, against its plan. */
@@ -387,13 +395,13 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	char *from = g_strdup_printf("%s (%s)", a->name, n->cfg->name);
 	GString *check = g_string_new(NULL);
 	struct leaktext lt;
-	char *leak, *irt, *held = NULL;
+	char *leak = NULL, *irt, *held = NULL;
 	struct compose_req q = { .cfg = n->cfg, .ticket = t, .subject = subject,
 		.body = text, .auto_submitted = "no",
 		.from_name = from, .attachments = attachments };
 	struct agent_mail copy = { .name = "agent_answer_copy",
 		.from_name = from, .attachments = attachments };
-	int r;
+	int r, gr = 0;
 
 	g_string_printf(check, "%s\n%s", subject, text);
 	leaktext_init(&lt);
@@ -401,15 +409,17 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	if (lt.unreadable)
 		leak = g_strdup("(an attached message could not be read, so it "
 		    "could not be checked)");
-	else if ((leak = guard_check(n, t->number, a, check->str, &lt)) ==
-	    NULL && lt.binary->len && n->cfg->binary_hold) {
+	else if ((gr = guard_check(n, t->number, a, check->str, &lt, &leak)) ==
+	    0 && leak == NULL && lt.binary->len && n->cfg->binary_hold) {
 		held = g_strdup(lt.binary->pdata[0]);
 		leak = g_strdup(held);
 	}
 	leaktext_clear(&lt);
-	irt = leak ? NULL : last_client_id(n, t->number);
+	irt = leak || gr < 0 ? NULL : last_client_id(n, t->number);
 	q.in_reply_to = irt;
-	if (leak)
+	if (gr < 0)
+		r = -1;
+	else if (leak)
 		r = stopped(n, t, a, text, leak, m, held);
 	else if ((r = relay_all(n, t, &q)) == 0 &&
 	    (r = first_response(n, t, a)) == 0 && n->cfg->team_copy) {

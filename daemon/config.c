@@ -364,7 +364,7 @@ load_tickets(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 }
 
 /* What the note leak guard does with an answer's files it cannot read
- * (SPEC §7, postdesk.conf(5) "Internal notes"). */
+ * (SPEC §7, postdesk.conf(5) "INTERNAL NOTES"). */
 static void
 load_binary_attachments(struct cctx *c, config_setting_t *g,
     struct pd_config *cfg)

@@ -19,7 +19,7 @@
  *     they are in the text, together cover LEAKGUARD_PIECE_WORDS words of
  *     that note (a note cut into 4- or 5-word pieces).  One or two shared
  *     4- or 5-word phrases ("the customer is on the") are what anyone
- *     writes and pass; see man/postdesk.conf.5, "Internal notes".
+ *     writes and pass; see man/postdesk.conf.5, "INTERNAL NOTES".
  *
  * Attachments are compared by content hash with the notes' attachments
  * (leakguard_add_note_file, leakguard_check_file).

@@ -7,9 +7,12 @@
  * other than blank space (binary files have many, text almost none). */
 #define MAX_CONTROL_PERCENT	2
 /* UTF-16 without a BOM: at least this share of the code units has a
- * high byte of 0 to 5 (Latin, Greek, Cyrillic) or a space.  Text in other
- * scripts needs its BOM (see man/postdesk.conf.5, "Internal notes"). */
+ * high byte of 0 to 5 (Latin, Greek, Cyrillic) or a space, and at most
+ * MAX_UTF16_LOW_PERCENT a low byte like that (zero-filled binary has both).
+ * Text in other scripts needs its BOM (man/postdesk.conf.5, "INTERNAL
+ * NOTES"). */
 #define MIN_UTF16_PERCENT	60
+#define MAX_UTF16_LOW_PERCENT	40
 
 /* Mostly printable: few control characters besides blank space. */
 static bool
@@ -23,20 +26,23 @@ printable(const char *u)
 		chars++;
 		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' &&
 		    c != '\f' && c != 0x1b) || (c >= 0x7f && c < 0xa0) ||
-		    c == 0xfffd)
+		    c == 0xfffd || g_unichar_type(c) == G_UNICODE_UNASSIGNED ||
+		    g_unichar_type(c) == G_UNICODE_PRIVATE_USE)
 			bad++;
 	}
 	return bad * 100 <= chars * MAX_CONTROL_PERCENT;
 }
 
-/* data converted from charset, when it converts and reads as text. */
+/* data converted from charset, when it converts and reads as text (a
+ * U+0000 in it is binary). */
 static char *
 convert(const char *data, size_t len, const char *charset)
 {
-	char *u = g_convert(data, (gssize)len, "UTF-8", charset, NULL, NULL,
+	gsize n = 0;
+	char *u = g_convert(data, (gssize)len, "UTF-8", charset, NULL, &n,
 	    NULL);
 
-	if (u && (strlen(u) == 0 || !printable(u)))
+	if (u && (strlen(u) == 0 || strlen(u) != n || !printable(u)))
 		g_clear_pointer(&u, g_free);
 	return u;
 }
@@ -53,9 +59,11 @@ utf16_guess(const unsigned char *d, size_t len)
 	for (size_t i = 0; i + 1 < len; i += 2)
 		for (int k = 0; k < 2; k++)
 			lo[k] += d[i + k] <= 0x05 || d[i + k] == 0x20;
-	if (lo[1] * 100 >= pairs * MIN_UTF16_PERCENT && lo[0] < lo[1])
+	if (lo[1] * 100 >= pairs * MIN_UTF16_PERCENT &&
+	    lo[0] * 100 <= pairs * MAX_UTF16_LOW_PERCENT)
 		return "UTF-16LE";
-	if (lo[0] * 100 >= pairs * MIN_UTF16_PERCENT && lo[1] < lo[0])
+	if (lo[0] * 100 >= pairs * MIN_UTF16_PERCENT &&
+	    lo[1] * 100 <= pairs * MAX_UTF16_LOW_PERCENT)
 		return "UTF-16BE";
 	return NULL;
 }

@@ -309,7 +309,17 @@ files(void)
 	leaktext_init(&lt);
 	leaktext_add_file(&lt, "pixel.png", "image/png", png, sizeof png);
 	ok(lt.binary->len == 1 && lt.text->len == 0, "a PNG is binary");
-	ok(lt.hashes->len == 1 && strlen(lt.hashes->pdata[0]) == 64,
+	{
+		/* Zero-filled binary is not UTF-16 without a BOM. */
+		unsigned char zeros[512] = { 0 };
+
+		for (size_t i = 0; i < sizeof zeros; i += 7)
+			zeros[i] = (unsigned char)(0x41 + i % 26);
+		leaktext_add_file(&lt, "disk.img", "application/octet-stream",
+		    zeros, sizeof zeros);
+		ok(lt.binary->len == 2, "zero-filled binary is binary");
+	}
+	ok(lt.hashes->len == 2 && strlen(lt.hashes->pdata[0]) == 64,
 	    "every file is hashed");
 	g = leakguard_new();
 	leakguard_add_note(g, "see the screenshot");
