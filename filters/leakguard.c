@@ -520,6 +520,8 @@ struct cover {
 	guint end;		/* first text word after the last piece */
 	guint words;		/* text words covered */
 	GString *shown;		/* the pieces, as written */
+	GHashTable *seen;	/* pieces counted: a phrase repeated in the
+				 * text ("550 5.1.1") counts once */
 };
 
 static void
@@ -528,13 +530,15 @@ cover_free(gpointer p)
 	struct cover *c = p;
 
 	g_string_free(c->shown, TRUE);
+	g_hash_table_unref(c->seen);
 	g_free(c);
 }
 
-/* Adds the piece at text word i to the note's cover; true when the note
- * is now covered enough to be a leak. */
+/* Adds the piece key at text word i to the note's cover; true when the
+ * note is now covered enough to be a leak. */
 static bool
-cover_add(GHashTable *covers, guint note, const struct words *w, guint i)
+cover_add(GHashTable *covers, guint note, const struct words *w, guint i,
+    const char *key)
 {
 	struct cover *c = g_hash_table_lookup(covers, GUINT_TO_POINTER(note));
 	guint from;
@@ -542,9 +546,12 @@ cover_add(GHashTable *covers, guint note, const struct words *w, guint i)
 	if (c == NULL) {
 		c = g_new0(struct cover, 1);
 		c->shown = g_string_new(NULL);
+		c->seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+		    g_free, NULL);
 		g_hash_table_insert(covers, GUINT_TO_POINTER(note), c);
 	}
-	if (i + LEAKGUARD_PIECE <= c->end)
+	if (i + LEAKGUARD_PIECE <= c->end ||
+	    !g_hash_table_add(c->seen, g_strdup(key)))
 		return false;
 	from = i < c->end ? c->end : i;
 	if (from == i && c->shown->len)
@@ -576,7 +583,7 @@ pieces_hit(const struct leakguard *g, const struct words *w, GString *s)
 		for (guint j = 0; a && j < a->len && !hit; j++) {
 			guint note = g_array_index(a, guint, j);
 
-			if (cover_add(covers, note, w, i)) {
+			if (cover_add(covers, note, w, i, s->str)) {
 				struct cover *c = g_hash_table_lookup(covers,
 				    GUINT_TO_POINTER(note));
 

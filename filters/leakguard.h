@@ -17,9 +17,12 @@
  *     links and ticket references ("ACME#12") are never rare;
  *   - pieces of LEAKGUARD_PIECE consecutive words of one note, wherever
  *     they are in the text, together cover LEAKGUARD_PIECE_WORDS words of
- *     that note (a note cut into 4- or 5-word pieces).  One or two shared
- *     4- or 5-word phrases ("the customer is on the") are what anyone
- *     writes and pass; see man/postdesk.conf.5, "INTERNAL NOTES".
+ *     that note (a note cut into 4- or 5-word pieces; a piece repeated
+ *     counts once).  One or two shared 4- or 5-word phrases ("the
+ *     customer is on the") are what anyone writes and pass; the third
+ *     stops the mail.  Measured: of the 1722 pairs of different requests
+ *     in tests/requests (one as the note, one as the answer), none is
+ *     stopped; see man/postdesk.conf.5, "INTERNAL NOTES".
  *
  * Attachments are compared by content hash with the notes' attachments
  * (leakguard_add_note_file, leakguard_check_file).

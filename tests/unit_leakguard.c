@@ -127,6 +127,9 @@ static const struct tcase pieces[] = {
 	    "not enough, please let me know if the vendor calls",
 	    "Thank you for your patience! Please let me know if anything "
 	    "changes.", NULL },
+	{ "one piece repeated counts once", long_note, "backup server in rack"
+	    " - backup server in rack - backup server in rack - backup server "
+	    "in rack", NULL },
 	{ "pieces of two notes do not add up", long_note, "Backup server "
 	    "in rack. Here: must not admit it.", NULL },
 };
