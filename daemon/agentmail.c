@@ -385,6 +385,23 @@ stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
 	return r == 0 ? 1 : -1;
 }
 
+/* Is m a reply to a guard_held mail of t sent to a?  Then the agent has
+ * seen that the files cannot be checked and confirms them (postdesk.conf(5)
+ * binary_attachments).  1 yes, 0 no, -1 on a database error. */
+static int
+held_confirmed(struct notify *n, const struct pd_ticket *t,
+    const struct pd_agent *a, const struct pd_msg *m)
+{
+	int64_t one = 0;
+
+	if (m == NULL || *m->in_reply_to == '\0')
+		return 0;
+	return db_int(n->db, &one, "SELECT 1 FROM outbox WHERE kind = "
+	    "'guard_held' AND ticket = ? AND message_id = ? AND rcpt = ?",
+	    "utt", t->number, m->in_reply_to,
+	    (const char *)a->addresses->pdata[0]);
+}
+
 int
 agentmail_relay(struct notify *n, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments,
@@ -410,7 +427,8 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 		leak = g_strdup("(an attached message could not be read, so it "
 		    "could not be checked)");
 	else if ((gr = guard_check(n, t->number, a, check->str, &lt, &leak)) ==
-	    0 && leak == NULL && lt.binary->len && n->cfg->binary_hold) {
+	    0 && leak == NULL && lt.binary->len && n->cfg->binary_hold &&
+	    (gr = held_confirmed(n, t, a, m)) == 0) {
 		held = g_strdup(lt.binary->pdata[0]);
 		leak = g_strdup(held);
 	}

@@ -2,7 +2,8 @@
 """The note leak guard's policy and order (SPEC §7; postdesk.conf(5)
 "Internal notes"): with binary_attachments = "hold" an answer carrying a
 file the guard cannot read (an image) goes back to its agent, nothing to
-the client, while a text file is read and relayed; a note written in the
+the client, until the agent confirms by replying to that mail, while a text
+file is read and relayed; a note written in the
 same mail as a command that sends a template to a client (#client, whose
 ack quotes the subject) guards that template already, so the note's
 password-like secret in the subject never reaches the client; a bad
@@ -49,6 +50,18 @@ def hold(s):
                                        attachments=[LOG]))
     tap.eq(kinds_to(caused, KATE_ADDR), ["answer"],
            "hold: a text file (any declared type) is read and relayed")
+    if back is None:
+        return
+    # The agent confirms: a reply to guard_held with the file again.
+    where, caused = act(s, agent_reply(OLGA, back, "Please see the attached picture.",
+                                       attachments=[SHOT]))
+    tap.eq(kinds_to(caused, KATE_ADDR), ["answer"], "hold: a reply to guard_held confirms it")
+    ans = [m for m in harness.mails_of_kind(s, KATE_ADDR, "answer", n)
+           if SHOT[0] in harness.attachments_of(m)] if wait_until(
+        lambda: [m for m in harness.mails_of_kind(s, KATE_ADDR, "answer", n)
+                 if SHOT[0] in harness.attachments_of(m)], 30) else []
+    tap.ok(ans and harness.attachments_of(ans[0])[SHOT[0]] == SHOT[2],
+           "hold: the client gets the confirmed file")
 
 
 def note_before_template(s):
