@@ -310,8 +310,33 @@ rare_token(const char *t, gsize len)
 	    (chars >= LEAKGUARD_LONG_LEN && (upper || lower) && digit);
 }
 
+/* Characters that join a label to a value: "password:S", "pin=S". */
+#define TOKEN_SEPARATORS ":=,;/\\|\"'()<>[]{}"
+
+/* The token [b, e), less punctuation at either end, into w->tok. */
+static void
+add_token(struct words *w, GHashTable *cache, const char *b, const char *e)
+{
+	struct token k = { 0, 0, false };
+	char *f;
+
+	while (b < e && g_unichar_ispunct(g_utf8_get_char(b)))
+		b = g_utf8_next_char(b);
+	while (e > b && g_unichar_ispunct(g_utf8_get_char(g_utf8_prev_char(e))))
+		e = g_utf8_prev_char(e);
+	if (e <= b || w->tok->len >= MAX_WORDS)
+		return;
+	k.rare = rare_token(b, (gsize)(e - b));
+	f = g_utf8_casefold(b, e - b);
+	add_key(w, cache, f, strlen(f), &k.koff, &k.klen);
+	g_free(f);
+	g_array_append_val(w->tok, k);
+}
+
 /* Tokens: runs of anything but blank space, less punctuation at either
- * end (quote markers, a full stop); invisible characters are dropped. */
+ * end (quote markers, a full stop), and the parts of a token between
+ * TOKEN_SEPARATORS, so that "password:S" holds S; invisible characters are
+ * dropped. */
 static void
 tokens_scan(struct words *w, const char *text, GHashTable *cache)
 {
@@ -329,22 +354,19 @@ tokens_scan(struct words *w, const char *text, GHashTable *cache)
 		}
 		if (t->len) {
 			const char *b = t->str, *e = t->str + t->len;
+			const char *q = b;
 
-			while (b < e && g_unichar_ispunct(g_utf8_get_char(b)))
-				b = g_utf8_next_char(b);
-			while (e > b && g_unichar_ispunct(g_utf8_get_char(
-			    g_utf8_prev_char(e))))
-				e = g_utf8_prev_char(e);
-			if (e > b) {
-				struct token k = { 0, 0, rare_token(b,
-				    (gsize)(e - b)) };
-				char *f = g_utf8_casefold(b, e - b);
-
-				add_key(w, cache, f, strlen(f), &k.koff,
-				    &k.klen);
-				g_free(f);
-				g_array_append_val(w->tok, k);
-			}
+			add_token(w, cache, b, e);
+			/* A link's or an address's parts are as public
+			 * as the whole. */
+			if (strpbrk(t->str, TOKEN_SEPARATORS) &&
+			    !public_token(t->str, t->len))
+				for (const char *s = b; s <= e; s++)
+					if (s == e || strchr(TOKEN_SEPARATORS,
+					    *s)) {
+						add_token(w, cache, q, s);
+						q = s + 1;
+					}
 			g_string_truncate(t, 0);
 		}
 		if (!u)

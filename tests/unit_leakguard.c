@@ -88,6 +88,9 @@ static const struct tcase cases[] = {
 	{ "secret with confusable letters", "the key is Xk9#mQ2!vR", "use "
 	    "\xd0\xa5k9#mQ2!vR please", "a password-like word of a note "
 	    "(xk...)" },
+	{ "secret after a label, without a space", "root password: "
+	    "Tr0ub4dor&3", "use password:Tr0ub4dor&3 now",
+	    "a password-like word of a note (tr...)" },
 	{ "long token of letters and digits", "api key "
 	    "a1b2c3d4e5f6a7b8c9d0e1f2", "the key a1b2c3d4e5f6a7b8c9d0e1f2 "
 	    "works", "a password-like word of a note (al...)" },
