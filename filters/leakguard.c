@@ -1,12 +1,14 @@
 /* leakguard.c: internal notes never reach a client (see leakguard.h).
  *
- * Text is reduced to words once (entities decoded, NFKC, case-folded),
- * kept as spans into one buffer for the excerpt shown to the agent; each
- * word also has a key, its TR 39 skeleton, and the keys are what is
+ * Text is reduced once (entities decoded, NFKC, case-folded) to words,
+ * kept as spans into one buffer for the excerpt shown to the agent, and to
+ * tokens (runs of anything but blank space, for rare words).  Each word and
+ * token also has a key, its TR 39 skeleton, and the keys are what is
  * compared.  Shingles are keys joined by single spaces, stored as strings
  * so that two different word sequences can never collide.  Keys hold no
  * spaces, so a short note's whole sequence (3 to 5 words) lives in the
- * same set as the 6-word shingles without ambiguity. */
+ * same set as the 6-word shingles without ambiguity.  4-word pieces map to
+ * the notes holding them, so that pieces are counted per note. */
 #include <string.h>
 #include <unicode/uspoof.h>
 #include "leakguard.h"
@@ -66,8 +68,8 @@ checker(void)
 	return sc;
 }
 
-/* The TR 39 skeleton of s (UTF-8, len bytes, case-folded), case-folded,
- * appended to out.  Without ICU data the folded word itself.  The
+/* The TR 39 skeleton of folded (UTF-8, flen bytes, case-folded), itself
+ * case-folded, appended to out.  Without ICU data the folded word itself.  The
  * skeleton is taken of the upper-case word: the confusables table maps
  * Cyrillic "К" to "K" but "к" to "ĸ", so only in upper case do look-alike
  * letters of either case meet. */
