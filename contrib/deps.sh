@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config autoconf automake libtool \
 libetpan-dev libsasl2-modules libgmime-3.0-dev libsqlite3-dev libsodium-dev \
-libconfig-dev libxml2-dev libgnutls28-dev \
+libconfig-dev libxml2-dev libgnutls28-dev libicu-dev \
 dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl sqlite3"
 missing=""
 for p in $PKGS; do

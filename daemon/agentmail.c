@@ -5,6 +5,8 @@
 #include "compose.h"
 #include "db.h"
 #include "leakguard.h"
+#include "leakindex.h"
+#include "leaktext.h"
 #include "log.h"
 #include "outbox.h"
 #include "template.h"
@@ -18,19 +20,43 @@ agentmail_internal_rcpt(const struct pd_config *cfg, const char *address)
 	    address) == 0);
 }
 
+/* text and the files of lt (may be NULL) against the notes agent (may
+ * be NULL) can see and the note being written (see leakindex.h): 0 with
+ * *hit_r the overlap (g_malloc'd) or NULL when clean, -1 on a database
+ * error (*hit_r NULL). */
+static int
+guard_check(struct notify *n, unsigned long ticket, const struct pd_agent *a,
+    const char *text, const struct leaktext *lt, char **hit_r)
+{
+	struct leakguard *g = leakguard_new();
+	char *all = g_strdup_printf("%s\n%s", text, lt ? lt->text->str : "");
+	char *hit = NULL;
+	int r;
+
+	r = leakindex_guard(n->db, n->cfg, ticket, a, all, lt ? lt->hashes :
+	    NULL, g);
+	if (r == 0 && n->pending_note)
+		leakguard_add_note(g, n->pending_note);
+	if (r == 0)
+		hit = leakguard_check(g, all);
+	for (guint i = 0; r == 0 && lt && hit == NULL && i < lt->hashes->len;
+	    i++)
+		hit = leakguard_check_file(g, lt->hashes->pdata[i]);
+	leakguard_free(&g);
+	g_free(all);
+	*hit_r = hit;
+	return r < 0 ? -1 : 0;
+}
+
 char *
 agentmail_leak(struct notify *n, unsigned long ticket, const char *text)
 {
-	struct leakguard *g = leakguard_new();
-	sqlite3_stmt *st = db_prep(n->db, "SELECT body FROM messages WHERE "
-	    "ticket = ? AND kind = 'note'", "u", ticket);
 	char *hit;
 
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		leakguard_add_note(g, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	hit = leakguard_check(g, text);
-	leakguard_free(&g);
+	/* Unchecked is not clean: a template that cannot be checked is not
+	 * sent (notify_send logs it). */
+	if (guard_check(n, ticket, n->agent, text, NULL, &hit) < 0)
+		return g_strdup("(the internal notes could not be read)");
 	return hit;
 }
 
@@ -340,74 +366,47 @@ first_response(struct notify *n, const struct pd_ticket *t,
 	return 0;
 }
 
+/* file: NULL for a leak, else the file binary_attachments = "hold"
+ * holds (leak is then unused). */
 static int
 stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
-    const char *text, const char *leak, const struct pd_msg *m)
+    const char *text, const char *leak, const struct pd_msg *m,
+    const char *file)
 {
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	g_hash_table_insert(vars, "guard.overlap", g_strdup(leak));
+	g_hash_table_insert(vars, file ? "guard.file" : "guard.overlap",
+	    g_strdup(file ? file : leak));
 	g_hash_table_insert(vars, "message.text", g_strdup(text));
-	log_warnx("ticket=%lu msg=<%s> stage=guard event=stopped agent=\"%s\"",
-	    t->number, m ? m->message_id : "", a->name);
-	r = agentmail_to_agent(n, t, a, "guard_stopped", vars, m, 'm', NULL);
+	log_warnx("ticket=%lu msg=<%s> stage=guard event=%s agent=\"%s\"",
+	    t->number, m ? m->message_id : "", file ? "held" : "stopped",
+	    a->name);
+	r = agentmail_to_agent(n, t, a, file ? "guard_held" : "guard_stopped",
+	    vars, m, 'm', NULL);
 	if (r == 0)
-		r = store_event_add(n->db, t->number, a->name, "guard",
+		r = store_event_add(n->db, t->number, a->name, "guard", file ?
+		    "an answer with a file that cannot be checked was held" :
 		    "an answer quoting an internal note was stopped");
 	g_hash_table_unref(vars);
 	return r == 0 ? 1 : -1;
 }
 
-/* The text of attachments, for the guard: a note must not leave as a
- * file or as a forwarded note notification either.  Text in an unknown
- * 8-bit charset is added as windows-1251 and as KOI8-R too (more text to
- * compare is only safer).  Returns false when an attached message cannot
- * be read, so the answer is stopped rather than sent unchecked.  Binary
- * files (PDF, images) cannot be read and are not checked. */
-static bool
-attachments_text(GString *out, GPtrArray *atts, int depth)
+/* Is m a reply to a guard_held mail of t sent to a?  Then the agent has
+ * seen that the files cannot be checked and confirms them (postdesk.conf(5)
+ * binary_attachments).  1 yes, 0 no, -1 on a database error. */
+static int
+held_confirmed(struct notify *n, const struct pd_ticket *t,
+    const struct pd_agent *a, const struct pd_msg *m)
 {
-	static const char *const charsets[] = { "windows-1251", "KOI8-R" };
-	const struct pd_limits lim = PD_LIMITS_DEFAULT;
+	int64_t one = 0;
 
-	for (guint i = 0; atts && i < atts->len; i++) {
-		const struct pd_attachment *a = atts->pdata[i];
-		gsize len = 0;
-		const char *p = a->data ? g_bytes_get_data(a->data, &len) : "";
-
-		if (g_str_has_prefix(a->content_type, "message/")) {
-			struct pd_msg *m = NULL;
-			char *err = NULL;
-			bool ok;
-
-			if (depth > 3 || msg_parse(p, len, &lim, &m, &err) != 0) {
-				g_free(err);
-				return false;
-			}
-			g_string_append_printf(out, "\n%s\n%s\n", m->subject,
-			    m->text);
-			ok = attachments_text(out, m->attachments, depth + 1);
-			msg_free(&m);
-			if (!ok)
-				return false;
-		} else if (g_str_has_prefix(a->content_type, "text/")) {
-			g_string_append_c(out, '\n');
-			if (g_utf8_validate(p, len, NULL)) {
-				g_string_append_len(out, p, len);
-				continue;
-			}
-			for (unsigned c = 0; c < G_N_ELEMENTS(charsets); c++) {
-				char *u = g_convert(p, len, "UTF-8", charsets[c],
-				    NULL, NULL, NULL);
-
-				if (u)
-					g_string_append_printf(out, "%s\n", u);
-				g_free(u);
-			}
-		}
-	}
-	return true;
+	if (m == NULL || *m->in_reply_to == '\0')
+		return 0;
+	return db_int(n->db, &one, "SELECT 1 FROM outbox WHERE kind = "
+	    "'guard_held' AND ticket = ? AND message_id = ? AND rcpt = ?",
+	    "utt", t->number, m->in_reply_to,
+	    (const char *)a->addresses->pdata[0]);
 }
 
 int
@@ -419,24 +418,34 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	char *subject = g_strdup_printf("Re: %s %s", tok, t->subject);
 	char *from = g_strdup_printf("%s (%s)", a->name, n->cfg->name);
 	GString *check = g_string_new(NULL);
-	char *leak, *irt;
+	struct leaktext lt;
+	char *leak = NULL, *irt, *held = NULL;
 	struct compose_req q = { .cfg = n->cfg, .ticket = t, .subject = subject,
 		.body = text, .auto_submitted = "no",
 		.from_name = from, .attachments = attachments };
 	struct agent_mail copy = { .name = "agent_answer_copy",
 		.from_name = from, .attachments = attachments };
-	int r;
+	int r, gr = 0;
 
 	g_string_printf(check, "%s\n%s", subject, text);
-	if (!attachments_text(check, attachments, 0))
+	leaktext_init(&lt);
+	leaktext_add(&lt, attachments);
+	if (lt.unreadable)
 		leak = g_strdup("(an attached message could not be read, so it "
 		    "could not be checked)");
-	else
-		leak = agentmail_leak(n, t->number, check->str);
-	irt = leak ? NULL : last_client_id(n, t->number);
+	else if ((gr = guard_check(n, t->number, a, check->str, &lt, &leak)) ==
+	    0 && leak == NULL && lt.binary->len && n->cfg->binary_hold &&
+	    (gr = held_confirmed(n, t, a, m)) == 0) {
+		held = g_strdup(lt.binary->pdata[0]);
+		leak = g_strdup(held);
+	}
+	leaktext_clear(&lt);
+	irt = leak || gr < 0 ? NULL : last_client_id(n, t->number);
 	q.in_reply_to = irt;
-	if (leak)
-		r = stopped(n, t, a, text, leak, m);
+	if (gr < 0)
+		r = -1;
+	else if (leak)
+		r = stopped(n, t, a, text, leak, m, held);
 	else if ((r = relay_all(n, t, &q)) == 0 &&
 	    (r = first_response(n, t, a)) == 0 && n->cfg->team_copy) {
 		copy.vars = state_vars(n, t, text);
@@ -451,6 +460,7 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	g_free(from);
 	g_string_free(check, TRUE);
 	g_free(leak);
+	g_free(held);
 	g_free(irt);
 	return r;
 }

@@ -36,8 +36,10 @@ int agentmail_to_agent(struct notify *n, const struct pd_ticket *t,
     const struct pd_agent *a, const char *name, GHashTable *vars,
     const struct pd_msg *m, char kind, char **msgid_r);
 
-/* The note text of ticket t that text would leak, as a g_malloc'd excerpt,
- * or NULL when clean. */
+/* The note text that text, a mail to a client about ticket, would leak,
+ * as a g_malloc'd excerpt, or NULL when clean: the notes of ticket, those
+ * n->agent can see and n->pending_note (leakindex.h).  When the notes
+ * cannot be read, a reason: unchecked is not clean. */
 char *agentmail_leak(struct notify *n, unsigned long ticket, const char *text);
 
 /* True when address is an agent or team_copy: mail to it may hold

@@ -378,6 +378,22 @@ load_tickets(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	cfg->max_reopens = get_int(c, g, "max_reopens", 3, 0, 1000);
 }
 
+/* What the note leak guard does with an answer's files it cannot read
+ * (SPEC §7, postdesk.conf(5) "INTERNAL NOTES"). */
+static void
+load_binary_attachments(struct cctx *c, config_setting_t *g,
+    struct pd_config *cfg)
+{
+	char *s = get_str(c, g, "binary_attachments", "relay", 0);
+
+	if (strcmp(s, "hold") == 0)
+		cfg->binary_hold = true;
+	else if (strcmp(s, "relay") != 0)
+		cerr(c, config_setting_get_member(g, "binary_attachments"),
+		    "binary_attachments must be \"relay\" or \"hold\"");
+	g_free(s);
+}
+
 /* The addresses and proofs of agent mail (SPEC §7). */
 static void
 load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
@@ -399,6 +415,7 @@ load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	cfg->trusted_relays = get_strv(c, g, "trusted_relays", 1);
 	cfg->id_max_age_days = get_int(c, g, "id_max_age_days", 30, 1, 3650);
 	cfg->id_fresh_hours = get_int(c, g, "id_fresh_hours", 24, 0, 8760);
+	load_binary_attachments(c, g, cfg);
 }
 
 static void
@@ -408,7 +425,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
 		"answers", "allow_root", "trusted_relays", "id_max_age_days",
-		"id_fresh_hours", NULL };
+		"id_fresh_hours", "binary_attachments", NULL };
 	char *s;
 
 	if (!g) {

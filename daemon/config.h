@@ -108,6 +108,9 @@ struct pd_config {
 	                           * (30) */
 	unsigned id_fresh_hours;  /* ... and is a fresh proof (#cc, #client,
 	                           * #merge) for this long (24; 0: never) */
+	bool binary_hold;        /* gateway.binary_attachments = "hold": an
+	                          * answer with a file the note guard cannot
+	                          * read goes back to its agent */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

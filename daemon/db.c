@@ -178,9 +178,30 @@ static const char schema_v3[] =
 static const char schema_v4[] =
 "CREATE INDEX outbox_message_id ON outbox(message_id);";
 
+/* v5: the note leak guard's index (SPEC §7, leakindex.h): feature hashes
+ * of each note's text (leakguard_features) and content hashes of its
+ * attachments, looked up by hash when a client-bound mail is checked. */
+static const char schema_v5[] =
+"CREATE TABLE note_features ("
+"  hash INTEGER NOT NULL,"
+"  note INTEGER NOT NULL REFERENCES messages(id),"
+"  PRIMARY KEY (hash, note)"
+") STRICT, WITHOUT ROWID;"
+"CREATE TABLE note_files ("
+"  hash TEXT NOT NULL,"
+"  note INTEGER NOT NULL REFERENCES messages(id),"
+"  PRIMARY KEY (hash, note)"
+") STRICT, WITHOUT ROWID;"
+/* Notes stored before the index: indexed (and removed from here) by the
+ * first checks after the upgrade, a bounded number at a time. */
+"CREATE TABLE note_unindexed ("
+"  note INTEGER PRIMARY KEY REFERENCES messages(id)"
+") STRICT;"
+"INSERT INTO note_unindexed SELECT id FROM messages WHERE kind = 'note';";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-	schema_v4 };
+	schema_v4, schema_v5 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

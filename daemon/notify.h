@@ -16,6 +16,11 @@ struct notify {
 	sqlite3 *db;
 	const struct pd_config *cfg;
 	bool queued; /* set when a row was added: wake the sender */
+	/* The note leak guard (SPEC §7): the agent whose mail is being
+	 * handled, or NULL (its visible tickets' notes are checked too), and
+	 * the note that mail writes, or NULL, checked before it is stored. */
+	const struct pd_agent *agent;
+	const char *pending_note;
 };
 
 /* How a notification relates to the mail that caused it. */

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "db.h"
 #include "identity.h"
+#include "leakindex.h"
 #include "log.h"
 #include "quotes.h"
 #include "stage.h"
@@ -60,6 +61,48 @@ answer_text(const char *rest, const GString *canned)
 	return g_strstrip(all);
 }
 
+/* A note just stored goes into the leak guard's index (leakindex.h), in
+ * the same transaction, before any mail that could leak it is checked. */
+static int
+index_note(struct stage_ctx *c, const char *text)
+{
+	int64_t id = 0;
+	int r;
+
+	if (c->automated)
+		return 0;
+	r = db_int(c->db, &id, "SELECT id FROM messages WHERE message_id = ? "
+	    "AND content_hash = ? ORDER BY id DESC", "tt", c->m->message_id,
+	    c->hash);
+	if (r < 0)
+		return -1;
+	return r == 1 ? leakindex_note(c->db, id, text, c->m->attachments) : 0;
+}
+
+/* The note this mail writes, when it is one (#note or the note channel),
+ * for the guard to check the templates its commands send before the note
+ * is stored (struct notify.pending_note); NULL when it is not a note. */
+static char *
+pending_note(const struct stage_ctx *c, const struct cmd_parse *p)
+{
+	GString *s = NULL;
+
+	for (guint i = 0; i < p->cmds->len; i++) {
+		const struct cmd *k = p->cmds->pdata[i];
+
+		if (k->verb == CMD_NOTE && s == NULL)
+			s = g_string_new(NULL);
+		if (k->verb == CMD_NOTE)
+			g_string_append_printf(s, "%s\n", k->arg);
+	}
+	if (s == NULL && !to_note_channel(c))
+		return NULL;
+	if (s == NULL)
+		s = g_string_new(NULL);
+	g_string_append(s, p->rest);
+	return g_string_free(s, FALSE);
+}
+
 /* The commands ran (or there were none): act on the text. */
 static int
 deliver(struct stage_ctx *c, struct agentcmd *x, const char *rest)
@@ -72,6 +115,8 @@ deliver(struct stage_ctx *c, struct agentcmd *x, const char *rest)
 	    "commands";
 
 	r = stage_store_body(c, x->t->number, note ? "note" : "agent", text);
+	if (r == 0 && note)
+		r = index_note(c, text);
 	if (r == 0 && note && *text)
 		r = agentmail_note(&c->n, x->t, c->agent, text,
 		    c->m->attachments);
@@ -134,6 +179,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	struct agentcmd x = { .n = &c->n, .agent = c->agent, .m = c->m,
 		.queue = c->o->queue,
 		.transcript = g_string_new(NULL), .answer = g_string_new(NULL) };
+	char *note;
 	int r;
 
 	if (tr->how == THREAD_JOIN) {
@@ -146,6 +192,9 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	x.t = t;
 	x.fresh = c->fresh;
 	commands_parse(c->new_text, &p);
+	note = pending_note(c, &p);
+	c->n.agent = c->agent;
+	c->n.pending_note = note;
 	if (!c->fresh && (fc = agentcmd_needs_fresh(p.cmds))) {
 		/* Held, not failed: confirming the challenge applies the mail
 		 * as written (postdesk.conf(5), THREAT MODEL). */
@@ -163,6 +212,8 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 		g_free(why);
 	} else
 		r = run(c, tr, &x, &p);
+	c->n.pending_note = NULL;
+	g_free(note);
 	commands_free(&p);
 	if (x.t) {
 		store_ticket_clear(x.t);

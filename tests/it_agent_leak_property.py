@@ -6,12 +6,19 @@ answers quoting or forwarding a note notification, answers pasting a note
 or a note notification, answers carrying a note in a text attachment or
 the note notification forwarded as a message/rfc822 attachment, replies
 to note notifications, #split of requests with two wishes, #merge,
-answers pasting a merged ticket's note), no run of eight consecutive words
-of any note appears in any mail delivered to any client mailbox (every
-part decoded, attachments included), every answer carrying a note is
-stopped by the guard, and the agents and the team receive every note.
+answers pasting a merged ticket's note; and the forms of issue 7: a note
+in a text/html attachment with entities and soft hyphens, in a .txt sent
+as application/octet-stream, in UTF-16 with or without a BOM, a note's
+own file re-attached, a long note cut into 5-word pieces, a note's
+password-like secret in other words, a note of another ticket pasted), no
+run of eight consecutive words of any note appears in any mail delivered
+to any client mailbox (every part decoded, attachments included, UTF-16
+and HTML too), nor 4-word pieces covering 12 words of one note, nor a
+note's secret, nor a note's file; every answer carrying a note is stopped
+by the guard, and the agents and the team receive every note.
 Seeded: PD_SEED=N repeats a run."""
 import email.utils
+import html
 import os
 import random
 import sys
@@ -25,6 +32,7 @@ from harness import (header, build_mail, norm_id, norm_text, plain_text, token,
 
 TICKETS = 15
 RUN = 8  # words: the property's window
+PIECE, PIECE_WORDS = 4, 12  # filters/leakguard.h: pieces of a note
 EN = ("server database backup invoice customer contract license update module sync "
       "network printer account password kernel vendor discount audit migration report "
       "deadline colleague manager budget payment error crash memory disk cluster queue "
@@ -75,6 +83,74 @@ def mangle(rng, text):
     return " ".join(out).replace(" \n ", "\n")
 
 
+def secret(rng):
+    """A password-like word: upper, lower, digit, symbol."""
+    pick = lambda s, n: "".join(rng.choice(s) for _ in range(n))
+    return (pick("ABCDEFGHJKLMNPQRSTUVWXYZ", 2) + pick("abcdefghijkmnopqrstuvwxyz", 3) +
+            pick("23456789", 2) + rng.choice("#!&%$*") + pick("abcdefghjkmnpqrstuvwxyz", 2))
+
+
+def as_html(rng, text):
+    """text as a mail client's HTML: entities for spaces and letters, soft
+    hyphens inside long words."""
+    out = []
+    for w in text.split():
+        w = html.escape(w)
+        if len(w) > 6 and rng.random() < 0.3:
+            w = w[:3] + "&shy;" + w[3:]
+        out.append(w)
+    body = ""
+    for i, w in enumerate(out):
+        body += w + (rng.choice([" ", "&nbsp;", " <b></b>", "\n"]) if i + 1 < len(out) else "")
+    return "<html><body><p>%s</p></body></html>" % body
+
+
+def in_pieces(rng, text, n=5):
+    """text cut into n-word pieces, each on its own between other words."""
+    w = text.rstrip(".").split()
+    parts = [" ".join(w[i:i + n]) for i in range(0, len(w), n)]
+    return "\n\n".join("%s\n%s." % (p, sentence(rng, 2, 3).rstrip(".")) for p in parts)
+
+
+def decoded(data):
+    """bytes as text the way a client's mail program may show them:
+    BOMs and UTF-16 without one recognised, HTML tags and entities gone."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", "replace")
+    elif len(data) >= 4 and data[1::2].count(0) > len(data) // 4:
+        text = data.decode("utf-16-le", "replace")
+    elif len(data) >= 4 and data[0::2].count(0) > len(data) // 4:
+        text = data.decode("utf-16-be", "replace")
+    else:
+        text = data.decode("utf-8", "replace")
+    if "<" in text and ">" in text:
+        import re
+        text = html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("\u00ad", "")
+    return text
+
+
+def client_texts(m):
+    """Every text of a parsed client mail, each leaf also read as decoded."""
+    out = text_parts(m)
+    for p in m.walk():
+        if not p.is_multipart() and p.get_content_maintype() != "message":
+            out.append(decoded(p.get_payload(decode=True) or b""))
+    return out
+
+
+def piece_cover(text, note):
+    """Words of text covered by 4-word pieces shared with note."""
+    nw = words(note)
+    index = {tuple(nw[i:i + PIECE]) for i in range(len(nw) - PIECE + 1)}
+    tw = words(text)
+    end, covered = 0, 0
+    for i in range(len(tw) - PIECE + 1):
+        if tuple(tw[i:i + PIECE]) in index and i + PIECE > end:
+            covered += i + PIECE - max(end, i)
+            end = i + PIECE
+    return covered
+
+
 def excerpt(rng, text):
     w = text.rstrip(".").split()
     k = rng.randint(RUN, len(w))
@@ -88,6 +164,8 @@ class World:
         self.rng = rng
         self.tickets = {}      # number -> {"client": addr, "wishes": bool}
         self.notes = []        # (ticket, author addr, text)
+        self.secrets = []      # (ticket, password-like word in a note)
+        self.files = []        # (ticket, filename, bytes) attached to notes
         self.pasted = []       # msgids of answers that must be stopped
         self.op_of = {}        # msgid -> operation, for diagnostics
         self.answers = []      # (ticket, new text) that must reach the client
@@ -179,14 +257,27 @@ def notes(s, w):
             if notif is None:
                 continue
             text = sentence(rng)
+            if rng.random() < 0.3:
+                word = secret(rng)
+                text += " Root password is %s now." % word
+                w.secrets.append((n, word))
+                w.count("note with a secret")
+            files = []
+            if rng.random() < 0.3:
+                # Binary (NULs and all): only its hash can match it.
+                data = b"\x89PNG\r\n\x1a\n\x00" + bytes(rng.randrange(256) for _ in range(300))
+                files = [("screen%d.png" % len(w.files), "image/png", data)]
+                w.files.append((n, files[0][0], data))
+                w.count("note with a file")
             style = rng.choice(["thunderbird", "outlook", None])
             how = rng.choice(["#note", "#заметка", "address"])
             if how == "address":
-                raw = agent_reply(AGENTS[author], notif, text, style=style, to=NOTE_ADDRESS)
+                raw = agent_reply(AGENTS[author], notif, text, style=style, to=NOTE_ADDRESS,
+                                  attachments=files)
                 raws.append((raw, NOTE_ADDRESS))
             else:
                 raws.append((agent_reply(AGENTS[author], notif, "%s\n%s" % (how, text),
-                                         style=style), harness.SUPPORT))
+                                         style=style, attachments=files), harness.SUPPORT))
             w.notes.append((n, author, text))
             w.count("note " + how)
     ids = inject_all(s, raws, "notes")
@@ -214,8 +305,44 @@ def replies(s, w, rounds=4):
             nm = note_mail(w, agent, n, mine[0][2]) if mine else None
             op = rng.choice(["answer", "paste", "excerpt", "quote_note", "bottom_quote_note",
                              "forward_note", "paste_notification", "reply_note",
-                             "attach_note", "attach_notification"])
-            if op in ("paste", "excerpt") and tnotes:
+                             "attach_note", "attach_notification",
+                             "attach_html", "attach_octet", "attach_utf16", "reattach_file",
+                             "pieces", "secret", "cross_ticket", "answer"])
+            tfiles = [x for x in w.files if x[0] == n]
+            tsecrets = [x for x in w.secrets if x[0] == n]
+            longer = [x for x in tnotes if len(x[2].split()) >= 15]
+            others = [x for x in w.notes if x[0] != n and
+                      w.tickets.get(x[0], {}).get("client") != w.tickets[n]["client"]]
+            if op in ("attach_html", "attach_octet", "attach_utf16") and tnotes:
+                src = rng.choice(tnotes)[2]
+                if op == "attach_html":
+                    att = ("details.html", "text/html", as_html(rng, src).encode())
+                elif op == "attach_octet":
+                    att = ("details.txt", "application/octet-stream", src.encode())
+                else:
+                    att = ("details.txt", rng.choice(["text/plain", "application/octet-stream"]),
+                           src.encode(rng.choice(["utf-16", "utf-16-le", "utf-16-be"])))
+                raw = agent_reply(AGENTS[agent], notif, sentence(rng, 5, 12), attachments=[att])
+                w.pasted.append(harness.msgid_of(raw))
+            elif op == "reattach_file" and tfiles:
+                _, name, data = rng.choice(tfiles)
+                raw = agent_reply(AGENTS[agent], notif, sentence(rng, 5, 12),
+                                  attachments=[("copy-" + name, "application/octet-stream", data)])
+                w.pasted.append(harness.msgid_of(raw))
+            elif op == "pieces" and longer:
+                text = "%s\n\n%s" % (sentence(rng, 3, 6), in_pieces(rng, rng.choice(longer)[2]))
+                raw = agent_reply(AGENTS[agent], notif, text, style=rng.choice(["thunderbird", None]))
+                w.pasted.append(harness.msgid_of(raw))
+            elif op == "secret" and tsecrets:
+                text = "%s\n\nYour new login: %s\n\n%s" % (
+                    sentence(rng, 3, 6), rng.choice(tsecrets)[1], sentence(rng, 3, 6))
+                raw = agent_reply(AGENTS[agent], notif, text, style=None)
+                w.pasted.append(harness.msgid_of(raw))
+            elif op == "cross_ticket" and others:
+                text = "%s\n\n%s" % (sentence(rng, 3, 8), mangle(rng, rng.choice(others)[2]))
+                raw = agent_reply(AGENTS[agent], notif, text, style=rng.choice(["thunderbird", None]))
+                w.pasted.append(harness.msgid_of(raw))
+            elif op in ("paste", "excerpt") and tnotes:
                 src = rng.choice(tnotes)[2]
                 bit = src if op == "paste" else excerpt(rng, src)
                 text = "%s\n\n%s\n\n%s" % (sentence(rng, 3, 8), mangle(rng, bit),
@@ -350,18 +477,29 @@ def check(s, w):
             index.setdefault(sh, (n, text))
     clients = sorted({email.utils.parseaddr(c)[1] for c in CLIENTS})
     leaks, seen, delivered = [], 0, []
+    files = {data for _, _, data in w.files}
     for c in clients:
         for raw in s.messages(c):
             m = harness.parse(raw)
             seen += 1
-            body = "\n".join(text_parts(m))
+            body = "\n".join(client_texts(m))
             delivered.append(norm_text(" ".join(words(body))))
             for sh in shingles(body, RUN):
                 if sh in index:
                     leaks.append((c, header(m, "Subject"), " ".join(sh), index[sh][0]))
                     break
+            for n, author, text in w.notes:
+                if piece_cover(body, text) >= PIECE_WORDS:
+                    leaks.append((c, header(m, "Subject"), "pieces", n))
+            for n, word in w.secrets:
+                if word.casefold() in body.casefold():
+                    leaks.append((c, header(m, "Subject"), "a secret", n))
+            for p in m.walk():
+                if not p.is_multipart() and (p.get_payload(decode=True) or b"") in files:
+                    leaks.append((c, header(m, "Subject"), "a note's file", p.get_filename()))
     tap.ok(seen > TICKETS, "clients' INBOXes read: %d mails" % seen)
-    tap.eq(leaks, [], "no %d consecutive words of any note in any client mail" % RUN)
+    tap.eq(leaks, [], "no %d consecutive words, %d-word pieces of %d words, secret or file "
+           "of any note in any client mail" % (RUN, PIECE, PIECE_WORDS))
     # Every pasted answer was stopped and returned.
     w.refresh(OLGA_ADDR, JOHN_ADDR)
     back = {norm_id(header(m, "In-Reply-To")) for u in (OLGA_ADDR, JOHN_ADDR)

@@ -1,6 +1,7 @@
 /* unit_leakguard.c: the internal-note leak guard (SPEC §7). */
 #include <string.h>
 #include "leakguard.h"
+#include "leaktext.h"
 #include "tap.h"
 
 static const char note[] = "The customer is on the old 2.3 release and "
@@ -61,6 +62,79 @@ static const struct tcase cases[] = {
 	{ "empty text", note, "", NULL },
 	{ "invalid UTF-8 does not hide", note, "\xff the customer is on the "
 	    "\xfe old", "the customer is on the old" },
+	/* Issue 7: normalised on both sides. */
+	{ "HTML entities", note, "the&nbsp;customer&#32;is on the &#111;ld",
+	    "the customer is on the old" },
+	{ "soft hyphen as an entity", note, "the cus&shy;tomer is&#x20;on "
+	    "the ol&#173;d", "the customer is on the old" },
+	{ "zero-width space as an entity", note, "the cus&#8203;tomer is on "
+	    "the old", "the customer is on the old" },
+	{ "unknown entity stays text", note, "the customer &bogus; is on the "
+	    "old", NULL },
+	{ "Latin o inside a Cyrillic word", note_ru, "Клиент сидит на стар"
+	    "o" "й версии и не хочет", "клиент сидит на старoй версии и" },
+	{ "Latin a, e, o, p, c in Cyrillic words", note_ru, "Kлиeнт cидит нa "
+	    "cтapoй вepcии и", "kлиeнт cидит нa cтapoй вepcии и" },
+	{ "Cyrillic a, e, o in Latin words", note, "th\xd0\xb5 cust\xd0\xbe"
+	    "mer is \xd0\xben the \xd0\xbeld", "thе custоmer is оn the оld" },
+	{ "Greek omicron and digit zero for o", note, "the cust\xce\xbfmer "
+	    "is 0n the old", "the custοmer is 0n the old" },
+	{ "password-like secret, any words around it", "root password is "
+	    "Tr0ub4dor&3", "Hello, your root password is now Tr0ub4dor&3 .",
+	    "a password-like word of a note (tr...)" },
+	{ "password-like secret, other case, quoted", "root password is "
+	    "Tr0ub4dor&3", "> login with TR0UB4DOR&3!", "a password-like word "
+	    "of a note (tr...)" },
+	{ "secret with confusable letters", "the key is Xk9#mQ2!vR", "use "
+	    "\xd0\xa5k9#mQ2!vR please", "a password-like word of a note "
+	    "(xk...)" },
+	{ "secret after a label, without a space", "root password: "
+	    "Tr0ub4dor&3", "use password:Tr0ub4dor&3 now",
+	    "a password-like word of a note (tr...)" },
+	{ "long token of letters and digits", "api key "
+	    "a1b2c3d4e5f6a7b8c9d0e1f2", "the key a1b2c3d4e5f6a7b8c9d0e1f2 "
+	    "works", "a password-like word of a note (al...)" },
+	{ "version, date, ticket and address are not secrets", "upgrade to "
+	    "2.3.1-rc1 by 2026-03-01, see ACME#123 or bob@example.test",
+	    "Please install 2.3.1-rc1. Deadline 2026-03-01. Ref ACME#123. "
+	    "Mail bob@example.test", NULL },
+	{ "link is not a secret", "see https://kb.example.test/a1B2c3D4",
+	    "Please read https://kb.example.test/a1B2c3D4", NULL },
+	{ "ordinary word is not a secret", "customer internationalization",
+	    "internationalization matters", NULL },
+	{ "names and numbers are not secrets", "Jean-Pierre from McDonald's "
+	    "INV-2024-0042", "Dear Jean-Pierre, McDonald's invoice "
+	    "INV-2024-0042", NULL },
+	{ "letters and digits alternating", "pin s3cr3t9x", "it is s3cr3t9x",
+	    "a password-like word of a note (s3...)" },
+};
+
+/* A 24-word note and texts quoting it in pieces. */
+static const char long_note[] = "Backup server in rack four fails every "
+    "night since the vendor update, we suspect the firmware and must not "
+    "admit it before the audit ends.";
+
+static const struct tcase pieces[] = {
+	{ "5-word pieces, apart", long_note, "Dear client,\nbackup server in "
+	    "rack four.\nWe checked.\nfails every night since the\nThanks "
+	    "again.\nvendor update we suspect the\nBest regards",
+	    "backup server in rack four / fails every night since the / "
+	    "vendor update we suspect" },
+	{ "4-word pieces, apart", long_note, "backup server in rack, then "
+	    "four fails every night; also since the vendor update; and we "
+	    "suspect the firmware", "backup server in rack / four fails "
+	    "every night / since the vendor update" },
+	{ "two 5-word pieces pass", long_note, "backup server in rack four. "
+	    "Other words here. fails every night since the", NULL },
+	{ "ordinary shared phrases pass", "thank you for your patience is "
+	    "not enough, please let me know if the vendor calls",
+	    "Thank you for your patience! Please let me know if anything "
+	    "changes.", NULL },
+	{ "one piece repeated counts once", long_note, "backup server in rack"
+	    " - backup server in rack - backup server in rack - backup server "
+	    "in rack", NULL },
+	{ "pieces of two notes do not add up", long_note, "Backup server "
+	    "in rack. Here: must not admit it.", NULL },
 };
 
 static char *
@@ -134,11 +208,146 @@ large_text(void)
 	g_string_free(big, TRUE);
 }
 
+/* Leaks found by the index too: the note and the text share a feature. */
+static void
+features(void)
+{
+	static const char *const texts[] = { "Hello, your root password is "
+	    "now Tr0ub4dor&3.", "> the CUSTOMER is оn the old 2.3",
+	    "escalate to Pavel" };
+	static const char *const notes[] = { "root password is Tr0ub4dor&3",
+	    note, "escalate to Pavel" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
+		GArray *a = leakguard_features(notes[i], true);
+		GArray *b = leakguard_features(texts[i], false);
+		bool shared = false;
+
+		for (guint j = 0; j < a->len && !shared; j++)
+			for (guint k = 0; k < b->len && !shared; k++)
+				shared = g_array_index(a, guint64, j) ==
+				    g_array_index(b, guint64, k);
+		ok(shared, "features: text %zu shares one with its note", i);
+		g_array_unref(a);
+		g_array_unref(b);
+	}
+}
+
+/* Attachments read whatever their declared type (daemon/leaktext.c). */
+static void
+file_case(const char *name, const char *type, const void *data, size_t len,
+    const char *n, bool want)
+{
+	struct leaktext lt;
+	char *hit;
+
+	leaktext_init(&lt);
+	leaktext_add_file(&lt, name, type, data, len);
+	hit = check(n, lt.text->str);
+	if (!ok((hit != NULL) == want, "file %s (%s): %s", name, type, want ?
+	    "leak found" : "clean"))
+		printf("#   text: '%s'\n", lt.text->str);
+	ok(lt.binary->len == 0, "file %s: read as text", name);
+	g_free(hit);
+	leaktext_clear(&lt);
+}
+
+static void
+public_tokens(void)
+{
+	struct leakguard *g = leakguard_new();
+	char *hit;
+
+	leakguard_add_note(g, "client says order ORD-88A7B2 never came, "
+	    "admin pass Xk9#mQ2!vR");
+	leakguard_add_public(g, "Hello, my order ORD-88A7B2 did not arrive.");
+	leakguard_add_public(g, NULL);
+	hit = leakguard_check(g, "Your order ORD-88A7B2 ships today.");
+	ok(hit == NULL, "a rare token the client wrote is no secret");
+	g_free(hit);
+	hit = leakguard_check(g, "Use Xk9#mQ2!vR to log in.");
+	is_str(hit, "a password-like word of a note (xk...)", "the note's own "
+	    "secret still is");
+	g_free(hit);
+	leakguard_free(&g);
+}
+
+static void
+files(void)
+{
+	static const char html[] = "<html><body><p>The <b>customer</b> is "
+	    "on&nbsp;the <i>old</i> 2.3 release</p></body></html>";
+	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+	    0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 1, 0, 0, 0, 1,
+	    0, 8, 6, 0, 0, 0, 0x5c, 0x72, 0xa8, 0x66, 0x01, 0x02, 0x03 };
+	struct leaktext lt;
+	struct leakguard *g;
+	gsize n;
+	char *u16, *cp;
+
+	file_case("note.html", "text/html", html, strlen(html), note, true);
+	file_case("note.htm", "application/octet-stream", html, strlen(html),
+	    note, true);
+	file_case("note.txt", "application/octet-stream", note, strlen(note),
+	    note, true);
+	u16 = g_convert(note, -1, "UTF-16LE", "UTF-8", NULL, &n, NULL);
+	file_case("utf16le.txt", "text/plain", u16, n, note, true);
+	g_free(u16);
+	u16 = g_convert(note_ru, -1, "UTF-16BE", "UTF-8", NULL, &n, NULL);
+	file_case("utf16be.txt", "application/octet-stream", u16, n, note_ru,
+	    true);
+	g_free(u16);
+	u16 = g_convert(note, -1, "UTF-16", "UTF-8", NULL, &n, NULL);
+	file_case("utf16bom.txt", "application/octet-stream", u16, n, note,
+	    true);
+	g_free(u16);
+	cp = g_convert(note_ru, -1, "WINDOWS-1251", "UTF-8", NULL, &n, NULL);
+	file_case("cp1251.txt", "application/octet-stream", cp, n, note_ru,
+	    true);
+	g_free(cp);
+	cp = g_strdup_printf("\xef\xbb\xbf%s", note);
+	file_case("bom.txt", "application/x-whatever", cp, strlen(cp), note,
+	    true);
+	g_free(cp);
+	file_case("other.txt", "application/octet-stream", "Nothing to see",
+	    14, note, false);
+
+	leaktext_init(&lt);
+	leaktext_add_file(&lt, "pixel.png", "image/png", png, sizeof png);
+	ok(lt.binary->len == 1 && lt.text->len == 0, "a PNG is binary");
+	{
+		/* Zero-filled binary is not UTF-16 without a BOM. */
+		unsigned char zeros[512] = { 0 };
+
+		for (size_t i = 0; i < sizeof zeros; i += 7)
+			zeros[i] = (unsigned char)(0x41 + i % 26);
+		leaktext_add_file(&lt, "disk.img", "application/octet-stream",
+		    zeros, sizeof zeros);
+		ok(lt.binary->len == 2, "zero-filled binary is binary");
+	}
+	ok(lt.hashes->len == 2 && strlen(lt.hashes->pdata[0]) == 64,
+	    "every file is hashed");
+	g = leakguard_new();
+	leakguard_add_note(g, "see the screenshot");
+	leakguard_add_note_file(g, lt.hashes->pdata[0]);
+	cp = leakguard_check_file(g, lt.hashes->pdata[0]);
+	ok(cp != NULL, "the note's own file re-attached is found");
+	g_free(cp);
+	ok(leakguard_check_file(g, "0000") == NULL, "another file is not");
+	leakguard_free(&g);
+	leaktext_clear(&lt);
+}
+
 int
 main(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
 		run_case(&cases[i]);
+	for (size_t i = 0; i < G_N_ELEMENTS(pieces); i++)
+		run_case(&pieces[i]);
+	features();
+	public_tokens();
+	files();
 	several_notes();
 	large_text();
 	return tap_done();
