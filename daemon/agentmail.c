@@ -4,6 +4,7 @@
 #include "agentmail.h"
 #include "compose.h"
 #include "db.h"
+#include "guard.h"
 #include "leakguard.h"
 #include "log.h"
 #include "outbox.h"
@@ -143,6 +144,7 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 	char *err = NULL, *data, *id;
 	size_t len;
 	int64_t row;
+	int admit;
 	GHashTableIter it;
 	gpointer k, v;
 
@@ -160,6 +162,13 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 		g_free(err);
 		g_hash_table_unref(vars);
 		return 0;
+	}
+	/* Challenges (per agent address) and transcripts are capped like
+	 * every automatic mail (guard.h). */
+	if ((admit = guard_admit(n, t ? t->number : 0, am->name, rcpt)) != 1) {
+		template_clear(&r);
+		g_hash_table_unref(vars);
+		return admit;
 	}
 	q.subject = r.subject;
 	q.body = r.body;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* Opens path (creating it and its schema when new), in WAL mode with
  * foreign keys on and a busy timeout, and migrates an older schema.

@@ -26,6 +26,8 @@ struct stage_ctx {
 	                               * or NULL */
 	char hash[65];
 	unsigned long ticket;     /* where the message went, 0 when none */
+	bool repeat;              /* filed as a near-identical repeat
+	                           * (stage_flood.c): agents are not told */
 };
 
 /* Stores the message in ticket (0: outside any ticket) as kind, records
@@ -59,6 +61,13 @@ int stage_join(struct stage_ctx *c, const struct thread_result *tr);
 /* A message naming several tickets: filed in none, sender asked to write
  * separately, agents told on each ticket. */
 int stage_multi(struct stage_ctx *c, const struct thread_result *tr);
+
+/* A message that joins no ticket, through the flood guards (SPEC §9):
+ * automated mail is kept outside any ticket (mailing lists excepted), a
+ * near-identical repeat of a recent request from the sender or its domain
+ * is filed into that request's ticket without an acknowledgement, anything
+ * else is stage_new. */
+int stage_flood_new(struct stage_ctx *c, const struct thread_result *tr);
 
 /* True when the gateway may answer this sender automatically. */
 bool stage_may_answer(const struct stage_ctx *c);
