@@ -41,13 +41,18 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
     const char *norm)
 {
 	struct pd_ticket t;
+	const char *from = c->m->from.address;
+	/* Rotating addresses of one domain are one sender to the admin. */
+	char *key = g_ascii_strcasecmp(first, from) == 0 ?
+	    g_ascii_strdown(from, -1) : g_strdup_printf("@%s",
+	    flood_domain(from));
 	char *detail;
 	int r;
 
-	if ((r = store_ticket_get(c->db, num, &t)) < 0)
-		return -1;
-	if (r == 0)
-		return 0;
+	if ((r = store_ticket_get(c->db, num, &t)) != 1) {
+		g_free(key);
+		return r;
+	}
 	c->repeat = true;
 	detail = g_strdup_printf("message <%s> from %s is near-identical to "
 	    "a request from %s within %u minutes: filed here without an "
@@ -55,8 +60,7 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	    c->cfg->repeat_window / 60);
 	r = stage_store(c, t.number, "client");
 	if (r == 0)
-		r = guard_hit(&c->n, t.number, c->m->from.address, "repeat",
-		    detail);
+		r = guard_hit(&c->n, t.number, key, "repeat", detail);
 	/* The window slides: a bot that keeps going keeps joining. */
 	if (r == 0)
 		r = guard_repeat_note(&c->n, c->m->from.address, t.number, norm);
@@ -64,6 +68,7 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 		log_info("ticket=%lu msg=<%s> stage=thread event=joined "
 		    "by=repeat", t.number, c->m->message_id);
 	g_free(detail);
+	g_free(key);
 	store_ticket_clear(&t);
 	return r == 0 ? 1 : -1;
 }
