@@ -65,12 +65,16 @@ guard_admit(struct notify *n, unsigned long ticket, const char *kind,
 {
 	const struct pd_config *cfg = n->cfg;
 	bool challenge = strcmp(kind, "challenge") == 0;
-	bool internal = agentmail_internal_rcpt(cfg, rcpt);
+	bool internal;
 	int64_t now = time(NULL);
 	const char *scope = "address", *domain = flood_domain(rcpt);
 	char *detail, *key;
 	int w;
 
+	/* No address: outbox_add refuses it, and there is nobody to count. */
+	if (!rcpt || !*rcpt)
+		return 1;
+	internal = agentmail_internal_rcpt(cfg, rcpt);
 	/* Agents and team_copy get what the team needs to see; only the
 	 * mail a stranger can trigger at will is capped for them. */
 	if (internal && !challenge && strcmp(kind, "transcript") != 0)
