@@ -16,15 +16,17 @@
  * two people may well both write "Thanks" or "Help". */
 #define REPEAT_DOMAIN_WORDS 8
 
-/* Mail in the window ending now for rcpt (domain: for its domain). */
+/* Mail in the window ending now for rcpt (domain: for its domain);
+ * challenges and other mail are counted apart, each against its own cap. */
 static int
-count(struct notify *n, bool domain, const char *value, int64_t since,
-    int64_t *out)
+count(struct notify *n, bool domain, bool challenge, const char *value,
+    int64_t since, int64_t *out)
 {
 	int r = domain ? db_int(n->db, out, "SELECT COUNT(*) FROM auto_mail "
 	    "WHERE domain = ? AND at > ? AND capped = 0", "ti", value, since) :
 	    db_int(n->db, out, "SELECT COUNT(*) FROM auto_mail WHERE rcpt = ? "
-	    "AND at > ? AND capped = 0", "ti", value, since);
+	    "AND at > ? AND capped = 0 AND (kind = 'challenge') = ?", "tii",
+	    value, since, (int64_t)challenge);
 
 	return r < 0 ? -1 : 0;
 }
@@ -33,21 +35,22 @@ count(struct notify *n, bool domain, const char *value, int64_t since,
  * FLOOD_HOUR/FLOOD_DAY, or -1 on error. */
 static int
 full(struct notify *n, const struct flood_limit *l, bool domain,
-    const char *value, int64_t now)
+    bool challenge, const char *value, int64_t now)
 {
 	int64_t hour = 0, day = 0;
 
 	if (!l->per_hour && !l->per_day)
 		return FLOOD_OK;
-	if (count(n, domain, value, now - 3600, &hour) != 0 ||
-	    count(n, domain, value, now - DAY, &day) != 0)
+	if (count(n, domain, challenge, value, now - 3600, &hour) != 0 ||
+	    count(n, domain, challenge, value, now - DAY, &day) != 0)
 		return -1;
 	return flood_cap(l, (unsigned)hour, (unsigned)day);
 }
 
+/* domain: "" for agents and team_copy, whose mail counts for no domain. */
 static int
-record(struct notify *n, const char *rcpt, const char *kind,
-    unsigned long ticket, bool capped, int64_t now)
+record(struct notify *n, const char *rcpt, const char *domain,
+    const char *kind, unsigned long ticket, bool capped, int64_t now)
 {
 	/* Older rows count for no window: forget them as we go. */
 	if (db_exec(n->db, "DELETE FROM auto_mail WHERE at < ?", "i",
@@ -55,7 +58,7 @@ record(struct notify *n, const char *rcpt, const char *kind,
 		return -1;
 	return db_exec(n->db, "INSERT INTO auto_mail (rcpt, domain, kind, "
 	    "ticket, capped, at) VALUES (?, ?, ?, NULLIF(?, 0), ?, ?)",
-	    "tttuii", rcpt, flood_domain(rcpt), kind, ticket, (int64_t)capped,
+	    "tttuii", rcpt, domain, kind, ticket, (int64_t)capped,
 	    now);
 }
 
@@ -80,15 +83,16 @@ guard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	if (internal && !challenge && strcmp(kind, "transcript") != 0)
 		return 1;
 	w = full(n, challenge ? &cfg->cap_challenge : &cfg->cap_address,
-	    false, rcpt, now);
+	    false, challenge, rcpt, now);
 	if (w == FLOOD_OK && !internal && *domain) {
 		scope = "domain";
-		w = full(n, &cfg->cap_domain, true, domain, now);
+		w = full(n, &cfg->cap_domain, true, false, domain, now);
 	}
 	if (w < 0)
 		return -1;
 	if (w == FLOOD_OK)
-		return record(n, rcpt, kind, ticket, false, now) == 0 ? 1 : -1;
+		return record(n, rcpt, internal ? "" : domain, kind, ticket,
+		    false, now) == 0 ? 1 : -1;
 	detail = g_strdup_printf("%s to %s not sent: %s cap per %s reached "
 	    "(%u an hour, %u a day)", kind, rcpt, scope, flood_window_name(w),
 	    strcmp(scope, "domain") == 0 ? cfg->cap_domain.per_hour :
@@ -97,7 +101,8 @@ guard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	    challenge ? cfg->cap_challenge.per_day : cfg->cap_address.per_day);
 	key = strcmp(scope, "domain") == 0 ? g_strdup_printf("@%s", domain) :
 	    g_ascii_strdown(rcpt, -1);
-	w = record(n, rcpt, kind, ticket, true, now) != 0 ||
+	w = record(n, rcpt, internal ? "" : domain, kind, ticket, true,
+	    now) != 0 ||
 	    guard_hit(n, ticket, key, "cap", detail) != 0 ? -1 : 0;
 	g_free(key);
 	g_free(detail);

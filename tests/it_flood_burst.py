@@ -8,6 +8,8 @@
 - 10 near-identical requests from one domain's rotating addresses
   (noreply-<hex>@, helpdesk+<n>@) with changing numbers: one ticket, one
   acknowledgement; the others are filed into that ticket.
+- 60 different requests from 60 addresses of one domain: at most
+  domain_per_hour (50) acknowledgements.
 - An auto-reply that answers no ticket is stored outside any ticket.
 - The admin is told once per address, not once per hit."""
 import os
@@ -24,6 +26,8 @@ SENDER = "burst@example.test"
 OLGA = "olga@example.test"
 ADMIN = "admin@example.test"
 ROT_DOMAIN = "rotating.test"
+MANY_DOMAIN = "many.test"
+DOMAIN_PER_HOUR = 50
 CAP_PER_HOUR = 10
 CHALLENGES_PER_HOUR = 3
 
@@ -109,6 +113,19 @@ def main():
             ev = harness.events_named(s.show(min(rtickets)), "flood-repeat")
             tap.eq(len(ev), 9, "rotating: each repeat is an event on the ticket")
 
+        # -- different requests from 60 addresses of one domain
+        many = [build_mail("user%d@%s" % (i, MANY_DOMAIN), "Question %s" % secrets.token_hex(3),
+                           random_text(rng)) for i in range(60)]
+        mids = s.inject_many(many)
+        mwhere = {mid: harness.wait_stored(s, mid, 120) for mid in mids}
+        tap.eq([m for m, w in mwhere.items() if not w], [], "domain: all 60 are stored")
+        macks = [e for e in s.outbox() if e["kind"] in ("ack", "ack_tasks")
+                 and (e["rcpt"] or "").lower().endswith("@" + MANY_DOMAIN)]
+        tap.eq(len(macks), DOMAIN_PER_HOUR,
+               "domain: at most domain_per_hour (%d) acks to one domain" % DOMAIN_PER_HOUR)
+        tap.ok(d.log_has("stage=flood", "event=cap", "@" + MANY_DOMAIN),
+               "domain: the cap is logged")
+
         # -- an auto-reply answering no ticket opens none
         before = len(s.tickets())
         vac = s.inject(build_mail("Bob <bob@example.test>", "Auto: Printer question",
@@ -120,16 +137,23 @@ def main():
         tap.eq(len(s.tickets()), before, "auto-reply opens no ticket")
 
         # -- the admin: once per address (or domain), not once per hit
+        tap.ok(harness.wait_until(lambda: all(e["status"] == "sent" for e in s.outbox()),
+                                  180, 1),
+               "all queued mail is sent",
+               "unsent: %r" % [e for e in s.outbox() if e["status"] != "sent"][:5])
         harness.wait_until(lambda: notices_for(s, SENDER) and notices_for(s, OLGA)
-                           and notices_for(s, "@" + ROT_DOMAIN), 30)
+                           and notices_for(s, "@" + ROT_DOMAIN)
+                           and notices_for(s, "@" + MANY_DOMAIN), 30)
         time.sleep(3)
         tap.eq(len(notices_for(s, SENDER)), 1, "admin told once about %s" % SENDER)
         tap.eq(len(notices_for(s, OLGA)), 1, "admin told once about %s" % OLGA)
         tap.eq(len(notices_for(s, "@" + ROT_DOMAIN)), 1,
                "admin told once about the rotating addresses of @%s" % ROT_DOMAIN)
+        tap.eq(len(notices_for(s, "@" + MANY_DOMAIN)), 1,
+               "admin told once about @%s" % MANY_DOMAIN)
         tap.eq(len([m for m in map(parse, s.messages(ADMIN))
-                    if "Flood guard" in (header(m, "Subject") or "")]), 3,
-               "admin got three notices in all, one per sender")
+                    if "Flood guard" in (header(m, "Subject") or "")]), 4,
+               "admin got four notices in all, one per address or domain")
         tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
 
 
