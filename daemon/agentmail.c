@@ -4,7 +4,7 @@
 #include "agentmail.h"
 #include "compose.h"
 #include "db.h"
-#include "guard.h"
+#include "floodguard.h"
 #include "leakguard.h"
 #include "log.h"
 #include "outbox.h"
@@ -164,8 +164,9 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 		return 0;
 	}
 	/* Challenges (per agent address) and transcripts are capped like
-	 * every automatic mail (guard.h). */
-	if ((admit = guard_admit(n, t ? t->number : 0, am->name, rcpt)) != 1) {
+	 * every automatic mail (floodguard.h). */
+	admit = floodguard_admit(n, t ? t->number : 0, am->name, rcpt);
+	if (admit != 1) {
 		template_clear(&r);
 		g_hash_table_unref(vars);
 		return admit;

@@ -2,7 +2,7 @@
 #include <string.h>
 #include "agentmail.h"
 #include "compose.h"
-#include "guard.h"
+#include "floodguard.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -106,8 +106,8 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 		template_clear(&r);
 		return 0;
 	}
-	/* Every automatic mail passes the flood caps here (guard.h). */
-	if ((admit = guard_admit(n, num, m->name, m->rcpt)) != 1) {
+	/* Every automatic mail passes the flood caps here (floodguard.h). */
+	if ((admit = floodguard_admit(n, num, m->name, m->rcpt)) != 1) {
 		template_clear(&r);
 		return admit;
 	}

@@ -281,8 +281,9 @@ cmd_unfiled(struct cli *c)
 	if (c->json)
 		return print_json(c->db, db_prep(c->db, "SELECT "
 		    "json_group_array(json_object('id', id, 'kind', kind, "
-		    "'message_id', message_id, 'from', from_addr, 'subject', "
-		    "subject, 'automated', automated, 'created', created)) FROM "
+		    "'message_id', message_id, 'from', from_addr, "
+		    "'subject', subject, 'automated', automated, 'created', "
+		    "created)) FROM "
 		    "(SELECT * FROM messages WHERE ticket IS NULL AND "
 		    "direction = 'in' ORDER BY id)", ""));
 	st = db_prep(c->db, "SELECT id, kind, from_addr, subject FROM messages "

@@ -92,8 +92,8 @@ similar(void)
 	/* A long boilerplate with a short different message stays below
 	 * the default threshold of 90 %. */
 	{
-		const char *foot = "This message was sent from the contact form "
-		    "of our web site. Please do not reply to this address, "
+		const char *foot = "This message was sent from the contact "
+		    "form of our web site. Please do not reply to this address, "
 		    "your answer will not reach anyone. Our privacy policy "
 		    "applies to all data you entered.";
 		char *x = g_strdup_printf("Contact form\nName: Ann\nMessage: "
@@ -124,7 +124,8 @@ domains(void)
 	    "precedence: list opens tickets");
 	ok(!flood_automated_opens_ticket("auto-submitted: auto-replied"),
 	    "auto-replies open none");
-	ok(!flood_automated_opens_ticket("bounce or receipt (multipart/report)"),
+	ok(!flood_automated_opens_ticket("bounce or receipt "
+	    "(multipart/report)"),
 	    "bounces open none");
 	ok(!flood_automated_opens_ticket("vacation subject"),
 	    "vacation subjects open none");

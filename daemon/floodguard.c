@@ -1,10 +1,10 @@
-/* guard.c: see guard.h. */
+/* floodguard.c: see floodguard.h. */
 #include <string.h>
 #include <time.h>
 #include "agentmail.h"
 #include "db.h"
 #include "flood.h"
-#include "guard.h"
+#include "floodguard.h"
 #include "log.h"
 #include "store.h"
 
@@ -63,7 +63,7 @@ record(struct notify *n, const char *rcpt, const char *domain,
 }
 
 int
-guard_admit(struct notify *n, unsigned long ticket, const char *kind,
+floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
     const char *rcpt)
 {
 	const struct pd_config *cfg = n->cfg;
@@ -103,7 +103,7 @@ guard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	    g_ascii_strdown(rcpt, -1);
 	w = record(n, rcpt, internal ? "" : domain, kind, ticket, true,
 	    now) != 0 ||
-	    guard_hit(n, ticket, key, "cap", detail) != 0 ? -1 : 0;
+	    floodguard_hit(n, ticket, key, "cap", detail) != 0 ? -1 : 0;
 	g_free(key);
 	g_free(detail);
 	return w;
@@ -131,7 +131,7 @@ first_hit(struct notify *n, const char *key, int64_t now)
 }
 
 int
-guard_hit(struct notify *n, unsigned long ticket, const char *key,
+floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
     const char *what, const char *detail)
 {
 	GHashTable *vars;
@@ -163,8 +163,8 @@ guard_hit(struct notify *n, unsigned long ticket, const char *key,
 }
 
 int
-guard_repeat_find(struct notify *n, const char *sender, const char *norm,
-    unsigned long *ticket_r, char **first_r)
+floodguard_repeat_find(struct notify *n, const char *sender,
+    const char *norm, unsigned long *ticket_r, char **first_r)
 {
 	const struct pd_config *cfg = n->cfg;
 	int64_t since = (int64_t)time(NULL) - cfg->repeat_window;
@@ -206,8 +206,8 @@ guard_repeat_find(struct notify *n, const char *sender, const char *norm,
 }
 
 int
-guard_repeat_note(struct notify *n, const char *sender, unsigned long ticket,
-    const char *norm)
+floodguard_repeat_note(struct notify *n, const char *sender,
+    unsigned long ticket, const char *norm)
 {
 	int64_t now = time(NULL);
 
