@@ -6,6 +6,7 @@
 #include "flood.h"
 #include "floodguard.h"
 #include "log.h"
+#include "sink.h"
 #include "store.h"
 
 #define DAY (24 * 3600)
@@ -74,8 +75,9 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	char *detail, *key;
 	int w;
 
-	/* No address: outbox_add refuses it, and there is nobody to count. */
-	if (!rcpt || !*rcpt)
+	/* outbox_add refuses (and logs) an invalid address: nobody to
+	 * count, and nothing unchecked reaches our log lines. */
+	if (!addr_is_valid(rcpt))
 		return 1;
 	internal = agentmail_internal_rcpt(cfg, rcpt);
 	/* Agents and team_copy get what the team needs to see; only the

@@ -5,7 +5,8 @@
  * counts against its address and its domain over a sliding hour and a
  * sliding day; challenges count against the agent address they go to.
  * Agents' answers relayed to a client are not automatic and never capped;
- * neither are notifications to agents and team_copy, except challenges.
+ * neither are notifications to agents and team_copy, except challenges
+ * and transcripts.
  *
  * Counting and refusing happen in the caller's transaction, next to the
  * outbox row they guard, so a crash keeps both or neither.  Every hit is
