@@ -4,6 +4,7 @@
 #include "agentmail.h"
 #include "compose.h"
 #include "db.h"
+#include "floodguard.h"
 #include "leakguard.h"
 #include "leakindex.h"
 #include "leaktext.h"
@@ -169,6 +170,7 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 	char *err = NULL, *data, *id;
 	size_t len;
 	int64_t row;
+	int admit;
 	GHashTableIter it;
 	gpointer k, v;
 
@@ -186,6 +188,14 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 		g_free(err);
 		g_hash_table_unref(vars);
 		return 0;
+	}
+	/* Challenges (per agent address) and transcripts are capped like
+	 * every automatic mail (floodguard.h). */
+	admit = floodguard_admit(n, t ? t->number : 0, am->name, rcpt);
+	if (admit != 1) {
+		template_clear(&r);
+		g_hash_table_unref(vars);
+		return admit;
 	}
 	q.subject = r.subject;
 	q.body = r.body;

@@ -394,6 +394,56 @@ load_binary_attachments(struct cctx *c, config_setting_t *g,
 	g_free(s);
 }
 
+/* A domain cap below the address cap would make the address cap moot. */
+static void
+check_domain_cap(struct cctx *c, config_setting_t *g, const char *name,
+    unsigned domain, unsigned address)
+{
+	if (!address || !domain || domain >= address)
+		return;
+	cerr(c, config_setting_get_member(g, name) ?
+	    config_setting_get_member(g, name) : g, "'%s' must be 0 "
+	    "(unlimited) or at least the address cap (%u)", name, address);
+}
+
+/* Flood guards (SPEC §9): caps on automatic mail per recipient, per
+ * domain and on challenges per agent address, over sliding windows of an
+ * hour and a day; near-identical new requests filed together.  The
+ * defaults follow OTRS (PostmasterMaxEmailsPerAddress: 40 a day) and
+ * Zammad (a sliding window per recipient). */
+static void
+load_floods(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
+{
+	static const char *const known[] = { "address_per_hour",
+		"address_per_day", "domain_per_hour", "domain_per_day",
+		"challenges_per_hour", "challenges_per_day", "repeat_minutes",
+		"repeat_similarity", NULL };
+
+	check_known(c, g, known);
+	cfg->cap_address.per_hour = get_int(c, g, "address_per_hour", 10, 0,
+	    100000);
+	cfg->cap_address.per_day = get_int(c, g, "address_per_day", 40, 0,
+	    1000000);
+	cfg->cap_domain.per_hour = get_int(c, g, "domain_per_hour", 50, 0,
+	    100000);
+	cfg->cap_domain.per_day = get_int(c, g, "domain_per_day", 200, 0,
+	    1000000);
+	cfg->cap_challenge.per_hour = get_int(c, g, "challenges_per_hour", 3,
+	    0, 100000);
+	cfg->cap_challenge.per_day = get_int(c, g, "challenges_per_day", 10,
+	    0, 1000000);
+	cfg->repeat_window = get_int(c, g, "repeat_minutes", 10, 0,
+	    24 * 60) * 60;
+	cfg->repeat_similarity = get_int(c, g, "repeat_similarity", 90, 50,
+	    100);
+	if (g) {
+		check_domain_cap(c, g, "domain_per_hour",
+		    cfg->cap_domain.per_hour, cfg->cap_address.per_hour);
+		check_domain_cap(c, g, "domain_per_day",
+		    cfg->cap_domain.per_day, cfg->cap_address.per_day);
+	}
+}
+
 /* The addresses and proofs of agent mail (SPEC §7). */
 static void
 load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
@@ -540,7 +590,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
 		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
-		NULL };
+		"floods", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -556,6 +606,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	load_lists(c, lc, cfg);
 	load_tickets(c, config_lookup(lc, "tickets"), cfg);
 	load_sla(c, config_lookup(lc, "sla"), cfg);
+	load_floods(c, config_lookup(lc, "floods"), cfg);
 	check_client_plans(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");

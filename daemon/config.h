@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <glib.h>
 #include "pdlimits.h"
+#include "flood.h"
 
 enum pd_tls { PD_TLS_NONE, PD_TLS_STARTTLS, PD_TLS_IMPLICIT };
 
@@ -111,6 +112,13 @@ struct pd_config {
 	bool binary_hold;        /* gateway.binary_attachments = "hold": an
 	                          * answer with a file the note guard cannot
 	                          * read goes back to its agent */
+	/* flood guards (SPEC §9, postdesk.conf(5) "floods") */
+	struct flood_limit cap_address;   /* automatic mail per address */
+	struct flood_limit cap_domain;    /* ... per domain (>= address) */
+	struct flood_limit cap_challenge; /* challenges per agent address */
+	unsigned repeat_window;     /* seconds: near-identical new requests
+	                             * within it join the first; 0 = off */
+	unsigned repeat_similarity; /* percent of shared shingles (90) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

@@ -199,9 +199,43 @@ static const char schema_v5[] =
 ") STRICT;"
 "INSERT INTO note_unindexed SELECT id FROM messages WHERE kind = 'note';";
 
+/* v6: flood guards (SPEC §9): every automatic mail queued or refused by a
+ * cap (sliding windows per recipient and domain), recent new requests to
+ * find near-identical ones, and when the admin was last told about a
+ * guard hit for a key (once per key and day). */
+static const char schema_v6[] =
+"CREATE TABLE auto_mail ("
+"  id INTEGER PRIMARY KEY,"
+"  rcpt TEXT NOT NULL COLLATE NOCASE,"
+"  domain TEXT NOT NULL COLLATE NOCASE,"
+"  kind TEXT NOT NULL,"
+"  ticket INTEGER,"
+"  capped INTEGER NOT NULL DEFAULT 0,"
+"  at INTEGER NOT NULL"
+") STRICT;"
+"CREATE INDEX auto_mail_rcpt ON auto_mail(rcpt, at);"
+"CREATE INDEX auto_mail_domain ON auto_mail(domain, at);"
+"CREATE INDEX auto_mail_at ON auto_mail(at);"
+"CREATE TABLE recent_requests ("
+"  id INTEGER PRIMARY KEY,"
+"  sender TEXT NOT NULL COLLATE NOCASE,"
+"  domain TEXT NOT NULL COLLATE NOCASE,"
+"  ticket INTEGER NOT NULL,"
+"  text TEXT NOT NULL,"
+"  at INTEGER NOT NULL"
+") STRICT;"
+"CREATE INDEX recent_requests_domain ON recent_requests(domain, at);"
+"CREATE INDEX recent_requests_at ON recent_requests(at);"
+"CREATE TABLE guard_notices ("
+"  key TEXT PRIMARY KEY,"
+"  told_at INTEGER NOT NULL,"
+"  hits INTEGER NOT NULL DEFAULT 0,"
+"  last_at INTEGER NOT NULL"
+") STRICT;";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-	schema_v4, schema_v5 };
+	schema_v4, schema_v5, schema_v6 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

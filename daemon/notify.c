@@ -2,6 +2,7 @@
 #include <string.h>
 #include "agentmail.h"
 #include "compose.h"
+#include "floodguard.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -89,6 +90,7 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 	unsigned long num = t ? t->number : 0;
 	size_t len;
 	int64_t row;
+	int admit;
 
 	if (m->reply) {
 		q.in_reply_to = m->reply->message_id;
@@ -103,6 +105,11 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 	if (leaks(n, t, m->rcpt, &r, m->name)) {
 		template_clear(&r);
 		return 0;
+	}
+	/* Every automatic mail passes the flood caps here (floodguard.h). */
+	if ((admit = floodguard_admit(n, num, m->name, m->rcpt)) != 1) {
+		template_clear(&r);
+		return admit;
 	}
 	q.subject = r.subject;
 	q.body = r.body;

@@ -122,7 +122,7 @@ tell_agents(struct stage_ctx *c)
 	struct pd_ticket t;
 	int r;
 
-	if (!c->ticket || c->automated || c->agent)
+	if (!c->ticket || c->automated || c->agent || c->repeat)
 		return 0;
 	if ((r = store_ticket_get(c->db, c->ticket, &t)) != 1)
 		return r;
@@ -174,7 +174,7 @@ classify_and_file(struct stage_ctx *c)
 		else if (tr.how == THREAD_MULTI)
 			r = stage_multi(c, &tr);
 		else
-			r = stage_new(c, &tr);
+			r = stage_flood_new(c, &tr);
 		if (r == 0)
 			r = tell_agents(c);
 	}

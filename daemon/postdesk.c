@@ -32,6 +32,7 @@ usage(void)
 	    "       postdesk [-c file] show NUMBER [--json]\n"
 	    "       postdesk [-c file] outbox [--json]\n"
 	    "       postdesk [-c file] held [--json]\n"
+	    "       postdesk [-c file] unfiled [--json]\n"
 	    "       postdesk [-c file] status NUMBER STATUS [--why TEXT]\n"
 	    "       postdesk [-c file] priority|type NUMBER VALUE\n"
 	    "       postdesk [-c file] merge NUMBER INTO-NUMBER\n"
@@ -270,6 +271,33 @@ cmd_held(struct cli *c)
 	return 0;
 }
 
+/* Messages kept outside any ticket: automated mail that answers none
+ * (postdesk.conf(5) "floods"), confirmations, multi-ticket mail. */
+static int
+cmd_unfiled(struct cli *c)
+{
+	sqlite3_stmt *st;
+
+	if (c->json)
+		return print_json(c->db, db_prep(c->db, "SELECT "
+		    "json_group_array(json_object('id', id, 'kind', kind, "
+		    "'message_id', message_id, 'from', from_addr, "
+		    "'subject', subject, 'automated', automated, 'created', "
+		    "created)) FROM "
+		    "(SELECT * FROM messages WHERE ticket IS NULL AND "
+		    "direction = 'in' ORDER BY id)", ""));
+	st = db_prep(c->db, "SELECT id, kind, from_addr, subject FROM messages "
+	    "WHERE ticket IS NULL AND direction = 'in' ORDER BY id", "");
+	printf("%-6s %-8s %-28s %s\n", "ID", "KIND", "FROM", "SUBJECT");
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		printf("%-6lld %-8s %-28s %s\n",
+		    (long long)sqlite3_column_int64(st, 0),
+		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+		    sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	return 0;
+}
+
 static int
 has_flag(int argc, char **argv, const char *flag)
 {
@@ -307,7 +335,7 @@ dispatch(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(cmd, "tickets") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "quarantine") != 0 &&
-	    strcmp(cmd, "held") != 0 &&
+	    strcmp(cmd, "held") != 0 && strcmp(cmd, "unfiled") != 0 &&
 	    !cli_ticket_handles(cmd))
 		return usage();
 	if (open_db(c) != 0)
@@ -325,6 +353,8 @@ dispatch(struct cli *c, int argc, char **argv)
 		return cmd_outbox(c);
 	if (strcmp(cmd, "held") == 0)
 		return cmd_held(c);
+	if (strcmp(cmd, "unfiled") == 0)
+		return cmd_unfiled(c);
 	if (argc < 2 || (n = strtoul(argv[1], &end, 10)) == 0 || *end)
 		return usage();
 	return cmd_show(c, n);

@@ -30,6 +30,8 @@ struct stage_ctx {
 	                           * (identity.h): #cc, #client, #merge */
 	const char *hold_reason;  /* why stage_hold holds (static, or owned
 	                           * by the caller), NULL: no proof at all */
+	bool repeat;              /* filed as a near-identical repeat
+	                           * (stage_flood.c): agents are not told */
 };
 
 /* Stores the message in ticket (0: outside any ticket) as kind, records
@@ -63,6 +65,13 @@ int stage_join(struct stage_ctx *c, const struct thread_result *tr);
 /* A message naming several tickets: filed in none, sender asked to write
  * separately, agents told on each ticket. */
 int stage_multi(struct stage_ctx *c, const struct thread_result *tr);
+
+/* A message that joins no ticket, through the flood guards (SPEC §9):
+ * automated mail is kept outside any ticket (mailing lists excepted), a
+ * near-identical repeat of a recent request from the sender or its domain
+ * is filed into that request's ticket without an acknowledgement, anything
+ * else is stage_new. */
+int stage_flood_new(struct stage_ctx *c, const struct thread_result *tr);
 
 /* True when the gateway may answer this sender automatically. */
 bool stage_may_answer(const struct stage_ctx *c);

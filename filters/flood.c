@@ -1,0 +1,144 @@
+/* flood.c: see flood.h. */
+#include <string.h>
+#include <glib.h>
+#include "flood.h"
+
+/* Appends the word [p, end) to out, case-folded, or "#" when it holds a
+ * digit: numbers and ids change from one automatic mail to the next. */
+static void
+add_word(GString *out, const char *p, const char *end)
+{
+	bool digit = false;
+	char *fold;
+
+	for (const char *q = p; q < end; q = g_utf8_next_char(q))
+		if (g_unichar_isdigit(g_utf8_get_char(q)))
+			digit = true;
+	if (out->len)
+		g_string_append_c(out, ' ');
+	if (digit) {
+		g_string_append_c(out, '#');
+		return;
+	}
+	fold = g_utf8_casefold(p, end - p);
+	g_string_append(out, fold);
+	g_free(fold);
+}
+
+char *
+flood_normalise(const char *text)
+{
+	GString *out = g_string_new(NULL);
+	const char *p = text, *word = NULL;
+	size_t n = 0;
+
+	if (!text || !g_utf8_validate(text, -1, NULL))
+		return g_string_free(out, FALSE);
+	for (; *p && n < FLOOD_MAX_WORDS; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (g_unichar_isalnum(c) || g_unichar_ismark(c)) {
+			if (!word)
+				word = p;
+			continue;
+		}
+		if (word) {
+			add_word(out, word, p);
+			n++;
+			word = NULL;
+		}
+	}
+	if (word && n < FLOOD_MAX_WORDS)
+		add_word(out, word, p);
+	return g_string_free(out, FALSE);
+}
+
+size_t
+flood_words(const char *norm)
+{
+	size_t n = 0;
+
+	for (const char *p = norm; p && *p; p++)
+		if (p == norm || p[-1] == ' ')
+			n++;
+	return n;
+}
+
+/* The set of 3-word shingle hashes of a normalised text. */
+static GHashTable *
+shingles(const char *norm)
+{
+	GHashTable *set = g_hash_table_new(g_direct_hash, g_direct_equal);
+	char **w = g_strsplit(norm, " ", -1);
+	guint n = g_strv_length(w);
+
+	for (guint i = 0; i + 2 < n; i++) {
+		/* FNV-1a over "a b c"; a collision only adds similarity to
+		 * one pair of shingles, never a whole text. */
+		guint32 h = 2166136261u;
+
+		for (guint k = i; k < i + 3; k++) {
+			for (const char *p = w[k]; *p; p++)
+				h = (h ^ (guchar)*p) * 16777619u;
+			h = (h ^ ' ') * 16777619u;
+		}
+		g_hash_table_add(set, GUINT_TO_POINTER(h ? h : 1));
+	}
+	g_strfreev(w);
+	return set;
+}
+
+unsigned
+flood_similarity(const char *a, const char *b)
+{
+	GHashTable *sa, *sb;
+	GHashTableIter it;
+	gpointer k;
+	guint common = 0, all;
+
+	if (!a || !b)
+		return 0;
+	if (flood_words(a) < 3 || flood_words(b) < 3)
+		return strcmp(a, b) == 0 ? 100 : 0;
+	sa = shingles(a);
+	sb = shingles(b);
+	g_hash_table_iter_init(&it, sa);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		common += g_hash_table_contains(sb, k);
+	all = g_hash_table_size(sa) + g_hash_table_size(sb) - common;
+	g_hash_table_unref(sa);
+	g_hash_table_unref(sb);
+	return all ? (unsigned)((100ull * common) / all) : 100;
+}
+
+const char *
+flood_domain(const char *address)
+{
+	const char *at = address ? strrchr(address, '@') : NULL;
+
+	return at ? at + 1 : "";
+}
+
+enum flood_window
+flood_cap(const struct flood_limit *l, unsigned in_hour, unsigned in_day)
+{
+	if (l->per_hour && in_hour >= l->per_hour)
+		return FLOOD_HOUR;
+	if (l->per_day && in_day >= l->per_day)
+		return FLOOD_DAY;
+	return FLOOD_OK;
+}
+
+const char *
+flood_window_name(enum flood_window w)
+{
+	return w == FLOOD_HOUR ? "hour" : w == FLOOD_DAY ? "day" : "";
+}
+
+bool
+flood_automated_opens_ticket(const char *reason)
+{
+	return reason && (strncmp(reason, "list-", 5) == 0 ||
+	    strcmp(reason, "precedence: list") == 0 ||
+	    strcmp(reason, "mailing-list header") == 0);
+}
