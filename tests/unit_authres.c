@@ -518,6 +518,22 @@ test_identity(void)
 	ok(who(LMTP MX FOREIGN AR("mx.example.test; dkim=fail "
 	    "header.d=example.test"), irt, NULL) == IDENT_AGENT,
 	    "an untrusted fail does not override the reply");
+
+	/* A trusted header too long to parse still names its writer, so it
+	 * counts as a failure: padding (a long comment, many results of
+	 * forged signatures in one rspamd header) cannot hide one. */
+	GString *pad = g_string_new(LMTP MX PASS "Authentication-Results: "
+	    "mx.example.test; dmarc=fail (");
+	for (int i = 0; i < AUTHRES_MAX_LEN / 32; i++)
+		g_string_append(pad, "padding padding padding padding padding "
+		    "padding padding pad\r\n\t");
+	g_string_append(pad, ") header.from=example.test\r\n");
+	ok(who(pad->str, NULL, NULL) == IDENT_UNVERIFIED,
+	    "hostile: a trusted fail padded past the parser's bound still "
+	    "cancels the pass");
+	ok(who(pad->str, irt, NULL) == IDENT_UNVERIFIED,
+	    "hostile: ... and overrides a reply to our id");
+	g_string_free(pad, TRUE);
 	g_free(irt);
 	g_free(id);
 
