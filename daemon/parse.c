@@ -75,6 +75,55 @@ skip_preamble(const char *raw, size_t *len)
 	return nl + 1;
 }
 
+/* Whether the line at p (up to end) is empty or starts a header field:
+ * what follows a boundary line when a part begins. */
+static bool
+starts_part_head(const char *p, const char *end)
+{
+	const char *q;
+
+	if (p < end && *p == '\r')
+		p++;
+	if (p >= end || *p == '\n')
+		return true;
+	for (q = p; q < end && *q > ' ' && *q < 127 && *q != ':'; q++)
+		;
+	return q > p && q < end && *q == ':';
+}
+
+/* The length of raw that GMime is given.  GMime builds an object for
+ * every MIME part of a message (over a kilobyte each) before parse_body()
+ * counts one, so 25 MB of empty parts would take gigabytes.  A part
+ * begins at a "--" line followed by a header or an empty line; before the
+ * part that would pass 4 * max_parts + max_depth of them the message is
+ * cut (*cut_r set), which keeps every part that parse_body() may walk
+ * (max_parts leaves, their multiparts and skipped alternatives).
+ * Text that merely looks like a boundary counts too: only a message
+ * past that many is cut. */
+static size_t
+parts_prefix(const char *raw, size_t len, const struct pd_limits *lim,
+    bool *cut_r)
+{
+	const char *p = raw, *end = raw + len, *nl;
+	size_t left = (size_t)lim->max_parts * 4 + lim->max_depth;
+
+	*cut_r = false;
+	if (lim->max_parts == 0)
+		return len;
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			break;
+		if (nl - p < 3 || p[0] != '-' || p[1] != '-' ||
+		    !starts_part_head(nl + 1, end))
+			continue;
+		if (left-- == 0) {
+			*cut_r = true;
+			return p - raw;
+		}
+	}
+	return len;
+}
+
 static GMimeMessage *
 construct(const char *raw, size_t len)
 {
@@ -301,7 +350,7 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 	struct pd_msg *m;
 	char *fixed;
 	size_t flen;
-	bool cut;
+	bool cut, cut_parts;
 
 	*msg_r = NULL;
 	if (lim->max_message_size > 0 && len > lim->max_message_size) {
@@ -314,8 +363,10 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		*error_r = g_strdup("not a message: empty");
 		return -1;
 	}
+	len = parts_prefix(raw, len, lim, &cut_parts);
 	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
 	    &cut);
+	cut = cut || cut_parts;
 	msg = flen > 0 ? construct(fixed, flen) : NULL;
 	g_free(fixed);
 	if (msg == NULL || !has_headers(msg)) {
