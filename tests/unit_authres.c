@@ -499,6 +499,20 @@ test_identity(void)
 	    NULL) == IDENT_AGENT, "an untrusted header that does not parse "
 	    "changes nothing");
 
+	/* A DKIM pass covers the last of each signed field, the gateway
+	 * reads the first: a stranger replaying a signed mail of the domain
+	 * puts his own From or Subject above the signed ones. */
+	ok(who(LMTP MX PASS, "Subject: Re: [ACME#2] other\r\n", NULL) ==
+	    IDENT_UNVERIFIED, "hostile: two Subject fields, trusted pass");
+	ok(who(LMTP MX PASS, "From: sales@example.test\r\n", NULL) ==
+	    IDENT_UNVERIFIED, "hostile: two From fields, trusted pass");
+	ok(who(LMTP MX PASS, "In-Reply-To: <a@x.test>\r\nIn-Reply-To: "
+	    "<b@x.test>\r\n", NULL) == IDENT_UNVERIFIED,
+	    "hostile: two In-Reply-To fields, trusted pass");
+	ok(who(LMTP MX PASS, "Received: from x by y; Mon, 30 Nov 2026 "
+	    "08:00:00 +0000\r\nComments: a\r\nComments: b\r\n", NULL) ==
+	    IDENT_AGENT, "repeated fields that may repeat: still the agent");
+
 	/* A reply to our signed id proves the agent, unless a trusted
 	 * failure for the domain says otherwise. */
 	id = mac_msgid_kind(1, "olga@example.test", "example.test", 'n');
