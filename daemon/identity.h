@@ -14,8 +14,7 @@
  * a reply to our id included.  A DKIM pass proves nothing for a mail
  * with two of a field that may appear once (From, Subject, ...): DKIM
  * covers the last of them, we read the first.  postdesk.conf(5),
- * trusted_authserv and
- * trusted_relays, has the rules and their reasons. */
+ * trusted_authserv and trusted_relays, has the rules and their reasons. */
 #ifndef PD_IDENTITY_H
 #define PD_IDENTITY_H
 
