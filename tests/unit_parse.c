@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <gmime/gmime.h>
 #include "msg.h"
 #include "parse_priv.h"
@@ -448,6 +449,90 @@ test_max_headers(void)
 	g_free(err);
 }
 
+/* A VmRSS or VmHWM line of /proc/self/status, in kB (0 when unknown). */
+static long
+status_kb(const char *key)
+{
+	char *text = NULL, *at;
+	long kb = 0;
+
+	if (g_file_get_contents("/proc/self/status", &text, NULL, NULL) &&
+	    (at = strstr(text, key)) != NULL)
+		kb = strtol(at + strlen(key) + 1, NULL, 10);
+	g_free(text);
+	return kb;
+}
+
+/* The memory msg_parse() takes for raw at its peak, in MB: measured in a
+ * child, whose high-water mark starts at its size when forked. */
+static long
+parse_peak_mb(const GString *raw)
+{
+	int fd[2], st;
+	long mb = -1;
+	pid_t pid;
+
+	if (pipe(fd) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		struct pd_msg *m = NULL;
+		char *err = NULL;
+		long before = status_kb("VmRSS:"), peak;
+
+		msg_parse(raw->str, raw->len, &lim, &m, &err);
+		peak = status_kb("VmHWM:");
+		mb = before > 0 && peak > 0 ? (peak - before) / 1024 : -1;
+		if (write(fd[1], &mb, sizeof mb) != sizeof mb)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	if (pid < 0 || read(fd[0], &mb, sizeof mb) != sizeof mb)
+		mb = -1;
+	close(fd[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return mb;
+}
+
+/* GMime builds an object for every header field before anything counts
+ * them: 24 MB of "X: y" took 2 GB, only to be refused by max_headers.
+ * Fields are counted on the raw lines first, in the top-level header
+ * and in those of parts and embedded messages. */
+static void
+test_header_flood_memory(void)
+{
+	GString *s = g_string_new("From: a@b.test\nSubject: f\n");
+	long mb;
+
+	for (int i = 0; i < 600000; i++)
+		g_string_append(s, "X: y\n");
+	g_string_append(s, "\nbody\n");
+	mb = parse_peak_mb(s);
+	ok(mb >= 0 && mb < 64, "top-level flood of 600000 fields: refused "
+	    "within 64 MB (%ld MB)", mb);
+	g_string_assign(s, "From: a@b.test\nContent-Type: multipart/mixed; "
+	    "boundary=X\n\n");
+	for (int i = 0; i < 100; i++) {
+		g_string_append(s, "--X\n");
+		for (int j = 0; j < 6000; j++)
+			g_string_append(s, "X: y\n");
+		g_string_append(s, "\nz\n");
+	}
+	g_string_append(s, "--X--\n");
+	mb = parse_peak_mb(s);
+	ok(mb >= 0 && mb < 64, "600000 fields in the headers of parts: "
+	    "within 64 MB (%ld MB)", mb);
+	g_string_assign(s, "From: a@b.test\nContent-Type: message/rfc822\n\n");
+	for (int i = 0; i < 600000; i++)
+		g_string_append(s, "X: y\n");
+	g_string_append(s, "\nbody\n");
+	mb = parse_peak_mb(s);
+	ok(mb >= 0 && mb < 64, "600000 fields in an embedded message: "
+	    "within 64 MB (%ld MB)", mb);
+	g_string_free(s, TRUE);
+}
+
 /* Empty input (postdesk deliver < /dev/null) is refused without a GLib
  * critical; main() makes criticals fatal. */
 static void
@@ -696,6 +781,7 @@ main(void)
 	test_structure();
 	test_many_headers();
 	test_max_headers();
+	test_header_flood_memory();
 	test_empty();
 	test_bounded_decode();
 	test_huge_text();
