@@ -88,20 +88,24 @@ skip_preamble(const char *raw, size_t *len)
  *  - a top-level header of more than max_headers fields is refused
  *    (-1 and *error_r), as too_many_headers() would refuse it;
  *  - the message is cut (*cut_r) before the "--" line that would pass
- *    4 * max_parts + max_depth parts, which keeps every part that
+ *    16 * max_parts + max_depth parts, which keeps every part that
  *    parse_body() may walk (max_parts leaves, their multiparts and the
  *    skipped alternatives);
- *  - and before the field that would pass max_headers fields in the
+ *  - and before the field that would pass 10 * max_headers fields in the
  *    headers of parts and embedded messages together.
- * Text that merely looks like a boundary or a field counts too: only a
- * message past these numbers is cut.  Returns 0 and *len_r. */
+ * Text that merely looks like a boundary or a field counts too, hence
+ * the generous factors (a pasted log of timestamped lines after a "----"
+ * line reads as a header): at the defaults a few megabytes of GMime
+ * objects, and a text cut there is near max_text anyway.  Returns 0 and
+ * *len_r. */
 static int
 bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
     size_t *len_r, bool *cut_r, char **error_r)
 {
 	const char *p = raw, *end = raw + len, *nl, *eol;
 	size_t parts = 0, fields = 0, top = 0;
-	size_t max_parts = (size_t)lim->max_parts * 4 + lim->max_depth;
+	size_t max_parts = (size_t)lim->max_parts * 16 + lim->max_depth;
+	size_t max_fields = (size_t)lim->max_headers * 10;
 	bool in_top = true, in_head = false, after_head = false;
 
 	*cut_r = false;
@@ -137,7 +141,7 @@ bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
 				    lim->max_headers);
 				return -1;
 			}
-		} else if (lim->max_headers && ++fields > lim->max_headers)
+		} else if (lim->max_headers && ++fields > max_fields)
 			break;
 	}
 	if (p < end) {

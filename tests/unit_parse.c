@@ -232,11 +232,12 @@ test_bounds(void)
 		g_string_append(s, i % 2 ? "--X\n\n" : "--X\nContent-Type: "
 		    "application/octet-stream\n\nz\n");
 	g_string_append(s, "--X--\n");
-	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0 && m->truncated &&
-	    m->attachments->len == lim.max_parts / 2, "flood of parts: the "
-	    "attachments of max_parts parts, truncated (%u)",
-	    m ? m->attachments->len : 0);
-	ok(m && count_parts(GMIME_OBJECT(m->mime)) <= 4 * lim.max_parts +
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0, "flood of parts "
+	    "parses");
+	ok(m && m->truncated && m->attachments->len == lim.max_parts / 2,
+	    "flood of parts: the attachments of max_parts parts, truncated "
+	    "(%u)", m ? m->attachments->len : 0);
+	ok(m && count_parts(GMIME_OBJECT(m->mime)) <= 16 * lim.max_parts +
 	    lim.max_depth + 1, "flood of parts: GMime holds a bounded tree "
 	    "(%u parts)", m ? count_parts(GMIME_OBJECT(m->mime)) : 0);
 	msg_free(&m);
