@@ -308,6 +308,35 @@ test_compose(void)
 		g_object_unref(m);
 	g_free(wire);
 	g_free(id);
+	/* RFC 5322 §2.1.1: no line over 998 octets, whatever a stranger's
+	 * subject, name or message id is long; an id too long for one line
+	 * cannot be folded, so it is left out (a downstream server that
+	 * refuses long lines would refuse the whole mail). */
+	{
+		char *longs = g_strnfill(5000, 'A'), *longn = g_strnfill(3000,
+		    'B'), *longid = g_strdup_printf("%s@x.test", longs);
+		size_t longest = 0, cur = 0;
+
+		q.subject = longs;
+		q.rcpt_name = longn;
+		q.in_reply_to = longid;
+		g_ptr_array_add(refs, longid);
+		wire = compose_mail(&q, &len, &id);
+		for (const char *c = wire; *c; c++, cur++)
+			if (*c == '\n') {
+				longest = MAX(longest, cur);
+				cur = 0;
+			}
+		ok(longest <= 998, "compose: no line over 998 octets with a "
+		    "5000-octet subject, name and message id (%zu)", longest);
+		ok(strstr(wire, "AAAAAAAAAA@x.test") == NULL,
+		    "compose: an id too long for a line is left out");
+		g_free(wire);
+		g_free(id);
+		g_free(longs);
+		g_free(longn);
+		g_free(longid);
+	}
 	g_free(key);
 	g_ptr_array_unref(refs);
 	mac_reset();
