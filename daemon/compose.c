@@ -133,7 +133,9 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 static GMimeObject *
 attachment_part(const struct pd_attachment *a)
 {
-	char *ct = g_strdup(*a->content_type ? a->content_type :
+	/* One line, as every header value we write (a stored type is
+	 * GMime's "type/subtype", but that is GMime's promise, not ours). */
+	char *ct = hdrtext_line(*a->content_type ? a->content_type :
 	    "application/octet-stream"), *slash = strchr(ct, '/');
 	GMimePart *part;
 	GMimeStream *data;

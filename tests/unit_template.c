@@ -9,6 +9,7 @@
 #include "compose.h"
 #include "hdrtext.h"
 #include "mac.h"
+#include "msg.h"
 #include "template.h"
 #include "tap.h"
 
@@ -336,6 +337,26 @@ test_compose(void)
 		g_free(longs);
 		g_free(longn);
 		g_free(longid);
+	}
+	/* Attachment fields are header values we write too. */
+	{
+		struct pd_attachment a = { .filename = "a\r\nX-Injected: 3\r\n"
+			"\r\nbody.txt", .content_type = "text/x\r\nX-Injected: "
+			"4\r\n\r\nfake", .size = 3 };
+		GPtrArray *atts = g_ptr_array_new();
+
+		a.data = g_bytes_new("abc", 3);
+		g_ptr_array_add(atts, &a);
+		q.attachments = atts;
+		wire = compose_mail(&q, &len, &id);
+		ok(strstr(wire, "\nX-Injected") == NULL &&
+		    strstr(wire, "\nfake") == NULL, "compose: an attachment's "
+		    "name and type add no line");
+		q.attachments = NULL;
+		g_ptr_array_unref(atts);
+		g_bytes_unref(a.data);
+		g_free(wire);
+		g_free(id);
 	}
 	g_free(key);
 	g_ptr_array_unref(refs);
