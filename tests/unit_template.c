@@ -334,6 +334,10 @@ test_compose(void)
 		    "compose: an id too long for a line is left out");
 		g_free(wire);
 		g_free(id);
+		q.subject = "s";
+		q.rcpt_name = NULL;
+		q.in_reply_to = NULL;
+		g_ptr_array_remove(refs, longid);
 		g_free(longs);
 		g_free(longn);
 		g_free(longid);
