@@ -2,16 +2,17 @@
 #include <string.h>
 #include "rfc2047.h"
 
-/* The base64 text of an encoded word never holds these; stopping at them
- * keeps a stray "=?" from swallowing the rest of a header. */
-static bool
-b64_text_ok(const char *p, size_t n)
+/* The end of the base64 text of an encoded word starting at p: the
+ * first byte that base64 never holds.  Stopping there keeps a stray "=?"
+ * from swallowing the rest of a header, and keeps the scan linear: looking
+ * for "?=" first made every unclosed word read to the end of the line. */
+static const char *
+b64_text_end(const char *p, const char *end)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isalnum(p[i]) && p[i] != '+' && p[i] != '/' &&
-		    p[i] != '=')
-			return false;
-	return true;
+	while (p < end && (g_ascii_isalnum(*p) || *p == '+' || *p == '/' ||
+	    *p == '='))
+		p++;
+	return p;
 }
 
 /* Tries to rewrite one encoded word starting at ew ("=?").  Returns the
@@ -29,8 +30,8 @@ one_word(GString *out, const char *ew, const char *end)
 	    (q1[1] != 'B' && q1[1] != 'b') || q1[2] != '?')
 		return NULL;
 	txt = q1 + 3;
-	close = g_strstr_len(txt, end - txt, "?=");
-	if (close == NULL || !b64_text_ok(txt, close - txt))
+	close = b64_text_end(txt, end);
+	if (end - close < 2 || close[0] != '?' || close[1] != '=')
 		return NULL;
 	b64 = g_strndup(txt, close - txt);
 	bin = g_base64_decode(b64, &n);
@@ -44,11 +45,46 @@ one_word(GString *out, const char *ew, const char *end)
 	return close + 2;
 }
 
+/* Whether ew starts "=?charset?B?" or "=?charset?Q?": what GMime takes
+ * for an encoded word and looks for the end of. */
+static bool
+word_start(const char *ew, const char *end)
+{
+	const char *cs = ew + 2, *q1;
+
+	q1 = memchr(cs, '?', MIN(end - cs, 65));
+	return q1 != NULL && end - q1 >= 3 && strchr("BbQq", q1[1]) &&
+	    q1[1] != '\0' && q1[2] == '?';
+}
+
+/* Appends an "=?" that closes nowhere as an encoded word (rfc2047.h).  The
+ * blanks just before it, among the last max bytes of out, go inside the
+ * word: blanks between two encoded words are dropped when decoded. */
+static void
+unclosed(GString *out, size_t max)
+{
+	GString *blanks = g_string_new(NULL);
+	size_t n = 0;
+
+	while (n < max && (out->str[out->len - 1 - n] == ' ' ||
+	    out->str[out->len - 1 - n] == '\t'))
+		n++;
+	for (size_t i = out->len - n; i < out->len; i++)
+		g_string_append(blanks, out->str[i] == ' ' ? "=20" : "=09");
+	g_string_truncate(out, out->len - n);
+	g_string_append_printf(out, "=?us-ascii?Q?%s=3D=3F?=", blanks->str);
+	g_string_free(blanks, TRUE);
+}
+
 void
 rfc2047_b_to_q_append(GString *out, const char *s, size_t len)
 {
-	const char *p = s, *end = s + len, *ew, *next;
+	const char *p = s, *end = s + len, *ew, *next, *last = NULL;
 
+	/* The last "?=": an "=?" from there on closes nowhere (rfc2047.h). */
+	for (const char *q = end; q - s >= 2 && last == NULL; q--)
+		if (q[-2] == '?' && q[-1] == '=')
+			last = q - 2;
 	while (p < end) {
 		ew = end - p >= 2 ? g_strstr_len(p, end - p, "=?") : NULL;
 		if (ew == NULL) {
@@ -60,7 +96,10 @@ rfc2047_b_to_q_append(GString *out, const char *s, size_t len)
 			p = next;
 			continue;
 		}
-		g_string_append_len(out, ew, 2);
+		if ((last == NULL || ew + 2 > last) && word_start(ew, end))
+			unclosed(out, ew - p);
+		else
+			g_string_append_len(out, ew, 2);
 		p = ew + 2;
 	}
 }
