@@ -57,9 +57,11 @@ word_start(const char *ew, const char *end)
 	    q1[1] != '\0' && q1[2] == '?';
 }
 
-/* Appends an "=?" that closes nowhere as an encoded word (rfc2047.h).  The
- * blanks just before it, among the last max bytes of out, go inside the
- * word: blanks between two encoded words are dropped when decoded. */
+/* Appends an "=?" that closes nowhere as an encoded word (rfc2047.h).
+ * Blanks between two encoded words are dropped when decoded, so the blanks
+ * just before it (among the last max bytes of out) go inside the word when
+ * an encoded word ends before them; otherwise they stay where they are, and
+ * no token before them grows (an Authentication-Results value, say). */
 static void
 unclosed(GString *out, size_t max)
 {
@@ -69,6 +71,9 @@ unclosed(GString *out, size_t max)
 	while (n < max && (out->str[out->len - 1 - n] == ' ' ||
 	    out->str[out->len - 1 - n] == '\t'))
 		n++;
+	if (n == 0 || out->len - n < 2 ||
+	    memcmp(out->str + out->len - n - 2, "?=", 2) != 0)
+		n = 0;
 	for (size_t i = out->len - n; i < out->len; i++)
 		g_string_append(blanks, out->str[i] == ' ' ? "=20" : "=09");
 	g_string_truncate(out, out->len - n);

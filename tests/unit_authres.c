@@ -499,6 +499,12 @@ test_identity(void)
 	    NULL) == IDENT_AGENT, "an untrusted header that does not parse "
 	    "changes nothing");
 
+	/* The raw header is rewritten for GMime (rfc2047.h); an unclosed
+	 * encoded-word start after the domain must not join it. */
+	ok(who(LMTP MX PASS AR("mx.example.test; dmarc=fail header.from="
+	    "example.test =?a?Q?x"), NULL, NULL) == IDENT_UNVERIFIED,
+	    "hostile: an unclosed encoded word after a failing domain");
+
 	/* A DKIM pass covers the last of each signed field, the gateway
 	 * reads the first: a stranger replaying a signed mail of the domain
 	 * puts his own From or Subject above the signed ones. */
