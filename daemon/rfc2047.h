@@ -7,10 +7,10 @@
  *
  * GMime's loose decoder also looks for the "?=" of every "=?" to the end of
  * the value and, finding none, starts again two bytes further: 64 KB of
- * "=?a?B?A" took 0.4 s per header, a message of them minutes.  So the "=?"
- * of an "=?charset?B?" or "=?charset?Q?" with no "?=" after it on its line
- * becomes "=?us-ascii?Q?=3D=3F?=", an encoded word that decodes to the
- * same two characters (blanks before it go inside it, so they stay). */
+ * "=?a?B?A" took 0.4 s per header, a message of them minutes.  So in each
+ * header (and in lines GMime may read as one) the "=?" of an
+ * "=?charset?B?" or "=?charset?Q?" with no "?=" after it on its line is
+ * kept 16 times; any further one becomes "= ?".  Only such junk changes. */
 #ifndef PD_RFC2047_H
 #define PD_RFC2047_H
 
@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <glib.h>
 
-/* Appends s[0..len) to out with every "=?cs?B?...?=" rewritten as
- * "=?cs?Q?=HH...?=", and every such unclosed start as the encoded word
+/* Appends s[0..len), one header, to out with every "=?cs?B?...?="
+ * rewritten as "=?cs?Q?=HH...?=", and unclosed starts past the 16th as
  * above.  Anything else is copied unchanged. */
 void rfc2047_b_to_q_append(GString *out, const char *s, size_t len);
 
