@@ -178,6 +178,10 @@ classify_and_file(struct stage_ctx *c)
 		if (r == 0)
 			r = tell_agents(c);
 	}
+	/* A later mail from the agent: held mail whose challenge the cap
+	 * refused is challenged now (stage.h). */
+	if (r == 0 && who == IDENT_AGENT && !c->automated)
+		r = stage_hold_retry(c, agent);
 	if (r != 0 || db_commit(c->db) != 0)
 		return PIPE_TEMPFAIL;
 	return PIPE_STORED;

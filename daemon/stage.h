@@ -55,6 +55,12 @@ int stage_hold(struct stage_ctx *c, const struct thread_result *tr);
  * the agent's.  id is the challenge id it answers. */
 int stage_release(struct stage_ctx *c, const char *id);
 
+/* Held mail of agent left without a challenge (the challenge cap refused
+ * it, floodguard.h) gets its own challenge now, oldest first, as long as
+ * the cap lets them through: no held mail stays beyond the agent's reach.
+ * Called for each later mail from the agent's address.  0 or -1. */
+int stage_hold_retry(struct stage_ctx *c, const struct pd_agent *agent);
+
 /* A message that opens a ticket: participants, tasks, acknowledgement. */
 int stage_new(struct stage_ctx *c, const struct thread_result *tr);
 
