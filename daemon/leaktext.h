@@ -4,8 +4,10 @@
  * Every attachment whose content is text, whatever its declared type, is
  * read (filters/textsniff.h: BOM, UTF-16, 8-bit charsets), HTML turned
  * into text, and attached messages opened (their subject, text and
- * attachments, three levels deep).  Every attachment's content hash is
- * kept to compare with the notes' own attachments. */
+ * attachments, three levels deep), also a saved mail sent under another
+ * type.  File names are read too: the client sees them.  Every
+ * attachment's content hash is kept to compare with the notes' own
+ * attachments. */
 #ifndef PD_LEAKTEXT_H
 #define PD_LEAKTEXT_H
 
