@@ -79,6 +79,14 @@ int stage_multi(struct stage_ctx *c, const struct thread_result *tr);
  * else is stage_new. */
 int stage_flood_new(struct stage_ctx *c, const struct thread_result *tr);
 
+/* The repeat guard of stage_flood_new, for any mail that would open a new
+ * ticket for a client (a follow-up past the reopen limit too):
+ * stage_flood_repeat files c into the ticket of a near-identical recent
+ * request (1), or returns 0 (or -1); after opening ticket for c, the
+ * caller calls stage_flood_note (0 or -1). */
+int stage_flood_repeat(struct stage_ctx *c);
+int stage_flood_note(struct stage_ctx *c, unsigned long ticket);
+
 /* True when the gateway may answer this sender automatically. */
 bool stage_may_answer(const struct stage_ctx *c);
 

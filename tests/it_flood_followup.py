@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""A bot that answers with an old ticket's token (issue 7 section 3,
+SPEC §6, §9).
+
+Another help desk, or an auto-responder that keeps the first subject it
+saw, answers again and again with the token of a ticket we closed, each
+time with a new reference number and no header marking it automatic.  Past
+the reopen limit (here max_reopens = 0) each such follow-up would open a
+new ticket with a followup_new notice and tell the lead: a ticket per mail,
+without end.  Such a follow-up is a new request like any other, so the
+repeat guard files the near-identical ones into the first new ticket.
+
+The bound, for five answers: two tickets for the sender (its request and
+one follow-up ticket), at most one followup_new and one lead_reopen_limit,
+each repeat an event on that ticket, every mail stored."""
+import os
+import secrets
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness
+from harness import build_mail, token, wait_mail
+
+BOT = "desk@other.test"
+LEAD = "olga@example.test"
+
+
+def main():
+    with harness.Session("it_flood_followup", base=52400) as s:
+        tap = s.tap
+        d = s.daemon(s.write_config(floods=None, tickets={"max_reopens": 0}))
+        d.start()
+
+        req = s.inject(build_mail(BOT, "Printer on floor 3",
+                                  "The printer on floor 3 prints blank pages."))
+        t = s.wait_ticket_of(req)
+        if not tap.ok(t is not None, "the request opens a ticket"):
+            s.report_daemon_state()
+            return
+        n = t["number"]
+        harness.set_status(s, n, "closed", "old ticket")
+        tap.ok(wait_mail(s, BOT, "status_closed", n) is not None,
+               "the ticket is closed and the sender told")
+
+        sent = []
+        for i in range(5):
+            ref = secrets.token_hex(4)
+            body = ("Automatic reply. Your request has been "
+                    "received by our service desk and will be handled in "
+                    "turn. Please keep the reference %s in the subject of "
+                    "any further mail about it.\n\nReceived on 2026-11-%02d "
+                    "as case %d.\n" % (ref, 10 + i, 7000 + i))
+            raw = build_mail(BOT, "Re: %s Printer on floor 3 [case %d]"
+                             % (token(n), 7000 + i), body)
+            sent.append(s.inject(raw))
+            harness.wait_stored(s, sent[-1], 60)
+        where = [harness.stored_as(s, mid) for mid in sent]
+        tap.ok(all(where), "every answer is stored", repr(where))
+        mine = sorted(x["number"] for x in s.tickets()
+                      if (x["requester"] or "").lower() == BOT)
+        tap.ok(len(mine) == 2, "bound: its request and one follow-up ticket",
+               repr(mine))
+        new = [x for x in mine if x != n]
+        tap.eq({w[0] for w in where if w}, set(new[:1]),
+               "every answer is on the one follow-up ticket")
+        tap.ok(len(harness.outbox_of(s, kind="followup_new", rcpt=BOT)) <= 1,
+               "bound: at most one followup_new to it")
+        tap.ok(len(harness.outbox_of(s, kind="lead_reopen_limit")) <= 1,
+               "bound: the lead is told at most once")
+        if new:
+            tap.eq(len(harness.events_named(s.show(new[0]), "flood-repeat")), 4,
+                   "each repeat is an event on the follow-up ticket")
+        tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
+
+
+main()
