@@ -42,13 +42,14 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 {
 	struct pd_ticket t;
 	const char *from = c->m->from.address;
+	char *box = flood_canonical(from);
 	/* Rotating addresses of one domain are one sender to the admin. */
-	char *key = g_ascii_strcasecmp(first, from) == 0 ?
-	    g_ascii_strdown(from, -1) : g_strdup_printf("@%s",
-	    flood_domain(from));
+	char *key = g_ascii_strcasecmp(first, box) == 0 ? g_strdup(box) :
+	    g_strdup_printf("@%s", flood_domain(box));
 	char *detail;
 	int r;
 
+	g_free(box);
 	if ((r = store_ticket_get(c->db, num, &t)) != 1) {
 		g_free(key);
 		return r;

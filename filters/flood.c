@@ -119,6 +119,50 @@ flood_domain(const char *address)
 	return at ? at + 1 : "";
 }
 
+char *
+flood_canonical(const char *address)
+{
+	const char *at = address ? strrchr(address, '@') : NULL;
+	GString *local = g_string_new(NULL);
+	char *valid, *fold, *dom, *out;
+	gsize n;
+
+	if (at == NULL) {
+		valid = g_utf8_make_valid(address ? address : "", -1);
+		fold = g_utf8_casefold(valid, -1);
+		g_free(valid);
+		g_string_free(local, TRUE);
+		return fold;
+	}
+	for (const char *p = address; p < at; p++) {
+		if (*p == '"')
+			continue;
+		if (*p == '\\' && p + 1 < at)
+			p++;
+		g_string_append_c(local, *p);
+	}
+	/* "+" first would leave no mailbox: kept as it is. */
+	if ((n = strcspn(local->str, "+")) > 0)
+		g_string_truncate(local, n);
+	valid = g_utf8_make_valid(local->str, -1);
+	fold = g_utf8_casefold(valid, -1);
+	g_free(valid);
+	g_string_free(local, TRUE);
+	valid = g_utf8_make_valid(at + 1, -1);
+	if ((dom = g_hostname_to_ascii(valid)) == NULL)
+		dom = g_utf8_casefold(valid, -1);
+	g_free(valid);
+	n = strlen(dom);
+	if (n > 1 && dom[n - 1] == '.')
+		dom[n - 1] = '\0';
+	for (char *q = dom; *q; q++)
+		*q = g_ascii_tolower(*q);
+	out = g_strdup_printf("%s@%s", fold, dom);
+	g_free(fold);
+	g_free(dom);
+	return out;
+}
+
 enum flood_window
 flood_cap(const struct flood_limit *l, unsigned in_hour, unsigned in_day)
 {

@@ -12,8 +12,14 @@ repeat guard files the near-identical ones into the first new ticket.
 
 The bound, for five answers: two tickets for the sender (its request and
 one follow-up ticket), at most one followup_new and one lead_reopen_limit,
-each repeat an event on that ticket, every mail stored."""
+each repeat an event on that ticket, every mail stored.
+
+A sender may also spell one mailbox several ways ("spell+1@", "spell+2@",
+"\"spell\"@", "SPELL@"): the caps count the mailbox, so twelve different
+requests from six spellings get at most address_per_hour (10)
+acknowledgements, not two per spelling."""
 import os
+import random
 import secrets
 import sys
 
@@ -22,6 +28,9 @@ import harness
 from harness import build_mail, token, wait_mail
 
 BOT = "desk@other.test"
+SPELLINGS = ["spell@other2.test", "spell+1@other2.test", "spell+2@other2.test",
+             '"spell"@other2.test', "SPELL+x@OTHER2.TEST", "Spell+y@other2.test"]
+CAP_PER_HOUR = 10
 LEAD = "olga@example.test"
 
 
@@ -70,6 +79,26 @@ def main():
         if new:
             tap.eq(len(harness.events_named(s.show(new[0]), "flood-repeat")), 4,
                    "each repeat is an event on the follow-up ticket")
+
+        # -- one mailbox, six spellings, twelve different requests
+        rng = random.Random(11)
+        raws = []
+        for i in range(12):
+            text = " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz")
+                                    for _ in range(rng.randint(3, 9)))
+                            for _ in range(25)) + "."
+            raws.append(build_mail(SPELLINGS[i % 6], "Question %s"
+                                   % secrets.token_hex(3), text))
+        ids = [s.inject(raw) for raw in raws]
+        where = [harness.wait_stored(s, mid, 60) for mid in ids]
+        tap.ok(all(where), "spellings: all 12 requests are stored", repr(where))
+        tap.eq(len({w[0] for w in where if w}), 12,
+               "spellings: 12 different requests make 12 tickets")
+        acks = [e for e in s.outbox() if e["kind"] in ("ack", "ack_tasks")
+                and "other2.test" in (e["rcpt"] or "").lower()]
+        tap.ok(len(acks) <= CAP_PER_HOUR,
+               "spellings: bound: at most %d acks to the one mailbox" % CAP_PER_HOUR,
+               "got %d: %r" % (len(acks), sorted(e["rcpt"] for e in acks)))
         tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
 
 
