@@ -154,6 +154,7 @@ classify_and_file(struct stage_ctx *c)
 	if (who == IDENT_AGENT)
 		c->agent = agent;
 	c->fresh = who == IDENT_AGENT && proof.fresh;
+	c->strong = c->fresh && strcmp(proof.how, "reply") != 0;
 	if (who == IDENT_UNVERIFIED && proof.why) {
 		c->hold_reason = proof.why;
 		log_info("msg=<%s> stage=identity event=unproven agent=\"%s\" "

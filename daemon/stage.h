@@ -32,6 +32,8 @@ struct stage_ctx {
 	                           * by the caller), NULL: no proof at all */
 	bool repeat;              /* filed as a near-identical repeat
 	                           * (stage_flood.c): agents are not told */
+	bool strong;              /* fresh by DKIM or a confirmed challenge,
+	                           * not by a reply (agentcmd.h) */
 };
 
 /* Stores the message in ticket (0: outside any ticket) as kind, records

@@ -191,6 +191,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	}
 	x.t = t;
 	x.fresh = c->fresh;
+	x.strong = c->strong;
 	commands_parse(c->new_text, &p);
 	note = pending_note(c, &p);
 	c->n.agent = c->agent;
@@ -210,6 +211,15 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 		r = stage_hold(c, tr);
 		c->hold_reason = NULL;
 		g_free(why);
+	} else if (!c->strong && (r = agentcmd_needs_strong(&x, p.cmds,
+	    &fc)) != 0) {
+		/* Held, not failed, as above. */
+		c->hold_reason = r < 0 ? NULL : "#merge would let the addresses "
+		    "of this ticket follow a ticket they do not follow yet, and "
+		    "a reply proves you only for this ticket: it needs a "
+		    "trusted DKIM signature or your confirmation";
+		r = r < 0 ? -1 : stage_hold(c, tr);
+		c->hold_reason = NULL;
 	} else
 		r = run(c, tr, &x, &p);
 	c->n.pending_note = NULL;
@@ -362,8 +372,10 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	}
 	stage_hash(&h);
 	h.agent = c->agent;
-	/* A confirmed challenge is a fresh proof (identity.h). */
+	/* A confirmed challenge is a fresh proof (identity.h), and a strong
+	 * one (agentcmd.h). */
 	h.fresh = true;
+	h.strong = true;
 	h.new_text = quotes_strip(h.m->text);
 	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
 	    stage_agent(&h, &tr) == 0)
