@@ -63,6 +63,15 @@ record(struct notify *n, const char *rcpt, const char *domain,
 	    now);
 }
 
+/* Templates that tell the team about a ticket (agent_*, lead_*,
+ * guard_*). */
+static bool
+team_kind(const char *kind)
+{
+	return g_str_has_prefix(kind, "agent_") ||
+	    g_str_has_prefix(kind, "lead_") || g_str_has_prefix(kind, "guard_");
+}
+
 int
 floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
     const char *rcpt)
@@ -81,8 +90,10 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 		return 1;
 	internal = agentmail_internal_rcpt(cfg, rcpt);
 	/* Agents and team_copy get what the team needs to see; only the
-	 * mail a stranger can trigger at will is capped for them. */
-	if (internal && !challenge && strcmp(kind, "transcript") != 0)
+	 * mail a stranger can trigger at will is capped for them: challenges,
+	 * transcripts, and what a client gets (acknowledgements, notices),
+	 * for anyone can write with team_copy's address as the client's. */
+	if (internal && team_kind(kind))
 		return 1;
 	/* One mailbox, however it is spelt (flood.h). */
 	box = flood_canonical(rcpt);

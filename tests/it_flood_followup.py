@@ -17,7 +17,9 @@ each repeat an event on that ticket, every mail stored.
 A sender may also spell one mailbox several ways ("spell+1@", "spell+2@",
 "\"spell\"@", "SPELL@"): the caps count the mailbox, so twelve different
 requests from six spellings get at most address_per_hour (10)
-acknowledgements, not two per spelling."""
+acknowledgements, not two per spelling.  The same holds for requests
+written with team_copy's address as the sender's: what a client gets is
+capped whoever the client claims to be."""
 import os
 import random
 import secrets
@@ -31,13 +33,15 @@ BOT = "desk@other.test"
 SPELLINGS = ["spell@other2.test", "spell+1@other2.test", "spell+2@other2.test",
              '"spell"@other2.test', "SPELL+x@OTHER2.TEST", "Spell+y@other2.test"]
 CAP_PER_HOUR = 10
+TEAM = "team@example.test"
 LEAD = "olga@example.test"
 
 
 def main():
     with harness.Session("it_flood_followup", base=52400) as s:
         tap = s.tap
-        d = s.daemon(s.write_config(floods=None, tickets={"max_reopens": 0}))
+        d = s.daemon(s.write_config(floods=None, tickets={"max_reopens": 0},
+                                    gateway_team_copy=TEAM))
         d.start()
 
         req = s.inject(build_mail(BOT, "Printer on floor 3",
@@ -99,6 +103,20 @@ def main():
         tap.ok(len(acks) <= CAP_PER_HOUR,
                "spellings: bound: at most %d acks to the one mailbox" % CAP_PER_HOUR,
                "got %d: %r" % (len(acks), sorted(e["rcpt"] for e in acks)))
+
+        # -- requests that claim to come from team_copy
+        raws = [build_mail(TEAM, "Question %s" % secrets.token_hex(3),
+                           " ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz")
+                                            for _ in range(rng.randint(3, 9)))
+                                    for _ in range(25)) + ".")
+                for _ in range(12)]
+        ids = [s.inject(raw) for raw in raws]
+        where = [harness.wait_stored(s, mid, 60) for mid in ids]
+        tap.ok(all(where), "team_copy as sender: all 12 requests are stored", repr(where))
+        acks = [e for e in harness.outbox_of(s, rcpt=TEAM) if e["kind"] in ("ack", "ack_tasks")]
+        tap.ok(len(acks) <= CAP_PER_HOUR,
+               "team_copy as sender: bound: at most %d acks" % CAP_PER_HOUR,
+               "got %d" % len(acks))
         tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
 
 
