@@ -20,6 +20,7 @@ leaktext_init(struct leaktext *l)
 	l->hashes = g_ptr_array_new_with_free_func(g_free);
 	l->binary = g_ptr_array_new_with_free_func(g_free);
 	l->unreadable = false;
+	l->names = false;
 }
 
 void
@@ -77,7 +78,7 @@ add_file(struct leaktext *l, const char *filename, const char *type,
 	g_ptr_array_add(l->hashes, g_strdup(hash));
 	/* The client sees the file's name too: as written, and with the
 	 * dots and underscores that join its words ("pw_S.txt") as blanks. */
-	if (*filename && l->text->len < MAX_TEXT) {
+	if (l->names && *filename && l->text->len < MAX_TEXT) {
 		char *words = g_strdelimit(g_strdup(filename), "._", ' ');
 
 		g_string_append_printf(l->text, "\n%s\n%s\n", filename,

@@ -251,6 +251,7 @@ file_case(const char *name, const char *type, const void *data, size_t len,
 	char *hit;
 
 	leaktext_init(&lt);
+	lt.names = true;	/* the side a client sees */
 	leaktext_add_file(&lt, name, type, data, len);
 	hit = check(n, lt.text->str);
 	if (!ok((hit != NULL) == want, "file %s (%s): %s", name, type, want ?
@@ -340,11 +341,20 @@ files(void)
 		file_case("saved.eml", "application/octet-stream", eml,
 		    strlen(eml), note, true);
 		leaktext_init(&lt);
+		lt.names = true;
 		leaktext_add_file(&lt, "fwd.eml", "message/rfc822", nested,
 		    strlen(nested));
 		cp = check("root password is Xk9mQ2pLz7", lt.text->str);
 		ok(cp != NULL, "a file name inside an attached message");
 		g_free(cp);
+		leaktext_clear(&lt);
+		/* A note's files are often the client's own: their names are
+		 * no secret of the note. */
+		leaktext_init(&lt);
+		leaktext_add_file(&lt, "Invoice-2024.pdf", "text/plain", "hi",
+		    2);
+		ok(strstr(lt.text->str, "Invoice") == NULL, "file names are "
+		    "read only when asked (the note side does not)");
 		leaktext_clear(&lt);
 	}
 
