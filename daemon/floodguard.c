@@ -97,7 +97,7 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 		return 1;
 	/* One mailbox, however it is spelt (flood.h). */
 	box = flood_canonical(rcpt);
-	domain = flood_domain(box);
+	domain = flood_org_domain(flood_domain(box));
 	w = full(n, challenge ? &cfg->cap_challenge : &cfg->cap_address,
 	    false, challenge, box, now);
 	if (w == FLOOD_OK && !internal && *domain) {
@@ -207,7 +207,8 @@ floodguard_repeat_find(struct notify *n, const char *sender,
 	}
 	st = db_prep(n->db, "SELECT sender, ticket, text FROM recent_requests "
 	    "WHERE domain = ? AND at > ? ORDER BY id DESC LIMIT ?", "tii",
-	    flood_domain(box), since, (int64_t)REPEAT_ROWS);
+	    flood_org_domain(flood_domain(box)), since,
+	    (int64_t)REPEAT_ROWS);
 	if (!st) {
 		g_free(box);
 		return -1;
@@ -253,7 +254,8 @@ floodguard_repeat_note(struct notify *n, const char *sender,
 	else
 		r = db_exec(n->db, "INSERT INTO recent_requests (sender, "
 		    "domain, ticket, text, at) VALUES (?, ?, ?, ?, ?)", "ttuti",
-		    box, flood_domain(box), ticket, norm, now);
+		    box, flood_org_domain(flood_domain(box)), ticket, norm,
+		    now);
 	g_free(box);
 	return r;
 }

@@ -45,7 +45,7 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	char *box = flood_canonical(from);
 	/* Rotating addresses of one domain are one sender to the admin. */
 	char *key = g_ascii_strcasecmp(first, box) == 0 ? g_strdup(box) :
-	    g_strdup_printf("@%s", flood_domain(box));
+	    g_strdup_printf("@%s", flood_org_domain(flood_domain(box)));
 	char *detail;
 	int r;
 

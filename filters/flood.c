@@ -163,6 +163,29 @@ flood_canonical(const char *address)
 	return out;
 }
 
+const char *
+flood_org_domain(const char *domain)
+{
+	const char *dot[3] = { NULL, NULL, NULL }; /* last, 2nd, 3rd last */
+	size_t tld, second;
+
+	if (domain == NULL || *domain == '[')
+		return domain ? domain : "";
+	for (const char *p = domain; *p; p++)
+		if (*p == '.') {
+			dot[2] = dot[1];
+			dot[1] = dot[0];
+			dot[0] = p;
+		}
+	if (dot[1] == NULL)
+		return domain;
+	tld = strlen(dot[0] + 1);
+	second = (size_t)(dot[0] - dot[1] - 1);
+	if (tld == 2 && second <= 3)
+		return dot[2] ? dot[2] + 1 : domain;
+	return dot[1] + 1;
+}
+
 enum flood_window
 flood_cap(const struct flood_limit *l, unsigned in_hour, unsigned in_day)
 {

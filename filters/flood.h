@@ -42,6 +42,14 @@ const char *flood_domain(const char *address);
  * '@' is only case-folded.  g_malloc'd, never NULL. */
 char *flood_canonical(const char *address);
 
+/* The organisation's domain of a domain, as the domain caps and the
+ * repeat guard count it: its last two labels ("a7.bot.test" is
+ * "bot.test"), or three under a two-letter top-level domain whose second
+ * label has at most three letters ("mail.acme.co.uk" is "acme.co.uk").
+ * A sender rotating subdomains is one sender.  An address literal
+ * ("[192.0.2.1]") is itself.  Borrowed from domain. */
+const char *flood_org_domain(const char *domain);
+
 /* Limits of one sliding-window cap; 0 means unlimited. */
 struct flood_limit {
 	unsigned per_hour;

@@ -19,7 +19,10 @@ A sender may also spell one mailbox several ways ("spell+1@", "spell+2@",
 requests from six spellings get at most address_per_hour (10)
 acknowledgements, not two per spelling.  The same holds for requests
 written with team_copy's address as the sender's: what a client gets is
-capped whoever the client claims to be."""
+capped whoever the client claims to be.
+
+A bot rotating subdomains (noreply@a1.sub.test, noreply@a2.sub.test...)
+with near-identical text is one sender: one ticket, one acknowledgement."""
 import os
 import random
 import secrets
@@ -117,6 +120,23 @@ def main():
         tap.ok(len(acks) <= CAP_PER_HOUR,
                "team_copy as sender: bound: at most %d acks" % CAP_PER_HOUR,
                "got %d" % len(acks))
+
+        # -- near-identical requests from rotating subdomains
+        sids = []
+        for i in range(8):
+            body = ("Your parcel %d has been dispatched on %s and will arrive "
+                    "within three working days. Track it with the code %s. "
+                    "This mailbox is not monitored, please do not reply."
+                    % (5000 + i, "2026-11-%02d" % (i + 1), secrets.token_hex(5)))
+            sids.append(s.inject(build_mail("noreply@a%s.sub.test" % secrets.token_hex(2),
+                                            "Parcel %d dispatched" % (5000 + i), body)))
+            harness.wait_stored(s, sids[-1], 60)
+        swhere = [harness.stored_as(s, mid) for mid in sids]
+        tap.ok(all(swhere), "subdomains: all 8 are stored", repr(swhere))
+        tap.eq(len({w[0] for w in swhere if w}), 1, "subdomains: filed into one ticket")
+        sacks = [e for e in s.outbox() if e["kind"] in ("ack", "ack_tasks")
+                 and (e["rcpt"] or "").lower().endswith(".sub.test")]
+        tap.eq(len(sacks), 1, "subdomains: one acknowledgement in all")
         tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
 
 

@@ -1,6 +1,7 @@
 /* unit_flood.c: the near-duplicate detector and the cap arithmetic of the
  * flood guards (filters/flood.h). */
 #include <stdio.h>
+#include <string.h>
 #include <glib.h>
 
 #include "flood.h"
@@ -182,6 +183,22 @@ canonical(void)
 	want = flood_canonical("a@b.bot.test");
 	is_str(want, "a@b.bot.test", "canonical: subdomains stay apart");
 	g_free(want);
+	{
+		static const char *const org[][2] = {
+			{ "a7.bot.test", "bot.test" }, { "bot.test", "bot.test" },
+			{ "x.y.z.bot.test", "bot.test" }, { "test", "test" },
+			{ "mail.acme.co.uk", "acme.co.uk" },
+			{ "acme.co.uk", "acme.co.uk" }, { "co.uk", "co.uk" },
+			{ "mx.example.de", "example.de" },
+			{ "[192.0.2.1]", "[192.0.2.1]" }, { "", "" },
+		};
+
+		for (size_t i = 0; i < G_N_ELEMENTS(org); i++)
+			if (!ok(strcmp(flood_org_domain(org[i][0]),
+			    org[i][1]) == 0, "org domain %zu", i))
+				printf("#   %s -> %s\n", org[i][0],
+				    flood_org_domain(org[i][0]));
+	}
 	want = flood_canonical("no-at");
 	is_str(want, "no-at", "canonical: no @");
 	g_free(want);
