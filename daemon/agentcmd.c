@@ -5,6 +5,7 @@
 #include "agentmail.h"
 #include "db.h"
 #include "log.h"
+#include "store.h"
 #include "ticket.h"
 #include "token.h"
 
@@ -162,10 +163,40 @@ do_split(struct agentcmd *x, const struct cmd *c, GString *res)
 	return 0;
 }
 
+/* Would merging x->t into ticket into let an address see a ticket it
+ * does not follow yet?  Every address of x->t (requester, participants)
+ * must follow into already.  1 yes, 0 no (also when into does not exist:
+ * the merge then fails by itself), -1 on a database error. */
+static int
+merge_exposes(struct agentcmd *x, unsigned long into)
+{
+	struct pd_ticket b;
+	int64_t n = 0;
+	int r;
+
+	if ((r = store_ticket_get(x->n->db, into, &b)) != 1)
+		return r < 0 ? -1 : 0;
+	r = db_int(x->n->db, &n, "SELECT COUNT(*) FROM (SELECT lower(address) "
+	    "FROM participants WHERE ticket = ?1 UNION SELECT lower(requester) "
+	    "FROM tickets WHERE number = ?1 EXCEPT SELECT lower(address) FROM "
+	    "participants WHERE ticket = ?2 EXCEPT SELECT lower(requester) "
+	    "FROM tickets WHERE number = ?2)", "uu", x->t->number, b.number);
+	store_ticket_clear(&b);
+	return r < 0 ? -1 : n > 0;
+}
+
 static int
 do_merge(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	int r = ticket_merge(x->n, x->t->number, c->number, x->agent->name);
+	int r;
+
+	/* agentcmd_needs_strong holds such mail before running it; this
+	 * keeps the rule where the commands run, whoever calls. */
+	if (!x->strong && (r = merge_exposes(x, c->number)) != 0)
+		return r < 0 ? -1 : fail(res, "this ticket's addresses do not "
+		    "follow that ticket: merging needs a trusted DKIM "
+		    "signature or your confirmation");
+	r = ticket_merge(x->n, x->t->number, c->number, x->agent->name);
 
 	if (r == 1)
 		return fail(res, "cannot merge: unknown ticket or the same one");
@@ -312,6 +343,25 @@ agentcmd_needs_fresh(GPtrArray *cmds)
 			return c;
 	}
 	return NULL;
+}
+
+int
+agentcmd_needs_strong(struct agentcmd *x, GPtrArray *cmds,
+    const struct cmd **c_r)
+{
+	*c_r = NULL;
+	for (guint i = 0; x->t && i < cmds->len; i++) {
+		const struct cmd *c = cmds->pdata[i];
+		int r;
+
+		if (c->error || c->verb != CMD_MERGE)
+			continue;
+		if ((r = merge_exposes(x, c->number)) != 0) {
+			*c_r = c;
+			return r;
+		}
+	}
+	return 0;
 }
 
 static int

@@ -63,6 +63,15 @@ record(struct notify *n, const char *rcpt, const char *domain,
 	    now);
 }
 
+/* Templates that tell the team about a ticket (agent_*, lead_*,
+ * guard_*). */
+static bool
+team_kind(const char *kind)
+{
+	return g_str_has_prefix(kind, "agent_") ||
+	    g_str_has_prefix(kind, "lead_") || g_str_has_prefix(kind, "guard_");
+}
+
 int
 floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
     const char *rcpt)
@@ -71,8 +80,8 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	bool challenge = strcmp(kind, "challenge") == 0;
 	bool internal;
 	int64_t now = time(NULL);
-	const char *scope = "address", *domain = flood_domain(rcpt);
-	char *detail, *key;
+	const char *scope = "address", *domain;
+	char *detail, *key, *box;
 	int w;
 
 	/* outbox_add refuses (and logs) an invalid address: nobody to
@@ -81,20 +90,26 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 		return 1;
 	internal = agentmail_internal_rcpt(cfg, rcpt);
 	/* Agents and team_copy get what the team needs to see; only the
-	 * mail a stranger can trigger at will is capped for them. */
-	if (internal && !challenge && strcmp(kind, "transcript") != 0)
+	 * mail a stranger can trigger at will is capped for them: challenges,
+	 * transcripts, and what a client gets (acknowledgements, notices),
+	 * for anyone can write with team_copy's address as the client's. */
+	if (internal && team_kind(kind))
 		return 1;
+	/* One mailbox, however it is spelt (flood.h). */
+	box = flood_canonical(rcpt);
+	domain = flood_org_domain(flood_domain(box));
 	w = full(n, challenge ? &cfg->cap_challenge : &cfg->cap_address,
-	    false, challenge, rcpt, now);
+	    false, challenge, box, now);
 	if (w == FLOOD_OK && !internal && *domain) {
 		scope = "domain";
 		w = full(n, &cfg->cap_domain, true, false, domain, now);
 	}
-	if (w < 0)
-		return -1;
-	if (w == FLOOD_OK)
-		return record(n, rcpt, internal ? "" : domain, kind, ticket,
-		    false, now) == 0 ? 1 : -1;
+	if (w < 0 || w == FLOOD_OK) {
+		w = w < 0 ? -1 : record(n, box, internal ? "" : domain, kind,
+		    ticket, false, now) == 0 ? 1 : -1;
+		g_free(box);
+		return w;
+	}
 	detail = g_strdup_printf("%s to %s not sent: %s cap per %s reached "
 	    "(%u an hour, %u a day)", kind, rcpt, scope, flood_window_name(w),
 	    strcmp(scope, "domain") == 0 ? cfg->cap_domain.per_hour :
@@ -102,12 +117,13 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	    strcmp(scope, "domain") == 0 ? cfg->cap_domain.per_day :
 	    challenge ? cfg->cap_challenge.per_day : cfg->cap_address.per_day);
 	key = strcmp(scope, "domain") == 0 ? g_strdup_printf("@%s", domain) :
-	    g_ascii_strdown(rcpt, -1);
-	w = record(n, rcpt, internal ? "" : domain, kind, ticket, true,
+	    g_strdup(box);
+	w = record(n, box, internal ? "" : domain, kind, ticket, true,
 	    now) != 0 ||
 	    floodguard_hit(n, ticket, key, "cap", detail) != 0 ? -1 : 0;
 	g_free(key);
 	g_free(detail);
+	g_free(box);
 	return w;
 }
 
@@ -137,6 +153,7 @@ floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
     const char *what, const char *detail)
 {
 	GHashTable *vars;
+	char *adm;
 	int r;
 
 	log_warnx("ticket=%lu stage=flood event=%s key=\"%s\" detail=\"%s\"",
@@ -148,7 +165,13 @@ floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
 		return r;
 	/* Never about the admin's own address: its notice would be capped
 	 * in turn, and told about again. */
-	if (!n->cfg->admin || g_ascii_strcasecmp(key, n->cfg->admin) == 0)
+	if (!n->cfg->admin)
+		return 0;
+	adm = flood_canonical(n->cfg->admin);
+	r = g_ascii_strcasecmp(key, n->cfg->admin) == 0 ||
+	    strcmp(key, adm) == 0;
+	g_free(adm);
+	if (r)
 		return 0;
 	vars = notify_vars_new();
 	g_hash_table_insert(vars, "guard.kind", g_strdup(what));
@@ -173,20 +196,27 @@ floodguard_repeat_find(struct notify *n, const char *sender,
 	bool long_enough = flood_words(norm) >= REPEAT_DOMAIN_WORDS;
 	sqlite3_stmt *st;
 	int r = 0, step;
+	/* One mailbox, however it is spelt (flood.h). */
+	char *box = flood_canonical(sender);
 
 	*ticket_r = 0;
 	*first_r = NULL;
-	if (!cfg->repeat_window || !*flood_domain(sender))
+	if (!cfg->repeat_window || !*flood_domain(box)) {
+		g_free(box);
 		return 0;
+	}
 	st = db_prep(n->db, "SELECT sender, ticket, text FROM recent_requests "
 	    "WHERE domain = ? AND at > ? ORDER BY id DESC LIMIT ?", "tii",
-	    flood_domain(sender), since, (int64_t)REPEAT_ROWS);
-	if (!st)
+	    flood_org_domain(flood_domain(box)), since,
+	    (int64_t)REPEAT_ROWS);
+	if (!st) {
+		g_free(box);
 		return -1;
+	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *who = (const char *)sqlite3_column_text(st, 0);
 		const char *text = (const char *)sqlite3_column_text(st, 2);
-		bool same = who && g_ascii_strcasecmp(who, sender) == 0;
+		bool same = who && g_ascii_strcasecmp(who, box) == 0;
 
 		if (!same && !long_enough)
 			continue;
@@ -204,6 +234,7 @@ floodguard_repeat_find(struct notify *n, const char *sender,
 		r = -1;
 	}
 	sqlite3_finalize(st);
+	g_free(box);
 	return r;
 }
 
@@ -212,13 +243,19 @@ floodguard_repeat_note(struct notify *n, const char *sender,
     unsigned long ticket, const char *norm)
 {
 	int64_t now = time(NULL);
+	char *box = flood_canonical(sender);
+	int r;
 
-	if (!n->cfg->repeat_window || !*flood_domain(sender) || !ticket)
-		return 0;
-	if (db_exec(n->db, "DELETE FROM recent_requests WHERE at <= ?", "i",
-	    now - n->cfg->repeat_window) != 0)
-		return -1;
-	return db_exec(n->db, "INSERT INTO recent_requests (sender, domain, "
-	    "ticket, text, at) VALUES (?, ?, ?, ?, ?)", "ttuti", sender,
-	    flood_domain(sender), ticket, norm, now);
+	if (!n->cfg->repeat_window || !*flood_domain(box) || !ticket)
+		r = 0;
+	else if (db_exec(n->db, "DELETE FROM recent_requests WHERE at <= ?",
+	    "i", now - n->cfg->repeat_window) != 0)
+		r = -1;
+	else
+		r = db_exec(n->db, "INSERT INTO recent_requests (sender, "
+		    "domain, ticket, text, at) VALUES (?, ?, ?, ?, ?)", "ttuti",
+		    box, flood_org_domain(flood_domain(box)), ticket, norm,
+		    now);
+	g_free(box);
+	return r;
 }

@@ -154,6 +154,7 @@ classify_and_file(struct stage_ctx *c)
 	if (who == IDENT_AGENT)
 		c->agent = agent;
 	c->fresh = who == IDENT_AGENT && proof.fresh;
+	c->strong = c->fresh && strcmp(proof.how, "reply") != 0;
 	if (who == IDENT_UNVERIFIED && proof.why) {
 		c->hold_reason = proof.why;
 		log_info("msg=<%s> stage=identity event=unproven agent=\"%s\" "
@@ -178,6 +179,10 @@ classify_and_file(struct stage_ctx *c)
 		if (r == 0)
 			r = tell_agents(c);
 	}
+	/* A later mail from the agent: held mail whose challenge the cap
+	 * refused is challenged now (stage.h). */
+	if (r == 0 && who == IDENT_AGENT && !c->automated)
+		r = stage_hold_retry(c, agent);
 	if (r != 0 || db_commit(c->db) != 0)
 		return PIPE_TEMPFAIL;
 	return PIPE_STORED;

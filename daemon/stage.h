@@ -32,6 +32,8 @@ struct stage_ctx {
 	                           * by the caller), NULL: no proof at all */
 	bool repeat;              /* filed as a near-identical repeat
 	                           * (stage_flood.c): agents are not told */
+	bool strong;              /* fresh by DKIM or a confirmed challenge,
+	                           * not by a reply (agentcmd.h) */
 };
 
 /* Stores the message in ticket (0: outside any ticket) as kind, records
@@ -55,6 +57,12 @@ int stage_hold(struct stage_ctx *c, const struct thread_result *tr);
  * the agent's.  id is the challenge id it answers. */
 int stage_release(struct stage_ctx *c, const char *id);
 
+/* Held mail of agent left without a challenge (the challenge cap refused
+ * it, floodguard.h) gets its own challenge now, oldest first, as long as
+ * the cap lets them through: no held mail stays beyond the agent's reach.
+ * Called for each later mail from the agent's address.  0 or -1. */
+int stage_hold_retry(struct stage_ctx *c, const struct pd_agent *agent);
+
 /* A message that opens a ticket: participants, tasks, acknowledgement. */
 int stage_new(struct stage_ctx *c, const struct thread_result *tr);
 
@@ -72,6 +80,14 @@ int stage_multi(struct stage_ctx *c, const struct thread_result *tr);
  * is filed into that request's ticket without an acknowledgement, anything
  * else is stage_new. */
 int stage_flood_new(struct stage_ctx *c, const struct thread_result *tr);
+
+/* The repeat guard of stage_flood_new, for any mail that would open a new
+ * ticket for a client (a follow-up past the reopen limit too):
+ * stage_flood_repeat files c into the ticket of a near-identical recent
+ * request (1), or returns 0 (or -1); after opening ticket for c, the
+ * caller calls stage_flood_note (0 or -1). */
+int stage_flood_repeat(struct stage_ctx *c);
+int stage_flood_note(struct stage_ctx *c, unsigned long ticket);
 
 /* True when the gateway may answer this sender automatically. */
 bool stage_may_answer(const struct stage_ctx *c);

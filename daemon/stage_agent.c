@@ -191,6 +191,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	}
 	x.t = t;
 	x.fresh = c->fresh;
+	x.strong = c->strong;
 	commands_parse(c->new_text, &p);
 	note = pending_note(c, &p);
 	c->n.agent = c->agent;
@@ -210,6 +211,15 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 		r = stage_hold(c, tr);
 		c->hold_reason = NULL;
 		g_free(why);
+	} else if (!c->strong && (r = agentcmd_needs_strong(&x, p.cmds,
+	    &fc)) != 0) {
+		/* Held, not failed, as above. */
+		c->hold_reason = r < 0 ? NULL : "#merge would let the addresses "
+		    "of this ticket follow a ticket they do not follow yet, and "
+		    "a reply proves you only for this ticket: it needs a "
+		    "trusted DKIM signature or your confirmation";
+		r = r < 0 ? -1 : stage_hold(c, tr);
+		c->hold_reason = NULL;
 	} else
 		r = run(c, tr, &x, &p);
 	c->n.pending_note = NULL;
@@ -224,26 +234,41 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	return r;
 }
 
+/* Asks agent to confirm the held mail m (text: its new text) with a
+ * challenge; *id_r is its id, or NULL when the challenge cap refused it.
+ * 0 or -1. */
+static int
+challenge(struct stage_ctx *c, const struct pd_agent *agent,
+    const struct pd_msg *m, const char *text, const char *reason,
+    char **id_r)
+{
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	*id_r = NULL;
+	g_hash_table_insert(vars, "held.subject", g_strdup(m->subject));
+	g_hash_table_insert(vars, "held.text", g_strdup(text));
+	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
+	/* The challenge goes to the agent's configured address, whatever
+	 * the mail claimed: only the real agent can answer it. */
+	r = agentmail_to_agent(&c->n, NULL, agent, "challenge", vars, m, 'c',
+	    id_r);
+	g_hash_table_unref(vars);
+	return r;
+}
+
 int
 stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 {
 	const struct pd_agent *agent = config_agent_by_address(c->cfg,
 	    c->m->from.address);
-	GHashTable *vars = notify_vars_new();
 	char *id = NULL;
 	int r;
 	const char *reason = c->hold_reason ? c->hold_reason : "it answers "
 	    "no recent mail the desk sent you about this ticket, and carries "
 	    "no trusted DKIM signature";
 
-	g_hash_table_insert(vars, "held.subject", g_strdup(c->m->subject));
-	g_hash_table_insert(vars, "held.text", g_strdup(c->new_text));
-	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
-	/* The challenge goes to the agent's configured address, whatever
-	 * the mail claimed: only the real agent can answer it. */
-	r = agentmail_to_agent(&c->n, NULL, agent, "challenge", vars, c->m,
-	    'c', &id);
-	g_hash_table_unref(vars);
+	r = challenge(c, agent, c->m, c->new_text, reason, &id);
 	if (r == 0)
 		r = db_exec(c->db, "INSERT INTO held (agent, message_id, "
 		    "challenge_id, reason, raw, source, created) VALUES (?, ?, "
@@ -251,6 +276,9 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 		    c->m->message_id, id ? id : "", reason, c->raw, c->len,
 		    c->o->source,
 		    (int64_t)time(NULL));
+	/* The cap let this one through: older ones it refused go too. */
+	if (r == 0 && id)
+		r = stage_hold_retry(c, agent);
 	/* Kept in held, not in messages: releasing it stores it there. */
 	if (r == 0 && c->o->uid)
 		r = store_uid_mark(c->db, c->o->source, c->o->folder,
@@ -260,6 +288,67 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 		    "reason=unverified detail=\"%s\"", c->m->message_id,
 		    agent->name, reason);
 	g_free(id);
+	return r;
+}
+
+/* Held rows retried per mail, at most: the cap stops sooner. */
+#define HOLD_RETRY_ROWS 16
+
+int
+stage_hold_retry(struct stage_ctx *c, const struct pd_agent *agent)
+{
+	sqlite3_stmt *st = db_prep(c->db, "SELECT id, raw, reason FROM held "
+	    "WHERE agent = ? AND status = 'held' AND challenge_id = '' ORDER "
+	    "BY id LIMIT ?", "ti", agent->name, (int64_t)HOLD_RETRY_ROWS);
+	GPtrArray *raws = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)g_bytes_unref);
+	GPtrArray *reasons = g_ptr_array_new_with_free_func(g_free);
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int r = st ? 0 : -1, step;
+
+	while (st && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		g_array_append_val(ids, id);
+		g_ptr_array_add(raws, g_bytes_new(sqlite3_column_blob(st, 1),
+		    sqlite3_column_bytes(st, 1)));
+		g_ptr_array_add(reasons, g_strdup((const char *)
+		    sqlite3_column_text(st, 2)));
+	}
+	if (st && step != SQLITE_DONE)
+		r = -1;
+	sqlite3_finalize(st);
+	for (guint i = 0; r == 0 && i < ids->len; i++) {
+		struct pd_msg *m = NULL;
+		char *err = NULL, *text, *cid = NULL;
+		gsize len;
+		const char *raw = g_bytes_get_data(raws->pdata[i], &len);
+
+		if (msg_parse(raw, len, &c->cfg->limits, &m, &err) != 0) {
+			g_free(err);
+			continue;
+		}
+		text = quotes_strip(m->text);
+		r = challenge(c, agent, m, text, reasons->pdata[i] ?
+		    reasons->pdata[i] : "", &cid);
+		if (r == 0 && cid)
+			r = db_exec(c->db, "UPDATE held SET challenge_id = ? "
+			    "WHERE id = ?", "ti", cid, g_array_index(ids,
+			    int64_t, i));
+		if (r == 0 && cid)
+			log_info("msg=<%s> stage=identity event=challenged "
+			    "agent=\"%s\" detail=\"held earlier, its "
+			    "challenge was capped\"", m->message_id,
+			    agent->name);
+		g_free(text);
+		msg_free(&m);
+		if (cid == NULL)
+			i = ids->len; /* capped: the next mail tries again */
+		g_free(cid);
+	}
+	g_array_unref(ids);
+	g_ptr_array_unref(raws);
+	g_ptr_array_unref(reasons);
 	return r;
 }
 
@@ -283,8 +372,10 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	}
 	stage_hash(&h);
 	h.agent = c->agent;
-	/* A confirmed challenge is a fresh proof (identity.h). */
+	/* A confirmed challenge is a fresh proof (identity.h), and a strong
+	 * one (agentcmd.h). */
 	h.fresh = true;
+	h.strong = true;
 	h.new_text = quotes_strip(h.m->text);
 	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
 	    stage_agent(&h, &tr) == 0)

@@ -42,13 +42,14 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 {
 	struct pd_ticket t;
 	const char *from = c->m->from.address;
+	char *box = flood_canonical(from);
 	/* Rotating addresses of one domain are one sender to the admin. */
-	char *key = g_ascii_strcasecmp(first, from) == 0 ?
-	    g_ascii_strdown(from, -1) : g_strdup_printf("@%s",
-	    flood_domain(from));
+	char *key = g_ascii_strcasecmp(first, box) == 0 ? g_strdup(box) :
+	    g_strdup_printf("@%s", flood_org_domain(flood_domain(box)));
 	char *detail;
 	int r;
 
+	g_free(box);
 	if ((r = store_ticket_get(c->db, num, &t)) != 1) {
 		g_free(key);
 		return r;
@@ -73,32 +74,71 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	return r == 0 ? 1 : -1;
 }
 
+/* The comparable form of c's request: subject and new text. */
+static char *
+request_norm(const struct stage_ctx *c)
+{
+	char *text = g_strdup_printf("%s\n%s", c->m->subject ? c->m->subject :
+	    "", c->new_text ? c->new_text : "");
+	char *norm = flood_normalise(text);
+
+	g_free(text);
+	return norm;
+}
+
+/* Only a client's own mail is compared: automated mail opens no ticket
+ * here, agents' mail is theirs. */
+static bool
+comparable(const struct stage_ctx *c)
+{
+	return !c->automated && !c->agent && *c->m->from.address;
+}
+
+int
+stage_flood_repeat(struct stage_ctx *c)
+{
+	char *norm, *first = NULL;
+	unsigned long num = 0;
+	int r;
+
+	if (!comparable(c))
+		return 0;
+	norm = request_norm(c);
+	r = floodguard_repeat_find(&c->n, c->m->from.address, norm, &num,
+	    &first);
+	if (r == 1)
+		r = repeat(c, num, first, norm);
+	g_free(first);
+	g_free(norm);
+	return r;
+}
+
+int
+stage_flood_note(struct stage_ctx *c, unsigned long ticket)
+{
+	char *norm;
+	int r;
+
+	if (!comparable(c))
+		return 0;
+	norm = request_norm(c);
+	r = floodguard_repeat_note(&c->n, c->m->from.address, ticket, norm);
+	g_free(norm);
+	return r;
+}
+
 int
 stage_flood_new(struct stage_ctx *c, const struct thread_result *tr)
 {
-	const char *from = c->m->from.address;
-	char *text, *norm, *first = NULL;
-	unsigned long num = 0;
 	int r;
 
 	if (c->automated && !flood_automated_opens_ticket(c->automated))
 		return unfiled(c);
-	if (c->automated || c->agent || !*from)
-		return stage_new(c, tr);
-	text = g_strdup_printf("%s\n%s", c->m->subject ? c->m->subject : "",
-	    c->new_text ? c->new_text : "");
-	norm = flood_normalise(text);
-	g_free(text);
-	r = floodguard_repeat_find(&c->n, from, norm, &num, &first);
-	if (r == 1)
-		r = repeat(c, num, first, norm);
+	r = stage_flood_repeat(c);
 	if (r == 0) {
 		r = stage_new(c, tr);
 		if (r == 0)
-			r = floodguard_repeat_note(&c->n, from, c->ticket,
-			    norm);
+			r = stage_flood_note(c, c->ticket);
 	}
-	g_free(first);
-	g_free(norm);
 	return r < 0 ? -1 : 0;
 }

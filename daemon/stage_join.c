@@ -46,9 +46,17 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	struct pd_ticket t;
 	char *subject = token_strip(c->m->subject, c->cfg->tag);
 	char *detail = g_strdup_printf("follow-up to #%lu", old->number);
-	GHashTable *vars = notify_vars_new();
+	GHashTable *vars;
 	int r;
 
+	/* A new ticket as much as a new request is: a bot that keeps
+	 * answering with an old ticket's token is a repeating sender. */
+	if ((r = stage_flood_repeat(c)) != 0) {
+		g_free(subject);
+		g_free(detail);
+		return r < 0 ? -1 : 0;
+	}
+	vars = notify_vars_new();
 	r = ticket_open(&c->n, &t, g_strstrip(subject), old->queue,
 	    c->m->from.address, c->m->from.name, old->language, old->number,
 	    "followup", detail);
@@ -56,6 +64,8 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	g_free(detail);
 	if (r == 0)
 		r = stage_store(c, t.number, "client");
+	if (r == 0)
+		r = stage_flood_note(c, t.number);
 	g_hash_table_insert(vars, "old.token", token_format(c->cfg->tag,
 	    old->number));
 	g_hash_table_insert(vars, "old.number", g_strdup_printf("%lu",
