@@ -1,0 +1,70 @@
+/* fuzzutil.c: see fuzz.h. */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include "fuzz.h"
+
+static char *tmpdir;
+
+static void
+rm_tmpdir(void)
+{
+	GDir *d = g_dir_open(tmpdir, 0, NULL);
+	const char *n;
+
+	/* Two levels at most: the targets make dir/file and dir/sub/file. */
+	while (d && (n = g_dir_read_name(d)) != NULL) {
+		char *p = g_build_filename(tmpdir, n, NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+			GDir *s = g_dir_open(p, 0, NULL);
+			const char *m;
+
+			while (s && (m = g_dir_read_name(s)) != NULL) {
+				char *q = g_build_filename(p, m, NULL);
+
+				g_unlink(q);
+				g_free(q);
+			}
+			if (s)
+				g_dir_close(s);
+			g_rmdir(p);
+		} else
+			g_unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(tmpdir);
+}
+
+const char *
+fuzz_tmpdir(void)
+{
+	GError *err = NULL;
+
+	if (tmpdir == NULL) {
+		tmpdir = g_dir_make_tmp("pdfuzz-XXXXXX", &err);
+		if (tmpdir == NULL) {
+			fprintf(stderr, "fuzz: %s\n", err->message);
+			abort();
+		}
+		atexit(rm_tmpdir);
+	}
+	return tmpdir;
+}
+
+void
+fuzz_write(const char *dir, const char *name, const char *data, size_t len)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	FILE *fp;
+
+	/* Plain stdio: g_file_set_contents may fsync on every call. */
+	if (g_mkdir_with_parents(dir, 0700) != 0 ||
+	    (fp = fopen(path, "wb")) == NULL ||
+	    fwrite(data, 1, len, fp) != len || fclose(fp) != 0) {
+		fprintf(stderr, "fuzz: %s: %s\n", path, g_strerror(errno));
+		abort();
+	}
+	g_free(path);
+}
