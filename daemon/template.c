@@ -62,8 +62,11 @@ template_render(const char *dir, const char *lang, const char *name,
 		*body = '\0';
 	lines = g_strsplit(text, "\n", -1);
 	for (char **l = lines; *l; l++)
-		if (g_ascii_strncasecmp(*l, "Subject:", 8) == 0)
+		if (g_ascii_strncasecmp(*l, "Subject:", 8) == 0) {
+			/* The last Subject line wins; free the one before. */
+			g_free(out->subject);
 			out->subject = g_strstrip(g_strdup(*l + 8));
+		}
 	g_strfreev(lines);
 	g_free(text);
 	if (!out->subject)
