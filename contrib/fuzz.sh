@@ -87,6 +87,7 @@ for t in "${names[@]}"; do
 	# times slower).  Leaks are still caught, by LSan at exit.
 	config) opts=(-detect_leaks=0) ;;
 	esac
+	[ -f "tests/fuzz/$t.dict" ] && opts+=(-dict="tests/fuzz/$t.dict")
 	out=$work/$t.log
 	# -timeout: one input may take 10 s (a DoS is a bug too);
 	# -rss_limit_mb: so may 2 GB.
