@@ -5,7 +5,8 @@
  * runs it) or with replay.c, a plain main that feeds it the files under
  * tests/fuzz/seeds/<name> and tests/fuzz/regress/<name> once (make check).
  * A target reports a broken property with FUZZ_CHECK, which aborts: to
- * libFuzzer that is a crash, and it saves the input as a reproducer. */
+ * libFuzzer that is a crash, and it saves the input as a reproducer.  So
+ * is a GLib critical (fuzzutil.c makes them fatal). */
 #ifndef PD_FUZZ_H
 #define PD_FUZZ_H
 

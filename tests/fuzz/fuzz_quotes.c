@@ -1,10 +1,10 @@
 /* fuzz_quotes.c: a reply's body through quotes_strip (filters/quotes.h).
  *
  * Properties: no crash, leak or undefined behaviour; never NULL; valid
- * UTF-8 even from broken input; only removes (never longer than the
- * input once made valid); no trailing blank line and no line with
- * trailing blanks; idempotent on what it keeps is NOT required (a reply
- * may quote a reply), so it is not checked. */
+ * UTF-8 even from broken input; it only removes (never longer than the
+ * input made valid); no trailing blank line, no line with trailing blanks.
+ * Stripping twice may remove more (a reply may quote a reply), so
+ * idempotence is not a property. */
 #include "fuzz.h"
 #include "quotes.h"
 

@@ -5,6 +5,14 @@
 
 static char *tmpdir;
 
+/* A GLib critical is a g_return_if_fail() that caught a bad argument: a
+ * bug of ours however the input looks, so it aborts like any crash. */
+__attribute__((constructor)) static void
+fatal_criticals(void)
+{
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+}
+
 static void
 rm_tmpdir(void)
 {
