@@ -8,7 +8,8 @@
 # "# PASS: n" / "# FAIL: n" lines, which contrib/check.sh adds to its total.
 #
 # usage: contrib/fuzz.sh [NAME ...]      (default: every target)
-# FUZZ_TIME: seconds per target (default 60).
+# FUZZ_TIME: seconds per target (default 60).  tests/fuzz/NAME.dict, when
+# there, is the target's libFuzzer dictionary.
 # A crash, leak, timeout or broken property fails the target: the script
 # prints libFuzzer's report, the reproducer's path and its symbolized stack.
 # Reproduce with: _build-fuzz/tests/fuzz/fuzz_NAME FILE; once fixed, keep
@@ -27,7 +28,7 @@ summary() {
 	{
 		printf '# PASS: %d\n# FAIL: %d\n# SKIP: %d\n' "$pass" "$fail" "$skip"
 	} >"$log"
-	echo "fuzz: $pass passed, $fail failed, $skip skipped"
+	echo "fuzz: $pass passed, $fail failed, $skip skipped in ${SECONDS}s"
 }
 
 mkdir -p "$dir"
@@ -91,6 +92,8 @@ for t in "${names[@]}"; do
 	out=$work/$t.log
 	# -timeout: one input may take 10 s (a DoS is a bug too);
 	# -rss_limit_mb: so may 2 GB.
+	# timeout(1) in case libFuzzer itself stops keeping time.
+	timeout -k 10 $((secs * 2 + 60)) \
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/" "${opts[@]}" \
 		"$corpus" "${inputs[@]}" >"$out" 2>&1
