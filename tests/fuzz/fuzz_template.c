@@ -8,8 +8,9 @@
  * rendered for language "ru", so the fallback to English runs too.
  * Properties: no crash, leak or undefined behaviour; -1 comes with an
  * error and only for a template that is not UTF-8; on success the subject
- * is one line and subject and body are valid UTF-8. */
+ * is one line (no control or Unicode line separator) and subject and body are valid UTF-8. */
 #include "fuzz.h"
+#include "hdrtext.h"
 #include "template.h"
 
 int
@@ -47,6 +48,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(g_utf8_validate(r.subject, -1, NULL));
 		FUZZ_CHECK(g_utf8_validate(r.body, -1, NULL));
 		FUZZ_CHECK(strchr(r.subject, '\n') == NULL);
+		/* No control or line separator of any kind (issue 7 §5). */
+		FUZZ_CHECK(hdrtext_is_line(r.subject));
 		template_clear(&r);
 		FUZZ_CHECK(r.subject == NULL && r.body == NULL);
 	}
