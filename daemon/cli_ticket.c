@@ -38,7 +38,8 @@ why_of(int argc, char **argv)
 	return "";
 }
 
-/* True when message row id belongs to ticket num (after merges). */
+/* 1 when message row id belongs to ticket num (after merges), 0 when
+ * not, -1 on a database error. */
 static int
 message_of(struct notify *n, unsigned long num, int64_t id)
 {
@@ -46,10 +47,10 @@ message_of(struct notify *n, unsigned long num, int64_t id)
 	int64_t one = 0;
 	int r;
 
-	if (store_ticket_get(n->db, num, &t) != 1)
-		return 0;
+	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+		return r;
 	r = db_int(n->db, &one, "SELECT 1 FROM messages WHERE id = ? AND "
-	    "ticket = ?", "iu", id, t.number) == 1;
+	    "ticket = ?", "iu", id, t.number);
 	store_ticket_clear(&t);
 	return r;
 }
@@ -60,6 +61,7 @@ apply(struct notify *n, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	unsigned long num = number(argv[1]), other;
+	int r;
 
 	if (!num || argc < 3)
 		return 1;
@@ -76,12 +78,13 @@ apply(struct notify *n, int argc, char **argv)
 	if (strcmp(cmd, "merge") == 0)
 		return (other = number(argv[2])) ? ticket_merge(n, num, other,
 		    ACTOR) : 1;
-	if (!message_of(n, num, strtoll(argv[2], NULL, 10)))
-		return 1;
-	other = ticket_split_message(n, strtoll(argv[2], NULL, 10), ACTOR);
-	if (other && other != (unsigned long)-1)
+	if ((r = message_of(n, num, strtoll(argv[2], NULL, 10))) != 1)
+		return r < 0 ? -1 : 1;
+	r = ticket_split_message(n, strtoll(argv[2], NULL, 10), ACTOR,
+	    &other);
+	if (r == 0)
 		printf("%lu\n", other);
-	return other == (unsigned long)-1 ? -1 : other ? 0 : 1;
+	return r;
 }
 
 int

@@ -158,8 +158,10 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 		g_string_append(x->transcript, "\nNothing was changed and "
 		    "nothing was sent to the client. Please correct the "
 		    "commands and send the mail again.\n");
-		return stage_store(c, tr->how == THREAD_JOIN ? tr->ticket : 0,
-		    "agent") || transcript(c, x->t, x->transcript);
+		if (stage_store(c, tr->how == THREAD_JOIN ? tr->ticket : 0,
+		    "agent") != 0)
+			return -1;
+		return transcript(c, x->t, x->transcript);
 	}
 	if (db_exec(c->db, "RELEASE agentcmd", "") != 0)
 		return -1;

@@ -81,45 +81,59 @@ finished(struct stage_ctx *c, const struct pd_ticket *t,
 	bool limit = l->reopens >= c->cfg->max_reopens;
 	bool late = l->closed_at && time(NULL) - l->closed_at >
 	    (int64_t)c->cfg->reopen_days * 86400;
+	int r;
 
+	if (rating || followup_is_thanks(c->new_text) || !(late || limit)) {
+		if ((r = stage_store(c, t->number, "client")) != 0)
+			return r;
+	}
 	if (rating)
-		return stage_store(c, t->number, "client") ||
-		    ticket_set_rating(&c->n, t->number, rating,
+		return ticket_set_rating(&c->n, t->number, rating,
 		    c->m->from.address);
 	if (followup_is_thanks(c->new_text))
-		return stage_store(c, t->number, "client") ||
-		    store_event_add(c->db, t->number, c->m->from.address,
+		return store_event_add(c->db, t->number, c->m->from.address,
 		    "thanks", "");
 	if (late || limit)
 		return followup_new(c, t, limit);
-	return stage_store(c, t->number, "client") ||
-	    ticket_reopen(&c->n, t->number, c->m->from.address,
-	    "follow-up from the client");
+	return ticket_reopen(&c->n, t->number, c->m->from.address,
+	    "follow-up from the client") < 0 ? -1 : 0;
 }
 
-static bool
+/* 1 when this is the requester's (or a participant's) "split" reply and
+ * tasks are pending, 0 when not, -1 on a database error. */
+static int
 may_split(struct stage_ctx *c, const struct pd_ticket *t)
 {
 	int64_t n = 0;
+	int r;
 
-	if (c->automated || !followup_is_split(c->new_text) ||
-	    (g_ascii_strcasecmp(c->m->from.address, t->requester) != 0 &&
-	    !store_is_participant(c->db, t->number, c->m->from.address)))
-		return false;
-	return db_int(c->db, &n, "SELECT COUNT(*) FROM tasks WHERE ticket = ? "
-	    "AND split_into IS NULL", "u", t->number) == 1 && n > 1;
+	if (c->automated || !followup_is_split(c->new_text))
+		return 0;
+	if (g_ascii_strcasecmp(c->m->from.address, t->requester) != 0 &&
+	    (r = store_is_participant(c->db, t->number,
+	    c->m->from.address)) != 1)
+		return r;
+	if (db_int(c->db, &n, "SELECT COUNT(*) FROM tasks WHERE ticket = ? "
+	    "AND split_into IS NULL", "u", t->number) != 1)
+		return -1;
+	return n > 1;
 }
 
 static int
 join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 {
 	struct life l;
+	int r;
 
 	if (c->automated || c->agent)
 		return stage_store(c, t->number, c->agent ? "agent" : "auto");
-	if (may_split(c, t))
-		return stage_store(c, t->number, "client") ||
-		    ticket_split_tasks(&c->n, t, c->m) < 0;
+	if ((r = may_split(c, t)) < 0)
+		return -1;
+	if (r == 1) {
+		if (stage_store(c, t->number, "client") != 0)
+			return -1;
+		return ticket_split_tasks(&c->n, t, c->m) < 0 ? -1 : 0;
+	}
 	if (life_get(c, t->number, &l) != 0)
 		return -1;
 	if (l.finished)

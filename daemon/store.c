@@ -127,7 +127,7 @@ store_is_participant(sqlite3 *db, unsigned long ticket, const char *address)
 	int64_t n = 0;
 
 	return db_int(db, &n, "SELECT 1 FROM participants WHERE ticket = ? "
-	    "AND address = lower(?)", "ut", ticket, address) == 1;
+	    "AND address = lower(?)", "ut", ticket, address);
 }
 
 int

@@ -43,7 +43,8 @@ int store_ticket_create(sqlite3 *db, struct pd_ticket *t,
  * (without <>), or 0. */
 unsigned long store_ticket_by_msgid(sqlite3 *db, const char *id);
 
-/* 1 when address (case-insensitive) is a participant of ticket, else 0. */
+/* 1 when address (case-insensitive) is a participant of ticket, 0 when
+ * not, -1 on a database error. */
 int store_is_participant(sqlite3 *db, unsigned long ticket,
     const char *address);
 

@@ -289,18 +289,22 @@ tell_split(struct notify *n, const struct pd_ticket *old, unsigned long num,
 	return r;
 }
 
-unsigned long
-ticket_split_message(struct notify *n, int64_t id, const char *actor)
+int
+ticket_split_message(struct notify *n, int64_t id, const char *actor,
+    unsigned long *num_r)
 {
 	struct pd_ticket old, t;
 	sqlite3_stmt *st;
 	char *subject = NULL, *from = NULL, *name = NULL, *detail;
 	int64_t num = 0;
-	unsigned long r = 0;
+	int r = 1, step;
 
+	*num_r = 0;
 	st = db_prep(n->db, "SELECT ticket, subject, from_addr, from_name "
 	    "FROM messages WHERE id = ? AND ticket IS NOT NULL", "i", id);
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
+	if (!st)
+		return -1;
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		num = sqlite3_column_int64(st, 0);
 		subject = token_strip((const char *)sqlite3_column_text(st, 1),
 		    n->cfg->tag);
@@ -308,33 +312,35 @@ ticket_split_message(struct notify *n, int64_t id, const char *actor)
 		name = db_col_str(st, 3);
 	}
 	sqlite3_finalize(st);
-	if (num && store_ticket_get(n->db, num, &old) == 1) {
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return -1;
+	if (num && (r = store_ticket_get(n->db, num, &old)) == 1) {
 		detail = g_strdup_printf("split from #%lu", old.number);
-		if (ticket_open(n, &t, g_strstrip(subject), old.queue,
+		r = ticket_open(n, &t, g_strstrip(subject), old.queue,
 		    *from ? from : old.requester, name, old.language,
-		    old.number, "split", detail) == 0 &&
-		    db_exec(n->db, "UPDATE messages SET ticket = ? WHERE id = "
-		    "?", "ui", t.number, id) == 0)
-			r = t.number;
-		else
-			r = (unsigned long)-1;
+		    old.number, "split", detail);
+		if (r == 0)
+			r = db_exec(n->db, "UPDATE messages SET ticket = ? "
+			    "WHERE id = ?", "ui", t.number, id);
 		g_free(detail);
 		detail = g_strdup_printf("message %lld split into #%lu",
 		    (long long)id, t.number);
-		if (r != (unsigned long)-1 && store_event_add(n->db,
-		    old.number, actor, "split", detail) != 0)
-			r = (unsigned long)-1;
+		if (r == 0)
+			r = store_event_add(n->db, old.number, actor, "split",
+			    detail);
 		g_free(detail);
-		if (r != (unsigned long)-1 && tell_split(n, &old, r,
-		    subject) != 0)
-			r = (unsigned long)-1;
+		if (r == 0)
+			r = tell_split(n, &old, t.number, subject);
+		if (r == 0)
+			*num_r = t.number;
 		store_ticket_clear(&t);
 		store_ticket_clear(&old);
-	}
+	} else if (r == 0)
+		r = 1;
 	g_free(subject);
 	g_free(from);
 	g_free(name);
-	return r;
+	return r < 0 ? -1 : r;
 }
 
 int

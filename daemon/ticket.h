@@ -57,10 +57,11 @@ int ticket_merge(struct notify *n, unsigned long from, unsigned long into,
     const char *actor);
 
 /* Moves message id into a new ticket (same requester, the message's
- * subject) linked to its old one.  Returns the new number, 0 when not
- * possible, or (unsigned long)-1 on a database error. */
-unsigned long ticket_split_message(struct notify *n, int64_t id,
-    const char *actor);
+ * subject) linked to its old one.  Returns 0 with the new number in
+ * *num_r, 1 when not possible (no such message in a ticket), -1 on a
+ * database error. */
+int ticket_split_message(struct notify *n, int64_t id, const char *actor,
+    unsigned long *num_r);
 
 /* Splits the tasks found in t's request (SPEC §6): the first stays in t,
  * each other one gets a linked ticket, and the requester gets one mail
