@@ -3,7 +3,6 @@
 #include <time.h>
 #include "agentcmd.h"
 #include "agentmail.h"
-#include "db.h"
 #include "log.h"
 #include "ticket.h"
 #include "token.h"
@@ -26,9 +25,9 @@ set_assignee(struct agentcmd *x, const struct pd_agent *a, GString *res)
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	if (db_exec(x->n->db, "UPDATE tickets SET assignee = ? WHERE number = "
-	    "?", "tu", a->name, x->t->number) != 0 || store_event_add(x->n->db,
-	    x->t->number, x->agent->name, "assigned", a->name) != 0) {
+	if (store_ticket_set_field(x->n->db, x->t->number, "assignee",
+	    a->name) != 0 || store_event_add(x->n->db, x->t->number,
+	    x->agent->name, "assigned", a->name) != 0) {
 		g_hash_table_unref(vars);
 		return -1;
 	}
@@ -105,10 +104,8 @@ do_field(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_time(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	if (db_exec(x->n->db, "INSERT INTO time_entries (ticket, agent, "
-	    "minutes, billable, at) VALUES (?, ?, ?, ?, ?)", "utiii",
-	    x->t->number, x->agent->name, (int64_t)c->minutes,
-	    (int64_t)c->billable, (int64_t)time(NULL)) != 0)
+	if (store_time_add(x->n->db, x->t->number, x->agent->name,
+	    c->minutes, c->billable) != 0)
 		return -1;
 	g_string_printf(res, "%u min logged%s", c->minutes, c->billable ? "" :
 	    " (not billed)");
@@ -120,14 +117,12 @@ static int
 do_tag(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	for (guint i = 0; c->tags_add && i < c->tags_add->len; i++)
-		if (db_exec(x->n->db, "INSERT OR IGNORE INTO ticket_tags "
-		    "(ticket, tag) VALUES (?, ?)", "ut", x->t->number,
-		    (char *)c->tags_add->pdata[i]) != 0)
+		if (store_tag_add(x->n->db, x->t->number,
+		    c->tags_add->pdata[i]) != 0)
 			return -1;
 	for (guint i = 0; c->tags_del && i < c->tags_del->len; i++)
-		if (db_exec(x->n->db, "DELETE FROM ticket_tags WHERE ticket = ? "
-		    "AND tag = ?", "ut", x->t->number,
-		    (char *)c->tags_del->pdata[i]) != 0)
+		if (store_tag_del(x->n->db, x->t->number,
+		    c->tags_del->pdata[i]) != 0)
 			return -1;
 	g_string_assign(res, "tags updated");
 	return store_event_add(x->n->db, x->t->number, x->agent->name, "tags",
@@ -215,8 +210,8 @@ do_due(struct agentcmd *x, const struct cmd *c, GString *res)
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	if (db_exec(x->n->db, "UPDATE tickets SET due = ? WHERE number = ?",
-	    "tu", c->value, x->t->number) != 0 || store_event_add(x->n->db,
+	if (store_ticket_set_field(x->n->db, x->t->number, "due",
+	    c->value) != 0 || store_event_add(x->n->db,
 	    x->t->number, x->agent->name, "due", c->value) != 0) {
 		g_hash_table_unref(vars);
 		return -1;

@@ -3,13 +3,13 @@
 #include <time.h>
 #include "agentmail.h"
 #include "compose.h"
-#include "db.h"
 #include "floodguard.h"
 #include "leakguard.h"
-#include "leakindex.h"
+#include "store_notes.h"
 #include "leaktext.h"
 #include "log.h"
 #include "outbox.h"
+#include "store.h"
 #include "template.h"
 #include "token.h"
 
@@ -22,7 +22,7 @@ agentmail_internal_rcpt(const struct pd_config *cfg, const char *address)
 }
 
 /* text and the files of lt (may be NULL) against the notes agent (may
- * be NULL) can see and the note being written (see leakindex.h): 0 with
+ * be NULL) can see and the note being written (see store_notes.h): 0 with
  * *hit_r the overlap (g_malloc'd) or NULL when clean, -1 on a database
  * error (*hit_r NULL). */
 static int
@@ -72,11 +72,10 @@ plan_line(struct notify *n, const struct pd_ticket *t)
 	    g_date_time_get_month(now), 1, 0, 0, 0);
 	int64_t used = 0;
 
+	/* Best effort: an error shows the whole plan as left. */
 	if (p)
-		db_int(n->db, &used, "SELECT COALESCE(SUM(e.minutes), 0) FROM "
-		    "time_entries e JOIN tickets t ON t.number = e.ticket "
-		    "WHERE t.client = ? AND e.billable AND e.at >= ?", "ti",
-		    cl->name, (int64_t)g_date_time_to_unix(month));
+		store_time_used(n->db, cl->name,
+		    (int64_t)g_date_time_to_unix(month), &used);
 	g_date_time_unref(month);
 	g_date_time_unref(now);
 	if (!p)
@@ -99,8 +98,8 @@ sla_line(struct notify *n, const struct pd_ticket *t)
 	for (unsigned i = 0; i < G_N_ELEMENTS(prio_names); i++)
 		if (strcmp(t->priority, prio_names[i]) == 0)
 			hours = n->cfg->sla_hours[i];
-	if (db_int(n->db, &first, "SELECT COALESCE(first_response, 0) FROM "
-	    "tickets WHERE number = ?", "u", t->number) < 0 || first)
+	if (store_ticket_first_response_at(n->db, t->number, &first) < 0 ||
+	    first)
 		return g_strdup(first ? "answered" : "-");
 	if (!hours)
 		return g_strdup("-");
@@ -295,21 +294,6 @@ agentmail_to_agent(struct notify *n, const struct pd_ticket *t,
 	return r;
 }
 
-/* The newest client message of t, for In-Reply-To. */
-static char *
-last_client_id(struct notify *n, unsigned long ticket)
-{
-	sqlite3_stmt *st = db_prep(n->db, "SELECT message_id FROM messages "
-	    "WHERE ticket = ? AND direction = 'in' AND kind = 'client' ORDER "
-	    "BY id DESC LIMIT 1", "u", ticket);
-	char *id = NULL;
-
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		id = db_col_str(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static int
 relay_one(struct notify *n, const struct pd_ticket *t, const char *rcpt,
     const char *rcpt_name, const struct compose_req *base)
@@ -339,17 +323,9 @@ static int
 relay_all(struct notify *n, const struct pd_ticket *t,
     const struct compose_req *q)
 {
-	sqlite3_stmt *st = db_prep(n->db, "SELECT address, name FROM "
-	    "participants WHERE ticket = ? ORDER BY role DESC, address", "u",
-	    t->number);
 	GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
-	int r = 0;
+	int r = store_participants(n->db, t->number, to);
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		g_ptr_array_add(to, db_col_str(st, 0));
-		g_ptr_array_add(to, db_col_str(st, 1));
-	}
-	sqlite3_finalize(st);
 	for (guint i = 0; r == 0 && i + 1 < to->len; i += 2)
 		if (!agentmail_internal_rcpt(n->cfg, to->pdata[i]))
 			r = relay_one(n, t, to->pdata[i], to->pdata[i + 1], q);
@@ -361,17 +337,16 @@ static int
 first_response(struct notify *n, const struct pd_ticket *t,
     const struct pd_agent *a)
 {
-	if (db_exec(n->db, "UPDATE tickets SET first_response = ? WHERE "
-	    "number = ? AND first_response IS NULL", "iu",
-	    (int64_t)time(NULL), t->number) != 0)
+	if (store_ticket_first_response(n->db, t->number,
+	    (int64_t)time(NULL)) != 0)
 		return -1;
 	if (strcmp(t->status, "new") != 0)
 		return 0;
 	/* -1, not 1: the relay's caller reads 1 as "stopped by the guard"
 	 * and would commit. */
-	if (db_exec(n->db, "UPDATE tickets SET status = 'open' WHERE "
-	    "number = ?", "u", t->number) != 0 || store_event_add(n->db,
-	    t->number, a->name, "status", "new -> open: first answer") != 0)
+	if (store_ticket_set_field(n->db, t->number, "status", "open") != 0 ||
+	    store_event_add(n->db, t->number, a->name, "status",
+	    "new -> open: first answer") != 0)
 		return -1;
 	return 0;
 }
@@ -409,14 +384,10 @@ static int
 held_confirmed(struct notify *n, const struct pd_ticket *t,
     const struct pd_agent *a, const struct pd_msg *m)
 {
-	int64_t one = 0;
-
 	if (m == NULL || *m->in_reply_to == '\0')
 		return 0;
-	return db_int(n->db, &one, "SELECT 1 FROM outbox WHERE kind = "
-	    "'guard_held' AND ticket = ? AND message_id = ? AND rcpt = ?",
-	    "utt", t->number, m->in_reply_to,
-	    (const char *)a->addresses->pdata[0]);
+	return store_outbox_has(n->db, "guard_held", t->number,
+	    m->in_reply_to, a->addresses->pdata[0]);
 }
 
 int
@@ -450,7 +421,7 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 		leak = g_strdup(held);
 	}
 	leaktext_clear(&lt);
-	irt = leak || gr < 0 ? NULL : last_client_id(n, t->number);
+	irt = leak || gr < 0 ? NULL : store_message_last_client(n->db, t->number);
 	q.in_reply_to = irt;
 	if (gr < 0)
 		r = -1;

@@ -38,7 +38,7 @@ int agentmail_to_agent(struct notify *n, const struct pd_ticket *t,
 
 /* The note text that text, a mail to a client about ticket, would leak,
  * as a g_malloc'd excerpt, or NULL when clean: the notes of ticket, those
- * n->agent can see and n->pending_note (leakindex.h).  When the notes
+ * n->agent can see and n->pending_note (store_notes.h).  When the notes
  * cannot be read, a reason: unchecked is not clean. */
 char *agentmail_leak(struct notify *n, unsigned long ticket, const char *text);
 

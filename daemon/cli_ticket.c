@@ -44,13 +44,11 @@ static int
 message_of(struct notify *n, unsigned long num, int64_t id)
 {
 	struct pd_ticket t;
-	int64_t one = 0;
 	int r;
 
 	if ((r = store_ticket_get(n->db, num, &t)) != 1)
 		return r;
-	r = db_int(n->db, &one, "SELECT 1 FROM messages WHERE id = ? AND "
-	    "ticket = ?", "iu", id, t.number);
+	r = store_message_in_ticket(n->db, id, t.number);
 	store_ticket_clear(&t);
 	return r;
 }

@@ -40,6 +40,14 @@ int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);
 
+/* A savepoint inside the current transaction, for all-or-nothing work
+ * (an agent's commands): undo rolls back to it and releases it, release
+ * keeps what was done.  Not nested.  0 or -1 (logged); undo cannot fail
+ * in a way the caller could act on. */
+int db_savepoint(sqlite3 *db);
+void db_savepoint_undo(sqlite3 *db);
+int db_savepoint_release(sqlite3 *db);
+
 /* Prepares sql and binds the arguments described by types, one letter per
  * placeholder: 'i' int64_t, 'u' unsigned long, 't' const char * (NULL binds
  * NULL), 'b' const void * then size_t (a blob).  Returns the statement

@@ -2,7 +2,6 @@
 #include <string.h>
 #include <time.h>
 #include "agentmail.h"
-#include "db.h"
 #include "flood.h"
 #include "floodguard.h"
 #include "log.h"
@@ -23,13 +22,7 @@ static int
 count(struct notify *n, bool domain, bool challenge, const char *value,
     int64_t since, int64_t *out)
 {
-	int r = domain ? db_int(n->db, out, "SELECT COUNT(*) FROM auto_mail "
-	    "WHERE domain = ? AND at > ? AND capped = 0", "ti", value, since) :
-	    db_int(n->db, out, "SELECT COUNT(*) FROM auto_mail WHERE rcpt = ? "
-	    "AND at > ? AND capped = 0 AND (kind = 'challenge') = ?", "tii",
-	    value, since, (int64_t)challenge);
-
-	return r < 0 ? -1 : 0;
+	return store_flood_count(n->db, domain, challenge, value, since, out);
 }
 
 /* Which window of limit l is full for rcpt or its domain: FLOOD_OK, or
@@ -54,13 +47,8 @@ record(struct notify *n, const char *rcpt, const char *domain,
     const char *kind, unsigned long ticket, bool capped, int64_t now)
 {
 	/* Older rows count for no window: forget them as we go. */
-	if (db_exec(n->db, "DELETE FROM auto_mail WHERE at < ?", "i",
-	    now - 2 * DAY) != 0)
-		return -1;
-	return db_exec(n->db, "INSERT INTO auto_mail (rcpt, domain, kind, "
-	    "ticket, capped, at) VALUES (?, ?, ?, NULLIF(?, 0), ?, ?)",
-	    "tttuii", rcpt, domain, kind, ticket, (int64_t)capped,
-	    now);
+	return store_flood_record(n->db, rcpt, domain, kind, ticket, capped,
+	    now, now - 2 * DAY);
 }
 
 int
@@ -116,20 +104,7 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 static int
 first_hit(struct notify *n, const char *key, int64_t now)
 {
-	int64_t told = 0;
-	int r = db_int(n->db, &told, "SELECT told_at FROM guard_notices "
-	    "WHERE key = ?", "t", key);
-
-	if (r < 0)
-		return -1;
-	if (r == 1 && told > now - DAY)
-		return db_exec(n->db, "UPDATE guard_notices SET hits = hits + "
-		    "1, last_at = ? WHERE key = ?", "it", now, key) == 0 ? 0 :
-		    -1;
-	return db_exec(n->db, "INSERT INTO guard_notices (key, told_at, hits, "
-	    "last_at) VALUES (?, ?, 1, ?) ON CONFLICT (key) DO UPDATE SET "
-	    "told_at = excluded.told_at, hits = 1, last_at = excluded.last_at",
-	    "tii", key, now, now) == 0 ? 1 : -1;
+	return store_flood_notice(n->db, key, now, now - DAY);
 }
 
 int
@@ -171,39 +146,29 @@ floodguard_repeat_find(struct notify *n, const char *sender,
 	const struct pd_config *cfg = n->cfg;
 	int64_t since = (int64_t)time(NULL) - cfg->repeat_window;
 	bool long_enough = flood_words(norm) >= REPEAT_DOMAIN_WORDS;
-	sqlite3_stmt *st;
-	int r = 0, step;
+	GPtrArray *rows;
+	int r;
 
 	*ticket_r = 0;
 	*first_r = NULL;
 	if (!cfg->repeat_window || !*flood_domain(sender))
 		return 0;
-	st = db_prep(n->db, "SELECT sender, ticket, text FROM recent_requests "
-	    "WHERE domain = ? AND at > ? ORDER BY id DESC LIMIT ?", "tii",
-	    flood_domain(sender), since, (int64_t)REPEAT_ROWS);
-	if (!st)
-		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *who = (const char *)sqlite3_column_text(st, 0);
-		const char *text = (const char *)sqlite3_column_text(st, 2);
-		bool same = who && g_ascii_strcasecmp(who, sender) == 0;
+	rows = g_ptr_array_new_with_free_func(store_recent_free);
+	r = store_flood_recent(n->db, flood_domain(sender), since, REPEAT_ROWS,
+	    rows);
+	for (guint i = 0; r == 0 && i < rows->len; i++) {
+		const struct store_recent *x = rows->pdata[i];
+		bool same = g_ascii_strcasecmp(x->sender, sender) == 0;
 
 		if (!same && !long_enough)
 			continue;
-		if (flood_similarity(norm, text ? text : "") >=
-		    cfg->repeat_similarity) {
-			*ticket_r = sqlite3_column_int64(st, 1);
-			*first_r = g_strdup(who ? who : "");
+		if (flood_similarity(norm, x->text) >= cfg->repeat_similarity) {
+			*ticket_r = x->ticket;
+			*first_r = g_strdup(x->sender);
 			r = 1;
-			break;
 		}
 	}
-	if (r == 0 && step != SQLITE_DONE) {
-		log_warnx("stage=db event=error error=\"%s\"",
-		    sqlite3_errmsg(n->db));
-		r = -1;
-	}
-	sqlite3_finalize(st);
+	g_ptr_array_unref(rows);
 	return r;
 }
 
@@ -215,10 +180,6 @@ floodguard_repeat_note(struct notify *n, const char *sender,
 
 	if (!n->cfg->repeat_window || !*flood_domain(sender) || !ticket)
 		return 0;
-	if (db_exec(n->db, "DELETE FROM recent_requests WHERE at <= ?", "i",
-	    now - n->cfg->repeat_window) != 0)
-		return -1;
-	return db_exec(n->db, "INSERT INTO recent_requests (sender, domain, "
-	    "ticket, text, at) VALUES (?, ?, ?, ?, ?)", "ttuti", sender,
-	    flood_domain(sender), ticket, norm, now);
+	return store_flood_recent_add(n->db, sender, flood_domain(sender),
+	    ticket, norm, now, now - n->cfg->repeat_window);
 }

@@ -12,8 +12,9 @@
 #include "agentmail.h"
 #include "commands.h"
 #include "db.h"
+#include "store.h"
 #include "identity.h"
-#include "leakindex.h"
+#include "store_notes.h"
 #include "log.h"
 #include "quotes.h"
 #include "stage.h"
@@ -61,7 +62,7 @@ answer_text(const char *rest, const GString *canned)
 	return g_strstrip(all);
 }
 
-/* A note just stored goes into the leak guard's index (leakindex.h), in
+/* A note just stored goes into the leak guard's index (store_notes.h), in
  * the same transaction, before any mail that could leak it is checked. */
 static int
 index_note(struct stage_ctx *c, const char *text)
@@ -71,9 +72,7 @@ index_note(struct stage_ctx *c, const char *text)
 
 	if (c->automated)
 		return 0;
-	r = db_int(c->db, &id, "SELECT id FROM messages WHERE message_id = ? "
-	    "AND content_hash = ? ORDER BY id DESC", "tt", c->m->message_id,
-	    c->hash);
+	r = store_message_find(c->db, c->m->message_id, c->hash, &id);
 	if (r < 0)
 		return -1;
 	return r == 1 ? leakindex_note(c->db, id, text, c->m->attachments) : 0;
@@ -140,13 +139,12 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 {
 	int r;
 
-	if (db_exec(c->db, "SAVEPOINT agentcmd", "") != 0)
+	if (db_savepoint(c->db) != 0)
 		return -1;
 	r = agentcmd_run(x, p->cmds);
 	if (r != 0) {
 		/* All or nothing: the mail is kept, nothing else changes. */
-		db_exec(c->db, "ROLLBACK TO agentcmd", "");
-		db_exec(c->db, "RELEASE agentcmd", "");
+		db_savepoint_undo(c->db);
 		if (r < 0)
 			return -1;
 		c->n.queued = false;
@@ -163,7 +161,7 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 			return -1;
 		return transcript(c, x->t, x->transcript);
 	}
-	if (db_exec(c->db, "RELEASE agentcmd", "") != 0)
+	if (db_savepoint_release(c->db) != 0)
 		return -1;
 	if (!x->t)
 		/* Neither a reply nor #client: the agent writes as anyone. */
@@ -247,12 +245,8 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 	    'c', &id);
 	g_hash_table_unref(vars);
 	if (r == 0)
-		r = db_exec(c->db, "INSERT INTO held (agent, message_id, "
-		    "challenge_id, reason, raw, source, created) VALUES (?, ?, "
-		    "?, ?, ?, ?, ?)", "tttt" "bti", agent->name,
-		    c->m->message_id, id ? id : "", reason, c->raw, c->len,
-		    c->o->source,
-		    (int64_t)time(NULL));
+		r = store_held_add(c->db, agent->name, c->m->message_id,
+		    id ? id : "", reason, c->raw, c->len, c->o->source);
 	/* Kept in held, not in messages: releasing it stores it there. */
 	if (r == 0 && c->o->uid)
 		r = store_uid_mark(c->db, c->o->source, c->o->folder,
@@ -290,8 +284,7 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	h.new_text = quotes_strip(h.m->text);
 	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
 	    stage_agent(&h, &tr) == 0)
-		r = db_exec(c->db, "UPDATE held SET status = 'released' WHERE "
-		    "id = ?", "i", held);
+		r = store_held_release(c->db, held);
 	c->n.queued |= h.n.queued;
 	log_info("msg=<%s> stage=identity event=released agent=\"%s\"",
 	    h.m->message_id, c->agent->name);
@@ -303,19 +296,12 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 int
 stage_release(struct stage_ctx *c, const char *id)
 {
-	sqlite3_stmt *st = db_prep(c->db, "SELECT id, raw FROM held WHERE "
-	    "challenge_id = ? AND status = 'held' AND agent = ?", "tt", id,
-	    c->agent->name);
 	int64_t held = 0;
 	GBytes *raw = NULL;
 	int r;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		held = sqlite3_column_int64(st, 0);
-		raw = g_bytes_new(sqlite3_column_blob(st, 1),
-		    sqlite3_column_bytes(st, 1));
-	}
-	sqlite3_finalize(st);
+	if (store_held_find(c->db, id, c->agent->name, &held, &raw) < 0)
+		return -1;
 	/* The confirmation itself is kept, outside any ticket. */
 	r = stage_store(c, 0, "confirm");
 	if (r == 0 && raw)

@@ -8,7 +8,7 @@
  * A "split" reply to an acknowledgement that listed tasks splits them. */
 #include <string.h>
 #include <time.h>
-#include "db.h"
+#include "store.h"
 #include "followup.h"
 #include "log.h"
 #include "stage.h"
@@ -21,22 +21,12 @@ struct life {
 	bool finished;      /* resolved or closed */
 };
 
+/* 0, or -1 on a database error or an unknown ticket. */
 static int
 life_get(struct stage_ctx *c, unsigned long num, struct life *l)
 {
-	sqlite3_stmt *st = db_prep(c->db, "SELECT COALESCE(closed_at, 0), "
-	    "reopens, status IN ('resolved', 'closed') FROM tickets WHERE "
-	    "number = ?", "u", num);
-	int r = -1;
-
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		l->closed_at = sqlite3_column_int64(st, 0);
-		l->reopens = sqlite3_column_int64(st, 1);
-		l->finished = sqlite3_column_int(st, 2);
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	return r;
+	return store_ticket_life(c->db, num, &l->closed_at, &l->reopens,
+	    &l->finished) == 1 ? 0 : -1;
 }
 
 /* A new ticket for a follow-up that may not reopen the old one. */
@@ -113,8 +103,7 @@ may_split(struct stage_ctx *c, const struct pd_ticket *t)
 	    (r = store_is_participant(c->db, t->number,
 	    c->m->from.address)) != 1)
 		return r;
-	if (db_int(c->db, &n, "SELECT COUNT(*) FROM tasks WHERE ticket = ? "
-	    "AND split_into IS NULL", "u", t->number) != 1)
+	if (store_tasks_pending_count(c->db, t->number, &n) != 0)
 		return -1;
 	return n > 1;
 }

@@ -4,7 +4,7 @@
  * request lists several independent tasks, the acknowledgement names them
  * and offers to split them ("split" reply, see stage_join.c). */
 #include <string.h>
-#include "db.h"
+#include "store.h"
 #include "log.h"
 #include "onetask.h"
 #include "stage.h"
@@ -53,9 +53,7 @@ store_tasks(struct stage_ctx *c, unsigned long num, GPtrArray *tasks,
     GString *list)
 {
 	for (guint i = 0; i < tasks->len; i++) {
-		if (db_exec(c->db, "INSERT INTO tasks (ticket, idx, text) "
-		    "VALUES (?, ?, ?)", "uit", num, (int64_t)i + 1,
-		    (char *)tasks->pdata[i]) != 0)
+		if (store_task_add(c->db, num, i + 1, tasks->pdata[i]) != 0)
 			return -1;
 		g_string_append_printf(list, "%u. %s\n", i + 1,
 		    (char *)tasks->pdata[i]);

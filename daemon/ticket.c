@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "db.h"
 #include "hdrtext.h"
 #include "log.h"
 #include "ticket.h"
@@ -63,11 +62,7 @@ write_status(struct notify *n, struct pd_ticket *t, const char *status,
 	    why && *why ? ": " : "", why ? why : "");
 	int r;
 
-	r = db_exec(n->db, "UPDATE tickets SET status = ?, updated = ?, "
-	    "resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at "
-	    "END, closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at "
-	    "END WHERE number = ?", "tititiu", status, now, status, now,
-	    status, now, t->number);
+	r = store_ticket_set_status(n->db, t->number, status, now);
 	if (r == 0)
 		r = store_event_add(n->db, t->number, actor, event, detail);
 	if (r == 0)
@@ -111,9 +106,7 @@ ticket_reopen(struct notify *n, unsigned long num, const char *actor,
 
 	if ((r = store_ticket_get(n->db, num, &t)) != 1)
 		return r < 0 ? -1 : 1;
-	r = db_exec(n->db, "UPDATE tickets SET reopens = reopens + 1, "
-	    "resolved_at = NULL, closed_at = NULL WHERE number = ?", "u",
-	    t.number);
+	r = store_ticket_count_reopen(n->db, t.number);
 	if (r == 0)
 		r = write_status(n, &t, "open", actor, why, "reopened");
 	if (r == 0)
@@ -138,9 +131,8 @@ ticket_set_field(struct notify *n, unsigned long num, const char *field,
 		return r < 0 ? -1 : 1;
 	num = t.number;
 	store_ticket_clear(&t);
-	r = db_exec(n->db, prio ? "UPDATE tickets SET priority = ? WHERE "
-	    "number = ?" : "UPDATE tickets SET type = ? WHERE number = ?",
-	    "tu", value, num);
+	r = store_ticket_set_field(n->db, num, prio ? "priority" : "type",
+	    value);
 	detail = g_strdup_printf("%s = %s", field, value);
 	if (r == 0)
 		r = store_event_add(n->db, num, actor, field, detail);
@@ -153,17 +145,8 @@ ticket_autoclose(struct notify *n)
 {
 	int64_t cutoff = time(NULL) - (int64_t)n->cfg->autoclose_days * 86400;
 	GArray *due = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	sqlite3_stmt *st = db_prep(n->db, "SELECT number FROM tickets WHERE "
-	    "status = 'resolved' AND resolved_at <= ? AND merged_into IS "
-	    "NULL", "i", cutoff);
-	int r = 0;
+	int r = store_tickets_resolved_before(n->db, cutoff, due);
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t num = sqlite3_column_int64(st, 0);
-
-		g_array_append_val(due, num);
-	}
-	sqlite3_finalize(st);
 	for (guint i = 0; r >= 0 && i < due->len; i++)
 		if (ticket_set_status(n, g_array_index(due, int64_t, i),
 		    "closed", "postdesk", "autoclose") < 0)
@@ -171,16 +154,14 @@ ticket_autoclose(struct notify *n)
 	if (r == 0)
 		r = due->len;
 	g_array_unref(due);
-	return st ? r : -1;
+	return r;
 }
 
 int
 ticket_link(struct notify *n, unsigned long a, unsigned long b,
     const char *kind)
 {
-	return db_exec(n->db, "INSERT OR IGNORE INTO ticket_links (a, b, "
-	    "kind, at) VALUES (?, ?, ?, ?)", "uuti", a, b, kind,
-	    (int64_t)time(NULL));
+	return store_ticket_link(n->db, a, b, kind);
 }
 
 int
@@ -203,31 +184,12 @@ ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
 	    n->cfg->domain, detail) != 0)
 		return -1;
 	if ((cl = config_client_of(n->cfg, t->requester)) &&
-	    db_exec(n->db, "UPDATE tickets SET client = ? WHERE number = ?",
-	    "tu", cl->name, t->number) != 0)
+	    store_ticket_set_field(n->db, t->number, "client", cl->name) != 0)
 		return -1;
 	if (parent && ticket_link(n, parent, t->number, kind) != 0)
 		return -1;
 	log_info("ticket=%lu stage=ticket event=opened%s%s parent=%lu",
 	    t->number, kind ? " link=" : "", kind ? kind : "", parent);
-	return 0;
-}
-
-static int
-move_all(struct notify *n, unsigned long from, unsigned long into)
-{
-	static const char *const moves[] = {
-		"UPDATE messages SET ticket = ?2 WHERE ticket = ?1",
-		"UPDATE time_entries SET ticket = ?2 WHERE ticket = ?1",
-		"INSERT OR IGNORE INTO participants (ticket, address, name, "
-		"role) SELECT ?2, address, name, CASE role WHEN 'requester' "
-		"THEN 'cc' ELSE role END FROM participants WHERE ticket = ?1",
-		"UPDATE tickets SET merged_into = ?2 WHERE number = ?1",
-		NULL };
-
-	for (const char *const *sql = moves; *sql; sql++)
-		if (db_exec(n->db, *sql, "uu", from, into) != 0)
-			return -1;
 	return 0;
 }
 
@@ -249,7 +211,7 @@ ticket_merge(struct notify *n, unsigned long from, unsigned long into,
 		goto out;
 	}
 	detail = g_strdup_printf("#%lu merged into #%lu", a.number, b.number);
-	r = move_all(n, a.number, b.number);
+	r = store_ticket_merge(n->db, a.number, b.number);
 	if (r == 0)
 		r = write_status(n, &a, "closed", actor, detail, "merged");
 	if (r == 0)
@@ -294,34 +256,23 @@ ticket_split_message(struct notify *n, int64_t id, const char *actor,
     unsigned long *num_r)
 {
 	struct pd_ticket old, t;
-	sqlite3_stmt *st;
-	char *subject = NULL, *from = NULL, *name = NULL, *detail;
+	char *stored = NULL, *subject, *from = NULL, *name = NULL, *detail;
 	int64_t num = 0;
-	int r = 1, step;
+	int r;
 
 	*num_r = 0;
-	st = db_prep(n->db, "SELECT ticket, subject, from_addr, from_name "
-	    "FROM messages WHERE id = ? AND ticket IS NOT NULL", "i", id);
-	if (!st)
-		return -1;
-	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		num = sqlite3_column_int64(st, 0);
-		subject = token_strip((const char *)sqlite3_column_text(st, 1),
-		    n->cfg->tag);
-		from = db_col_str(st, 2);
-		name = db_col_str(st, 3);
-	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return -1;
-	if (num && (r = store_ticket_get(n->db, num, &old)) == 1) {
+	r = store_message_get(n->db, id, &num, &stored, &from, &name);
+	if (r != 1)
+		return r < 0 ? -1 : 1;
+	subject = token_strip(stored, n->cfg->tag);
+	g_free(stored);
+	if ((r = store_ticket_get(n->db, num, &old)) == 1) {
 		detail = g_strdup_printf("split from #%lu", old.number);
 		r = ticket_open(n, &t, g_strstrip(subject), old.queue,
 		    *from ? from : old.requester, name, old.language,
 		    old.number, "split", detail);
 		if (r == 0)
-			r = db_exec(n->db, "UPDATE messages SET ticket = ? "
-			    "WHERE id = ?", "ui", t.number, id);
+			r = store_message_move(n->db, id, t.number);
 		g_free(detail);
 		detail = g_strdup_printf("message %lld split into #%lu",
 		    (long long)id, t.number);
@@ -350,8 +301,7 @@ ticket_set_rating(struct notify *n, unsigned long num, int rating,
 	char detail[16];
 
 	snprintf(detail, sizeof detail, "%d", rating);
-	if (db_exec(n->db, "UPDATE tickets SET rating = ? WHERE number = ?",
-	    "iu", (int64_t)rating, num) != 0)
+	if (store_ticket_set_rating(n->db, num, rating) != 0)
 		return -1;
 	log_info("ticket=%lu stage=ticket event=rated rating=%d", num,
 	    rating);
@@ -365,15 +315,10 @@ ticket_split_tasks(struct notify *n, const struct pd_ticket *t,
     const struct pd_msg *m)
 {
 	GString *list = g_string_new(NULL);
-	sqlite3_stmt *st = db_prep(n->db, "SELECT idx, text FROM tasks WHERE "
-	    "ticket = ? AND split_into IS NULL ORDER BY idx", "u", t->number);
 	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
 	GHashTable *vars;
-	int r = 0;
+	int r = store_tasks_pending(n->db, t->number, texts);
 
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		g_ptr_array_add(texts, db_col_str(st, 1));
-	sqlite3_finalize(st);
 	for (guint i = 0; r == 0 && i < texts->len; i++) {
 		struct pd_ticket nt;
 		unsigned long num = t->number;
@@ -386,9 +331,7 @@ ticket_split_tasks(struct notify *n, const struct pd_ticket *t,
 			store_ticket_clear(&nt);
 		}
 		if (r == 0)
-			r = db_exec(n->db, "UPDATE tasks SET split_into = ? "
-			    "WHERE ticket = ? AND idx = ?", "uui", num,
-			    t->number, (int64_t)i + 1);
+			r = store_task_split(n->db, t->number, i + 1, num);
 		tok = token_format(n->cfg->tag, num);
 		g_string_append_printf(list, "%s %s\n", tok,
 		    (char *)texts->pdata[i]);
