@@ -41,7 +41,7 @@ why_of(int argc, char **argv)
 /* 1 when message row id belongs to ticket num (after merges), 0 when
  * not, -1 on a database error. */
 static int
-message_of(struct notify *n, unsigned long num, int64_t id)
+message_of(struct tx *n, unsigned long num, int64_t id)
 {
 	struct pd_ticket t;
 	int r;
@@ -55,7 +55,7 @@ message_of(struct notify *n, unsigned long num, int64_t id)
 
 /* 0 changed, 1 refused, -1 database error. */
 static int
-apply(struct notify *n, int argc, char **argv)
+apply(struct tx *n, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	unsigned long num = number(argv[1]), other;
@@ -89,12 +89,12 @@ int
 cli_ticket_run(sqlite3 *db, const struct pd_config *cfg, int argc,
     char **argv)
 {
-	struct notify n = { .db = db, .cfg = cfg };
+	struct tx tx = { .db = db, .cfg = cfg };
 	int r;
 
 	if (db_begin(db) != 0)
 		return 1;
-	r = apply(&n, argc, argv);
+	r = apply(&tx, argc, argv);
 	if (r != 0 || db_commit(db) != 0) {
 		db_rollback(db);
 		if (r == 1)

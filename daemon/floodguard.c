@@ -19,43 +19,43 @@
 /* Mail in the window ending now for rcpt (domain: for its domain);
  * challenges and other mail are counted apart, each against its own cap. */
 static int
-count(struct notify *n, bool domain, bool challenge, const char *value,
+count(struct tx *tx, bool domain, bool challenge, const char *value,
     int64_t since, int64_t *out)
 {
-	return store_flood_count(n->db, domain, challenge, value, since, out);
+	return store_flood_count(tx->db, domain, challenge, value, since, out);
 }
 
 /* Which window of limit l is full for rcpt or its domain: FLOOD_OK, or
  * FLOOD_HOUR/FLOOD_DAY, or -1 on error. */
 static int
-full(struct notify *n, const struct flood_limit *l, bool domain,
+full(struct tx *tx, const struct flood_limit *l, bool domain,
     bool challenge, const char *value, int64_t now)
 {
 	int64_t hour = 0, day = 0;
 
 	if (!l->per_hour && !l->per_day)
 		return FLOOD_OK;
-	if (count(n, domain, challenge, value, now - 3600, &hour) != 0 ||
-	    count(n, domain, challenge, value, now - DAY, &day) != 0)
+	if (count(tx, domain, challenge, value, now - 3600, &hour) != 0 ||
+	    count(tx, domain, challenge, value, now - DAY, &day) != 0)
 		return -1;
 	return flood_cap(l, (unsigned)hour, (unsigned)day);
 }
 
 /* domain: "" for agents and team_copy, whose mail counts for no domain. */
 static int
-record(struct notify *n, const char *rcpt, const char *domain,
+record(struct tx *tx, const char *rcpt, const char *domain,
     const char *kind, unsigned long ticket, bool capped, int64_t now)
 {
 	/* Older rows count for no window: forget them as we go. */
-	return store_flood_record(n->db, rcpt, domain, kind, ticket, capped,
+	return store_flood_record(tx->db, rcpt, domain, kind, ticket, capped,
 	    now, now - 2 * DAY);
 }
 
 int
-floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
+floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
     const char *rcpt)
 {
-	const struct pd_config *cfg = n->cfg;
+	const struct pd_config *cfg = tx->cfg;
 	bool challenge = strcmp(kind, "challenge") == 0;
 	bool internal;
 	int64_t now = time(NULL);
@@ -72,16 +72,16 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	 * mail a stranger can trigger at will is capped for them. */
 	if (internal && !challenge && strcmp(kind, "transcript") != 0)
 		return 1;
-	w = full(n, challenge ? &cfg->cap_challenge : &cfg->cap_address,
+	w = full(tx, challenge ? &cfg->cap_challenge : &cfg->cap_address,
 	    false, challenge, rcpt, now);
 	if (w == FLOOD_OK && !internal && *domain) {
 		scope = "domain";
-		w = full(n, &cfg->cap_domain, true, false, domain, now);
+		w = full(tx, &cfg->cap_domain, true, false, domain, now);
 	}
 	if (w < 0)
 		return -1;
 	if (w == FLOOD_OK)
-		return record(n, rcpt, internal ? "" : domain, kind, ticket,
+		return record(tx, rcpt, internal ? "" : domain, kind, ticket,
 		    false, now) == 0 ? 1 : -1;
 	detail = g_strdup_printf("%s to %s not sent: %s cap per %s reached "
 	    "(%u an hour, %u a day)", kind, rcpt, scope, flood_window_name(w),
@@ -91,9 +91,9 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 	    challenge ? cfg->cap_challenge.per_day : cfg->cap_address.per_day);
 	key = strcmp(scope, "domain") == 0 ? g_strdup_printf("@%s", domain) :
 	    g_ascii_strdown(rcpt, -1);
-	w = record(n, rcpt, internal ? "" : domain, kind, ticket, true,
+	w = record(tx, rcpt, internal ? "" : domain, kind, ticket, true,
 	    now) != 0 ||
-	    floodguard_hit(n, ticket, key, "cap", detail) != 0 ? -1 : 0;
+	    floodguard_hit(tx, ticket, key, "cap", detail) != 0 ? -1 : 0;
 	g_free(key);
 	g_free(detail);
 	return w;
@@ -102,13 +102,13 @@ floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
 /* The admin hears of a key at most once a day: 1 when this hit is the
  * first since then (and is now recorded as told), 0 when not, -1. */
 static int
-first_hit(struct notify *n, const char *key, int64_t now)
+first_hit(struct tx *tx, const char *key, int64_t now)
 {
-	return store_flood_notice(n->db, key, now, now - DAY);
+	return store_flood_notice(tx->db, key, now, now - DAY);
 }
 
 int
-floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
+floodguard_hit(struct tx *tx, unsigned long ticket, const char *key,
     const char *what, const char *detail)
 {
 	GHashTable *vars;
@@ -116,14 +116,14 @@ floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
 
 	log_warnx("ticket=%lu stage=flood event=%s key=\"%s\" detail=\"%s\"",
 	    ticket, what, key, detail);
-	if (store_event_add(n->db, ticket, "postdesk", what[0] == 'c' ?
+	if (store_event_add(tx->db, ticket, "postdesk", what[0] == 'c' ?
 	    "flood-cap" : "flood-repeat", detail) != 0)
 		return -1;
-	if ((r = first_hit(n, key, time(NULL))) <= 0)
+	if ((r = first_hit(tx, key, time(NULL))) <= 0)
 		return r;
 	/* Never about the admin's own address: its notice would be capped
 	 * in turn, and told about again. */
-	if (!n->cfg->admin || g_ascii_strcasecmp(key, n->cfg->admin) == 0)
+	if (!tx->cfg->admin || g_ascii_strcasecmp(key, tx->cfg->admin) == 0)
 		return 0;
 	vars = notify_vars_new();
 	g_hash_table_insert(vars, "guard.kind", g_strdup(what));
@@ -131,7 +131,7 @@ floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
 	g_hash_table_insert(vars, "guard.detail", g_strdup(detail));
 	g_hash_table_insert(vars, "guard.ticket", g_strdup_printf("%lu",
 	    ticket));
-	r = notify_admin(n, "flood_guard", vars);
+	r = notify_admin(tx, "flood_guard", vars);
 	g_hash_table_unref(vars);
 	if (r == 0)
 		log_info("ticket=%lu stage=flood event=admin-told key=\"%s\"",
@@ -140,10 +140,10 @@ floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
 }
 
 int
-floodguard_repeat_find(struct notify *n, const char *sender,
+floodguard_repeat_find(struct tx *tx, const char *sender,
     const char *norm, unsigned long *ticket_r, char **first_r)
 {
-	const struct pd_config *cfg = n->cfg;
+	const struct pd_config *cfg = tx->cfg;
 	int64_t since = (int64_t)time(NULL) - cfg->repeat_window;
 	bool long_enough = flood_words(norm) >= REPEAT_DOMAIN_WORDS;
 	GPtrArray *rows;
@@ -154,7 +154,7 @@ floodguard_repeat_find(struct notify *n, const char *sender,
 	if (!cfg->repeat_window || !*flood_domain(sender))
 		return 0;
 	rows = g_ptr_array_new_with_free_func(store_recent_free);
-	r = store_flood_recent(n->db, flood_domain(sender), since, REPEAT_ROWS,
+	r = store_flood_recent(tx->db, flood_domain(sender), since, REPEAT_ROWS,
 	    rows);
 	for (guint i = 0; r == 0 && i < rows->len; i++) {
 		const struct store_recent *x = rows->pdata[i];
@@ -173,13 +173,13 @@ floodguard_repeat_find(struct notify *n, const char *sender,
 }
 
 int
-floodguard_repeat_note(struct notify *n, const char *sender,
+floodguard_repeat_note(struct tx *tx, const char *sender,
     unsigned long ticket, const char *norm)
 {
 	int64_t now = time(NULL);
 
-	if (!n->cfg->repeat_window || !*flood_domain(sender) || !ticket)
+	if (!tx->cfg->repeat_window || !*flood_domain(sender) || !ticket)
 		return 0;
-	return store_flood_recent_add(n->db, sender, flood_domain(sender),
-	    ticket, norm, now, now - n->cfg->repeat_window);
+	return store_flood_recent_add(tx->db, sender, flood_domain(sender),
+	    ticket, norm, now, now - tx->cfg->repeat_window);
 }

@@ -227,7 +227,7 @@ static void
 timers_run(sqlite3 *db, const struct pd_config *cfg, struct worker *w)
 {
 	static _Thread_local time_t last;
-	struct notify n = { .db = db, .cfg = cfg };
+	struct tx tx = { .db = db, .cfg = cfg };
 	time_t now = time(NULL);
 
 	if (now - last < 60)
@@ -235,9 +235,9 @@ timers_run(sqlite3 *db, const struct pd_config *cfg, struct worker *w)
 	last = now;
 	if (db_begin(db) != 0)
 		return;
-	if (ticket_autoclose(&n) < 0 || db_commit(db) != 0)
+	if (ticket_autoclose(&tx) < 0 || db_commit(db) != 0)
 		db_rollback(db);
-	else if (n.queued)
+	else if (tx.queued)
 		worker_wake(w);
 }
 

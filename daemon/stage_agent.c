@@ -45,7 +45,7 @@ transcript(struct stage_ctx *c, struct pd_ticket *t, GString *lines)
 	int r;
 
 	g_hash_table_insert(vars, "transcript", g_strdup(lines->str));
-	r = agentmail_to_agent(&c->n, t, c->agent, "transcript", vars, c->m,
+	r = agentmail_to_agent(&c->tx, t, c->agent, "transcript", vars, c->m,
 	    'm', NULL);
 	g_hash_table_unref(vars);
 	return r;
@@ -80,7 +80,7 @@ index_note(struct stage_ctx *c, const char *text)
 
 /* The note this mail writes, when it is one (#note or the note channel),
  * for the guard to check the templates its commands send before the note
- * is stored (struct notify.pending_note); NULL when it is not a note. */
+ * is stored (struct tx.pending_note); NULL when it is not a note. */
 static char *
 pending_note(const struct stage_ctx *c, const struct cmd_parse *p)
 {
@@ -117,10 +117,10 @@ deliver(struct stage_ctx *c, struct agentcmd *x, const char *rest)
 	if (r == 0 && note)
 		r = index_note(c, text);
 	if (r == 0 && note && *text)
-		r = agentmail_note(&c->n, x->t, c->agent, text,
+		r = agentmail_note(&c->tx, x->t, c->agent, text,
 		    c->m->attachments);
 	else if (r == 0 && !x->opened && *text) {
-		r = agentmail_relay(&c->n, x->t, c->agent, text,
+		r = agentmail_relay(&c->tx, x->t, c->agent, text,
 		    c->m->attachments, c->m);
 		if (r == 1)
 			event = "answer-stopped";
@@ -147,7 +147,7 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 		db_savepoint_undo(c->db);
 		if (r < 0)
 			return -1;
-		c->n.queued = false;
+		c->tx.queued = false;
 		if (x->opened) {
 			store_ticket_clear(x->t);
 			g_free(x->t);
@@ -176,7 +176,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	const struct cmd *fc;
 	char *why;
 	struct cmd_parse p;
-	struct agentcmd x = { .n = &c->n, .agent = c->agent, .m = c->m,
+	struct agentcmd x = { .tx = &c->tx, .agent = c->agent, .m = c->m,
 		.queue = c->o->queue,
 		.transcript = g_string_new(NULL), .answer = g_string_new(NULL) };
 	char *note;
@@ -193,8 +193,8 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	x.fresh = c->fresh;
 	commands_parse(c->new_text, &p);
 	note = pending_note(c, &p);
-	c->n.agent = c->agent;
-	c->n.pending_note = note;
+	c->tx.agent = c->agent;
+	c->tx.pending_note = note;
 	if (!c->fresh && (fc = agentcmd_needs_fresh(p.cmds))) {
 		/* Held, not failed: confirming the challenge applies the mail
 		 * as written (postdesk.conf(5), THREAT MODEL). */
@@ -212,7 +212,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 		g_free(why);
 	} else
 		r = run(c, tr, &x, &p);
-	c->n.pending_note = NULL;
+	c->tx.pending_note = NULL;
 	g_free(note);
 	commands_free(&p);
 	if (x.t) {
@@ -241,7 +241,7 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
 	/* The challenge goes to the agent's configured address, whatever
 	 * the mail claimed: only the real agent can answer it. */
-	r = agentmail_to_agent(&c->n, NULL, agent, "challenge", vars, c->m,
+	r = agentmail_to_agent(&c->tx, NULL, agent, "challenge", vars, c->m,
 	    'c', &id);
 	g_hash_table_unref(vars);
 	if (r == 0)
@@ -265,7 +265,7 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	struct pipe_origin o = { .source = c->o->source, .folder = "",
 		.queue = c->o->queue };
 	struct stage_ctx h = { .db = c->db, .cfg = c->cfg, .o = &o,
-		.n = { .db = c->db, .cfg = c->cfg } };
+		.tx = { .db = c->db, .cfg = c->cfg } };
 	struct thread_result tr;
 	char *err = NULL;
 	gsize len;
@@ -285,7 +285,7 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
 	    stage_agent(&h, &tr) == 0)
 		r = store_held_release(c->db, held);
-	c->n.queued |= h.n.queued;
+	c->tx.queued |= h.tx.queued;
 	log_info("msg=<%s> stage=identity event=released agent=\"%s\"",
 	    h.m->message_id, c->agent->name);
 	msg_free(&h.m);

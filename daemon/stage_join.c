@@ -39,7 +39,7 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	r = ticket_open(&c->n, &t, g_strstrip(subject), old->queue,
+	r = ticket_open(&c->tx, &t, g_strstrip(subject), old->queue,
 	    c->m->from.address, c->m->from.name, old->language, old->number,
 	    "followup", detail);
 	g_free(subject);
@@ -51,9 +51,10 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	g_hash_table_insert(vars, "old.number", g_strdup_printf("%lu",
 	    old->number));
 	if (r == 0)
-		r = notify_requester(&c->n, &t, "followup_new", c->m, vars, true);
+		r = notify_requester(&c->tx, &t, "followup_new", c->m, vars,
+		    true);
 	if (r == 0 && limit)
-		r = notify_leads(&c->n, &t, "lead_reopen_limit", vars);
+		r = notify_leads(&c->tx, &t, "lead_reopen_limit", vars);
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=policy event=followup-new "
 		    "old=%lu", t.number, c->m->message_id, old->number);
@@ -78,14 +79,14 @@ finished(struct stage_ctx *c, const struct pd_ticket *t,
 			return r;
 	}
 	if (rating)
-		return ticket_set_rating(&c->n, t->number, rating,
+		return ticket_set_rating(&c->tx, t->number, rating,
 		    c->m->from.address);
 	if (followup_is_thanks(c->new_text))
 		return store_event_add(c->db, t->number, c->m->from.address,
 		    "thanks", "");
 	if (late || limit)
 		return followup_new(c, t, limit);
-	return ticket_reopen(&c->n, t->number, c->m->from.address,
+	return ticket_reopen(&c->tx, t->number, c->m->from.address,
 	    "follow-up from the client") < 0 ? -1 : 0;
 }
 
@@ -121,7 +122,7 @@ join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 	if (r == 1) {
 		if (stage_store(c, t->number, "client") != 0)
 			return -1;
-		return ticket_split_tasks(&c->n, t, c->m) < 0 ? -1 : 0;
+		return ticket_split_tasks(&c->tx, t, c->m) < 0 ? -1 : 0;
 	}
 	if (life_get(c, t->number, &l) != 0)
 		return -1;
@@ -130,7 +131,7 @@ join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 	if (stage_store(c, t->number, "client") != 0)
 		return -1;
 	if (strcmp(t->status, "waiting") == 0)
-		return ticket_set_status(&c->n, t->number, "open",
+		return ticket_set_status(&c->tx, t->number, "open",
 		    c->m->from.address, "the client answered") < 0 ? -1 : 0;
 	return store_event_add(c->db, t->number, c->m->from.address,
 	    "message", by);

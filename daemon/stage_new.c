@@ -80,8 +80,8 @@ acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 		    "count=%u", t->number, c->m->message_id, tasks->len);
 	}
 	if (r == 0)
-		r = notify_requester(&c->n, t, vars ? "ack_tasks" : "ack", c->m,
-		    vars, true);
+		r = notify_requester(&c->tx, t, vars ? "ack_tasks" : "ack",
+		    c->m, vars, true);
 	if (vars)
 		g_hash_table_unref(vars);
 	if (tasks)
@@ -96,7 +96,7 @@ stage_new(struct stage_ctx *c, const struct thread_result *tr)
 	char *subject = token_strip(c->m->subject, c->cfg->tag), *detail;
 	int r;
 
-	r = ticket_open(&c->n, &t, g_strstrip(subject), c->o->queue ?
+	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->o->queue ?
 	    c->o->queue : "support", *c->m->from.address ?
 	    c->m->from.address : "unknown", c->m->from.name, language_of(c),
 	    0, NULL, "");
