@@ -60,7 +60,8 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	    c->cfg->repeat_window / 60);
 	r = stage_store(c, t.number, "client");
 	if (r == 0)
-		r = floodguard_hit(&c->tx, t.number, key, "repeat", detail);
+		r = notify_flood_hit(&c->tx, t.number, key, "repeat",
+		    detail);
 	/* The window slides: a bot that keeps going keeps joining. */
 	if (r == 0)
 		r = floodguard_repeat_note(&c->tx, from, t.number, norm);
