@@ -238,8 +238,7 @@ do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 		return fail(res, "the client cannot be an agent");
 	t = g_new0(struct pd_ticket, 1);
 	subject = token_strip(x->m->subject, x->tx->cfg->tag);
-	r = ticket_open(x->tx, t, g_strstrip(subject), x->queue ? x->queue :
-	    "support", c->value, "",
+	r = ticket_open(x->tx, t, g_strstrip(subject), x->queue, c->value, "",
 	    x->tx->cfg->language, 0, NULL, x->agent->name);
 	g_free(subject);
 	if (r == 0)
