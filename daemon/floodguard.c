@@ -5,7 +5,7 @@
 #include "floodguard.h"
 #include "guard.h"
 #include "log.h"
-#include "sink.h"
+#include "addr.h"
 #include "store.h"
 
 #define DAY (24 * 3600)

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 #include "db.h"
+#include "addr.h"
 #include "log.h"
 #include "outbox.h"
 #include "store.h"

@@ -18,6 +18,8 @@
 #include "db.h"
 #include "log.h"
 #include "mac.h"
+#include "fetch.h"
+#include "outbox.h"
 #include "scheduler.h"
 #include "worker.h"
 
