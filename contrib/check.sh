@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs the whole test suite: unit tests, the corpus of real-world mail, and
 # the integration tests against a private Dovecot and SMTP server on
-# loopback; then the same suite on an ASan/UBSan build, then make distcheck.
+# loopback; then the same suite on an ASan/UBSan build, then the fuzz
+# targets for a bounded time (contrib/fuzz.sh), then make distcheck.
 # Ends with the line
 # "tests: N passed, N failed, N skipped"; exits non-zero on any failure.
 set -u
@@ -27,6 +28,13 @@ if [ "${PD_SKIP_ASAN:-0}" != 1 ]; then
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
 	run_suite _build-asan --enable-sanitizers
+fi
+# Fuzzing: each libFuzzer target of tests/fuzz for a bounded time (about
+# a minute each, FUZZ_TIME); its log's "# PASS:" / "# FAIL:" lines count
+# below.  A crash prints the reproducer and its stack, and fails the suite.
+if [ "${PD_SKIP_FUZZ:-0}" != 1 ]; then
+	contrib/fuzz.sh || rc=1
+	logs+=(_build-fuzz/fuzz-suite.log)
 fi
 # The release tarball must build, install and pass the suite on its own
 # (make distcheck); it counts as one more check.

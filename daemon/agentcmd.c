@@ -4,6 +4,7 @@
 #include "agentcmd.h"
 #include "agentmail.h"
 #include "log.h"
+#include "store.h"
 #include "ticket.h"
 #include "token.h"
 
@@ -157,10 +158,38 @@ do_split(struct agentcmd *x, const struct cmd *c, GString *res)
 	return 0;
 }
 
+/* Would merging ticket from into ticket into let an address see a ticket
+ * it does not follow yet?  Every address of from (requester,
+ * participants) must follow into already.  1 yes, 0 no (also when into
+ * does not exist: the merge then fails by itself), -1 on a database
+ * error.  Reads only: classify() asks it too (agentcmd_needs_strong). */
+static int
+merge_exposes(sqlite3 *db, unsigned long from, unsigned long into)
+{
+	struct pd_ticket b;
+	int64_t n = 0;
+	int r;
+
+	if ((r = store_ticket_get(db, into, &b)) != 1)
+		return r < 0 ? -1 : 0;
+	r = store_addresses_outside(db, from, b.number, &n);
+	store_ticket_clear(&b);
+	return r < 0 ? -1 : n > 0;
+}
+
 static int
 do_merge(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	int r = ticket_merge(x->tx, x->t->number, c->number, x->agent->name);
+	int r;
+
+	/* agentcmd_needs_strong (classify()) holds such mail before it runs;
+	 * this keeps the rule where the commands run, whoever calls. */
+	if (!x->strong && (r = merge_exposes(x->tx->db, x->t->number,
+	    c->number)) != 0)
+		return r < 0 ? -1 : fail(res, "this ticket's addresses do not "
+		    "follow that ticket: merging needs a trusted DKIM "
+		    "signature or your confirmation");
+	r = ticket_merge(x->tx, x->t->number, c->number, x->agent->name);
 
 	if (r == 1)
 		return fail(res, "cannot merge: unknown ticket or the same one");
@@ -306,6 +335,25 @@ agentcmd_needs_fresh(GPtrArray *cmds)
 			return c;
 	}
 	return NULL;
+}
+
+int
+agentcmd_needs_strong(sqlite3 *db, unsigned long ticket, GPtrArray *cmds,
+    const struct cmd **c_r)
+{
+	*c_r = NULL;
+	for (guint i = 0; ticket && i < cmds->len; i++) {
+		const struct cmd *c = cmds->pdata[i];
+		int r;
+
+		if (c->error || c->verb != CMD_MERGE)
+			continue;
+		if ((r = merge_exposes(db, ticket, c->number)) != 0) {
+			*c_r = c;
+			return r;
+		}
+	}
+	return 0;
 }
 
 static int

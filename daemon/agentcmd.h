@@ -26,6 +26,10 @@ struct agentcmd {
 	bool fresh;               /* the agent is proven by a fresh, strong
 	                           * proof (identity.h); without it the
 	                           * commands of agentcmd_needs_fresh fail */
+	bool strong;              /* ... by DKIM or a confirmed challenge, not
+	                           * by a reply, which proves the agent for its
+	                           * own ticket only; without it the commands
+	                           * of agentcmd_needs_strong fail */
 };
 
 /* The first command of cmds that lets another address see a ticket's
@@ -33,6 +37,15 @@ struct agentcmd {
  * which needs a fresh proof of the agent's identity (postdesk.conf(5),
  * THREAT MODEL), or NULL.  Borrowed from cmds. */
 const struct cmd *agentcmd_needs_fresh(GPtrArray *cmds);
+
+/* The first #merge of cmds that a reply proof does not cover, in *c_r:
+ * one that would let an address of ticket (its requester or a
+ * participant; 0: the mail answers none, nothing to merge) see a ticket
+ * it does not follow yet.  A reply proves the agent for the ticket it
+ * answers, not for the other one (postdesk.conf(5), THREAT MODEL).  Reads
+ * only (classify.h).  1 with *c_r, 0 when none, -1 on a database error. */
+int agentcmd_needs_strong(sqlite3 *db, unsigned long ticket, GPtrArray *cmds,
+    const struct cmd **c_r);
 
 /* Runs cmds (struct cmd *) in order, stopping at the first failure.
  * Returns 0 when all succeeded, 1 when one failed or was unknown, -1 on a

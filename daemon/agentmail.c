@@ -295,6 +295,7 @@ agentmail_relay(struct tx *tx, const struct pd_ticket *t,
 
 	g_string_printf(check, "%s\n%s", subject, text);
 	leaktext_init(&lt);
+	lt.names = true;
 	leaktext_add(&lt, attachments);
 	if (lt.unreadable)
 		leak = g_strdup("(an attached message could not be read, so it "

@@ -57,13 +57,25 @@ struct verdict {
 	const struct pd_agent *agent;
 	struct identity_proof proof;  /* points into the message */
 	bool fresh;                   /* a fresh, strong proof (#cc...) */
+	bool strong;                  /* fresh by DKIM or a confirmed
+	                               * challenge, not by a reply, which
+	                               * proves the agent for its own ticket
+	                               * only (agentcmd_needs_strong) */
+	bool hold_retry;              /* a proven agent's own mail (not
+	                               * automated): its held mail whose
+	                               * challenge the cap refused is
+	                               * challenged now (stage_hold_retry) */
 	const char *challenge;        /* CONFIRM: the challenge id answered */
 	char *hold_reason;            /* HELD: why, for the agent (owned) */
 	/* Repeats (floodguard.h): the normalised text of a client's new
 	 * request (owned; NULL when not compared), and for REPEAT whose
-	 * request it repeats (owned). */
+	 * request it repeats (owned).  A client's FOLLOWUP to a resolved or
+	 * closed ticket has norm too, and, when it repeats a recent request,
+	 * repeat_first and repeat_ticket: should it open a new ticket (past
+	 * the reopen limit, stage_join.c), it is that request's repeat. */
 	char *norm;
 	char *repeat_first;
+	unsigned long repeat_ticket;
 	GString *reasons;             /* "thread=join by=token ..." for logs
 	                               * and tests */
 };

@@ -26,12 +26,20 @@ cerr(struct cctx *c, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 	const char *f = s ? config_setting_source_file(s) : NULL;
+	size_t start;
 
 	g_string_append_printf(c->errors, "%s:%u: ", f ? f : c->file,
 	    s ? config_setting_source_line(s) : 0);
+	start = c->errors->len;
 	va_start(ap, fmt);
 	g_string_append_vprintf(c->errors, fmt, ap);
 	va_end(ap);
+	/* One error per line: a quoted value may span lines (libconfig
+	 * strings can), and must not start a line of its own. */
+	for (size_t i = start; i < c->errors->len; i++)
+		if ((unsigned char)c->errors->str[i] < 0x20 ||
+		    c->errors->str[i] == 0x7f)
+			c->errors->str[i] = '?';
 	g_string_append_c(c->errors, '\n');
 	c->nerr++;
 }

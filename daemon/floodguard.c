@@ -51,6 +51,15 @@ record(struct tx *tx, const char *rcpt, const char *domain,
 	    now, now - 2 * DAY);
 }
 
+/* Templates that tell the team about a ticket (agent_*, lead_*,
+ * guard_*). */
+static bool
+team_kind(const char *kind)
+{
+	return g_str_has_prefix(kind, "agent_") ||
+	    g_str_has_prefix(kind, "lead_") || g_str_has_prefix(kind, "guard_");
+}
+
 int
 floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
     const char *rcpt, struct flood_hit *hit_r)
@@ -59,8 +68,8 @@ floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
 	bool challenge = strcmp(kind, "challenge") == 0;
 	bool internal;
 	int64_t now = time(NULL);
-	const char *scope = "address", *domain = flood_domain(rcpt);
-	char *detail, *key;
+	const char *scope = "address", *domain;
+	char *detail, *key, *box;
 	int w;
 
 	/* outbox_add refuses (and logs) an invalid address: nobody to
@@ -69,20 +78,26 @@ floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
 		return 1;
 	internal = guard_internal_rcpt(cfg, rcpt);
 	/* Agents and team_copy get what the team needs to see; only the
-	 * mail a stranger can trigger at will is capped for them. */
-	if (internal && !challenge && strcmp(kind, "transcript") != 0)
+	 * mail a stranger can trigger at will is capped for them: challenges,
+	 * transcripts, and what a client gets (acknowledgements, notices),
+	 * for anyone can write with team_copy's address as the client's. */
+	if (internal && team_kind(kind))
 		return 1;
+	/* One mailbox, however it is spelt (flood.h). */
+	box = flood_canonical(rcpt);
+	domain = flood_org_domain(flood_domain(box));
 	w = full(tx, challenge ? &cfg->cap_challenge : &cfg->cap_address,
-	    false, challenge, rcpt, now);
+	    false, challenge, box, now);
 	if (w == FLOOD_OK && !internal && *domain) {
 		scope = "domain";
 		w = full(tx, &cfg->cap_domain, true, false, domain, now);
 	}
-	if (w < 0)
-		return -1;
-	if (w == FLOOD_OK)
-		return record(tx, rcpt, internal ? "" : domain, kind, ticket,
-		    false, now) == 0 ? 1 : -1;
+	if (w < 0 || w == FLOOD_OK) {
+		w = w < 0 ? -1 : record(tx, box, internal ? "" : domain, kind,
+		    ticket, false, now) == 0 ? 1 : -1;
+		g_free(box);
+		return w;
+	}
 	detail = g_strdup_printf("%s to %s not sent: %s cap per %s reached "
 	    "(%u an hour, %u a day)", kind, rcpt, scope, flood_window_name(w),
 	    strcmp(scope, "domain") == 0 ? cfg->cap_domain.per_hour :
@@ -90,9 +105,10 @@ floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
 	    strcmp(scope, "domain") == 0 ? cfg->cap_domain.per_day :
 	    challenge ? cfg->cap_challenge.per_day : cfg->cap_address.per_day);
 	key = strcmp(scope, "domain") == 0 ? g_strdup_printf("@%s", domain) :
-	    g_ascii_strdown(rcpt, -1);
-	if (record(tx, rcpt, internal ? "" : domain, kind, ticket, true,
-	    now) != 0) {
+	    g_strdup(box);
+	w = record(tx, box, internal ? "" : domain, kind, ticket, true, now);
+	g_free(box);
+	if (w != 0) {
 		g_free(key);
 		g_free(detail);
 		return -1;
@@ -114,6 +130,7 @@ int
 floodguard_record_hit(struct tx *tx, unsigned long ticket, const char *key,
     const char *what, const char *detail)
 {
+	char *adm;
 	int r;
 
 	log_warnx("ticket=%lu stage=flood event=%s key=\"%s\" detail=\"%s\"",
@@ -125,9 +142,13 @@ floodguard_record_hit(struct tx *tx, unsigned long ticket, const char *key,
 		return r;
 	/* Never about the admin's own address: its notice would be capped
 	 * in turn, and told about again. */
-	if (!tx->cfg->admin || g_ascii_strcasecmp(key, tx->cfg->admin) == 0)
+	if (!tx->cfg->admin)
 		return 0;
-	return 1;
+	adm = flood_canonical(tx->cfg->admin);
+	r = g_ascii_strcasecmp(key, tx->cfg->admin) == 0 ||
+	    strcmp(key, adm) == 0;
+	g_free(adm);
+	return r ? 0 : 1;
 }
 
 void
@@ -147,17 +168,21 @@ floodguard_repeat_find(struct tx *tx, const char *sender,
 	bool long_enough = flood_words(norm) >= REPEAT_DOMAIN_WORDS;
 	GPtrArray *rows;
 	int r;
+	/* One mailbox, however it is spelt (flood.h). */
+	char *box = flood_canonical(sender);
 
 	*ticket_r = 0;
 	*first_r = NULL;
-	if (!cfg->repeat_window || !*flood_domain(sender))
+	if (!cfg->repeat_window || !*flood_domain(box)) {
+		g_free(box);
 		return 0;
+	}
 	rows = g_ptr_array_new_with_free_func(store_recent_free);
-	r = store_flood_recent(tx->db, flood_domain(sender), since, REPEAT_ROWS,
-	    rows);
+	r = store_flood_recent(tx->db, flood_org_domain(flood_domain(box)),
+	    since, REPEAT_ROWS, rows);
 	for (guint i = 0; r == 0 && i < rows->len; i++) {
 		const struct store_recent *x = rows->pdata[i];
-		bool same = g_ascii_strcasecmp(x->sender, sender) == 0;
+		bool same = g_ascii_strcasecmp(x->sender, box) == 0;
 
 		if (!same && !long_enough)
 			continue;
@@ -168,6 +193,7 @@ floodguard_repeat_find(struct tx *tx, const char *sender,
 		}
 	}
 	g_ptr_array_unref(rows);
+	g_free(box);
 	return r;
 }
 
@@ -176,9 +202,13 @@ floodguard_repeat_note(struct tx *tx, const char *sender,
     unsigned long ticket, const char *norm)
 {
 	int64_t now = time(NULL);
+	char *box = flood_canonical(sender);
+	int r = 0;
 
-	if (!tx->cfg->repeat_window || !*flood_domain(sender) || !ticket)
-		return 0;
-	return store_flood_recent_add(tx->db, sender, flood_domain(sender),
-	    ticket, norm, now, now - tx->cfg->repeat_window);
+	if (tx->cfg->repeat_window && *flood_domain(box) && ticket)
+		r = store_flood_recent_add(tx->db, box,
+		    flood_org_domain(flood_domain(box)), ticket, norm, now,
+		    now - tx->cfg->repeat_window);
+	g_free(box);
+	return r;
 }

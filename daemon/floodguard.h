@@ -5,8 +5,9 @@
  * counts against its address and its domain over a sliding hour and a
  * sliding day; challenges count against the agent address they go to.
  * Agents' answers relayed to a client are not automatic and never capped;
- * neither are notifications to agents and team_copy, except challenges
- * and transcripts.
+ * neither are notifications to agents and team_copy (agent_*, lead_*,
+ * guard_* templates).  Challenges, transcripts and what a client gets are
+ * capped whoever receives them: a stranger may write as team_copy.
  *
  * Counting and refusing happen in the caller's transaction, next to the
  * outbox row they guard, so a crash keeps both or neither.  Every hit is

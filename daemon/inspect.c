@@ -219,14 +219,28 @@ cmd_inspect(int argc, char **argv)
 		g_error_free(gerr);
 		return 1;
 	}
-	if (msg_parse(raw, len, &lim, &m, &err) == -1 && !json)
+	if (json)
+		inspect_json(stdout, raw, len);
+	else if (msg_parse(raw, len, &lim, &m, &err) == -1)
 		printf("%-12s %s\n", "Error:", err);
-	else if (json)
-		print_json(stdout, m, err);
 	else
 		print_human(stdout, m);
 	msg_free(&m);
 	g_free(err);
 	g_free(raw);
 	return 0;
+}
+
+int
+inspect_json(FILE *fp, const char *raw, size_t len)
+{
+	const struct pd_limits lim = PD_LIMITS_DEFAULT;
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+	int rc = msg_parse(raw, len, &lim, &m, &err);
+
+	print_json(fp, m, err);
+	msg_free(&m);
+	g_free(err);
+	return rc;
 }

@@ -20,6 +20,7 @@ leaktext_init(struct leaktext *l)
 	l->hashes = g_ptr_array_new_with_free_func(g_free);
 	l->binary = g_ptr_array_new_with_free_func(g_free);
 	l->unreadable = false;
+	l->names = false;
 }
 
 void
@@ -32,8 +33,12 @@ leaktext_clear(struct leaktext *l)
 
 static void add_list(struct leaktext *l, GPtrArray *atts, int depth);
 
+/* An attached message: its subject, text and attachments.  declared: it
+ * was sent as message/...; one that does not parse is then unreadable,
+ * while a text file that merely looks like a mail is read as text. */
 static void
-add_message(struct leaktext *l, const char *p, size_t len, int depth)
+add_message(struct leaktext *l, const char *p, size_t len, int depth,
+    bool declared)
 {
 	const struct pd_limits lim = PD_LIMITS_DEFAULT;
 	struct pd_msg *m = NULL;
@@ -41,12 +46,26 @@ add_message(struct leaktext *l, const char *p, size_t len, int depth)
 
 	if (depth >= MAX_DEPTH || msg_parse(p, len, &lim, &m, &err) != 0) {
 		g_free(err);
-		l->unreadable = true;
+		l->unreadable |= declared;
 		return;
 	}
 	g_string_append_printf(l->text, "\n%s\n%s\n", m->subject, m->text);
 	add_list(l, m->attachments, depth + 1);
 	msg_free(&m);
+}
+
+/* Does text start like a saved mail (a header field, then a blank line
+ * somewhere)?  Its encoded parts (base64, quoted-printable) are then
+ * decoded like those of an attached message, whatever its declared type. */
+static bool
+looks_like_message(const char *text)
+{
+	const char *p = text;
+
+	while (*p > ' ' && *p < 127 && *p != ':')
+		p++;
+	return p > text && *p == ':' && (strstr(text, "\n\n") ||
+	    strstr(text, "\r\n\r\n"));
 }
 
 static void
@@ -57,8 +76,17 @@ add_file(struct leaktext *l, const char *filename, const char *type,
 
 	mac_content_hash(data ? data : "", len, hash);
 	g_ptr_array_add(l->hashes, g_strdup(hash));
+	/* The client sees the file's name too: as written, and with the
+	 * dots and underscores that join its words ("pw_S.txt") as blanks. */
+	if (l->names && *filename && l->text->len < MAX_TEXT) {
+		char *words = g_strdelimit(g_strdup(filename), "._", ' ');
+
+		g_string_append_printf(l->text, "\n%s\n%s\n", filename,
+		    words);
+		g_free(words);
+	}
 	if (g_str_has_prefix(type, "message/")) {
-		add_message(l, data, len, depth);
+		add_message(l, data, len, depth, true);
 		return;
 	}
 	text = textsniff(data, MIN(len, MAX_FILE), NULL);
@@ -67,6 +95,8 @@ add_file(struct leaktext *l, const char *filename, const char *type,
 		    type));
 		return;
 	}
+	if (looks_like_message(text))
+		add_message(l, data, MIN(len, MAX_FILE), depth, false);
 	if (strcmp(type, "text/html") == 0 || textsniff_is_html(text)) {
 		char *plain = html_to_text(text, strlen(text));
 

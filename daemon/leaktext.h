@@ -4,8 +4,10 @@
  * Every attachment whose content is text, whatever its declared type, is
  * read (filters/textsniff.h: BOM, UTF-16, 8-bit charsets), HTML turned
  * into text, and attached messages opened (their subject, text and
- * attachments, three levels deep).  Every attachment's content hash is
- * kept to compare with the notes' own attachments. */
+ * attachments, three levels deep), also a saved mail sent under another
+ * type.  File names are read too when names is set.  Every
+ * attachment's content hash is kept to compare with the notes' own
+ * attachments. */
 #ifndef PD_LEAKTEXT_H
 #define PD_LEAKTEXT_H
 
@@ -19,6 +21,10 @@ struct leaktext {
 	GPtrArray *binary;  /* of char *: names of the files that are not
 	                     * text (images, archives, PDFs...) */
 	bool unreadable;    /* an attached message could not be parsed */
+	bool names;         /* read file names as text too: set it for mail
+	                     * to a client, who sees them (false after
+	                     * leaktext_init: a note's files are often the
+	                     * client's own, names included) */
 };
 
 void leaktext_init(struct leaktext *l);

@@ -15,7 +15,7 @@ log_init(const char *ident, int verbose)
 	log_verbose = verbose;
 }
 
-static void
+static void PD_PRINTF(2, 0)
 log_vline(const char *level, const char *fmt, va_list ap)
 {
 	char buf[4096];

@@ -20,6 +20,9 @@ scan_text(struct scan *s, const char *text, size_t len)
 	GMatchInfo *mi = NULL;
 	char *id, *v;
 
+	/* An empty part's bytes may be NULL (found by tests/fuzz/fuzz_msg). */
+	if (text == NULL || len == 0)
+		return;
 	v = g_utf8_make_valid(text, len);
 	g_regex_match(s->re, v, 0, &mi);
 	while (g_match_info_matches(mi) &&

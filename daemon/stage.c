@@ -143,6 +143,10 @@ stage_apply(struct stage_ctx *c, const struct verdict *v)
 	c->new_text = v->new_text;
 	c->agent = v->agent;
 	c->fresh = v->fresh;
+	c->strong = v->strong;
+	c->norm = v->norm;
+	c->repeat_first = v->repeat_first;
+	c->repeat_ticket = v->repeat_ticket;
 	c->hold_reason = v->hold_reason;
 	c->queue = v->queue;
 	for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
@@ -156,5 +160,9 @@ stage_apply(struct stage_ctx *c, const struct verdict *v)
 	if (r == 0 && c->held_raw)
 		r = release(c);
 	g_clear_pointer(&c->held_raw, g_bytes_unref);
+	/* A later mail from the agent: held mail whose challenge the cap
+	 * refused is challenged now. */
+	if (r == 0 && v->hold_retry)
+		r = stage_hold_retry(c, v->agent);
 	return r;
 }

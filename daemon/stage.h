@@ -48,6 +48,12 @@ struct stage_ctx {
 	/* VERDICT_QUARANTINE: the message's whole size, and the row made. */
 	size_t size;
 	int64_t quarantine_id;
+	/* From the verdict too (classify.h): */
+	bool strong;              /* fresh by DKIM or a confirmed challenge,
+	                           * not by a reply (agentcmd.h) */
+	const char *norm;         /* a client's request, normalised, or NULL */
+	const char *repeat_first; /* FOLLOWUP: the request it would repeat */
+	unsigned long repeat_ticket; /* ... and its ticket, 0 when none */
 };
 
 /* ---- stage.c ---- */
@@ -84,6 +90,13 @@ int stage_agent(struct stage_ctx *c, const struct thread_result *tr);
 /* Mail from an agent's address without the proof it needs: held, the
  * agent asked to confirm (stage_agent.c). */
 int stage_hold(struct stage_ctx *c, const struct thread_result *tr);
+
+/* Held mail of agent left without a challenge (the challenge cap refused
+ * it, floodguard.h) gets its own challenge now, oldest first, as long as
+ * the cap lets them through: no held mail stays beyond the agent's reach.
+ * Run for each later mail from the agent (verdict.hold_retry) and after a
+ * challenge of stage_hold got through (stage_agent.c).  0 or -1. */
+int stage_hold_retry(struct stage_ctx *c, const struct pd_agent *agent);
 
 /* The agent's confirmation of held mail: stored outside any ticket; the
  * held mail answering challenge id is put in c->held_id, c->held_raw

@@ -15,6 +15,7 @@
 #include "identity.h"
 #include "store_notes.h"
 #include "log.h"
+#include "quotes.h"
 #include "stage.h"
 #include "thread.h"
 
@@ -187,11 +188,13 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	}
 	x.t = t;
 	x.fresh = c->fresh;
+	x.strong = c->strong;
 	commands_parse(c->new_text, &p);
 	note = pending_note(c, &p);
 	c->tx.agent = c->agent;
 	c->tx.pending_note = note;
-	/* Commands that need a fresher proof were held by classify(). */
+	/* Commands that need a fresher or stronger proof were held by
+	 * classify(). */
 	r = run(c, tr, &x, &p);
 	c->tx.pending_note = NULL;
 	g_free(note);
@@ -205,29 +208,47 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	return r;
 }
 
+/* Asks agent to confirm the held mail m (text: its new text) with a
+ * challenge; *id_r is its id, or NULL when the challenge cap refused it.
+ * 0 or -1. */
+static int
+challenge(struct stage_ctx *c, const struct pd_agent *agent,
+    const struct pd_msg *m, const char *text, const char *reason,
+    char **id_r)
+{
+	GHashTable *vars = notify_vars_new();
+	int r;
+
+	*id_r = NULL;
+	g_hash_table_insert(vars, "held.subject", g_strdup(m->subject));
+	g_hash_table_insert(vars, "held.text", g_strdup(text));
+	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
+	/* The challenge goes to the agent's configured address, whatever
+	 * the mail claimed: only the real agent can answer it. */
+	r = agentmail_to_agent(&c->tx, NULL, agent, "challenge", vars, m, 'c',
+	    id_r);
+	g_hash_table_unref(vars);
+	return r;
+}
+
 int
 stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 {
 	const struct pd_agent *agent = config_agent_by_address(c->cfg,
 	    c->m->from.address);
-	GHashTable *vars = notify_vars_new();
 	char *id = NULL;
 	int r;
 	const char *reason = c->hold_reason ? c->hold_reason : "it answers "
 	    "no recent mail the desk sent you about this ticket, and carries "
 	    "no trusted DKIM signature";
 
-	g_hash_table_insert(vars, "held.subject", g_strdup(c->m->subject));
-	g_hash_table_insert(vars, "held.text", g_strdup(c->new_text));
-	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
-	/* The challenge goes to the agent's configured address, whatever
-	 * the mail claimed: only the real agent can answer it. */
-	r = agentmail_to_agent(&c->tx, NULL, agent, "challenge", vars, c->m,
-	    'c', &id);
-	g_hash_table_unref(vars);
+	r = challenge(c, agent, c->m, c->new_text, reason, &id);
 	if (r == 0)
 		r = store_held_add(c->db, agent->name, c->m->message_id,
 		    id ? id : "", reason, c->raw, c->len, c->o->source);
+	/* The cap let this one through: older ones it refused go too. */
+	if (r == 0 && id)
+		r = stage_hold_retry(c, agent);
 	/* Kept in held, not in messages: releasing it stores it there. */
 	if (r == 0 && c->o->uid)
 		r = store_uid_mark(c->db, c->o->source, c->o->folder,
@@ -237,6 +258,46 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 		    "reason=unverified detail=\"%s\"", c->m->message_id,
 		    agent->name, reason);
 	g_free(id);
+	return r;
+}
+
+/* Held rows retried per mail, at most: the cap stops sooner. */
+#define HOLD_RETRY_ROWS 16
+
+int
+stage_hold_retry(struct stage_ctx *c, const struct pd_agent *agent)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(store_held_row_free);
+	int r = store_held_unchallenged(c->db, agent->name, HOLD_RETRY_ROWS,
+	    rows);
+
+	for (guint i = 0; r == 0 && i < rows->len; i++) {
+		const struct store_held_row *x = rows->pdata[i];
+		struct pd_msg *m = NULL;
+		char *err = NULL, *text, *cid = NULL;
+		gsize len;
+		const char *raw = g_bytes_get_data(x->raw, &len);
+
+		if (msg_parse(raw, len, &c->cfg->limits, &m, &err) != 0) {
+			g_free(err);
+			continue;
+		}
+		text = quotes_strip(m->text);
+		r = challenge(c, agent, m, text, x->reason, &cid);
+		if (r == 0 && cid)
+			r = store_held_set_challenge(c->db, x->id, cid);
+		if (r == 0 && cid)
+			log_info("msg=<%s> stage=identity event=challenged "
+			    "agent=\"%s\" detail=\"held earlier, its "
+			    "challenge was capped\"", m->message_id,
+			    agent->name);
+		g_free(text);
+		msg_free(&m);
+		if (cid == NULL)
+			i = rows->len; /* capped: the next mail tries again */
+		g_free(cid);
+	}
+	g_ptr_array_unref(rows);
 	return r;
 }
 

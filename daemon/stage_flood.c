@@ -43,13 +43,16 @@ stage_repeat(struct stage_ctx *c, unsigned long num, const char *first,
 {
 	struct pd_ticket t;
 	const char *from = c->m->from.address;
-	/* Rotating addresses of one domain are one sender to the admin. */
-	char *key = g_ascii_strcasecmp(first, from) == 0 ?
-	    g_ascii_strdown(from, -1) : g_strdup_printf("@%s",
-	    flood_domain(from));
+	/* One mailbox, however it is spelt (flood.h). */
+	char *box = flood_canonical(from);
+	/* Rotating addresses of one domain (or of its organisation's
+	 * subdomains) are one sender to the admin. */
+	char *key = g_ascii_strcasecmp(first, box) == 0 ? g_strdup(box) :
+	    g_strdup_printf("@%s", flood_org_domain(flood_domain(box)));
 	char *detail;
 	int r;
 
+	g_free(box);
 	if ((r = store_ticket_get(c->db, num, &t)) != 1) {
 		g_free(key);
 		return r < 0 ? -1 : 1;

@@ -11,6 +11,7 @@
 #include "store.h"
 #include "followup.h"
 #include "log.h"
+#include "floodguard.h"
 #include "stage.h"
 #include "ticket.h"
 #include "token.h"
@@ -36,9 +37,19 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	struct pd_ticket t;
 	char *subject = token_strip(c->m->subject, c->cfg->tag);
 	char *detail = g_strdup_printf("follow-up to #%lu", old->number);
-	GHashTable *vars = notify_vars_new();
+	GHashTable *vars;
 	int r;
 
+	/* A new ticket as much as a new request is: a bot that keeps
+	 * answering with an old ticket's token is a repeating sender
+	 * (classify.c found the request it repeats). */
+	if (c->repeat_ticket && (r = stage_repeat(c, c->repeat_ticket,
+	    c->repeat_first, c->norm)) != 1) {
+		g_free(subject);
+		g_free(detail);
+		return r;
+	}
+	vars = notify_vars_new();
 	r = ticket_open(&c->tx, &t, g_strstrip(subject), old->queue,
 	    c->m->from.address, c->m->from.name, old->language, old->number,
 	    "followup", detail);
@@ -46,6 +57,10 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	g_free(detail);
 	if (r == 0)
 		r = stage_store(c, t.number, "client");
+	/* The window slides from here (stage_flood_new). */
+	if (r == 0 && c->norm)
+		r = floodguard_repeat_note(&c->tx, c->m->from.address,
+		    t.number, c->norm);
 	g_hash_table_insert(vars, "old.token", token_format(c->cfg->tag,
 	    old->number));
 	g_hash_table_insert(vars, "old.number", g_strdup_printf("%lu",

@@ -140,6 +140,11 @@ int store_participant_add(sqlite3 *db, unsigned long ticket,
  * participants of ticket, the requester first.  0 or -1. */
 int store_participants(sqlite3 *db, unsigned long ticket, GPtrArray *out);
 
+/* How many addresses of ticket from (its requester and participants,
+ * case-insensitive) do not follow ticket into, in *n_r.  0 or -1. */
+int store_addresses_outside(sqlite3 *db, unsigned long from,
+    unsigned long into, int64_t *n_r);
+
 /* ---- store_messages.c ---- */
 
 /* The ticket (after merges) holding a stored message with Message-ID id
@@ -243,6 +248,24 @@ int store_held_find(sqlite3 *db, const char *challenge_id,
 
 /* Marks held row id released.  0 or -1. */
 int store_held_release(sqlite3 *db, int64_t id);
+
+/* A held mail without a challenge (the challenge cap refused it). */
+struct store_held_row {
+	int64_t id;
+	GBytes *raw;
+	char *reason;
+};
+
+/* Appends (struct store_held_row *, free with store_held_row_free) up to
+ * limit of agent's held mail still without a challenge, oldest first.
+ * 0 or -1. */
+int store_held_unchallenged(sqlite3 *db, const char *agent, int limit,
+    GPtrArray *out);
+void store_held_row_free(gpointer p);
+
+/* Held row id now waits for challenge challenge_id.  0 or -1. */
+int store_held_set_challenge(sqlite3 *db, int64_t id,
+    const char *challenge_id);
 
 /* ---- store_time.c ---- */
 

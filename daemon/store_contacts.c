@@ -37,3 +37,15 @@ store_participants(sqlite3 *db, unsigned long ticket, GPtrArray *out)
 	sqlite3_finalize(st);
 	return 0;
 }
+
+int
+store_addresses_outside(sqlite3 *db, unsigned long from, unsigned long into,
+    int64_t *n_r)
+{
+	*n_r = 0;
+	return db_int(db, n_r, "SELECT COUNT(*) FROM (SELECT lower(address) "
+	    "FROM participants WHERE ticket = ?1 UNION SELECT lower(requester) "
+	    "FROM tickets WHERE number = ?1 EXCEPT SELECT lower(address) FROM "
+	    "participants WHERE ticket = ?2 EXCEPT SELECT lower(requester) "
+	    "FROM tickets WHERE number = ?2)", "uu", from, into) < 0 ? -1 : 0;
+}

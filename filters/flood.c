@@ -119,6 +119,73 @@ flood_domain(const char *address)
 	return at ? at + 1 : "";
 }
 
+char *
+flood_canonical(const char *address)
+{
+	const char *at = address ? strrchr(address, '@') : NULL;
+	GString *local = g_string_new(NULL);
+	char *valid, *fold, *dom, *out;
+	gsize n;
+
+	if (at == NULL) {
+		valid = g_utf8_make_valid(address ? address : "", -1);
+		fold = g_utf8_casefold(valid, -1);
+		g_free(valid);
+		g_string_free(local, TRUE);
+		return fold;
+	}
+	for (const char *p = address; p < at; p++) {
+		if (*p == '"')
+			continue;
+		if (*p == '\\' && p + 1 < at)
+			p++;
+		g_string_append_c(local, *p);
+	}
+	/* "+" first would leave no mailbox: kept as it is. */
+	if ((n = strcspn(local->str, "+")) > 0)
+		g_string_truncate(local, n);
+	valid = g_utf8_make_valid(local->str, -1);
+	fold = g_utf8_casefold(valid, -1);
+	g_free(valid);
+	g_string_free(local, TRUE);
+	valid = g_utf8_make_valid(at + 1, -1);
+	if ((dom = g_hostname_to_ascii(valid)) == NULL)
+		dom = g_utf8_casefold(valid, -1);
+	g_free(valid);
+	n = strlen(dom);
+	if (n > 1 && dom[n - 1] == '.')
+		dom[n - 1] = '\0';
+	for (char *q = dom; *q; q++)
+		*q = g_ascii_tolower(*q);
+	out = g_strdup_printf("%s@%s", fold, dom);
+	g_free(fold);
+	g_free(dom);
+	return out;
+}
+
+const char *
+flood_org_domain(const char *domain)
+{
+	const char *dot[3] = { NULL, NULL, NULL }; /* last, 2nd, 3rd last */
+	size_t tld, second;
+
+	if (domain == NULL || *domain == '[')
+		return domain ? domain : "";
+	for (const char *p = domain; *p; p++)
+		if (*p == '.') {
+			dot[2] = dot[1];
+			dot[1] = dot[0];
+			dot[0] = p;
+		}
+	if (dot[1] == NULL)
+		return domain;
+	tld = strlen(dot[0] + 1);
+	second = (size_t)(dot[0] - dot[1] - 1);
+	if (tld == 2 && second <= 3)
+		return dot[2] ? dot[2] + 1 : domain;
+	return dot[1] + 1;
+}
+
 enum flood_window
 flood_cap(const struct flood_limit *l, unsigned in_hour, unsigned in_day)
 {

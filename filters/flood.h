@@ -33,6 +33,23 @@ unsigned flood_similarity(const char *a, const char *b);
  * Borrowed from address. */
 const char *flood_domain(const char *address);
 
+/* The mailbox address names, as the caps and the repeat guard count it,
+ * however it is spelt: the domain in IDNA ASCII form, lower case, without
+ * a final dot ("BÜCHER.test", "bücher.test" and "xn--bcher-kva.test" are
+ * one); the local part unquoted ("\"bot\"@" is "bot@"), case-folded, and
+ * without a "+tag" subaddress ("bot+7@" is "bot@").  Several spellings of
+ * one mailbox would otherwise each get a full cap.  An address without
+ * '@' is only case-folded.  g_malloc'd, never NULL. */
+char *flood_canonical(const char *address);
+
+/* The organisation's domain of a domain, as the domain caps and the
+ * repeat guard count it: its last two labels ("a7.bot.test" is
+ * "bot.test"), or three under a two-letter top-level domain whose second
+ * label has at most three letters ("mail.acme.co.uk" is "acme.co.uk").
+ * A sender rotating subdomains is one sender.  An address literal
+ * ("[192.0.2.1]") is itself.  Borrowed from domain. */
+const char *flood_org_domain(const char *domain);
+
 /* Limits of one sliding-window cap; 0 means unlimited. */
 struct flood_limit {
 	unsigned per_hour;

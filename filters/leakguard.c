@@ -3,7 +3,8 @@
  * Text is reduced once (entities decoded, NFKC, case-folded) to words,
  * kept as spans into one buffer for the excerpt shown to the agent, and to
  * tokens (runs of anything but blank space, for rare words).  Each word and
- * token also has a key, its TR 39 skeleton, and the keys are what is
+ * token also has a key, its TR 39 skeleton without combining marks
+ * (bare), and the keys are what is
  * compared.  Shingles are keys joined by single spaces, stored as strings
  * so that two different word sequences can never collide.  Keys hold no
  * spaces, so a short note's whole sequence (3 to 5 words) lives in the
@@ -195,6 +196,28 @@ char_class(gunichar u)
 	}
 }
 
+/* s (len bytes) decomposed (NFKD) without its combining marks, so that
+ * an accent added to a letter ("cústomer"), written apart or precomposed,
+ * and the dot case folding leaves on a Turkish "İ", do not change a key.
+ * g_malloc'd. */
+static char *
+bare(const char *s, gsize len)
+{
+	char *d = g_utf8_normalize(s, (gssize)len, G_NORMALIZE_NFKD);
+	GString *out = g_string_sized_new(len);
+
+	for (const char *p = d ? d : ""; *p; p = g_utf8_next_char(p)) {
+		GUnicodeType t = g_unichar_type(g_utf8_get_char(p));
+
+		if (t != G_UNICODE_NON_SPACING_MARK &&
+		    t != G_UNICODE_SPACING_MARK &&
+		    t != G_UNICODE_ENCLOSING_MARK)
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	g_free(d);
+	return g_string_free(out, FALSE);
+}
+
 /* The key of the word at s (len bytes), from the cache or made now. */
 static void
 add_key(struct words *w, GHashTable *cache, const char *s, gsize len,
@@ -205,8 +228,14 @@ add_key(struct words *w, GHashTable *cache, const char *s, gsize len,
 
 	if (k == NULL) {
 		GString *t = g_string_new(NULL);
+		char *b = bare(s, len);
 
-		skeleton(s, len, t);
+		/* A word of marks only keeps them: it is still a word. */
+		if (*b)
+			skeleton(b, strlen(b), t);
+		else
+			skeleton(s, len, t);
+		g_free(b);
 		k = g_string_free(t, FALSE);
 		g_hash_table_insert(cache, word, (char *)k);
 	} else

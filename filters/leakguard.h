@@ -3,9 +3,10 @@
  * Before any client-bound mail leaves, its text is compared with internal
  * notes.  Both are normalised the same way: HTML entities decoded, soft
  * hyphens and other invisible characters dropped, Unicode NFKC, case
- * folded, and every word reduced to its Unicode TR 39 confusable skeleton
- * (ICU), so a Latin "o" inside a Cyrillic word (or a digit "0" for an "O")
- * does not hide it.  Then the text leaks a note when any of these holds:
+ * folded, accents and other combining marks dropped, and every word
+ * reduced to its Unicode TR 39 confusable skeleton (ICU), so a Latin "o"
+ * inside a Cyrillic word (or a digit "0" for an "O") does not hide it.
+ * Then the text leaks a note when any of these holds:
  *
  *   - it shares one run of LEAKGUARD_WORDS consecutive words with a note
  *     (a short note of 3 to 5 words: its whole word sequence);

@@ -380,6 +380,21 @@ def bearer(s):
                          "%s %s" % (root_b, nid)))
     tap.eq(state(s.show(n)), before_n, "bearer: ... and #%d does not change either" % n)
 
+    # A fresh id of #n proves Olga for #n only: "#merge X" would make
+    # #n's addresses (the forger's) follow X, another client's ticket.
+    ivan = "ivan@example.test"
+    x, req_x, got_x = harness.agent_ticket(s, "bearer X", "Ivan <%s>" % ivan, "Printer jam",
+                                           "The printer on floor 2 jams.", ack_to=ivan)
+    if x:
+        before_x = state(s.show(x))
+        raw = forged_reply(subject, "#merge %d" % x, nid)
+        is_held(s, "bearer: #merge into another client's ticket with a fresh id", n, raw)
+        tap.ok("#merge" in held_reason(s, raw), "bearer: the held reason names #merge",
+               held_reason(s, raw))
+        tap.eq(state(s.show(x)), before_x, "bearer: ... and #%d does not change" % x)
+        tap.ok(HANA_ADDR not in s.show(x)["participants"],
+               "bearer: %s does not follow #%d" % (HANA_ADDR, x))
+
     # Not fresh any more (2 days): what lets another address see the
     # ticket needs a fresh proof; the mail is held whole, with the reason.
     backdate(s, nid, 2 * DAY)

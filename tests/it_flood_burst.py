@@ -88,6 +88,42 @@ def main():
                "forged: the first %d are challenged" % CHALLENGES_PER_HOUR)
         tap.ok(d.log_has("stage=flood", "event=cap", OLGA), "forged: the cap is logged")
 
+        # -- held mail whose challenge the cap refused is not stuck: once
+        # the window has room, a later mail from the agent's address gets
+        # the older ones challenged, each its own, and each releasable.
+        def bare():
+            return [r[0] for r in harness.db_query(
+                s, "SELECT message_id FROM held WHERE challenge_id = '' "
+                "AND status = 'held' ORDER BY id")]
+        before_bare = bare()
+        tap.eq(len(before_bare), 30 - CHALLENGES_PER_HOUR,
+               "capped: the refused ones are held without a challenge")
+        harness.db_exec(s, "UPDATE auto_mail SET at = at - 90000")
+        later = build_mail("Olga Ivanova <%s>" % OLGA, "Later", random_text(rng))
+        s.inject(later)
+        ok = harness.wait_until(lambda: len(harness.outbox_of(
+            s, kind="challenge", rcpt=OLGA)) >= 2 * CHALLENGES_PER_HOUR, 60)
+        tap.ok(ok, "capped: a later mail brings %d more challenges" % CHALLENGES_PER_HOUR,
+               "got %d" % len(harness.outbox_of(s, kind="challenge", rcpt=OLGA)))
+        now_bare = bare()
+        tap.eq(before_bare[:CHALLENGES_PER_HOUR - 1],
+               [m for m in before_bare if m not in now_bare],
+               "capped: the oldest ones are challenged first, besides the new mail")
+        oldest = before_bare[0]
+        ch = harness.wait_until(lambda: [m for m in harness.mails_of_kind(s, OLGA, "challenge")
+                                         if harness.norm_id(header(m, "In-Reply-To") or "")
+                                         == harness.norm_id(oldest)], 60)
+        tap.ok(ch, "capped: the oldest held mail's own challenge arrives")
+        if ch:
+            s.inject(harness.reply_mail("Olga Ivanova <%s>" % OLGA, ch[0], "Yes, mine."))
+            st = harness.wait_until(lambda: [r[0] for r in harness.db_query(
+                s, "SELECT status FROM held WHERE message_id = ?", (oldest,))]
+                == ["released"], 60)
+            tap.ok(st, "capped: confirming it releases it")
+            tap.eq(len([r for r in harness.db_query(
+                s, "SELECT 1 FROM held WHERE status = 'released'")]), 1,
+                "capped: and nothing else")
+
         # -- near-identical requests from rotating addresses of one domain
         rot = []
         for i in range(10):

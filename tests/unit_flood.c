@@ -1,5 +1,7 @@
 /* unit_flood.c: the near-duplicate detector and the cap arithmetic of the
  * flood guards (filters/flood.h). */
+#include <stdio.h>
+#include <string.h>
 #include <glib.h>
 
 #include "flood.h"
@@ -153,6 +155,59 @@ caps(void)
 	is_str(flood_window_name(FLOOD_OK), "", "window name ok");
 }
 
+/* One mailbox however it is spelt: each spelling would get its own cap. */
+static void
+canonical(void)
+{
+	static const char *const same[] = {
+		"bot@bücher.test", "Bot@BÜCHER.test", "BOT@xn--bcher-kva.test",
+		"\"bot\"@bücher.test", "bot+7@bücher.test", "\"b\\ot\"@b\xc3\xbc"
+		"cher.test", "bot+a+b@XN--BCHER-KVA.TEST.", "BoT+x@Bücher.Test",
+	};
+	char *want = flood_canonical(same[0]);
+
+	is_str(want, "bot@xn--bcher-kva.test", "canonical: IDNA, lower case");
+	for (size_t i = 1; i < G_N_ELEMENTS(same); i++) {
+		char *got = flood_canonical(same[i]);
+
+		if (!ok(g_strcmp0(got, want) == 0, "canonical: spelling %zu is "
+		    "the same mailbox", i))
+			printf("#   %s -> %s\n", same[i], got);
+		g_free(got);
+	}
+	g_free(want);
+	want = flood_canonical("+tag@x.test");
+	is_str(want, "+tag@x.test", "canonical: a local part of a tag only "
+	    "stays");
+	g_free(want);
+	want = flood_canonical("a@b.bot.test");
+	is_str(want, "a@b.bot.test", "canonical: subdomains stay apart");
+	g_free(want);
+	{
+		static const char *const org[][2] = {
+			{ "a7.bot.test", "bot.test" }, { "bot.test", "bot.test" },
+			{ "x.y.z.bot.test", "bot.test" }, { "test", "test" },
+			{ "mail.acme.co.uk", "acme.co.uk" },
+			{ "acme.co.uk", "acme.co.uk" }, { "co.uk", "co.uk" },
+			{ "mx.example.de", "example.de" },
+			{ "[192.0.2.1]", "[192.0.2.1]" }, { "", "" },
+		};
+
+		for (size_t i = 0; i < G_N_ELEMENTS(org); i++)
+			if (!ok(strcmp(flood_org_domain(org[i][0]),
+			    org[i][1]) == 0, "org domain %zu", i))
+				printf("#   %s -> %s\n", org[i][0],
+				    flood_org_domain(org[i][0]));
+	}
+	want = flood_canonical("no-at");
+	is_str(want, "no-at", "canonical: no @");
+	g_free(want);
+	want = flood_canonical("\xff\xfe@\xff.test");
+	ok(want && g_utf8_validate(want, -1, NULL), "canonical: invalid UTF-8 "
+	    "gives valid UTF-8");
+	g_free(want);
+}
+
 int
 main(void)
 {
@@ -161,5 +216,6 @@ main(void)
 	similar();
 	domains();
 	caps();
+	canonical();
 	return tap_done();
 }

@@ -1,5 +1,6 @@
 /* unit_leakguard.c: the internal-note leak guard (SPEC §7). */
 #include <string.h>
+#include <gmime/gmime.h>
 #include "leakguard.h"
 #include "leaktext.h"
 #include "tap.h"
@@ -71,6 +72,14 @@ static const struct tcase cases[] = {
 	    "the old", "the customer is on the old" },
 	{ "unknown entity stays text", note, "the customer &bogus; is on the "
 	    "old", NULL },
+	/* Red team: accents and marks added to the letters. */
+	{ "combining accents added", note, "the cu\xcc\x81stomer is o\xcc\x81n "
+	    "the old", "the c\xc3\xbastomer is \xc3\xb3n the old" },
+	{ "precomposed accents added", note, "th\xc3\xa9 customer \xc3\xads on "
+	    "the \xc3\xb3ld", "th\xc3\xa9 customer \xc3\xads on the \xc3\xb3ld" },
+	{ "Turkish dotted capital I", "\xc4\xb0stanbul office keeps the spare "
+	    "keys", "The istanbul office keeps the spare keys",
+	    "istanbul office keeps the spare keys" },
 	{ "Latin o inside a Cyrillic word", note_ru, "Клиент сидит на стар"
 	    "o" "й версии и не хочет", "клиент сидит на старoй версии и" },
 	{ "Latin a, e, o, p, c in Cyrillic words", note_ru, "Kлиeнт cидит нa "
@@ -242,6 +251,7 @@ file_case(const char *name, const char *type, const void *data, size_t len,
 	char *hit;
 
 	leaktext_init(&lt);
+	lt.names = true;	/* the side a client sees */
 	leaktext_add_file(&lt, name, type, data, len);
 	hit = check(n, lt.text->str);
 	if (!ok((hit != NULL) == want, "file %s (%s): %s", name, type, want ?
@@ -311,10 +321,47 @@ files(void)
 	g_free(cp);
 	file_case("other.txt", "application/octet-stream", "Nothing to see",
 	    14, note, false);
+	/* Red team: what the client sees besides the file's text. */
+	file_case("Xk9mQ2pLz7.txt", "text/plain", "hello", 5,
+	    "root password is Xk9mQ2pLz7", true);
+	file_case("pw_Xk9mQ2pLz7.bin", "text/plain", "hello", 5,
+	    "root password is Xk9mQ2pLz7", true);
+	{
+		static const char eml[] = "From: a@b.test\nSubject: x\n"
+		    "Content-Type: text/plain\nContent-Transfer-Encoding: "
+		    "base64\n\nVGhlIGN1c3RvbWVyIGlzIG9uIHRoZSBvbGQgMi4zIHJlbGV"
+		    "hc2UgYW5kIHJlZnVzZXM=\n";
+		static const char nested[] = "From: a@b.test\nSubject: x\n"
+		    "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		    "boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n--b\n"
+		    "Content-Type: application/octet-stream; name=\"Xk9mQ2pLz7"
+		    ".bin\"\nContent-Transfer-Encoding: base64\n\nAAECAwQF\n"
+		    "--b--\n";
+
+		file_case("saved.eml", "application/octet-stream", eml,
+		    strlen(eml), note, true);
+		leaktext_init(&lt);
+		lt.names = true;
+		leaktext_add_file(&lt, "fwd.eml", "message/rfc822", nested,
+		    strlen(nested));
+		cp = check("root password is Xk9mQ2pLz7", lt.text->str);
+		ok(cp != NULL, "a file name inside an attached message");
+		g_free(cp);
+		leaktext_clear(&lt);
+		/* A note's files are often the client's own: their names are
+		 * no secret of the note. */
+		leaktext_init(&lt);
+		leaktext_add_file(&lt, "Invoice-2024.pdf", "text/plain", "hi",
+		    2);
+		ok(strstr(lt.text->str, "Invoice") == NULL, "file names are "
+		    "read only when asked (the note side does not)");
+		leaktext_clear(&lt);
+	}
 
 	leaktext_init(&lt);
 	leaktext_add_file(&lt, "pixel.png", "image/png", png, sizeof png);
-	ok(lt.binary->len == 1 && lt.text->len == 0, "a PNG is binary");
+	ok(lt.binary->len == 1 && strstr(lt.text->str, "IHDR") == NULL,
+	    "a PNG is binary (only its name is read)");
 	{
 		/* Zero-filled binary is not UTF-16 without a BOM. */
 		unsigned char zeros[512] = { 0 };
@@ -341,6 +388,7 @@ files(void)
 int
 main(void)
 {
+	g_mime_init();
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
 		run_case(&cases[i]);
 	for (size_t i = 0; i < G_N_ELEMENTS(pieces); i++)
