@@ -4,8 +4,8 @@
  * classify() reads the parsed message, where it came from, the
  * configuration and (read-only) the database: hygiene (automated mail),
  * threading (thread.h), the sender's identity (identity.h), commands that
- * need a fresher proof (agentcmd.h), near-identical repeats
- * (floodguard.h).  It writes nothing; the stage table (stage.c) then
+ * need a fresher or stronger proof (agentcmd.h), near-identical repeats
+ * (floodguard.h), also for a follow-up that may open a new ticket.  It writes nothing; the stage table (stage.c) then
  * applies the verdict in the message's transaction.  To add a rule that
  * routes mail somewhere new: a verdict kind here, the decision in
  * classify.c, and a row in stage.c's table. */

@@ -4,7 +4,8 @@
  * request, a follow-up by the token and by a reply, several tickets, a
  * stranger with a token, automated mail, an unproven agent (held, then
  * released through the same path), an agent's answer relayed, a note that
- * never reaches the client, a repeat. */
+ * never reaches the client, a #merge a reply proof does not cover, a
+ * repeat. */
 #define _GNU_SOURCE
 #include "fixture.h"
 #include "tap.h"
@@ -194,6 +195,7 @@ test_agent(struct fixture *fx)
 	    "The VPN does not connect.");
 	char *note, *answer, *id, *held, *challenge;
 	unsigned long t = 0;
+	int64_t before;
 	GPtrArray *rows;
 	struct verdict v;
 
@@ -211,6 +213,8 @@ test_agent(struct fixture *fx)
 	cl(fx, answer, &v);
 	ok(v.kind == VERDICT_AGENT,
 	    "agent: a reply to our id is the agent's (%s)", v.reasons->str);
+	ok(v.hold_retry && !v.strong,
+	    "agent: a reply retries capped held mail, and is not strong");
 	verdict_clear(&v);
 	ok(fx_deliver(fx, answer, NULL) == PIPE_STORED, "agent: stored");
 	rows = fx_outbox(fx);
@@ -281,6 +285,21 @@ test_agent(struct fixture *fx)
 	g_ptr_array_unref(fx_outbox(fx));
 	g_free(challenge);
 	g_free(held);
+	g_free(answer);
+
+	/* A reply proves John for Bob's ticket only: a #merge that would
+	 * let Bob follow #1000 is held, and classify still writes nothing. */
+	answer = g_strdup_printf("From: " FX_AGENT2 "\nSubject: Re: VPN\n"
+	    "In-Reply-To: <%s>\nTo: support@example.test\nMessage-ID: "
+	    "<m1@example.test>\n\n#merge 1000\n", id);
+	before = count(fx, "SELECT total_changes()");
+	cl(fx, answer, &v);
+	ok(t != 1000 && v.kind == VERDICT_HELD && v.hold_reason &&
+	    strstr(v.reasons->str, "needs-strong=#merge") &&
+	    count(fx, "SELECT total_changes()") == before,
+	    "merge: a reply proof does not cover #merge into another "
+	    "ticket: held, nothing written (%s)", v.reasons->str);
+	verdict_clear(&v);
 	g_free(answer);
 	g_free(id);
 }
