@@ -11,10 +11,11 @@
 #include "notify.h"
 
 struct agentcmd {
-	struct notify *n;
+	struct tx *tx;
 	const struct pd_agent *agent;
 	const struct pd_msg *m;   /* the agent's mail */
-	const char *queue;        /* of the source it came in by (#client) */
+	const char *queue;        /* of the source it came in by (#client);
+	                           * never NULL (classify.h) */
 	struct pd_ticket *t;      /* the ticket it answers; NULL for a new
 	                           * mail (then only #client and #note make
 	                           * sense); #client fills it */
@@ -38,11 +39,12 @@ struct agentcmd {
 const struct cmd *agentcmd_needs_fresh(GPtrArray *cmds);
 
 /* The first #merge of cmds that a reply proof does not cover, in *c_r:
- * one that would let an address of x->t (its requester or a participant)
- * see a ticket it does not follow yet.  A reply proves the agent for the
- * ticket it answers, not for the other one (postdesk.conf(5), THREAT
- * MODEL).  1 with *c_r, 0 when none, -1 on a database error. */
-int agentcmd_needs_strong(struct agentcmd *x, GPtrArray *cmds,
+ * one that would let an address of ticket (its requester or a
+ * participant; 0: the mail answers none, nothing to merge) see a ticket
+ * it does not follow yet.  A reply proves the agent for the ticket it
+ * answers, not for the other one (postdesk.conf(5), THREAT MODEL).  Reads
+ * only (classify.h).  1 with *c_r, 0 when none, -1 on a database error. */
+int agentcmd_needs_strong(sqlite3 *db, unsigned long ticket, GPtrArray *cmds,
     const struct cmd **c_r);
 
 /* Runs cmds (struct cmd *) in order, stopping at the first failure.

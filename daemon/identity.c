@@ -1,7 +1,6 @@
 /* identity.c: see identity.h. */
 #include <string.h>
 #include "authres.h"
-#include "db.h"
 #include "identity.h"
 #include "log.h"
 #include "mac.h"
@@ -400,8 +399,7 @@ add_cand(sqlite3 *db, const char *id, const struct pd_agent *a,
 	    &c.kind))
 		return 0;
 	/* Our ids are stored without <>, as the parser gives them. */
-	if (db_int(db, &c.sent, "SELECT COALESCE(sent_at, created) FROM "
-	    "outbox WHERE message_id = ? ORDER BY id LIMIT 1", "t", id) < 0)
+	if (store_outbox_sent_at(db, id, &c.sent) < 0)
 		return -1;
 	if (c.ticket && (r = store_ticket_get(db, c.ticket, &t)) != 0) {
 		if (r < 0)

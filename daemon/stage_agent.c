@@ -7,13 +7,13 @@
  * to confirm; it never changes a ticket and never reaches a client until
  * the agent's confirmation releases it. */
 #include <string.h>
-#include <time.h>
 #include "agentcmd.h"
 #include "agentmail.h"
 #include "commands.h"
 #include "db.h"
+#include "store.h"
 #include "identity.h"
-#include "leakindex.h"
+#include "store_notes.h"
 #include "log.h"
 #include "quotes.h"
 #include "stage.h"
@@ -44,7 +44,7 @@ transcript(struct stage_ctx *c, struct pd_ticket *t, GString *lines)
 	int r;
 
 	g_hash_table_insert(vars, "transcript", g_strdup(lines->str));
-	r = agentmail_to_agent(&c->n, t, c->agent, "transcript", vars, c->m,
+	r = agentmail_to_agent(&c->tx, t, c->agent, "transcript", vars, c->m,
 	    'm', NULL);
 	g_hash_table_unref(vars);
 	return r;
@@ -61,7 +61,7 @@ answer_text(const char *rest, const GString *canned)
 	return g_strstrip(all);
 }
 
-/* A note just stored goes into the leak guard's index (leakindex.h), in
+/* A note just stored goes into the leak guard's index (store_notes.h), in
  * the same transaction, before any mail that could leak it is checked. */
 static int
 index_note(struct stage_ctx *c, const char *text)
@@ -71,9 +71,7 @@ index_note(struct stage_ctx *c, const char *text)
 
 	if (c->automated)
 		return 0;
-	r = db_int(c->db, &id, "SELECT id FROM messages WHERE message_id = ? "
-	    "AND content_hash = ? ORDER BY id DESC", "tt", c->m->message_id,
-	    c->hash);
+	r = store_message_find(c->db, c->m->message_id, c->hash, &id);
 	if (r < 0)
 		return -1;
 	return r == 1 ? leakindex_note(c->db, id, text, c->m->attachments) : 0;
@@ -81,7 +79,7 @@ index_note(struct stage_ctx *c, const char *text)
 
 /* The note this mail writes, when it is one (#note or the note channel),
  * for the guard to check the templates its commands send before the note
- * is stored (struct notify.pending_note); NULL when it is not a note. */
+ * is stored (struct tx.pending_note); NULL when it is not a note. */
 static char *
 pending_note(const struct stage_ctx *c, const struct cmd_parse *p)
 {
@@ -118,10 +116,10 @@ deliver(struct stage_ctx *c, struct agentcmd *x, const char *rest)
 	if (r == 0 && note)
 		r = index_note(c, text);
 	if (r == 0 && note && *text)
-		r = agentmail_note(&c->n, x->t, c->agent, text,
+		r = agentmail_note(&c->tx, x->t, c->agent, text,
 		    c->m->attachments);
 	else if (r == 0 && !x->opened && *text) {
-		r = agentmail_relay(&c->n, x->t, c->agent, text,
+		r = agentmail_relay(&c->tx, x->t, c->agent, text,
 		    c->m->attachments, c->m);
 		if (r == 1)
 			event = "answer-stopped";
@@ -140,16 +138,15 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 {
 	int r;
 
-	if (db_exec(c->db, "SAVEPOINT agentcmd", "") != 0)
+	if (db_savepoint(c->db) != 0)
 		return -1;
 	r = agentcmd_run(x, p->cmds);
 	if (r != 0) {
 		/* All or nothing: the mail is kept, nothing else changes. */
-		db_exec(c->db, "ROLLBACK TO agentcmd", "");
-		db_exec(c->db, "RELEASE agentcmd", "");
+		db_savepoint_undo(c->db);
 		if (r < 0)
 			return -1;
-		c->n.queued = false;
+		c->tx.queued = false;
 		if (x->opened) {
 			store_ticket_clear(x->t);
 			g_free(x->t);
@@ -158,10 +155,12 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 		g_string_append(x->transcript, "\nNothing was changed and "
 		    "nothing was sent to the client. Please correct the "
 		    "commands and send the mail again.\n");
-		return stage_store(c, tr->how == THREAD_JOIN ? tr->ticket : 0,
-		    "agent") || transcript(c, x->t, x->transcript);
+		if (stage_store(c, tr->how == THREAD_JOIN ? tr->ticket : 0,
+		    "agent") != 0)
+			return -1;
+		return transcript(c, x->t, x->transcript);
 	}
-	if (db_exec(c->db, "RELEASE agentcmd", "") != 0)
+	if (db_savepoint_release(c->db) != 0)
 		return -1;
 	if (!x->t)
 		/* Neither a reply nor #client: the agent writes as anyone. */
@@ -173,11 +172,9 @@ int
 stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 {
 	struct pd_ticket *t = NULL;
-	const struct cmd *fc;
-	char *why;
 	struct cmd_parse p;
-	struct agentcmd x = { .n = &c->n, .agent = c->agent, .m = c->m,
-		.queue = c->o->queue,
+	struct agentcmd x = { .tx = &c->tx, .agent = c->agent, .m = c->m,
+		.queue = c->queue,
 		.transcript = g_string_new(NULL), .answer = g_string_new(NULL) };
 	char *note;
 	int r;
@@ -194,35 +191,12 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	x.strong = c->strong;
 	commands_parse(c->new_text, &p);
 	note = pending_note(c, &p);
-	c->n.agent = c->agent;
-	c->n.pending_note = note;
-	if (!c->fresh && (fc = agentcmd_needs_fresh(p.cmds))) {
-		/* Held, not failed: confirming the challenge applies the mail
-		 * as written (postdesk.conf(5), THREAT MODEL). */
-		why = c->cfg->id_fresh_hours ? g_strdup_printf("#%s lets "
-		    "another address see the ticket and needs a fresh proof: "
-		    "a trusted DKIM signature, or a reply to a mail of this "
-		    "ticket the desk sent you within %u hours", fc->word,
-		    c->cfg->id_fresh_hours) : g_strdup_printf("#%s lets "
-		    "another address see the ticket and needs a fresh proof: "
-		    "a trusted DKIM signature, or your confirmation",
-		    fc->word);
-		c->hold_reason = why;
-		r = stage_hold(c, tr);
-		c->hold_reason = NULL;
-		g_free(why);
-	} else if (!c->strong && (r = agentcmd_needs_strong(&x, p.cmds,
-	    &fc)) != 0) {
-		/* Held, not failed, as above. */
-		c->hold_reason = r < 0 ? NULL : "#merge would let the addresses "
-		    "of this ticket follow a ticket they do not follow yet, and "
-		    "a reply proves you only for this ticket: it needs a "
-		    "trusted DKIM signature or your confirmation";
-		r = r < 0 ? -1 : stage_hold(c, tr);
-		c->hold_reason = NULL;
-	} else
-		r = run(c, tr, &x, &p);
-	c->n.pending_note = NULL;
+	c->tx.agent = c->agent;
+	c->tx.pending_note = note;
+	/* Commands that need a fresher or stronger proof were held by
+	 * classify(). */
+	r = run(c, tr, &x, &p);
+	c->tx.pending_note = NULL;
 	g_free(note);
 	commands_free(&p);
 	if (x.t) {
@@ -251,7 +225,7 @@ challenge(struct stage_ctx *c, const struct pd_agent *agent,
 	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
 	/* The challenge goes to the agent's configured address, whatever
 	 * the mail claimed: only the real agent can answer it. */
-	r = agentmail_to_agent(&c->n, NULL, agent, "challenge", vars, m, 'c',
+	r = agentmail_to_agent(&c->tx, NULL, agent, "challenge", vars, m, 'c',
 	    id_r);
 	g_hash_table_unref(vars);
 	return r;
@@ -270,12 +244,8 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 
 	r = challenge(c, agent, c->m, c->new_text, reason, &id);
 	if (r == 0)
-		r = db_exec(c->db, "INSERT INTO held (agent, message_id, "
-		    "challenge_id, reason, raw, source, created) VALUES (?, ?, "
-		    "?, ?, ?, ?, ?)", "tttt" "bti", agent->name,
-		    c->m->message_id, id ? id : "", reason, c->raw, c->len,
-		    c->o->source,
-		    (int64_t)time(NULL));
+		r = store_held_add(c->db, agent->name, c->m->message_id,
+		    id ? id : "", reason, c->raw, c->len, c->o->source);
 	/* The cap let this one through: older ones it refused go too. */
 	if (r == 0 && id)
 		r = stage_hold_retry(c, agent);
@@ -297,44 +267,25 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 int
 stage_hold_retry(struct stage_ctx *c, const struct pd_agent *agent)
 {
-	sqlite3_stmt *st = db_prep(c->db, "SELECT id, raw, reason FROM held "
-	    "WHERE agent = ? AND status = 'held' AND challenge_id = '' ORDER "
-	    "BY id LIMIT ?", "ti", agent->name, (int64_t)HOLD_RETRY_ROWS);
-	GPtrArray *raws = g_ptr_array_new_with_free_func(
-	    (GDestroyNotify)g_bytes_unref);
-	GPtrArray *reasons = g_ptr_array_new_with_free_func(g_free);
-	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	int r = st ? 0 : -1, step;
+	GPtrArray *rows = g_ptr_array_new_with_free_func(store_held_row_free);
+	int r = store_held_unchallenged(c->db, agent->name, HOLD_RETRY_ROWS,
+	    rows);
 
-	while (st && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-
-		g_array_append_val(ids, id);
-		g_ptr_array_add(raws, g_bytes_new(sqlite3_column_blob(st, 1),
-		    sqlite3_column_bytes(st, 1)));
-		g_ptr_array_add(reasons, g_strdup((const char *)
-		    sqlite3_column_text(st, 2)));
-	}
-	if (st && step != SQLITE_DONE)
-		r = -1;
-	sqlite3_finalize(st);
-	for (guint i = 0; r == 0 && i < ids->len; i++) {
+	for (guint i = 0; r == 0 && i < rows->len; i++) {
+		const struct store_held_row *x = rows->pdata[i];
 		struct pd_msg *m = NULL;
 		char *err = NULL, *text, *cid = NULL;
 		gsize len;
-		const char *raw = g_bytes_get_data(raws->pdata[i], &len);
+		const char *raw = g_bytes_get_data(x->raw, &len);
 
 		if (msg_parse(raw, len, &c->cfg->limits, &m, &err) != 0) {
 			g_free(err);
 			continue;
 		}
 		text = quotes_strip(m->text);
-		r = challenge(c, agent, m, text, reasons->pdata[i] ?
-		    reasons->pdata[i] : "", &cid);
+		r = challenge(c, agent, m, text, x->reason, &cid);
 		if (r == 0 && cid)
-			r = db_exec(c->db, "UPDATE held SET challenge_id = ? "
-			    "WHERE id = ?", "ti", cid, g_array_index(ids,
-			    int64_t, i));
+			r = store_held_set_challenge(c->db, x->id, cid);
 		if (r == 0 && cid)
 			log_info("msg=<%s> stage=identity event=challenged "
 			    "agent=\"%s\" detail=\"held earlier, its "
@@ -343,73 +294,23 @@ stage_hold_retry(struct stage_ctx *c, const struct pd_agent *agent)
 		g_free(text);
 		msg_free(&m);
 		if (cid == NULL)
-			i = ids->len; /* capped: the next mail tries again */
+			i = rows->len; /* capped: the next mail tries again */
 		g_free(cid);
 	}
-	g_array_unref(ids);
-	g_ptr_array_unref(raws);
-	g_ptr_array_unref(reasons);
-	return r;
-}
-
-static int
-release(struct stage_ctx *c, int64_t held, GBytes *raw)
-{
-	struct pipe_origin o = { .source = c->o->source, .folder = "",
-		.queue = c->o->queue };
-	struct stage_ctx h = { .db = c->db, .cfg = c->cfg, .o = &o,
-		.n = { .db = c->db, .cfg = c->cfg } };
-	struct thread_result tr;
-	char *err = NULL;
-	gsize len;
-	int r = -1;
-
-	h.raw = g_bytes_get_data(raw, &len);
-	h.len = len;
-	if (msg_parse(h.raw, h.len, &c->cfg->limits, &h.m, &err) != 0) {
-		g_free(err);
-		return 0;
-	}
-	stage_hash(&h);
-	h.agent = c->agent;
-	/* A confirmed challenge is a fresh proof (identity.h), and a strong
-	 * one (agentcmd.h). */
-	h.fresh = true;
-	h.strong = true;
-	h.new_text = quotes_strip(h.m->text);
-	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
-	    stage_agent(&h, &tr) == 0)
-		r = db_exec(c->db, "UPDATE held SET status = 'released' WHERE "
-		    "id = ?", "i", held);
-	c->n.queued |= h.n.queued;
-	log_info("msg=<%s> stage=identity event=released agent=\"%s\"",
-	    h.m->message_id, c->agent->name);
-	msg_free(&h.m);
-	g_free(h.new_text);
+	g_ptr_array_unref(rows);
 	return r;
 }
 
 int
-stage_release(struct stage_ctx *c, const char *id)
+stage_confirm(struct stage_ctx *c, const char *id)
 {
-	sqlite3_stmt *st = db_prep(c->db, "SELECT id, raw FROM held WHERE "
-	    "challenge_id = ? AND status = 'held' AND agent = ?", "tt", id,
-	    c->agent->name);
-	int64_t held = 0;
-	GBytes *raw = NULL;
 	int r;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		held = sqlite3_column_int64(st, 0);
-		raw = g_bytes_new(sqlite3_column_blob(st, 1),
-		    sqlite3_column_bytes(st, 1));
-	}
-	sqlite3_finalize(st);
-	/* The confirmation itself is kept, outside any ticket. */
+	if (store_held_find(c->db, id, c->agent->name, &c->held_id,
+	    &c->held_raw) < 0)
+		return -1;
+	/* The confirmation itself is kept, outside any ticket; stage.c then
+	 * runs the held mail (c->held_raw) as the agent's. */
 	r = stage_store(c, 0, "confirm");
-	if (r == 0 && raw)
-		r = release(c, held, raw);
-	if (raw)
-		g_bytes_unref(raw);
 	return r;
 }

@@ -17,8 +17,8 @@
 /* Automated mail answering no ticket: kept, visible to admins (events
  * without a ticket, `postdesk unfiled`), but no ticket for agents to close
  * by hand. */
-static int
-unfiled(struct stage_ctx *c)
+int
+stage_unfiled(struct stage_ctx *c)
 {
 	char *detail = g_strdup_printf("message <%s> from %s is automated "
 	    "(%s) and answers no ticket: kept outside any ticket",
@@ -35,15 +35,18 @@ unfiled(struct stage_ctx *c)
 	return r;
 }
 
-/* Files the message into ticket num as a repeat of first's request. */
-static int
-repeat(struct stage_ctx *c, unsigned long num, const char *first,
+/* Files the message into ticket num as a repeat of first's request.
+ * 0, 1 when that ticket is gone (nothing done), -1. */
+int
+stage_repeat(struct stage_ctx *c, unsigned long num, const char *first,
     const char *norm)
 {
 	struct pd_ticket t;
 	const char *from = c->m->from.address;
+	/* One mailbox, however it is spelt (flood.h). */
 	char *box = flood_canonical(from);
-	/* Rotating addresses of one domain are one sender to the admin. */
+	/* Rotating addresses of one domain (or of its organisation's
+	 * subdomains) are one sender to the admin. */
 	char *key = g_ascii_strcasecmp(first, box) == 0 ? g_strdup(box) :
 	    g_strdup_printf("@%s", flood_org_domain(flood_domain(box)));
 	char *detail;
@@ -52,7 +55,7 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	g_free(box);
 	if ((r = store_ticket_get(c->db, num, &t)) != 1) {
 		g_free(key);
-		return r;
+		return r < 0 ? -1 : 1;
 	}
 	c->repeat = true;
 	detail = g_strdup_printf("message <%s> from %s is near-identical to "
@@ -61,84 +64,30 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	    c->cfg->repeat_window / 60);
 	r = stage_store(c, t.number, "client");
 	if (r == 0)
-		r = floodguard_hit(&c->n, t.number, key, "repeat", detail);
+		r = notify_flood_hit(&c->tx, t.number, key, "repeat",
+		    detail);
 	/* The window slides: a bot that keeps going keeps joining. */
 	if (r == 0)
-		r = floodguard_repeat_note(&c->n, from, t.number, norm);
+		r = floodguard_repeat_note(&c->tx, from, t.number, norm);
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=thread event=joined "
 		    "by=repeat", t.number, c->m->message_id);
 	g_free(detail);
 	g_free(key);
 	store_ticket_clear(&t);
-	return r == 0 ? 1 : -1;
-}
-
-/* The comparable form of c's request: subject and new text. */
-static char *
-request_norm(const struct stage_ctx *c)
-{
-	char *text = g_strdup_printf("%s\n%s", c->m->subject ? c->m->subject :
-	    "", c->new_text ? c->new_text : "");
-	char *norm = flood_normalise(text);
-
-	g_free(text);
-	return norm;
-}
-
-/* Only a client's own mail is compared: automated mail opens no ticket
- * here, agents' mail is theirs. */
-static bool
-comparable(const struct stage_ctx *c)
-{
-	return !c->automated && !c->agent && *c->m->from.address;
-}
-
-int
-stage_flood_repeat(struct stage_ctx *c)
-{
-	char *norm, *first = NULL;
-	unsigned long num = 0;
-	int r;
-
-	if (!comparable(c))
-		return 0;
-	norm = request_norm(c);
-	r = floodguard_repeat_find(&c->n, c->m->from.address, norm, &num,
-	    &first);
-	if (r == 1)
-		r = repeat(c, num, first, norm);
-	g_free(first);
-	g_free(norm);
 	return r;
 }
 
 int
-stage_flood_note(struct stage_ctx *c, unsigned long ticket)
+stage_flood_new(struct stage_ctx *c, const struct thread_result *tr,
+    const char *norm)
 {
-	char *norm;
-	int r;
+	int r = stage_new(c, tr);
 
-	if (!comparable(c))
-		return 0;
-	norm = request_norm(c);
-	r = floodguard_repeat_note(&c->n, c->m->from.address, ticket, norm);
-	g_free(norm);
+	/* The window slides from here: the next near-identical request
+	 * joins this one's ticket (classify.c). */
+	if (r == 0 && norm)
+		r = floodguard_repeat_note(&c->tx, c->m->from.address,
+		    c->ticket, norm);
 	return r;
-}
-
-int
-stage_flood_new(struct stage_ctx *c, const struct thread_result *tr)
-{
-	int r;
-
-	if (c->automated && !flood_automated_opens_ticket(c->automated))
-		return unfiled(c);
-	r = stage_flood_repeat(c);
-	if (r == 0) {
-		r = stage_new(c, tr);
-		if (r == 0)
-			r = stage_flood_note(c, c->ticket);
-	}
-	return r < 0 ? -1 : 0;
 }
