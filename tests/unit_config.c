@@ -79,6 +79,20 @@ has_error(const GString *errors, unsigned line, const char *msg)
 	return has_error_in(errors->str, line, msg);
 }
 
+/* A copy of errors on one line, for a TAP description; valid until the
+ * next call.  A copy: the arguments of ok() are evaluated in no set
+ * order. */
+static const char *
+oneline(const GString *errors)
+{
+	static char *last;
+
+	g_free(last);
+	last = g_strdup(errors->str);
+	g_strchomp(last);
+	return g_strdelimit(last, "\n", '|');
+}
+
 static unsigned
 count_lines(const GString *errors)
 {
@@ -103,7 +117,7 @@ test_defaults(void)
 	struct pd_config *cfg = load(MINIMAL, e);
 	const struct pd_limits def = PD_LIMITS_DEFAULT;
 
-	if (!ok(cfg != NULL, "defaults: the minimal file loads (%s)", e->str))
+	if (!ok(cfg != NULL, "defaults: the minimal file loads (%s)", oneline(e)))
 		goto out;
 	/* gateway */
 	is_str(cfg->name, "Support", "defaults: gateway.name");
@@ -175,14 +189,14 @@ test_defaults(void)
 	config_free(&cfg);
 
 	/* smtp port without TLS, a source and an agent with defaults. */
-	put("imap.pw", SECRET "\n", 0600);
+	g_free(put("imap.pw", SECRET "\n", 0600));
 	cfg = load("gateway = { address = \"support@example.test\"; };\n"
 	    "smtp = { host = \"smtp\"; tls = \"none\"; };\n"
 	    "sources = ( { host = \"imap\"; user = \"u\";\n"
 	    "  password_file = \"imap.pw\"; } );\n"
 	    "agents = ( { name = \"Olga\"; addresses = \"OLGA@Example.test\"; } );\n",
 	    e);
-	if (!ok(cfg != NULL, "defaults: a source and an agent (%s)", e->str))
+	if (!ok(cfg != NULL, "defaults: a source and an agent (%s)", oneline(e)))
 		goto out;
 	ok(cfg->smtp.port == 25, "defaults: smtp without TLS on 25");
 	{
@@ -296,10 +310,10 @@ test_full(void)
 	struct pd_config *cfg;
 	char *want;
 
-	put("imap.pw", "imap-" SECRET "\r\n", 0600);
-	put("smtp.pw", "smtp-" SECRET, 0640);
+	g_free(put("imap.pw", "imap-" SECRET "\r\n", 0600));
+	g_free(put("smtp.pw", "smtp-" SECRET, 0640));
 	cfg = load(full, e);
-	if (!ok(cfg != NULL, "full: every setting accepted (%s)", e->str))
+	if (!ok(cfg != NULL, "full: every setting accepted (%s)", oneline(e)))
 		goto out;
 	is_str(cfg->name, "ACME Support", "full: gateway.name");
 	is_str(cfg->domain, "ids.acme.test", "full: gateway.domain");
@@ -478,11 +492,11 @@ test_sample(void)
 	d2 = g_strconcat(dir, "/", NULL);
 	g_string_replace(t, "/etc/postdesk/", d1, 0);
 	g_string_replace(t, "/var/lib/postdesk/", d2, 0);
-	put("imap.password", "x\n", 0600);
-	put("smtp.password", "y\n", 0600);
+	g_free(put("imap.password", "x\n", 0600));
+	g_free(put("smtp.password", "y\n", 0600));
 	cfg = load(t->str, e);
 	ok(cfg != NULL, "sample: conf/postdesk.conf.sample loads (%s)",
-	    e->str);
+	    oneline(e));
 	ok(cfg && strcmp(cfg->tag, "ACME") == 0 && cfg->first_ticket == 1000 &&
 	    cfg->agents->len == 2 && cfg->clients->len == 2 &&
 	    cfg->plans->len == 2, "sample: its values");
@@ -647,7 +661,7 @@ test_bad(void)
 {
 	GString *e = g_string_new(NULL);
 
-	put("imap.pw", "p\n", 0600);
+	g_free(put("imap.pw", "p\n", 0600));
 	for (size_t i = 0; i < G_N_ELEMENTS(bads); i++) {
 		const struct bad *b = &bads[i];
 		struct pd_config *cfg = load(b->text, e);
@@ -656,7 +670,7 @@ test_bad(void)
 		ok(!cfg && line && has_error(e, line, b->msg),
 		    "bad %zu: '%s' at line %u", i, b->msg, line);
 		if (cfg || !has_error(e, line, b->msg))
-			printf("#   errors: %s", e->str);
+			printf("#   errors: %s\n", oneline(e));
 		config_free(&cfg);
 	}
 	g_string_free(e, TRUE);
@@ -717,7 +731,7 @@ test_several(void)
 		    g_str_has_prefix(e->str, inc)) && strstr(e->str, ":3: ") &&
 		    strstr(e->str, "max_reopens"),
 		    "include: an error in an included file names it (%s)",
-		    e->str);
+		    oneline(e));
 		g_free(want);
 		g_free(inc);
 	}
@@ -726,18 +740,21 @@ test_several(void)
 
 		cfg = load("gateway = {\n", e);
 		ok(!cfg && g_str_has_prefix(e->str, want),
-		    "a syntax error is reported as file:line (%s)", e->str);
+		    "a syntax error is reported as file:line (%s)", oneline(e));
 		g_free(want);
 	}
 	{
 		struct pd_config *c2 = NULL;
 		char *nofile = g_build_filename(dir, "none.conf", NULL);
 
+		int r;
+
 		g_string_truncate(e, 0);
-		ok(config_load(nofile, &c2, e) == -1 && !c2 &&
+		r = config_load(nofile, &c2, e);
+		ok(r == -1 && !c2 &&
 		    strstr(e->str, "none.conf") &&
 		    strstr(e->str, "No such file"),
-		    "a missing file is an error naming it (%s)", e->str);
+		    "a missing file is an error naming it (%s)", oneline(e));
 		g_free(nofile);
 	}
 	g_string_free(e, TRUE);
@@ -780,7 +797,7 @@ test_passwords(void)
 	ok(!cfg && has_error(e, 3, "'port' must be between"),
 	    "password: another error in the same group is reported");
 	ok(has_error(e, 5, "password_file") && strstr(e->str, "missing.pw"),
-	    "password: a missing password file at its line (%s)", e->str);
+	    "password: a missing password file at its line (%s)", oneline(e));
 	ok(!strstr(e->str, SECRET), "password: never in the errors");
 	config_free(&cfg);
 
@@ -799,7 +816,7 @@ test_passwords(void)
 	    "smtp = { host = \"smtp\"; };\n@include \"open.pw\"\n", e);
 	ok(!cfg && !strstr(e->str, SECRET),
 	    "password: a password file @included by mistake is not echoed "
-	    "(%s)", e->str);
+	    "(%s)", oneline(e));
 	g_unlink(pw);
 	g_free(pw);
 	g_string_free(e, TRUE);
