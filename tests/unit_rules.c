@@ -44,18 +44,17 @@ sent_id(struct fx *f, unsigned long ticket, const char *kind,
 	    kind, rcpt);
 }
 
-/* Delivers a mail answering id (may be NULL) with extra headers. */
+/* Delivers a mail answering id (may be NULL) with extra headers (may be
+ * NULL). */
 static enum pipe_result
 send_reply(struct fx *f, const char *from, const char *to,
     const char *subject, const char *id, const char *extra, const char *body)
 {
-	char *h = g_strdup_printf("%s%s", extra ? extra : "", "");
 	char *r = id ? irt(id) : g_strdup("");
-	char *all = g_strconcat(h, r, NULL);
+	char *all = g_strconcat(extra ? extra : "", r, NULL);
 	enum pipe_result res = fx_deliver(f, fx_raw(f, from, to, subject, all,
 	    body));
 
-	g_free(h);
 	g_free(r);
 	g_free(all);
 	return res;
@@ -222,6 +221,20 @@ test_threading(void)
 		g_free(h);
 		g_free(ack2);
 	}
+	/* An automated new mail opens nothing and is not answered. */
+	{
+		int64_t before = tickets(&f);
+
+		mark = fx_mark(&f);
+		send_reply(&f, "MAILER-DAEMON@client.test", NULL, "Delivery "
+		    "Status Notification", NULL, "Auto-Submitted: "
+		    "auto-generated\r\n", "Your message could not be "
+		    "delivered.");
+		rows = rows_since(&f, mark);
+		ok(tickets(&f) == before && rows->len == 0, "automated: no "
+		    "ticket, no mail");
+		g_ptr_array_unref(rows);
+	}
 	/* The same mail twice: stored once. */
 	{
 		char *raw = fx_raw(&f, HANA, NULL, "dup", NULL, "Once.");
@@ -361,6 +374,19 @@ test_reopen(void)
 	ok(fx_int(&f, "SELECT rating FROM tickets WHERE number = 1000") == 5 &&
 	    fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE status = "
 	    "'resolved'") == 1, "rating: 5 stored, still resolved");
+
+	/* An auto-reply is kept and changes nothing. */
+	mark = fx_mark(&f);
+	send_reply(&f, HANA, NULL, "Out of office: [ACME#1000] VPN drops", id,
+	    "Auto-Submitted: auto-replied\r\n", "I am away until Monday.");
+	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE number = 1000 AND "
+	    "status = 'resolved' AND reopens = 0") == 1 && tickets(&f) == 1,
+	    "auto-reply: the resolved ticket is not reopened");
+	ok(fx_int(&f, "SELECT COUNT(*) FROM messages WHERE ticket = 1000 AND "
+	    "kind = 'auto'") == 1, "auto-reply: kept as automated");
+	rows = rows_since(&f, mark);
+	ok(rows->len == 0, "auto-reply: nobody is mailed");
+	g_ptr_array_unref(rows);
 
 	mark = fx_mark(&f);
 	ok(send_reply(&f, HANA, NULL, "Re: [ACME#1000] VPN drops", id, NULL,
