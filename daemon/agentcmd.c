@@ -3,7 +3,6 @@
 #include <time.h>
 #include "agentcmd.h"
 #include "agentmail.h"
-#include "db.h"
 #include "log.h"
 #include "ticket.h"
 #include "token.h"
@@ -26,18 +25,18 @@ set_assignee(struct agentcmd *x, const struct pd_agent *a, GString *res)
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	if (db_exec(x->n->db, "UPDATE tickets SET assignee = ? WHERE number = "
-	    "?", "tu", a->name, x->t->number) != 0 || store_event_add(x->n->db,
-	    x->t->number, x->agent->name, "assigned", a->name) != 0) {
+	if (store_ticket_set_field(x->tx->db, x->t->number, "assignee",
+	    a->name) != 0 || store_event_add(x->tx->db, x->t->number,
+	    x->agent->name, "assigned", a->name) != 0) {
 		g_hash_table_unref(vars);
 		return -1;
 	}
 	g_free(x->t->assignee);
 	x->t->assignee = g_strdup(a->name);
 	g_hash_table_insert(vars, "agent.name", g_strdup(a->name));
-	r = notify_requester(x->n, x->t, "taken", NULL, vars, false);
+	r = notify_requester(x->tx, x->t, "taken", NULL, vars, false);
 	if (r == 0 && a != x->agent)
-		r = agentmail_to_agent(x->n, x->t, a, "agent_assigned", vars,
+		r = agentmail_to_agent(x->tx, x->t, a, "agent_assigned", vars,
 		    NULL, 'm', NULL);
 	g_hash_table_unref(vars);
 	g_string_printf(res, "assigned to %s", a->name);
@@ -53,7 +52,7 @@ do_take(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_assign(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	const struct pd_agent *a = config_agent_by_name(x->n->cfg, c->arg);
+	const struct pd_agent *a = config_agent_by_name(x->tx->cfg, c->arg);
 
 	return a ? set_assignee(x, a, res) : fail(res, "no such agent");
 }
@@ -65,9 +64,9 @@ set_status(struct agentcmd *x, const char *status, GString *res)
 
 	if (strcmp(status, "open") == 0 && (strcmp(x->t->status,
 	    "resolved") == 0 || strcmp(x->t->status, "closed") == 0))
-		r = ticket_reopen(x->n, x->t->number, x->agent->name, "agent");
+		r = ticket_reopen(x->tx, x->t->number, x->agent->name, "agent");
 	else
-		r = ticket_set_status(x->n, x->t->number, status,
+		r = ticket_set_status(x->tx, x->t->number, status,
 		    x->agent->name, "agent");
 	if (r < 0)
 		return -1;
@@ -94,7 +93,7 @@ static int
 do_field(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	const char *field = c->verb == CMD_PRIORITY ? "priority" : "type";
-	int r = ticket_set_field(x->n, x->t->number, field, c->value,
+	int r = ticket_set_field(x->tx, x->t->number, field, c->value,
 	    x->agent->name);
 
 	if (r == 0)
@@ -105,14 +104,12 @@ do_field(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_time(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	if (db_exec(x->n->db, "INSERT INTO time_entries (ticket, agent, "
-	    "minutes, billable, at) VALUES (?, ?, ?, ?, ?)", "utiii",
-	    x->t->number, x->agent->name, (int64_t)c->minutes,
-	    (int64_t)c->billable, (int64_t)time(NULL)) != 0)
+	if (store_time_add(x->tx->db, x->t->number, x->agent->name,
+	    c->minutes, c->billable) != 0)
 		return -1;
 	g_string_printf(res, "%u min logged%s", c->minutes, c->billable ? "" :
 	    " (not billed)");
-	return store_event_add(x->n->db, x->t->number, x->agent->name, "time",
+	return store_event_add(x->tx->db, x->t->number, x->agent->name, "time",
 	    res->str);
 }
 
@@ -120,39 +117,37 @@ static int
 do_tag(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	for (guint i = 0; c->tags_add && i < c->tags_add->len; i++)
-		if (db_exec(x->n->db, "INSERT OR IGNORE INTO ticket_tags "
-		    "(ticket, tag) VALUES (?, ?)", "ut", x->t->number,
-		    (char *)c->tags_add->pdata[i]) != 0)
+		if (store_tag_add(x->tx->db, x->t->number,
+		    c->tags_add->pdata[i]) != 0)
 			return -1;
 	for (guint i = 0; c->tags_del && i < c->tags_del->len; i++)
-		if (db_exec(x->n->db, "DELETE FROM ticket_tags WHERE ticket = ? "
-		    "AND tag = ?", "ut", x->t->number,
-		    (char *)c->tags_del->pdata[i]) != 0)
+		if (store_tag_del(x->tx->db, x->t->number,
+		    c->tags_del->pdata[i]) != 0)
 			return -1;
 	g_string_assign(res, "tags updated");
-	return store_event_add(x->n->db, x->t->number, x->agent->name, "tags",
+	return store_event_add(x->tx->db, x->t->number, x->agent->name, "tags",
 	    c->arg);
 }
 
 static int
 do_cc(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	if (agentmail_internal_rcpt(x->n->cfg, c->value) ||
-	    g_ascii_strcasecmp(c->value, x->n->cfg->address) == 0)
+	if (agentmail_internal_rcpt(x->tx->cfg, c->value) ||
+	    g_ascii_strcasecmp(c->value, x->tx->cfg->address) == 0)
 		return fail(res, "an agent or the gateway cannot be a "
 		    "participant");
-	if (store_participant_add(x->n->db, x->t->number, c->value, "",
+	if (store_participant_add(x->tx->db, x->t->number, c->value, "",
 	    "cc") != 0)
 		return -1;
 	g_string_printf(res, "%s follows the ticket", c->value);
-	return store_event_add(x->n->db, x->t->number, x->agent->name, "cc",
+	return store_event_add(x->tx->db, x->t->number, x->agent->name, "cc",
 	    c->value);
 }
 
 static int
 do_split(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	int r = ticket_split_tasks(x->n, x->t, NULL);
+	int r = ticket_split_tasks(x->tx, x->t, NULL);
 
 	if (r < 0)
 		return -1;
@@ -165,7 +160,7 @@ do_split(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_merge(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	int r = ticket_merge(x->n, x->t->number, c->number, x->agent->name);
+	int r = ticket_merge(x->tx, x->t->number, c->number, x->agent->name);
 
 	if (r == 1)
 		return fail(res, "cannot merge: unknown ticket or the same one");
@@ -200,7 +195,7 @@ do_answer(struct agentcmd *x, const struct cmd *c, GString *res)
 	/* A name, never a path. */
 	if (!g_regex_match_simple("^[A-Za-z0-9_-]{1,64}$", c->arg, 0, 0))
 		return fail(res, "answer names are letters, digits, - and _");
-	if (!(text = load_answer(x->n->cfg, x->t->language, c->arg)))
+	if (!(text = load_answer(x->tx->cfg, x->t->language, c->arg)))
 		return fail(res, "no such canned answer");
 	g_string_append_printf(x->answer, "%s%s", x->answer->len ? "\n" : "",
 	    text);
@@ -215,14 +210,14 @@ do_due(struct agentcmd *x, const struct cmd *c, GString *res)
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	if (db_exec(x->n->db, "UPDATE tickets SET due = ? WHERE number = ?",
-	    "tu", c->value, x->t->number) != 0 || store_event_add(x->n->db,
+	if (store_ticket_set_field(x->tx->db, x->t->number, "due",
+	    c->value) != 0 || store_event_add(x->tx->db,
 	    x->t->number, x->agent->name, "due", c->value) != 0) {
 		g_hash_table_unref(vars);
 		return -1;
 	}
 	g_hash_table_insert(vars, "ticket.due", g_strdup(c->value));
-	r = notify_requester(x->n, x->t, "due", NULL, vars, false);
+	r = notify_requester(x->tx, x->t, "due", NULL, vars, false);
 	g_hash_table_unref(vars);
 	g_string_printf(res, "due %s, the client is told", c->value);
 	return r;
@@ -239,16 +234,16 @@ do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 	if (x->t)
 		return fail(res, "#client opens a new ticket: send it as a new "
 		    "mail, not as a reply");
-	if (agentmail_internal_rcpt(x->n->cfg, c->value))
+	if (agentmail_internal_rcpt(x->tx->cfg, c->value))
 		return fail(res, "the client cannot be an agent");
 	t = g_new0(struct pd_ticket, 1);
-	subject = token_strip(x->m->subject, x->n->cfg->tag);
-	r = ticket_open(x->n, t, g_strstrip(subject), x->queue ? x->queue :
+	subject = token_strip(x->m->subject, x->tx->cfg->tag);
+	r = ticket_open(x->tx, t, g_strstrip(subject), x->queue ? x->queue :
 	    "support", c->value, "",
-	    x->n->cfg->language, 0, NULL, x->agent->name);
+	    x->tx->cfg->language, 0, NULL, x->agent->name);
 	g_free(subject);
 	if (r == 0)
-		r = notify_requester(x->n, t, "ack", NULL, NULL, true);
+		r = notify_requester(x->tx, t, "ack", NULL, NULL, true);
 	x->t = t;
 	x->opened = true;
 	g_string_printf(res, "opened #%lu for %s", t->number, c->value);

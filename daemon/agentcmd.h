@@ -11,7 +11,7 @@
 #include "notify.h"
 
 struct agentcmd {
-	struct notify *n;
+	struct tx *tx;
 	const struct pd_agent *agent;
 	const struct pd_msg *m;   /* the agent's mail */
 	const char *queue;        /* of the source it came in by (#client) */

@@ -3,13 +3,13 @@
 #include <time.h>
 #include "agentmail.h"
 #include "compose.h"
-#include "db.h"
 #include "floodguard.h"
 #include "leakguard.h"
-#include "leakindex.h"
+#include "store_notes.h"
 #include "leaktext.h"
 #include "log.h"
 #include "outbox.h"
+#include "store.h"
 #include "template.h"
 #include "token.h"
 
@@ -22,11 +22,11 @@ agentmail_internal_rcpt(const struct pd_config *cfg, const char *address)
 }
 
 /* text and the files of lt (may be NULL) against the notes agent (may
- * be NULL) can see and the note being written (see leakindex.h): 0 with
+ * be NULL) can see and the note being written (see store_notes.h): 0 with
  * *hit_r the overlap (g_malloc'd) or NULL when clean, -1 on a database
  * error (*hit_r NULL). */
 static int
-guard_check(struct notify *n, unsigned long ticket, const struct pd_agent *a,
+guard_check(struct tx *tx, unsigned long ticket, const struct pd_agent *a,
     const char *text, const struct leaktext *lt, char **hit_r)
 {
 	struct leakguard *g = leakguard_new();
@@ -34,10 +34,10 @@ guard_check(struct notify *n, unsigned long ticket, const struct pd_agent *a,
 	char *hit = NULL;
 	int r;
 
-	r = leakindex_guard(n->db, n->cfg, ticket, a, all, lt ? lt->hashes :
+	r = leakindex_guard(tx->db, tx->cfg, ticket, a, all, lt ? lt->hashes :
 	    NULL, g);
-	if (r == 0 && n->pending_note)
-		leakguard_add_note(g, n->pending_note);
+	if (r == 0 && tx->pending_note)
+		leakguard_add_note(g, tx->pending_note);
 	if (r == 0)
 		hit = leakguard_check(g, all);
 	for (guint i = 0; r == 0 && lt && hit == NULL && i < lt->hashes->len;
@@ -50,33 +50,32 @@ guard_check(struct notify *n, unsigned long ticket, const struct pd_agent *a,
 }
 
 char *
-agentmail_leak(struct notify *n, unsigned long ticket, const char *text)
+agentmail_leak(struct tx *tx, unsigned long ticket, const char *text)
 {
 	char *hit;
 
 	/* Unchecked is not clean: a template that cannot be checked is not
 	 * sent (notify_send logs it). */
-	if (guard_check(n, ticket, n->agent, text, NULL, &hit) < 0)
+	if (guard_check(tx, ticket, tx->agent, text, NULL, &hit) < 0)
 		return g_strdup("(the internal notes could not be read)");
 	return hit;
 }
 
 /* Hours used by the client of t this month, against its plan. */
 static char *
-plan_line(struct notify *n, const struct pd_ticket *t)
+plan_line(struct tx *tx, const struct pd_ticket *t)
 {
-	const struct pd_client *cl = config_client_of(n->cfg, t->requester);
-	const struct pd_plan *p = cl ? config_plan(n->cfg, cl->plan) : NULL;
+	const struct pd_client *cl = config_client_of(tx->cfg, t->requester);
+	const struct pd_plan *p = cl ? config_plan(tx->cfg, cl->plan) : NULL;
 	GDateTime *now = g_date_time_new_now_local();
 	GDateTime *month = g_date_time_new_local(g_date_time_get_year(now),
 	    g_date_time_get_month(now), 1, 0, 0, 0);
 	int64_t used = 0;
 
+	/* Best effort: an error shows the whole plan as left. */
 	if (p)
-		db_int(n->db, &used, "SELECT COALESCE(SUM(e.minutes), 0) FROM "
-		    "time_entries e JOIN tickets t ON t.number = e.ticket "
-		    "WHERE t.client = ? AND e.billable AND e.at >= ?", "ti",
-		    cl->name, (int64_t)g_date_time_to_unix(month));
+		store_time_used(tx->db, cl->name,
+		    (int64_t)g_date_time_to_unix(month), &used);
 	g_date_time_unref(month);
 	g_date_time_unref(now);
 	if (!p)
@@ -89,7 +88,7 @@ static const char *const prio_names[] = { "low", "normal", "high",
 	"urgent" };
 
 static char *
-sla_line(struct notify *n, const struct pd_ticket *t)
+sla_line(struct tx *tx, const struct pd_ticket *t)
 {
 	int64_t first = 0;
 	unsigned hours = 0;
@@ -98,9 +97,9 @@ sla_line(struct notify *n, const struct pd_ticket *t)
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(prio_names); i++)
 		if (strcmp(t->priority, prio_names[i]) == 0)
-			hours = n->cfg->sla_hours[i];
-	if (db_int(n->db, &first, "SELECT COALESCE(first_response, 0) FROM "
-	    "tickets WHERE number = ?", "u", t->number) < 0 || first)
+			hours = tx->cfg->sla_hours[i];
+	if (store_ticket_first_response_at(tx->db, t->number, &first) < 0 ||
+	    first)
 		return g_strdup(first ? "answered" : "-");
 	if (!hours)
 		return g_strdup("-");
@@ -111,15 +110,15 @@ sla_line(struct notify *n, const struct pd_ticket *t)
 }
 
 static GHashTable *
-state_vars(struct notify *n, const struct pd_ticket *t, const char *text)
+state_vars(struct tx *tx, const struct pd_ticket *t, const char *text)
 {
 	GHashTable *v = notify_vars_new();
 
 	g_hash_table_insert(v, "ticket.type", g_strdup(t->type));
 	g_hash_table_insert(v, "ticket.assignee", g_strdup(*t->assignee ?
 	    t->assignee : "-"));
-	g_hash_table_insert(v, "ticket.plan", plan_line(n, t));
-	g_hash_table_insert(v, "ticket.sla", sla_line(n, t));
+	g_hash_table_insert(v, "ticket.plan", plan_line(tx, t));
+	g_hash_table_insert(v, "ticket.sla", sla_line(tx, t));
 	g_hash_table_insert(v, "message.text", g_strdup(text));
 	return v;
 }
@@ -157,13 +156,13 @@ struct agent_mail {
 };
 
 static int
-send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
+send_internal(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
     const char *rcpt_name, const char *lang, const struct agent_mail *am,
     char **msgid_r)
 {
 	GHashTable *vars = notify_vars_new();
 	struct pd_rendered r;
-	struct compose_req q = { .cfg = n->cfg, .ticket = t, .rcpt = rcpt,
+	struct compose_req q = { .cfg = tx->cfg, .ticket = t, .rcpt = rcpt,
 		.rcpt_name = rcpt_name, .from_name = am->from_name,
 		.reply_to = am->reply_to, .kind = am->kind,
 		.attachments = am->attachments };
@@ -182,7 +181,7 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 		q.references = am->reply->references;
 	}
 	/* Ticket placeholders come from notify's own table. */
-	if (notify_render(n, t, am->name, lang, vars, &r, &err) != 0) {
+	if (notify_render(tx, t, am->name, lang, vars, &r, &err) != 0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
 		    "error=\"%s\"", t ? t->number : 0, am->name, err);
 		g_free(err);
@@ -191,7 +190,7 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 	}
 	/* Challenges (per agent address) and transcripts are capped like
 	 * every automatic mail (floodguard.h). */
-	admit = floodguard_admit(n, t ? t->number : 0, am->name, rcpt);
+	admit = floodguard_admit(tx, t ? t->number : 0, am->name, rcpt);
 	if (admit != 1) {
 		template_clear(&r);
 		g_hash_table_unref(vars);
@@ -200,9 +199,9 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 	q.subject = r.subject;
 	q.body = r.body;
 	data = compose_mail(&q, &len, &id);
-	row = outbox_add(n->db, t ? t->number : 0, am->name, id,
-	    n->cfg->address, rcpt, data, len);
-	n->queued |= row > 0;
+	row = outbox_add(tx->db, t ? t->number : 0, am->name, id,
+	    tx->cfg->address, rcpt, data, len);
+	tx->queued |= row > 0;
 	if (row > 0)
 		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
 		    "kind=%s", t ? t->number : 0, id, am->name);
@@ -217,69 +216,70 @@ send_internal(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 
 /* To the ticket's agents (less except) and team_copy. */
 static int
-send_team(struct notify *n, const struct pd_ticket *t,
+send_team(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *except, const struct agent_mail *am)
 {
-	GPtrArray *agents = ticket_agents(n->cfg, t, except);
+	GPtrArray *agents = ticket_agents(tx->cfg, t, except);
 	int r = 0;
 
 	for (guint i = 0; r == 0 && i < agents->len; i++) {
 		const struct pd_agent *a = agents->pdata[i];
 
-		r = send_internal(n, t, a->addresses->pdata[0], a->name,
+		r = send_internal(tx, t, a->addresses->pdata[0], a->name,
 		    a->language, am, NULL);
 	}
-	if (r == 0 && n->cfg->team_copy)
-		r = send_internal(n, t, n->cfg->team_copy, n->cfg->name, NULL,
+	if (r == 0 && tx->cfg->team_copy)
+		r = send_internal(tx, t, tx->cfg->team_copy, tx->cfg->name,
+		    NULL,
 		    am, NULL);
 	g_ptr_array_unref(agents);
 	return r;
 }
 
 int
-agentmail_client_message(struct notify *n, const struct pd_ticket *t,
+agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text)
 {
-	GHashTable *vars = state_vars(n, t, text);
+	GHashTable *vars = state_vars(tx, t, text);
 	/* A display name holding an "@" would show agents an address the
 	 * sender never proved ("boss@acme.test via ..."): show the real one. */
 	char *from = g_strdup_printf("%s via %s", *m->from.name &&
 	    !strchr(m->from.name, '@') ? m->from.name : m->from.address,
-	    n->cfg->name);
+	    tx->cfg->name);
 	struct agent_mail am = { .name = "agent_message", .from_name = from,
 		.kind = 'm', .attachments = m->attachments, .vars = vars };
 	int r;
 
 	g_hash_table_insert(vars, "message.from", g_strdup(m->from.address));
-	r = send_team(n, t, NULL, &am);
+	r = send_team(tx, t, NULL, &am);
 	g_free(from);
 	g_hash_table_unref(vars);
 	return r;
 }
 
 int
-agentmail_note(struct notify *n, const struct pd_ticket *t,
+agentmail_note(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments)
 {
-	GHashTable *vars = state_vars(n, t, text);
+	GHashTable *vars = state_vars(tx, t, text);
 	char *from = g_strdup_printf("%s (INTERNAL) via %s", a->name,
-	    n->cfg->name);
+	    tx->cfg->name);
 	/* Replies go to the note channel twice over: Reply-To is the note
 	 * address, and the 'n' Message-ID marks a reply to it as a note. */
 	struct agent_mail am = { .name = "agent_note", .from_name = from,
-		.reply_to = n->cfg->note_address, .kind = 'n',
+		.reply_to = tx->cfg->note_address, .kind = 'n',
 		.attachments = attachments, .vars = vars };
 	int r;
 
 	g_hash_table_insert(vars, "agent.name", g_strdup(a->name));
-	r = send_team(n, t, a, &am);
+	r = send_team(tx, t, a, &am);
 	g_free(from);
 	g_hash_table_unref(vars);
 	return r;
 }
 
 int
-agentmail_to_agent(struct notify *n, const struct pd_ticket *t,
+agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *name, GHashTable *vars,
     const struct pd_msg *m, char kind, char **msgid_r)
 {
@@ -289,29 +289,14 @@ agentmail_to_agent(struct notify *n, const struct pd_ticket *t,
 	int r;
 
 	g_hash_table_insert(v, "agent.name", g_strdup(a->name));
-	r = send_internal(n, t, a->addresses->pdata[0], a->name, a->language,
+	r = send_internal(tx, t, a->addresses->pdata[0], a->name, a->language,
 	    &am, msgid_r);
 	g_hash_table_unref(v);
 	return r;
 }
 
-/* The newest client message of t, for In-Reply-To. */
-static char *
-last_client_id(struct notify *n, unsigned long ticket)
-{
-	sqlite3_stmt *st = db_prep(n->db, "SELECT message_id FROM messages "
-	    "WHERE ticket = ? AND direction = 'in' AND kind = 'client' ORDER "
-	    "BY id DESC LIMIT 1", "u", ticket);
-	char *id = NULL;
-
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		id = db_col_str(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static int
-relay_one(struct notify *n, const struct pd_ticket *t, const char *rcpt,
+relay_one(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
     const char *rcpt_name, const struct compose_req *base)
 {
 	struct compose_req q = *base;
@@ -322,9 +307,9 @@ relay_one(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 	q.rcpt = rcpt;
 	q.rcpt_name = rcpt_name;
 	data = compose_mail(&q, &len, &id);
-	row = outbox_add(n->db, t->number, "answer", id, n->cfg->address, rcpt,
-	    data, len);
-	n->queued |= row > 0;
+	row = outbox_add(tx->db, t->number, "answer", id, tx->cfg->address,
+	    rcpt, data, len);
+	tx->queued |= row > 0;
 	if (row > 0)
 		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
 		    "kind=answer", t->number, id);
@@ -336,42 +321,33 @@ relay_one(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 /* The requester and every participant, each in a mail of their own (the
  * Message-ID names its recipient). */
 static int
-relay_all(struct notify *n, const struct pd_ticket *t,
+relay_all(struct tx *tx, const struct pd_ticket *t,
     const struct compose_req *q)
 {
-	sqlite3_stmt *st = db_prep(n->db, "SELECT address, name FROM "
-	    "participants WHERE ticket = ? ORDER BY role DESC, address", "u",
-	    t->number);
 	GPtrArray *to = g_ptr_array_new_with_free_func(g_free);
-	int r = 0;
+	int r = store_participants(tx->db, t->number, to);
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		g_ptr_array_add(to, db_col_str(st, 0));
-		g_ptr_array_add(to, db_col_str(st, 1));
-	}
-	sqlite3_finalize(st);
 	for (guint i = 0; r == 0 && i + 1 < to->len; i += 2)
-		if (!agentmail_internal_rcpt(n->cfg, to->pdata[i]))
-			r = relay_one(n, t, to->pdata[i], to->pdata[i + 1], q);
+		if (!agentmail_internal_rcpt(tx->cfg, to->pdata[i]))
+			r = relay_one(tx, t, to->pdata[i], to->pdata[i + 1], q);
 	g_ptr_array_unref(to);
 	return r;
 }
 
 static int
-first_response(struct notify *n, const struct pd_ticket *t,
+first_response(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a)
 {
-	if (db_exec(n->db, "UPDATE tickets SET first_response = ? WHERE "
-	    "number = ? AND first_response IS NULL", "iu",
-	    (int64_t)time(NULL), t->number) != 0)
+	if (store_ticket_first_response(tx->db, t->number,
+	    (int64_t)time(NULL)) != 0)
 		return -1;
 	if (strcmp(t->status, "new") != 0)
 		return 0;
 	/* -1, not 1: the relay's caller reads 1 as "stopped by the guard"
 	 * and would commit. */
-	if (db_exec(n->db, "UPDATE tickets SET status = 'open' WHERE "
-	    "number = ?", "u", t->number) != 0 || store_event_add(n->db,
-	    t->number, a->name, "status", "new -> open: first answer") != 0)
+	if (store_ticket_set_field(tx->db, t->number, "status", "open") != 0 ||
+	    store_event_add(tx->db, t->number, a->name, "status",
+	    "new -> open: first answer") != 0)
 		return -1;
 	return 0;
 }
@@ -379,7 +355,7 @@ first_response(struct notify *n, const struct pd_ticket *t,
 /* file: NULL for a leak, else the file binary_attachments = "hold"
  * holds (leak is then unused). */
 static int
-stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
+stopped(struct tx *tx, const struct pd_ticket *t, const struct pd_agent *a,
     const char *text, const char *leak, const struct pd_msg *m,
     const char *file)
 {
@@ -392,10 +368,10 @@ stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
 	log_warnx("ticket=%lu msg=<%s> stage=guard event=%s agent=\"%s\"",
 	    t->number, m ? m->message_id : "", file ? "held" : "stopped",
 	    a->name);
-	r = agentmail_to_agent(n, t, a, file ? "guard_held" : "guard_stopped",
+	r = agentmail_to_agent(tx, t, a, file ? "guard_held" : "guard_stopped",
 	    vars, m, 'm', NULL);
 	if (r == 0)
-		r = store_event_add(n->db, t->number, a->name, "guard", file ?
+		r = store_event_add(tx->db, t->number, a->name, "guard", file ?
 		    "an answer with a file that cannot be checked was held" :
 		    "an answer quoting an internal note was stopped");
 	g_hash_table_unref(vars);
@@ -406,31 +382,28 @@ stopped(struct notify *n, const struct pd_ticket *t, const struct pd_agent *a,
  * seen that the files cannot be checked and confirms them (postdesk.conf(5)
  * binary_attachments).  1 yes, 0 no, -1 on a database error. */
 static int
-held_confirmed(struct notify *n, const struct pd_ticket *t,
+held_confirmed(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const struct pd_msg *m)
 {
-	int64_t one = 0;
-
 	if (m == NULL || *m->in_reply_to == '\0')
 		return 0;
-	return db_int(n->db, &one, "SELECT 1 FROM outbox WHERE kind = "
-	    "'guard_held' AND ticket = ? AND message_id = ? AND rcpt = ?",
-	    "utt", t->number, m->in_reply_to,
-	    (const char *)a->addresses->pdata[0]);
+	return store_outbox_has(tx->db, "guard_held", t->number,
+	    m->in_reply_to, a->addresses->pdata[0]);
 }
 
 int
-agentmail_relay(struct notify *n, const struct pd_ticket *t,
+agentmail_relay(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments,
     const struct pd_msg *m)
 {
-	char *tok = token_format(n->cfg->tag, t->number);
+	char *tok = token_format(tx->cfg->tag, t->number);
 	char *subject = g_strdup_printf("Re: %s %s", tok, t->subject);
-	char *from = g_strdup_printf("%s (%s)", a->name, n->cfg->name);
+	char *from = g_strdup_printf("%s (%s)", a->name, tx->cfg->name);
 	GString *check = g_string_new(NULL);
 	struct leaktext lt;
 	char *leak = NULL, *irt, *held = NULL;
-	struct compose_req q = { .cfg = n->cfg, .ticket = t, .subject = subject,
+	struct compose_req q = { .cfg = tx->cfg, .ticket = t,
+		.subject = subject,
 		.body = text, .auto_submitted = "no",
 		.from_name = from, .attachments = attachments };
 	struct agent_mail copy = { .name = "agent_answer_copy",
@@ -443,25 +416,27 @@ agentmail_relay(struct notify *n, const struct pd_ticket *t,
 	if (lt.unreadable)
 		leak = g_strdup("(an attached message could not be read, so it "
 		    "could not be checked)");
-	else if ((gr = guard_check(n, t->number, a, check->str, &lt, &leak)) ==
-	    0 && leak == NULL && lt.binary->len && n->cfg->binary_hold &&
-	    (gr = held_confirmed(n, t, a, m)) == 0) {
+	else if ((gr = guard_check(tx, t->number, a, check->str, &lt, &leak)) ==
+	    0 && leak == NULL && lt.binary->len && tx->cfg->binary_hold &&
+	    (gr = held_confirmed(tx, t, a, m)) == 0) {
 		held = g_strdup(lt.binary->pdata[0]);
 		leak = g_strdup(held);
 	}
 	leaktext_clear(&lt);
-	irt = leak || gr < 0 ? NULL : last_client_id(n, t->number);
+	irt = leak || gr < 0 ? NULL : store_message_last_client(tx->db,
+	    t->number);
 	q.in_reply_to = irt;
 	if (gr < 0)
 		r = -1;
 	else if (leak)
-		r = stopped(n, t, a, text, leak, m, held);
-	else if ((r = relay_all(n, t, &q)) == 0 &&
-	    (r = first_response(n, t, a)) == 0 && n->cfg->team_copy) {
-		copy.vars = state_vars(n, t, text);
+		r = stopped(tx, t, a, text, leak, m, held);
+	else if ((r = relay_all(tx, t, &q)) == 0 &&
+	    (r = first_response(tx, t, a)) == 0 && tx->cfg->team_copy) {
+		copy.vars = state_vars(tx, t, text);
 		g_hash_table_insert(copy.vars, "agent.name",
 		    g_strdup(a->name));
-		r = send_internal(n, t, n->cfg->team_copy, n->cfg->name, NULL,
+		r = send_internal(tx, t, tx->cfg->team_copy, tx->cfg->name,
+		    NULL,
 		    &copy, NULL);
 		g_hash_table_unref(copy.vars);
 	}

@@ -13,12 +13,12 @@
 #include "notify.h"
 
 /* Tells the agents of t about client message m (text: its new text). */
-int agentmail_client_message(struct notify *n, const struct pd_ticket *t,
+int agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text);
 
 /* Copies internal note text by agent a to the other agents of t and
  * team_copy. */
-int agentmail_note(struct notify *n, const struct pd_ticket *t,
+int agentmail_note(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments);
 
 /* Relays agent a's answer to the requester and participants of t, copies
@@ -26,21 +26,21 @@ int agentmail_note(struct notify *n, const struct pd_ticket *t,
  * note text in it, nothing is sent to the client and the answer goes back
  * to the agent with the reason.  Returns 0 when relayed, 1 when stopped,
  * -1 on a database error. */
-int agentmail_relay(struct notify *n, const struct pd_ticket *t,
+int agentmail_relay(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments,
     const struct pd_msg *m);
 
 /* A mail to agent a alone (transcripts, challenges, guard returns):
  * template name, threaded on m when not NULL, Message-ID kind. */
-int agentmail_to_agent(struct notify *n, const struct pd_ticket *t,
+int agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *name, GHashTable *vars,
     const struct pd_msg *m, char kind, char **msgid_r);
 
 /* The note text that text, a mail to a client about ticket, would leak,
  * as a g_malloc'd excerpt, or NULL when clean: the notes of ticket, those
- * n->agent can see and n->pending_note (leakindex.h).  When the notes
+ * tx->agent can see and tx->pending_note (store_notes.h).  When the notes
  * cannot be read, a reason: unchecked is not clean. */
-char *agentmail_leak(struct notify *n, unsigned long ticket, const char *text);
+char *agentmail_leak(struct tx *tx, unsigned long ticket, const char *text);
 
 /* True when address is an agent or team_copy: mail to it may hold
  * internal text. */

@@ -64,7 +64,8 @@ int authres_parse(const char *value, struct authres **ar_r, char **error_r);
 void authres_free(struct authres *ar);
 
 /* The authserv-id alone (g_malloc'd, lower case), or NULL when even that
- * does not parse: who wrote a value that authres_parse() refuses. */
+ * does not parse: who wrote a value that authres_parse() refuses, for
+ * whatever reason, its length (AUTHRES_MAX_LEN) included. */
 char *authres_authserv_id(const char *value);
 
 /* The domain of a property value: after its last "@", or the whole value

@@ -9,6 +9,8 @@
 #include "db.h"
 #include "msg.h"
 #include "pipeline.h"
+#include "store.h"
+#include "store_report.h"
 
 static const char *
 opt(int argc, char **argv, const char *name)
@@ -104,78 +106,28 @@ cli_deliver(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 	return r == PIPE_TEMPFAIL ? EX_TEMPFAIL_CODE : 0;
 }
 
-static int
-q_list(sqlite3 *db, int all, int json)
-{
-	sqlite3_stmt *st;
-
-	if (json)
-		st = db_prep(db, "SELECT json_group_array(json_object('id', id, "
-		    "'source', source, 'reason', reason, 'size', size, 'status', "
-		    "status, 'created', created, 'raw', raw IS NOT NULL AND "
-		    "length(raw) > 0)) FROM (SELECT * FROM quarantine WHERE ? OR "
-		    "status = 'held' ORDER BY id)", "i", (int64_t)all);
-	else
-		st = db_prep(db, "SELECT id, status, size, source, reason FROM "
-		    "quarantine WHERE ? OR status = 'held' ORDER BY id", "i",
-		    (int64_t)all);
-	if (!st)
-		return 1;
-	if (!json)
-		printf("%-6s %-8s %10s %-10s %s\n", "ID", "STATUS", "SIZE",
-		    "SOURCE", "REASON");
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (json)
-			printf("%s\n", sqlite3_column_text(st, 0));
-		else
-			printf("%-6lld %-8s %10lld %-10s %s\n",
-			    (long long)sqlite3_column_int64(st, 0),
-			    sqlite3_column_text(st, 1),
-			    (long long)sqlite3_column_int64(st, 2),
-			    sqlite3_column_text(st, 3),
-			    sqlite3_column_text(st, 4));
-	sqlite3_finalize(st);
-	return 0;
-}
-
-/* The raw bytes and source of quarantine row id, or NULL. */
+/* The raw bytes and source of quarantine row id, with the size of the
+ * whole message (more than the raw when only a prefix was kept), or NULL
+ * when it keeps no bytes. */
 static GBytes *
-q_raw(sqlite3 *db, int64_t id, char **source_r)
+q_raw(sqlite3 *db, int64_t id, char **source_r, int64_t *size_r)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT raw, source FROM quarantine "
-	    "WHERE id = ?", "i", id);
 	GBytes *b = NULL;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st,
-	    0) > 0) {
-		b = g_bytes_new(sqlite3_column_blob(st, 0),
-		    sqlite3_column_bytes(st, 0));
-		*source_r = db_col_str(st, 1);
-	}
-	sqlite3_finalize(st);
-	return b;
-}
-
-/* The size of the message of quarantine row id (more than its raw when
- * only a prefix was kept), or -1. */
-static int64_t
-q_size(sqlite3 *db, int64_t id)
-{
-	sqlite3_stmt *st = db_prep(db, "SELECT size FROM quarantine WHERE "
-	    "id = ?", "i", id);
-	int64_t size = -1;
-
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		size = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return size;
+	*source_r = NULL;
+	if (store_quarantine_get(db, id, &b, source_r, size_r) == 1 && b)
+		return b;
+	g_free(*source_r);
+	*source_r = NULL;
+	return NULL;
 }
 
 static int
 q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
 {
 	char *source = NULL, *err = NULL;
-	GBytes *raw = q_raw(db, id, &source);
+	int64_t size = 0;
+	GBytes *raw = q_raw(db, id, &source, &size);
 	const struct pd_source *src;
 	struct pipe_origin o = { .folder = "" };
 	struct pipe_out out;
@@ -190,7 +142,7 @@ q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
 		return 1;
 	}
 	data = g_bytes_get_data(raw, &len);
-	if (q_size(db, id) > (int64_t)len) {
+	if (size > (int64_t)len) {
 		fprintf(stderr, "postdesk: quarantine %lld keeps only the "
 		    "first %zu bytes of the message: nothing to retry\n",
 		    (long long)id, (size_t)len);
@@ -210,8 +162,7 @@ q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
 		o.queue = src ? src->queue : NULL;
 		r = pipeline_deliver(db, cfg, &o, data, len, &out);
 		if (r == PIPE_STORED || r == PIPE_DUPLICATE)
-			db_exec(db, "UPDATE quarantine SET status = 'retried' "
-			    "WHERE id = ?", "i", id);
+			store_quarantine_set(db, id, "retried", false);
 		printf("%s", results[r]);
 		if (out.ticket)
 			printf(" ticket=%lu", out.ticket);
@@ -229,23 +180,24 @@ cli_quarantine(sqlite3 *db, const struct pd_config *cfg, int argc,
 	const char *sub = argc > 1 ? argv[1] : "list";
 	int64_t id = argc > 2 ? strtoll(argv[2], NULL, 10) : 0;
 	char *source = NULL;
+	int64_t size = 0;
 	GBytes *raw;
 
 	if (strcmp(sub, "list") == 0) {
 		for (int i = 0; i < argc; i++)
 			if (strcmp(argv[i], "--all") == 0)
-				return q_list(db, 1, json);
-		return q_list(db, 0, json);
+				return report_quarantine(db, true, json);
+		return report_quarantine(db, false, json);
 	}
 	if (id <= 0)
 		return 2;
 	if (strcmp(sub, "retry") == 0)
 		return q_retry(db, cfg, id);
 	if (strcmp(sub, "drop") == 0)
-		return db_exec(db, "UPDATE quarantine SET status = 'dropped' "
-		    "WHERE id = ? AND status = 'held'", "i", id) == 0 &&
-		    sqlite3_changes(db) == 1 ? 0 : 1;
-	if (strcmp(sub, "show") != 0 || !(raw = q_raw(db, id, &source)))
+		return store_quarantine_set(db, id, "dropped", true) == 1 ?
+		    0 : 1;
+	if (strcmp(sub, "show") != 0 || !(raw = q_raw(db, id, &source,
+	    &size)))
 		return strcmp(sub, "show") == 0 ? 1 : 2;
 	fwrite(g_bytes_get_data(raw, NULL), 1, g_bytes_get_size(raw), stdout);
 	g_bytes_unref(raw);

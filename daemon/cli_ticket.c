@@ -38,28 +38,28 @@ why_of(int argc, char **argv)
 	return "";
 }
 
-/* True when message row id belongs to ticket num (after merges). */
+/* 1 when message row id belongs to ticket num (after merges), 0 when
+ * not, -1 on a database error. */
 static int
-message_of(struct notify *n, unsigned long num, int64_t id)
+message_of(struct tx *n, unsigned long num, int64_t id)
 {
 	struct pd_ticket t;
-	int64_t one = 0;
 	int r;
 
-	if (store_ticket_get(n->db, num, &t) != 1)
-		return 0;
-	r = db_int(n->db, &one, "SELECT 1 FROM messages WHERE id = ? AND "
-	    "ticket = ?", "iu", id, t.number) == 1;
+	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+		return r;
+	r = store_message_in_ticket(n->db, id, t.number);
 	store_ticket_clear(&t);
 	return r;
 }
 
 /* 0 changed, 1 refused, -1 database error. */
 static int
-apply(struct notify *n, int argc, char **argv)
+apply(struct tx *n, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	unsigned long num = number(argv[1]), other;
+	int r;
 
 	if (!num || argc < 3)
 		return 1;
@@ -76,24 +76,25 @@ apply(struct notify *n, int argc, char **argv)
 	if (strcmp(cmd, "merge") == 0)
 		return (other = number(argv[2])) ? ticket_merge(n, num, other,
 		    ACTOR) : 1;
-	if (!message_of(n, num, strtoll(argv[2], NULL, 10)))
-		return 1;
-	other = ticket_split_message(n, strtoll(argv[2], NULL, 10), ACTOR);
-	if (other && other != (unsigned long)-1)
+	if ((r = message_of(n, num, strtoll(argv[2], NULL, 10))) != 1)
+		return r < 0 ? -1 : 1;
+	r = ticket_split_message(n, strtoll(argv[2], NULL, 10), ACTOR,
+	    &other);
+	if (r == 0)
 		printf("%lu\n", other);
-	return other == (unsigned long)-1 ? -1 : other ? 0 : 1;
+	return r;
 }
 
 int
 cli_ticket_run(sqlite3 *db, const struct pd_config *cfg, int argc,
     char **argv)
 {
-	struct notify n = { .db = db, .cfg = cfg };
+	struct tx tx = { .db = db, .cfg = cfg };
 	int r;
 
 	if (db_begin(db) != 0)
 		return 1;
-	r = apply(&n, argc, argv);
+	r = apply(&tx, argc, argv);
 	if (r != 0 || db_commit(db) != 0) {
 		db_rollback(db);
 		if (r == 1)

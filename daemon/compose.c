@@ -18,12 +18,20 @@ set_header(GMimeObject *o, const char *name, const char *value)
 	g_free(v);
 }
 
+/* The longest id repeated: GMime folds between ids, never inside one, and
+ * "In-Reply-To: <id>" must fit in a line of 998 octets (RFC 5322 §2.1.1),
+ * or a server that refuses long lines refuses the whole mail. */
+#define ID_MAX 900
+
 /* A message id that fits between "<" and ">" on one line.  A parsed id
  * is decoded text (GMime decodes encoded-words even there), so one that
- * holds a blank, a control or a bracket is not repeated at all. */
+ * holds a blank, a control or a bracket is not repeated at all, nor one
+ * longer than ID_MAX. */
 static bool
 id_ok(const char *id)
 {
+	if (strlen(id) > ID_MAX)
+		return false;
 	for (const char *p = id; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>')
 			return false;
@@ -125,7 +133,9 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 static GMimeObject *
 attachment_part(const struct pd_attachment *a)
 {
-	char *ct = g_strdup(*a->content_type ? a->content_type :
+	/* One line, as every header value we write (a stored type is
+	 * GMime's "type/subtype", but that is GMime's promise, not ours). */
+	char *ct = hdrtext_line(*a->content_type ? a->content_type :
 	    "application/octet-stream"), *slash = strchr(ct, '/');
 	GMimePart *part;
 	GMimeStream *data;

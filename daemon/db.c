@@ -178,7 +178,7 @@ static const char schema_v3[] =
 static const char schema_v4[] =
 "CREATE INDEX outbox_message_id ON outbox(message_id);";
 
-/* v5: the note leak guard's index (SPEC §7, leakindex.h): feature hashes
+/* v5: the note leak guard's index (SPEC §7, store_notes.h): feature hashes
  * of each note's text (leakguard_features) and content hashes of its
  * attachments, looked up by hash when a client-bound mail is checked. */
 static const char schema_v5[] =
@@ -358,6 +358,25 @@ db_rollback(sqlite3 *db)
 {
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+db_savepoint(sqlite3 *db)
+{
+	return db_exec(db, "SAVEPOINT pd_all_or_none", "");
+}
+
+void
+db_savepoint_undo(sqlite3 *db)
+{
+	db_exec(db, "ROLLBACK TO pd_all_or_none", "");
+	db_exec(db, "RELEASE pd_all_or_none", "");
+}
+
+int
+db_savepoint_release(sqlite3 *db)
+{
+	return db_exec(db, "RELEASE pd_all_or_none", "");
 }
 
 static sqlite3_stmt *

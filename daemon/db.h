@@ -1,5 +1,20 @@
 /* db.h: the SQLite database: opening, schema migrations, statements.
  *
+ * THE ERROR CONVENTION (every function of the daemon, docs/conventions.md):
+ *   -1  an error.  Where the caller needs the text, a g_malloc'd message
+ *       goes to an err_r (or the nearby established error_r) out-parameter;
+ *       database errors are logged where they happen (db_prep, db_exec).
+ *    0  done / no / not found;  1  yes / found / not possible (the
+ *       function's contract says which).  Nothing else: no other negative
+ *       values, no (unsigned long)-1, no counts mixed with errors except
+ *       "n >= 0 or -1" where the contract says so.
+ *   Results go to _r out-parameters (ticket_r, id_r), never squeezed into
+ *   the return value.
+ *   Never combine three-state results with || or && (a() || b() turns -1
+ *   into 1): test each, r == 0 then the next.
+ *   A function that may return 1 is called as  if ((r = f()) < 0)  for
+ *   errors; a function that returns only 0/-1 as  if (f() != 0).
+ *
  * One connection per thread (sessions of SQLite are not shared); WAL lets
  * the CLI read while the daemon writes.  The schema version lives in
  * PRAGMA user_version and only moves forward. */
@@ -24,6 +39,14 @@ void db_close(sqlite3 **db);
 int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);
+
+/* A savepoint inside the current transaction, for all-or-nothing work
+ * (an agent's commands): undo rolls back to it and releases it, release
+ * keeps what was done.  Not nested.  0 or -1 (logged); undo cannot fail
+ * in a way the caller could act on. */
+int db_savepoint(sqlite3 *db);
+void db_savepoint_undo(sqlite3 *db);
+int db_savepoint_release(sqlite3 *db);
 
 /* Prepares sql and binds the arguments described by types, one letter per
  * placeholder: 'i' int64_t, 'u' unsigned long, 't' const char * (NULL binds

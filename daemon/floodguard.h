@@ -23,13 +23,13 @@
  * to rcpt now?  Returns 1 and counts it (the caller then queues it), 0
  * when a cap refuses it (logged, recorded, admin told), -1 on a database
  * error. */
-int floodguard_admit(struct notify *n, unsigned long ticket, const char *kind,
+int floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
     const char *rcpt);
 
 /* Records a guard hit: one log line, an event on ticket (0: gateway-wide),
  * and a notice to the admin unless one for key went out in the last day.
  * what names the guard ("cap", "repeat"); detail is for people.  0 or -1. */
-int floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
+int floodguard_hit(struct tx *tx, unsigned long ticket, const char *key,
     const char *what, const char *detail);
 
 /* Near-identical new requests (flood.h): the ticket of a request from
@@ -37,12 +37,12 @@ int floodguard_hit(struct notify *n, unsigned long ticket, const char *key,
  * norm matches within repeat_minutes.  Returns 1 with *ticket_r and
  * *first_r (that request's sender, g_malloc'd), 0 when none, -1 on a
  * database error. */
-int floodguard_repeat_find(struct notify *n, const char *sender,
+int floodguard_repeat_find(struct tx *tx, const char *sender,
     const char *norm, unsigned long *ticket_r, char **first_r);
 
 /* Remembers a new request of sender filed in ticket, for
  * floodguard_repeat_find; forgets those older than the window.  0 or -1. */
-int floodguard_repeat_note(struct notify *n, const char *sender,
+int floodguard_repeat_note(struct tx *tx, const char *sender,
     unsigned long ticket, const char *norm);
 
 #endif

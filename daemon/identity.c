@@ -280,6 +280,28 @@ ar_verdict(const struct pd_config *cfg, const struct pd_msg *m,
 	return pass ? AR_PASS : AR_NONE;
 }
 
+/* A DKIM pass covers the last instance of each signed field (RFC 6376
+ * §5.4.2) while the gateway reads the first: with two of a field that may
+ * appear only once (RFC 5322 §3.6), a stranger may have put his own above
+ * those of a replayed mail signed by the agent's domain, so such a pass
+ * proves nothing (postdesk.conf(5), trusted_authserv). */
+static bool
+fields_once(const struct pd_msg *m)
+{
+	static const char *const once[] = { "From", "Sender", "Reply-To",
+		"To", "Cc", "Subject", "Message-ID", "In-Reply-To",
+		"References" };
+
+	for (unsigned i = 0; i < G_N_ELEMENTS(once); i++)
+		if (msg_header_count(m, once[i]) > 1) {
+			log_info("identity: %u %s fields: a DKIM pass "
+			    "proves nothing", msg_header_count(m, once[i]),
+			    once[i]);
+			return false;
+		}
+	return true;
+}
+
 enum identity
 identity_check(const struct pd_config *cfg, const struct pd_msg *m,
     const struct pd_agent **agent_r, const char **how_r)
@@ -297,7 +319,7 @@ identity_check(const struct pd_config *cfg, const struct pd_msg *m,
 		*how_r = "fail";
 		return IDENT_UNVERIFIED;
 	}
-	if (ar == AR_PASS) {
+	if (ar == AR_PASS && fields_once(m)) {
 		*how_r = "dkim";
 		return IDENT_AGENT;
 	}
@@ -378,8 +400,7 @@ add_cand(sqlite3 *db, const char *id, const struct pd_agent *a,
 	    &c.kind))
 		return 0;
 	/* Our ids are stored without <>, as the parser gives them. */
-	if (db_int(db, &c.sent, "SELECT COALESCE(sent_at, created) FROM "
-	    "outbox WHERE message_id = ? ORDER BY id LIMIT 1", "t", id) < 0)
+	if (store_outbox_sent_at(db, id, &c.sent) < 0)
 		return -1;
 	if (c.ticket && (r = store_ticket_get(db, c.ticket, &t)) != 0) {
 		if (r < 0)

@@ -23,8 +23,10 @@
  * Authentication-Results are parsed by authres.c and believed only above
  * the first Received header our own servers did not write; a DKIM, SPF or
  * DMARC failure for the agent's domain among them overrides every proof,
- * a reply to our id included.  postdesk.conf(5), trusted_authserv and
- * trusted_relays, has the rules and their reasons. */
+ * a reply to our id included.  A DKIM pass proves nothing for a mail
+ * with two of a field that may appear once (From, Subject, ...): DKIM
+ * covers the last of them, we read the first.  postdesk.conf(5),
+ * trusted_authserv and trusted_relays, has the rules and their reasons. */
 #ifndef PD_IDENTITY_H
 #define PD_IDENTITY_H
 

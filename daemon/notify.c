@@ -47,29 +47,29 @@ extra:
 }
 
 int
-notify_render(struct notify *n, const struct pd_ticket *t, const char *name,
+notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
     const char *lang, GHashTable *vars, struct pd_rendered *r, char **error_r)
 {
-	GHashTable *all = ticket_vars(n->cfg, t, vars);
+	GHashTable *all = ticket_vars(tx->cfg, t, vars);
 	int rc;
 
-	rc = template_render(n->cfg->templates_dir, lang ? lang : t ?
-	    t->language : n->cfg->language, name, all, r, error_r);
+	rc = template_render(tx->cfg->templates_dir, lang ? lang : t ?
+	    t->language : tx->cfg->language, name, all, r, error_r);
 	g_hash_table_unref(all);
 	return rc;
 }
 
 /* Internal text never reaches a client, whatever template carries it. */
 static bool
-leaks(struct notify *n, const struct pd_ticket *t, const char *rcpt,
+leaks(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
     const struct pd_rendered *r, const char *name)
 {
 	char *text, *hit;
 
-	if (!t || agentmail_internal_rcpt(n->cfg, rcpt))
+	if (!t || agentmail_internal_rcpt(tx->cfg, rcpt))
 		return false;
 	text = g_strdup_printf("%s\n%s", r->subject, r->body);
-	hit = agentmail_leak(n, t->number, text);
+	hit = agentmail_leak(tx, t->number, text);
 	g_free(text);
 	if (hit)
 		log_warnx("ticket=%lu stage=guard event=stopped kind=%s",
@@ -79,11 +79,11 @@ leaks(struct notify *n, const struct pd_ticket *t, const char *rcpt,
 }
 
 int
-notify_send(struct notify *n, const struct pd_ticket *t,
+notify_send(struct tx *tx, const struct pd_ticket *t,
     const struct notify_mail *m)
 {
 	struct pd_rendered r;
-	struct compose_req q = { .cfg = n->cfg, .ticket = t, .rcpt = m->rcpt,
+	struct compose_req q = { .cfg = tx->cfg, .ticket = t, .rcpt = m->rcpt,
 		.rcpt_name = m->rcpt_name, .auto_submitted = m->auto_reply ?
 		"auto-replied" : "auto-generated" };
 	char *err = NULL, *data, *id;
@@ -96,18 +96,18 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 		q.in_reply_to = m->reply->message_id;
 		q.references = m->reply->references;
 	}
-	if (notify_render(n, t, m->name, m->lang, m->vars, &r, &err) != 0) {
+	if (notify_render(tx, t, m->name, m->lang, m->vars, &r, &err) != 0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
 		    "error=\"%s\"", num, m->name, err);
 		g_free(err);
 		return 0;
 	}
-	if (leaks(n, t, m->rcpt, &r, m->name)) {
+	if (leaks(tx, t, m->rcpt, &r, m->name)) {
 		template_clear(&r);
 		return 0;
 	}
 	/* Every automatic mail passes the flood caps here (floodguard.h). */
-	if ((admit = floodguard_admit(n, num, m->name, m->rcpt)) != 1) {
+	if ((admit = floodguard_admit(tx, num, m->name, m->rcpt)) != 1) {
 		template_clear(&r);
 		return admit;
 	}
@@ -116,10 +116,10 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 	data = compose_mail(&q, &len, &id);
 	/* Bounces of our notifications come back to the support address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
-	row = outbox_add(n->db, num, m->name, id, m->auto_reply ? "" :
-	    n->cfg->address, m->rcpt, data, len);
+	row = outbox_add(tx->db, num, m->name, id, m->auto_reply ? "" :
+	    tx->cfg->address, m->rcpt, data, len);
 	if (row > 0) {
-		n->queued = true;
+		tx->queued = true;
 		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
 		    "kind=%s", num, id, m->name);
 	}
@@ -130,7 +130,7 @@ notify_send(struct notify *n, const struct pd_ticket *t,
 }
 
 int
-notify_requester(struct notify *n, const struct pd_ticket *t,
+notify_requester(struct tx *tx, const struct pd_ticket *t,
     const char *name, const struct pd_msg *reply, GHashTable *vars,
     bool auto_reply)
 {
@@ -138,30 +138,30 @@ notify_requester(struct notify *n, const struct pd_ticket *t,
 		.rcpt_name = t->requester_name, .reply = reply, .vars = vars,
 		.auto_reply = auto_reply };
 
-	return notify_send(n, t, &m);
+	return notify_send(tx, t, &m);
 }
 
 int
-notify_leads(struct notify *n, const struct pd_ticket *t, const char *name,
+notify_leads(struct tx *tx, const struct pd_ticket *t, const char *name,
     GHashTable *vars)
 {
-	for (guint i = 0; i < n->cfg->agents->len; i++) {
-		const struct pd_agent *a = n->cfg->agents->pdata[i];
+	for (guint i = 0; i < tx->cfg->agents->len; i++) {
+		const struct pd_agent *a = tx->cfg->agents->pdata[i];
 		struct notify_mail m = { .name = name,
 			.rcpt = a->addresses->pdata[0], .rcpt_name = a->name,
 			.lang = a->language, .vars = vars };
 
-		if (strcmp(a->role, "lead") == 0 && notify_send(n, t, &m) != 0)
+		if (strcmp(a->role, "lead") == 0 && notify_send(tx, t, &m) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 int
-notify_admin(struct notify *n, const char *name, GHashTable *vars)
+notify_admin(struct tx *tx, const char *name, GHashTable *vars)
 {
-	struct notify_mail m = { .name = name, .rcpt = n->cfg->admin,
+	struct notify_mail m = { .name = name, .rcpt = tx->cfg->admin,
 		.vars = vars };
 
-	return n->cfg->admin ? notify_send(n, NULL, &m) : 0;
+	return tx->cfg->admin ? notify_send(tx, NULL, &m) : 0;
 }

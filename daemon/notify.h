@@ -1,4 +1,5 @@
-/* notify.h: templates rendered and queued in the outbox (SPEC §8).
+/* notify.h: templates rendered and queued in the outbox (SPEC §8), for
+ * the transaction tx (tx.h).
  *
  * Writes only outbox rows, inside the caller's transaction, so a
  * notification exists exactly when the change that caused it does. */
@@ -11,17 +12,7 @@
 #include "msg.h"
 #include "store.h"
 #include "template.h"
-
-struct notify {
-	sqlite3 *db;
-	const struct pd_config *cfg;
-	bool queued; /* set when a row was added: wake the sender */
-	/* The note leak guard (SPEC §7): the agent whose mail is being
-	 * handled, or NULL (its visible tickets' notes are checked too), and
-	 * the note that mail writes, or NULL, checked before it is stored. */
-	const struct pd_agent *agent;
-	const char *pending_note;
-};
+#include "tx.h"
 
 /* How a notification relates to the mail that caused it. */
 struct notify_mail {
@@ -41,27 +32,27 @@ struct notify_mail {
  * placeholders, no References).  Returns 0 (also when the template is missing or
  * the address invalid: logged, and the cause must not be lost for it), or
  * -1 on a database error. */
-int notify_send(struct notify *n, const struct pd_ticket *t,
+int notify_send(struct tx *tx, const struct pd_ticket *t,
     const struct notify_mail *m);
 
 /* Renders template name for t (may be NULL) in lang (NULL: the ticket's,
  * else the gateway's) with the ticket's placeholders and vars (may be
  * NULL).  0, or -1 with *error_r. */
-int notify_render(struct notify *n, const struct pd_ticket *t,
+int notify_render(struct tx *tx, const struct pd_ticket *t,
     const char *name, const char *lang, GHashTable *vars,
     struct pd_rendered *r, char **error_r);
 
 /* notify_send to the ticket's requester. */
-int notify_requester(struct notify *n, const struct pd_ticket *t,
+int notify_requester(struct tx *tx, const struct pd_ticket *t,
     const char *name, const struct pd_msg *reply, GHashTable *vars,
     bool auto_reply);
 
 /* notify_send to every lead agent (in their language). */
-int notify_leads(struct notify *n, const struct pd_ticket *t,
+int notify_leads(struct tx *tx, const struct pd_ticket *t,
     const char *name, GHashTable *vars);
 
 /* notify_send to the admin address, when one is configured. */
-int notify_admin(struct notify *n, const char *name, GHashTable *vars);
+int notify_admin(struct tx *tx, const char *name, GHashTable *vars);
 
 /* A new table for notify_mail.vars (keys static, values g_malloc'd). */
 GHashTable *notify_vars_new(void);

@@ -4,6 +4,7 @@
 #include "db.h"
 #include "log.h"
 #include "outbox.h"
+#include "store.h"
 #include "ticket.h"
 #include "worker.h"
 
@@ -19,20 +20,13 @@ outbox_add(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len)
 {
-	time_t now = time(NULL);
-
 	if (!addr_is_valid(rcpt) || (*env_from && !addr_is_valid(env_from))) {
 		log_warnx("ticket=%lu stage=notify event=refused reason="
 		    "\"invalid address\" kind=%s", ticket, kind);
 		return 0;
 	}
-	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
-	    "env_from, rcpt, data, next_attempt, created) VALUES "
-	    "(NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)", "utttt" "bii", ticket, kind,
-	    msgid, env_from, rcpt, data, len, (int64_t)now,
-	    (int64_t)now) != 0)
-		return -1;
-	return sqlite3_last_insert_rowid(db);
+	return store_outbox_insert(db, ticket, kind, msgid, env_from, rcpt,
+	    data, len);
 }
 
 int
@@ -45,96 +39,18 @@ outbox_backoff(int attempts)
 	return s > 600 ? 600 : s;
 }
 
-struct row {
-	int64_t id, ticket, attempts, created;
-	char *msgid, *env_from, *rcpt;
-	GBytes *data;
-};
-
-static void
-row_free(gpointer p)
-{
-	struct row *r = p;
-
-	g_free(r->msgid);
-	g_free(r->env_from);
-	g_free(r->rcpt);
-	g_bytes_unref(r->data);
-	g_free(r);
-}
-
-static GPtrArray *
-due_rows(sqlite3 *db, int64_t now)
-{
-	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
-	sqlite3_stmt *st = db_prep(db, "SELECT id, COALESCE(ticket, 0), "
-	    "attempts, created, message_id, env_from, rcpt, data FROM outbox "
-	    "WHERE status = 'pending' AND next_attempt <= ? ORDER BY id "
-	    "LIMIT ?", "ii", now, (int64_t)OUTBOX_BATCH);
-
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		struct row *r = g_new0(struct row, 1);
-
-		r->id = sqlite3_column_int64(st, 0);
-		r->ticket = sqlite3_column_int64(st, 1);
-		r->attempts = sqlite3_column_int64(st, 2);
-		r->created = sqlite3_column_int64(st, 3);
-		r->msgid = db_col_str(st, 4);
-		r->env_from = db_col_str(st, 5);
-		r->rcpt = db_col_str(st, 6);
-		r->data = g_bytes_new(sqlite3_column_blob(st, 7),
-		    sqlite3_column_bytes(st, 7));
-		g_ptr_array_add(rows, r);
-	}
-	sqlite3_finalize(st);
-	return rows;
-}
-
-/* Steps st (from db_prep; NULL when it failed) to the end without
- * db_exec's log line per failure: on a full disk every retry fails alike,
- * and the sender logs once per episode instead.  Returns 0 when exactly
- * want_changes rows changed (any number when -1), 1 when another number
- * did, -1 on error with a g_malloc'd *error_r. */
-static int
-quiet_step(sqlite3 *db, sqlite3_stmt *st, int want_changes, char **error_r)
-{
-	int r;
-
-	if (!st) {
-		*error_r = g_strdup(sqlite3_errmsg(db));
-		return -1;
-	}
-	while ((r = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	if (r != SQLITE_DONE) {
-		*error_r = g_strdup(sqlite3_errmsg(db));
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	if (want_changes >= 0 && sqlite3_changes(db) != want_changes)
-		return 1;
-	return 0;
-}
-
 /* Writes the outcome of an attempt.  0, or -1 with *error_r. */
 static int
 outcome_write(sqlite3 *db, const struct outbox_outcome *o, char **error_r)
 {
 	const char *e = o->error ? o->error : "";
-	sqlite3_stmt *st;
 
 	if (o->status == SINK_OK)
-		st = db_prep(db, "UPDATE outbox SET status = 'sent', sent_at = "
-		    "?, last_error = '' WHERE id = ?", "ii", o->at, o->id);
-	else if (o->status == SINK_TEMP && !o->give_up)
-		st = db_prep(db, "UPDATE outbox SET next_attempt = ?, "
-		    "last_error = ? WHERE id = ?", "iti", o->at + o->wait, e,
-		    o->id);
-	else
-		st = db_prep(db, "UPDATE outbox SET status = 'failed', "
-		    "last_error = ? WHERE id = ?", "ti", e, o->id);
-	return quiet_step(db, st, -1, error_r) < 0 ? -1 : 0;
+		return store_outbox_sent(db, o->id, o->at, error_r);
+	if (o->status == SINK_TEMP && !o->give_up)
+		return store_outbox_retry(db, o->id, o->at + o->wait, e,
+		    error_r);
+	return store_outbox_failed(db, o->id, e, error_r);
 }
 
 static void
@@ -199,7 +115,8 @@ record_held(sqlite3 *db, struct outbox_sender *s, int64_t now)
  * Returns 0, or -1 when a state write failed and the sender must stop. */
 static int
 send_row(sqlite3 *db, const struct pd_config *cfg,
-    const struct sink_driver *drv, struct outbox_sender *sd, struct row *r,
+    const struct sink_driver *drv, struct outbox_sender *sd,
+    const struct store_outbox_row *r,
     int64_t now)
 {
 	const char *rcpts[1] = { r->rcpt };
@@ -213,10 +130,7 @@ send_row(sqlite3 *db, const struct pd_config *cfg,
 	 * handoff.  If the daemon dies before the outcome is written, the row
 	 * is sent again only after that backoff ("at least once", outbox.h). */
 	o.wait = outbox_backoff(r->attempts + 1);
-	c = quiet_step(db, db_prep(db, "UPDATE outbox SET attempts = "
-	    "attempts + 1, next_attempt = ?, last_error = 'sending (outcome "
-	    "not yet recorded)' WHERE id = ? AND status = 'pending' AND "
-	    "attempts = ?", "iii", now + o.wait, r->id, r->attempts), 1, &werr);
+	c = store_outbox_claim(db, r->id, r->attempts, now + o.wait, &werr);
 	if (c < 0) {
 		stall(sd, now, "the start of an attempt", werr);
 		g_free(werr);
@@ -280,7 +194,7 @@ outbox_send(sqlite3 *db, const struct pd_config *cfg,
 		if (record_held(db, s, now) != 0)
 			return s->backoff < max_wait ? s->backoff : max_wait;
 	}
-	rows = due_rows(db, now);
+	rows = store_outbox_due(db, now, OUTBOX_BATCH);
 	n = rows->len;
 	for (i = 0; i < rows->len; i++)
 		if (send_row(db, cfg, drv, s, rows->pdata[i], time(NULL)) != 0)
@@ -291,8 +205,7 @@ outbox_send(sqlite3 *db, const struct pd_config *cfg,
 	unstall(s, time(NULL));
 	if (n == OUTBOX_BATCH)
 		return 0;
-	if (db_int(db, &next, "SELECT MIN(next_attempt) FROM outbox WHERE "
-	    "status = 'pending'", "") != 1 || next == 0)
+	if (store_outbox_next_due(db, &next) != 1 || next == 0)
 		return max_wait;
 	now = time(NULL);
 	return next <= now ? 0 : next - now < max_wait ? next - now : max_wait;
@@ -314,7 +227,7 @@ static void
 timers_run(sqlite3 *db, const struct pd_config *cfg, struct worker *w)
 {
 	static _Thread_local time_t last;
-	struct notify n = { .db = db, .cfg = cfg };
+	struct tx tx = { .db = db, .cfg = cfg };
 	time_t now = time(NULL);
 
 	if (now - last < 60)
@@ -322,9 +235,9 @@ timers_run(sqlite3 *db, const struct pd_config *cfg, struct worker *w)
 	last = now;
 	if (db_begin(db) != 0)
 		return;
-	if (ticket_autoclose(&n) < 0 || db_commit(db) != 0)
+	if (ticket_autoclose(&tx) < 0 || db_commit(db) != 0)
 		db_rollback(db);
-	else if (n.queued)
+	else if (tx.queued)
 		worker_wake(w);
 }
 

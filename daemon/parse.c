@@ -75,6 +75,82 @@ skip_preamble(const char *raw, size_t *len)
 	return nl + 1;
 }
 
+/* How much of raw GMime is given (postdesk.conf(5), max_parts and
+ * max_headers).  GMime builds an object for every MIME part and every
+ * header field (hundreds of bytes to over a kilobyte each) before anything
+ * here counts them: 2.8 MB of empty parts took 560 MB, 24 MB of "X: y"
+ * lines 2 GB, only to be refused.  So they are counted first, on the raw
+ * lines, as leniently as GMime reads them: a header block ends only at an
+ * empty line, every line in it holding a ":" (and not continuing another)
+ * is a field, and every "--" line of a body may be a boundary that starts
+ * a part and its header block; a header block may follow another one
+ * directly (an embedded message).  Then:
+ *  - a top-level header of more than max_headers fields is refused
+ *    (-1 and *error_r), as too_many_headers() would refuse it;
+ *  - the message is cut (*cut_r) before the "--" line that would pass
+ *    16 * max_parts + max_depth parts, which keeps every part that
+ *    parse_body() may walk (max_parts leaves, their multiparts and the
+ *    skipped alternatives);
+ *  - and before the field that would pass 10 * max_headers fields in the
+ *    headers of parts and embedded messages together.
+ * Text that merely looks like a boundary or a field counts too, hence
+ * the generous factors (a pasted log of timestamped lines after a "----"
+ * line reads as a header): at the defaults a few megabytes of GMime
+ * objects, and a text cut there is near max_text anyway.  Returns 0 and
+ * *len_r. */
+static int
+bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
+    size_t *len_r, bool *cut_r, char **error_r)
+{
+	const char *p = raw, *end = raw + len, *nl, *eol;
+	size_t parts = 0, fields = 0, top = 0;
+	size_t max_parts = (size_t)lim->max_parts * 16 + lim->max_depth;
+	size_t max_fields = (size_t)lim->max_headers * 10;
+	bool in_top = true, in_head = false, after_head = false;
+
+	*cut_r = false;
+	*len_r = len;
+	for (; p < end; p = nl < end ? nl + 1 : end) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end; /* the last line, unterminated */
+		eol = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+		if (in_top || in_head) {
+			if (eol == p) {
+				in_top = in_head = false;
+				after_head = true;
+				continue;
+			}
+		} else if (eol - p >= 3 && p[0] == '-' && p[1] == '-') {
+			after_head = false;
+			if (lim->max_parts && ++parts > max_parts)
+				break;
+			in_head = true;
+			continue;
+		} else if (after_head && memchr(p, ':', eol - p)) {
+			in_head = true;
+		}
+		after_head = false;
+		if (!(in_top || in_head) || *p == ' ' || *p == '\t' ||
+		    !memchr(p, ':', eol - p))
+			continue;
+		if (in_top) {
+			if (lim->max_headers && ++top > lim->max_headers) {
+				*error_r = g_strdup_printf("message of more "
+				    "than %u header fields exceeds "
+				    "max_headers (%u)", lim->max_headers,
+				    lim->max_headers);
+				return -1;
+			}
+		} else if (lim->max_headers && ++fields > max_fields)
+			break;
+	}
+	if (p < end) {
+		*cut_r = true;
+		*len_r = p - raw;
+	}
+	return 0;
+}
+
 static GMimeMessage *
 construct(const char *raw, size_t len)
 {
@@ -301,7 +377,7 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 	struct pd_msg *m;
 	char *fixed;
 	size_t flen;
-	bool cut;
+	bool cut, cut_parts;
 
 	*msg_r = NULL;
 	if (lim->max_message_size > 0 && len > lim->max_message_size) {
@@ -314,8 +390,11 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		*error_r = g_strdup("not a message: empty");
 		return -1;
 	}
+	if (bounded_prefix(raw, len, lim, &len, &cut_parts, error_r) != 0)
+		return -1;
 	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
 	    &cut);
+	cut = cut || cut_parts;
 	msg = flen > 0 ? construct(fixed, flen) : NULL;
 	g_free(fixed);
 	if (msg == NULL || !has_headers(msg)) {

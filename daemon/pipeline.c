@@ -72,7 +72,7 @@ tell_admin(struct stage_ctx *c, int64_t id, const char *reason, size_t size)
 	    c->o->source : "deliver"));
 	g_hash_table_insert(vars, "quarantine.size", g_strdup_printf("%zu",
 	    size));
-	r = notify_admin(&c->n, "quarantine", vars);
+	r = notify_admin(&c->tx, "quarantine", vars);
 	g_hash_table_unref(vars);
 	return r;
 }
@@ -126,7 +126,7 @@ tell_agents(struct stage_ctx *c)
 		return 0;
 	if ((r = store_ticket_get(c->db, c->ticket, &t)) != 1)
 		return r;
-	r = agentmail_client_message(&c->n, &t, c->m, c->new_text);
+	r = agentmail_client_message(&c->tx, &t, c->m, c->new_text);
 	store_ticket_clear(&t);
 	return r;
 }
@@ -211,7 +211,7 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
     struct pipe_out *out)
 {
 	struct stage_ctx c = { .db = db, .cfg = cfg, .o = o, .raw = raw,
-		.len = len, .n = { .db = db, .cfg = cfg } };
+		.len = len, .tx = { .db = db, .cfg = cfg } };
 	enum pipe_result r;
 
 	memset(out, 0, sizeof *out);
@@ -226,7 +226,7 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 		db_rollback(db);
 	else {
 		out->ticket = c.ticket;
-		out->queued = c.n.queued;
+		out->queued = c.tx.queued;
 	}
 	msg_free(&c.m);
 	g_free(c.new_text);
@@ -240,7 +240,7 @@ pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
 {
 	struct stage_ctx c = { .db = db, .cfg = cfg, .o = o, .raw = raw,
 		.len = raw ? size : 0,
-		.n = { .db = db, .cfg = cfg } };
+		.tx = { .db = db, .cfg = cfg } };
 	char *reason = g_strdup_printf("message of %zu bytes is over "
 	    "max_message_size", size);
 	enum pipe_result r;
@@ -251,7 +251,7 @@ pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
 		return PIPE_TEMPFAIL;
 	}
 	r = quarantine(&c, reason, size);
-	out->queued = c.n.queued;
+	out->queued = c.tx.queued;
 	g_free(reason);
 	return r;
 }
@@ -263,7 +263,7 @@ pipeline_oversized_prefix(sqlite3 *db, const struct pd_config *cfg,
 {
 	struct stage_ctx c = { .db = db, .cfg = cfg, .o = o, .raw = prefix,
 		.len = prefix ? MIN(prefix_len, size) : 0,
-		.n = { .db = db, .cfg = cfg } };
+		.tx = { .db = db, .cfg = cfg } };
 	char *reason = g_strdup_printf("message of %s%zu bytes is over "
 	    "max_message_size; the first %zu bytes are kept",
 	    exact ? "" : "at least ", size, c.len);
@@ -275,7 +275,7 @@ pipeline_oversized_prefix(sqlite3 *db, const struct pd_config *cfg,
 		return PIPE_TEMPFAIL;
 	}
 	r = quarantine(&c, reason, size);
-	out->queued = c.n.queued;
+	out->queued = c.tx.queued;
 	g_free(reason);
 	return r;
 }

@@ -116,17 +116,23 @@ file_checks(const struct pd_config *cfg, int bare)
 
 /* Key and database must work before any mail is touched.  The key is read
  * into *key, not put in use: workers of the running configuration may still
- * sign with the old one. */
+ * sign with the old one.  A missing key file is created only when create
+ * is set: a reload that keeps the key file of the running configuration
+ * must find it, since a new key would void every id already sent. */
 static int
-prepare(const struct pd_config *cfg, struct mac_key *key)
+prepare(const struct pd_config *cfg, struct mac_key *key, bool create)
 {
 	sqlite3 *db = NULL;
 	char *err = NULL;
+	int r;
 
 	if (file_checks(cfg, 0) != 0)
 		return -1;
-	if (mac_key_load(cfg->key_file, true, key, &err) != 1 ||
-	    db_open(cfg->database, &db, &err) != 0) {
+	if ((r = mac_key_load(cfg->key_file, create, key, &err)) == 0)
+		err = g_strdup_printf("%s: the key file in use is missing; "
+		    "restore it (a new key would void every id sent)",
+		    cfg->key_file);
+	if (r != 1 || db_open(cfg->database, &db, &err) != 0) {
 		log_warnx("stage=daemon event=error error=\"%s\"", err);
 		g_free(err);
 		sodium_memzero(key, sizeof *key);
@@ -202,7 +208,8 @@ on_hup(gpointer data)
 
 	/* The running key and configuration stay untouched until the new
 	 * ones proved valid and every worker has stopped. */
-	if (!cfg || prepare(cfg, &key) != 0) {
+	if (!cfg || prepare(cfg, &key, strcmp(cfg->key_file,
+	    d->cfg->key_file) != 0) != 0) {
 		log_warnx("stage=daemon event=reload-refused "
 		    "reason=\"configuration has errors; keeping the old one\"");
 		config_free(&cfg);
@@ -249,7 +256,7 @@ main(int argc, char **argv)
 		config_free(&d.cfg);
 		return bad ? 1 : 0;
 	}
-	if (prepare(d.cfg, &key) != 0) {
+	if (prepare(d.cfg, &key, true) != 0) {
 		config_free(&d.cfg);
 		return 1;
 	}

@@ -2,16 +2,17 @@
 #include <string.h>
 #include "rfc2047.h"
 
-/* The base64 text of an encoded word never holds these; stopping at them
- * keeps a stray "=?" from swallowing the rest of a header. */
-static bool
-b64_text_ok(const char *p, size_t n)
+/* The end of the base64 text of an encoded word starting at p: the
+ * first byte that base64 never holds.  Stopping there keeps a stray "=?"
+ * from swallowing the rest of a header, and keeps the scan linear: looking
+ * for "?=" first made every unclosed word read to the end of the line. */
+static const char *
+b64_text_end(const char *p, const char *end)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!g_ascii_isalnum(p[i]) && p[i] != '+' && p[i] != '/' &&
-		    p[i] != '=')
-			return false;
-	return true;
+	while (p < end && (g_ascii_isalnum(*p) || *p == '+' || *p == '/' ||
+	    *p == '='))
+		p++;
+	return p;
 }
 
 /* Tries to rewrite one encoded word starting at ew ("=?").  Returns the
@@ -29,8 +30,8 @@ one_word(GString *out, const char *ew, const char *end)
 	    (q1[1] != 'B' && q1[1] != 'b') || q1[2] != '?')
 		return NULL;
 	txt = q1 + 3;
-	close = g_strstr_len(txt, end - txt, "?=");
-	if (close == NULL || !b64_text_ok(txt, close - txt))
+	close = b64_text_end(txt, end);
+	if (end - close < 2 || close[0] != '?' || close[1] != '=')
 		return NULL;
 	b64 = g_strndup(txt, close - txt);
 	bin = g_base64_decode(b64, &n);
@@ -44,11 +45,34 @@ one_word(GString *out, const char *ew, const char *end)
 	return close + 2;
 }
 
-void
-rfc2047_b_to_q_append(GString *out, const char *s, size_t len)
+/* Whether ew starts "=?charset?B?" or "=?charset?Q?": what GMime takes
+ * for an encoded word and looks for the end of. */
+static bool
+word_start(const char *ew, const char *end)
 {
-	const char *p = s, *end = s + len, *ew, *next;
+	const char *cs = ew + 2, *q1;
 
+	q1 = memchr(cs, '?', MIN(end - cs, 65));
+	return q1 != NULL && end - q1 >= 3 && strchr("BbQq", q1[1]) &&
+	    q1[1] != '\0' && q1[2] == '?';
+}
+
+/* Unclosed encoded-word starts kept per header (rfc2047.h). */
+#define UNCLOSED_MAX 16
+
+/* rfc2047_b_to_q_append() for one line of a header, *starts counting the
+ * unclosed starts of that header so far; only the rewrite of those when
+ * b_words is false. */
+static void
+rewrite(GString *out, const char *s, size_t len, bool b_words,
+    unsigned *starts)
+{
+	const char *p = s, *end = s + len, *ew, *next, *last = NULL;
+
+	/* The last "?=": an "=?" from there on closes nowhere on this line. */
+	for (const char *q = end; q - s >= 2 && last == NULL; q--)
+		if (q[-2] == '?' && q[-1] == '=')
+			last = q - 2;
 	while (p < end) {
 		ew = end - p >= 2 ? g_strstr_len(p, end - p, "=?") : NULL;
 		if (ew == NULL) {
@@ -56,13 +80,25 @@ rfc2047_b_to_q_append(GString *out, const char *s, size_t len)
 			break;
 		}
 		g_string_append_len(out, p, ew - p);
-		if ((next = one_word(out, ew, end)) != NULL) {
+		if (b_words && (next = one_word(out, ew, end)) != NULL) {
 			p = next;
 			continue;
 		}
-		g_string_append_len(out, ew, 2);
+		if ((last == NULL || ew + 2 > last) && word_start(ew, end) &&
+		    ++*starts > UNCLOSED_MAX)
+			g_string_append(out, "= ?");
+		else
+			g_string_append_len(out, ew, 2);
 		p = ew + 2;
 	}
+}
+
+void
+rfc2047_b_to_q_append(GString *out, const char *s, size_t len)
+{
+	unsigned starts = 0;
+
+	rewrite(out, s, len, true, &starts);
 }
 
 char *
@@ -174,12 +210,13 @@ looks_koi8r(const char *p, size_t n)
  * charset the message declares for its text, else KOI8-R when it looks
  * like it; GMime's fallbacks (UTF-8, windows-1251, KOI8-R) do the rest. */
 static void
-header_text(GString *out, const char *p, size_t n, const char *hint)
+header_text(GString *out, const char *p, size_t n, const char *hint,
+    unsigned *starts)
 {
 	char *v = NULL;
 
 	if (g_utf8_validate(p, n, NULL)) {
-		rfc2047_b_to_q_append(out, p, n);
+		rewrite(out, p, n, true, starts);
 		return;
 	}
 	if (mostly_utf8(p, n))
@@ -191,10 +228,10 @@ header_text(GString *out, const char *p, size_t n, const char *hint)
 	if (v == NULL && looks_koi8r(p, n))
 		v = g_convert(p, n, "UTF-8", "KOI8-R", NULL, NULL, NULL);
 	if (v == NULL) {
-		rfc2047_b_to_q_append(out, p, n);
+		rewrite(out, p, n, true, starts);
 		return;
 	}
-	rfc2047_b_to_q_append(out, v, strlen(v));
+	rewrite(out, v, strlen(v), true, starts);
 	g_free(v);
 }
 
@@ -240,6 +277,13 @@ struct hdr_state {
 	bool after_bound; /* the previous line was a boundary */
 	size_t cur;       /* bytes of the current header so far */
 	bool dropping;    /* the current header is over the limit */
+	unsigned starts;  /* unclosed encoded-word starts of the current
+	                   * header (rfc2047.h) */
+	bool top;         /* in the message's own header, before its end */
+	bool limbo;       /* lines GMime may read as a header, up to the next
+	                   * empty line, that we do not rewrite as one: a
+	                   * header block that a line that is no field ended
+	                   * or started (or a body's first paragraph) */
 	char *hint;       /* charset for raw 8-bit header text, or NULL */
 };
 
@@ -252,6 +296,7 @@ header_line(GString *out, struct hdr_state *st, const char *p,
 
 	if (!cont) {
 		st->cur = 0;
+		st->starts = 0;
 		st->dropping = false;
 	}
 	st->cur += nl_end - p;
@@ -265,14 +310,14 @@ header_line(GString *out, struct hdr_state *st, const char *p,
 		if (keep > (size_t)(eol - p))
 			keep = eol - p;
 		if (keep > 0) {
-			header_text(out, p, keep, st->hint);
+			header_text(out, p, keep, st->hint, &st->starts);
 			g_string_append_c(out, '\n');
 		}
 		st->dropping = true;
 		*cut_r = true;
 		return;
 	}
-	header_text(out, p, eol - p, st->hint);
+	header_text(out, p, eol - p, st->hint, &st->starts);
 	g_string_append_len(out, eol, nl_end - eol);
 }
 
@@ -286,10 +331,17 @@ classify(struct hdr_state *st, const char *p, const char *eol)
 		if (is_blank_line(p, eol)) {
 			st->in_block = false;
 			st->after_block = true;
+			st->top = false;
 			return;
 		}
-		if (!cont && !is_header_line(p, eol))
+		/* GMime ends a header only at an empty line, so the message's
+		 * own header ends there too.  A part's may be body text after
+		 * a "--" line: it ends at a line that is no field, and what
+		 * follows until an empty line is in limbo. */
+		if (!cont && !is_header_line(p, eol) && !st->top) {
 			st->in_block = false;
+			st->limbo = true;
+		}
 		return;
 	}
 	if ((st->after_block || st->after_bound) && is_header_line(p, eol)) {
@@ -297,6 +349,10 @@ classify(struct hdr_state *st, const char *p, const char *eol)
 		st->after_block = st->after_bound = false;
 		return;
 	}
+	/* A header that GMime may read (a part's, an embedded message's)
+	 * but that starts with a line that is no field, or a body. */
+	if ((st->after_block || st->after_bound) && !is_blank_line(p, eol))
+		st->limbo = true;
 	st->after_block = false;
 	st->after_bound = eol - p >= 3 && p[0] == '-' && p[1] == '-';
 }
@@ -306,7 +362,7 @@ rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
     size_t *len_r, bool *cut_r)
 {
 	GString *out = g_string_sized_new(len + 1024);
-	struct hdr_state st = { .in_block = true };
+	struct hdr_state st = { .in_block = true, .top = true };
 	const char *p = raw, *end = raw + len, *nl, *eol, *nl_end;
 
 	*cut_r = false;
@@ -322,11 +378,20 @@ rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
 		else
 			st.after_bound = eol - p >= 3 && p[0] == '-' &&
 			    p[1] == '-';
-		if (st.in_block)
+		if (st.limbo && is_blank_line(p, eol))
+			st.limbo = false;
+		if (st.in_block) {
 			header_line(out, &st, p, eol, nl_end, max_header,
 			    cut_r);
-		else
+		} else if (st.limbo) {
+			/* Only the unclosed starts GMime would choke on. */
+			if (p < eol && *p != ' ' && *p != '\t')
+				st.starts = 0;
+			rewrite(out, p, eol - p, false, &st.starts);
+			g_string_append_len(out, eol, nl_end - eol);
+		} else {
 			g_string_append_len(out, p, nl_end - p);
+		}
 		p = nl_end;
 	}
 	g_free(st.hint);

@@ -16,7 +16,7 @@ struct stage_ctx {
 	sqlite3 *db;
 	const struct pd_config *cfg;
 	const struct pipe_origin *o;
-	struct notify n;
+	struct tx tx;
 	const char *raw;
 	size_t len;
 	struct pd_msg *m;

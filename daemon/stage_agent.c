@@ -12,8 +12,9 @@
 #include "agentmail.h"
 #include "commands.h"
 #include "db.h"
+#include "store.h"
 #include "identity.h"
-#include "leakindex.h"
+#include "store_notes.h"
 #include "log.h"
 #include "quotes.h"
 #include "stage.h"
@@ -44,7 +45,7 @@ transcript(struct stage_ctx *c, struct pd_ticket *t, GString *lines)
 	int r;
 
 	g_hash_table_insert(vars, "transcript", g_strdup(lines->str));
-	r = agentmail_to_agent(&c->n, t, c->agent, "transcript", vars, c->m,
+	r = agentmail_to_agent(&c->tx, t, c->agent, "transcript", vars, c->m,
 	    'm', NULL);
 	g_hash_table_unref(vars);
 	return r;
@@ -61,7 +62,7 @@ answer_text(const char *rest, const GString *canned)
 	return g_strstrip(all);
 }
 
-/* A note just stored goes into the leak guard's index (leakindex.h), in
+/* A note just stored goes into the leak guard's index (store_notes.h), in
  * the same transaction, before any mail that could leak it is checked. */
 static int
 index_note(struct stage_ctx *c, const char *text)
@@ -71,9 +72,7 @@ index_note(struct stage_ctx *c, const char *text)
 
 	if (c->automated)
 		return 0;
-	r = db_int(c->db, &id, "SELECT id FROM messages WHERE message_id = ? "
-	    "AND content_hash = ? ORDER BY id DESC", "tt", c->m->message_id,
-	    c->hash);
+	r = store_message_find(c->db, c->m->message_id, c->hash, &id);
 	if (r < 0)
 		return -1;
 	return r == 1 ? leakindex_note(c->db, id, text, c->m->attachments) : 0;
@@ -81,7 +80,7 @@ index_note(struct stage_ctx *c, const char *text)
 
 /* The note this mail writes, when it is one (#note or the note channel),
  * for the guard to check the templates its commands send before the note
- * is stored (struct notify.pending_note); NULL when it is not a note. */
+ * is stored (struct tx.pending_note); NULL when it is not a note. */
 static char *
 pending_note(const struct stage_ctx *c, const struct cmd_parse *p)
 {
@@ -118,10 +117,10 @@ deliver(struct stage_ctx *c, struct agentcmd *x, const char *rest)
 	if (r == 0 && note)
 		r = index_note(c, text);
 	if (r == 0 && note && *text)
-		r = agentmail_note(&c->n, x->t, c->agent, text,
+		r = agentmail_note(&c->tx, x->t, c->agent, text,
 		    c->m->attachments);
 	else if (r == 0 && !x->opened && *text) {
-		r = agentmail_relay(&c->n, x->t, c->agent, text,
+		r = agentmail_relay(&c->tx, x->t, c->agent, text,
 		    c->m->attachments, c->m);
 		if (r == 1)
 			event = "answer-stopped";
@@ -140,16 +139,15 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 {
 	int r;
 
-	if (db_exec(c->db, "SAVEPOINT agentcmd", "") != 0)
+	if (db_savepoint(c->db) != 0)
 		return -1;
 	r = agentcmd_run(x, p->cmds);
 	if (r != 0) {
 		/* All or nothing: the mail is kept, nothing else changes. */
-		db_exec(c->db, "ROLLBACK TO agentcmd", "");
-		db_exec(c->db, "RELEASE agentcmd", "");
+		db_savepoint_undo(c->db);
 		if (r < 0)
 			return -1;
-		c->n.queued = false;
+		c->tx.queued = false;
 		if (x->opened) {
 			store_ticket_clear(x->t);
 			g_free(x->t);
@@ -158,10 +156,12 @@ run(struct stage_ctx *c, const struct thread_result *tr, struct agentcmd *x,
 		g_string_append(x->transcript, "\nNothing was changed and "
 		    "nothing was sent to the client. Please correct the "
 		    "commands and send the mail again.\n");
-		return stage_store(c, tr->how == THREAD_JOIN ? tr->ticket : 0,
-		    "agent") || transcript(c, x->t, x->transcript);
+		if (stage_store(c, tr->how == THREAD_JOIN ? tr->ticket : 0,
+		    "agent") != 0)
+			return -1;
+		return transcript(c, x->t, x->transcript);
 	}
-	if (db_exec(c->db, "RELEASE agentcmd", "") != 0)
+	if (db_savepoint_release(c->db) != 0)
 		return -1;
 	if (!x->t)
 		/* Neither a reply nor #client: the agent writes as anyone. */
@@ -176,7 +176,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	const struct cmd *fc;
 	char *why;
 	struct cmd_parse p;
-	struct agentcmd x = { .n = &c->n, .agent = c->agent, .m = c->m,
+	struct agentcmd x = { .tx = &c->tx, .agent = c->agent, .m = c->m,
 		.queue = c->o->queue,
 		.transcript = g_string_new(NULL), .answer = g_string_new(NULL) };
 	char *note;
@@ -193,8 +193,8 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	x.fresh = c->fresh;
 	commands_parse(c->new_text, &p);
 	note = pending_note(c, &p);
-	c->n.agent = c->agent;
-	c->n.pending_note = note;
+	c->tx.agent = c->agent;
+	c->tx.pending_note = note;
 	if (!c->fresh && (fc = agentcmd_needs_fresh(p.cmds))) {
 		/* Held, not failed: confirming the challenge applies the mail
 		 * as written (postdesk.conf(5), THREAT MODEL). */
@@ -212,7 +212,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 		g_free(why);
 	} else
 		r = run(c, tr, &x, &p);
-	c->n.pending_note = NULL;
+	c->tx.pending_note = NULL;
 	g_free(note);
 	commands_free(&p);
 	if (x.t) {
@@ -241,16 +241,12 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 	g_hash_table_insert(vars, "held.reason", g_strdup(reason));
 	/* The challenge goes to the agent's configured address, whatever
 	 * the mail claimed: only the real agent can answer it. */
-	r = agentmail_to_agent(&c->n, NULL, agent, "challenge", vars, c->m,
+	r = agentmail_to_agent(&c->tx, NULL, agent, "challenge", vars, c->m,
 	    'c', &id);
 	g_hash_table_unref(vars);
 	if (r == 0)
-		r = db_exec(c->db, "INSERT INTO held (agent, message_id, "
-		    "challenge_id, reason, raw, source, created) VALUES (?, ?, "
-		    "?, ?, ?, ?, ?)", "tttt" "bti", agent->name,
-		    c->m->message_id, id ? id : "", reason, c->raw, c->len,
-		    c->o->source,
-		    (int64_t)time(NULL));
+		r = store_held_add(c->db, agent->name, c->m->message_id,
+		    id ? id : "", reason, c->raw, c->len, c->o->source);
 	/* Kept in held, not in messages: releasing it stores it there. */
 	if (r == 0 && c->o->uid)
 		r = store_uid_mark(c->db, c->o->source, c->o->folder,
@@ -269,7 +265,7 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	struct pipe_origin o = { .source = c->o->source, .folder = "",
 		.queue = c->o->queue };
 	struct stage_ctx h = { .db = c->db, .cfg = c->cfg, .o = &o,
-		.n = { .db = c->db, .cfg = c->cfg } };
+		.tx = { .db = c->db, .cfg = c->cfg } };
 	struct thread_result tr;
 	char *err = NULL;
 	gsize len;
@@ -288,9 +284,8 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 	h.new_text = quotes_strip(h.m->text);
 	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
 	    stage_agent(&h, &tr) == 0)
-		r = db_exec(c->db, "UPDATE held SET status = 'released' WHERE "
-		    "id = ?", "i", held);
-	c->n.queued |= h.n.queued;
+		r = store_held_release(c->db, held);
+	c->tx.queued |= h.tx.queued;
 	log_info("msg=<%s> stage=identity event=released agent=\"%s\"",
 	    h.m->message_id, c->agent->name);
 	msg_free(&h.m);
@@ -301,19 +296,12 @@ release(struct stage_ctx *c, int64_t held, GBytes *raw)
 int
 stage_release(struct stage_ctx *c, const char *id)
 {
-	sqlite3_stmt *st = db_prep(c->db, "SELECT id, raw FROM held WHERE "
-	    "challenge_id = ? AND status = 'held' AND agent = ?", "tt", id,
-	    c->agent->name);
 	int64_t held = 0;
 	GBytes *raw = NULL;
 	int r;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		held = sqlite3_column_int64(st, 0);
-		raw = g_bytes_new(sqlite3_column_blob(st, 1),
-		    sqlite3_column_bytes(st, 1));
-	}
-	sqlite3_finalize(st);
+	if (store_held_find(c->db, id, c->agent->name, &held, &raw) < 0)
+		return -1;
 	/* The confirmation itself is kept, outside any ticket. */
 	r = stage_store(c, 0, "confirm");
 	if (r == 0 && raw)

@@ -60,10 +60,10 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	    c->cfg->repeat_window / 60);
 	r = stage_store(c, t.number, "client");
 	if (r == 0)
-		r = floodguard_hit(&c->n, t.number, key, "repeat", detail);
+		r = floodguard_hit(&c->tx, t.number, key, "repeat", detail);
 	/* The window slides: a bot that keeps going keeps joining. */
 	if (r == 0)
-		r = floodguard_repeat_note(&c->n, from, t.number, norm);
+		r = floodguard_repeat_note(&c->tx, from, t.number, norm);
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=thread event=joined "
 		    "by=repeat", t.number, c->m->message_id);
@@ -89,13 +89,13 @@ stage_flood_new(struct stage_ctx *c, const struct thread_result *tr)
 	    c->new_text ? c->new_text : "");
 	norm = flood_normalise(text);
 	g_free(text);
-	r = floodguard_repeat_find(&c->n, from, norm, &num, &first);
+	r = floodguard_repeat_find(&c->tx, from, norm, &num, &first);
 	if (r == 1)
 		r = repeat(c, num, first, norm);
 	if (r == 0) {
 		r = stage_new(c, tr);
 		if (r == 0)
-			r = floodguard_repeat_note(&c->n, from, c->ticket,
+			r = floodguard_repeat_note(&c->tx, from, c->ticket,
 			    norm);
 	}
 	g_free(first);

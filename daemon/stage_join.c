@@ -8,7 +8,7 @@
  * A "split" reply to an acknowledgement that listed tasks splits them. */
 #include <string.h>
 #include <time.h>
-#include "db.h"
+#include "store.h"
 #include "followup.h"
 #include "log.h"
 #include "stage.h"
@@ -21,22 +21,12 @@ struct life {
 	bool finished;      /* resolved or closed */
 };
 
+/* 0, or -1 on a database error or an unknown ticket. */
 static int
 life_get(struct stage_ctx *c, unsigned long num, struct life *l)
 {
-	sqlite3_stmt *st = db_prep(c->db, "SELECT COALESCE(closed_at, 0), "
-	    "reopens, status IN ('resolved', 'closed') FROM tickets WHERE "
-	    "number = ?", "u", num);
-	int r = -1;
-
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		l->closed_at = sqlite3_column_int64(st, 0);
-		l->reopens = sqlite3_column_int64(st, 1);
-		l->finished = sqlite3_column_int(st, 2);
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	return r;
+	return store_ticket_life(c->db, num, &l->closed_at, &l->reopens,
+	    &l->finished) == 1 ? 0 : -1;
 }
 
 /* A new ticket for a follow-up that may not reopen the old one. */
@@ -49,7 +39,7 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	GHashTable *vars = notify_vars_new();
 	int r;
 
-	r = ticket_open(&c->n, &t, g_strstrip(subject), old->queue,
+	r = ticket_open(&c->tx, &t, g_strstrip(subject), old->queue,
 	    c->m->from.address, c->m->from.name, old->language, old->number,
 	    "followup", detail);
 	g_free(subject);
@@ -61,9 +51,10 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	g_hash_table_insert(vars, "old.number", g_strdup_printf("%lu",
 	    old->number));
 	if (r == 0)
-		r = notify_requester(&c->n, &t, "followup_new", c->m, vars, true);
+		r = notify_requester(&c->tx, &t, "followup_new", c->m, vars,
+		    true);
 	if (r == 0 && limit)
-		r = notify_leads(&c->n, &t, "lead_reopen_limit", vars);
+		r = notify_leads(&c->tx, &t, "lead_reopen_limit", vars);
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=policy event=followup-new "
 		    "old=%lu", t.number, c->m->message_id, old->number);
@@ -81,45 +72,58 @@ finished(struct stage_ctx *c, const struct pd_ticket *t,
 	bool limit = l->reopens >= c->cfg->max_reopens;
 	bool late = l->closed_at && time(NULL) - l->closed_at >
 	    (int64_t)c->cfg->reopen_days * 86400;
+	int r;
 
+	if (rating || followup_is_thanks(c->new_text) || !(late || limit)) {
+		if ((r = stage_store(c, t->number, "client")) != 0)
+			return r;
+	}
 	if (rating)
-		return stage_store(c, t->number, "client") ||
-		    ticket_set_rating(&c->n, t->number, rating,
+		return ticket_set_rating(&c->tx, t->number, rating,
 		    c->m->from.address);
 	if (followup_is_thanks(c->new_text))
-		return stage_store(c, t->number, "client") ||
-		    store_event_add(c->db, t->number, c->m->from.address,
+		return store_event_add(c->db, t->number, c->m->from.address,
 		    "thanks", "");
 	if (late || limit)
 		return followup_new(c, t, limit);
-	return stage_store(c, t->number, "client") ||
-	    ticket_reopen(&c->n, t->number, c->m->from.address,
-	    "follow-up from the client");
+	return ticket_reopen(&c->tx, t->number, c->m->from.address,
+	    "follow-up from the client") < 0 ? -1 : 0;
 }
 
-static bool
+/* 1 when this is the requester's (or a participant's) "split" reply and
+ * tasks are pending, 0 when not, -1 on a database error. */
+static int
 may_split(struct stage_ctx *c, const struct pd_ticket *t)
 {
 	int64_t n = 0;
+	int r;
 
-	if (c->automated || !followup_is_split(c->new_text) ||
-	    (g_ascii_strcasecmp(c->m->from.address, t->requester) != 0 &&
-	    !store_is_participant(c->db, t->number, c->m->from.address)))
-		return false;
-	return db_int(c->db, &n, "SELECT COUNT(*) FROM tasks WHERE ticket = ? "
-	    "AND split_into IS NULL", "u", t->number) == 1 && n > 1;
+	if (c->automated || !followup_is_split(c->new_text))
+		return 0;
+	if (g_ascii_strcasecmp(c->m->from.address, t->requester) != 0 &&
+	    (r = store_is_participant(c->db, t->number,
+	    c->m->from.address)) != 1)
+		return r;
+	if (store_tasks_pending_count(c->db, t->number, &n) != 0)
+		return -1;
+	return n > 1;
 }
 
 static int
 join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 {
 	struct life l;
+	int r;
 
 	if (c->automated || c->agent)
 		return stage_store(c, t->number, c->agent ? "agent" : "auto");
-	if (may_split(c, t))
-		return stage_store(c, t->number, "client") ||
-		    ticket_split_tasks(&c->n, t, c->m) < 0;
+	if ((r = may_split(c, t)) < 0)
+		return -1;
+	if (r == 1) {
+		if (stage_store(c, t->number, "client") != 0)
+			return -1;
+		return ticket_split_tasks(&c->tx, t, c->m) < 0 ? -1 : 0;
+	}
 	if (life_get(c, t->number, &l) != 0)
 		return -1;
 	if (l.finished)
@@ -127,7 +131,7 @@ join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 	if (stage_store(c, t->number, "client") != 0)
 		return -1;
 	if (strcmp(t->status, "waiting") == 0)
-		return ticket_set_status(&c->n, t->number, "open",
+		return ticket_set_status(&c->tx, t->number, "open",
 		    c->m->from.address, "the client answered") < 0 ? -1 : 0;
 	return store_event_add(c->db, t->number, c->m->from.address,
 	    "message", by);

@@ -42,7 +42,7 @@ stage_multi(struct stage_ctx *c, const struct thread_result *tr)
 		struct notify_mail m = { .name = "multi",
 			.rcpt = c->m->from.address, .rcpt_name = c->m->from.name,
 			.reply = c->m, .vars = vars, .auto_reply = true };
-		r = notify_send(&c->n, &t, &m);
+		r = notify_send(&c->tx, &t, &m);
 		g_hash_table_unref(vars);
 		store_ticket_clear(&t);
 	}

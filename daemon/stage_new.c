@@ -4,7 +4,7 @@
  * request lists several independent tasks, the acknowledgement names them
  * and offers to split them ("split" reply, see stage_join.c). */
 #include <string.h>
-#include "db.h"
+#include "store.h"
 #include "log.h"
 #include "onetask.h"
 #include "stage.h"
@@ -53,9 +53,7 @@ store_tasks(struct stage_ctx *c, unsigned long num, GPtrArray *tasks,
     GString *list)
 {
 	for (guint i = 0; i < tasks->len; i++) {
-		if (db_exec(c->db, "INSERT INTO tasks (ticket, idx, text) "
-		    "VALUES (?, ?, ?)", "uit", num, (int64_t)i + 1,
-		    (char *)tasks->pdata[i]) != 0)
+		if (store_task_add(c->db, num, i + 1, tasks->pdata[i]) != 0)
 			return -1;
 		g_string_append_printf(list, "%u. %s\n", i + 1,
 		    (char *)tasks->pdata[i]);
@@ -82,8 +80,8 @@ acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 		    "count=%u", t->number, c->m->message_id, tasks->len);
 	}
 	if (r == 0)
-		r = notify_requester(&c->n, t, vars ? "ack_tasks" : "ack", c->m,
-		    vars, true);
+		r = notify_requester(&c->tx, t, vars ? "ack_tasks" : "ack",
+		    c->m, vars, true);
 	if (vars)
 		g_hash_table_unref(vars);
 	if (tasks)
@@ -98,7 +96,7 @@ stage_new(struct stage_ctx *c, const struct thread_result *tr)
 	char *subject = token_strip(c->m->subject, c->cfg->tag), *detail;
 	int r;
 
-	r = ticket_open(&c->n, &t, g_strstrip(subject), c->o->queue ?
+	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->o->queue ?
 	    c->o->queue : "support", *c->m->from.address ?
 	    c->m->from.address : "unknown", c->m->from.name, language_of(c),
 	    0, NULL, "");

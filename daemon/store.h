@@ -1,14 +1,31 @@
-/* store.h: tickets, messages, participants, events and source bookkeeping.
+/* store.h: the store layer, every SQL statement of the daemon and the CLI
+ * (docs/conventions.md).  One file per table family:
+ *
+ *   store_tickets.c   tickets, links, tags, tasks
+ *   store_messages.c  messages and their attachments
+ *   store_contacts.c  participants
+ *   store_events.c    events
+ *   store_outbox.c    outbox rows (the sender's bookkeeping too)
+ *   store_notes.c     the leak guard's index of notes (store_notes.h)
+ *   store_time.c      time entries
+ *   store_held.c      agent mail held for a confirmation
+ *   store_source.c    source UIDs and the quarantine
+ *   store_flood.c     flood guard counters (auto_mail, guard_notices,
+ *                     recent_requests)
+ *   store_report.c    the CLI's reports (store_report.h)
  *
  * Thin, typed operations over db.h.  None of them begins or commits a
  * transaction: the pipeline wraps all writes of one message in one
- * transaction (SPEC §12), so callers decide the boundaries.  Every function
- * returning int returns -1 on a database error (already logged). */
+ * transaction (SPEC §12), so callers decide the boundaries.  Errors follow
+ * db.h: -1 on a database error (already logged), 0/1 results, outputs in
+ * _r parameters. */
 #ifndef PD_STORE_H
 #define PD_STORE_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <sqlite3.h>
+#include <glib.h>
 #include "msg.h"
 
 struct pd_ticket {
@@ -26,8 +43,14 @@ struct pd_ticket {
 	int64_t created, updated;
 };
 
+/* ---- store_tickets.c ---- */
+
+/* The ticket number after following merges (number itself when not
+ * merged or on an error). */
+unsigned long store_ticket_survivor(sqlite3 *db, unsigned long number);
+
 /* Loads ticket number into *t, following merges to the survivor.  Returns 1
- * when found, 0 when not.  Free the fields with store_ticket_clear(). */
+ * when found, 0 when not, -1 on a database error.  Free the fields with store_ticket_clear(). */
 int store_ticket_get(sqlite3 *db, unsigned long number, struct pd_ticket *t);
 void store_ticket_clear(struct pd_ticket *t);
 
@@ -39,17 +62,94 @@ void store_ticket_clear(struct pd_ticket *t);
 int store_ticket_create(sqlite3 *db, struct pd_ticket *t,
     unsigned long first, const char *domain, const char *detail);
 
-/* The ticket (after merges) holding a stored message with Message-ID id
- * (without <>), or 0. */
-unsigned long store_ticket_by_msgid(sqlite3 *db, const char *id);
+/* Marks ticket updated now. */
+int store_ticket_touch(sqlite3 *db, unsigned long ticket);
 
-/* 1 when address (case-insensitive) is a participant of ticket, else 0. */
+/* Writes a new status, the updated time now, resolved_at or closed_at
+ * for "resolved"/"closed".  0 or -1. */
+int store_ticket_set_status(sqlite3 *db, unsigned long num,
+    const char *status, int64_t now);
+
+/* One more reopen; clears resolved_at and closed_at.  0 or -1. */
+int store_ticket_count_reopen(sqlite3 *db, unsigned long num);
+
+/* Sets one column of the ticket: field is "priority", "type", "assignee",
+ * "due", "client" or "status" (plain write, no times); any other name is
+ * refused with -1 (logged).  0 or -1. */
+int store_ticket_set_field(sqlite3 *db, unsigned long num, const char *field,
+    const char *value);
+
+/* Stores a 1-5 rating.  0 or -1. */
+int store_ticket_set_rating(sqlite3 *db, unsigned long num, int rating);
+
+/* Records the first response at now unless one is recorded.  0 or -1. */
+int store_ticket_first_response(sqlite3 *db, unsigned long num, int64_t now);
+
+/* The time of the first response (0: none yet) in *at_r.  1 when the
+ * ticket exists, 0 when not, -1. */
+int store_ticket_first_response_at(sqlite3 *db, unsigned long num,
+    int64_t *at_r);
+
+/* What a follow-up decides on: closed_at (0 unless closed), the reopens so
+ * far, and whether the ticket is resolved or closed.  1 when found, 0
+ * when not, -1. */
+int store_ticket_life(sqlite3 *db, unsigned long num, int64_t *closed_at_r,
+    int64_t *reopens_r, bool *finished_r);
+
+/* Appends the numbers (int64_t) of resolved, unmerged tickets resolved at
+ * or before cutoff to out.  0 or -1. */
+int store_tickets_resolved_before(sqlite3 *db, int64_t cutoff, GArray *out);
+
+/* Records that a and b are related (kind: "split", "followup", "merged";
+ * ignored when known).  0 or -1. */
+int store_ticket_link(sqlite3 *db, unsigned long a, unsigned long b,
+    const char *kind);
+
+/* Moves messages, time entries and participants (the requester becomes a
+ * cc) of from to into and marks from merged into into.  0 or -1. */
+int store_ticket_merge(sqlite3 *db, unsigned long from, unsigned long into);
+
+/* Tags (#tag): add ignores a present tag, del a missing one.  0 or -1. */
+int store_tag_add(sqlite3 *db, unsigned long num, const char *tag);
+int store_tag_del(sqlite3 *db, unsigned long num, const char *tag);
+
+/* Tasks found in a request (SPEC §6), numbered from 1. */
+int store_task_add(sqlite3 *db, unsigned long num, unsigned idx,
+    const char *text);
+/* Appends the texts (g_malloc'd) of the tasks not yet split, in order.
+ * 0 or -1. */
+int store_tasks_pending(sqlite3 *db, unsigned long num, GPtrArray *out);
+/* How many tasks are not yet split, in *n_r.  0 or -1. */
+int store_tasks_pending_count(sqlite3 *db, unsigned long num, int64_t *n_r);
+/* Task idx of num now lives in ticket into.  0 or -1. */
+int store_task_split(sqlite3 *db, unsigned long num, unsigned idx,
+    unsigned long into);
+
+/* ---- store_contacts.c ---- */
+
+/* 1 when address (case-insensitive) is a participant of ticket, 0 when
+ * not, -1 on a database error. */
 int store_is_participant(sqlite3 *db, unsigned long ticket,
     const char *address);
 
 /* Adds a participant (ignored when present).  role: "requester", "cc". */
 int store_participant_add(sqlite3 *db, unsigned long ticket,
     const char *address, const char *name, const char *role);
+
+/* Appends address, name, address, name... (g_malloc'd) of the
+ * participants of ticket, the requester first.  0 or -1. */
+int store_participants(sqlite3 *db, unsigned long ticket, GPtrArray *out);
+
+/* ---- store_messages.c ---- */
+
+/* The ticket (after merges) holding a stored message with Message-ID id
+ * (without <>), or 0 (also on a database error: see
+ * store_message_ticket). */
+unsigned long store_ticket_by_msgid(sqlite3 *db, const char *id);
+
+/* The ticket (as stored, before merges) of the first message with
+ * Message-ID id in a ticket: 1 with *ticket_r, 0 when none, -1. */
+int store_message_ticket(sqlite3 *db, const char *id, int64_t *ticket_r);
 
 /* The id of a stored message with this Message-ID and content hash, or 0.
  * Messages without a Message-ID dedupe on the hash alone. */
@@ -74,12 +174,34 @@ struct pd_stored {
 int64_t store_message_add(sqlite3 *db, const struct pd_msg *m,
     const struct pd_stored *s);
 
+/* The newest stored message with this Message-ID and hash: 1 with *id_r,
+ * 0 when none, -1. */
+int store_message_find(sqlite3 *db, const char *message_id,
+    const char *hash, int64_t *id_r);
+
+/* Message id as filed in a ticket: 1 with *ticket_r, the subject, sender
+ * address and name (g_malloc'd), 0 when no such message in a ticket,
+ * -1. */
+int store_message_get(sqlite3 *db, int64_t id, int64_t *ticket_r,
+    char **subject_r, char **from_r, char **name_r);
+
+/* 1 when message id is filed in ticket, 0 when not, -1. */
+int store_message_in_ticket(sqlite3 *db, int64_t id, unsigned long ticket);
+
+/* Files message id into ticket.  0 or -1. */
+int store_message_move(sqlite3 *db, int64_t id, unsigned long ticket);
+
+/* The Message-ID of the newest client message of ticket (g_malloc'd), or
+ * NULL when none (or on an error: it only threads a reply). */
+char *store_message_last_client(sqlite3 *db, unsigned long ticket);
+
+/* ---- store_events.c ---- */
+
 /* Appends an event; ticket 0 for gateway-wide events. */
 int store_event_add(sqlite3 *db, unsigned long ticket, const char *actor,
     const char *event, const char *detail);
 
-/* Marks ticket updated now. */
-int store_ticket_touch(sqlite3 *db, unsigned long ticket);
+/* ---- store_source.c ---- */
 
 /* Source bookkeeping (UID + UIDVALIDITY per folder, SPEC §3). */
 /* 1 when this UID's effects are already committed, 0 when not. */
@@ -94,5 +216,125 @@ int store_uid_mark(sqlite3 *db, const char *source, const char *folder,
  * Returns the quarantine id, or -1. */
 int64_t store_quarantine_add(sqlite3 *db, const char *source,
     const char *reason, const char *raw, size_t len, size_t size);
+
+/* Quarantine row id: 1 with its raw bytes (NULL when none were kept), its
+ * source (g_malloc'd) and the size of the whole message, 0 when no such
+ * row, -1. */
+int store_quarantine_get(sqlite3 *db, int64_t id, GBytes **raw_r,
+    char **source_r, int64_t *size_r);
+
+/* Sets the status of quarantine row id ("retried", "dropped"); with
+ * only_held, only a row still 'held'.  1 when a row changed, 0 when none,
+ * -1. */
+int store_quarantine_set(sqlite3 *db, int64_t id, const char *status,
+    bool only_held);
+
+/* ---- store_held.c ---- */
+
+/* Keeps agent mail held until the agent confirms challenge_id.  0 or -1. */
+int store_held_add(sqlite3 *db, const char *agent, const char *message_id,
+    const char *challenge_id, const char *reason, const char *raw,
+    size_t len, const char *source);
+
+/* The mail agent holds under challenge_id, still held: 1 with *id_r and
+ * *raw_r (unref it), 0 when none, -1. */
+int store_held_find(sqlite3 *db, const char *challenge_id,
+    const char *agent, int64_t *id_r, GBytes **raw_r);
+
+/* Marks held row id released.  0 or -1. */
+int store_held_release(sqlite3 *db, int64_t id);
+
+/* ---- store_time.c ---- */
+
+/* Logs minutes of agent's work on ticket.  0 or -1. */
+int store_time_add(sqlite3 *db, unsigned long ticket, const char *agent,
+    unsigned minutes, bool billable);
+
+/* Billable minutes logged since since on the tickets of client, in
+ * *minutes_r.  0 or -1. */
+int store_time_used(sqlite3 *db, const char *client, int64_t since,
+    int64_t *minutes_r);
+
+/* ---- store_outbox.c ---- */
+
+/* Inserts an outbox row (pending, due now).  Returns the row id or -1. */
+int64_t store_outbox_insert(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, const char *data, size_t len);
+
+struct store_outbox_row {
+	int64_t id, ticket, attempts, created;
+	char *msgid, *env_from, *rcpt;
+	GBytes *data;
+};
+
+/* The pending rows due at now, oldest first, at most limit (struct
+ * store_outbox_row *, freed with the array); empty on an error. */
+GPtrArray *store_outbox_due(sqlite3 *db, int64_t now, int limit);
+
+/* The sender's state writes: quiet (no log line per failure, the sender
+ * logs once per episode), -1 with a g_malloc'd *err_r.
+ * claim: counts an attempt of row id (still at attempts) and moves
+ * next_attempt to next; 0 claimed, 1 changed meanwhile (not ours). */
+int store_outbox_claim(sqlite3 *db, int64_t id, int64_t attempts,
+    int64_t next, char **err_r);
+/* Records the outcome: sent at at; retry at next with error; failed with
+ * error.  0 or -1 with *err_r. */
+int store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r);
+int store_outbox_retry(sqlite3 *db, int64_t id, int64_t next,
+    const char *error, char **err_r);
+int store_outbox_failed(sqlite3 *db, int64_t id, const char *error,
+    char **err_r);
+
+/* The earliest next_attempt of a pending row: 1 with *next_r (0 when
+ * none is pending), 0 without a row, -1. */
+int store_outbox_next_due(sqlite3 *db, int64_t *next_r);
+
+/* When the mail with Message-ID msgid (without <>) was sent (its creation
+ * when not yet sent) in *at_r; 0 when we never queued it.  0 or -1. */
+int store_outbox_sent_at(sqlite3 *db, const char *msgid, int64_t *at_r);
+
+/* 1 when a mail of kind about ticket with Message-ID msgid went to rcpt,
+ * 0 when not, -1. */
+int store_outbox_has(sqlite3 *db, const char *kind, unsigned long ticket,
+    const char *msgid, const char *rcpt);
+
+/* ---- store_flood.c ---- */
+
+/* Automatic mail counted since since (exclusive) and not capped: to
+ * domain (domain true), or to rcpt value, challenges apart.  0 with *n_r,
+ * or -1. */
+int store_flood_count(sqlite3 *db, bool domain, bool challenge,
+    const char *value, int64_t since, int64_t *n_r);
+
+/* Records a mail (or a capped attempt) at now; forgets rows older than
+ * forget_before.  0 or -1. */
+int store_flood_record(sqlite3 *db, const char *rcpt, const char *domain,
+    const char *kind, unsigned long ticket, bool capped, int64_t now,
+    int64_t forget_before);
+
+/* The admin notice for key: 1 when none went out since told_after (now
+ * recorded as told at now), 0 when one did (the hit is counted), -1. */
+int store_flood_notice(sqlite3 *db, const char *key, int64_t now,
+    int64_t told_after);
+
+struct store_recent {
+	char *sender;
+	unsigned long ticket;
+	char *text;
+};
+
+/* The recent requests of domain since since (exclusive), newest first, at
+ * most limit, appended to out (struct store_recent *; free with
+ * store_recent_free).  0 or -1. */
+int store_flood_recent(sqlite3 *db, const char *domain, int64_t since,
+    int limit, GPtrArray *out);
+void store_recent_free(gpointer p);
+
+/* Remembers a request; forgets those at or before forget_upto.  0 or
+ * -1. */
+int store_flood_recent_add(sqlite3 *db, const char *sender,
+    const char *domain, unsigned long ticket, const char *text, int64_t now,
+    int64_t forget_upto);
 
 #endif

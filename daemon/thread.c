@@ -39,9 +39,7 @@ ticket_of_id(sqlite3 *db, const char *id, unsigned long *t_r)
 	}
 	if (!id || !*id)
 		return 0;
-	r = db_int(db, &stored, "SELECT ticket FROM messages WHERE "
-	    "message_id = ? AND ticket IS NOT NULL ORDER BY id LIMIT 1", "t",
-	    id);
+	r = store_message_ticket(db, id, &stored);
 	if (r != 1)
 		return r;
 	if ((r = store_ticket_get(db, stored, &tk)) == 1) {
@@ -79,7 +77,6 @@ token_allowed(sqlite3 *db, const struct pd_config *cfg, unsigned long t,
     const char *address)
 {
 	struct pd_ticket tk;
-	int64_t one = 0;
 	int ok;
 
 	if (config_agent_by_address(cfg, address))
@@ -89,9 +86,7 @@ token_allowed(sqlite3 *db, const struct pd_config *cfg, unsigned long t,
 	if (g_ascii_strcasecmp(tk.requester, address) == 0)
 		ok = 1;
 	else
-		ok = db_int(db, &one, "SELECT 1 FROM participants WHERE "
-		    "ticket = ? AND address = lower(?)", "ut", tk.number,
-		    address);
+		ok = store_is_participant(db, tk.number, address);
 	store_ticket_clear(&tk);
 	return ok;
 }

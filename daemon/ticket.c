@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "db.h"
 #include "hdrtext.h"
 #include "log.h"
 #include "ticket.h"
@@ -55,7 +54,7 @@ status_template(const char *status)
 }
 
 static int
-write_status(struct notify *n, struct pd_ticket *t, const char *status,
+write_status(struct tx *tx, struct pd_ticket *t, const char *status,
     const char *actor, const char *why, const char *event)
 {
 	int64_t now = time(NULL);
@@ -63,13 +62,9 @@ write_status(struct notify *n, struct pd_ticket *t, const char *status,
 	    why && *why ? ": " : "", why ? why : "");
 	int r;
 
-	r = db_exec(n->db, "UPDATE tickets SET status = ?, updated = ?, "
-	    "resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at "
-	    "END, closed_at = CASE WHEN ? = 'closed' THEN ? ELSE closed_at "
-	    "END WHERE number = ?", "tititiu", status, now, status, now,
-	    status, now, t->number);
+	r = store_ticket_set_status(tx->db, t->number, status, now);
 	if (r == 0)
-		r = store_event_add(n->db, t->number, actor, event, detail);
+		r = store_event_add(tx->db, t->number, actor, event, detail);
 	if (r == 0)
 		log_info("ticket=%lu stage=ticket event=%s status=%s actor=%s",
 		    t->number, event, status, actor);
@@ -80,7 +75,7 @@ write_status(struct notify *n, struct pd_ticket *t, const char *status,
 }
 
 int
-ticket_set_status(struct notify *n, unsigned long num, const char *status,
+ticket_set_status(struct tx *tx, unsigned long num, const char *status,
     const char *actor, const char *why)
 {
 	struct pd_ticket t;
@@ -89,42 +84,40 @@ ticket_set_status(struct notify *n, unsigned long num, const char *status,
 
 	if (!ticket_status_valid(status))
 		return 1;
-	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+	if ((r = store_ticket_get(tx->db, num, &t)) != 1)
 		return r < 0 ? -1 : 1;
 	if (strcmp(t.status, status) == 0) {
 		store_ticket_clear(&t);
 		return 1;
 	}
-	r = write_status(n, &t, status, actor, why, "status");
+	r = write_status(tx, &t, status, actor, why, "status");
 	if (r == 0 && (tmpl = status_template(status)))
-		r = notify_requester(n, &t, tmpl, NULL, NULL, false);
+		r = notify_requester(tx, &t, tmpl, NULL, NULL, false);
 	store_ticket_clear(&t);
 	return r;
 }
 
 int
-ticket_reopen(struct notify *n, unsigned long num, const char *actor,
+ticket_reopen(struct tx *tx, unsigned long num, const char *actor,
     const char *why)
 {
 	struct pd_ticket t;
 	int r;
 
-	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+	if ((r = store_ticket_get(tx->db, num, &t)) != 1)
 		return r < 0 ? -1 : 1;
-	r = db_exec(n->db, "UPDATE tickets SET reopens = reopens + 1, "
-	    "resolved_at = NULL, closed_at = NULL WHERE number = ?", "u",
-	    t.number);
+	r = store_ticket_count_reopen(tx->db, t.number);
 	if (r == 0)
-		r = write_status(n, &t, "open", actor, why, "reopened");
+		r = write_status(tx, &t, "open", actor, why, "reopened");
 	if (r == 0)
-		r = notify_requester(n, &t, "status_reopened", NULL, NULL,
+		r = notify_requester(tx, &t, "status_reopened", NULL, NULL,
 		    false);
 	store_ticket_clear(&t);
 	return r;
 }
 
 int
-ticket_set_field(struct notify *n, unsigned long num, const char *field,
+ticket_set_field(struct tx *tx, unsigned long num, const char *field,
     const char *value, const char *actor)
 {
 	bool prio = strcmp(field, "priority") == 0;
@@ -134,57 +127,45 @@ ticket_set_field(struct notify *n, unsigned long num, const char *field,
 
 	if (prio ? !ticket_priority_valid(value) : !ticket_type_valid(value))
 		return 1;
-	if ((r = store_ticket_get(n->db, num, &t)) != 1)
+	if ((r = store_ticket_get(tx->db, num, &t)) != 1)
 		return r < 0 ? -1 : 1;
 	num = t.number;
 	store_ticket_clear(&t);
-	r = db_exec(n->db, prio ? "UPDATE tickets SET priority = ? WHERE "
-	    "number = ?" : "UPDATE tickets SET type = ? WHERE number = ?",
-	    "tu", value, num);
+	r = store_ticket_set_field(tx->db, num, prio ? "priority" : "type",
+	    value);
 	detail = g_strdup_printf("%s = %s", field, value);
 	if (r == 0)
-		r = store_event_add(n->db, num, actor, field, detail);
+		r = store_event_add(tx->db, num, actor, field, detail);
 	g_free(detail);
 	return r;
 }
 
 int
-ticket_autoclose(struct notify *n)
+ticket_autoclose(struct tx *tx)
 {
-	int64_t cutoff = time(NULL) - (int64_t)n->cfg->autoclose_days * 86400;
+	int64_t cutoff = time(NULL) - (int64_t)tx->cfg->autoclose_days * 86400;
 	GArray *due = g_array_new(FALSE, FALSE, sizeof(int64_t));
-	sqlite3_stmt *st = db_prep(n->db, "SELECT number FROM tickets WHERE "
-	    "status = 'resolved' AND resolved_at <= ? AND merged_into IS "
-	    "NULL", "i", cutoff);
-	int r = 0;
+	int r = store_tickets_resolved_before(tx->db, cutoff, due);
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t num = sqlite3_column_int64(st, 0);
-
-		g_array_append_val(due, num);
-	}
-	sqlite3_finalize(st);
 	for (guint i = 0; r >= 0 && i < due->len; i++)
-		if (ticket_set_status(n, g_array_index(due, int64_t, i),
+		if (ticket_set_status(tx, g_array_index(due, int64_t, i),
 		    "closed", "postdesk", "autoclose") < 0)
 			r = -1;
 	if (r == 0)
 		r = due->len;
 	g_array_unref(due);
-	return st ? r : -1;
+	return r;
 }
 
 int
-ticket_link(struct notify *n, unsigned long a, unsigned long b,
+ticket_link(struct tx *tx, unsigned long a, unsigned long b,
     const char *kind)
 {
-	return db_exec(n->db, "INSERT OR IGNORE INTO ticket_links (a, b, "
-	    "kind, at) VALUES (?, ?, ?, ?)", "uuti", a, b, kind,
-	    (int64_t)time(NULL));
+	return store_ticket_link(tx->db, a, b, kind);
 }
 
 int
-ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
+ticket_open(struct tx *tx, struct pd_ticket *t, const char *subject,
     const char *queue, const char *requester, const char *name,
     const char *language, unsigned long parent, const char *kind,
     const char *detail)
@@ -199,40 +180,21 @@ ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
 	t->language = g_strdup(language);
 	const struct pd_client *cl;
 
-	if (store_ticket_create(n->db, t, n->cfg->first_ticket,
-	    n->cfg->domain, detail) != 0)
+	if (store_ticket_create(tx->db, t, tx->cfg->first_ticket,
+	    tx->cfg->domain, detail) != 0)
 		return -1;
-	if ((cl = config_client_of(n->cfg, t->requester)) &&
-	    db_exec(n->db, "UPDATE tickets SET client = ? WHERE number = ?",
-	    "tu", cl->name, t->number) != 0)
+	if ((cl = config_client_of(tx->cfg, t->requester)) &&
+	    store_ticket_set_field(tx->db, t->number, "client", cl->name) != 0)
 		return -1;
-	if (parent && ticket_link(n, parent, t->number, kind) != 0)
+	if (parent && ticket_link(tx, parent, t->number, kind) != 0)
 		return -1;
 	log_info("ticket=%lu stage=ticket event=opened%s%s parent=%lu",
 	    t->number, kind ? " link=" : "", kind ? kind : "", parent);
 	return 0;
 }
 
-static int
-move_all(struct notify *n, unsigned long from, unsigned long into)
-{
-	static const char *const moves[] = {
-		"UPDATE messages SET ticket = ?2 WHERE ticket = ?1",
-		"UPDATE time_entries SET ticket = ?2 WHERE ticket = ?1",
-		"INSERT OR IGNORE INTO participants (ticket, address, name, "
-		"role) SELECT ?2, address, name, CASE role WHEN 'requester' "
-		"THEN 'cc' ELSE role END FROM participants WHERE ticket = ?1",
-		"UPDATE tickets SET merged_into = ?2 WHERE number = ?1",
-		NULL };
-
-	for (const char *const *sql = moves; *sql; sql++)
-		if (db_exec(n->db, *sql, "uu", from, into) != 0)
-			return -1;
-	return 0;
-}
-
 int
-ticket_merge(struct notify *n, unsigned long from, unsigned long into,
+ticket_merge(struct tx *tx, unsigned long from, unsigned long into,
     const char *actor)
 {
 	struct pd_ticket a, b;
@@ -240,30 +202,30 @@ ticket_merge(struct notify *n, unsigned long from, unsigned long into,
 	char *detail;
 	int r = 1;
 
-	if (store_ticket_get(n->db, from, &a) != 1)
+	if (store_ticket_get(tx->db, from, &a) != 1)
 		return 1;
-	if (store_ticket_get(n->db, into, &b) != 1)
+	if (store_ticket_get(tx->db, into, &b) != 1)
 		goto out;
 	if (a.number == b.number) {
 		store_ticket_clear(&b);
 		goto out;
 	}
 	detail = g_strdup_printf("#%lu merged into #%lu", a.number, b.number);
-	r = move_all(n, a.number, b.number);
+	r = store_ticket_merge(tx->db, a.number, b.number);
 	if (r == 0)
-		r = write_status(n, &a, "closed", actor, detail, "merged");
+		r = write_status(tx, &a, "closed", actor, detail, "merged");
 	if (r == 0)
-		r = store_event_add(n->db, b.number, actor, "merged", detail);
+		r = store_event_add(tx->db, b.number, actor, "merged", detail);
 	if (r == 0)
-		r = ticket_link(n, a.number, b.number, "merged");
+		r = ticket_link(tx, a.number, b.number, "merged");
 	g_free(detail);
 	if (r == 0) {
 		vars = notify_vars_new();
 		g_hash_table_insert(vars, "other.token",
-		    token_format(n->cfg->tag, b.number));
+		    token_format(tx->cfg->tag, b.number));
 		g_hash_table_insert(vars, "other.number",
 		    g_strdup_printf("%lu", b.number));
-		r = notify_requester(n, &a, "merged", NULL, vars, false);
+		r = notify_requester(tx, &a, "merged", NULL, vars, false);
 		g_hash_table_unref(vars);
 	}
 	store_ticket_clear(&b);
@@ -274,116 +236,103 @@ out:
 
 /* The requester learns the new number (SPEC §8: split done). */
 static int
-tell_split(struct notify *n, const struct pd_ticket *old, unsigned long num,
+tell_split(struct tx *tx, const struct pd_ticket *old, unsigned long num,
     const char *subject)
 {
 	GHashTable *vars = notify_vars_new();
-	char *tok = token_format(n->cfg->tag, num);
+	char *tok = token_format(tx->cfg->tag, num);
 	int r;
 
 	g_hash_table_insert(vars, "tickets", g_strdup_printf("%s %s\n", tok,
 	    subject));
-	r = notify_requester(n, old, "split_done", NULL, vars, false);
+	r = notify_requester(tx, old, "split_done", NULL, vars, false);
 	g_free(tok);
 	g_hash_table_unref(vars);
 	return r;
 }
 
-unsigned long
-ticket_split_message(struct notify *n, int64_t id, const char *actor)
+int
+ticket_split_message(struct tx *tx, int64_t id, const char *actor,
+    unsigned long *num_r)
 {
 	struct pd_ticket old, t;
-	sqlite3_stmt *st;
-	char *subject = NULL, *from = NULL, *name = NULL, *detail;
+	char *stored = NULL, *subject, *from = NULL, *name = NULL, *detail;
 	int64_t num = 0;
-	unsigned long r = 0;
+	int r;
 
-	st = db_prep(n->db, "SELECT ticket, subject, from_addr, from_name "
-	    "FROM messages WHERE id = ? AND ticket IS NOT NULL", "i", id);
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		num = sqlite3_column_int64(st, 0);
-		subject = token_strip((const char *)sqlite3_column_text(st, 1),
-		    n->cfg->tag);
-		from = db_col_str(st, 2);
-		name = db_col_str(st, 3);
-	}
-	sqlite3_finalize(st);
-	if (num && store_ticket_get(n->db, num, &old) == 1) {
+	*num_r = 0;
+	r = store_message_get(tx->db, id, &num, &stored, &from, &name);
+	if (r != 1)
+		return r < 0 ? -1 : 1;
+	subject = token_strip(stored, tx->cfg->tag);
+	g_free(stored);
+	if ((r = store_ticket_get(tx->db, num, &old)) == 1) {
 		detail = g_strdup_printf("split from #%lu", old.number);
-		if (ticket_open(n, &t, g_strstrip(subject), old.queue,
+		r = ticket_open(tx, &t, g_strstrip(subject), old.queue,
 		    *from ? from : old.requester, name, old.language,
-		    old.number, "split", detail) == 0 &&
-		    db_exec(n->db, "UPDATE messages SET ticket = ? WHERE id = "
-		    "?", "ui", t.number, id) == 0)
-			r = t.number;
-		else
-			r = (unsigned long)-1;
+		    old.number, "split", detail);
+		if (r == 0)
+			r = store_message_move(tx->db, id, t.number);
 		g_free(detail);
 		detail = g_strdup_printf("message %lld split into #%lu",
 		    (long long)id, t.number);
-		if (r != (unsigned long)-1 && store_event_add(n->db,
-		    old.number, actor, "split", detail) != 0)
-			r = (unsigned long)-1;
+		if (r == 0)
+			r = store_event_add(tx->db, old.number, actor, "split",
+			    detail);
 		g_free(detail);
-		if (r != (unsigned long)-1 && tell_split(n, &old, r,
-		    subject) != 0)
-			r = (unsigned long)-1;
+		if (r == 0)
+			r = tell_split(tx, &old, t.number, subject);
+		if (r == 0)
+			*num_r = t.number;
 		store_ticket_clear(&t);
 		store_ticket_clear(&old);
-	}
+	} else if (r == 0)
+		r = 1;
 	g_free(subject);
 	g_free(from);
 	g_free(name);
-	return r;
+	return r < 0 ? -1 : r;
 }
 
 int
-ticket_set_rating(struct notify *n, unsigned long num, int rating,
+ticket_set_rating(struct tx *tx, unsigned long num, int rating,
     const char *actor)
 {
 	char detail[16];
 
 	snprintf(detail, sizeof detail, "%d", rating);
-	if (db_exec(n->db, "UPDATE tickets SET rating = ? WHERE number = ?",
-	    "iu", (int64_t)rating, num) != 0)
+	if (store_ticket_set_rating(tx->db, num, rating) != 0)
 		return -1;
 	log_info("ticket=%lu stage=ticket event=rated rating=%d", num,
 	    rating);
-	return store_event_add(n->db, num, actor, "rated", detail);
+	return store_event_add(tx->db, num, actor, "rated", detail);
 }
 
 /* "split": one ticket per task found in the request.  The first task
  * stays in the ticket the client already knows. */
 int
-ticket_split_tasks(struct notify *n, const struct pd_ticket *t,
+ticket_split_tasks(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m)
 {
 	GString *list = g_string_new(NULL);
-	sqlite3_stmt *st = db_prep(n->db, "SELECT idx, text FROM tasks WHERE "
-	    "ticket = ? AND split_into IS NULL ORDER BY idx", "u", t->number);
 	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
 	GHashTable *vars;
-	int r = 0;
+	int r = store_tasks_pending(tx->db, t->number, texts);
 
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		g_ptr_array_add(texts, db_col_str(st, 1));
-	sqlite3_finalize(st);
 	for (guint i = 0; r == 0 && i < texts->len; i++) {
 		struct pd_ticket nt;
 		unsigned long num = t->number;
 		char *tok;
 
-		if (i > 0 && (r = ticket_open(n, &nt, texts->pdata[i],
+		if (i > 0 && (r = ticket_open(tx, &nt, texts->pdata[i],
 		    t->queue, t->requester, t->requester_name, t->language,
 		    t->number, "split", texts->pdata[i])) == 0) {
 			num = nt.number;
 			store_ticket_clear(&nt);
 		}
 		if (r == 0)
-			r = db_exec(n->db, "UPDATE tasks SET split_into = ? "
-			    "WHERE ticket = ? AND idx = ?", "uui", num,
-			    t->number, (int64_t)i + 1);
-		tok = token_format(n->cfg->tag, num);
+			r = store_task_split(tx->db, t->number, i + 1, num);
+		tok = token_format(tx->cfg->tag, num);
 		g_string_append_printf(list, "%s %s\n", tok,
 		    (char *)texts->pdata[i]);
 		g_free(tok);
@@ -391,7 +340,7 @@ ticket_split_tasks(struct notify *n, const struct pd_ticket *t,
 	vars = notify_vars_new();
 	g_hash_table_insert(vars, "tickets", g_string_free(list, FALSE));
 	if (r == 0 && texts->len > 1)
-		r = notify_requester(n, t, "split_done", m, vars, true);
+		r = notify_requester(tx, t, "split_done", m, vars, true);
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=policy event=split "
 		    "tickets=%u", t->number, m ? m->message_id : "", texts->len);

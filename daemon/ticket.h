@@ -21,30 +21,30 @@ bool ticket_type_valid(const char *s);
  * resolved (with a request to rate 1-5) and closed.  Returns 0 when
  * changed, 1 when it already had that status or the ticket is unknown,
  * -1 on a database error. */
-int ticket_set_status(struct notify *n, unsigned long num, const char *status,
+int ticket_set_status(struct tx *tx, unsigned long num, const char *status,
     const char *actor, const char *why);
 
 /* Reopens (status open, one more reopen) and tells the requester. */
-int ticket_reopen(struct notify *n, unsigned long num, const char *actor,
+int ticket_reopen(struct tx *tx, unsigned long num, const char *actor,
     const char *why);
 
 /* Sets priority or type (field "priority" or "type"); records an event. */
-int ticket_set_field(struct notify *n, unsigned long num, const char *field,
+int ticket_set_field(struct tx *tx, unsigned long num, const char *field,
     const char *value, const char *actor);
 
 /* Closes resolved tickets resolved at least autoclose_days ago.  Returns
  * how many, or -1. */
-int ticket_autoclose(struct notify *n);
+int ticket_autoclose(struct tx *tx);
 
 /* Records that a and b are related (kind: "split", "followup", "merged"). */
-int ticket_link(struct notify *n, unsigned long a, unsigned long b,
+int ticket_link(struct tx *tx, unsigned long a, unsigned long b,
     const char *kind);
 
 /* Opens a ticket for requester (name may be ""), linked to parent when
  * parent != 0 with kind.  Subject and name are stored as one line
  * (hdrtext.h).  Returns 0 with *t filled (store_ticket_clear it),
  * or -1. */
-int ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
+int ticket_open(struct tx *tx, struct pd_ticket *t, const char *subject,
     const char *queue, const char *requester, const char *name,
     const char *language, unsigned long parent, const char *kind,
     const char *detail);
@@ -53,24 +53,25 @@ int ticket_open(struct notify *n, struct pd_ticket *t, const char *subject,
  * move to the survivor; from is closed and points to into, so later mail
  * to either number lands in into.  The requester of from is told.
  * Returns 0, 1 when not possible (same or unknown tickets), -1. */
-int ticket_merge(struct notify *n, unsigned long from, unsigned long into,
+int ticket_merge(struct tx *tx, unsigned long from, unsigned long into,
     const char *actor);
 
 /* Moves message id into a new ticket (same requester, the message's
- * subject) linked to its old one.  Returns the new number, 0 when not
- * possible, or (unsigned long)-1 on a database error. */
-unsigned long ticket_split_message(struct notify *n, int64_t id,
-    const char *actor);
+ * subject) linked to its old one.  Returns 0 with the new number in
+ * *num_r, 1 when not possible (no such message in a ticket), -1 on a
+ * database error. */
+int ticket_split_message(struct tx *tx, int64_t id, const char *actor,
+    unsigned long *num_r);
 
 /* Splits the tasks found in t's request (SPEC §6): the first stays in t,
  * each other one gets a linked ticket, and the requester gets one mail
  * with all the numbers (threaded on m when not NULL).  Returns how many
  * tasks were pending (0 or 1: nothing to split), or -1. */
-int ticket_split_tasks(struct notify *n, const struct pd_ticket *t,
+int ticket_split_tasks(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m);
 
 /* Stores a 1-5 rating. */
-int ticket_set_rating(struct notify *n, unsigned long num, int rating,
+int ticket_set_rating(struct tx *tx, unsigned long num, int rating,
     const char *actor);
 
 #endif

@@ -113,6 +113,19 @@ def main():
         tap.ok(all(s.wait_ack(CLIENT, r, timeout=60) is not None for r in reqs),
                "mail during 8 reloads is acknowledged")
         tap.ok(d.alive(), "the daemon survives the reloads")
+        # The running key's file gone (a stray rm, a restore that missed
+        # it): a reload must not make a new key in its place, which would
+        # void every id the gateway has sent.
+        os.rename(key2, key2 + ".saved")
+        refusals = d.log().count("reload-refused")
+        d.signal(signal.SIGHUP)
+        tap.ok(harness.wait_until(lambda: d.log().count("reload-refused") > refusals),
+               "a reload with the running key file missing is refused")
+        tap.ok(not os.path.exists(key2), "no new key is made in its place")
+        third = s.inject(make_mail(CLIENT, "Badge reader", "The badge reader is dead."))
+        tap.ok(s.wait_ack(CLIENT, third) is not None and d.alive(),
+               "after that refused reload mail is still acknowledged")
+        os.rename(key2 + ".saved", key2)
         tap.ok(d.stop(), "daemon stops cleanly on SIGTERM")
 
         # Running as root.

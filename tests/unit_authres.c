@@ -499,6 +499,26 @@ test_identity(void)
 	    NULL) == IDENT_AGENT, "an untrusted header that does not parse "
 	    "changes nothing");
 
+	/* The raw header is rewritten for GMime (rfc2047.h); an unclosed
+	 * encoded-word start after the domain must not join it. */
+	ok(who(LMTP MX PASS AR("mx.example.test; dmarc=fail header.from="
+	    "example.test =?a?Q?x"), NULL, NULL) == IDENT_UNVERIFIED,
+	    "hostile: an unclosed encoded word after a failing domain");
+
+	/* A DKIM pass covers the last of each signed field, the gateway
+	 * reads the first: a stranger replaying a signed mail of the domain
+	 * puts his own From or Subject above the signed ones. */
+	ok(who(LMTP MX PASS, "Subject: Re: [ACME#2] other\r\n", NULL) ==
+	    IDENT_UNVERIFIED, "hostile: two Subject fields, trusted pass");
+	ok(who(LMTP MX PASS, "From: sales@example.test\r\n", NULL) ==
+	    IDENT_UNVERIFIED, "hostile: two From fields, trusted pass");
+	ok(who(LMTP MX PASS, "In-Reply-To: <a@x.test>\r\nIn-Reply-To: "
+	    "<b@x.test>\r\n", NULL) == IDENT_UNVERIFIED,
+	    "hostile: two In-Reply-To fields, trusted pass");
+	ok(who(LMTP MX PASS, "Received: from x by y; Mon, 30 Nov 2026 "
+	    "08:00:00 +0000\r\nComments: a\r\nComments: b\r\n", NULL) ==
+	    IDENT_AGENT, "repeated fields that may repeat: still the agent");
+
 	/* A reply to our signed id proves the agent, unless a trusted
 	 * failure for the domain says otherwise. */
 	id = mac_msgid_kind(1, "olga@example.test", "example.test", 'n');
@@ -518,6 +538,22 @@ test_identity(void)
 	ok(who(LMTP MX FOREIGN AR("mx.example.test; dkim=fail "
 	    "header.d=example.test"), irt, NULL) == IDENT_AGENT,
 	    "an untrusted fail does not override the reply");
+
+	/* A trusted header too long to parse still names its writer, so it
+	 * counts as a failure: padding (a long comment, many results of
+	 * forged signatures in one rspamd header) cannot hide one. */
+	GString *pad = g_string_new(LMTP MX PASS "Authentication-Results: "
+	    "mx.example.test; dmarc=fail (");
+	for (int i = 0; i < AUTHRES_MAX_LEN / 32; i++)
+		g_string_append(pad, "padding padding padding padding padding "
+		    "padding padding pad\r\n\t");
+	g_string_append(pad, ") header.from=example.test\r\n");
+	ok(who(pad->str, NULL, NULL) == IDENT_UNVERIFIED,
+	    "hostile: a trusted fail padded past the parser's bound still "
+	    "cancels the pass");
+	ok(who(pad->str, irt, NULL) == IDENT_UNVERIFIED,
+	    "hostile: ... and overrides a reply to our id");
+	g_string_free(pad, TRUE);
 	g_free(irt);
 	g_free(id);
 

@@ -129,7 +129,7 @@ main(void)
 	/* The first answer of a new ticket opens it; when that write fails
 	 * the relay reports an error, not "stopped by the guard". */
 	{
-		struct notify n = { .db = db, .cfg = &cfg };
+		struct tx n = { .db = db, .cfg = &cfg };
 		struct pd_agent a = { .name = "Olga Ivanova" };
 		struct pd_ticket t;
 

@@ -1,11 +1,11 @@
 /* unit_leakindex.c: the note leak guard's SQLite index (SPEC §7,
- * daemon/leakindex.h): a note of another ticket the agent can see is
+ * daemon/store_notes.h): a note of another ticket the agent can see is
  * found, one of a ticket it cannot see is not, notes stored before the
  * index are indexed on the first check, a note's file is found by hash. */
 #include <glib/gstdio.h>
 #include <string.h>
 #include "db.h"
-#include "leakindex.h"
+#include "store_notes.h"
 #include "tap.h"
 
 static sqlite3 *db;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <gmime/gmime.h>
 #include "msg.h"
 #include "parse_priv.h"
@@ -183,6 +184,23 @@ nest_bomb(unsigned depth)
 	return g_string_free(s, FALSE);
 }
 
+/* Every MIME object in GMime's tree of obj, obj included. */
+static unsigned
+count_parts(GMimeObject *obj)
+{
+	unsigned n = 1;
+
+	if (GMIME_IS_MESSAGE(obj))
+		return count_parts(g_mime_message_get_mime_part(
+		    GMIME_MESSAGE(obj)));
+	if (GMIME_IS_MULTIPART(obj))
+		for (int i = 0; i < g_mime_multipart_get_count(
+		    GMIME_MULTIPART(obj)); i++)
+			n += count_parts(g_mime_multipart_get_part(
+			    GMIME_MULTIPART(obj), i));
+	return n;
+}
+
 static void
 test_bounds(void)
 {
@@ -204,6 +222,24 @@ test_bounds(void)
 	g_string_append(s, "--X--\n");
 	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0 && m->truncated &&
 	    m->attachments->len == lim.max_parts, "too many parts bounded");
+	msg_free(&m);
+	/* GMime builds an object for every part before the walk counts any
+	 * (2.8 MB of empty parts took 560 MB): it is given a bounded number
+	 * of parts, and the walk still gets the max_parts it may use. */
+	g_string_assign(s, "From: a@b.test\nContent-Type: multipart/mixed; "
+	    "boundary=X\n\n");
+	for (int i = 0; i < 50000; i++)
+		g_string_append(s, i % 2 ? "--X\n\n" : "--X\nContent-Type: "
+		    "application/octet-stream\n\nz\n");
+	g_string_append(s, "--X--\n");
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0, "flood of parts "
+	    "parses");
+	ok(m && m->truncated && m->attachments->len == lim.max_parts / 2,
+	    "flood of parts: the attachments of max_parts parts, truncated "
+	    "(%u)", m ? m->attachments->len : 0);
+	ok(m && count_parts(GMIME_OBJECT(m->mime)) <= 16 * lim.max_parts +
+	    lim.max_depth + 1, "flood of parts: GMime holds a bounded tree "
+	    "(%u parts)", m ? count_parts(GMIME_OBJECT(m->mime)) : 0);
 	msg_free(&m);
 	g_string_truncate(s, 0);
 	g_string_append(s, "From: a@b.test\nTo: ");
@@ -412,6 +448,146 @@ test_max_headers(void)
 	    &err) == -1 && strstr(err, "max_headers (3)") != NULL,
 	    "a configured max_headers is used");
 	g_free(err);
+}
+
+/* A VmRSS or VmHWM line of /proc/self/status, in kB (0 when unknown). */
+static long
+status_kb(const char *key)
+{
+	char *text = NULL, *at;
+	long kb = 0;
+
+	if (g_file_get_contents("/proc/self/status", &text, NULL, NULL) &&
+	    (at = strstr(text, key)) != NULL)
+		kb = strtol(at + strlen(key) + 1, NULL, 10);
+	g_free(text);
+	return kb;
+}
+
+/* The memory msg_parse() takes for raw at its peak, in MB: measured in a
+ * child, whose high-water mark starts at its size when forked. */
+static long
+parse_peak_mb(const GString *raw)
+{
+	int fd[2], st;
+	long mb = -1;
+	pid_t pid;
+
+	if (pipe(fd) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		struct pd_msg *m = NULL;
+		char *err = NULL;
+		long before = status_kb("VmRSS:"), peak;
+
+		msg_parse(raw->str, raw->len, &lim, &m, &err);
+		peak = status_kb("VmHWM:");
+		mb = before > 0 && peak > 0 ? (peak - before) / 1024 : -1;
+		if (write(fd[1], &mb, sizeof mb) != sizeof mb)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	if (pid < 0 || read(fd[0], &mb, sizeof mb) != sizeof mb)
+		mb = -1;
+	close(fd[0]);
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return mb;
+}
+
+/* GMime builds an object for every header field before anything counts
+ * them: 24 MB of "X: y" took 2 GB, only to be refused by max_headers.
+ * Fields are counted on the raw lines first, in the top-level header
+ * and in those of parts and embedded messages. */
+static void
+test_header_flood_memory(void)
+{
+	GString *s = g_string_new("From: a@b.test\nSubject: f\n");
+	long mb;
+
+	for (int i = 0; i < 600000; i++)
+		g_string_append(s, "X: y\n");
+	g_string_append(s, "\nbody\n");
+	mb = parse_peak_mb(s);
+	ok(mb >= 0 && mb < 64, "top-level flood of 600000 fields: refused "
+	    "within 64 MB (%ld MB)", mb);
+	g_string_assign(s, "From: a@b.test\nContent-Type: multipart/mixed; "
+	    "boundary=X\n\n");
+	for (int i = 0; i < 100; i++) {
+		g_string_append(s, "--X\n");
+		for (int j = 0; j < 6000; j++)
+			g_string_append(s, "X: y\n");
+		g_string_append(s, "\nz\n");
+	}
+	g_string_append(s, "--X--\n");
+	mb = parse_peak_mb(s);
+	ok(mb >= 0 && mb < 64, "600000 fields in the headers of parts: "
+	    "within 64 MB (%ld MB)", mb);
+	g_string_assign(s, "From: a@b.test\nContent-Type: message/rfc822\n\n");
+	for (int i = 0; i < 600000; i++)
+		g_string_append(s, "X: y\n");
+	g_string_append(s, "\nbody\n");
+	mb = parse_peak_mb(s);
+	ok(mb >= 0 && mb < 64, "600000 fields in an embedded message: "
+	    "within 64 MB (%ld MB)", mb);
+	g_string_free(s, TRUE);
+}
+
+/* Encoded-words that never close: each "=?cs?B?" looked for its "?="
+ * to the end of the line, so a 64 KB header of them took 0.7 s, and a
+ * message of them minutes.  Linear now, with or without a "?=" at the end
+ * of the line. */
+static void
+test_unclosed_words(void)
+{
+	GString *s = g_string_new("From: a@b.test\n");
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+	gint64 t0;
+	double secs;
+
+	for (int i = 0; i < 10; i++) {
+		g_string_append_printf(s, "X-%d: ", i);
+		for (int j = 0; j < 9000; j++)
+			g_string_append(s, "=?a?B?A");
+		g_string_append(s, i % 2 ? "?=\n" : "\n");
+	}
+	g_string_append(s, "Subject: ok\n\nbody\n");
+	t0 = g_get_monotonic_time();
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0 && m &&
+	    strcmp(m->subject, "ok") == 0, "unclosed encoded-words parse");
+	secs = (g_get_monotonic_time() - t0) / 1e6;
+	ok(secs < 2, "10 headers of 9000 unclosed encoded-words: %.2f s",
+	    secs);
+	msg_free(&m);
+	/* GMime reads a header up to the empty line, also past a line that
+	 * is no field: in the message's own header and in a part's. */
+	g_string_assign(s, "From: a@b.test\nSubject: ok\ngarbage\n");
+	for (int i = 0; i < 5; i++) {
+		g_string_append_printf(s, "X-%d: ", i);
+		for (int j = 0; j < 9000; j++)
+			g_string_append(s, "=?a?B?A");
+		g_string_append(s, "\n");
+	}
+	g_string_append(s, "Content-Type: multipart/mixed; boundary=X\n\n");
+	for (int i = 0; i < 10; i++) {
+		g_string_append(s, i % 2 ? "--X\n" : "--X\ngarbage\n");
+		g_string_append(s, "Content-Type: application/octet-stream; "
+		    "name=\"");
+		for (int j = 0; j < 9000; j++)
+			g_string_append(s, "=?a?B?A");
+		g_string_append(s, "\"\n\nzz\n");
+	}
+	g_string_append(s, "--X--\n");
+	t0 = g_get_monotonic_time();
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == 0 && m,
+	    "unclosed encoded-words after a line that is no field parse");
+	secs = (g_get_monotonic_time() - t0) / 1e6;
+	ok(secs < 2, "... in 5 top-level headers and 10 parameters: %.2f s",
+	    secs);
+	msg_free(&m);
+	g_string_free(s, TRUE);
 }
 
 /* Empty input (postdesk deliver < /dev/null) is refused without a GLib
@@ -662,6 +838,8 @@ main(void)
 	test_structure();
 	test_many_headers();
 	test_max_headers();
+	test_header_flood_memory();
+	test_unclosed_words();
 	test_empty();
 	test_bounded_decode();
 	test_huge_text();

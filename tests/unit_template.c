@@ -9,6 +9,7 @@
 #include "compose.h"
 #include "hdrtext.h"
 #include "mac.h"
+#include "msg.h"
 #include "template.h"
 #include "tap.h"
 
@@ -308,6 +309,59 @@ test_compose(void)
 		g_object_unref(m);
 	g_free(wire);
 	g_free(id);
+	/* RFC 5322 §2.1.1: no line over 998 octets, whatever a stranger's
+	 * subject, name or message id is long; an id too long for one line
+	 * cannot be folded, so it is left out (a downstream server that
+	 * refuses long lines would refuse the whole mail). */
+	{
+		char *longs = g_strnfill(5000, 'A'), *longn = g_strnfill(3000,
+		    'B'), *longid = g_strdup_printf("%s@x.test", longs);
+		size_t longest = 0, cur = 0;
+
+		q.subject = longs;
+		q.rcpt_name = longn;
+		q.in_reply_to = longid;
+		g_ptr_array_add(refs, longid);
+		wire = compose_mail(&q, &len, &id);
+		for (const char *c = wire; *c; c++, cur++)
+			if (*c == '\n') {
+				longest = MAX(longest, cur);
+				cur = 0;
+			}
+		ok(longest <= 998, "compose: no line over 998 octets with a "
+		    "5000-octet subject, name and message id (%zu)", longest);
+		ok(strstr(wire, "AAAAAAAAAA@x.test") == NULL,
+		    "compose: an id too long for a line is left out");
+		g_free(wire);
+		g_free(id);
+		q.subject = "s";
+		q.rcpt_name = NULL;
+		q.in_reply_to = NULL;
+		g_ptr_array_remove(refs, longid);
+		g_free(longs);
+		g_free(longn);
+		g_free(longid);
+	}
+	/* Attachment fields are header values we write too. */
+	{
+		struct pd_attachment a = { .filename = "a\r\nX-Injected: 3\r\n"
+			"\r\nbody.txt", .content_type = "text/x\r\nX-Injected: "
+			"4\r\n\r\nfake", .size = 3 };
+		GPtrArray *atts = g_ptr_array_new();
+
+		a.data = g_bytes_new("abc", 3);
+		g_ptr_array_add(atts, &a);
+		q.attachments = atts;
+		wire = compose_mail(&q, &len, &id);
+		ok(strstr(wire, "\nX-Injected") == NULL &&
+		    strstr(wire, "\nfake") == NULL, "compose: an attachment's "
+		    "name and type add no line");
+		q.attachments = NULL;
+		g_ptr_array_unref(atts);
+		g_bytes_unref(a.data);
+		g_free(wire);
+		g_free(id);
+	}
 	g_free(key);
 	g_ptr_array_unref(refs);
 	mac_reset();

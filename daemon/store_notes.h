@@ -1,5 +1,7 @@
-/* leakindex.h: the notes the leak guard compares a client-bound mail
- * with, found through an index in SQLite (SPEC §7, schema v5).
+/* store_notes.h: the store of notes for the leak guard (store_notes.c;
+ * the functions keep their leakindex_ prefix): the notes the leak guard
+ * compares a client-bound mail with, found through an index in SQLite
+ * (SPEC §7, schema v5).
  *
  * When a note is stored, the feature hashes of its text (body and every
  * readable attachment, see leaktext.h and leakguard_features) and the
@@ -8,8 +10,8 @@
  * own ticket and with every note, of any ticket the sending agent can see,
  * that shares a feature or a file with it: a note of ticket A pasted into
  * an answer on ticket B is found without reading all notes. */
-#ifndef PD_LEAKINDEX_H
-#define PD_LEAKINDEX_H
+#ifndef PD_STORE_NOTES_H
+#define PD_STORE_NOTES_H
 
 #include <sqlite3.h>
 #include "config.h"

@@ -1,7 +1,10 @@
-/* leakindex.c: see leakindex.h. */
+/* store_notes.c: the notes of tickets as the leak guard reads them, and
+ * their index tables note_features, note_files, note_unindexed (see
+ * store_notes.h).  Part of the store layer (store.h): all SQL on notes is
+ * here. */
 #include <string.h>
 #include "db.h"
-#include "leakindex.h"
+#include "store_notes.h"
 #include "leaktext.h"
 #include "log.h"
 

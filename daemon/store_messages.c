@@ -1,0 +1,172 @@
+/* store_messages.c: messages and their attachments (see store.h). */
+#include <string.h>
+#include <time.h>
+#include <glib.h>
+#include "db.h"
+#include "store.h"
+
+int64_t
+store_message_dup(sqlite3 *db, const char *message_id, const char *hash)
+{
+	int64_t id = 0;
+
+	if (db_int(db, &id, "SELECT id FROM messages WHERE message_id = ? "
+	    "AND content_hash = ?", "tt", message_id ? message_id : "",
+	    hash) < 0)
+		return -1;
+	return id;
+}
+
+/* "Name <addr>, ..." of a list of struct pd_addr, for display columns. */
+static char *
+addr_list(GPtrArray *a)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; a && i < a->len; i++) {
+		const struct pd_addr *x = a->pdata[i];
+
+		g_string_append_printf(s, "%s%s", i ? ", " : "", x->address);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static char *
+ref_list(GPtrArray *refs)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; refs && i < refs->len; i++)
+		g_string_append_printf(s, "%s<%s>", i ? " " : "",
+		    (char *)refs->pdata[i]);
+	return g_string_free(s, FALSE);
+}
+
+static int
+store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts)
+{
+	for (guint i = 0; atts && i < atts->len; i++) {
+		const struct pd_attachment *a = atts->pdata[i];
+		gsize n = 0;
+		const void *p = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+
+		if (db_exec(db, "INSERT INTO attachments (message, filename, "
+		    "content_type, size, data) VALUES (?, ?, ?, ?, ?)", "itti"
+		    "b", msg, a->filename, a->content_type, (int64_t)a->size,
+		    p, (size_t)n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int64_t
+store_message_add(sqlite3 *db, const struct pd_msg *m,
+    const struct pd_stored *s)
+{
+	char *to = addr_list(m->to), *cc = addr_list(m->cc);
+	char *refs = ref_list(m->references);
+	int r;
+
+	r = db_exec(db, "INSERT INTO messages (ticket, direction, kind, "
+	    "message_id, in_reply_to, refs, from_addr, from_name, to_addrs, "
+	    "cc_addrs, subject, body, automated, content_hash, source, raw, "
+	    "created) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, lower(?), ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt" "bi", s->ticket,
+	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
+	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
+	    s->body : m->text,
+	    s->automated, s->hash, s->source, s->raw, s->raw_len,
+	    (int64_t)time(NULL));
+	g_free(to);
+	g_free(cc);
+	g_free(refs);
+	if (r != 0)
+		return -1;
+	int64_t id = sqlite3_last_insert_rowid(db);
+	if (store_attachments(db, id, m->attachments) != 0)
+		return -1;
+	if (s->ticket && store_ticket_touch(db, s->ticket) != 0)
+		return -1;
+	return id;
+}
+
+int
+store_message_ticket(sqlite3 *db, const char *id, int64_t *ticket_r)
+{
+	*ticket_r = 0;
+	return db_int(db, ticket_r, "SELECT ticket FROM messages WHERE "
+	    "message_id = ? AND ticket IS NOT NULL ORDER BY id LIMIT 1", "t",
+	    id);
+}
+
+unsigned long
+store_ticket_by_msgid(sqlite3 *db, const char *id)
+{
+	int64_t t = 0;
+
+	if (!id || !*id || store_message_ticket(db, id, &t) != 1)
+		return 0;
+	return store_ticket_survivor(db, t);
+}
+
+int
+store_message_find(sqlite3 *db, const char *message_id, const char *hash,
+    int64_t *id_r)
+{
+	*id_r = 0;
+	return db_int(db, id_r, "SELECT id FROM messages WHERE message_id = ? "
+	    "AND content_hash = ? ORDER BY id DESC", "tt", message_id, hash);
+}
+
+int
+store_message_get(sqlite3 *db, int64_t id, int64_t *ticket_r,
+    char **subject_r, char **from_r, char **name_r)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT ticket, subject, from_addr, "
+	    "from_name FROM messages WHERE id = ? AND ticket IS NOT NULL",
+	    "i", id);
+	int r;
+
+	*ticket_r = 0;
+	*subject_r = *from_r = *name_r = NULL;
+	if (!st)
+		return -1;
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*ticket_r = sqlite3_column_int64(st, 0);
+		*subject_r = db_col_str(st, 1);
+		*from_r = db_col_str(st, 2);
+		*name_r = db_col_str(st, 3);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_message_in_ticket(sqlite3 *db, int64_t id, unsigned long ticket)
+{
+	int64_t one = 0;
+
+	return db_int(db, &one, "SELECT 1 FROM messages WHERE id = ? AND "
+	    "ticket = ?", "iu", id, ticket);
+}
+
+int
+store_message_move(sqlite3 *db, int64_t id, unsigned long ticket)
+{
+	return db_exec(db, "UPDATE messages SET ticket = ? WHERE id = ?", "ui",
+	    ticket, id);
+}
+
+char *
+store_message_last_client(sqlite3 *db, unsigned long ticket)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT message_id FROM messages "
+	    "WHERE ticket = ? AND direction = 'in' AND kind = 'client' ORDER "
+	    "BY id DESC LIMIT 1", "u", ticket);
+	char *id = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		id = db_col_str(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}

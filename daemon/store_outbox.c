@@ -1,0 +1,149 @@
+/* store_outbox.c: outbox rows and the sender's bookkeeping (see store.h,
+ * outbox.h). */
+#include <time.h>
+#include "db.h"
+#include "store.h"
+
+int64_t
+store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
+    const char *msgid, const char *env_from, const char *rcpt,
+    const char *data, size_t len)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
+	    "env_from, rcpt, data, next_attempt, created) VALUES "
+	    "(NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)", "utttt" "bii", ticket, kind,
+	    msgid, env_from, rcpt, data, len, now, now) != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(db);
+}
+
+static void
+row_free(gpointer p)
+{
+	struct store_outbox_row *r = p;
+
+	g_free(r->msgid);
+	g_free(r->env_from);
+	g_free(r->rcpt);
+	g_bytes_unref(r->data);
+	g_free(r);
+}
+
+GPtrArray *
+store_outbox_due(sqlite3 *db, int64_t now, int limit)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
+	sqlite3_stmt *st = db_prep(db, "SELECT id, COALESCE(ticket, 0), "
+	    "attempts, created, message_id, env_from, rcpt, data FROM outbox "
+	    "WHERE status = 'pending' AND next_attempt <= ? ORDER BY id "
+	    "LIMIT ?", "ii", now, (int64_t)limit);
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		struct store_outbox_row *r = g_new0(struct store_outbox_row, 1);
+
+		r->id = sqlite3_column_int64(st, 0);
+		r->ticket = sqlite3_column_int64(st, 1);
+		r->attempts = sqlite3_column_int64(st, 2);
+		r->created = sqlite3_column_int64(st, 3);
+		r->msgid = db_col_str(st, 4);
+		r->env_from = db_col_str(st, 5);
+		r->rcpt = db_col_str(st, 6);
+		r->data = g_bytes_new(sqlite3_column_blob(st, 7),
+		    sqlite3_column_bytes(st, 7));
+		g_ptr_array_add(rows, r);
+	}
+	sqlite3_finalize(st);
+	return rows;
+}
+
+/* Steps st (from db_prep; NULL when it failed) to the end without
+ * db_exec's log line per failure: on a full disk every retry fails alike,
+ * and the sender logs once per episode instead.  Returns 0 when exactly
+ * want_changes rows changed (any number when -1), 1 when another number
+ * did, -1 on error with a g_malloc'd *err_r. */
+static int
+quiet_step(sqlite3 *db, sqlite3_stmt *st, int want_changes, char **err_r)
+{
+	int r;
+
+	if (!st) {
+		*err_r = g_strdup(sqlite3_errmsg(db));
+		return -1;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (r != SQLITE_DONE) {
+		*err_r = g_strdup(sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (want_changes >= 0 && sqlite3_changes(db) != want_changes)
+		return 1;
+	return 0;
+}
+
+int
+store_outbox_claim(sqlite3 *db, int64_t id, int64_t attempts, int64_t next,
+    char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET attempts = "
+	    "attempts + 1, next_attempt = ?, last_error = 'sending (outcome "
+	    "not yet recorded)' WHERE id = ? AND status = 'pending' AND "
+	    "attempts = ?", "iii", next, id, attempts), 1, err_r);
+}
+
+int
+store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET status = 'sent', "
+	    "sent_at = ?, last_error = '' WHERE id = ?", "ii", at, id), -1,
+	    err_r) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_retry(sqlite3 *db, int64_t id, int64_t next, const char *error,
+    char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET next_attempt = ?, "
+	    "last_error = ? WHERE id = ?", "iti", next, error, id), -1,
+	    err_r) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_failed(sqlite3 *db, int64_t id, const char *error,
+    char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET status = "
+	    "'failed', last_error = ? WHERE id = ?", "ti", error, id), -1,
+	    err_r) < 0 ? -1 : 0;
+}
+
+int
+store_outbox_next_due(sqlite3 *db, int64_t *next_r)
+{
+	*next_r = 0;
+	return db_int(db, next_r, "SELECT MIN(next_attempt) FROM outbox WHERE "
+	    "status = 'pending'", "");
+}
+
+int
+store_outbox_sent_at(sqlite3 *db, const char *msgid, int64_t *at_r)
+{
+	return db_int(db, at_r, "SELECT COALESCE(sent_at, created) FROM "
+	    "outbox WHERE message_id = ? ORDER BY id LIMIT 1", "t", msgid) < 0 ?
+	    -1 : 0;
+}
+
+int
+store_outbox_has(sqlite3 *db, const char *kind, unsigned long ticket,
+    const char *msgid, const char *rcpt)
+{
+	int64_t one = 0;
+
+	return db_int(db, &one, "SELECT 1 FROM outbox WHERE kind = ? AND "
+	    "ticket = ? AND message_id = ? AND rcpt = ?", "tutt", kind, ticket,
+	    msgid, rcpt);
+}

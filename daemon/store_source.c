@@ -1,0 +1,78 @@
+/* store_source.c: source UIDs and the quarantine (see store.h). */
+#include <time.h>
+#include "db.h"
+#include "store.h"
+
+static int64_t
+now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int
+store_uid_done(sqlite3 *db, const char *source, const char *folder,
+    uint32_t uidvalidity, uint32_t uid)
+{
+	int64_t one = 0;
+
+	return db_int(db, &one, "SELECT 1 FROM source_uids WHERE source = ? "
+	    "AND folder = ? AND uidvalidity = ? AND uid = ?", "ttii", source,
+	    folder, (int64_t)uidvalidity, (int64_t)uid);
+}
+
+int
+store_uid_mark(sqlite3 *db, const char *source, const char *folder,
+    uint32_t uidvalidity, uint32_t uid, int64_t message, int64_t quarantine)
+{
+	return db_exec(db, "INSERT OR REPLACE INTO source_uids (source, "
+	    "folder, uidvalidity, uid, message, quarantine, at) VALUES "
+	    "(?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, 0), ?)", "ttiiiii", source,
+	    folder, (int64_t)uidvalidity, (int64_t)uid, message, quarantine,
+	    now());
+}
+
+int64_t
+store_quarantine_add(sqlite3 *db, const char *source, const char *reason,
+    const char *raw, size_t len, size_t size)
+{
+	if (db_exec(db, "INSERT INTO quarantine (source, reason, size, raw, "
+	    "created) VALUES (?, ?, ?, ?, ?)", "tti" "bi", source ? source :
+	    "", reason, (int64_t)size, raw, raw ? len : (size_t)0, now()) != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(db);
+}
+
+int
+store_quarantine_get(sqlite3 *db, int64_t id, GBytes **raw_r,
+    char **source_r, int64_t *size_r)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT raw, source, size FROM "
+	    "quarantine WHERE id = ?", "i", id);
+	int r;
+
+	*raw_r = NULL;
+	*source_r = NULL;
+	*size_r = 0;
+	if (!st)
+		return -1;
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) > 0)
+			*raw_r = g_bytes_new(sqlite3_column_blob(st, 0),
+			    sqlite3_column_bytes(st, 0));
+		*source_r = db_col_str(st, 1);
+		*size_r = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_quarantine_set(sqlite3 *db, int64_t id, const char *status,
+    bool only_held)
+{
+	if (db_exec(db, "UPDATE quarantine SET status = ? WHERE id = ? AND "
+	    "(? OR status = 'held')", "tii", status, id,
+	    (int64_t)!only_held) != 0)
+		return -1;
+	return sqlite3_changes(db) == 1;
+}
