@@ -153,6 +153,38 @@ test_threading(void)
 	    f.out.ticket == 1000 && tickets(&f) == 1,
 	    "stored Message-ID: joins 1000");
 
+	/* A bounce of our ack: threaded by the id of the mail it carries
+	 * back, kept, nobody answered. */
+	{
+		char *dsn = g_strdup_printf("From: Mail Delivery System "
+		    "<MAILER-DAEMON@mx.client.test>\r\n"
+		    "To: support@example.test\r\n"
+		    "Subject: Undelivered Mail Returned to Sender\r\n"
+		    "Message-ID: <bounce1@mx.client.test>\r\n"
+		    "Auto-Submitted: auto-replied\r\n"
+		    "MIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/report; "
+		    "report-type=delivery-status; boundary=\"B\"\r\n\r\n"
+		    "--B\r\nContent-Type: text/plain\r\n\r\n"
+		    "Delivery failed.\r\n"
+		    "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+		    "Reporting-MTA: dns; mx.client.test\r\n\r\n"
+		    "Final-Recipient: rfc822; hana@client.test\r\n"
+		    "Action: failed\r\nStatus: 5.1.1\r\n\r\n"
+		    "--B\r\nContent-Type: message/rfc822\r\n\r\n"
+		    "From: support@example.test\r\nTo: hana@client.test\r\n"
+		    "Subject: whatever\r\nMessage-ID: <%s>\r\n\r\n"
+		    "Hello\r\n--B--\r\n", ack);
+
+		mark = fx_mark(&f);
+		ok(fx_deliver(&f, dsn) == PIPE_STORED && f.out.ticket == 1000 &&
+		    tickets(&f) == 1, "bounce: threaded by the id it carries "
+		    "back");
+		rows = rows_since(&f, mark);
+		ok(rows->len == 0, "bounce: nobody is mailed");
+		g_ptr_array_unref(rows);
+	}
+
 	/* Subject tokens. */
 	ok(send_reply(&f, HANA, NULL, "Re: [ACME#1000] printer", NULL, NULL,
 	    "Any news?") == PIPE_STORED && f.out.ticket == 1000 &&
