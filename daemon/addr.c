@@ -3,7 +3,7 @@
  * check, so this is what stands between a hostile header and command
  * injection. */
 #include <string.h>
-#include "sink.h"
+#include "addr.h"
 
 #define ADDR_MAX 254	/* RFC 5321 path limit minus the angle brackets */
 

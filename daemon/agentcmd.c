@@ -132,7 +132,7 @@ do_tag(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_cc(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	if (agentmail_internal_rcpt(x->tx->cfg, c->value) ||
+	if (guard_internal_rcpt(x->tx->cfg, c->value) ||
 	    g_ascii_strcasecmp(c->value, x->tx->cfg->address) == 0)
 		return fail(res, "an agent or the gateway cannot be a "
 		    "participant");
@@ -234,12 +234,11 @@ do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 	if (x->t)
 		return fail(res, "#client opens a new ticket: send it as a new "
 		    "mail, not as a reply");
-	if (agentmail_internal_rcpt(x->tx->cfg, c->value))
+	if (guard_internal_rcpt(x->tx->cfg, c->value))
 		return fail(res, "the client cannot be an agent");
 	t = g_new0(struct pd_ticket, 1);
 	subject = token_strip(x->m->subject, x->tx->cfg->tag);
-	r = ticket_open(x->tx, t, g_strstrip(subject), x->queue ? x->queue :
-	    "support", c->value, "",
+	r = ticket_open(x->tx, t, g_strstrip(subject), x->queue, c->value, "",
 	    x->tx->cfg->language, 0, NULL, x->agent->name);
 	g_free(subject);
 	if (r == 0)

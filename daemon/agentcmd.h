@@ -14,7 +14,8 @@ struct agentcmd {
 	struct tx *tx;
 	const struct pd_agent *agent;
 	const struct pd_msg *m;   /* the agent's mail */
-	const char *queue;        /* of the source it came in by (#client) */
+	const char *queue;        /* of the source it came in by (#client);
+	                           * never NULL (classify.h) */
 	struct pd_ticket *t;      /* the ticket it answers; NULL for a new
 	                           * mail (then only #client and #note make
 	                           * sense); #client fills it */

@@ -2,64 +2,12 @@
 #include <string.h>
 #include <time.h>
 #include "agentmail.h"
-#include "compose.h"
-#include "floodguard.h"
-#include "leakguard.h"
-#include "store_notes.h"
+#include "guard.h"
 #include "leaktext.h"
 #include "log.h"
-#include "outbox.h"
 #include "store.h"
 #include "template.h"
 #include "token.h"
-
-bool
-agentmail_internal_rcpt(const struct pd_config *cfg, const char *address)
-{
-	return config_agent_by_address(cfg, address) != NULL ||
-	    (cfg->team_copy && g_ascii_strcasecmp(cfg->team_copy,
-	    address) == 0);
-}
-
-/* text and the files of lt (may be NULL) against the notes agent (may
- * be NULL) can see and the note being written (see store_notes.h): 0 with
- * *hit_r the overlap (g_malloc'd) or NULL when clean, -1 on a database
- * error (*hit_r NULL). */
-static int
-guard_check(struct tx *tx, unsigned long ticket, const struct pd_agent *a,
-    const char *text, const struct leaktext *lt, char **hit_r)
-{
-	struct leakguard *g = leakguard_new();
-	char *all = g_strdup_printf("%s\n%s", text, lt ? lt->text->str : "");
-	char *hit = NULL;
-	int r;
-
-	r = leakindex_guard(tx->db, tx->cfg, ticket, a, all, lt ? lt->hashes :
-	    NULL, g);
-	if (r == 0 && tx->pending_note)
-		leakguard_add_note(g, tx->pending_note);
-	if (r == 0)
-		hit = leakguard_check(g, all);
-	for (guint i = 0; r == 0 && lt && hit == NULL && i < lt->hashes->len;
-	    i++)
-		hit = leakguard_check_file(g, lt->hashes->pdata[i]);
-	leakguard_free(&g);
-	g_free(all);
-	*hit_r = hit;
-	return r < 0 ? -1 : 0;
-}
-
-char *
-agentmail_leak(struct tx *tx, unsigned long ticket, const char *text)
-{
-	char *hit;
-
-	/* Unchecked is not clean: a template that cannot be checked is not
-	 * sent (notify_send logs it). */
-	if (guard_check(tx, ticket, tx->agent, text, NULL, &hit) < 0)
-		return g_strdup("(the internal notes could not be read)");
-	return hit;
-}
 
 /* Hours used by the client of t this month, against its plan. */
 static char *
@@ -155,63 +103,21 @@ struct agent_mail {
 	GHashTable *vars;
 };
 
+/* One mail to an agent or team_copy, through notify.c (the one writer). */
 static int
 send_internal(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
     const char *rcpt_name, const char *lang, const struct agent_mail *am,
     char **msgid_r)
 {
-	GHashTable *vars = notify_vars_new();
-	struct pd_rendered r;
-	struct compose_req q = { .cfg = tx->cfg, .ticket = t, .rcpt = rcpt,
-		.rcpt_name = rcpt_name, .from_name = am->from_name,
+	struct notify_mail m = { .name = am->name, .rcpt = rcpt,
+		.rcpt_name = rcpt_name, .lang = lang, .reply = am->reply,
+		.vars = am->vars, .from_name = am->from_name,
 		.reply_to = am->reply_to, .kind = am->kind,
-		.attachments = am->attachments };
-	char *err = NULL, *data, *id;
-	size_t len;
-	int64_t row;
-	int admit;
-	GHashTableIter it;
-	gpointer k, v;
+		.attachments = am->attachments, .msgid_r = msgid_r };
 
-	g_hash_table_iter_init(&it, am->vars);
-	while (g_hash_table_iter_next(&it, &k, &v))
-		g_hash_table_insert(vars, k, g_strdup(v));
-	if (am->reply) {
-		q.in_reply_to = am->reply->message_id;
-		q.references = am->reply->references;
-	}
-	/* Ticket placeholders come from notify's own table. */
-	if (notify_render(tx, t, am->name, lang, vars, &r, &err) != 0) {
-		log_warnx("ticket=%lu stage=notify event=error template=%s "
-		    "error=\"%s\"", t ? t->number : 0, am->name, err);
-		g_free(err);
-		g_hash_table_unref(vars);
-		return 0;
-	}
 	/* Challenges (per agent address) and transcripts are capped like
-	 * every automatic mail (floodguard.h). */
-	admit = floodguard_admit(tx, t ? t->number : 0, am->name, rcpt);
-	if (admit != 1) {
-		template_clear(&r);
-		g_hash_table_unref(vars);
-		return admit;
-	}
-	q.subject = r.subject;
-	q.body = r.body;
-	data = compose_mail(&q, &len, &id);
-	row = outbox_add(tx->db, t ? t->number : 0, am->name, id,
-	    tx->cfg->address, rcpt, data, len);
-	tx->queued |= row > 0;
-	if (row > 0)
-		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
-		    "kind=%s", t ? t->number : 0, id, am->name);
-	if (msgid_r)
-		*msgid_r = g_strdup(id);
-	g_free(data);
-	g_free(id);
-	template_clear(&r);
-	g_hash_table_unref(vars);
-	return row < 0 ? -1 : 0;
+	 * every automatic mail (floodguard.h), beneath notify_send. */
+	return notify_send(tx, t, &m);
 }
 
 /* To the ticket's agents (less except) and team_copy. */
@@ -295,29 +201,6 @@ agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
 	return r;
 }
 
-static int
-relay_one(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
-    const char *rcpt_name, const struct compose_req *base)
-{
-	struct compose_req q = *base;
-	char *data, *id;
-	size_t len;
-	int64_t row;
-
-	q.rcpt = rcpt;
-	q.rcpt_name = rcpt_name;
-	data = compose_mail(&q, &len, &id);
-	row = outbox_add(tx->db, t->number, "answer", id, tx->cfg->address,
-	    rcpt, data, len);
-	tx->queued |= row > 0;
-	if (row > 0)
-		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
-		    "kind=answer", t->number, id);
-	g_free(data);
-	g_free(id);
-	return row < 0 ? -1 : 0;
-}
-
 /* The requester and every participant, each in a mail of their own (the
  * Message-ID names its recipient). */
 static int
@@ -328,8 +211,9 @@ relay_all(struct tx *tx, const struct pd_ticket *t,
 	int r = store_participants(tx->db, t->number, to);
 
 	for (guint i = 0; r == 0 && i + 1 < to->len; i += 2)
-		if (!agentmail_internal_rcpt(tx->cfg, to->pdata[i]))
-			r = relay_one(tx, t, to->pdata[i], to->pdata[i + 1], q);
+		if (!guard_internal_rcpt(tx->cfg, to->pdata[i]))
+			r = notify_answer(tx, t, q, to->pdata[i],
+			    to->pdata[i + 1]);
 	g_ptr_array_unref(to);
 	return r;
 }

@@ -10,6 +10,7 @@
 #ifndef PD_AGENTMAIL_H
 #define PD_AGENTMAIL_H
 
+#include "guard.h"
 #include "notify.h"
 
 /* Tells the agents of t about client message m (text: its new text). */
@@ -35,16 +36,5 @@ int agentmail_relay(struct tx *tx, const struct pd_ticket *t,
 int agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *name, GHashTable *vars,
     const struct pd_msg *m, char kind, char **msgid_r);
-
-/* The note text that text, a mail to a client about ticket, would leak,
- * as a g_malloc'd excerpt, or NULL when clean: the notes of ticket, those
- * tx->agent can see and tx->pending_note (store_notes.h).  When the notes
- * cannot be read, a reason: unchecked is not clean. */
-char *agentmail_leak(struct tx *tx, unsigned long ticket, const char *text);
-
-/* True when address is an agent or team_copy: mail to it may hold
- * internal text. */
-bool agentmail_internal_rcpt(const struct pd_config *cfg,
-    const char *address);
 
 #endif

@@ -245,7 +245,7 @@ load_source(struct cctx *c, const config_setting_t *g, unsigned idx)
 		s->name = g_strdup_printf("source%u", idx + 1);
 	load_endpoint(c, g, &s->ep, 993, 143);
 	s->folder = get_str(c, g, "folder", "INBOX", 0);
-	s->queue = get_str(c, g, "queue", "support", 0);
+	s->queue = get_str(c, g, "queue", PD_DEFAULT_QUEUE, 0);
 	after = get_str(c, g, "after", "move", 0);
 	if (strcmp(after, "move") == 0)
 		s->after = PD_AFTER_MOVE;

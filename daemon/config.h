@@ -6,6 +6,11 @@
 #ifndef PD_CONFIG_H
 #define PD_CONFIG_H
 
+/* The queue of a source that names none, and of mail that comes by no
+ * source (postdesk deliver without --source): the one place it is
+ * written. */
+#define PD_DEFAULT_QUEUE "support"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
@@ -33,7 +38,7 @@ struct pd_source {
 	char *name;
 	struct pd_endpoint ep;
 	char *folder;           /* default "INBOX" */
-	char *queue;            /* default "support" */
+	char *queue;            /* default PD_DEFAULT_QUEUE */
 	enum pd_after after;    /* default move */
 	char *processed_folder; /* default "Processed" */
 	char *quarantine_folder;/* default "Quarantine" */

@@ -8,6 +8,7 @@
  * acknowledged, never processed twice. */
 #include <string.h>
 #include "db.h"
+#include "fetch.h"
 #include "log.h"
 #include "pipeline.h"
 #include "source.h"

@@ -1,11 +1,11 @@
 /* floodguard.c: see floodguard.h. */
 #include <string.h>
 #include <time.h>
-#include "agentmail.h"
 #include "flood.h"
 #include "floodguard.h"
+#include "guard.h"
 #include "log.h"
-#include "sink.h"
+#include "addr.h"
 #include "store.h"
 
 #define DAY (24 * 3600)
@@ -53,7 +53,7 @@ record(struct tx *tx, const char *rcpt, const char *domain,
 
 int
 floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
-    const char *rcpt)
+    const char *rcpt, struct flood_hit *hit_r)
 {
 	const struct pd_config *cfg = tx->cfg;
 	bool challenge = strcmp(kind, "challenge") == 0;
@@ -67,7 +67,7 @@ floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
 	 * count, and nothing unchecked reaches our log lines. */
 	if (!addr_is_valid(rcpt))
 		return 1;
-	internal = agentmail_internal_rcpt(cfg, rcpt);
+	internal = guard_internal_rcpt(cfg, rcpt);
 	/* Agents and team_copy get what the team needs to see; only the
 	 * mail a stranger can trigger at will is capped for them. */
 	if (internal && !challenge && strcmp(kind, "transcript") != 0)
@@ -91,12 +91,15 @@ floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
 	    challenge ? cfg->cap_challenge.per_day : cfg->cap_address.per_day);
 	key = strcmp(scope, "domain") == 0 ? g_strdup_printf("@%s", domain) :
 	    g_ascii_strdown(rcpt, -1);
-	w = record(tx, rcpt, internal ? "" : domain, kind, ticket, true,
-	    now) != 0 ||
-	    floodguard_hit(tx, ticket, key, "cap", detail) != 0 ? -1 : 0;
-	g_free(key);
-	g_free(detail);
-	return w;
+	if (record(tx, rcpt, internal ? "" : domain, kind, ticket, true,
+	    now) != 0) {
+		g_free(key);
+		g_free(detail);
+		return -1;
+	}
+	hit_r->key = key;
+	hit_r->detail = detail;
+	return 0;
 }
 
 /* The admin hears of a key at most once a day: 1 when this hit is the
@@ -108,10 +111,9 @@ first_hit(struct tx *tx, const char *key, int64_t now)
 }
 
 int
-floodguard_hit(struct tx *tx, unsigned long ticket, const char *key,
+floodguard_record_hit(struct tx *tx, unsigned long ticket, const char *key,
     const char *what, const char *detail)
 {
-	GHashTable *vars;
 	int r;
 
 	log_warnx("ticket=%lu stage=flood event=%s key=\"%s\" detail=\"%s\"",
@@ -125,18 +127,15 @@ floodguard_hit(struct tx *tx, unsigned long ticket, const char *key,
 	 * in turn, and told about again. */
 	if (!tx->cfg->admin || g_ascii_strcasecmp(key, tx->cfg->admin) == 0)
 		return 0;
-	vars = notify_vars_new();
-	g_hash_table_insert(vars, "guard.kind", g_strdup(what));
-	g_hash_table_insert(vars, "guard.key", g_strdup(key));
-	g_hash_table_insert(vars, "guard.detail", g_strdup(detail));
-	g_hash_table_insert(vars, "guard.ticket", g_strdup_printf("%lu",
-	    ticket));
-	r = notify_admin(tx, "flood_guard", vars);
-	g_hash_table_unref(vars);
-	if (r == 0)
-		log_info("ticket=%lu stage=flood event=admin-told key=\"%s\"",
-		    ticket, key);
-	return r;
+	return 1;
+}
+
+void
+floodguard_hit_clear(struct flood_hit *h)
+{
+	g_free(h->key);
+	g_free(h->detail);
+	h->key = h->detail = NULL;
 }
 
 int

@@ -17,20 +17,31 @@
 #define PD_FLOODGUARD_H
 
 #include <stdbool.h>
-#include "notify.h"
+#include "tx.h"
+
+/* A refusal to report: the key (address or "@domain") and a detail for
+ * people, both g_malloc'd (floodguard_hit_clear). */
+struct flood_hit {
+	char *key;
+	char *detail;
+};
 
 /* May an automatic mail of kind (template name) for ticket (0: none) go
  * to rcpt now?  Returns 1 and counts it (the caller then queues it), 0
- * when a cap refuses it (logged, recorded, admin told), -1 on a database
- * error. */
+ * when a cap refuses it (the attempt is counted as capped and *hit_r
+ * filled: the caller reports it with notify_flood_hit), -1 on a database
+ * error.  notify.c is the only caller: every automatic mail passes it. */
 int floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
-    const char *rcpt);
+    const char *rcpt, struct flood_hit *hit_r);
+void floodguard_hit_clear(struct flood_hit *h);
 
-/* Records a guard hit: one log line, an event on ticket (0: gateway-wide),
- * and a notice to the admin unless one for key went out in the last day.
- * what names the guard ("cap", "repeat"); detail is for people.  0 or -1. */
-int floodguard_hit(struct tx *tx, unsigned long ticket, const char *key,
-    const char *what, const char *detail);
+/* Records a guard hit: one log line and an event on ticket (0:
+ * gateway-wide).  what names the guard ("cap", "repeat"); detail is for
+ * people.  Returns 1 when the admin is to be told (no notice for key in
+ * the last day, and key is not the admin's own address; recorded as told),
+ * 0 when not, -1.  notify_flood_hit() tells the admin. */
+int floodguard_record_hit(struct tx *tx, unsigned long ticket,
+    const char *key, const char *what, const char *detail);
 
 /* Near-identical new requests (flood.h): the ticket of a request from
  * sender, or from another address of its domain, whose normalised text

@@ -1,8 +1,8 @@
 /* notify.c: see notify.h. */
 #include <string.h>
-#include "agentmail.h"
 #include "compose.h"
 #include "floodguard.h"
+#include "guard.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -59,23 +59,98 @@ notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
 	return rc;
 }
 
-/* Internal text never reaches a client, whatever template carries it. */
+/* The leak guard hook: internal text never reaches a client, whatever
+ * template or answer carries it. */
 static bool
 leaks(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
-    const struct pd_rendered *r, const char *name)
+    const char *subject, const char *body, const char *kind)
 {
 	char *text, *hit;
 
-	if (!t || agentmail_internal_rcpt(tx->cfg, rcpt))
+	if (!t || guard_internal_rcpt(tx->cfg, rcpt))
 		return false;
-	text = g_strdup_printf("%s\n%s", r->subject, r->body);
-	hit = agentmail_leak(tx, t->number, text);
+	text = g_strdup_printf("%s\n%s", subject, body);
+	hit = guard_leak(tx, t->number, text);
 	g_free(text);
 	if (hit)
 		log_warnx("ticket=%lu stage=guard event=stopped kind=%s",
-		    t->number, name);
+		    t->number, kind);
 	g_free(hit);
 	return hit != NULL;
+}
+
+int
+notify_flood_hit(struct tx *tx, unsigned long ticket, const char *key,
+    const char *what, const char *detail)
+{
+	GHashTable *vars;
+	int r;
+
+	if ((r = floodguard_record_hit(tx, ticket, key, what, detail)) <= 0)
+		return r;
+	vars = notify_vars_new();
+	g_hash_table_insert(vars, "guard.kind", g_strdup(what));
+	g_hash_table_insert(vars, "guard.key", g_strdup(key));
+	g_hash_table_insert(vars, "guard.detail", g_strdup(detail));
+	g_hash_table_insert(vars, "guard.ticket", g_strdup_printf("%lu",
+	    ticket));
+	r = notify_admin(tx, "flood_guard", vars);
+	g_hash_table_unref(vars);
+	if (r == 0)
+		log_info("ticket=%lu stage=flood event=admin-told key=\"%s\"",
+		    ticket, key);
+	return r;
+}
+
+/* The flood caps hook (floodguard.h): 1 admitted, 0 capped (reported),
+ * -1. */
+static int
+admit(struct tx *tx, unsigned long ticket, const char *kind,
+    const char *rcpt)
+{
+	struct flood_hit hit = { 0 };
+	int r = floodguard_admit(tx, ticket, kind, rcpt, &hit);
+
+	if (r == 0)
+		r = notify_flood_hit(tx, ticket, hit.key, "cap", hit.detail) <
+		    0 ? -1 : 0;
+	floodguard_hit_clear(&hit);
+	return r;
+}
+
+/* The one writer of outgoing mail: every mail passes the leak guard (when
+ * it goes to an outside address) and, when automatic, the flood caps;
+ * then it is composed, queued in the outbox and logged.  kind names the
+ * row (template name, "answer").  Returns 0 (also when a hook stopped it:
+ * logged), -1 on a database error.  *msgid_r (may be NULL) gets the new
+ * Message-ID once the hooks let it through. */
+static int
+queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
+    const struct compose_req *q, const char *env_from, bool automatic,
+    char **msgid_r)
+{
+	unsigned long num = t ? t->number : 0;
+	char *data, *id;
+	size_t len;
+	int64_t row;
+	int r;
+
+	if (leaks(tx, t, q->rcpt, q->subject, q->body, kind))
+		return 0;
+	if (automatic && (r = admit(tx, num, kind, q->rcpt)) != 1)
+		return r;
+	data = compose_mail(q, &len, &id);
+	row = outbox_add(tx->db, num, kind, id, env_from, q->rcpt, data, len);
+	if (row > 0) {
+		tx->queued = true;
+		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
+		    "kind=%s", num, id, kind);
+	}
+	if (msgid_r)
+		*msgid_r = g_strdup(id);
+	g_free(data);
+	g_free(id);
+	return row < 0 ? -1 : 0;
 }
 
 int
@@ -84,13 +159,12 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 {
 	struct pd_rendered r;
 	struct compose_req q = { .cfg = tx->cfg, .ticket = t, .rcpt = m->rcpt,
-		.rcpt_name = m->rcpt_name, .auto_submitted = m->auto_reply ?
+		.rcpt_name = m->rcpt_name, .from_name = m->from_name,
+		.reply_to = m->reply_to, .kind = m->kind,
+		.attachments = m->attachments, .auto_submitted = m->auto_reply ?
 		"auto-replied" : "auto-generated" };
-	char *err = NULL, *data, *id;
-	unsigned long num = t ? t->number : 0;
-	size_t len;
-	int64_t row;
-	int admit;
+	char *err = NULL;
+	int rc;
 
 	if (m->reply) {
 		q.in_reply_to = m->reply->message_id;
@@ -98,35 +172,30 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 	}
 	if (notify_render(tx, t, m->name, m->lang, m->vars, &r, &err) != 0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
-		    "error=\"%s\"", num, m->name, err);
+		    "error=\"%s\"", t ? t->number : 0, m->name, err);
 		g_free(err);
 		return 0;
 	}
-	if (leaks(tx, t, m->rcpt, &r, m->name)) {
-		template_clear(&r);
-		return 0;
-	}
-	/* Every automatic mail passes the flood caps here (floodguard.h). */
-	if ((admit = floodguard_admit(tx, num, m->name, m->rcpt)) != 1) {
-		template_clear(&r);
-		return admit;
-	}
 	q.subject = r.subject;
 	q.body = r.body;
-	data = compose_mail(&q, &len, &id);
 	/* Bounces of our notifications come back to the support address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
-	row = outbox_add(tx->db, num, m->name, id, m->auto_reply ? "" :
-	    tx->cfg->address, m->rcpt, data, len);
-	if (row > 0) {
-		tx->queued = true;
-		log_info("ticket=%lu msg=<%s> stage=notify event=queued "
-		    "kind=%s", num, id, m->name);
-	}
-	g_free(data);
-	g_free(id);
+	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : tx->cfg->address,
+	    true, m->msgid_r);
 	template_clear(&r);
-	return row < 0 ? -1 : 0;
+	return rc;
+}
+
+int
+notify_answer(struct tx *tx, const struct pd_ticket *t,
+    const struct compose_req *base, const char *rcpt, const char *rcpt_name)
+{
+	struct compose_req q = *base;
+
+	q.rcpt = rcpt;
+	q.rcpt_name = rcpt_name;
+	/* An agent's own words: not automatic, never capped (floodguard.h). */
+	return queue(tx, t, "answer", &q, tx->cfg->address, false, NULL);
 }
 
 int

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "msg.h"
 #include "store.h"
+#include "compose.h"
 #include "template.h"
 #include "tx.h"
 
@@ -26,10 +27,20 @@ struct notify_mail {
 	bool auto_reply;            /* a direct answer to a client's mail:
 	                             * Auto-Submitted: auto-replied and a null
 	                             * envelope sender (RFC 3834) */
+	/* Mail to agents and team_copy (agentmail.c): */
+	const char *from_name;      /* NULL: the gateway's name */
+	const char *reply_to;       /* NULL: none */
+	char kind;                  /* Message-ID kind (mac.h); 0 = 'm' */
+	GPtrArray *attachments;     /* copied into the mail, or NULL */
+	char **msgid_r;             /* gets the new Message-ID (g_malloc'd)
+	                             * when it passed the hooks, or NULL */
 };
 
 /* Renders and queues; t may be NULL for gateway-wide notices (no ticket
- * placeholders, no References).  Returns 0 (also when the template is missing or
+ * placeholders, no References).  notify.c is the one writer of outgoing
+ * mail: this, notify_answer and the outbox worker are all that touch the
+ * outbox table, and both pass the leak guard (guard.h) for every outside
+ * recipient; automatic mail passes the flood caps (floodguard.h).  Returns 0 (also when the template is missing or
  * the address invalid: logged, and the cause must not be lost for it), or
  * -1 on a database error. */
 int notify_send(struct tx *tx, const struct pd_ticket *t,
@@ -53,6 +64,17 @@ int notify_leads(struct tx *tx, const struct pd_ticket *t,
 
 /* notify_send to the admin address, when one is configured. */
 int notify_admin(struct tx *tx, const char *name, GHashTable *vars);
+
+/* An agent's answer composed as base (subject, body, attachments,
+ * threading) to one client recipient of t: through the leak guard, not
+ * capped, kind "answer".  0 (also when stopped, logged) or -1. */
+int notify_answer(struct tx *tx, const struct pd_ticket *t,
+    const struct compose_req *base, const char *rcpt, const char *rcpt_name);
+
+/* Reports a flood guard hit (floodguard_record_hit) and tells the admin
+ * once a day per key.  0 or -1. */
+int notify_flood_hit(struct tx *tx, unsigned long ticket, const char *key,
+    const char *what, const char *detail);
 
 /* A new table for notify_mail.vars (keys static, values g_malloc'd). */
 GHashTable *notify_vars_new(void);

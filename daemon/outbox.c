@@ -2,10 +2,10 @@
 #include <string.h>
 #include <time.h>
 #include "db.h"
+#include "addr.h"
 #include "log.h"
 #include "outbox.h"
 #include "store.h"
-#include "ticket.h"
 #include "worker.h"
 
 /* A row still failing temporarily after this long is given up. */
@@ -222,25 +222,6 @@ outbox_run(sqlite3 *db, const struct pd_config *cfg,
 	return outbox_send(db, cfg, drv, &s, max_wait);
 }
 
-/* Time-driven changes, at most once a minute: autoclose. */
-static void
-timers_run(sqlite3 *db, const struct pd_config *cfg, struct worker *w)
-{
-	static _Thread_local time_t last;
-	struct tx tx = { .db = db, .cfg = cfg };
-	time_t now = time(NULL);
-
-	if (now - last < 60)
-		return;
-	last = now;
-	if (db_begin(db) != 0)
-		return;
-	if (ticket_autoclose(&tx) < 0 || db_commit(db) != 0)
-		db_rollback(db);
-	else if (tx.queued)
-		worker_wake(w);
-}
-
 gpointer
 outbox_main(gpointer arg)
 {
@@ -257,8 +238,6 @@ outbox_main(gpointer arg)
 	while (!atomic_load(&w->stop)) {
 		/* Rows queued by the CLI wake nobody: look every few seconds. */
 		int wait = outbox_send(db, w->cfg, &sink_smtp, &sender, 5);
-
-		timers_run(db, w->cfg, w);
 
 		if (wait > 0 && worker_sleep(w, wait * 1000))
 			worker_drain(w);

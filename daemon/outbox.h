@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include "config.h"
+#include <glib.h>
 #include "sink.h"
 
 /* Queues data for rcpt (validated here: an invalid address is refused and
@@ -67,6 +68,10 @@ void outbox_sender_clear(struct outbox_sender *s);
  * ends). */
 int outbox_run(sqlite3 *db, const struct pd_config *cfg,
     const struct sink_driver *drv, int max_wait);
+
+/* Thread body of the outbox worker: arg is the struct worker *
+ * (worker.h); drains due rows, woken when rows are queued. */
+gpointer outbox_main(gpointer arg);
 
 /* Seconds to wait before attempt number attempts + 1 (5 s doubling, at most
  * 10 min). */

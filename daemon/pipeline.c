@@ -1,13 +1,10 @@
-/* pipeline.c: see pipeline.h.  The stages themselves are stage_*.c. */
+/* pipeline.c: see pipeline.h.  One message: parse, dedupe, classify()
+ * (classify.c), then the stage table (stage.c) applies the verdict; one
+ * transaction around all of it. */
 #include <string.h>
-#include <time.h>
 #include "db.h"
-#include "agentmail.h"
-#include "hygiene.h"
-#include "identity.h"
+#include "classify.h"
 #include "log.h"
-#include "mac.h"
-#include "quotes.h"
 #include "stage.h"
 #include "store.h"
 
@@ -18,166 +15,37 @@ pipeline_seen(sqlite3 *db, const struct pipe_origin *o)
 	    o->uidvalidity, o->uid) == 1;
 }
 
-static int
-mark_uid(struct stage_ctx *c, int64_t message, int64_t quarantine)
-{
-	if (!c->o->uid)
-		return 0;
-	return store_uid_mark(c->db, c->o->source, c->o->folder,
-	    c->o->uidvalidity, c->o->uid, message, quarantine);
-}
-
-int
-stage_store(struct stage_ctx *c, unsigned long ticket, const char *kind)
-{
-	return stage_store_body(c, ticket, kind, NULL);
-}
-
-int
-stage_store_body(struct stage_ctx *c, unsigned long ticket, const char *kind,
-    const char *body)
-{
-	struct pd_stored s = { .ticket = ticket, .direction = "in",
-		.kind = c->automated ? "auto" : kind,
-		.automated = c->automated, .source = c->o->source,
-		.hash = c->hash, .raw = c->raw, .raw_len = c->len,
-		.body = body };
-	int64_t id = store_message_add(c->db, c->m, &s);
-
-	c->ticket = ticket;
-	return id < 0 || mark_uid(c, id, 0) != 0 ? -1 : 0;
-}
-
-bool
-stage_may_answer(const struct stage_ctx *c)
-{
-	const char *from = c->m->from.address;
-
-	return !c->automated && *from && !c->agent &&
-	    g_ascii_strcasecmp(from, c->cfg->address) != 0;
-}
-
-/* Once per quarantined message, never on retries of the same UID: the
- * notice is queued in the transaction that records the quarantine. */
-static int
-tell_admin(struct stage_ctx *c, int64_t id, const char *reason, size_t size)
-{
-	GHashTable *vars = notify_vars_new();
-	int r;
-
-	g_hash_table_insert(vars, "quarantine.id", g_strdup_printf("%lld",
-	    (long long)id));
-	g_hash_table_insert(vars, "quarantine.reason", g_strdup(reason));
-	g_hash_table_insert(vars, "quarantine.source", g_strdup(c->o->source ?
-	    c->o->source : "deliver"));
-	g_hash_table_insert(vars, "quarantine.size", g_strdup_printf("%zu",
-	    size));
-	r = notify_admin(&c->tx, "quarantine", vars);
-	g_hash_table_unref(vars);
-	return r;
-}
-
+/* Keeps raw in the quarantine (stage_quarantine.c) and commits. */
 static enum pipe_result
 quarantine(struct stage_ctx *c, const char *reason, size_t size)
 {
-	int64_t q = store_quarantine_add(c->db, c->o->source, reason, c->raw,
-	    c->len, size);
+	struct verdict v = { .kind = VERDICT_QUARANTINE,
+		.reasons = g_string_new(reason) };
+	enum pipe_result r = PIPE_QUARANTINED;
 
-	if (q < 0 || mark_uid(c, 0, q) != 0 || store_event_add(c->db, 0,
-	    c->o->source, "quarantined", reason) != 0 ||
-	    tell_admin(c, q, reason, size) != 0 || db_commit(c->db) != 0) {
+	c->size = size;
+	if (stage_apply(c, &v) != 0 || db_commit(c->db) != 0) {
 		db_rollback(c->db);
-		return PIPE_TEMPFAIL;
-	}
-	log_warnx("stage=parse event=quarantined id=%lld source=%s "
-	    "reason=\"%s\"", (long long)q, c->o->source, reason);
-	return PIPE_QUARANTINED;
-}
-
-/* With a Message-ID, the hash covers the body only, so the same mail
- * reaching two support mailboxes (different Received: lines) is stored
- * once; without one, the whole message counts. */
-void
-stage_hash(struct stage_ctx *c)
-{
-	const char *body = NULL;
-
-	if (*c->m->message_id) {
-		const char *crlf = g_strstr_len(c->raw, c->len, "\r\n\r\n");
-		const char *lf = g_strstr_len(c->raw, c->len, "\n\n");
-
-		body = crlf && (!lf || crlf < lf) ? crlf + 4 : lf ? lf + 2 :
-		    NULL;
-	}
-	if (body)
-		mac_content_hash(body, c->raw + c->len - body, c->hash);
-	else
-		mac_content_hash(c->raw, c->len, c->hash);
-}
-
-/* A client's message reaches the agents of its ticket (SPEC §7). */
-static int
-tell_agents(struct stage_ctx *c)
-{
-	struct pd_ticket t;
-	int r;
-
-	if (!c->ticket || c->automated || c->agent || c->repeat)
-		return 0;
-	if ((r = store_ticket_get(c->db, c->ticket, &t)) != 1)
-		return r;
-	r = agentmail_client_message(&c->tx, &t, c->m, c->new_text);
-	store_ticket_clear(&t);
+		r = PIPE_TEMPFAIL;
+	} else
+		log_warnx("stage=parse event=quarantined id=%lld source=%s "
+		    "reason=\"%s\"", (long long)c->quarantine_id, c->o->source,
+		    reason);
+	verdict_clear(&v);
 	return r;
 }
 
+/* classify, then the stage table; commits. */
 static enum pipe_result
 classify_and_file(struct stage_ctx *c)
 {
-	struct thread_result tr;
+	struct verdict v;
 	int r;
 
-	const struct pd_agent *agent;
-	struct identity_proof proof;
-	enum identity who;
-
-	if (!hygiene_is_automated(c->m, c->cfg->address, &c->automated))
-		c->automated = NULL;
-	c->new_text = quotes_strip(c->m->text);
-	if (thread_decide(c->db, c->cfg, c->m, &tr) != 0)
-		return PIPE_TEMPFAIL;
-	/* After threading: a reply proves the agent only for the ticket it
-	 * was signed for, and the mail acts on this one. */
-	if (identity_verify(c->db, c->cfg, c->m, tr.how == THREAD_JOIN ?
-	    tr.ticket : 0, (int64_t)time(NULL), &who, &agent, &proof) != 0)
-		return PIPE_TEMPFAIL;
-	if (who == IDENT_AGENT)
-		c->agent = agent;
-	c->fresh = who == IDENT_AGENT && proof.fresh;
-	if (who == IDENT_UNVERIFIED && proof.why) {
-		c->hold_reason = proof.why;
-		log_info("msg=<%s> stage=identity event=unproven agent=\"%s\" "
-		    "reason=\"%s\"", c->m->message_id, agent->name, proof.why);
-	}
-	if (who == IDENT_UNVERIFIED && !c->automated)
-		r = stage_hold(c, &tr);
-	else if (c->agent && !c->automated && proof.challenge)
-		r = stage_release(c, proof.challenge);
-	else if (c->agent && !c->automated)
-		r = stage_agent(c, &tr);
-	else if (who == IDENT_UNVERIFIED)
-		/* An agent's auto-reply without proof: kept, never acted on. */
-		r = stage_store(c, 0, "auto");
-	else {
-		if (tr.how == THREAD_JOIN)
-			r = stage_join(c, &tr);
-		else if (tr.how == THREAD_MULTI)
-			r = stage_multi(c, &tr);
-		else
-			r = stage_flood_new(c, &tr);
-		if (r == 0)
-			r = tell_agents(c);
-	}
+	r = classify(c->db, c->cfg, c->o, c->m, NULL, &v);
+	if (r == 0)
+		r = stage_apply(c, &v);
+	verdict_clear(&v);
 	if (r != 0 || db_commit(c->db) != 0)
 		return PIPE_TEMPFAIL;
 	return PIPE_STORED;
@@ -196,7 +64,7 @@ process(struct stage_ctx *c)
 	}
 	stage_hash(c);
 	if (store_message_dup(c->db, c->m->message_id, c->hash) > 0) {
-		if (mark_uid(c, 0, 0) != 0 || db_commit(c->db) != 0)
+		if (stage_mark_uid(c, 0, 0) != 0 || db_commit(c->db) != 0)
 			return PIPE_TEMPFAIL;
 		log_info("msg=<%s> stage=store event=duplicate",
 		    c->m->message_id);
@@ -229,7 +97,6 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 		out->queued = c.tx.queued;
 	}
 	msg_free(&c.m);
-	g_free(c.new_text);
 	return r;
 }
 
@@ -251,7 +118,7 @@ pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
 		return PIPE_TEMPFAIL;
 	}
 	r = quarantine(&c, reason, size);
-	out->queued = c.tx.queued;
+	out->queued = r == PIPE_QUARANTINED && c.tx.queued;
 	g_free(reason);
 	return r;
 }
@@ -275,7 +142,7 @@ pipeline_oversized_prefix(sqlite3 *db, const struct pd_config *cfg,
 		return PIPE_TEMPFAIL;
 	}
 	r = quarantine(&c, reason, size);
-	out->queued = c.tx.queued;
+	out->queued = r == PIPE_QUARANTINED && c.tx.queued;
 	g_free(reason);
 	return r;
 }

@@ -1,9 +1,10 @@
 /* postdeskd.c: the daemon (SPEC §13).
  *
  * options -> config (-n: check and print "configuration OK") -> key and
- * database -> workers (one per IMAP source, one outbox sender) -> main loop
- * for signals -> stop workers.  SIGHUP loads the config anew and swaps it
- * only when it is valid; SIGTERM stops after the message in hand. */
+ * database -> workers (one per IMAP source, one outbox sender, one
+ * scheduler for timer jobs, scheduler.h) -> main loop for signals -> stop
+ * workers.  SIGHUP loads the config anew and swaps it only when it is
+ * valid; SIGTERM stops after the message in hand. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@
 #include "db.h"
 #include "log.h"
 #include "mac.h"
+#include "fetch.h"
+#include "outbox.h"
+#include "scheduler.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/postdesk/postdesk.conf"
@@ -25,6 +29,7 @@ struct daemon {
 	char *config_path;
 	struct pd_config *cfg;
 	struct worker outbox;
+	struct worker scheduler;
 	struct worker *fetchers;
 	guint nfetchers;
 	GMainLoop *loop;
@@ -156,6 +161,10 @@ start_workers(struct daemon *d)
 	memset(&d->outbox, 0, sizeof d->outbox);
 	d->outbox.cfg = d->cfg;
 	start_worker(&d->outbox, "outbox", outbox_main);
+	memset(&d->scheduler, 0, sizeof d->scheduler);
+	d->scheduler.cfg = d->cfg;
+	d->scheduler.outbox = &d->outbox;
+	start_worker(&d->scheduler, "scheduler", scheduler_main);
 	d->nfetchers = d->cfg->sources->len;
 	d->fetchers = g_new0(struct worker, d->nfetchers);
 	for (guint i = 0; i < d->nfetchers; i++) {
@@ -181,11 +190,13 @@ stop_worker(struct worker *w)
 static void
 stop_workers(struct daemon *d)
 {
-	/* Fetchers first: they may still queue mail for the outbox. */
+	/* Fetchers and the scheduler first: they may still queue mail for the
+	 * outbox. */
 	for (guint i = 0; i < d->nfetchers; i++)
 		stop_worker(&d->fetchers[i]);
 	g_clear_pointer(&d->fetchers, g_free);
 	d->nfetchers = 0;
+	stop_worker(&d->scheduler);
 	stop_worker(&d->outbox);
 }
 

@@ -6,6 +6,7 @@
 #define PD_SINK_H
 
 #include <stddef.h>
+#include "addr.h"
 #include "config.h"
 
 enum sink_status {
@@ -28,10 +29,5 @@ struct sink_driver {
 };
 
 extern const struct sink_driver sink_smtp;
-
-/* True when address is a plain addr-spec safe for an SMTP command: 1-254
- * bytes, one '@' with non-empty sides, no CR, LF, NUL, space, '<', '>' or
- * other control characters. */
-int addr_is_valid(const char *address);
 
 #endif

@@ -173,11 +173,9 @@ int
 stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 {
 	struct pd_ticket *t = NULL;
-	const struct cmd *fc;
-	char *why;
 	struct cmd_parse p;
 	struct agentcmd x = { .tx = &c->tx, .agent = c->agent, .m = c->m,
-		.queue = c->o->queue,
+		.queue = c->queue,
 		.transcript = g_string_new(NULL), .answer = g_string_new(NULL) };
 	char *note;
 	int r;
@@ -195,23 +193,8 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	note = pending_note(c, &p);
 	c->tx.agent = c->agent;
 	c->tx.pending_note = note;
-	if (!c->fresh && (fc = agentcmd_needs_fresh(p.cmds))) {
-		/* Held, not failed: confirming the challenge applies the mail
-		 * as written (postdesk.conf(5), THREAT MODEL). */
-		why = c->cfg->id_fresh_hours ? g_strdup_printf("#%s lets "
-		    "another address see the ticket and needs a fresh proof: "
-		    "a trusted DKIM signature, or a reply to a mail of this "
-		    "ticket the desk sent you within %u hours", fc->word,
-		    c->cfg->id_fresh_hours) : g_strdup_printf("#%s lets "
-		    "another address see the ticket and needs a fresh proof: "
-		    "a trusted DKIM signature, or your confirmation",
-		    fc->word);
-		c->hold_reason = why;
-		r = stage_hold(c, tr);
-		c->hold_reason = NULL;
-		g_free(why);
-	} else
-		r = run(c, tr, &x, &p);
+	/* Commands that need a fresher proof were held by classify(). */
+	r = run(c, tr, &x, &p);
 	c->tx.pending_note = NULL;
 	g_free(note);
 	commands_free(&p);
@@ -259,54 +242,16 @@ stage_hold(struct stage_ctx *c, const struct thread_result *tr)
 	return r;
 }
 
-static int
-release(struct stage_ctx *c, int64_t held, GBytes *raw)
-{
-	struct pipe_origin o = { .source = c->o->source, .folder = "",
-		.queue = c->o->queue };
-	struct stage_ctx h = { .db = c->db, .cfg = c->cfg, .o = &o,
-		.tx = { .db = c->db, .cfg = c->cfg } };
-	struct thread_result tr;
-	char *err = NULL;
-	gsize len;
-	int r = -1;
-
-	h.raw = g_bytes_get_data(raw, &len);
-	h.len = len;
-	if (msg_parse(h.raw, h.len, &c->cfg->limits, &h.m, &err) != 0) {
-		g_free(err);
-		return 0;
-	}
-	stage_hash(&h);
-	h.agent = c->agent;
-	/* A confirmed challenge is a fresh proof (identity.h). */
-	h.fresh = true;
-	h.new_text = quotes_strip(h.m->text);
-	if (thread_decide(c->db, c->cfg, h.m, &tr) == 0 &&
-	    stage_agent(&h, &tr) == 0)
-		r = store_held_release(c->db, held);
-	c->tx.queued |= h.tx.queued;
-	log_info("msg=<%s> stage=identity event=released agent=\"%s\"",
-	    h.m->message_id, c->agent->name);
-	msg_free(&h.m);
-	g_free(h.new_text);
-	return r;
-}
-
 int
-stage_release(struct stage_ctx *c, const char *id)
+stage_confirm(struct stage_ctx *c, const char *id)
 {
-	int64_t held = 0;
-	GBytes *raw = NULL;
 	int r;
 
-	if (store_held_find(c->db, id, c->agent->name, &held, &raw) < 0)
+	if (store_held_find(c->db, id, c->agent->name, &c->held_id,
+	    &c->held_raw) < 0)
 		return -1;
-	/* The confirmation itself is kept, outside any ticket. */
+	/* The confirmation itself is kept, outside any ticket; stage.c then
+	 * runs the held mail (c->held_raw) as the agent's. */
 	r = stage_store(c, 0, "confirm");
-	if (r == 0 && raw)
-		r = release(c, held, raw);
-	if (raw)
-		g_bytes_unref(raw);
 	return r;
 }

@@ -17,8 +17,8 @@
 /* Automated mail answering no ticket: kept, visible to admins (events
  * without a ticket, `postdesk unfiled`), but no ticket for agents to close
  * by hand. */
-static int
-unfiled(struct stage_ctx *c)
+int
+stage_unfiled(struct stage_ctx *c)
 {
 	char *detail = g_strdup_printf("message <%s> from %s is automated "
 	    "(%s) and answers no ticket: kept outside any ticket",
@@ -35,9 +35,10 @@ unfiled(struct stage_ctx *c)
 	return r;
 }
 
-/* Files the message into ticket num as a repeat of first's request. */
-static int
-repeat(struct stage_ctx *c, unsigned long num, const char *first,
+/* Files the message into ticket num as a repeat of first's request.
+ * 0, 1 when that ticket is gone (nothing done), -1. */
+int
+stage_repeat(struct stage_ctx *c, unsigned long num, const char *first,
     const char *norm)
 {
 	struct pd_ticket t;
@@ -51,7 +52,7 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 
 	if ((r = store_ticket_get(c->db, num, &t)) != 1) {
 		g_free(key);
-		return r;
+		return r < 0 ? -1 : 1;
 	}
 	c->repeat = true;
 	detail = g_strdup_printf("message <%s> from %s is near-identical to "
@@ -60,7 +61,8 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	    c->cfg->repeat_window / 60);
 	r = stage_store(c, t.number, "client");
 	if (r == 0)
-		r = floodguard_hit(&c->tx, t.number, key, "repeat", detail);
+		r = notify_flood_hit(&c->tx, t.number, key, "repeat",
+		    detail);
 	/* The window slides: a bot that keeps going keeps joining. */
 	if (r == 0)
 		r = floodguard_repeat_note(&c->tx, from, t.number, norm);
@@ -70,35 +72,19 @@ repeat(struct stage_ctx *c, unsigned long num, const char *first,
 	g_free(detail);
 	g_free(key);
 	store_ticket_clear(&t);
-	return r == 0 ? 1 : -1;
+	return r;
 }
 
 int
-stage_flood_new(struct stage_ctx *c, const struct thread_result *tr)
+stage_flood_new(struct stage_ctx *c, const struct thread_result *tr,
+    const char *norm)
 {
-	const char *from = c->m->from.address;
-	char *text, *norm, *first = NULL;
-	unsigned long num = 0;
-	int r;
+	int r = stage_new(c, tr);
 
-	if (c->automated && !flood_automated_opens_ticket(c->automated))
-		return unfiled(c);
-	if (c->automated || c->agent || !*from)
-		return stage_new(c, tr);
-	text = g_strdup_printf("%s\n%s", c->m->subject ? c->m->subject : "",
-	    c->new_text ? c->new_text : "");
-	norm = flood_normalise(text);
-	g_free(text);
-	r = floodguard_repeat_find(&c->tx, from, norm, &num, &first);
-	if (r == 1)
-		r = repeat(c, num, first, norm);
-	if (r == 0) {
-		r = stage_new(c, tr);
-		if (r == 0)
-			r = floodguard_repeat_note(&c->tx, from, c->ticket,
-			    norm);
-	}
-	g_free(first);
-	g_free(norm);
-	return r < 0 ? -1 : 0;
+	/* The window slides from here: the next near-identical request
+	 * joins this one's ticket (classify.c). */
+	if (r == 0 && norm)
+		r = floodguard_repeat_note(&c->tx, c->m->from.address,
+		    c->ticket, norm);
+	return r;
 }

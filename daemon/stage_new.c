@@ -96,10 +96,9 @@ stage_new(struct stage_ctx *c, const struct thread_result *tr)
 	char *subject = token_strip(c->m->subject, c->cfg->tag), *detail;
 	int r;
 
-	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->o->queue ?
-	    c->o->queue : "support", *c->m->from.address ?
-	    c->m->from.address : "unknown", c->m->from.name, language_of(c),
-	    0, NULL, "");
+	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->queue,
+	    *c->m->from.address ? c->m->from.address : "unknown",
+	    c->m->from.name, language_of(c), 0, NULL, "");
 	g_free(subject);
 	if (r == 0 && tr->mentioned) {
 		/* For agents only: the sender is never told. */

@@ -141,9 +141,9 @@ ticket_set_field(struct tx *tx, unsigned long num, const char *field,
 }
 
 int
-ticket_autoclose(struct tx *tx)
+ticket_autoclose(struct tx *tx, int64_t now)
 {
-	int64_t cutoff = time(NULL) - (int64_t)tx->cfg->autoclose_days * 86400;
+	int64_t cutoff = now - (int64_t)tx->cfg->autoclose_days * 86400;
 	GArray *due = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	int r = store_tickets_resolved_before(tx->db, cutoff, due);
 

@@ -32,9 +32,9 @@ int ticket_reopen(struct tx *tx, unsigned long num, const char *actor,
 int ticket_set_field(struct tx *tx, unsigned long num, const char *field,
     const char *value, const char *actor);
 
-/* Closes resolved tickets resolved at least autoclose_days ago.  Returns
- * how many, or -1. */
-int ticket_autoclose(struct tx *tx);
+/* Closes resolved tickets resolved at least autoclose_days before now
+ * (a job of scheduler.c).  Returns how many, or -1. */
+int ticket_autoclose(struct tx *tx, int64_t now);
 
 /* Records that a and b are related (kind: "split", "followup", "merged"). */
 int ticket_link(struct tx *tx, unsigned long a, unsigned long b,

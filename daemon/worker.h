@@ -1,4 +1,6 @@
-/* worker.h: a daemon thread (one per IMAP source, one for the outbox).
+/* worker.h: a daemon thread (one per IMAP source, one for the outbox, one
+ * for timer jobs).  Their bodies are fetch_main (fetch.h), outbox_main
+ * (outbox.h) and scheduler_main (scheduler.h).
  *
  * libetpan and SMTP calls block, so each runs on its own thread with its
  * own SQLite connection; the main thread only handles signals and timers.
@@ -30,9 +32,5 @@ void worker_drain(struct worker *w);
 int worker_sleep(struct worker *w, int ms);
 /* Closes the pipe. */
 void worker_deinit(struct worker *w);
-
-/* Thread bodies: arg is the struct worker *. */
-gpointer fetch_main(gpointer arg);
-gpointer outbox_main(gpointer arg);
 
 #endif

@@ -1,25 +1,16 @@
-/* fixture.h: a gateway without servers, for unit tests of the ticket rules
- * (issue 8): a configuration and a database in a temporary directory, the
- * shipped templates, a MAC key, messages built from text and delivered
- * through the pipeline's per-message function, and the outbox rows they
- * queued, parsed back so tests can assert on recipient, template, subject
- * and decoded text.  Nothing is sent: rows stay pending.
+/* fixture.h: a gateway without servers, for unit tests of the middle
+ * layer (store, thread, ticket, classify and the stage table, notify).
  *
- *   struct fx f;
- *   fx_open(&f, "tickets = { max_reopens = 1; };\n");
- *   int64_t mark = fx_mark(&f);
- *   char *raw = fx_raw(&f, "Hana <hana@client.test>", NULL, "Printer", NULL,
- *       "It is broken.");
- *   fx_deliver(&f, raw);
- *   GPtrArray *rows = fx_rows(&f, mark);    (struct fx_row *)
- *   fx_find(rows, "ack", "hana@client.test");
- *   fx_close(&f);
- *
- * The configuration: support@example.test, tag ACME, first ticket 1000,
- * agents Olga (lead, olga@example.test) and John (john@example.test) in no
- * queue (they see every ticket), client organisation client.test,
- * mx.example.test trusted for DKIM, flood guards off (a test sends many
- * similar mails from one address within a second).  Needs TOP_SRCDIR. */
+ * fx_open() writes a configuration into a temporary directory (the
+ * templates and answers of the source tree, two agents, an admin) and
+ * opens an in-memory database; fx_deliver() runs one raw message through
+ * the pipeline (parse, classify, the stage table, one transaction), as
+ * fetch.c does; fx_classify() only asks classify(); fx_outbox() lists the
+ * outbox rows queued since the last call, fx_mark() and fx_rows() those
+ * after a mark, with their subject and text decoded; fx_leaks() counts
+ * mails to non-agents holding a text (a note must give 0).  Everything is
+ * static: include it in one test file.  Tests may read the database with
+ * SQL directly (fx_int, fx_str). */
 #ifndef PD_TEST_FIXTURE_H
 #define PD_TEST_FIXTURE_H
 
@@ -28,180 +19,287 @@
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <gmime/gmime.h>
-#include <sqlite3.h>
-#include "daemon/config.h"
+#include "classify.h"
+#include "config.h"
 #include "db.h"
 #include "mac.h"
 #include "msg.h"
 #include "pipeline.h"
+#include "store.h"
+#include "tx.h"
 
-#define FX_UNUSED __attribute__((unused))
-
-/* A header that proves an agent of example.test (fresh, any ticket). */
-#define FX_DKIM "Authentication-Results: mx.example.test; dkim=pass " \
-	"header.d=example.test\r\n"
-#define FX_OLGA "Olga Ivanova <olga@example.test>"
-#define FX_JOHN "John Smith <john@example.test>"
-
-struct fx {
-	char *dir;
+struct fixture {
+	char *dir;                /* temporary directory (removed: no) */
 	struct pd_config *cfg;
-	sqlite3 *db;
-	unsigned seq;            /* for Message-IDs */
-	char *last_id;           /* Message-ID of the last fx_raw, no <> */
-	struct pipe_out out;     /* of the last fx_deliver */
+	sqlite3 *db;              /* ":memory:" */
+	int64_t seen;             /* outbox rows already listed */
+	unsigned uid;             /* the next IMAP UID fx_deliver uses */
 };
 
-/* One outbox row, with its mail parsed (subject and text decoded). */
+/* One outbox row (fx_outbox). */
 struct fx_row {
 	int64_t id;
 	unsigned long ticket;
-	char *kind;      /* template name, "answer" for a relayed answer */
-	char *msgid;
+	char *kind;
 	char *rcpt;
-	char *data;      /* the mail as queued */
-	char *subject;   /* decoded, "" when it did not parse */
-	char *text;      /* decoded body text */
+	char *env_from;
+	char *data;               /* the whole mail */
+	char *subject;            /* decoded; "" when it does not parse */
+	char *text;               /* decoded body text; "" likewise */
 };
 
-static FX_UNUSED void
+#define FX_AGENT1 "olga@example.test"   /* Olga Ivanova, lead */
+#define FX_AGENT2 "john@example.test"   /* John Smith */
+#define FX_ADMIN "admin@example.test"
+/* A header that proves an agent of example.test (fresh, any ticket) when
+ * the gateway trusts mx.example.test (FX_TRUST_MX in fx_open's extra). */
+#define FX_DKIM "Authentication-Results: mx.example.test; dkim=pass " \
+	"header.d=example.test\n"
+#define FX_TRUST_MX "  trusted_authserv = [ \"mx.example.test\" ];\n"
+
+static void
 fx_row_free(gpointer p)
 {
 	struct fx_row *r = p;
 
 	g_free(r->kind);
-	g_free(r->msgid);
 	g_free(r->rcpt);
+	g_free(r->env_from);
 	g_free(r->data);
 	g_free(r->subject);
 	g_free(r->text);
 	g_free(r);
 }
 
-/* Opens a fresh gateway; extra is appended to the configuration (top-level
- * groups such as "tickets = { ... };").  Returns 0, or -1 (printed as a
- * TAP comment). */
-static FX_UNUSED int
-fx_open(struct fx *f, const char *extra)
+/* extra: more settings inside gateway = { ... } (may be ""); top: more
+ * top-level settings (may be ""). */
+static G_GNUC_UNUSED int
+fx_open(struct fixture *fx, const char *extra, const char *top)
 {
+	const char *src = getenv("top_srcdir");
+	char *conf, *text, *err = NULL, *key;
 	GString *errors = g_string_new(NULL);
-	char *path, *text, *err = NULL;
-	static bool mime;
+	char tmpl[] = "/tmp/pd-fixture.XXXXXX";
 
-	memset(f, 0, sizeof *f);
-	if (!mime) {
-		g_mime_init();
-		mime = true;
-	}
-	f->dir = g_dir_make_tmp("unit_fixture-XXXXXX", NULL);
-	if (!f->dir)
+	memset(fx, 0, sizeof *fx);
+	fx->uid = 1;
+	if (!src)
+		src = "..";
+	if (!g_mkdtemp(tmpl))
 		return -1;
-	path = g_build_filename(f->dir, "postdesk.conf", NULL);
+	fx->dir = g_strdup(tmpl);
+	conf = g_build_filename(fx->dir, "postdesk.conf", NULL);
+	key = g_build_filename(fx->dir, "mac.key", NULL);
 	text = g_strdup_printf(
 	    "gateway = {\n"
 	    "  name = \"ACME Support\";\n"
 	    "  address = \"support@example.test\";\n"
 	    "  tag = \"ACME\";\n"
 	    "  first_ticket = 1000;\n"
-	    "  key_file = \"mac.key\";\n"
+	    "  admin = \"" FX_ADMIN "\";\n"
+	    "  key_file = \"%s\";\n"
 	    "  templates = \"%s/conf/templates\";\n"
 	    "  answers = \"%s/conf/answers\";\n"
-	    "  trusted_authserv = [ \"mx.example.test\" ];\n"
+	    "%s"
 	    "};\n"
-	    "database = \"pd.db\";\n"
+	    "database = \"%s/unused.db\";\n"
 	    "smtp = { host = \"localhost\"; tls = \"none\"; };\n"
 	    "agents = (\n"
-	    "  { name = \"Olga Ivanova\"; addresses = \"olga@example.test\";\n"
-	    "    role = \"lead\"; },\n"
-	    "  { name = \"John Smith\"; addresses = \"john@example.test\"; }\n"
-	    ");\n"
-	    "clients = ( { name = \"Client Ltd\"; domains = \"client.test\"; }"
-	    " );\n"
-	    "floods = { address_per_hour = 0; address_per_day = 0;\n"
-	    "  domain_per_hour = 0; domain_per_day = 0;\n"
-	    "  challenges_per_hour = 0; challenges_per_day = 0;\n"
-	    "  repeat_minutes = 0; };\n"
-	    "%s", TOP_SRCDIR, TOP_SRCDIR, extra ? extra : "");
-	g_file_set_contents(path, text, -1, NULL);
+	    "  { name = \"Olga Ivanova\"; addresses = [ \"" FX_AGENT1 "\" ];"
+	    " role = \"lead\"; },\n"
+	    "  { name = \"John Smith\"; addresses = [ \"" FX_AGENT2 "\" ]; }\n"
+	    ");\n%s", key, src, src, extra, fx->dir, top);
+	g_file_set_contents(conf, text, -1, NULL);
 	g_free(text);
-	if (config_load(path, &f->cfg, errors) != 0 ||
-	    mac_init(f->cfg->key_file, &err) != 0 ||
-	    db_open(f->cfg->database, &f->db, &err) != 0) {
-		printf("# fixture: %s%s\n", errors->str, err ? err : "");
-		g_free(err);
-		g_free(path);
+	if (config_load(conf, &fx->cfg, errors) != 0) {
+		printf("# config: %s\n", errors->str);
 		g_string_free(errors, TRUE);
 		return -1;
 	}
-	g_free(path);
 	g_string_free(errors, TRUE);
+	g_free(conf);
+	if (mac_init(key, &err) != 0 || db_open(":memory:", &fx->db,
+	    &err) != 0) {
+		printf("# %s\n", err);
+		g_free(err);
+		g_free(key);
+		return -1;
+	}
+	g_free(key);
 	return 0;
 }
 
-static FX_UNUSED void
-fx_close(struct fx *f)
+static G_GNUC_UNUSED void
+fx_close(struct fixture *fx)
 {
-	char *cmd;
+	static const char *const files[] = { "postdesk.conf", "mac.key",
+		NULL };
 
-	db_close(&f->db);
-	config_free(&f->cfg);
+	db_close(&fx->db);
+	config_free(&fx->cfg);
 	mac_reset();
-	if (f->dir) {
-		cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", f->dir);
-		g_free(cmd);
+	for (const char *const *f = files; fx->dir && *f; f++) {
+		char *p = g_build_filename(fx->dir, *f, NULL);
+
+		g_unlink(p);
+		g_free(p);
 	}
-	g_free(f->dir);
-	g_free(f->last_id);
-	memset(f, 0, sizeof *f);
+	if (fx->dir)
+		g_rmdir(fx->dir);
+	g_free(fx->dir);
+	fx->dir = NULL;
 }
 
-/* A message from `from` to `to` (NULL: the support address), with extra
- * header lines (each ending in \r\n, may be NULL) and body (\n becomes
- * \r\n).  Its Message-ID is new and kept in f->last_id.  g_malloc'd. */
-static FX_UNUSED char *
-fx_raw(struct fx *f, const char *from, const char *to, const char *subject,
-    const char *headers, const char *body)
+/* A raw message from headers and a body: "From: a@b\nSubject: x\n", "Hi".
+ * A Message-ID is added unless the headers carry one. */
+static G_GNUC_UNUSED char *
+fx_mail(const char *headers, const char *body)
 {
-	GString *s = g_string_new(NULL);
-
-	g_free(f->last_id);
-	f->last_id = g_strdup_printf("m%u.%u@mua.test", ++f->seq,
+	static unsigned n;
+	char *id = strstr(headers, "Message-ID:") ? g_strdup("") :
+	    g_strdup_printf("Message-ID: <fx.%u.%u@client.test>\n", ++n,
 	    g_random_int());
-	g_string_append_printf(s, "%sFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
-	    "Date: Mon, 30 Nov 2026 08:00:00 +0000\r\nMessage-ID: <%s>\r\n"
-	    "MIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n\r\n",
-	    headers ? headers : "", from, to ? to : "support@example.test",
-	    subject, f->last_id);
-	for (const char *p = body; *p; p++)
-		if (*p == '\n')
-			g_string_append(s, "\r\n");
-		else
-			g_string_append_c(s, *p);
-	g_string_append(s, "\r\n");
-	return g_string_free(s, FALSE);
+	char *raw = g_strdup_printf("%s%sTo: support@example.test\n"
+	    "Date: Mon, 30 Nov 2026 08:00:00 +0000\n\n%s\n", headers, id,
+	    body);
+
+	g_free(id);
+	return raw;
 }
 
-/* Runs the pipeline on raw (pipe mode: no IMAP UID) and frees raw. */
-static FX_UNUSED enum pipe_result
-fx_deliver(struct fx *f, char *raw)
+/* Parses raw (NULL when it is no message: the reason is printed). */
+static G_GNUC_UNUSED struct pd_msg *
+fx_parse(const struct fixture *fx, const char *raw)
 {
-	struct pipe_origin o = { .source = "test", .folder = "INBOX",
-		.queue = "support" };
-	enum pipe_result r = pipeline_deliver(f->db, f->cfg, &o, raw,
-	    strlen(raw), &f->out);
+	struct pd_msg *m = NULL;
+	char *err = NULL;
 
-	g_free(raw);
+	if (msg_parse(raw, strlen(raw), &fx->cfg->limits, &m, &err) != 0) {
+		printf("# parse: %s\n", err);
+		g_free(err);
+		return NULL;
+	}
+	return m;
+}
+
+/* classify() alone: nothing is written.  0 with *v (verdict_clear it),
+ * or -1. */
+static G_GNUC_UNUSED int
+fx_classify(struct fixture *fx, const char *raw, struct verdict *v)
+{
+	struct pipe_origin o = { .source = "main", .folder = "INBOX" };
+	struct pd_msg *m = fx_parse(fx, raw);
+	int r;
+
+	if (!m)
+		return -1;
+	r = classify(fx->db, fx->cfg, &o, m, NULL, v);
+	msg_free(&m);
 	return r;
+}
+
+/* One message through the pipeline, as from the IMAP source "main":
+ * parse, classify, the stage table, commit.  Returns the pipe_result;
+ * *ticket_r (may be NULL) gets the ticket it went to. */
+static G_GNUC_UNUSED enum pipe_result
+fx_deliver(struct fixture *fx, const char *raw, unsigned long *ticket_r)
+{
+	struct pipe_origin o = { .source = "main", .folder = "INBOX",
+		.uidvalidity = 1, .uid = fx->uid++ };
+	struct pipe_out out;
+	enum pipe_result r = pipeline_deliver(fx->db, fx->cfg, &o, raw,
+	    strlen(raw), &out);
+
+	if (ticket_r)
+		*ticket_r = out.ticket;
+	return r;
+}
+
+/* One row of "SELECT id, COALESCE(ticket, 0), kind, rcpt, env_from, data
+ * FROM outbox", its mail parsed back. */
+static G_GNUC_UNUSED struct fx_row *
+fx_row_read(const struct fixture *fx, sqlite3_stmt *st)
+{
+	struct fx_row *r = g_new0(struct fx_row, 1);
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->ticket = sqlite3_column_int64(st, 1);
+	r->kind = db_col_str(st, 2);
+	r->rcpt = db_col_str(st, 3);
+	r->env_from = db_col_str(st, 4);
+	r->data = g_strndup(sqlite3_column_blob(st, 5),
+	    sqlite3_column_bytes(st, 5));
+	if (msg_parse(r->data, strlen(r->data), &fx->cfg->limits, &m,
+	    &err) == 0) {
+		r->subject = g_strdup(m->subject);
+		r->text = g_strdup(m->text);
+		msg_free(&m);
+	} else {
+		g_free(err);
+		r->subject = g_strdup("");
+		r->text = g_strdup("");
+	}
+	return r;
+}
+
+/* The outbox rows queued since the last call (struct fx_row *, in
+ * order). */
+static G_GNUC_UNUSED GPtrArray *
+fx_outbox(struct fixture *fx)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(fx_row_free);
+	sqlite3_stmt *st = db_prep(fx->db, "SELECT id, COALESCE(ticket, 0), "
+	    "kind, rcpt, env_from, data FROM outbox WHERE id > ? ORDER BY id",
+	    "i", fx->seen);
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		struct fx_row *r = fx_row_read(fx, st);
+
+		fx->seen = r->id;
+		g_ptr_array_add(rows, r);
+	}
+	sqlite3_finalize(st);
+	return rows;
+}
+
+/* The row of kind (NULL: any) to rcpt (NULL: anyone) in rows, or NULL. */
+static G_GNUC_UNUSED const struct fx_row *
+fx_find(GPtrArray *rows, const char *kind, const char *rcpt)
+{
+	for (guint i = 0; i < rows->len; i++) {
+		const struct fx_row *r = rows->pdata[i];
+
+		if ((!kind || strcmp(r->kind, kind) == 0) && (!rcpt ||
+		    g_ascii_strcasecmp(r->rcpt, rcpt) == 0))
+			return r;
+	}
+	return NULL;
+}
+
+/* A column of ticket num as text (g_malloc'd; "" when NULL). */
+static G_GNUC_UNUSED char *
+fx_ticket_col(struct fixture *fx, unsigned long num, const char *col)
+{
+	char *sql = g_strdup_printf("SELECT %s FROM tickets WHERE number = ?",
+	    col);
+	sqlite3_stmt *st = db_prep(fx->db, sql, "u", num);
+	char *v = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = db_col_str(st, 0);
+	sqlite3_finalize(st);
+	g_free(sql);
+	return v ? v : g_strdup("");
 }
 
 /* The first column of the first row of sql (sqlite3_mprintf format: %Q
  * quotes a string), 0 without a row, -1 on an error. */
-static FX_UNUSED int64_t
-fx_int(struct fx *f, const char *fmt, ...)
+static G_GNUC_UNUSED int64_t
+fx_int(struct fixture *fx, const char *fmt, ...)
 {
 	va_list ap;
 	char *sql;
@@ -211,14 +309,14 @@ fx_int(struct fx *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	sql = sqlite3_vmprintf(fmt, ap);
 	va_end(ap);
-	r = db_int(f->db, &v, sql, "");
+	r = db_int(fx->db, &v, sql, "");
 	sqlite3_free(sql);
 	return r < 0 ? -1 : v;
 }
 
 /* The same for a text column: g_malloc'd, NULL without a row. */
-static FX_UNUSED char *
-fx_str(struct fx *f, const char *fmt, ...)
+static G_GNUC_UNUSED char *
+fx_str(struct fixture *fx, const char *fmt, ...)
 {
 	va_list ap;
 	char *sql, *v = NULL;
@@ -227,7 +325,7 @@ fx_str(struct fx *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	sql = sqlite3_vmprintf(fmt, ap);
 	va_end(ap);
-	st = db_prep(f->db, sql, "");
+	st = db_prep(fx->db, sql, "");
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		v = db_col_str(st, 0);
 	sqlite3_finalize(st);
@@ -236,65 +334,30 @@ fx_str(struct fx *f, const char *fmt, ...)
 }
 
 /* The last outbox row id: rows queued later have larger ids. */
-static FX_UNUSED int64_t
-fx_mark(struct fx *f)
+static G_GNUC_UNUSED int64_t
+fx_mark(struct fixture *fx)
 {
-	return fx_int(f, "SELECT COALESCE(MAX(id), 0) FROM outbox");
+	return fx_int(fx, "SELECT COALESCE(MAX(id), 0) FROM outbox");
 }
 
-/* Outbox rows with id > after, in order. */
-static FX_UNUSED GPtrArray *
-fx_rows(struct fx *f, int64_t after)
+/* Outbox rows with id > after, in order (fx_outbox's list is not
+ * touched). */
+static G_GNUC_UNUSED GPtrArray *
+fx_rows(struct fixture *fx, int64_t after)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func(fx_row_free);
-	sqlite3_stmt *st = db_prep(f->db, "SELECT id, COALESCE(ticket, 0), "
-	    "kind, message_id, rcpt, data FROM outbox WHERE id > ? ORDER BY "
-	    "id", "i", after);
+	sqlite3_stmt *st = db_prep(fx->db, "SELECT id, COALESCE(ticket, 0), "
+	    "kind, rcpt, env_from, data FROM outbox WHERE id > ? ORDER BY id",
+	    "i", after);
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		struct fx_row *r = g_new0(struct fx_row, 1);
-		struct pd_msg *m = NULL;
-		char *err = NULL;
-
-		r->id = sqlite3_column_int64(st, 0);
-		r->ticket = sqlite3_column_int64(st, 1);
-		r->kind = db_col_str(st, 2);
-		r->msgid = db_col_str(st, 3);
-		r->rcpt = db_col_str(st, 4);
-		r->data = g_strndup(sqlite3_column_blob(st, 5),
-		    sqlite3_column_bytes(st, 5));
-		if (msg_parse(r->data, strlen(r->data), &f->cfg->limits, &m,
-		    &err) == 0) {
-			r->subject = g_strdup(m->subject);
-			r->text = g_strdup(m->text);
-			msg_free(&m);
-		} else {
-			r->subject = g_strdup("");
-			r->text = g_strdup("");
-			g_free(err);
-		}
-		g_ptr_array_add(rows, r);
-	}
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(rows, fx_row_read(fx, st));
 	sqlite3_finalize(st);
 	return rows;
 }
 
-/* The first row of kind (NULL: any) to rcpt (NULL: any), or NULL. */
-static FX_UNUSED const struct fx_row *
-fx_find(GPtrArray *rows, const char *kind, const char *rcpt)
-{
-	for (guint i = 0; i < rows->len; i++) {
-		const struct fx_row *r = rows->pdata[i];
-
-		if ((!kind || strcmp(r->kind, kind) == 0) &&
-		    (!rcpt || g_ascii_strcasecmp(r->rcpt, rcpt) == 0))
-			return r;
-	}
-	return NULL;
-}
-
 /* How many rows of kind (NULL: any) to rcpt (NULL: any). */
-static FX_UNUSED unsigned
+static G_GNUC_UNUSED unsigned
 fx_count(GPtrArray *rows, const char *kind, const char *rcpt)
 {
 	unsigned n = 0;
@@ -308,9 +371,8 @@ fx_count(GPtrArray *rows, const char *kind, const char *rcpt)
 	return n;
 }
 
-/* Kinds and recipients of rows, "kind>rcpt kind>rcpt", for diagnostics.
- * g_malloc'd. */
-static FX_UNUSED char *
+/* "kind>rcpt kind>rcpt" of rows, for diagnostics.  g_malloc'd. */
+static G_GNUC_UNUSED char *
 fx_describe(GPtrArray *rows)
 {
 	GString *s = g_string_new(NULL);
@@ -325,26 +387,27 @@ fx_describe(GPtrArray *rows)
 }
 
 /* Is a mail to rcpt internal (an agent or team_copy)? */
-static FX_UNUSED bool
-fx_internal(struct fx *f, const char *rcpt)
+static G_GNUC_UNUSED bool
+fx_internal(const struct fixture *fx, const char *rcpt)
 {
-	return config_agent_by_address(f->cfg, rcpt) ||
-	    (f->cfg->team_copy &&
-	    g_ascii_strcasecmp(f->cfg->team_copy, rcpt) == 0);
+	return config_agent_by_address(fx->cfg, rcpt) ||
+	    (fx->cfg->team_copy &&
+	    g_ascii_strcasecmp(fx->cfg->team_copy, rcpt) == 0);
 }
 
-/* The number of outbox rows, of all time, to anyone not internal whose
- * mail holds needle (as queued, or decoded).  0 is what a note needs. */
-static FX_UNUSED unsigned
-fx_leaks(struct fx *f, const char *needle)
+/* The outbox rows, of all time, to anyone not internal (the admin
+ * included) whose mail holds needle, as queued or decoded.  A note's text
+ * must give 0. */
+static G_GNUC_UNUSED unsigned
+fx_leaks(struct fixture *fx, const char *needle)
 {
-	GPtrArray *rows = fx_rows(f, 0);
+	GPtrArray *rows = fx_rows(fx, 0);
 	unsigned n = 0;
 
 	for (guint i = 0; i < rows->len; i++) {
 		const struct fx_row *r = rows->pdata[i];
 
-		if (!fx_internal(f, r->rcpt) && (strstr(r->data, needle) ||
+		if (!fx_internal(fx, r->rcpt) && (strstr(r->data, needle) ||
 		    strstr(r->subject, needle) || strstr(r->text, needle))) {
 			printf("# leak: %s to %s\n", r->kind, r->rcpt);
 			n++;

@@ -1,9 +1,11 @@
 /* unit_rules.c: the ticket rules without Dovecot or an SMTP server (issue
  * 8, "What must be shown"; SPEC §5-§7, postdesk.conf(5)): messages built
- * from text go through the pipeline's per-message function on a temporary
- * database (tests/fixture.h), and the assertions are made on the ticket
- * rows and on the outbox rows: recipient, template, subject token, and no
- * note text in any mail to a client.
+ * from text are classified (classify.h: the verdict is asserted, and
+ * nothing is written) and then go through the pipeline's per-message
+ * function, classify() and the stage table, on an in-memory database
+ * (tests/fixture.h); the assertions are made on the ticket rows and on
+ * the outbox rows: recipient, template, subject token, and no note text in
+ * any mail to a client.
  *
  * Threading: a signed id, a stored Message-ID, the subject token from the
  * requester, a participant, an agent and a stranger, several tickets.  One
@@ -14,8 +16,79 @@
  * without a fresh proof, the confirmed challenge.  Notes: #note, the note
  * address, a reply to a note notification, the leak guard. */
 #include <time.h>
-#include "tap.h"
 #include "fixture.h"
+#include "tap.h"
+
+#define FX_OLGA "Olga Ivanova <olga@example.test>"
+#define FX_JOHN "John Smith <john@example.test>"
+/* Added to the fixture's configuration: a client organisation (its Cc'd
+ * colleagues follow a ticket), and no flood guards (a test sends many
+ * similar mails from one address within a second). */
+#define RULES_TOP \
+	"clients = ( { name = \"Client Ltd\"; domains = \"client.test\"; } );\n" \
+	"floods = { address_per_hour = 0; address_per_day = 0;\n" \
+	"  domain_per_hour = 0; domain_per_day = 0;\n" \
+	"  challenges_per_hour = 0; challenges_per_day = 0;\n" \
+	"  repeat_minutes = 0; };\n"
+
+static unsigned long last_ticket; /* where the last delivery went */
+static char *last_id;             /* Message-ID of the last mail() */
+
+/* A message from `from`, with a copy to `to` (may be NULL; the fixture
+ * writes To: the support address), extra header lines (each ending in
+ * \n, may be NULL) and body.  Its Message-ID is new and kept in last_id.
+ * g_malloc'd. */
+static char *
+mail(struct fixture *fx, const char *from, const char *to,
+    const char *subject, const char *extra, const char *body)
+{
+	static unsigned seq;
+	char *h, *raw;
+
+	g_free(last_id);
+	last_id = g_strdup_printf("r%u.%u@mua.test", ++seq, g_random_int());
+	h = g_strdup_printf("From: %s\nSubject: %s\nMessage-ID: <%s>\n"
+	    "%s%s%s%s", from, subject, last_id, to ? "Cc: " : "",
+	    to ? to : "", to ? "\n" : "", extra ? extra : "");
+	raw = fx_mail(h, body);
+	g_free(h);
+	return raw;
+}
+
+/* The verdict of the last delivery (classify() on the same bytes, before
+ * the pipeline ran them), and how many classify() calls wrote to the
+ * database (none may). */
+static struct verdict v;
+static bool have_v;
+static unsigned classify_wrote;
+
+/* The name of v's kind, "none" when classify failed. */
+static const char *
+vk(void)
+{
+	return have_v ? verdict_name(v.kind) : "none";
+}
+
+/* classify() of raw, kept in v; then raw runs through the pipeline (parse,
+ * classify, the stage table, commit) and is freed; last_ticket is where
+ * it went. */
+static enum pipe_result
+deliver(struct fixture *fx, char *raw)
+{
+	int64_t before = fx_int(fx, "SELECT total_changes()");
+	enum pipe_result r;
+
+	if (have_v)
+		verdict_clear(&v);
+	have_v = fx_classify(fx, raw, &v) == 0;
+	if (fx_int(fx, "SELECT total_changes()") != before) {
+		printf("# classify wrote to the database\n");
+		classify_wrote++;
+	}
+	r = fx_deliver(fx, raw, &last_ticket);
+	g_free(raw);
+	return r;
+}
 
 #define HANA "Hana Novak <hana@client.test>"
 #define HANA_A "hana@client.test"
@@ -27,14 +100,14 @@
 static char *
 irt(const char *id)
 {
-	return g_strdup_printf("In-Reply-To: <%s>\r\nReferences: <%s>\r\n", id,
+	return g_strdup_printf("In-Reply-To: <%s>\nReferences: <%s>\n", id,
 	    id);
 }
 
 /* The Message-ID of the newest outbox row of kind to rcpt about ticket (0:
  * any ticket), or NULL.  g_malloc'd. */
 static char *
-sent_id(struct fx *f, unsigned long ticket, const char *kind,
+sent_id(struct fixture *f, unsigned long ticket, const char *kind,
     const char *rcpt)
 {
 	return ticket ? fx_str(f, "SELECT message_id FROM outbox WHERE "
@@ -47,12 +120,12 @@ sent_id(struct fx *f, unsigned long ticket, const char *kind,
 /* Delivers a mail answering id (may be NULL) with extra headers (may be
  * NULL). */
 static enum pipe_result
-send_reply(struct fx *f, const char *from, const char *to,
+send_reply(struct fixture *f, const char *from, const char *to,
     const char *subject, const char *id, const char *extra, const char *body)
 {
 	char *r = id ? irt(id) : g_strdup("");
 	char *all = g_strconcat(extra ? extra : "", r, NULL);
-	enum pipe_result res = fx_deliver(f, fx_raw(f, from, to, subject, all,
+	enum pipe_result res = deliver(f, mail(f, from, to, subject, all,
 	    body));
 
 	g_free(r);
@@ -61,24 +134,24 @@ send_reply(struct fx *f, const char *from, const char *to,
 }
 
 static unsigned long
-open_ticket(struct fx *f, const char *from, const char *extra,
+open_ticket(struct fixture *f, const char *from, const char *extra,
     const char *subject, const char *body)
 {
-	if (fx_deliver(f, fx_raw(f, from, NULL, subject, extra, body)) !=
+	if (deliver(f, mail(f, from, NULL, subject, extra, body)) !=
 	    PIPE_STORED)
 		return 0;
-	return f->out.ticket;
+	return last_ticket;
 }
 
 static int64_t
-tickets(struct fx *f)
+tickets(struct fixture *f)
 {
 	return fx_int(f, "SELECT COUNT(*) FROM tickets");
 }
 
 /* Makes the outbox row with Message-ID id look sent `ago` seconds back. */
 static void
-backdate(struct fx *f, const char *id, int64_t ago)
+backdate(struct fixture *f, const char *id, int64_t ago)
 {
 	int64_t t = (int64_t)time(NULL) - ago;
 
@@ -88,7 +161,7 @@ backdate(struct fx *f, const char *id, int64_t ago)
 
 /* Rows since mark, printed on failure. */
 static GPtrArray *
-rows_since(struct fx *f, int64_t mark)
+rows_since(struct fixture *f, int64_t mark)
 {
 	GPtrArray *rows = fx_rows(f, mark);
 	char *d = fx_describe(rows);
@@ -101,20 +174,23 @@ rows_since(struct fx *f, int64_t mark)
 static void
 test_threading(void)
 {
-	struct fx f;
+	struct fixture f;
 	unsigned long t, t2;
 	int64_t mark;
 	GPtrArray *rows;
 	const struct fx_row *r;
 	char *ack, *first;
 
-	if (!ok(fx_open(&f, NULL) == 0, "threading: fixture"))
+	if (!ok(fx_open(&f, FX_TRUST_MX, RULES_TOP) == 0,
+	    "threading: fixture"))
 		return;
 	mark = fx_mark(&f);
 	t = open_ticket(&f, HANA, "Cc: Pavel <pavel@client.test>, "
-	    "eve@other.test\r\n", "Printer prints blank pages",
+	    "eve@other.test\n", "Printer prints blank pages",
 	    "The printer on floor 2 prints blank pages since Monday.");
-	first = g_strdup(f.last_id);
+	ok(have_v && v.kind == VERDICT_NEW && !v.agent && !v.automated &&
+	    strcmp(v.queue, "support") == 0, "verdict: new (%s)", vk());
+	first = g_strdup(last_id);
 	ok(t == 1000, "new: a client's mail opens ticket 1000 (%lu)", t);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE number = 1000 AND "
 	    "requester = 'hana@client.test' AND status = 'new' AND queue = "
@@ -140,8 +216,11 @@ test_threading(void)
 	/* A signed id: the reply threads whatever its subject. */
 	mark = fx_mark(&f);
 	ok(send_reply(&f, HANA, NULL, "totally different", ack, NULL,
-	    "Also the scanner.") == PIPE_STORED && f.out.ticket == 1000 &&
+	    "Also the scanner.") == PIPE_STORED && last_ticket == 1000 &&
 	    tickets(&f) == 1, "signed id: joins 1000 without a token");
+	ok(have_v && v.kind == VERDICT_FOLLOWUP && v.ticket == 1000 &&
+	    strcmp(v.tr.by, "references") == 0, "verdict: follow-up of 1000 by "
+	    "references (%s)", vk());
 	rows = rows_since(&f, mark);
 	ok(fx_count(rows, "ack", NULL) == 0 && fx_find(rows, "agent_message",
 	    OLGA_A), "signed id: no ack, agents told");
@@ -150,8 +229,11 @@ test_threading(void)
 	/* A stored Message-ID: a colleague answers the client's own mail. */
 	ok(send_reply(&f, "Pavel <pavel@client.test>", NULL, "Re: printer",
 	    first, NULL, "Same on floor 3.") == PIPE_STORED &&
-	    f.out.ticket == 1000 && tickets(&f) == 1,
+	    last_ticket == 1000 && tickets(&f) == 1,
 	    "stored Message-ID: joins 1000");
+	ok(have_v && v.kind == VERDICT_FOLLOWUP && v.ticket == 1000 &&
+	    strcmp(v.tr.by, "references") == 0, "verdict: follow-up by a "
+	    "stored id (%s)", vk());
 
 	/* A bounce of our ack: threaded by the id of the mail it carries
 	 * back, kept, nobody answered. */
@@ -177,9 +259,11 @@ test_threading(void)
 		    "Hello\r\n--B--\r\n", ack);
 
 		mark = fx_mark(&f);
-		ok(fx_deliver(&f, dsn) == PIPE_STORED && f.out.ticket == 1000 &&
+		ok(deliver(&f, dsn) == PIPE_STORED && last_ticket == 1000 &&
 		    tickets(&f) == 1, "bounce: threaded by the id it carries "
 		    "back");
+		ok(have_v && v.kind == VERDICT_FOLLOWUP && v.ticket == 1000 &&
+		    v.automated, "verdict: an automated follow-up (%s)", vk());
 		rows = rows_since(&f, mark);
 		ok(rows->len == 0, "bounce: nobody is mailed");
 		g_ptr_array_unref(rows);
@@ -187,16 +271,23 @@ test_threading(void)
 
 	/* Subject tokens. */
 	ok(send_reply(&f, HANA, NULL, "Re: [ACME#1000] printer", NULL, NULL,
-	    "Any news?") == PIPE_STORED && f.out.ticket == 1000 &&
+	    "Any news?") == PIPE_STORED && last_ticket == 1000 &&
 	    tickets(&f) == 1, "token from the requester: joins");
+	ok(have_v && v.kind == VERDICT_FOLLOWUP && v.ticket == 1000 &&
+	    strcmp(v.tr.by, "token") == 0, "verdict: follow-up by token (%s)",
+	    vk());
 	ok(send_reply(&f, "PAVEL@client.test", NULL, "[ACME#1000]", NULL, NULL,
-	    "Still broken here.") == PIPE_STORED && f.out.ticket == 1000 &&
+	    "Still broken here.") == PIPE_STORED && last_ticket == 1000 &&
 	    tickets(&f) == 1, "token from a participant (any case): joins");
 	mark = fx_mark(&f);
 	ok(send_reply(&f, FX_OLGA, NULL, "Re: [ACME#1000] printer", NULL,
 	    FX_DKIM, "Please restart the printer.") == PIPE_STORED &&
-	    f.out.ticket == 1000 && tickets(&f) == 1,
+	    last_ticket == 1000 && tickets(&f) == 1,
 	    "token from a proven agent: joins");
+	ok(have_v && v.kind == VERDICT_AGENT && v.agent &&
+	    strcmp(v.agent->name, "Olga Ivanova") == 0 && v.fresh &&
+	    v.tr.how == THREAD_JOIN && v.tr.ticket == 1000, "verdict: agent "
+	    "mail of Olga on 1000, fresh by DKIM (%s)", vk());
 	rows = rows_since(&f, mark);
 	r = fx_find(rows, "answer", HANA_A);
 	ok(r && strstr(r->subject, "[ACME#1000]") &&
@@ -209,9 +300,11 @@ test_threading(void)
 	mark = fx_mark(&f);
 	ok(send_reply(&f, "Eve <eve@other.test>", NULL, "Re: [ACME#1000] "
 	    "printer", NULL, NULL, "Let me see that ticket.") == PIPE_STORED &&
-	    f.out.ticket == 1001, "token from a stranger: a new ticket (%lu)",
-	    f.out.ticket);
-	t2 = f.out.ticket;
+	    last_ticket == 1001, "token from a stranger: a new ticket (%lu)",
+	    last_ticket);
+	ok(have_v && v.kind == VERDICT_NEW && v.tr.mentioned == 1000,
+	    "verdict: new, mentioning 1000 (%s)", vk());
+	t2 = last_ticket;
 	ok(fx_int(&f, "SELECT COUNT(*) FROM events WHERE ticket = %lld AND "
 	    "event = 'mentions' AND detail = 'mentions #1000'",
 	    (long long)t2) == 1, "stranger: the new ticket mentions #1000 "
@@ -229,26 +322,28 @@ test_threading(void)
 	    "stranger: nothing lands in 1000");
 
 	ok(send_reply(&f, HANA, NULL, "[ACME#4242] hello", NULL, NULL,
-	    "A token of no ticket.") == PIPE_STORED && f.out.ticket == 1002,
+	    "A token of no ticket.") == PIPE_STORED && last_ticket == 1002,
 	    "token of no ticket: a new ticket");
 
 	/* Ids of two tickets: filed in none, the sender asked to split. */
 	{
 		char *ack2 = sent_id(&f, 1002, "ack", HANA_A);
-		char *h = g_strdup_printf("References: <%s> <%s>\r\n", ack,
+		char *h = g_strdup_printf("References: <%s> <%s>\n", ack,
 		    ack2);
 		int64_t before = tickets(&f);
 
 		mark = fx_mark(&f);
-		ok(fx_deliver(&f, fx_raw(&f, HANA, NULL, "both", h,
-		    "About both.")) == PIPE_STORED && f.out.ticket == 0 &&
+		ok(deliver(&f, mail(&f, HANA, NULL, "both", h,
+		    "About both.")) == PIPE_STORED && last_ticket == 0 &&
 		    tickets(&f) == before, "two tickets: joins none, opens none");
+		ok(have_v && v.kind == VERDICT_MULTI && v.tr.nothers == 2,
+		    "verdict: several tickets (%s)", vk());
 		rows = rows_since(&f, mark);
 		ok(fx_find(rows, "multi", HANA_A) != NULL,
 		    "two tickets: the multi template to the sender");
 		g_ptr_array_unref(rows);
 		ok(fx_int(&f, "SELECT COUNT(*) FROM messages WHERE message_id "
-		    "= %Q AND ticket IS NULL", f.last_id) == 1,
+		    "= %Q AND ticket IS NULL", last_id) == 1,
 		    "two tickets: the mail is kept outside any ticket");
 		g_free(h);
 		g_free(ack2);
@@ -260,21 +355,23 @@ test_threading(void)
 		mark = fx_mark(&f);
 		send_reply(&f, "MAILER-DAEMON@client.test", NULL, "Delivery "
 		    "Status Notification", NULL, "Auto-Submitted: "
-		    "auto-generated\r\n", "Your message could not be "
+		    "auto-generated\n", "Your message could not be "
 		    "delivered.");
 		rows = rows_since(&f, mark);
 		ok(tickets(&f) == before && rows->len == 0, "automated: no "
 		    "ticket, no mail");
+		ok(have_v && v.kind == VERDICT_UNFILED && v.automated,
+		    "verdict: unfiled, automated (%s)", vk());
 		g_ptr_array_unref(rows);
 	}
 	/* The same mail twice: stored once. */
 	{
-		char *raw = fx_raw(&f, HANA, NULL, "dup", NULL, "Once.");
+		char *raw = mail(&f, HANA, NULL, "dup", NULL, "Once.");
 		char *copy = g_strdup(raw);
 		int64_t n = fx_int(&f, "SELECT COUNT(*) FROM messages");
 
-		ok(fx_deliver(&f, raw) == PIPE_STORED &&
-		    fx_deliver(&f, copy) == PIPE_DUPLICATE &&
+		ok(deliver(&f, raw) == PIPE_STORED &&
+		    deliver(&f, copy) == PIPE_DUPLICATE &&
 		    fx_int(&f, "SELECT COUNT(*) FROM messages") == n + 1,
 		    "duplicate: stored once");
 	}
@@ -286,14 +383,15 @@ test_threading(void)
 static void
 test_onetask(void)
 {
-	struct fx f;
+	struct fixture f;
 	unsigned long t;
 	int64_t mark;
 	GPtrArray *rows;
 	const struct fx_row *r;
 	char *ack;
 
-	if (!ok(fx_open(&f, NULL) == 0, "onetask: fixture"))
+	if (!ok(fx_open(&f, FX_TRUST_MX, RULES_TOP) == 0,
+	    "onetask: fixture"))
 		return;
 	mark = fx_mark(&f);
 	t = open_ticket(&f, HANA, NULL, "Several wishes",
@@ -369,13 +467,14 @@ test_onetask(void)
 static void
 test_reopen(void)
 {
-	struct fx f;
+	struct fixture f;
 	int64_t mark;
 	GPtrArray *rows;
 	const struct fx_row *r;
 	char *id;
 
-	if (!ok(fx_open(&f, NULL) == 0, "reopen: fixture"))
+	if (!ok(fx_open(&f, FX_TRUST_MX, RULES_TOP) == 0,
+	    "reopen: fixture"))
 		return;
 	open_ticket(&f, HANA, NULL, "VPN drops",
 	    "The VPN drops every ten minutes.");
@@ -410,10 +509,12 @@ test_reopen(void)
 	/* An auto-reply is kept and changes nothing. */
 	mark = fx_mark(&f);
 	send_reply(&f, HANA, NULL, "Out of office: [ACME#1000] VPN drops", id,
-	    "Auto-Submitted: auto-replied\r\n", "I am away until Monday.");
+	    "Auto-Submitted: auto-replied\n", "I am away until Monday.");
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE number = 1000 AND "
 	    "status = 'resolved' AND reopens = 0") == 1 && tickets(&f) == 1,
 	    "auto-reply: the resolved ticket is not reopened");
+	ok(have_v && v.kind == VERDICT_FOLLOWUP && v.automated,
+	    "verdict: an automated follow-up (%s)", vk());
 	ok(fx_int(&f, "SELECT COUNT(*) FROM messages WHERE ticket = 1000 AND "
 	    "kind = 'auto'") == 1, "auto-reply: kept as automated");
 	rows = rows_since(&f, mark);
@@ -423,7 +524,7 @@ test_reopen(void)
 	mark = fx_mark(&f);
 	ok(send_reply(&f, HANA, NULL, "Re: [ACME#1000] VPN drops", id, NULL,
 	    "It still drops after the update.") == PIPE_STORED &&
-	    f.out.ticket == 1000 && tickets(&f) == 1,
+	    last_ticket == 1000 && tickets(&f) == 1,
 	    "within reopen_days: the follow-up joins 1000");
 	g_free(id);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE number = 1000 AND "
@@ -441,7 +542,7 @@ test_reopen(void)
 	    "i", (int64_t)time(NULL) - 29 * 86400);
 	send_reply(&f, HANA, NULL, "Re: [ACME#1000] VPN drops", NULL, NULL,
 	    "Dropped again this morning.");
-	ok(f.out.ticket == 1000 && fx_int(&f, "SELECT reopens FROM tickets "
+	ok(last_ticket == 1000 && fx_int(&f, "SELECT reopens FROM tickets "
 	    "WHERE number = 1000 AND status = 'open'") == 2,
 	    "closed 29 days ago: reopens (2 reopens)");
 
@@ -452,8 +553,10 @@ test_reopen(void)
 	    "i", (int64_t)time(NULL) - 31 * 86400);
 	mark = fx_mark(&f);
 	ok(send_reply(&f, HANA, NULL, "Re: [ACME#1000] VPN drops", NULL, NULL,
-	    "And once more.") == PIPE_STORED && f.out.ticket == 1001,
-	    "closed 31 days ago: a new ticket 1001 (%lu)", f.out.ticket);
+	    "And once more.") == PIPE_STORED && last_ticket == 1001,
+	    "closed 31 days ago: a new ticket 1001 (%lu)", last_ticket);
+	ok(have_v && v.kind == VERDICT_FOLLOWUP && v.ticket == 1000,
+	    "verdict: a follow-up of 1000; the stage opens anew (%s)", vk());
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE number = 1000 AND "
 	    "status = 'closed'") == 1, "the old ticket stays closed");
 	ok(fx_int(&f, "SELECT COUNT(*) FROM ticket_links WHERE kind = "
@@ -471,7 +574,8 @@ test_reopen(void)
 	fx_close(&f);
 
 	/* max_reopens 1: the second follow-up opens anew, leads told. */
-	if (!ok(fx_open(&f, "tickets = { max_reopens = 1; };\n") == 0,
+	if (!ok(fx_open(&f, FX_TRUST_MX, RULES_TOP "tickets = { "
+	    "max_reopens = 1; };\n") == 0,
 	    "max_reopens: fixture"))
 		return;
 	open_ticket(&f, HANA, NULL, "Mail quota", "My mailbox is full.");
@@ -485,7 +589,7 @@ test_reopen(void)
 	    "#resolve\n\nQuota raised more.");
 	mark = fx_mark(&f);
 	ok(send_reply(&f, HANA, NULL, "Re: [ACME#1000]", NULL, NULL,
-	    "Full once more.") == PIPE_STORED && f.out.ticket == 1001,
+	    "Full once more.") == PIPE_STORED && last_ticket == 1001,
 	    "max_reopens: the next one opens 1001");
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE number = 1000 AND "
 	    "status = 'resolved' AND reopens = 1") == 1,
@@ -503,12 +607,13 @@ test_reopen(void)
 static void
 test_merge(void)
 {
-	struct fx f;
+	struct fixture f;
 	int64_t mark;
 	GPtrArray *rows;
 	char *id;
 
-	if (!ok(fx_open(&f, NULL) == 0, "merge: fixture"))
+	if (!ok(fx_open(&f, FX_TRUST_MX, RULES_TOP) == 0,
+	    "merge: fixture"))
 		return;
 	open_ticket(&f, HANA, NULL, "Login fails", "I cannot log in.");
 	open_ticket(&f, HANA, NULL, "Password reset", "The reset mail never "
@@ -534,11 +639,11 @@ test_merge(void)
 	    "merge: the requester is told");
 	g_ptr_array_unref(rows);
 	ok(send_reply(&f, HANA, NULL, "Re: [ACME#1001] Password reset", NULL,
-	    NULL, "Still no mail.") == PIPE_STORED && f.out.ticket == 1000,
+	    NULL, "Still no mail.") == PIPE_STORED && last_ticket == 1000,
 	    "merge: later mail with the old token lands in 1000");
 	id = sent_id(&f, 1001, "ack", HANA_A);
 	ok(send_reply(&f, HANA, NULL, "Re: x", id, NULL, "Hello?") ==
-	    PIPE_STORED && f.out.ticket == 1000,
+	    PIPE_STORED && last_ticket == 1000,
 	    "merge: a reply to the old ticket's signed id lands in 1000");
 	g_free(id);
 
@@ -552,6 +657,9 @@ test_merge(void)
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE number = 1002 AND "
 	    "merged_into IS NULL AND status = 'new'") == 1,
 	    "merge unfresh: a 25 h old reply does not merge");
+	ok(have_v && v.kind == VERDICT_HELD && v.hold_reason &&
+	    strstr(v.hold_reason, "#merge") && !v.fresh, "verdict: held, "
+	    "#merge needs a fresh proof (%s)", vk());
 	ok(fx_int(&f, "SELECT COUNT(*) FROM held WHERE status = 'held'") == 1,
 	    "merge unfresh: the mail is held");
 	rows = rows_since(&f, mark);
@@ -564,6 +672,8 @@ test_merge(void)
 	    "that was me.") == PIPE_STORED && fx_int(&f, "SELECT COUNT(*) FROM "
 	    "tickets WHERE number = 1002 AND merged_into = 1000") == 1,
 	    "merge unfresh: confirming the challenge merges");
+	ok(have_v && v.kind == VERDICT_CONFIRM && v.challenge,
+	    "verdict: a confirmation (%s)", vk());
 	g_free(id);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM held WHERE status = 'released'") ==
 	    1, "merge unfresh: the held mail is released");
@@ -577,13 +687,14 @@ test_merge(void)
 static void
 test_commands(void)
 {
-	struct fx f;
+	struct fixture f;
 	int64_t mark;
 	GPtrArray *rows;
 	const struct fx_row *r;
 	char *id;
 
-	if (!ok(fx_open(&f, NULL) == 0, "commands: fixture"))
+	if (!ok(fx_open(&f, FX_TRUST_MX, RULES_TOP) == 0,
+	    "commands: fixture"))
 		return;
 	open_ticket(&f, HANA, NULL, "Backup failed", "Last night's backup "
 	    "failed.");
@@ -594,6 +705,8 @@ test_commands(void)
 	    "#take\n\nI will look.");
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE assignee IS NULL")
 	    == 1, "no proof: #take is not applied");
+	ok(have_v && v.kind == VERDICT_HELD && v.who == IDENT_UNVERIFIED &&
+	    !v.agent, "verdict: held, unverified (%s)", vk());
 	rows = rows_since(&f, mark);
 	ok(rows->len == 1 && fx_find(rows, "challenge", OLGA_A),
 	    "no proof: the agent is challenged, nobody else mailed");
@@ -605,6 +718,9 @@ test_commands(void)
 	g_free(id);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM tickets WHERE assignee = "
 	    "'Olga Ivanova'") == 1, "#take: assigned to the agent");
+	ok(have_v && v.kind == VERDICT_AGENT && v.fresh &&
+	    strcmp(v.proof.how, "reply") == 0, "verdict: agent, a fresh reply "
+	    "(%s)", vk());
 	rows = rows_since(&f, mark);
 	r = fx_find(rows, "taken", HANA_A);
 	ok(r && strstr(r->subject, "[ACME#1000]"), "#take: taken to the "
@@ -663,6 +779,8 @@ test_commands(void)
 	ok(fx_int(&f, "SELECT COUNT(*) FROM participants WHERE ticket = 1000 "
 	    "AND address = 'bob@partner.test'") == 1,
 	    "#cc fresh: the participant is added");
+	ok(have_v && v.kind == VERDICT_AGENT && v.fresh, "verdict: agent, "
+	    "fresh (%s)", vk());
 	rows = rows_since(&f, mark);
 	ok(fx_find(rows, "answer", HANA_A) && fx_find(rows, "answer",
 	    "bob@partner.test"), "#cc fresh: the answer reaches the client "
@@ -678,6 +796,9 @@ test_commands(void)
 	g_free(id);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM participants WHERE address = "
 	    "'spy@attacker.test'") == 0, "#cc unfresh: nobody added");
+	ok(have_v && v.kind == VERDICT_HELD && v.hold_reason &&
+	    strstr(v.hold_reason, "#cc"), "verdict: held, #cc needs a fresh "
+	    "proof (%s)", vk());
 	rows = rows_since(&f, mark);
 	ok(rows->len == 1 && fx_find(rows, "challenge", JOHN_A),
 	    "#cc unfresh: only a challenge to the agent, nothing to the "
@@ -689,6 +810,8 @@ test_commands(void)
 	g_free(id);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM participants WHERE address = "
 	    "'spy@attacker.test'") == 1, "#cc confirmed: applied as written");
+	ok(have_v && v.kind == VERDICT_CONFIRM, "verdict: a confirmation "
+	    "(%s)", vk());
 	rows = rows_since(&f, mark);
 	ok(fx_find(rows, "answer", "spy@attacker.test") != NULL,
 	    "#cc confirmed: its text is relayed too");
@@ -709,15 +832,16 @@ test_commands(void)
 static void
 test_notes(void)
 {
-	struct fx f;
+	struct fixture f;
 	int64_t mark;
 	GPtrArray *rows;
 	const struct fx_row *r;
 	char *id;
 
-	if (!ok(fx_open(&f, NULL) == 0, "notes: fixture"))
+	if (!ok(fx_open(&f, FX_TRUST_MX, RULES_TOP) == 0,
+	    "notes: fixture"))
 		return;
-	open_ticket(&f, HANA, "Cc: pavel@client.test\r\n", "Server down",
+	open_ticket(&f, HANA, "Cc: pavel@client.test\n", "Server down",
 	    "Our server does not boot.");
 	id = sent_id(&f, 1000, "agent_message", OLGA_A);
 	mark = fx_mark(&f);
@@ -727,6 +851,7 @@ test_notes(void)
 	g_free(id);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM messages WHERE ticket = 1000 AND "
 	    "kind = 'note'") == 1, "#note: stored as a note");
+	ok(have_v && v.kind == VERDICT_AGENT, "verdict: agent (%s)", vk());
 	rows = rows_since(&f, mark);
 	r = fx_find(rows, "agent_note", JOHN_A);
 	ok(r && strstr(r->text, SECRET1) && strstr(r->subject, "INTERNAL"),
@@ -741,6 +866,7 @@ test_notes(void)
 	    SECRET2 " contract.");
 	ok(fx_int(&f, "SELECT COUNT(*) FROM messages WHERE ticket = 1000 AND "
 	    "kind = 'note'") == 2, "note address: stored as a note");
+	ok(have_v && v.kind == VERDICT_AGENT, "verdict: agent (%s)", vk());
 	rows = rows_since(&f, mark);
 	ok(fx_find(rows, "agent_note", OLGA_A) && !fx_find(rows, NULL,
 	    HANA_A), "note address: to the other agent only");
@@ -753,6 +879,8 @@ test_notes(void)
 	g_free(id);
 	ok(fx_int(&f, "SELECT COUNT(*) FROM messages WHERE ticket = 1000 AND "
 	    "kind = 'note'") == 3, "reply to a note: stays a note");
+	ok(have_v && v.kind == VERDICT_AGENT && strcmp(v.proof.how, "reply")
+	    == 0, "verdict: agent by a reply (%s)", vk());
 	rows = rows_since(&f, mark);
 	ok(!fx_find(rows, NULL, HANA_A) && !fx_find(rows, "answer", NULL),
 	    "reply to a note: nothing to the client");
@@ -791,11 +919,16 @@ test_notes(void)
 int
 main(void)
 {
+	g_mime_init();
 	test_threading();
 	test_onetask();
 	test_reopen();
 	test_merge();
 	test_commands();
 	test_notes();
+	ok(classify_wrote == 0, "classify() wrote nothing, on every message");
+	if (have_v)
+		verdict_clear(&v);
+	g_free(last_id);
 	return tap_done();
 }

@@ -1,0 +1,180 @@
+/* classify.c: see classify.h.  Every routing decision about one message
+ * is made here, in this order: hygiene, threading, identity, then who may
+ * do what; nothing is written. */
+#include <string.h>
+#include <time.h>
+#include "agentcmd.h"
+#include "classify.h"
+#include "commands.h"
+#include "flood.h"
+#include "floodguard.h"
+#include "hygiene.h"
+#include "log.h"
+#include "quotes.h"
+
+static const char *const names[] = {
+	[VERDICT_NEW] = "new", [VERDICT_FOLLOWUP] = "followup",
+	[VERDICT_MULTI] = "multi", [VERDICT_REPEAT] = "repeat",
+	[VERDICT_UNFILED] = "unfiled", [VERDICT_AGENT] = "agent",
+	[VERDICT_CONFIRM] = "confirm", [VERDICT_HELD] = "held",
+	[VERDICT_QUARANTINE] = "quarantine",
+};
+
+const char *
+verdict_name(enum verdict_kind k)
+{
+	return k < G_N_ELEMENTS(names) && names[k] ? names[k] : "?";
+}
+
+void
+verdict_clear(struct verdict *v)
+{
+	g_free(v->new_text);
+	g_free(v->hold_reason);
+	g_free(v->norm);
+	g_free(v->repeat_first);
+	if (v->reasons)
+		g_string_free(v->reasons, TRUE);
+	memset(v, 0, sizeof *v);
+}
+
+static void
+reason(struct verdict *v, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+reason(struct verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->reasons->len)
+		g_string_append_c(v->reasons, ' ');
+	va_start(ap, fmt);
+	g_string_append_vprintf(v->reasons, fmt, ap);
+	va_end(ap);
+}
+
+/* A proven agent's mail: held when a command needs a fresher proof than
+ * the one it carries (postdesk.conf(5), THREAT MODEL); confirming the
+ * challenge then applies the mail as written. */
+static void
+agent_mail(const struct pd_config *cfg, struct verdict *v)
+{
+	struct cmd_parse p;
+	const struct cmd *fc;
+
+	v->kind = VERDICT_AGENT;
+	if (v->fresh)
+		return;
+	commands_parse(v->new_text, &p);
+	if ((fc = agentcmd_needs_fresh(p.cmds))) {
+		v->kind = VERDICT_HELD;
+		v->hold_reason = cfg->id_fresh_hours ? g_strdup_printf("#%s "
+		    "lets another address see the ticket and needs a fresh "
+		    "proof: a trusted DKIM signature, or a reply to a mail of "
+		    "this ticket the desk sent you within %u hours", fc->word,
+		    cfg->id_fresh_hours) : g_strdup_printf("#%s lets another "
+		    "address see the ticket and needs a fresh proof: a "
+		    "trusted DKIM signature, or your confirmation", fc->word);
+		reason(v, "needs-fresh=#%s", fc->word);
+	}
+	commands_free(&p);
+}
+
+/* A message that joins no ticket, through the flood guards (SPEC §9):
+ * automated mail is kept outside any ticket (mailing lists excepted), a
+ * near-identical repeat of a recent request from the sender or its domain
+ * is filed into that request's ticket, anything else opens a ticket. */
+static int
+new_request(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
+    struct verdict *v)
+{
+	struct tx tx = { .db = db, .cfg = cfg };
+	const char *from = m->from.address;
+	unsigned long num = 0;
+	char *text;
+	int r;
+
+	v->kind = VERDICT_NEW;
+	if (v->automated && !flood_automated_opens_ticket(v->automated)) {
+		v->kind = VERDICT_UNFILED;
+		return 0;
+	}
+	if (v->automated || v->agent || !*from)
+		return 0;
+	text = g_strdup_printf("%s\n%s", m->subject ? m->subject : "",
+	    v->new_text ? v->new_text : "");
+	v->norm = flood_normalise(text);
+	g_free(text);
+	/* Read-only: the window is moved by the stage that files it. */
+	r = floodguard_repeat_find(&tx, from, v->norm, &num, &v->repeat_first);
+	if (r == 1) {
+		v->kind = VERDICT_REPEAT;
+		v->ticket = num;
+		reason(v, "repeat-of=%lu", num);
+	}
+	return r < 0 ? -1 : 0;
+}
+
+int
+classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
+    const struct pd_msg *m, const struct pd_agent *confirmed,
+    struct verdict *v)
+{
+	const struct pd_agent *agent = NULL;
+
+	memset(v, 0, sizeof *v);
+	v->reasons = g_string_new(NULL);
+	v->queue = o->queue ? o->queue : PD_DEFAULT_QUEUE;
+	if (!confirmed && hygiene_is_automated(m, cfg->address, &v->automated))
+		reason(v, "automated=\"%s\"", v->automated);
+	else
+		v->automated = NULL;
+	v->new_text = quotes_strip(m->text);
+	if (thread_decide(db, cfg, m, &v->tr) != 0)
+		return -1;
+	reason(v, "thread=%s", v->tr.how == THREAD_JOIN ? "join" :
+	    v->tr.how == THREAD_MULTI ? "multi" : "new");
+	if (confirmed) {
+		/* A confirmed challenge is a fresh proof (identity.h). */
+		v->who = IDENT_AGENT;
+		v->agent = confirmed;
+		v->fresh = true;
+		reason(v, "identity=confirmed");
+		v->kind = VERDICT_AGENT;
+		return 0;
+	}
+	/* After threading: a reply proves the agent only for the ticket it
+	 * was signed for, and the mail acts on this one. */
+	if (identity_verify(db, cfg, m, v->tr.how == THREAD_JOIN ?
+	    v->tr.ticket : 0, (int64_t)time(NULL), &v->who, &agent,
+	    &v->proof) != 0)
+		return -1;
+	if (v->who == IDENT_AGENT)
+		v->agent = agent;
+	v->fresh = v->who == IDENT_AGENT && v->proof.fresh;
+	reason(v, "identity=%s", v->who == IDENT_AGENT ? v->proof.how :
+	    v->who == IDENT_UNVERIFIED ? "unproven" : "client");
+	if (v->who == IDENT_UNVERIFIED && v->proof.why) {
+		v->hold_reason = g_strdup(v->proof.why);
+		log_info("msg=<%s> stage=identity event=unproven agent=\"%s\" "
+		    "reason=\"%s\"", m->message_id, agent->name, v->proof.why);
+	}
+	if (v->who == IDENT_UNVERIFIED && !v->automated)
+		v->kind = VERDICT_HELD;
+	else if (v->agent && !v->automated && v->proof.challenge) {
+		v->kind = VERDICT_CONFIRM;
+		v->challenge = v->proof.challenge;
+	} else if (v->agent && !v->automated)
+		agent_mail(cfg, v);
+	else if (v->who == IDENT_UNVERIFIED)
+		/* An agent's auto-reply without proof: kept, never acted on. */
+		v->kind = VERDICT_UNFILED;
+	else if (v->tr.how == THREAD_JOIN) {
+		v->kind = VERDICT_FOLLOWUP;
+		v->ticket = v->tr.ticket;
+	} else if (v->tr.how == THREAD_MULTI)
+		v->kind = VERDICT_MULTI;
+	else
+		return new_request(db, cfg, m, v);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* classify.h: what a message is, decided before anything is written
+ * (SPEC §2, §5-§7, §9).
+ *
+ * classify() reads the parsed message, where it came from, the
+ * configuration and (read-only) the database: hygiene (automated mail),
+ * threading (thread.h), the sender's identity (identity.h), commands that
+ * need a fresher proof (agentcmd.h), near-identical repeats
+ * (floodguard.h).  It writes nothing; the stage table (stage.c) then
+ * applies the verdict in the message's transaction.  To add a rule that
+ * routes mail somewhere new: a verdict kind here, the decision in
+ * classify.c, and a row in stage.c's table. */
+#ifndef PD_CLASSIFY_H
+#define PD_CLASSIFY_H
+
+#include <stdbool.h>
+#include <sqlite3.h>
+#include "config.h"
+#include "identity.h"
+#include "msg.h"
+#include "pipeline.h"
+#include "thread.h"
+
+enum verdict_kind {
+	VERDICT_NEW,        /* opens a ticket (stage_new.c) */
+	VERDICT_FOLLOWUP,   /* joins ticket (stage_join.c) */
+	VERDICT_MULTI,      /* names several tickets: files in none
+	                     * (stage_multi.c) */
+	VERDICT_REPEAT,     /* near-identical to a recent request from the
+	                     * sender or its domain: filed in ticket without
+	                     * an acknowledgement (stage_flood.c) */
+	VERDICT_UNFILED,    /* automated mail that answers no ticket, or an
+	                     * agent address's automated mail without proof:
+	                     * kept outside any ticket, never acted on */
+	VERDICT_AGENT,      /* a proven agent's mail: commands, note or
+	                     * answer (stage_agent.c) */
+	VERDICT_CONFIRM,    /* a proven agent confirms held mail: the held
+	                     * mail then runs this same path as the agent's */
+	VERDICT_HELD,       /* from an agent's address without the proof it
+	                     * needs: held, the agent asked to confirm */
+	VERDICT_QUARANTINE, /* not a message (set by the pipeline from the
+	                     * parser's error; classify never returns it) */
+};
+
+struct verdict {
+	enum verdict_kind kind;
+	unsigned long ticket;         /* FOLLOWUP, REPEAT: the ticket (after
+	                               * merges); else 0 */
+	struct thread_result tr;      /* the threading decision */
+	const char *queue;            /* of the origin, or the default queue
+	                               * (PD_DEFAULT_QUEUE); never NULL */
+	const char *automated;        /* hygiene's reason, or NULL (static) */
+	char *new_text;               /* the text without quotes and
+	                               * signature (owned) */
+	/* Identity (identity.h): the proven agent, or NULL; with an agent's
+	 * address but no proof, who is IDENT_UNVERIFIED. */
+	enum identity who;
+	const struct pd_agent *agent;
+	struct identity_proof proof;  /* points into the message */
+	bool fresh;                   /* a fresh, strong proof (#cc...) */
+	const char *challenge;        /* CONFIRM: the challenge id answered */
+	char *hold_reason;            /* HELD: why, for the agent (owned) */
+	/* Repeats (floodguard.h): the normalised text of a client's new
+	 * request (owned; NULL when not compared), and for REPEAT whose
+	 * request it repeats (owned). */
+	char *norm;
+	char *repeat_first;
+	GString *reasons;             /* "thread=join by=token ..." for logs
+	                               * and tests */
+};
+
+/* Decides for m from origin o.  confirmed: the agent whose confirmed
+ * challenge releases m (held mail): m is then that agent's, with a fresh
+ * proof, whatever it carries; NULL otherwise.  Returns 0 with *v filled
+ * (verdict_clear it), or -1 on a database error. */
+int classify(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, const struct pd_msg *m,
+    const struct pd_agent *confirmed, struct verdict *v);
+
+void verdict_clear(struct verdict *v);
+
+/* The name of a kind, for logs and tests: "new", "followup"... */
+const char *verdict_name(enum verdict_kind k);
+
+#endif
