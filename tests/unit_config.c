@@ -117,7 +117,8 @@ test_defaults(void)
 	struct pd_config *cfg = load(MINIMAL, e);
 	const struct pd_limits def = PD_LIMITS_DEFAULT;
 
-	if (!ok(cfg != NULL, "defaults: the minimal file loads (%s)", oneline(e)))
+	if (!ok(cfg != NULL, "defaults: the minimal file loads (%s)",
+	    oneline(e)))
 		goto out;
 	/* gateway */
 	is_str(cfg->name, "Support", "defaults: gateway.name");
@@ -194,9 +195,11 @@ test_defaults(void)
 	    "smtp = { host = \"smtp\"; tls = \"none\"; };\n"
 	    "sources = ( { host = \"imap\"; user = \"u\";\n"
 	    "  password_file = \"imap.pw\"; } );\n"
-	    "agents = ( { name = \"Olga\"; addresses = \"OLGA@Example.test\"; } );\n",
+	    "agents = ( { name = \"Olga\";\n"
+	    "  addresses = \"OLGA@Example.test\"; } );\n",
 	    e);
-	if (!ok(cfg != NULL, "defaults: a source and an agent (%s)", oneline(e)))
+	if (!ok(cfg != NULL, "defaults: a source and an agent (%s)",
+	    oneline(e)))
 		goto out;
 	ok(cfg->smtp.port == 25, "defaults: smtp without TLS on 25");
 	{
@@ -284,7 +287,8 @@ static const char full[] =
 	"  tls_verify = false; ca_file = \"/etc/ca.pem\"; user = \"help\";\n"
 	"  password_file = \"smtp.pw\"; auth = \"plain\"; timeout = 5; };\n"
 	"agents = (\n"
-	"  { name = \"Olga\"; addresses = [ \"olga@acme.test\", \"o@acme.test\" ];\n"
+	"  { name = \"Olga\";\n"
+	"    addresses = [ \"olga@acme.test\", \"o@acme.test\" ];\n"
 	"    role = \"lead\"; queues = [ \"billing\", \"support\" ];\n"
 	"    language = \"ru\"; }\n"
 	");\n"
@@ -294,7 +298,8 @@ static const char full[] =
 	");\n"
 	"plans = ( { name = \"gold\"; hours = 40.5; },\n"
 	"  { name = \"basic\"; hours = 10; } );\n"
-	"tickets = { autoclose_days = 3; reopen_days = 14; max_reopens = 1; };\n"
+	"tickets = { autoclose_days = 3; reopen_days = 14;\n"
+	"  max_reopens = 1; };\n"
 	"sla = { low = 48; normal = 8; high = 4; urgent = 1; };\n"
 	"floods = {\n"
 	"  address_per_hour = 5; address_per_day = 20;\n"
@@ -646,7 +651,8 @@ static const struct bad bads[] = {
 	{ TOP("clients = ( { name = \"C\"; } );\n"), "clients",
 	    "client 'C': 'domains' or 'addresses' is required" },
 	{ TOP("clients = ( { name = \"C\"; domains = \"c.test\";\n"
-	    "  plan = \"none\"; } );\n"), "clients", "client 'C': no plan 'none'" },
+	    "  plan = \"none\"; } );\n"), "clients",
+	    "client 'C': no plan 'none'" },
 	{ TOP("plans = ( { name = \"p\"; } );\n"), "plans",
 	    "plan 'p': 'hours' is required" },
 	{ TOP("plans = ( { name = \"p\"; hours = -2; } );\n"), "plans",

@@ -155,7 +155,8 @@ test_tamper(void)
 		while (g->len < 400)
 			g_string_append_c(g, '1');
 		g_string_append(g, "@x");
-		ok(!mac_check(g->str, &t, NULL), "tamper: an overlong id fails");
+		ok(!mac_check(g->str, &t, NULL),
+		    "tamper: an overlong id fails");
 		g_string_free(g, TRUE);
 	}
 	g_free(id);

@@ -25,7 +25,8 @@
  * colleagues follow a ticket), and no flood guards (a test sends many
  * similar mails from one address within a second). */
 #define RULES_TOP \
-	"clients = ( { name = \"Client Ltd\"; domains = \"client.test\"; } );\n" \
+	"clients = ( { name = \"Client Ltd\";\n" \
+	"  domains = \"client.test\"; } );\n" \
 	"floods = { address_per_hour = 0; address_per_day = 0;\n" \
 	"  domain_per_hour = 0; domain_per_day = 0;\n" \
 	"  challenges_per_hour = 0; challenges_per_day = 0;\n" \
@@ -335,7 +336,8 @@ test_threading(void)
 		mark = fx_mark(&f);
 		ok(deliver(&f, mail(&f, HANA, NULL, "both", h,
 		    "About both.")) == PIPE_STORED && last_ticket == 0 &&
-		    tickets(&f) == before, "two tickets: joins none, opens none");
+		    tickets(&f) == before,
+		    "two tickets: joins none, opens none");
 		ok(have_v && v.kind == VERDICT_MULTI && v.tr.nothers == 2,
 		    "verdict: several tickets (%s)", vk());
 		rows = rows_since(&f, mark);
