@@ -85,8 +85,19 @@ fx_open(struct fixture *fx, const char *extra, const char *top)
 
 	memset(fx, 0, sizeof *fx);
 	fx->uid = 1;
+	/* Run by hand from a build directory inside the source tree: its
+	 * parent (a relative path would be read from the config's own
+	 * directory). */
+	static char *up;
+
+	if (!src && !up) {
+		char *cwd = g_get_current_dir();
+
+		up = g_path_get_dirname(cwd);
+		g_free(cwd);
+	}
 	if (!src)
-		src = "..";
+		src = up;
 	if (!g_mkdtemp(tmpl))
 		return -1;
 	fx->dir = g_strdup(tmpl);
