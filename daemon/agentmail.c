@@ -6,7 +6,6 @@
 #include "leaktext.h"
 #include "log.h"
 #include "store.h"
-#include "template.h"
 #include "token.h"
 
 /* Hours used by the client of t this month, against its plan. */

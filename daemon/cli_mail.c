@@ -6,7 +6,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli_mail.h"
-#include "db.h"
 #include "msg.h"
 #include "pipeline.h"
 #include "store.h"

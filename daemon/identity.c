@@ -1,7 +1,6 @@
 /* identity.c: see identity.h. */
 #include <string.h>
 #include "authres.h"
-#include "db.h"
 #include "identity.h"
 #include "log.h"
 #include "mac.h"

@@ -7,7 +7,6 @@
  * to confirm; it never changes a ticket and never reaches a client until
  * the agent's confirmation releases it. */
 #include <string.h>
-#include <time.h>
 #include "agentcmd.h"
 #include "agentmail.h"
 #include "commands.h"
@@ -16,7 +15,6 @@
 #include "identity.h"
 #include "store_notes.h"
 #include "log.h"
-#include "quotes.h"
 #include "stage.h"
 #include "thread.h"
 

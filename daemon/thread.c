@@ -1,6 +1,5 @@
 /* thread.c: see thread.h. */
 #include <string.h>
-#include "db.h"
 #include "log.h"
 #include "mac.h"
 #include "store.h"

@@ -230,6 +230,7 @@ test_agent(struct fixture *fx)
 	    "<n1@example.test>\n\n#note the customer runs firmware "
 	    "gamma-seven on the old router\n", id);
 	ok(fx_deliver(fx, note, NULL) == PIPE_STORED, "note: stored");
+	g_free(note);
 	rows = fx_outbox(fx);
 	ok(!fx_find(rows, "answer", "bob@client.test") && count(fx, "SELECT "
 	    "COUNT(*) FROM messages WHERE kind = 'note'") == 1,
