@@ -6,11 +6,16 @@
  * opens an in-memory database; fx_deliver() runs one raw message through
  * the pipeline (parse, classify, the stage table, one transaction), as
  * fetch.c does; fx_classify() only asks classify(); fx_outbox() lists the
- * outbox rows queued since the last call.  Everything is static: include
- * it in one test file.  Tests may read the database with SQL directly. */
+ * outbox rows queued since the last call, fx_mark() and fx_rows() those
+ * after a mark, with their subject and text decoded; fx_leaks() counts
+ * mails to non-agents holding a text (a note must give 0).  Everything is
+ * static: include it in one test file.  Tests may read the database with
+ * SQL directly (fx_int, fx_str). */
 #ifndef PD_TEST_FIXTURE_H
 #define PD_TEST_FIXTURE_H
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
@@ -41,11 +46,18 @@ struct fx_row {
 	char *rcpt;
 	char *env_from;
 	char *data;               /* the whole mail */
+	char *subject;            /* decoded; "" when it does not parse */
+	char *text;               /* decoded body text; "" likewise */
 };
 
 #define FX_AGENT1 "olga@example.test"   /* Olga Ivanova, lead */
 #define FX_AGENT2 "john@example.test"   /* John Smith */
 #define FX_ADMIN "admin@example.test"
+/* A header that proves an agent of example.test (fresh, any ticket) when
+ * the gateway trusts mx.example.test (FX_TRUST_MX in fx_open's extra). */
+#define FX_DKIM "Authentication-Results: mx.example.test; dkim=pass " \
+	"header.d=example.test\n"
+#define FX_TRUST_MX "  trusted_authserv = [ \"mx.example.test\" ];\n"
 
 static void
 fx_row_free(gpointer p)
@@ -56,6 +68,8 @@ fx_row_free(gpointer p)
 	g_free(r->rcpt);
 	g_free(r->env_from);
 	g_free(r->data);
+	g_free(r->subject);
+	g_free(r->text);
 	g_free(r);
 }
 
@@ -71,8 +85,19 @@ fx_open(struct fixture *fx, const char *extra, const char *top)
 
 	memset(fx, 0, sizeof *fx);
 	fx->uid = 1;
+	/* Run by hand from a build directory inside the source tree: its
+	 * parent (a relative path would be read from the config's own
+	 * directory). */
+	static char *up;
+
+	if (!src && !up) {
+		char *cwd = g_get_current_dir();
+
+		up = g_path_get_dirname(cwd);
+		g_free(cwd);
+	}
 	if (!src)
-		src = "..";
+		src = up;
 	if (!g_mkdtemp(tmpl))
 		return -1;
 	fx->dir = g_strdup(tmpl);
@@ -120,9 +145,22 @@ fx_open(struct fixture *fx, const char *extra, const char *top)
 static G_GNUC_UNUSED void
 fx_close(struct fixture *fx)
 {
+	static const char *const files[] = { "postdesk.conf", "mac.key",
+		NULL };
+
 	db_close(&fx->db);
 	config_free(&fx->cfg);
+	mac_reset();
+	for (const char *const *f = files; fx->dir && *f; f++) {
+		char *p = g_build_filename(fx->dir, *f, NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	if (fx->dir)
+		g_rmdir(fx->dir);
 	g_free(fx->dir);
+	fx->dir = NULL;
 }
 
 /* A raw message from headers and a body: "From: a@b\nSubject: x\n", "Hi".
@@ -190,6 +228,35 @@ fx_deliver(struct fixture *fx, const char *raw, unsigned long *ticket_r)
 	return r;
 }
 
+/* One row of "SELECT id, COALESCE(ticket, 0), kind, rcpt, env_from, data
+ * FROM outbox", its mail parsed back. */
+static G_GNUC_UNUSED struct fx_row *
+fx_row_read(const struct fixture *fx, sqlite3_stmt *st)
+{
+	struct fx_row *r = g_new0(struct fx_row, 1);
+	struct pd_msg *m = NULL;
+	char *err = NULL;
+
+	r->id = sqlite3_column_int64(st, 0);
+	r->ticket = sqlite3_column_int64(st, 1);
+	r->kind = db_col_str(st, 2);
+	r->rcpt = db_col_str(st, 3);
+	r->env_from = db_col_str(st, 4);
+	r->data = g_strndup(sqlite3_column_blob(st, 5),
+	    sqlite3_column_bytes(st, 5));
+	if (msg_parse(r->data, strlen(r->data), &fx->cfg->limits, &m,
+	    &err) == 0) {
+		r->subject = g_strdup(m->subject);
+		r->text = g_strdup(m->text);
+		msg_free(&m);
+	} else {
+		g_free(err);
+		r->subject = g_strdup("");
+		r->text = g_strdup("");
+	}
+	return r;
+}
+
 /* The outbox rows queued since the last call (struct fx_row *, in
  * order). */
 static G_GNUC_UNUSED GPtrArray *
@@ -201,15 +268,8 @@ fx_outbox(struct fixture *fx)
 	    "i", fx->seen);
 
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		struct fx_row *r = g_new0(struct fx_row, 1);
+		struct fx_row *r = fx_row_read(fx, st);
 
-		r->id = sqlite3_column_int64(st, 0);
-		r->ticket = sqlite3_column_int64(st, 1);
-		r->kind = db_col_str(st, 2);
-		r->rcpt = db_col_str(st, 3);
-		r->env_from = db_col_str(st, 4);
-		r->data = g_strndup(sqlite3_column_blob(st, 5),
-		    sqlite3_column_bytes(st, 5));
 		fx->seen = r->id;
 		g_ptr_array_add(rows, r);
 	}
@@ -217,14 +277,14 @@ fx_outbox(struct fixture *fx)
 	return rows;
 }
 
-/* The row of kind to rcpt (NULL: anyone) in rows, or NULL. */
+/* The row of kind (NULL: any) to rcpt (NULL: anyone) in rows, or NULL. */
 static G_GNUC_UNUSED const struct fx_row *
 fx_find(GPtrArray *rows, const char *kind, const char *rcpt)
 {
 	for (guint i = 0; i < rows->len; i++) {
 		const struct fx_row *r = rows->pdata[i];
 
-		if (strcmp(r->kind, kind) == 0 && (!rcpt ||
+		if ((!kind || strcmp(r->kind, kind) == 0) && (!rcpt ||
 		    g_ascii_strcasecmp(r->rcpt, rcpt) == 0))
 			return r;
 	}
@@ -245,6 +305,127 @@ fx_ticket_col(struct fixture *fx, unsigned long num, const char *col)
 	sqlite3_finalize(st);
 	g_free(sql);
 	return v ? v : g_strdup("");
+}
+
+/* The first column of the first row of sql (sqlite3_mprintf format: %Q
+ * quotes a string), 0 without a row, -1 on an error. */
+static G_GNUC_UNUSED int64_t
+fx_int(struct fixture *fx, const char *fmt, ...)
+{
+	va_list ap;
+	char *sql;
+	int64_t v = 0;
+	int r;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	r = db_int(fx->db, &v, sql, "");
+	sqlite3_free(sql);
+	return r < 0 ? -1 : v;
+}
+
+/* The same for a text column: g_malloc'd, NULL without a row. */
+static G_GNUC_UNUSED char *
+fx_str(struct fixture *fx, const char *fmt, ...)
+{
+	va_list ap;
+	char *sql, *v = NULL;
+	sqlite3_stmt *st;
+
+	va_start(ap, fmt);
+	sql = sqlite3_vmprintf(fmt, ap);
+	va_end(ap);
+	st = db_prep(fx->db, sql, "");
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = db_col_str(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	return v;
+}
+
+/* The last outbox row id: rows queued later have larger ids. */
+static G_GNUC_UNUSED int64_t
+fx_mark(struct fixture *fx)
+{
+	return fx_int(fx, "SELECT COALESCE(MAX(id), 0) FROM outbox");
+}
+
+/* Outbox rows with id > after, in order (fx_outbox's list is not
+ * touched). */
+static G_GNUC_UNUSED GPtrArray *
+fx_rows(struct fixture *fx, int64_t after)
+{
+	GPtrArray *rows = g_ptr_array_new_with_free_func(fx_row_free);
+	sqlite3_stmt *st = db_prep(fx->db, "SELECT id, COALESCE(ticket, 0), "
+	    "kind, rcpt, env_from, data FROM outbox WHERE id > ? ORDER BY id",
+	    "i", after);
+
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		g_ptr_array_add(rows, fx_row_read(fx, st));
+	sqlite3_finalize(st);
+	return rows;
+}
+
+/* How many rows of kind (NULL: any) to rcpt (NULL: any). */
+static G_GNUC_UNUSED unsigned
+fx_count(GPtrArray *rows, const char *kind, const char *rcpt)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct fx_row *r = rows->pdata[i];
+
+		n += (!kind || strcmp(r->kind, kind) == 0) &&
+		    (!rcpt || g_ascii_strcasecmp(r->rcpt, rcpt) == 0);
+	}
+	return n;
+}
+
+/* "kind>rcpt kind>rcpt" of rows, for diagnostics.  g_malloc'd. */
+static G_GNUC_UNUSED char *
+fx_describe(GPtrArray *rows)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct fx_row *r = rows->pdata[i];
+
+		g_string_append_printf(s, "%s%s>%s", i ? " " : "", r->kind,
+		    r->rcpt);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* Is a mail to rcpt internal (an agent or team_copy)? */
+static G_GNUC_UNUSED bool
+fx_internal(const struct fixture *fx, const char *rcpt)
+{
+	return config_agent_by_address(fx->cfg, rcpt) ||
+	    (fx->cfg->team_copy &&
+	    g_ascii_strcasecmp(fx->cfg->team_copy, rcpt) == 0);
+}
+
+/* The outbox rows, of all time, to anyone not internal (the admin
+ * included) whose mail holds needle, as queued or decoded.  A note's text
+ * must give 0. */
+static G_GNUC_UNUSED unsigned
+fx_leaks(struct fixture *fx, const char *needle)
+{
+	GPtrArray *rows = fx_rows(fx, 0);
+	unsigned n = 0;
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct fx_row *r = rows->pdata[i];
+
+		if (!fx_internal(fx, r->rcpt) && (strstr(r->data, needle) ||
+		    strstr(r->subject, needle) || strstr(r->text, needle))) {
+			printf("# leak: %s to %s\n", r->kind, r->rcpt);
+			n++;
+		}
+	}
+	g_ptr_array_unref(rows);
+	return n;
 }
 
 #endif

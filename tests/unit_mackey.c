@@ -36,6 +36,8 @@ main(void)
 	missing = g_build_filename(dir, "missing", NULL);
 
 	ok(mac_init(k1, &err) == 0, "mac_init creates and loads a key");
+	ok(stat(k1, &sb) == 0 && (sb.st_mode & 0777) == 0600 &&
+	    sb.st_size == 32, "mac_init's key file is 32 bytes, mode 0600");
 	id1 = mac_msgid(1000, "a@b.test", "example.test");
 	ok(mac_check(id1, &t, NULL) && t == 1000, "an id of the key checks");
 
@@ -43,6 +45,20 @@ main(void)
 	ok(r == 1 && !all_zero(&k), "mac_key_load creates and reads a new key");
 	ok(stat(k2, &sb) == 0 && (sb.st_mode & 0777) == 0600,
 	    "the new key file is mode 0600");
+	{
+		char *sub = g_path_get_dirname(k2);
+
+		ok(stat(sub, &sb) == 0 && (sb.st_mode & 0777) == 0700,
+		    "its missing directory is created mode 0700");
+		g_free(sub);
+	}
+	{
+		struct mac_key again;
+
+		r = mac_key_load(k2, true, &again, &err);
+		ok(r == 1 && memcmp(again.k, k.k, sizeof k.k) == 0,
+		    "an existing key file is read, not replaced");
+	}
 	ok(mac_check(id1, &t, NULL), "loading a key leaves the running key "
 	    "in use");
 

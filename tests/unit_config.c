@@ -1,0 +1,867 @@
+/* unit_config.c: config_load (config.h, postdesk.conf(5)) on files written
+ * to a temporary directory: the defaults of every section, every setting
+ * the man page documents accepted, bad values and unknown settings
+ * reported as "file:line: message" on the right line, all errors of a file
+ * reported together, password files read and never echoed, and the
+ * settings added with the hostile-mail work (floods, agent identity,
+ * binary_attachments, limits). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+/* daemon/config.h, not the build's autoconf config.h found first on -I. */
+#include "daemon/config.h"
+#include "tap.h"
+
+#define SECRET "Pw-7f3Q9x-never-shown"
+
+static char *dir;
+
+/* Writes text to dir/name with mode. */
+static char *
+put(const char *name, const char *text, int mode)
+{
+	char *path = g_build_filename(dir, name, NULL);
+
+	g_file_set_contents(path, text, -1, NULL);
+	g_chmod(path, mode);
+	return path;
+}
+
+/* Loads text as dir/t.conf; errors holds what config_load appended. */
+static struct pd_config *
+load(const char *text, GString *errors)
+{
+	struct pd_config *cfg = NULL;
+	char *path = put("t.conf", text, 0600);
+
+	g_string_truncate(errors, 0);
+	if (config_load(path, &cfg, errors) != 0 && cfg)
+		ok(0, "config_load failed but returned a config");
+	g_free(path);
+	return cfg;
+}
+
+/* The 1-based line of text holding needle, 0 when none. */
+static unsigned
+line_of(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle);
+	unsigned n = 1;
+
+	if (!p)
+		return 0;
+	for (const char *q = text; q < p; q++)
+		n += *q == '\n';
+	return n;
+}
+
+/* True when text has a line "<dir>/t.conf:<line>: ...<msg>...". */
+static bool
+has_error_in(const char *text, unsigned line, const char *msg)
+{
+	char *prefix = g_strdup_printf("%s/t.conf:%u: ", dir, line);
+	char **lines = g_strsplit(text, "\n", -1);
+	bool found = false;
+
+	for (char **l = lines; *l && !found; l++)
+		found = g_str_has_prefix(*l, prefix) && strstr(*l, msg);
+	g_strfreev(lines);
+	g_free(prefix);
+	return found;
+}
+
+static bool
+has_error(const GString *errors, unsigned line, const char *msg)
+{
+	return has_error_in(errors->str, line, msg);
+}
+
+/* A copy of errors on one line, for a TAP description; valid until the
+ * next call.  A copy: the arguments of ok() are evaluated in no set
+ * order. */
+static const char *
+oneline(const GString *errors)
+{
+	static char *last;
+
+	g_free(last);
+	last = g_strdup(errors->str);
+	g_strchomp(last);
+	return g_strdelimit(last, "\n", '|');
+}
+
+static unsigned
+count_lines(const GString *errors)
+{
+	unsigned n = 0;
+
+	for (const char *p = errors->str; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* The smallest valid file: the two required groups. */
+#define MINIMAL \
+	"gateway = {\n" \
+	"  address = \"Support@Example.test\";\n" \
+	"};\n" \
+	"smtp = { host = \"smtp.example.test\"; };\n"
+
+static void
+test_defaults(void)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg = load(MINIMAL, e);
+	const struct pd_limits def = PD_LIMITS_DEFAULT;
+
+	if (!ok(cfg != NULL, "defaults: the minimal file loads (%s)",
+	    oneline(e)))
+		goto out;
+	/* gateway */
+	is_str(cfg->name, "Support", "defaults: gateway.name");
+	is_str(cfg->address, "support@example.test",
+	    "defaults: gateway.address lower-cased");
+	is_str(cfg->domain, "example.test",
+	    "defaults: gateway.domain from the address");
+	is_str(cfg->tag, "TICKET", "defaults: gateway.tag");
+	is_str(cfg->language, "en", "defaults: gateway.language");
+	ok(cfg->first_ticket == 1, "defaults: gateway.first_ticket 1");
+	ok(cfg->admin == NULL, "defaults: no gateway.admin");
+	is_str(cfg->note_address, "support+note@example.test",
+	    "defaults: gateway.note_address is the address +note");
+	ok(cfg->team_copy == NULL, "defaults: no gateway.team_copy");
+	ok(cfg->trusted_authserv && cfg->trusted_authserv->len == 0,
+	    "defaults: no trusted_authserv");
+	ok(cfg->trusted_relays && cfg->trusted_relays->len == 0,
+	    "defaults: no trusted_relays");
+	ok(cfg->id_max_age_days == 30, "defaults: id_max_age_days 30");
+	ok(cfg->id_fresh_hours == 24, "defaults: id_fresh_hours 24");
+	ok(!cfg->binary_hold, "defaults: binary_attachments relay");
+	ok(!cfg->allow_root, "defaults: allow_root false");
+	ok(g_path_is_absolute(cfg->key_file) &&
+	    g_str_has_suffix(cfg->key_file, "/lib/postdesk/mac.key"),
+	    "defaults: key_file (%s)", cfg->key_file);
+	ok(g_str_has_suffix(cfg->templates_dir, "/templates"),
+	    "defaults: templates (%s)", cfg->templates_dir);
+	ok(g_str_has_suffix(cfg->answers_dir, "/postdesk/answers"),
+	    "defaults: answers (%s)", cfg->answers_dir);
+	ok(g_str_has_suffix(cfg->database, "/lib/postdesk/postdesk.db"),
+	    "defaults: database (%s)", cfg->database);
+	/* limits */
+	ok(memcmp(&cfg->limits, &def, sizeof def) == 0,
+	    "defaults: limits are PD_LIMITS_DEFAULT");
+	ok(def.max_message_size == 26214400 && def.max_parts == 200 &&
+	    def.max_depth == 16 && def.max_header_length == 65536 &&
+	    def.max_recipients == 200 && def.max_text == 1048576 &&
+	    def.max_headers == 1000 && def.max_html == 2097152,
+	    "defaults: limits as postdesk.conf(5) says");
+	/* lists */
+	ok(cfg->sources->len == 0 && cfg->agents->len == 0 &&
+	    cfg->clients->len == 0 && cfg->plans->len == 0,
+	    "defaults: no sources, agents, clients, plans");
+	/* smtp */
+	ok(cfg->smtp.tls == PD_TLS_IMPLICIT && cfg->smtp.port == 465,
+	    "defaults: smtp implicit TLS on 465");
+	ok(cfg->smtp.tls_verify && cfg->smtp.timeout == 60 &&
+	    !cfg->smtp.ca_file, "defaults: smtp tls_verify, timeout 60");
+	ok(!cfg->smtp.user && !cfg->smtp.password && !cfg->smtp.auth,
+	    "defaults: smtp without user: no authentication");
+	is_str(cfg->smtp_helo, "example.test", "defaults: helo is the domain");
+	/* tickets, sla, floods */
+	ok(cfg->autoclose_days == 7 && cfg->reopen_days == 30 &&
+	    cfg->max_reopens == 3, "defaults: tickets 7, 30, 3");
+	ok(!cfg->sla_hours[0] && !cfg->sla_hours[1] && !cfg->sla_hours[2] &&
+	    !cfg->sla_hours[3], "defaults: no sla");
+	ok(cfg->cap_address.per_hour == 10 && cfg->cap_address.per_day == 40,
+	    "defaults: floods address 10/h 40/d");
+	ok(cfg->cap_domain.per_hour == 50 && cfg->cap_domain.per_day == 200,
+	    "defaults: floods domain 50/h 200/d");
+	ok(cfg->cap_challenge.per_hour == 3 &&
+	    cfg->cap_challenge.per_day == 10,
+	    "defaults: floods challenges 3/h 10/d");
+	ok(cfg->repeat_window == 600 && cfg->repeat_similarity == 90,
+	    "defaults: repeat 10 minutes (600 s), 90 %%");
+	ok(cfg->unsafe && cfg->unsafe->len == 0, "defaults: nothing unsafe");
+	config_free(&cfg);
+	ok(cfg == NULL, "config_free clears the pointer");
+	config_free(&cfg);
+
+	/* smtp port without TLS, a source and an agent with defaults. */
+	g_free(put("imap.pw", SECRET "\n", 0600));
+	cfg = load("gateway = { address = \"support@example.test\"; };\n"
+	    "smtp = { host = \"smtp\"; tls = \"none\"; };\n"
+	    "sources = ( { host = \"imap\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\"; } );\n"
+	    "agents = ( { name = \"Olga\";\n"
+	    "  addresses = \"OLGA@Example.test\"; } );\n",
+	    e);
+	if (!ok(cfg != NULL, "defaults: a source and an agent (%s)",
+	    oneline(e)))
+		goto out;
+	ok(cfg->smtp.port == 25, "defaults: smtp without TLS on 25");
+	{
+		const struct pd_source *s = cfg->sources->pdata[0];
+
+		is_str(s->name, "source1", "defaults: source name sourceN");
+		ok(s->ep.port == 993 && s->ep.tls == PD_TLS_IMPLICIT,
+		    "defaults: source on 993 implicit TLS");
+		is_str(s->folder, "INBOX", "defaults: source folder");
+		is_str(s->queue, "support", "defaults: source queue");
+		ok(s->after == PD_AFTER_MOVE, "defaults: source after move");
+		is_str(s->processed_folder, "Processed",
+		    "defaults: processed_folder");
+		is_str(s->quarantine_folder, "Quarantine",
+		    "defaults: quarantine_folder");
+		ok(s->poll_interval == 60 && s->idle,
+		    "defaults: poll 60 s, idle");
+		is_str(s->ep.auth, "login", "defaults: source auth login");
+		is_str(s->ep.password, SECRET,
+		    "password file read, its line end dropped");
+		ok(config_source(cfg, "source1") == s &&
+		    !config_source(cfg, "x"), "config_source by name");
+	}
+	{
+		const struct pd_agent *a = cfg->agents->pdata[0];
+
+		is_str(a->role, "agent", "defaults: agent role");
+		is_str(a->language, "en", "defaults: agent language");
+		ok(a->queues->len == 0, "defaults: agent in no queue (all)");
+		is_str(a->addresses->pdata[0], "olga@example.test",
+		    "agent: a single address string, lower-cased");
+		ok(config_agent_by_address(cfg, "Olga@EXAMPLE.test") == a,
+		    "config_agent_by_address ignores case");
+		ok(config_agent_by_name(cfg, "olga") == a &&
+		    config_agent_by_name(cfg, "olga@example.test") == a,
+		    "config_agent_by_name by name or address");
+	}
+out:
+	config_free(&cfg);
+	g_string_free(e, TRUE);
+}
+
+/* Every setting, none at its default. */
+static const char full[] =
+	"gateway = {\n"
+	"  name = \"ACME Support\";\n"
+	"  address = \"help@acme.test\";\n"
+	"  domain = \"ids.acme.test\";\n"
+	"  tag = \"acme-1\";\n"
+	"  language = \"ru\";\n"
+	"  first_ticket = 1000;\n"
+	"  admin = \"admin@acme.test\";\n"
+	"  key_file = \"keys/mac.key\";\n"
+	"  allow_root = true;\n"
+	"  templates = \"/srv/templates\";\n"
+	"  answers = \"answers\";\n"
+	"  note_address = \"notes@acme.test\";\n"
+	"  team_copy = \"team@acme.test\";\n"
+	"  trusted_authserv = [ \"MX.acme.test\", \"mx2.acme.test\" ];\n"
+	"  trusted_relays = \"Filter.acme.test\";\n"
+	"  id_max_age_days = 7;\n"
+	"  id_fresh_hours = 2;\n"
+	"  binary_attachments = \"hold\";\n"
+	"};\n"
+	"database = \"db/pd.db\";\n"
+	"limits = {\n"
+	"  max_message_size = 1073741824L;\n"
+	"  max_parts = 20;\n"
+	"  max_depth = 4;\n"
+	"  max_header_length = 1000;\n"
+	"  max_recipients = 10;\n"
+	"  max_text = 20000;\n"
+	"  max_headers = 60;\n"
+	"  max_html = 30000;\n"
+	"};\n"
+	"sources = (\n"
+	"  { name = \"main\"; host = \"imap.acme.test\"; port = 1143;\n"
+	"    tls = \"starttls\"; tls_verify = false; ca_file = \"ca.pem\";\n"
+	"    user = \"help\"; password_file = \"imap.pw\"; auth = \"plain\";\n"
+	"    timeout = 30; folder = \"Support\"; queue = \"billing\";\n"
+	"    after = \"flag\"; processed_folder = \"Done\";\n"
+	"    quarantine_folder = \"Bad\"; poll_interval = 5; idle = false; }\n"
+	");\n"
+	"smtp = { host = \"smtp.acme.test\"; port = 587; tls = \"starttls\";\n"
+	"  tls_verify = false; ca_file = \"/etc/ca.pem\"; user = \"help\";\n"
+	"  password_file = \"smtp.pw\"; auth = \"plain\"; timeout = 5; };\n"
+	"agents = (\n"
+	"  { name = \"Olga\";\n"
+	"    addresses = [ \"olga@acme.test\", \"o@acme.test\" ];\n"
+	"    role = \"lead\"; queues = [ \"billing\", \"support\" ];\n"
+	"    language = \"ru\"; }\n"
+	");\n"
+	"clients = (\n"
+	"  { name = \"Example\"; domains = [ \"Example.com\" ];\n"
+	"    addresses = \"jane@mail.example.net\"; plan = \"gold\"; }\n"
+	");\n"
+	"plans = ( { name = \"gold\"; hours = 40.5; },\n"
+	"  { name = \"basic\"; hours = 10; } );\n"
+	"tickets = { autoclose_days = 3; reopen_days = 14;\n"
+	"  max_reopens = 1; };\n"
+	"sla = { low = 48; normal = 8; high = 4; urgent = 1; };\n"
+	"floods = {\n"
+	"  address_per_hour = 5; address_per_day = 20;\n"
+	"  domain_per_hour = 0; domain_per_day = 100;\n"
+	"  challenges_per_hour = 1; challenges_per_day = 2;\n"
+	"  repeat_minutes = 0; repeat_similarity = 75;\n"
+	"};\n";
+
+static void
+test_full(void)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg;
+	char *want;
+
+	g_free(put("imap.pw", "imap-" SECRET "\r\n", 0600));
+	g_free(put("smtp.pw", "smtp-" SECRET, 0640));
+	cfg = load(full, e);
+	if (!ok(cfg != NULL, "full: every setting accepted (%s)", oneline(e)))
+		goto out;
+	is_str(cfg->name, "ACME Support", "full: gateway.name");
+	is_str(cfg->domain, "ids.acme.test", "full: gateway.domain");
+	is_str(cfg->tag, "ACME-1", "full: gateway.tag upper-cased");
+	is_str(cfg->language, "ru", "full: gateway.language");
+	ok(cfg->first_ticket == 1000, "full: first_ticket");
+	is_str(cfg->admin, "admin@acme.test", "full: admin");
+	want = g_build_filename(dir, "keys", "mac.key", NULL);
+	is_str(cfg->key_file, want, "full: key_file relative to the file");
+	g_free(want);
+	ok(cfg->allow_root, "full: allow_root");
+	is_str(cfg->templates_dir, "/srv/templates", "full: templates");
+	want = g_build_filename(dir, "answers", NULL);
+	is_str(cfg->answers_dir, want, "full: answers relative to the file");
+	g_free(want);
+	is_str(cfg->note_address, "notes@acme.test", "full: note_address");
+	is_str(cfg->team_copy, "team@acme.test", "full: team_copy");
+	ok(cfg->trusted_authserv->len == 2 &&
+	    strcmp(cfg->trusted_authserv->pdata[0], "mx.acme.test") == 0,
+	    "full: trusted_authserv, an array, lower-cased");
+	ok(cfg->trusted_relays->len == 1 &&
+	    strcmp(cfg->trusted_relays->pdata[0], "filter.acme.test") == 0,
+	    "full: trusted_relays, a string, lower-cased");
+	ok(cfg->id_max_age_days == 7 && cfg->id_fresh_hours == 2,
+	    "full: id_max_age_days, id_fresh_hours");
+	ok(cfg->binary_hold, "full: binary_attachments hold");
+	want = g_build_filename(dir, "db", "pd.db", NULL);
+	is_str(cfg->database, want, "full: database relative to the file");
+	g_free(want);
+	ok(cfg->limits.max_message_size == (1U << 30), "full: limits "
+	    "max_message_size as a 64-bit integer (L suffix)");
+	ok(cfg->limits.max_parts == 20 && cfg->limits.max_depth == 4 &&
+	    cfg->limits.max_header_length == 1000 &&
+	    cfg->limits.max_recipients == 10 &&
+	    cfg->limits.max_text == 20000 && cfg->limits.max_headers == 60 &&
+	    cfg->limits.max_html == 30000, "full: every limit");
+	if (ok(cfg->sources->len == 1, "full: one source")) {
+		const struct pd_source *s = cfg->sources->pdata[0];
+
+		ok(strcmp(s->name, "main") == 0 && s->ep.port == 1143 &&
+		    s->ep.tls == PD_TLS_STARTTLS && !s->ep.tls_verify &&
+		    g_str_has_suffix(s->ep.ca_file, "/ca.pem") &&
+		    g_path_is_absolute(s->ep.ca_file) &&
+		    strcmp(s->ep.user, "help") == 0 &&
+		    strcmp(s->ep.auth, "plain") == 0 && s->ep.timeout == 30,
+		    "full: source connection settings");
+		is_str(s->ep.password, "imap-" SECRET,
+		    "full: source password, CRLF dropped");
+		ok(strcmp(s->folder, "Support") == 0 &&
+		    strcmp(s->queue, "billing") == 0 &&
+		    s->after == PD_AFTER_FLAG &&
+		    strcmp(s->processed_folder, "Done") == 0 &&
+		    strcmp(s->quarantine_folder, "Bad") == 0 &&
+		    s->poll_interval == 5 && !s->idle,
+		    "full: source settings");
+	}
+	ok(strcmp(cfg->smtp.host, "smtp.acme.test") == 0 &&
+	    cfg->smtp.port == 587 && cfg->smtp.tls == PD_TLS_STARTTLS &&
+	    !cfg->smtp.tls_verify && strcmp(cfg->smtp.ca_file,
+	    "/etc/ca.pem") == 0 && strcmp(cfg->smtp.auth, "plain") == 0 &&
+	    cfg->smtp.timeout == 5, "full: smtp settings");
+	is_str(cfg->smtp.password, "smtp-" SECRET,
+	    "full: smtp password (0640 allowed)");
+	ok(cfg->unsafe->len == 0, "full: a 0640 password file is safe");
+	if (ok(cfg->agents->len == 1, "full: one agent")) {
+		const struct pd_agent *a = cfg->agents->pdata[0];
+
+		ok(a->addresses->len == 2 && strcmp(a->role, "lead") == 0 &&
+		    a->queues->len == 2 && strcmp(a->language, "ru") == 0,
+		    "full: agent settings");
+	}
+	if (ok(cfg->clients->len == 1, "full: one client")) {
+		const struct pd_client *c = cfg->clients->pdata[0];
+
+		ok(strcmp(c->plan, "gold") == 0 &&
+		    strcmp(c->domains->pdata[0], "example.com") == 0 &&
+		    c->addresses->len == 1, "full: client settings");
+		ok(config_client_of(cfg, "bob@EXAMPLE.com") == c &&
+		    config_client_of(cfg, "jane@mail.example.net") == c &&
+		    !config_client_of(cfg, "x@mail.example.net"),
+		    "full: config_client_of by domain or address");
+		ok(config_same_org(cfg, "bob@example.com",
+		    "jane@mail.example.net") &&
+		    !config_same_org(cfg, "a@other.test", "b@other.test"),
+		    "full: config_same_org; a shared unknown domain is none");
+	}
+	ok(cfg->plans->len == 2 && config_plan(cfg, "gold")->hours == 40.5 &&
+	    config_plan(cfg, "basic")->hours == 10 && !config_plan(cfg, "x"),
+	    "full: plans, hours float or integer");
+	ok(cfg->autoclose_days == 3 && cfg->reopen_days == 14 &&
+	    cfg->max_reopens == 1, "full: tickets");
+	ok(cfg->sla_hours[0] == 48 && cfg->sla_hours[1] == 8 &&
+	    cfg->sla_hours[2] == 4 && cfg->sla_hours[3] == 1, "full: sla");
+	ok(cfg->cap_address.per_hour == 5 && cfg->cap_address.per_day == 20 &&
+	    cfg->cap_domain.per_hour == 0 && cfg->cap_domain.per_day == 100 &&
+	    cfg->cap_challenge.per_hour == 1 &&
+	    cfg->cap_challenge.per_day == 2, "full: flood caps, 0 unlimited");
+	ok(cfg->repeat_window == 0 && cfg->repeat_similarity == 75,
+	    "full: repeat_minutes 0 (off), repeat_similarity");
+out:
+	config_free(&cfg);
+	g_string_free(e, TRUE);
+}
+
+/* Every ".It Ic name" of the man page's setting sections appears as a
+ * setting of the full file above, so every documented setting is shown to
+ * be accepted. */
+static void
+test_man_keys(void)
+{
+	char *path = g_build_filename(TOP_SRCDIR, "man", "postdesk.conf.5",
+	    NULL), *text = NULL;
+	char **lines;
+	bool in = false;
+	unsigned n = 0, missing = 0;
+
+	if (!ok(g_file_get_contents(path, &text, NULL, NULL),
+	    "man: postdesk.conf.5 read")) {
+		g_free(path);
+		return;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		if (g_str_has_prefix(*l, ".Ss Top level"))
+			in = true;
+		else if (g_str_has_prefix(*l, ".Sh "))
+			in = false;
+		if (!in || !g_str_has_prefix(*l, ".It Ic "))
+			continue;
+		/* ".It Ic low , normal , high , urgent Pq integer" */
+		char **w = g_strsplit(*l + 7, " ", -1);
+
+		for (char **k = w; *k && strcmp(*k, "Pq") != 0; k++) {
+			char *re;
+
+			if (!**k || strcmp(*k, ",") == 0)
+				continue;
+			re = g_strdup_printf("(^|[ {(;])%s = ", *k);
+			n++;
+			if (!g_regex_match_simple(re, full, G_REGEX_MULTILINE,
+			    0)) {
+				missing++;
+				printf("# documented setting '%s' not in the "
+				    "full file\n", *k);
+			}
+			g_free(re);
+		}
+		g_strfreev(w);
+	}
+	ok(n >= 80, "man: %u documented settings found", n);
+	ok(missing == 0, "man: every documented setting is in the full "
+	    "file that loads (%u missing)", missing);
+	g_strfreev(lines);
+	g_free(text);
+	g_free(path);
+}
+
+/* The shipped sample loads once its paths point here. */
+static void
+test_sample(void)
+{
+	char *path = g_build_filename(TOP_SRCDIR, "conf",
+	    "postdesk.conf.sample", NULL), *text = NULL, *d1, *d2;
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg;
+	GString *t;
+
+	if (!ok(g_file_get_contents(path, &text, NULL, NULL),
+	    "sample: read")) {
+		g_free(path);
+		g_string_free(e, TRUE);
+		return;
+	}
+	t = g_string_new(text);
+	d1 = g_strconcat(dir, "/", NULL);
+	d2 = g_strconcat(dir, "/", NULL);
+	g_string_replace(t, "/etc/postdesk/", d1, 0);
+	g_string_replace(t, "/var/lib/postdesk/", d2, 0);
+	g_free(put("imap.password", "x\n", 0600));
+	g_free(put("smtp.password", "y\n", 0600));
+	cfg = load(t->str, e);
+	ok(cfg != NULL, "sample: conf/postdesk.conf.sample loads (%s)",
+	    oneline(e));
+	ok(cfg && strcmp(cfg->tag, "ACME") == 0 && cfg->first_ticket == 1000 &&
+	    cfg->agents->len == 2 && cfg->clients->len == 2 &&
+	    cfg->plans->len == 2, "sample: its values");
+	config_free(&cfg);
+	g_string_free(t, TRUE);
+	g_free(d1);
+	g_free(d2);
+	g_free(text);
+	g_free(path);
+	g_string_free(e, TRUE);
+}
+
+/* One bad line: the message and its line.  The file is MINIMAL-like with
+ * the bad setting in the group named. */
+struct bad {
+	const char *text;   /* whole file */
+	const char *at;     /* text on the line the error must name */
+	const char *msg;    /* part of the message */
+};
+
+#define GW(x) "gateway = {\n  address = \"support@example.test\";\n" x \
+	"};\nsmtp = { host = \"smtp\"; };\n"
+#define TOP(x) "gateway = {\n  address = \"support@example.test\";\n};\n" \
+	"smtp = { host = \"smtp\"; };\n" x
+
+static const struct bad bads[] = {
+	/* unknown settings, in each group */
+	{ TOP("colour = \"red\";\n"), "colour", "unknown setting 'colour'" },
+	{ GW("  adress = \"a@b.test\";\n"), "adress",
+	    "unknown setting 'adress' in 'gateway'" },
+	{ TOP("limits = { max_partz = 3; };\n"), "max_partz",
+	    "unknown setting 'max_partz'" },
+	{ TOP("tickets = { reopen = 3; };\n"), "reopen =",
+	    "unknown setting 'reopen'" },
+	{ TOP("sla = { medium = 3; };\n"), "medium", "unknown setting" },
+	{ TOP("floods = { per_hour = 3; };\n"), "per_hour",
+	    "unknown setting 'per_hour' in 'floods'" },
+	{ "gateway = {\n  address = \"support@example.test\";\n};\n"
+	    "smtp = { host = \"smtp\";\n  helo = \"x\"; };\n", "helo",
+	    "unknown setting 'helo' in 'smtp'" },
+	{ TOP("sources = ( { host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\";\n  mailbox = \"x\"; } );\n"),
+	    "mailbox", "unknown setting 'mailbox'" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@b.test\";\n"
+	    "  email = \"x\"; } );\n"), "email", "unknown setting 'email'" },
+	{ TOP("clients = ( { name = \"C\"; domains = \"c.test\";\n"
+	    "  hours = 3; } );\n"), "hours", "unknown setting 'hours'" },
+	{ TOP("plans = ( { name = \"p\"; hours = 3;\n  price = 3; } );\n"),
+	    "price", "unknown setting 'price'" },
+	/* wrong types and ranges */
+	{ GW("  first_ticket = 0;\n"), "first_ticket", "between 1 and" },
+	{ GW("  first_ticket = \"one\";\n"), "first_ticket",
+	    "'first_ticket' must be a number" },
+	{ GW("  name = 3;\n"), "name", "'name' must be a string" },
+	{ GW("  allow_root = \"yes\";\n"), "allow_root",
+	    "must be true or false" },
+	{ GW("  tag = \"A B\";\n"), "tag", "tag must be 1-32" },
+	{ GW("  language = \"de\";\n"), "language", "language must be" },
+	{ GW("  admin = \"nobody\";\n"), "admin", "invalid admin address" },
+	{ GW("  note_address = \"a@b@c\";\n"), "note_address",
+	    "invalid note_address" },
+	{ GW("  team_copy = \"<t@x.test>\";\n"), "team_copy",
+	    "invalid team_copy" },
+	{ GW("  trusted_authserv = [ 1 ];\n"), "trusted_authserv",
+	    "must be a list of strings" },
+	{ GW("  trusted_relays = 3;\n"), "trusted_relays",
+	    "must be a list of strings" },
+	{ GW("  id_max_age_days = 0;\n"), "id_max_age_days",
+	    "between 1 and 3650" },
+	{ GW("  id_fresh_hours = 8761;\n"), "id_fresh_hours",
+	    "between 0 and 8760" },
+	{ GW("  binary_attachments = \"drop\";\n"), "binary_attachments",
+	    "binary_attachments must be \"relay\" or \"hold\"" },
+	{ "gateway = {\n  address = \"not-an-address\";\n};\n"
+	    "smtp = { host = \"smtp\"; };\n", "not-an-address",
+	    "invalid support address" },
+	{ TOP("database = 5;\n"), "database", "must be a string" },
+	{ TOP("limits = {\n  max_message_size = 100;\n};\n"),
+	    "max_message_size", "between 1024 and" },
+	{ TOP("limits = {\n  max_parts = 0;\n};\n"), "max_parts",
+	    "between 1 and 100000" },
+	{ TOP("limits = {\n  max_depth = 1001;\n};\n"), "max_depth",
+	    "between 1 and 1000" },
+	{ TOP("limits = {\n  max_header_length = 255;\n};\n"),
+	    "max_header_length", "between 256 and" },
+	{ TOP("limits = {\n  max_recipients = 0;\n};\n"), "max_recipients",
+	    "between 1 and" },
+	{ TOP("limits = {\n  max_text = 1023;\n};\n"), "max_text",
+	    "between 1024 and" },
+	{ TOP("limits = {\n  max_headers = 49;\n};\n"), "max_headers",
+	    "between 50 and" },
+	{ TOP("limits = {\n  max_html = 10;\n};\n"), "max_html",
+	    "between 1024 and" },
+	{ TOP("tickets = {\n  autoclose_days = -1;\n};\n"), "autoclose_days",
+	    "between 0 and 3650" },
+	{ TOP("tickets = {\n  reopen_days = 4000;\n};\n"), "reopen_days",
+	    "between 0 and 3650" },
+	{ TOP("tickets = {\n  max_reopens = \"3\";\n};\n"), "max_reopens",
+	    "must be a number" },
+	{ TOP("sla = {\n  urgent = 10001;\n};\n"), "urgent",
+	    "between 0 and 10000" },
+	{ TOP("floods = {\n  address_per_hour = -1;\n};\n"),
+	    "address_per_hour", "between 0 and" },
+	{ TOP("floods = {\n  domain_per_hour = 5;\n};\n"), "domain_per_hour",
+	    "at least the address cap (10)" },
+	{ TOP("floods = {\n  address_per_day = 100;\n  domain_per_day = 50;\n"
+	    "};\n"), "domain_per_day", "at least the address cap (100)" },
+	{ TOP("floods = {\n  repeat_minutes = 1441;\n};\n"), "repeat_minutes",
+	    "between 0 and 1440" },
+	{ TOP("floods = {\n  repeat_similarity = 49;\n};\n"),
+	    "repeat_similarity", "between 50 and 100" },
+	{ "gateway = {\n  address = \"support@example.test\";\n};\n"
+	    "smtp = { host = \"smtp\";\n  tls = \"ssl\"; };\n", "tls = \"ssl\"",
+	    "tls must be \"implicit\", \"starttls\" or \"none\"" },
+	{ "gateway = {\n  address = \"support@example.test\";\n};\n"
+	    "smtp = { host = \"smtp\";\n  port = 0; };\n", "port = 0",
+	    "between 1 and 65535" },
+	{ "gateway = {\n  address = \"support@example.test\";\n};\n"
+	    "smtp = { host = \"smtp\";\n  timeout = 3601; };\n", "timeout",
+	    "between 1 and 3600" },
+	{ "gateway = {\n  address = \"support@example.test\";\n};\n"
+	    "smtp = { host = \"smtp\";\n  tls_verify = 0; };\n", "tls_verify",
+	    "must be true or false" },
+	{ TOP("sources = ( { host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\";\n  after = \"delete\"; } );\n"),
+	    "after", "after must be \"move\" or \"flag\"" },
+	{ TOP("sources = ( { host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\";\n  poll_interval = 0; } );\n"),
+	    "poll_interval", "between 1 and 86400" },
+	{ TOP("sources = ( { name = \"s\"; host = \"h\"; } );\n"),
+	    "sources", "source 's': 'user' is required" },
+	{ TOP("sources = ( { name = \"s\"; host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\"; },\n"
+	    "  { name = \"s\"; host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\"; } );\n"),
+	    "  { name = \"s\"", "duplicate source name" },
+	{ TOP("sources = { host = \"h\"; };\n"), "sources",
+	    "'sources' must be a list" },
+	{ TOP("agents = ( { name = \"A\"; } );\n"), "agents",
+	    "agent 'A': 'addresses' is required" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a b@x.test\"; } );\n"),
+	    "agents", "agent 'A': invalid address 'a b@x.test'" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@x.test\";\n"
+	    "  role = \"boss\"; } );\n"), "agents", "role must be" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@x.test\";\n"
+	    "  language = \"fr\"; } );\n"), "agents", "language must be" },
+	{ TOP("clients = ( { name = \"C\"; } );\n"), "clients",
+	    "client 'C': 'domains' or 'addresses' is required" },
+	{ TOP("clients = ( { name = \"C\"; domains = \"c.test\";\n"
+	    "  plan = \"none\"; } );\n"), "clients",
+	    "client 'C': no plan 'none'" },
+	{ TOP("plans = ( { name = \"p\"; } );\n"), "plans",
+	    "plan 'p': 'hours' is required" },
+	{ TOP("plans = ( { name = \"p\"; hours = -2; } );\n"), "plans",
+	    "between 0 and" },
+	/* libconfig's own parse errors */
+	{ TOP("tickets = {\n  reopen_days = = 3;\n};\n"), "reopen_days",
+	    "syntax error" },
+};
+
+static void
+test_bad(void)
+{
+	GString *e = g_string_new(NULL);
+
+	g_free(put("imap.pw", "p\n", 0600));
+	for (size_t i = 0; i < G_N_ELEMENTS(bads); i++) {
+		const struct bad *b = &bads[i];
+		struct pd_config *cfg = load(b->text, e);
+		unsigned line = line_of(b->text, b->at);
+
+		ok(!cfg && line && has_error(e, line, b->msg),
+		    "bad %zu: '%s' at line %u", i, b->msg, line);
+		if (cfg || !has_error(e, line, b->msg))
+			printf("#   errors: %s\n", oneline(e));
+		config_free(&cfg);
+	}
+	g_string_free(e, TRUE);
+}
+
+/* All errors of one edit at once, each on its own line. */
+static void
+test_several(void)
+{
+	static const char text[] =
+	    "gateway = {\n"
+	    "  address = \"support@example.test\";\n"
+	    "  tag = \"no spaces\";\n"
+	    "  colour = 1;\n"
+	    "};\n"
+	    "smtp = { host = \"smtp\"; port = 99999; };\n"
+	    "tickets = {\n"
+	    "  reopen_days = -3;\n"
+	    "};\n"
+	    "floods = { repeat_similarity = 10; };\n";
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg = load(text, e);
+
+	ok(!cfg, "several: the file is refused");
+	ok(count_lines(e) == 5, "several: five errors reported (%u)",
+	    count_lines(e));
+	ok(has_error(e, 3, "tag must be"), "several: line 3 tag");
+	ok(has_error(e, 4, "unknown setting 'colour'"),
+	    "several: line 4 unknown setting");
+	ok(has_error(e, 6, "'port' must be between"), "several: line 6 port");
+	ok(has_error(e, 8, "'reopen_days' must be between"),
+	    "several: line 8 reopen_days");
+	ok(has_error(e, 10, "repeat_similarity"),
+	    "several: line 10 repeat_similarity");
+	config_free(&cfg);
+
+	/* Missing required groups and settings. */
+	cfg = load("database = \"x.db\";\n", e);
+	ok(!cfg && strstr(e->str, "the 'gateway' group is required") &&
+	    strstr(e->str, "the 'smtp' group is required"),
+	    "required: gateway and smtp groups");
+	cfg = load("gateway = { name = \"x\"; };\n"
+	    "smtp = { port = 25; };\n", e);
+	ok(!cfg && has_error(e, 1, "'address' is required") &&
+	    has_error(e, 2, "'host' is required"),
+	    "required: gateway.address and smtp.host, on their groups' lines");
+	config_free(&cfg);
+
+	/* An @include'd file names its own file and line. */
+	{
+		char *inc = put("inc.conf", "\n\ntickets = { max_reopens = "
+		    "-1; };\n", 0600);
+		/* libconfig names it as the @include wrote it. */
+		char *want = g_strdup_printf("inc.conf:3: ");
+
+		cfg = load(TOP("@include \"inc.conf\"\n"), e);
+		ok(!cfg && (g_str_has_prefix(e->str, want) ||
+		    g_str_has_prefix(e->str, inc)) && strstr(e->str, ":3: ") &&
+		    strstr(e->str, "max_reopens"),
+		    "include: an error in an included file names it (%s)",
+		    oneline(e));
+		g_free(want);
+		g_free(inc);
+	}
+	{
+		char *want = g_strdup_printf("%s/t.conf:", dir);
+
+		cfg = load("gateway = {\n", e);
+		ok(!cfg && g_str_has_prefix(e->str, want),
+		    "a syntax error is reported as file:line (%s)", oneline(e));
+		g_free(want);
+	}
+	{
+		struct pd_config *c2 = NULL;
+		char *nofile = g_build_filename(dir, "none.conf", NULL);
+
+		int r;
+
+		g_string_truncate(e, 0);
+		r = config_load(nofile, &c2, e);
+		ok(r == -1 && !c2 &&
+		    strstr(e->str, "none.conf") &&
+		    strstr(e->str, "No such file"),
+		    "a missing file is an error naming it (%s)", oneline(e));
+		g_free(nofile);
+	}
+	g_string_free(e, TRUE);
+}
+
+/* Passwords: read from their files, never in an error or unsafe message. */
+static void
+test_passwords(void)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg;
+	char *pw = put("open.pw", SECRET "\nsecond line\n", 0644);
+	static const char text_ok[] =
+	    "gateway = { address = \"support@example.test\"; };\n"
+	    "smtp = { host = \"smtp\"; user = \"u\";\n"
+	    "  password_file = \"open.pw\"; };\n";
+	static const char text_bad[] =
+	    "gateway = { address = \"support@example.test\"; };\n"
+	    "smtp = { host = \"smtp\"; user = \"u\";\n"
+	    "  password_file = \"open.pw\"; port = -1; };\n"
+	    "sources = ( { host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"missing.pw\"; } );\n";
+
+	cfg = load(text_ok, e);
+	if (ok(cfg != NULL, "password: loads with a 0644 password file")) {
+		is_str(cfg->smtp.password, SECRET,
+		    "password: only the first line");
+		ok(cfg->unsafe->len == 1 && has_error_in(
+		    cfg->unsafe->pdata[0], 3,
+		    "accessible by others (mode 0644)"),
+		    "password: a file others may read is unsafe, at its line "
+		    "(%s)", cfg->unsafe->len ?
+		    (char *)cfg->unsafe->pdata[0] : "");
+		ok(cfg->unsafe->len == 1 &&
+		    !strstr(cfg->unsafe->pdata[0], SECRET),
+		    "password: not in the unsafe message");
+	}
+	config_free(&cfg);
+	cfg = load(text_bad, e);
+	ok(!cfg && has_error(e, 3, "'port' must be between"),
+	    "password: another error in the same group is reported");
+	ok(has_error(e, 5, "password_file") && strstr(e->str, "missing.pw"),
+	    "password: a missing password file at its line (%s)", oneline(e));
+	ok(!strstr(e->str, SECRET), "password: never in the errors");
+	config_free(&cfg);
+
+	/* A password file given to a required setting of the wrong type. */
+	cfg = load("gateway = { address = \"support@example.test\"; };\n"
+	    "smtp = { host = \"smtp\"; user = \"u\"; password_file = 3; };\n",
+	    e);
+	ok(!cfg && has_error(e, 2, "'password_file' must be a string"),
+	    "password: password_file must be a string");
+	cfg = load("gateway = { address = \"support@example.test\"; };\n"
+	    "smtp = { host = \"smtp\"; user = \"u\"; };\n", e);
+	ok(!cfg && has_error(e, 2, "'password_file' is required"),
+	    "password: user without password_file");
+	/* Included as configuration, a password file's text must not show. */
+	cfg = load("gateway = { address = \"support@example.test\"; };\n"
+	    "smtp = { host = \"smtp\"; };\n@include \"open.pw\"\n", e);
+	ok(!cfg && !strstr(e->str, SECRET),
+	    "password: a password file @included by mistake is not echoed "
+	    "(%s)", oneline(e));
+	g_unlink(pw);
+	g_free(pw);
+	g_string_free(e, TRUE);
+}
+
+static void
+rm_rf(const char *path)
+{
+	GDir *d = g_dir_open(path, 0, NULL);
+	const char *n;
+
+	while (d && (n = g_dir_read_name(d))) {
+		char *p = g_build_filename(path, n, NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_DIR))
+			rm_rf(p);
+		else
+			g_unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(path);
+}
+
+int
+main(void)
+{
+	char tmpl[] = "/tmp/unit_config.XXXXXX";
+
+	if (!(dir = g_mkdtemp(tmpl)))
+		return 1;
+	test_defaults();
+	test_full();
+	test_man_keys();
+	test_sample();
+	test_bad();
+	test_several();
+	test_passwords();
+	rm_rf(dir);
+	return tap_done();
+}
