@@ -490,3 +490,13 @@ db_col_str(sqlite3_stmt *st, int col)
 
 	return g_strdup(s ? (const char *)s : "");
 }
+
+int
+db_rows_done(sqlite3 *db, sqlite3_stmt *st, int step)
+{
+	if (step != SQLITE_DONE)
+		log_warnx("stage=db event=error error=\"%s\"",
+		    sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? 0 : -1;
+}

@@ -65,4 +65,9 @@ int db_int(sqlite3 *db, int64_t *out, const char *sql, const char *types,
 /* The text of column col of stmt as a g_malloc'd string ("" for NULL). */
 char *db_col_str(sqlite3_stmt *st, int col);
 
+/* Ends a loop of sqlite3_step over st whose last result was step:
+ * finalizes st and returns 0 when the rows ran out (SQLITE_DONE), or -1
+ * (logged) when the loop stopped on an error. */
+int db_rows_done(sqlite3 *db, sqlite3_stmt *st, int step);
+
 #endif

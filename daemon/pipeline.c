@@ -100,6 +100,25 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 	return r;
 }
 
+/* Quarantines the (prefix of an) oversized message of c in its own
+ * transaction, for reason (freed here). */
+static enum pipe_result
+oversized(struct stage_ctx *c, char *reason, size_t size,
+    struct pipe_out *out)
+{
+	enum pipe_result r;
+
+	memset(out, 0, sizeof *out);
+	if (db_begin(c->db) != 0) {
+		g_free(reason);
+		return PIPE_TEMPFAIL;
+	}
+	r = quarantine(c, reason, size);
+	out->queued = r == PIPE_QUARANTINED && c->tx.queued;
+	g_free(reason);
+	return r;
+}
+
 enum pipe_result
 pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
     const struct pipe_origin *o, const char *raw, size_t size,
@@ -110,17 +129,8 @@ pipeline_oversized(sqlite3 *db, const struct pd_config *cfg,
 		.tx = { .db = db, .cfg = cfg } };
 	char *reason = g_strdup_printf("message of %zu bytes is over "
 	    "max_message_size", size);
-	enum pipe_result r;
 
-	memset(out, 0, sizeof *out);
-	if (db_begin(db) != 0) {
-		g_free(reason);
-		return PIPE_TEMPFAIL;
-	}
-	r = quarantine(&c, reason, size);
-	out->queued = r == PIPE_QUARANTINED && c.tx.queued;
-	g_free(reason);
-	return r;
+	return oversized(&c, reason, size, out);
 }
 
 enum pipe_result
@@ -134,15 +144,6 @@ pipeline_oversized_prefix(sqlite3 *db, const struct pd_config *cfg,
 	char *reason = g_strdup_printf("message of %s%zu bytes is over "
 	    "max_message_size; the first %zu bytes are kept",
 	    exact ? "" : "at least ", size, c.len);
-	enum pipe_result r;
 
-	memset(out, 0, sizeof *out);
-	if (db_begin(db) != 0) {
-		g_free(reason);
-		return PIPE_TEMPFAIL;
-	}
-	r = quarantine(&c, reason, size);
-	out->queued = r == PIPE_QUARANTINED && c.tx.queued;
-	g_free(reason);
-	return r;
+	return oversized(&c, reason, size, out);
 }

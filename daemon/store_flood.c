@@ -1,7 +1,6 @@
 /* store_flood.c: the flood guards' counters (see store.h,
  * floodguard.h). */
 #include "db.h"
-#include "log.h"
 #include "store.h"
 
 int
@@ -83,11 +82,7 @@ store_flood_recent(sqlite3 *db, const char *domain, int64_t since,
 		x->text = db_col_str(st, 2);
 		g_ptr_array_add(out, x);
 	}
-	if (step != SQLITE_DONE)
-		log_warnx("stage=db event=error error=\"%s\"",
-		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : -1;
+	return db_rows_done(db, st, step);
 }
 
 int

@@ -2,7 +2,6 @@
  * store.h, identity.h). */
 #include <time.h>
 #include "db.h"
-#include "log.h"
 #include "store.h"
 
 int
@@ -76,11 +75,7 @@ store_held_unchallenged(sqlite3 *db, const char *agent, int limit,
 		x->reason = db_col_str(st, 2);
 		g_ptr_array_add(out, x);
 	}
-	if (step != SQLITE_DONE)
-		log_warnx("stage=db event=error error=\"%s\"",
-		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : -1;
+	return db_rows_done(db, st, step);
 }
 
 int
