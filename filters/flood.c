@@ -3,20 +3,27 @@
 #include <glib.h>
 #include "flood.h"
 
-/* Appends the word [p, end) to out, case-folded, or "#" when it holds a
- * digit: numbers and ids change from one automatic mail to the next. */
+/* Appends the word [p, end) to out, case-folded, or "#" when it is an
+ * id: numbers and ids change from one automatic mail to the next.  An id
+ * holds a digit, or is a run of 8 or more hex letters: a random hex id
+ * ("faeaaacbeaaf") need not hold a digit, and no common word is one. */
 static void
 add_word(GString *out, const char *p, const char *end)
 {
-	bool digit = false;
+	bool digit = false, hex = end - p >= 8;
 	char *fold;
 
-	for (const char *q = p; q < end; q = g_utf8_next_char(q))
-		if (g_unichar_isdigit(g_utf8_get_char(q)))
+	for (const char *q = p; q < end; q = g_utf8_next_char(q)) {
+		gunichar c = g_utf8_get_char(q);
+
+		if (g_unichar_isdigit(c))
 			digit = true;
+		if (!g_ascii_isxdigit(c))
+			hex = false;
+	}
 	if (out->len)
 		g_string_append_c(out, ' ');
-	if (digit) {
+	if (digit || hex) {
 		g_string_append_c(out, '#');
 		return;
 	}

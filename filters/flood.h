@@ -17,7 +17,8 @@
 #define FLOOD_MAX_WORDS 1500
 
 /* The comparable form of text (may be NULL): case-folded words separated
- * by one blank, each word with a digit replaced by "#", at most
+ * by one blank, each id (a word with a digit, or of 8 or more hex
+ * letters) replaced by "#", at most
  * FLOOD_MAX_WORDS words.  g_malloc'd, never NULL. */
 char *flood_normalise(const char *text);
 

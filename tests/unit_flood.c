@@ -51,6 +51,13 @@ normalise(void)
 	n = flood_normalise("ПРИВЕТ, Мир");
 	is_str(n, "привет мир", "normalise: Cyrillic case folded");
 	g_free(n);
+	/* A random hex id may hold no digit at all (seen in CI: a tracking
+	 * number "faeaaacbeaaf" split a bot's repeats into two tickets). */
+	n = flood_normalise("Tracking number faeaaacbeaaf, DEADBEEF; "
+	    "facade accede decade");
+	is_str(n, "tracking number # # facade accede decade",
+	    "normalise: 8+ hex letters are an id, shorter words stay words");
+	g_free(n);
 }
 
 static void
