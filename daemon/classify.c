@@ -88,6 +88,11 @@ agent_mail(sqlite3 *db, const struct pd_config *cfg, struct verdict *v)
 		reason(v, "needs-strong=#%s", fc->word);
 	}
 	commands_free(&p);
+	/* Held: stage_hold retries the capped ones itself, once its own
+	 * challenge is through; a second round here would only hit the cap
+	 * again. */
+	if (v->kind == VERDICT_HELD)
+		v->hold_retry = false;
 	return r < 0 ? -1 : 0;
 }
 

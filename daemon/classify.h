@@ -62,7 +62,8 @@ struct verdict {
 	                               * proves the agent for its own ticket
 	                               * only (agentcmd_needs_strong) */
 	bool hold_retry;              /* a proven agent's own mail (not
-	                               * automated): its held mail whose
+	                               * automated, not itself held: see
+	                               * stage_hold): its held mail whose
 	                               * challenge the cap refused is
 	                               * challenged now (stage_hold_retry) */
 	const char *challenge;        /* CONFIRM: the challenge id answered */
