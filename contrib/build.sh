@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds postdesk out of tree in DIR (default _build), configuring it once.
-# Extra arguments go to configure (e.g. --enable-sanitizers).
+# Builds postdesk out of tree in DIR (default _build), configuring it again
+# only when the configure arguments change.  Extra arguments go to
+# configure (e.g. --enable-sanitizers, --enable-test-hooks).
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-_build}
@@ -9,5 +10,9 @@ cd "$top"
 [ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || ./autogen.sh >/dev/null 2>&1
 mkdir -p "$dir"
 cd "$dir"
-[ -f Makefile ] || "$top/configure" -q "$@"
+args="$*"
+if [ ! -f Makefile ] || [ "$(cat .configure-args 2>/dev/null)" != "$args" ]; then
+	"$top/configure" -q "$@"
+	printf '%s\n' "$args" >.configure-args
+fi
 make -s -j"$(nproc)"

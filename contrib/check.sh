@@ -22,12 +22,12 @@ run_suite() {   # DIR [configure args]
 		echo "==== $f"; grep -E -A20 '^(not ok|ERROR)' "$f" | head -60
 	done
 }
-run_suite _build
+run_suite _build --enable-test-hooks
 if [ "${PD_SKIP_ASAN:-0}" != 1 ]; then
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0
-	run_suite _build-asan --enable-sanitizers
+	run_suite _build-asan --enable-sanitizers --enable-test-hooks
 fi
 # Fuzzing: each libFuzzer target of tests/fuzz for a bounded time (about
 # a minute each, FUZZ_TIME); its log's "# PASS:" / "# FAIL:" lines count

@@ -1,6 +1,7 @@
 /* agentmail.c: see agentmail.h. */
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "agentmail.h"
 #include "guard.h"
 #include "leaktext.h"
@@ -222,7 +223,7 @@ first_response(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a)
 {
 	if (store_ticket_first_response(tx->db, t->number,
-	    (int64_t)time(NULL)) != 0)
+	    pd_now()) != 0)
 		return -1;
 	if (strcmp(t->status, "new") != 0)
 		return 0;

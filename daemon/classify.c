@@ -3,6 +3,7 @@
  * do what; nothing is written. */
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "agentcmd.h"
 #include "classify.h"
 #include "commands.h"
@@ -204,7 +205,7 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 	/* After threading: a reply proves the agent only for the ticket it
 	 * was signed for, and the mail acts on this one. */
 	if (identity_verify(db, cfg, m, v->tr.how == THREAD_JOIN ?
-	    v->tr.ticket : 0, (int64_t)time(NULL), &v->who, &agent,
+	    v->tr.ticket : 0, pd_now(), &v->who, &agent,
 	    &v->proof) != 0)
 		return -1;
 	if (v->who == IDENT_AGENT)

@@ -12,159 +12,8 @@
 #include <libconfig.h>
 #include <sodium.h>
 #include "config.h"
+#include "config_priv.h"
 #include "log.h"
-
-struct cctx {
-	const char *file;
-	GString *errors;
-	int nerr;
-	GPtrArray *unsafe; /* becomes pd_config.unsafe */
-};
-
-static void PD_PRINTF(3, 4)
-cerr(struct cctx *c, const config_setting_t *s, const char *fmt, ...)
-{
-	va_list ap;
-	const char *f = s ? config_setting_source_file(s) : NULL;
-	size_t start;
-
-	g_string_append_printf(c->errors, "%s:%u: ", f ? f : c->file,
-	    s ? config_setting_source_line(s) : 0);
-	start = c->errors->len;
-	va_start(ap, fmt);
-	g_string_append_vprintf(c->errors, fmt, ap);
-	va_end(ap);
-	/* One error per line: a quoted value may span lines (libconfig
-	 * strings can), and must not start a line of its own. */
-	for (size_t i = start; i < c->errors->len; i++)
-		if ((unsigned char)c->errors->str[i] < 0x20 ||
-		    c->errors->str[i] == 0x7f)
-			c->errors->str[i] = '?';
-	g_string_append_c(c->errors, '\n');
-	c->nerr++;
-}
-
-/* Reports members of group that are not in the NULL-terminated known list. */
-static void
-check_known(struct cctx *c, const config_setting_t *group,
-    const char *const *known)
-{
-	for (int i = 0; group && i < config_setting_length(group); i++) {
-		config_setting_t *m = config_setting_get_elem(group, i);
-		const char *name = config_setting_name(m);
-		int found = 0;
-
-		for (const char *const *k = known; *k && !found; k++)
-			found = name && strcmp(name, *k) == 0;
-		if (!found)
-			cerr(c, m, "unknown setting '%s' in '%s'",
-			    name ? name : "?", config_setting_name(group) ?
-			    config_setting_name(group) : "(top)");
-	}
-}
-
-static char *
-get_str(struct cctx *c, const config_setting_t *g, const char *name,
-    const char *def, int required)
-{
-	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-
-	if (!s) {
-		if (required)
-			cerr(c, g, "'%s' is required", name);
-		return def ? g_strdup(def) : NULL;
-	}
-	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-		cerr(c, s, "'%s' must be a string", name);
-		return def ? g_strdup(def) : NULL;
-	}
-	return g_strdup(config_setting_get_string(s));
-}
-
-static long long
-get_int(struct cctx *c, const config_setting_t *g, const char *name,
-    long long def, long long min, long long max)
-{
-	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-	long long v;
-
-	if (!s)
-		return def;
-	if (config_setting_type(s) == CONFIG_TYPE_INT)
-		v = config_setting_get_int(s);
-	else if (config_setting_type(s) == CONFIG_TYPE_INT64)
-		v = config_setting_get_int64(s);
-	else {
-		cerr(c, s, "'%s' must be a number", name);
-		return def;
-	}
-	if (v < min || v > max) {
-		cerr(c, s, "'%s' must be between %lld and %lld", name, min, max);
-		return def;
-	}
-	return v;
-}
-
-static int
-get_bool(struct cctx *c, const config_setting_t *g, const char *name, int def)
-{
-	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-
-	if (!s)
-		return def;
-	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-		cerr(c, s, "'%s' must be true or false", name);
-		return def;
-	}
-	return config_setting_get_bool(s);
-}
-
-/* Strings of an array setting, or of a single string. */
-static GPtrArray *
-get_strv(struct cctx *c, const config_setting_t *g, const char *name,
-    int lower)
-{
-	config_setting_t *s = g ? config_setting_get_member(g, name) : NULL;
-	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
-
-	if (!s)
-		return v;
-	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-		g_ptr_array_add(v, lower ? g_ascii_strdown(
-		    config_setting_get_string(s), -1) :
-		    g_strdup(config_setting_get_string(s)));
-		return v;
-	}
-	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		cerr(c, s, "'%s' must be a list of strings", name);
-		return v;
-	}
-	for (int i = 0; i < config_setting_length(s); i++) {
-		const char *e = config_setting_get_string_elem(s, i);
-
-		if (!e)
-			cerr(c, s, "'%s' must be a list of strings", name);
-		else
-			g_ptr_array_add(v, lower ? g_ascii_strdown(e, -1) :
-			    g_strdup(e));
-	}
-	return v;
-}
-
-/* Paths in the config are relative to the config file's directory. */
-static char *
-abs_path(struct cctx *c, char *p)
-{
-	char *dir, *r;
-
-	if (!p || g_path_is_absolute(p))
-		return p;
-	dir = g_path_get_dirname(c->file);
-	r = g_build_filename(dir, p, NULL);
-	g_free(dir);
-	g_free(p);
-	return r;
-}
 
 static char *
 read_secret(struct cctx *c, const config_setting_t *g, const char *name)
@@ -271,15 +120,6 @@ load_source(struct cctx *c, const config_setting_t *g, unsigned idx)
 	if (!s->ep.user)
 		cerr(c, g, "source '%s': 'user' is required", s->name);
 	return s;
-}
-
-static int
-valid_address(const char *a)
-{
-	const char *at = a ? strchr(a, '@') : NULL;
-
-	return at && at != a && at[1] && !strchr(at + 1, '@') &&
-	    !strpbrk(a, " \t\r\n<>()[],;:\"\\");
 }
 
 static struct pd_agent *
@@ -598,7 +438,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
 		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
-		"floods", NULL };
+		"floods", "queues", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -616,6 +456,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	load_sla(c, config_lookup(lc, "sla"), cfg);
 	load_floods(c, config_lookup(lc, "floods"), cfg);
 	check_client_plans(c, lc, cfg);
+	config_load_queues(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);
@@ -764,6 +605,7 @@ config_free(struct pd_config **cfgp)
 	g_free(cfg->database);
 	g_free(cfg->smtp_helo);
 	g_clear_pointer(&cfg->unsafe, g_ptr_array_unref);
+	config_free_queues(cfg);
 	g_free(cfg);
 	*cfgp = NULL;
 }

@@ -68,6 +68,25 @@ struct pd_client {
 	GPtrArray *addresses; /* of char *, lower-cased */
 };
 
+/* A queue: a support line with its own voice (SPEC §3, §11; postdesk.conf(5)
+ * "QUEUES").  Mail to one of its addresses, or from a source naming it,
+ * files into it; everything its tickets send goes out with its identity.
+ * Without a `queues` list, one queue PD_DEFAULT_QUEUE has the gateway's
+ * identity, and each other queue a source names gets the same. */
+struct pd_queue {
+	char *name;
+	GPtrArray *addresses; /* of char *, lower-cased; [0] is the From
+	                       * and envelope address of its mail */
+	char *display_name;   /* From display name (gateway.name) */
+	char *tag;            /* ticket tag, upper-cased (gateway.tag) */
+	char *language;       /* "en" or "ru" (gateway.language) */
+	char *signature;      /* appended to client mail, or NULL */
+	GPtrArray *agents;    /* of char *: agent names serving it; empty:
+	                       * the agents whose `queues` name it, or who
+	                       * list none */
+	char *lead;           /* agent name, or NULL: any lead */
+};
+
 struct pd_config {
 	char *file;          /* path it was read from */
 	/* gateway */
@@ -124,6 +143,9 @@ struct pd_config {
 	unsigned repeat_window;     /* seconds: near-identical new requests
 	                             * within it join the first; 0 = off */
 	unsigned repeat_similarity; /* percent of shared shingles (90) */
+	/* queues (config_queues.c) */
+	GPtrArray *queues;   /* of struct pd_queue *; never empty, [0] is the
+	                      * default queue */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
@@ -160,5 +182,19 @@ bool config_same_org(const struct pd_config *cfg, const char *a,
 /* The source called name, or NULL.  Borrowed. */
 const struct pd_source *config_source(const struct pd_config *cfg,
     const char *name);
+
+/* The queue called name, or NULL.  Borrowed. */
+const struct pd_queue *config_queue(const struct pd_config *cfg,
+    const char *name);
+
+/* The identity to use for mail of queue name: that queue, else (a queue
+ * the config no longer has, or NULL) the default queue.  Never NULL. */
+const struct pd_queue *config_queue_voice(const struct pd_config *cfg,
+    const char *name);
+
+/* The queue one of whose addresses is address (case-insensitive, ignoring
+ * a +detail), or NULL.  Borrowed. */
+const struct pd_queue *config_queue_by_address(const struct pd_config *cfg,
+    const char *address);
 
 #endif

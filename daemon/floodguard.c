@@ -1,6 +1,7 @@
 /* floodguard.c: see floodguard.h. */
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "flood.h"
 #include "floodguard.h"
 #include "guard.h"
@@ -67,7 +68,7 @@ floodguard_admit(struct tx *tx, unsigned long ticket, const char *kind,
 	const struct pd_config *cfg = tx->cfg;
 	bool challenge = strcmp(kind, "challenge") == 0;
 	bool internal;
-	int64_t now = time(NULL);
+	int64_t now = pd_now();
 	const char *scope = "address", *domain;
 	char *detail, *key, *box;
 	int w;
@@ -138,7 +139,7 @@ floodguard_record_hit(struct tx *tx, unsigned long ticket, const char *key,
 	if (store_event_add(tx->db, ticket, "postdesk", what[0] == 'c' ?
 	    "flood-cap" : "flood-repeat", detail) != 0)
 		return -1;
-	if ((r = first_hit(tx, key, time(NULL))) <= 0)
+	if ((r = first_hit(tx, key, pd_now())) <= 0)
 		return r;
 	/* Never about the admin's own address: its notice would be capped
 	 * in turn, and told about again. */
@@ -164,7 +165,7 @@ floodguard_repeat_find(struct tx *tx, const char *sender,
     const char *norm, unsigned long *ticket_r, char **first_r)
 {
 	const struct pd_config *cfg = tx->cfg;
-	int64_t since = (int64_t)time(NULL) - cfg->repeat_window;
+	int64_t since = pd_now() - cfg->repeat_window;
 	bool long_enough = flood_words(norm) >= REPEAT_DOMAIN_WORDS;
 	GPtrArray *rows;
 	int r;
@@ -201,7 +202,7 @@ int
 floodguard_repeat_note(struct tx *tx, const char *sender,
     unsigned long ticket, const char *norm)
 {
-	int64_t now = time(NULL);
+	int64_t now = pd_now();
 	char *box = flood_canonical(sender);
 	int r = 0;
 

@@ -1,6 +1,7 @@
 /* outbox.c: see outbox.h. */
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "db.h"
 #include "addr.h"
 #include "log.h"
@@ -140,7 +141,7 @@ send_row(sqlite3 *db, const struct pd_config *cfg,
 		return 0; /* changed meanwhile (e.g. by the CLI): not ours */
 	o.status = drv->send(&cfg->smtp, cfg->smtp_helo, r->env_from, rcpts,
 	    1, data, len, &err);
-	o.at = time(NULL);
+	o.at = pd_now();
 	o.error = err;
 	o.give_up = o.status == SINK_TEMP && now - r->created >=
 	    OUTBOX_GIVE_UP;
@@ -183,7 +184,7 @@ int
 outbox_send(sqlite3 *db, const struct pd_config *cfg,
     const struct sink_driver *drv, struct outbox_sender *s, int max_wait)
 {
-	int64_t now = time(NULL), next = 0;
+	int64_t now = pd_now(), next = 0;
 	GPtrArray *rows;
 	guint n, i;
 
@@ -197,17 +198,17 @@ outbox_send(sqlite3 *db, const struct pd_config *cfg,
 	rows = store_outbox_due(db, now, OUTBOX_BATCH);
 	n = rows->len;
 	for (i = 0; i < rows->len; i++)
-		if (send_row(db, cfg, drv, s, rows->pdata[i], time(NULL)) != 0)
+		if (send_row(db, cfg, drv, s, rows->pdata[i], pd_now()) != 0)
 			break;
 	g_ptr_array_unref(rows);
 	if (i < n)
 		return s->backoff < max_wait ? s->backoff : max_wait;
-	unstall(s, time(NULL));
+	unstall(s, pd_now());
 	if (n == OUTBOX_BATCH)
 		return 0;
 	if (store_outbox_next_due(db, &next) != 1 || next == 0)
 		return max_wait;
-	now = time(NULL);
+	now = pd_now();
 	return next <= now ? 0 : next - now < max_wait ? next - now : max_wait;
 }
 

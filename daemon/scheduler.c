@@ -1,6 +1,7 @@
 /* scheduler.c: see scheduler.h.  The job table is at the top: a new timer
  * job is one function and one row. */
 #include <time.h>
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "scheduler.h"
@@ -76,7 +77,7 @@ scheduler_main(gpointer arg)
 	while (!atomic_load(&w->stop)) {
 		bool queued = false;
 		int wait = scheduler_tick(db, w->cfg, last,
-		    (int64_t)time(NULL), &queued);
+		    pd_now(), &queued);
 
 		if (queued)
 			worker_wake(w->outbox);

@@ -8,6 +8,7 @@
  * A "split" reply to an acknowledgement that listed tasks splits them. */
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "store.h"
 #include "followup.h"
 #include "log.h"
@@ -85,7 +86,7 @@ finished(struct stage_ctx *c, const struct pd_ticket *t,
 {
 	int rating = followup_rating(c->new_text);
 	bool limit = l->reopens >= c->cfg->max_reopens;
-	bool late = l->closed_at && time(NULL) - l->closed_at >
+	bool late = l->closed_at && pd_now() - l->closed_at >
 	    (int64_t)c->cfg->reopen_days * 86400;
 	int r;
 

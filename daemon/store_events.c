@@ -1,6 +1,7 @@
 /* store_events.c: the event log of tickets and of the gateway (see
  * store.h). */
 #include <time.h>
+#include "clock.h"
 #include "db.h"
 #include "store.h"
 
@@ -10,6 +11,6 @@ store_event_add(sqlite3 *db, unsigned long ticket, const char *actor,
 {
 	return db_exec(db, "INSERT INTO events (ticket, at, actor, event, "
 	    "detail) VALUES (NULLIF(?, 0), ?, ?, ?, ?)", "uittt", ticket,
-	    (int64_t)time(NULL), actor ? actor : "", event, detail ? detail :
+	    pd_now(), actor ? actor : "", event, detail ? detail :
 	    "");
 }

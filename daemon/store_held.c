@@ -1,6 +1,7 @@
 /* store_held.c: agent mail held until the agent confirms it (see
  * store.h, identity.h). */
 #include <time.h>
+#include "clock.h"
 #include "db.h"
 #include "store.h"
 
@@ -12,7 +13,7 @@ store_held_add(sqlite3 *db, const char *agent, const char *message_id,
 	return db_exec(db, "INSERT INTO held (agent, message_id, "
 	    "challenge_id, reason, raw, source, created) VALUES (?, ?, ?, ?, "
 	    "?, ?, ?)", "tttt" "bti", agent, message_id, challenge_id, reason,
-	    raw, len, source, (int64_t)time(NULL));
+	    raw, len, source, pd_now());
 }
 
 int

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 #include <glib.h>
+#include "clock.h"
 #include "db.h"
 #include "store.h"
 
@@ -76,7 +77,7 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
 	    s->body : m->text,
 	    s->automated, s->hash, s->source, s->raw, s->raw_len,
-	    (int64_t)time(NULL));
+	    pd_now());
 	g_free(to);
 	g_free(cc);
 	g_free(refs);

@@ -1,6 +1,7 @@
 /* store_outbox.c: outbox rows and the sender's bookkeeping (see store.h,
  * outbox.h). */
 #include <time.h>
+#include "clock.h"
 #include "db.h"
 #include "store.h"
 
@@ -9,7 +10,7 @@ store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len)
 {
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = pd_now();
 
 	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
 	    "env_from, rcpt, data, next_attempt, created) VALUES "

@@ -1,12 +1,13 @@
 /* store_source.c: source UIDs and the quarantine (see store.h). */
 #include <time.h>
+#include "clock.h"
 #include "db.h"
 #include "store.h"
 
 static int64_t
 now(void)
 {
-	return (int64_t)time(NULL);
+	return pd_now();
 }
 
 int

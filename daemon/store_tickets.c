@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 #include <glib.h>
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "mac.h"
@@ -10,7 +11,7 @@
 static int64_t
 now(void)
 {
-	return (int64_t)time(NULL);
+	return pd_now();
 }
 
 unsigned long

@@ -1,5 +1,6 @@
 /* store_time.c: time logged by agents (#time; see store.h). */
 #include <time.h>
+#include "clock.h"
 #include "db.h"
 #include "store.h"
 
@@ -9,7 +10,7 @@ store_time_add(sqlite3 *db, unsigned long ticket, const char *agent,
 {
 	return db_exec(db, "INSERT INTO time_entries (ticket, agent, minutes, "
 	    "billable, at) VALUES (?, ?, ?, ?, ?)", "utiii", ticket, agent,
-	    (int64_t)minutes, (int64_t)billable, (int64_t)time(NULL));
+	    (int64_t)minutes, (int64_t)billable, pd_now());
 }
 
 int

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "clock.h"
 #include "hdrtext.h"
 #include "log.h"
 #include "ticket.h"
@@ -57,7 +58,7 @@ static int
 write_status(struct tx *tx, struct pd_ticket *t, const char *status,
     const char *actor, const char *why, const char *event)
 {
-	int64_t now = time(NULL);
+	int64_t now = pd_now();
 	char *detail = g_strdup_printf("%s -> %s%s%s", t->status, status,
 	    why && *why ? ": " : "", why ? why : "");
 	int r;

@@ -1,0 +1,50 @@
+/* config_priv.h: what the config loaders share (config.c and the
+ * config_*.c files, one per group of settings; private to them).
+ *
+ * Each loader reads its settings from the libconfig tree into struct
+ * pd_config and reports every problem with cerr() as "file:line: message"
+ * (postdesk.conf(5)), going on after each so one pass finds them all. */
+#ifndef PD_CONFIG_PRIV_H
+#define PD_CONFIG_PRIV_H
+
+#include <libconfig.h>
+#include "config.h"
+#include "log.h"
+
+struct cctx {
+	const char *file;
+	GString *errors;
+	int nerr;
+	GPtrArray *unsafe; /* becomes pd_config.unsafe */
+};
+
+/* Appends "file:line: message" for setting s (NULL: the file itself). */
+void cerr(struct cctx *c, const config_setting_t *s, const char *fmt, ...)
+    PD_PRINTF(3, 4);
+/* Reports members of group that are not in the NULL-terminated list. */
+void check_known(struct cctx *c, const config_setting_t *group,
+    const char *const *known);
+/* Typed getters: the setting name of group g (g may be NULL: absent), or
+ * def when absent; a wrong type or range is reported and gives def.
+ * Strings are g_malloc'd (NULL when absent without def). */
+char *get_str(struct cctx *c, const config_setting_t *g, const char *name,
+    const char *def, int required);
+long long get_int(struct cctx *c, const config_setting_t *g,
+    const char *name, long long def, long long min, long long max);
+int get_bool(struct cctx *c, const config_setting_t *g, const char *name,
+    int def);
+/* Strings of an array setting, or of a single string; never NULL. */
+GPtrArray *get_strv(struct cctx *c, const config_setting_t *g,
+    const char *name, int lower);
+/* p (taken) made absolute against the config file's directory. */
+char *abs_path(struct cctx *c, char *p);
+/* A plain addr-spec we may put on an SMTP command line. */
+int valid_address(const char *a);
+
+/* ---- the loaders of each group (called by config.c's load_all) ---- */
+
+/* config_queues.c: `queues`; after gateway, agents and sources. */
+void config_load_queues(struct cctx *c, config_t *lc, struct pd_config *cfg);
+void config_free_queues(struct pd_config *cfg);
+
+#endif
