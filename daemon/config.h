@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <glib.h>
 #include "pdlimits.h"
 #include "flood.h"
@@ -30,6 +31,7 @@ struct pd_endpoint {
 	char *password;   /* read from password_file; NULL when no user */
 	char *auth;       /* "login" (IMAP LOGIN) or a SASL mechanism: "plain" */
 	unsigned timeout; /* seconds for connect and every read (default 60) */
+	char *password_file; /* where password came from (shown by -nn) */
 };
 
 enum pd_after { PD_AFTER_MOVE, PD_AFTER_FLAG };
@@ -146,12 +148,31 @@ struct pd_config {
 	/* queues (config_queues.c) */
 	GPtrArray *queues;   /* of struct pd_queue *; never empty, [0] is the
 	                      * default queue */
+	/* deployment (postdeskd(8)) */
+	char *templates_at;  /* "file:line" of gateway.templates (or of the
+	                      * gateway group): config_check_files names it */
+	char *user;          /* gateway.user: the daemon started as root
+	                      * drops to it; NULL: none */
+	char *user_at;       /* "file:line" of gateway.user */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
  * returns -1 and appends one "file:line: message" line per error to errors
  * (every error found, not just the first). */
 int config_load(const char *path, struct pd_config **cfg_r, GString *errors);
+
+/* What a loaded configuration needs of the file system, checked by
+ * `postdeskd -n` and before the daemon starts or reloads: password files
+ * others may read (cfg->unsafe), a templates directory without the
+ * templates every mail needs, a gateway.user that does not exist.
+ * Appends one "file:line: message" line per problem to errors and returns
+ * how many there are (0: fine). */
+int config_check_files(const struct pd_config *cfg, GString *errors);
+
+/* Writes the effective configuration to out in the file's own syntax,
+ * every setting with its value, defaults included (`postdeskd -nn`).
+ * Secrets are never read out: a password shows as its password_file. */
+void config_dump(const struct pd_config *cfg, FILE *out);
 
 /* Frees *cfg (wiping passwords) and sets it to NULL; accepts NULL. */
 void config_free(struct pd_config **cfg);
