@@ -496,8 +496,11 @@ test_sample(void)
 	t = g_string_new(text);
 	d1 = g_strconcat(dir, "/", NULL);
 	d2 = g_strconcat(dir, "/", NULL);
-	g_string_replace(t, "/etc/postdesk/", d1, 0);
-	g_string_replace(t, "/var/lib/postdesk/", d2, 0);
+	/* Its paths are placeholders the build fills in (Makefile.am). */
+	g_string_replace(t, "@sysconfdir@/postdesk/", d1, 0);
+	g_string_replace(t, "@localstatedir@/lib/postdesk/", d2, 0);
+	g_string_replace(t, "@pkgdatadir@/templates", TOP_SRCDIR
+	    "/conf/templates", 0);
 	g_free(put("imap.password", "x\n", 0600));
 	g_free(put("smtp.password", "y\n", 0600));
 	cfg = load(t->str, e);
@@ -506,6 +509,13 @@ test_sample(void)
 	ok(cfg && strcmp(cfg->tag, "ACME") == 0 && cfg->first_ticket == 1000 &&
 	    cfg->agents->len == 2 && cfg->clients->len == 2 &&
 	    cfg->plans->len == 2, "sample: its values");
+	{
+		GString *c = g_string_new(NULL);
+
+		ok(cfg && config_check_files(cfg, c) == 0,
+		    "sample: passes the file checks of -n (%s)", c->str);
+		g_string_free(c, TRUE);
+	}
 	config_free(&cfg);
 	g_string_free(t, TRUE);
 	g_free(d1);
