@@ -234,7 +234,7 @@ load_tickets(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 }
 
 /* What the note leak guard does with an answer's files it cannot read
- * (SPEC §7, postdesk.conf(5) "INTERNAL NOTES"). */
+ * (postdesk.conf(5) THREAT MODEL, postdesk.conf(5) "INTERNAL NOTES"). */
 static void
 load_binary_attachments(struct cctx *c, config_setting_t *g,
     struct pd_config *cfg)
@@ -261,7 +261,7 @@ check_domain_cap(struct cctx *c, config_setting_t *g, const char *name,
 	    "(unlimited) or at least the address cap (%u)", name, address);
 }
 
-/* Flood guards (SPEC §9): caps on automatic mail per recipient, per
+/* Flood guards (postdesk.conf(5) floods): caps on automatic mail per recipient, per
  * domain and on challenges per agent address, over sliding windows of an
  * hour and a day; near-identical new requests filed together.  The
  * defaults follow OTRS (PostmasterMaxEmailsPerAddress: 40 a day) and
@@ -299,7 +299,7 @@ load_floods(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	}
 }
 
-/* The addresses and proofs of agent mail (SPEC §7). */
+/* The addresses and proofs of agent mail (postdesk.conf(5) THREAT MODEL). */
 static void
 load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 {

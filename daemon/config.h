@@ -1,4 +1,4 @@
-/* config.h: the one libconfig file (SPEC §1, §3), loaded into our own structs.
+/* config.h: the one libconfig file (README.md; docs/architecture.md), loaded into our own structs.
  *
  * Everything is copied out of libconfig, so a struct pd_config lives on its
  * own.  Secrets (passwords) are read from the files the config names and are
@@ -56,13 +56,13 @@ struct pd_agent {
 	char *language;       /* "en" or "ru" */
 };
 
-/* A support plan: included hours per month (SPEC §9). */
+/* A support plan: included hours per month (postdesk.conf(5) plans). */
 struct pd_plan {
 	char *name;
 	double hours;
 };
 
-/* A client organisation: whose mail counts as that client's (SPEC §9). */
+/* A client organisation: whose mail counts as that client's (postdesk.conf(5) clients). */
 struct pd_client {
 	char *name;
 	char *plan;           /* plan name, or NULL */
@@ -70,7 +70,7 @@ struct pd_client {
 	GPtrArray *addresses; /* of char *, lower-cased */
 };
 
-/* A queue: a support line with its own voice (SPEC §3, §11; postdesk.conf(5)
+/* A queue: a support line with its own voice (docs/architecture.md; postdesk.conf(5)
  * "QUEUES").  Mail to one of its addresses, or from a source naming it,
  * files into it; everything its tickets send goes out with its identity.
  * Without a `queues` list, one queue PD_DEFAULT_QUEUE has the gateway's
@@ -117,7 +117,7 @@ struct pd_config {
 	GPtrArray *plans;    /* of struct pd_plan * */
 	unsigned sla_hours[4]; /* first response window by priority: low,
 	                        * normal, high, urgent; 0 = none */
-	/* ticket lifecycle (SPEC §6) */
+	/* ticket lifecycle (postdeskd(8) Tickets) */
 	unsigned autoclose_days; /* resolved -> closed after this (7) */
 	unsigned reopen_days;    /* a follow-up within this reopens (30) */
 	unsigned max_reopens;    /* beyond this a follow-up opens anew (3) */
@@ -129,7 +129,7 @@ struct pd_config {
 	GPtrArray *trusted_relays; /* lower-cased "by" hosts of Received
 	                            * headers our own servers write, between
 	                            * the trusted_authserv and the mailbox */
-	/* agent identity (SPEC §7, postdesk.conf(5) THREAT MODEL) */
+	/* agent identity (postdesk.conf(5) THREAT MODEL) */
 	unsigned id_max_age_days; /* a reply to one of our ids proves the
 	                           * agent for this long after we sent it
 	                           * (30) */
@@ -138,7 +138,7 @@ struct pd_config {
 	bool binary_hold;        /* gateway.binary_attachments = "hold": an
 	                          * answer with a file the note guard cannot
 	                          * read goes back to its agent */
-	/* flood guards (SPEC §9, postdesk.conf(5) "floods") */
+	/* flood guards (postdesk.conf(5) "floods") */
 	struct flood_limit cap_address;   /* automatic mail per address */
 	struct flood_limit cap_domain;    /* ... per domain (>= address) */
 	struct flood_limit cap_challenge; /* challenges per agent address */

@@ -1,4 +1,4 @@
-/* postdeskd.c: the daemon (SPEC §13).
+/* postdeskd.c: the daemon (postdeskd(8)).
  *
  * options -> config (-n: check and print "configuration OK") -> key and
  * database -> workers (one per IMAP source, one outbox sender, one
