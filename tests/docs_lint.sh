@@ -24,7 +24,7 @@ ok $? "every test the docs name exists${missing:+ (missing:$missing)}"
 [ "$(grep -c 'tests/' "$s/docs/guarantees.md")" -ge 20 ]
 ok $? "docs/guarantees.md names the tests of its guarantees"
 # The pattern is split so that this file does not match itself.
-cites=$(cd "$s" && grep -rnE 'SP''EC *(§|\\\(sc)' daemon filters tests contrib man \
+cites=$(cd "$s" && grep -rnE 'SP''EC *(§|\\\(sc)' daemon filters tests contrib man conf \
 	README.md Makefile.am configure.ac 2>/dev/null)
 [ -z "$cites" ]
 ok $? "no citation of a document outside the repository"
