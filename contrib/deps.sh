@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config autoconf automake libtool \
 libetpan-dev libsasl2-modules libgmime-3.0-dev libsqlite3-dev libsodium-dev \
 libconfig-dev libxml2-dev libgnutls28-dev libicu-dev \
 dovecot-imapd dovecot-lmtpd python3-aiosmtpd openssl sqlite3 \
-clang libclang-rt-14-dev llvm"
+clang libclang-rt-14-dev llvm systemd groff-base"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,4 +1,4 @@
-/* agentcmd.h: runs the commands at the top of an agent's mail (SPEC §7).
+/* agentcmd.h: runs the commands at the top of an agent's mail (postdesk.conf(5) THREAT MODEL).
  *
  * The caller wraps agentcmd_run in a savepoint: when any command fails
  * or is unknown, it rolls everything back, so a mail either applies all of

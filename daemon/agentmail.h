@@ -1,4 +1,4 @@
-/* agentmail.h: mail between the gateway and its agents (SPEC §7).
+/* agentmail.h: mail between the gateway and its agents (postdesk.conf(5) THREAT MODEL).
  *
  * Client messages reach the ticket's agents (only the assignee once there
  * is one) and team_copy as notifications with the ticket's state on top

@@ -142,7 +142,7 @@ followup(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
 	return r < 0 ? -1 : 0;
 }
 
-/* A message that joins no ticket, through the flood guards (SPEC §9):
+/* A message that joins no ticket, through the flood guards (postdesk.conf(5) floods):
  * automated mail is kept outside any ticket (mailing lists excepted), a
  * near-identical repeat of a recent request from the sender or its domain
  * is filed into that request's ticket, anything else opens a ticket. */

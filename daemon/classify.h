@@ -1,5 +1,5 @@
 /* classify.h: what a message is, decided before anything is written
- * (SPEC §2, §5-§7, §9).
+ * (docs/architecture.md; postdeskd(8) Threading; postdeskd(8) Tickets; postdesk.conf(5) THREAT MODEL; postdesk.conf(5) floods).
  *
  * classify() reads the parsed message, where it came from, the
  * configuration and (read-only) the database: hygiene (automated mail),

@@ -1,4 +1,4 @@
-/* cli_mail.h: `postdesk` commands that feed mail in (SPEC §3).
+/* cli_mail.h: `postdesk` commands that feed mail in (docs/architecture.md).
  *
  *   deliver --source NAME < MESSAGE
  *       runs the daemon's pipeline on one message, for MTA delivery

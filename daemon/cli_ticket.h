@@ -1,4 +1,4 @@
-/* cli_ticket.h: `postdesk` commands that change tickets (SPEC §13).
+/* cli_ticket.h: `postdesk` commands that change tickets (postdesk(1)).
  *
  * status N STATUS [--why TEXT], priority N P, type N T, merge N INTO,
  * split N MESSAGE-ID.  Each runs in one transaction; the notifications it

@@ -3,7 +3,7 @@
  * GMime does all encoding: RFC 2047 for headers, quoted-printable UTF-8 for
  * the body, CRLF line ends.  Every mail gets a signed Message-ID naming its
  * ticket and recipient, References that start with the ticket's root id, and
- * the loop-protection headers of SPEC §8.  Every header value, names and
+ * the loop-protection headers of postdesk.conf(5) TEMPLATES.  Every header value, names and
  * addresses included, is written as one line (hdrtext.h), and a stored
  * message id that does not fit between "<>" on one line is left out. */
 #ifndef PD_COMPOSE_H

@@ -15,8 +15,11 @@
 #include "config_priv.h"
 #include "log.h"
 
+/* The secret in the file setting name of g names; *path_r (may be NULL)
+ * gets that file's path, the one thing -nn shows of a secret. */
 static char *
-read_secret(struct cctx *c, const config_setting_t *g, const char *name)
+read_secret(struct cctx *c, const config_setting_t *g, const char *name,
+    char **path_r)
 {
 	char *path = abs_path(c, get_str(c, g, name, NULL, 1)), *data = NULL;
 	GError *err = NULL;
@@ -46,7 +49,10 @@ read_secret(struct cctx *c, const config_setting_t *g, const char *name)
 		 * of the password. */
 		data[strcspn(data, "\r\n")] = '\0';
 	}
-	g_free(path);
+	if (path_r)
+		*path_r = path;
+	else
+		g_free(path);
 	return data;
 }
 
@@ -76,7 +82,8 @@ load_endpoint(struct cctx *c, const config_setting_t *g,
 	ep->ca_file = abs_path(c, get_str(c, g, "ca_file", NULL, 0));
 	ep->user = get_str(c, g, "user", NULL, 0);
 	if (ep->user)
-		ep->password = read_secret(c, g, "password_file");
+		ep->password = read_secret(c, g, "password_file",
+		    &ep->password_file);
 	ep->auth = get_str(c, g, "auth", "login", 0);
 	ep->timeout = get_int(c, g, "timeout", 60, 1, 3600);
 }
@@ -227,7 +234,7 @@ load_tickets(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 }
 
 /* What the note leak guard does with an answer's files it cannot read
- * (SPEC §7, postdesk.conf(5) "INTERNAL NOTES"). */
+ * (postdesk.conf(5) THREAT MODEL, postdesk.conf(5) "INTERNAL NOTES"). */
 static void
 load_binary_attachments(struct cctx *c, config_setting_t *g,
     struct pd_config *cfg)
@@ -254,7 +261,7 @@ check_domain_cap(struct cctx *c, config_setting_t *g, const char *name,
 	    "(unlimited) or at least the address cap (%u)", name, address);
 }
 
-/* Flood guards (SPEC §9): caps on automatic mail per recipient, per
+/* Flood guards (postdesk.conf(5) floods): caps on automatic mail per recipient, per
  * domain and on challenges per agent address, over sliding windows of an
  * hour and a day; near-identical new requests filed together.  The
  * defaults follow OTRS (PostmasterMaxEmailsPerAddress: 40 a day) and
@@ -292,7 +299,7 @@ load_floods(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	}
 }
 
-/* The addresses and proofs of agent mail (SPEC §7). */
+/* The addresses and proofs of agent mail (postdesk.conf(5) THREAT MODEL). */
 static void
 load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 {
@@ -316,6 +323,22 @@ load_agent_mail(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	load_binary_attachments(c, g, cfg);
 }
 
+/* "file:line" of setting name of g, else of g, else the file: where a
+ * check made after loading (config_check_files) points. */
+static char *
+where(struct cctx *c, const config_setting_t *g, const char *name)
+{
+	const config_setting_t *s = g ? config_setting_get_member(g, name) :
+	    NULL;
+	const char *f;
+
+	if (!s)
+		s = g;
+	f = s ? config_setting_source_file(s) : NULL;
+	return g_strdup_printf("%s:%u", f ? f : c->file,
+	    s ? config_setting_source_line(s) : 0);
+}
+
 static void
 load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 {
@@ -323,7 +346,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
 		"answers", "allow_root", "trusted_relays", "id_max_age_days",
-		"id_fresh_hours", "binary_attachments", NULL };
+		"id_fresh_hours", "binary_attachments", "user", NULL };
 	char *s;
 
 	if (!g) {
@@ -359,10 +382,16 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 	    LOCALSTATEDIR "/lib/postdesk/mac.key", 0));
 	cfg->templates_dir = abs_path(c, get_str(c, g, "templates",
 	    PKGDATADIR "/templates", 0));
+	cfg->templates_at = where(c, g, "templates");
 	cfg->answers_dir = abs_path(c, get_str(c, g, "answers",
 	    SYSCONFDIR "/postdesk/answers", 0));
 	load_agent_mail(c, g, cfg);
 	cfg->allow_root = get_bool(c, g, "allow_root", 0);
+	cfg->user = get_str(c, g, "user", NULL, 0);
+	cfg->user_at = where(c, g, "user");
+	if (cfg->user && (!*cfg->user || strchr(cfg->user, ':')))
+		cerr(c, config_setting_get_member(g, "user"),
+		    "user must be a user name");
 }
 
 static void
@@ -385,6 +414,38 @@ load_limits(struct cctx *c, config_setting_t *g, struct pd_limits *l)
 	l->max_headers = get_int(c, g, "max_headers", l->max_headers, 50,
 	    1000000);
 	l->max_html = get_int(c, g, "max_html", l->max_html, 1024, 1 << 28);
+}
+
+/* One address, one agent: mail from it would be read as the first agent's
+ * only, and a challenge would go to whoever comes first (postdesk.conf(5)
+ * "agents").  Reported on the later agent, naming both. */
+static void
+check_agent_addresses(struct cctx *c, const config_setting_t *list,
+    const struct pd_config *cfg)
+{
+	for (guint i = 0; i < cfg->agents->len; i++) {
+		const struct pd_agent *a = cfg->agents->pdata[i];
+		const config_setting_t *e = config_setting_get_elem(list, i);
+		const config_setting_t *at = e ?
+		    config_setting_get_member(e, "addresses") : NULL;
+
+		for (guint k = 0; k < a->addresses->len; k++)
+			for (guint j = 0; j < i; j++) {
+				const struct pd_agent *b = cfg->agents->pdata[j];
+
+				for (guint m = 0; m < b->addresses->len; m++)
+					if (strcmp(a->addresses->pdata[k],
+					    b->addresses->pdata[m]) == 0)
+						cerr(c, at ? at : e, "address "
+						    "'%s' is on two agents: "
+						    "'%s' (line %u) and '%s'",
+						    (char *)a->addresses->pdata[k],
+						    b->name,
+						    config_setting_source_line(
+						    config_setting_get_elem(list,
+						    j)), a->name);
+			}
+	}
 }
 
 static void
@@ -424,13 +485,17 @@ load_lists(struct cctx *c, config_t *lc, struct pd_config *cfg)
 			    ->name, ((struct pd_source *)cfg->sources->pdata[j])
 			    ->name) == 0)
 				cerr(c, config_setting_get_elem(s, i),
-				    "duplicate source name");
+				    "duplicate source name '%s' (first at line "
+				    "%u)", ((struct pd_source *)cfg->sources
+				    ->pdata[i])->name, config_setting_source_line(
+				    config_setting_get_elem(s, j)));
 	if (a && !config_setting_is_list(a))
 		cerr(c, a, "'agents' must be a list: ( { ... }, ... )");
 	for (int i = 0; a && config_setting_is_list(a) &&
 	    i < config_setting_length(a); i++)
 		g_ptr_array_add(cfg->agents,
 		    load_agent(c, config_setting_get_elem(a, i)));
+	check_agent_addresses(c, a, cfg);
 }
 
 static void
@@ -499,6 +564,11 @@ config_load(const char *path, struct pd_config **cfg_r, GString *errors)
 	load_all(&c, &lc, cfg);
 	config_destroy(&lc);
 	if (c.nerr) {
+		/* One pass shows everything: the unsafe password files too,
+		 * which a loaded config reports through config_check_files. */
+		for (guint i = 0; i < cfg->unsafe->len; i++)
+			g_string_append_printf(errors, "%s\n",
+			    (char *)cfg->unsafe->pdata[i]);
 		config_free(&cfg);
 		return -1;
 	}
@@ -523,6 +593,7 @@ endpoint_free(struct pd_endpoint *ep)
 	g_free(ep->user);
 	wipe_free(ep->password);
 	g_free(ep->auth);
+	g_free(ep->password_file);
 }
 
 static void
@@ -606,6 +677,9 @@ config_free(struct pd_config **cfgp)
 	g_free(cfg->smtp_helo);
 	g_clear_pointer(&cfg->unsafe, g_ptr_array_unref);
 	config_free_queues(cfg);
+	g_free(cfg->templates_at);
+	g_free(cfg->user);
+	g_free(cfg->user_at);
 	g_free(cfg);
 	*cfgp = NULL;
 }

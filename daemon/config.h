@@ -1,4 +1,4 @@
-/* config.h: the one libconfig file (SPEC §1, §3), loaded into our own structs.
+/* config.h: the one libconfig file (README.md; docs/architecture.md), loaded into our own structs.
  *
  * Everything is copied out of libconfig, so a struct pd_config lives on its
  * own.  Secrets (passwords) are read from the files the config names and are
@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <glib.h>
 #include "pdlimits.h"
 #include "flood.h"
@@ -30,6 +31,7 @@ struct pd_endpoint {
 	char *password;   /* read from password_file; NULL when no user */
 	char *auth;       /* "login" (IMAP LOGIN) or a SASL mechanism: "plain" */
 	unsigned timeout; /* seconds for connect and every read (default 60) */
+	char *password_file; /* where password came from (shown by -nn) */
 };
 
 enum pd_after { PD_AFTER_MOVE, PD_AFTER_FLAG };
@@ -54,13 +56,13 @@ struct pd_agent {
 	char *language;       /* "en" or "ru" */
 };
 
-/* A support plan: included hours per month (SPEC §9). */
+/* A support plan: included hours per month (postdesk.conf(5) plans). */
 struct pd_plan {
 	char *name;
 	double hours;
 };
 
-/* A client organisation: whose mail counts as that client's (SPEC §9). */
+/* A client organisation: whose mail counts as that client's (postdesk.conf(5) clients). */
 struct pd_client {
 	char *name;
 	char *plan;           /* plan name, or NULL */
@@ -68,7 +70,7 @@ struct pd_client {
 	GPtrArray *addresses; /* of char *, lower-cased */
 };
 
-/* A queue: a support line with its own voice (SPEC §3, §11; postdesk.conf(5)
+/* A queue: a support line with its own voice (docs/architecture.md; postdesk.conf(5)
  * "QUEUES").  Mail to one of its addresses, or from a source naming it,
  * files into it; everything its tickets send goes out with its identity.
  * Without a `queues` list, one queue PD_DEFAULT_QUEUE has the gateway's
@@ -115,7 +117,7 @@ struct pd_config {
 	GPtrArray *plans;    /* of struct pd_plan * */
 	unsigned sla_hours[4]; /* first response window by priority: low,
 	                        * normal, high, urgent; 0 = none */
-	/* ticket lifecycle (SPEC §6) */
+	/* ticket lifecycle (postdeskd(8) Tickets) */
 	unsigned autoclose_days; /* resolved -> closed after this (7) */
 	unsigned reopen_days;    /* a follow-up within this reopens (30) */
 	unsigned max_reopens;    /* beyond this a follow-up opens anew (3) */
@@ -127,7 +129,7 @@ struct pd_config {
 	GPtrArray *trusted_relays; /* lower-cased "by" hosts of Received
 	                            * headers our own servers write, between
 	                            * the trusted_authserv and the mailbox */
-	/* agent identity (SPEC §7, postdesk.conf(5) THREAT MODEL) */
+	/* agent identity (postdesk.conf(5) THREAT MODEL) */
 	unsigned id_max_age_days; /* a reply to one of our ids proves the
 	                           * agent for this long after we sent it
 	                           * (30) */
@@ -136,7 +138,7 @@ struct pd_config {
 	bool binary_hold;        /* gateway.binary_attachments = "hold": an
 	                          * answer with a file the note guard cannot
 	                          * read goes back to its agent */
-	/* flood guards (SPEC §9, postdesk.conf(5) "floods") */
+	/* flood guards (postdesk.conf(5) "floods") */
 	struct flood_limit cap_address;   /* automatic mail per address */
 	struct flood_limit cap_domain;    /* ... per domain (>= address) */
 	struct flood_limit cap_challenge; /* challenges per agent address */
@@ -146,12 +148,31 @@ struct pd_config {
 	/* queues (config_queues.c) */
 	GPtrArray *queues;   /* of struct pd_queue *; never empty, [0] is the
 	                      * default queue */
+	/* deployment (postdeskd(8)) */
+	char *templates_at;  /* "file:line" of gateway.templates (or of the
+	                      * gateway group): config_check_files names it */
+	char *user;          /* gateway.user: the daemon started as root
+	                      * drops to it; NULL: none */
+	char *user_at;       /* "file:line" of gateway.user */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
  * returns -1 and appends one "file:line: message" line per error to errors
  * (every error found, not just the first). */
 int config_load(const char *path, struct pd_config **cfg_r, GString *errors);
+
+/* What a loaded configuration needs of the file system, checked by
+ * `postdeskd -n` and before the daemon starts or reloads: password files
+ * others may read (cfg->unsafe), a templates directory without the
+ * templates every mail needs, a gateway.user that does not exist.
+ * Appends one "file:line: message" line per problem to errors and returns
+ * how many there are (0: fine). */
+int config_check_files(const struct pd_config *cfg, GString *errors);
+
+/* Writes the effective configuration to out in the file's own syntax,
+ * every setting with its value, defaults included (`postdeskd -nn`).
+ * Secrets are never read out: a password shows as its password_file. */
+void config_dump(const struct pd_config *cfg, FILE *out);
 
 /* Frees *cfg (wiping passwords) and sets it to NULL; accepts NULL. */
 void config_free(struct pd_config **cfg);

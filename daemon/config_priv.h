@@ -21,6 +21,9 @@ struct cctx {
 /* Appends "file:line: message" for setting s (NULL: the file itself). */
 void cerr(struct cctx *c, const config_setting_t *s, const char *fmt, ...)
     PD_PRINTF(3, 4);
+/* Where s is for a message: "gateway", "sources[1]", "(top)" (NULL or the
+ * root).  g_malloc'd. */
+char *setting_path(const config_setting_t *s);
 /* Reports members of group that are not in the NULL-terminated list. */
 void check_known(struct cctx *c, const config_setting_t *group,
     const char *const *known);

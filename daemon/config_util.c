@@ -26,11 +26,35 @@ cerr(struct cctx *c, const config_setting_t *s, const char *fmt, ...)
 	c->nerr++;
 }
 
+/* Where setting s is, for messages: "gateway", "sources[1]" (an element
+ * of a list is named by the list and its index from 0, as libconfig's
+ * paths do), "(top)" for the file itself.  g_malloc'd. */
+char *
+setting_path(const config_setting_t *s)
+{
+	const config_setting_t *parent = s ? config_setting_parent(s) : NULL;
+	char *up, *r;
+
+	if (!s || !parent)
+		return g_strdup("(top)");
+	if (config_setting_name(s) && !config_setting_parent(parent))
+		return g_strdup(config_setting_name(s));
+	up = setting_path(parent);
+	if (config_setting_name(s))
+		r = g_strdup_printf("%s.%s", up, config_setting_name(s));
+	else
+		r = g_strdup_printf("%s[%d]", up, config_setting_index(s));
+	g_free(up);
+	return r;
+}
+
 /* Reports members of group that are not in the NULL-terminated known list. */
 void
 check_known(struct cctx *c, const config_setting_t *group,
     const char *const *known)
 {
+	char *where = group ? setting_path(group) : NULL;
+
 	for (int i = 0; group && i < config_setting_length(group); i++) {
 		config_setting_t *m = config_setting_get_elem(group, i);
 		const char *name = config_setting_name(m);
@@ -40,9 +64,9 @@ check_known(struct cctx *c, const config_setting_t *group,
 			found = name && strcmp(name, *k) == 0;
 		if (!found)
 			cerr(c, m, "unknown setting '%s' in '%s'",
-			    name ? name : "?", config_setting_name(group) ?
-			    config_setting_name(group) : "(top)");
+			    name ? name : "?", where);
 	}
+	g_free(where);
 }
 
 char *
@@ -77,7 +101,9 @@ get_int(struct cctx *c, const config_setting_t *g, const char *name,
 	else if (config_setting_type(s) == CONFIG_TYPE_INT64)
 		v = config_setting_get_int64(s);
 	else {
-		cerr(c, s, "'%s' must be a number", name);
+		/* 0.5 is a number too: say which kind (postdesk.conf(5)
+		 * gives each setting's type). */
+		cerr(c, s, "'%s' must be an integer", name);
 		return def;
 	}
 	if (v < min || v > max) {

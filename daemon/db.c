@@ -7,7 +7,7 @@
 #include "db.h"
 #include "log.h"
 
-/* Schema v1.  Every message is kept raw, forever (SPEC §12). */
+/* Schema v1.  Every message is kept raw, forever (docs/upgrade.md). */
 static const char schema_v1[] =
 "CREATE TABLE tickets ("
 "  number INTEGER PRIMARY KEY,"
@@ -121,7 +121,7 @@ static const char schema_v1[] =
 "    VALUES (new.id, new.subject, new.body);"
 "END;";
 
-/* v2: the ticket lifecycle (SPEC §6): links between tickets (split,
+/* v2: the ticket lifecycle (postdeskd(8) Tickets): links between tickets (split,
  * follow-up after closing, merge, mention), the tasks found in a request
  * until the client answers "split", and logged time. */
 static const char schema_v2[] =
@@ -150,7 +150,7 @@ static const char schema_v2[] =
 "CREATE INDEX time_entries_ticket ON time_entries(ticket);"
 "CREATE INDEX tickets_status ON tickets(status);";
 
-/* v3: agents by mail (SPEC §7): tags, the promised date, the client
+/* v3: agents by mail (postdesk.conf(5) THREAT MODEL): tags, the promised date, the client
  * organisation, and agent mail held until the agent confirms it. */
 static const char schema_v3[] =
 "CREATE TABLE ticket_tags ("
@@ -178,7 +178,7 @@ static const char schema_v3[] =
 static const char schema_v4[] =
 "CREATE INDEX outbox_message_id ON outbox(message_id);";
 
-/* v5: the note leak guard's index (SPEC §7, store_notes.h): feature hashes
+/* v5: the note leak guard's index (postdesk.conf(5) THREAT MODEL, store_notes.h): feature hashes
  * of each note's text (leakguard_features) and content hashes of its
  * attachments, looked up by hash when a client-bound mail is checked. */
 static const char schema_v5[] =
@@ -199,7 +199,7 @@ static const char schema_v5[] =
 ") STRICT;"
 "INSERT INTO note_unindexed SELECT id FROM messages WHERE kind = 'note';";
 
-/* v6: flood guards (SPEC §9): every automatic mail queued or refused by a
+/* v6: flood guards (postdesk.conf(5) floods): every automatic mail queued or refused by a
  * cap (sliding windows per recipient and domain), recent new requests to
  * find near-identical ones, and when the admin was last told about a
  * guard hit for a key (once per key and day). */

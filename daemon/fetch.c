@@ -1,4 +1,4 @@
-/* fetch.c: the loop of one IMAP source (SPEC §3).
+/* fetch.c: the loop of one IMAP source (docs/architecture.md).
  *
  * connect -> list -> for each UID: fetch, run the pipeline, and only after
  * its transaction committed, acknowledge (move or flag) -> wait (IDLE or

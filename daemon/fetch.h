@@ -1,4 +1,4 @@
-/* fetch.h: the per-source loop (SPEC §3): fetch new messages from one
+/* fetch.h: the per-source loop (docs/architecture.md): fetch new messages from one
  * IMAP source, hand each to the pipeline (pipeline.h), and move it only
  * after its transaction committed. */
 #ifndef PD_FETCH_H

@@ -1,4 +1,4 @@
-/* floodguard.h: the flood guards (SPEC §9, postdesk.conf(5) "floods").
+/* floodguard.h: the flood guards (postdesk.conf(5) "floods").
  *
  * Caps on automatic mail: every template-generated mail to an outside
  * address (acknowledgements, notices, the "multi" reply, admin notices)

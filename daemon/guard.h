@@ -1,5 +1,5 @@
 /* guard.h: the note leak guard as notify.c and agentmail.c call it
- * (SPEC §7; the comparison itself is filters/leakguard.c, the notes come
+ * (postdesk.conf(5) THREAT MODEL; the comparison itself is filters/leakguard.c, the notes come
  * from store_notes.c).
  *
  * Every mail to an outside address passes notify.c, which asks guard_leak

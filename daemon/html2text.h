@@ -1,5 +1,5 @@
 /* html2text.h: readable plain text from HTML, with libxml2's forgiving HTML
- * parser (SPEC §4: no regexes). */
+ * parser (postdesk.conf(5) limits: no regexes). */
 #ifndef PD_HTML2TEXT_H
 #define PD_HTML2TEXT_H
 

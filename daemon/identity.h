@@ -1,4 +1,4 @@
-/* identity.h: is this mail really from the agent it claims? (SPEC §7)
+/* identity.h: is this mail really from the agent it claims? (postdesk.conf(5) THREAT MODEL)
  *
  * A From address is no proof.  Mail from an agent's address counts as the
  * agent's only when it carries Authentication-Results from a trusted

@@ -1,4 +1,4 @@
-/* inspect.h: `postdesk inspect MESSAGE.eml [--json]` (SPEC §13).
+/* inspect.h: `postdesk inspect MESSAGE.eml [--json]` (postdesk(1)).
  *
  * Shows how the gateway reads one message without touching the database:
  * subject, from, to, cc, ids, the text it would store, attachments, subject

@@ -1,5 +1,5 @@
 /* leaktext.h: what the note leak guard reads in a mail's attachments
- * (SPEC §7, man/postdesk.conf.5 "INTERNAL NOTES").
+ * (postdesk.conf(5) THREAT MODEL, man/postdesk.conf.5 "INTERNAL NOTES").
  *
  * Every attachment whose content is text, whatever its declared type, is
  * read (filters/textsniff.h: BOM, UTF-16, 8-bit charsets), HTML turned

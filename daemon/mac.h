@@ -1,4 +1,4 @@
-/* mac.h: our Message-IDs, signed with a keyed MAC (SPEC §5).
+/* mac.h: our Message-IDs, signed with a keyed MAC (postdeskd(8) Threading).
  *
  * Every mail the gateway sends carries a Message-ID that names the ticket,
  * a tag of the recipient's address, the kind of mail and a MAC over all of

@@ -1,4 +1,4 @@
-/* notify.h: templates rendered and queued in the outbox (SPEC §8), for
+/* notify.h: templates rendered and queued in the outbox (postdesk.conf(5) TEMPLATES), for
  * the transaction tx (tx.h).
  *
  * Writes only outbox rows, inside the caller's transaction, so a

@@ -1,4 +1,4 @@
-/* outbox.h: every outgoing mail is a row first (SPEC §2).
+/* outbox.h: every outgoing mail is a row first (docs/architecture.md).
  *
  * The pipeline queues rows inside the transaction that stored what caused
  * them, so a crash either keeps both or neither.  The outbox worker drains

@@ -337,7 +337,7 @@ has_headers(GMimeMessage *msg)
 }
 
 /* Headers that could steer the gateway are ours to write, never to read
- * (SPEC §7): whatever a sender put in X-Postdesk-* is dropped here, so no
+ * (postdesk.conf(5) THREAT MODEL): whatever a sender put in X-Postdesk-* is dropped here, so no
  * later stage can ever see it. */
 static void
 strip_steering(GMimeMessage *msg)

@@ -1,4 +1,4 @@
-/* pdlimits.h: every bound on hostile input, in one place (SPEC §4). */
+/* pdlimits.h: every bound on hostile input, in one place (postdesk.conf(5) limits). */
 #ifndef PD_LIMITS_H
 #define PD_LIMITS_H
 

@@ -1,4 +1,4 @@
-/* pipeline.h: one message, one way (SPEC §2):
+/* pipeline.h: one message, one way (docs/architecture.md):
  * parse -> classify (hygiene) -> thread -> store -> notify (outbox).
  *
  * All effects of one message, including the UID bookkeeping and the

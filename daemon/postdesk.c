@@ -1,4 +1,4 @@
-/* postdesk.c: the command-line tool for admins and scripts (SPEC §13).
+/* postdesk.c: the command-line tool for admins and scripts (postdesk(1)).
  *
  * Tables for people, --json for scripts.  JSON is produced by SQLite's own
  * json_object()/json_group_array(), so quoting is never done by hand. */

@@ -1,4 +1,4 @@
-/* postdeskd.c: the daemon (SPEC §13).
+/* postdeskd.c: the daemon (postdeskd(8)).
  *
  * options -> config (-n: check and print "configuration OK") -> key and
  * database -> workers (one per IMAP source, one outbox sender, one
@@ -6,6 +6,8 @@
  * workers.  SIGHUP loads the config anew and swaps it only when it is
  * valid; SIGTERM stops after the message in hand. */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "fetch.h"
 #include "outbox.h"
 #include "scheduler.h"
+#include "sdnotify.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/postdesk/postdesk.conf"
@@ -38,7 +41,8 @@ struct daemon {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: postdeskd [-fnv] [-c file]\n");
+	fprintf(stderr, "usage: postdeskd [-fnqv] [-c file] [-l stderr|syslog] "
+	    "[-L err|warning|info|debug]\n");
 	exit(2);
 }
 
@@ -76,14 +80,20 @@ file_checks(const struct pd_config *cfg, int bare)
 	struct mac_key k;
 	struct stat sb;
 	char *err = NULL;
+	GString *errors = g_string_new(NULL);
+	char **lines;
 	int bad = 0;
 
-	for (guint i = 0; cfg->unsafe && i < cfg->unsafe->len; i++, bad++)
+	/* Password files others may read, the templates, gateway.user. */
+	bad += config_check_files(cfg, errors);
+	lines = g_strsplit(g_strchomp(errors->str), "\n", -1);
+	for (char **l = lines; *l && **l; l++)
 		if (bare)
-			fprintf(stderr, "%s\n", (char *)cfg->unsafe->pdata[i]);
+			fprintf(stderr, "%s\n", *l);
 		else
-			log_warnx("stage=config event=error %s",
-			    (char *)cfg->unsafe->pdata[i]);
+			log_warnx("stage=config event=error %s", *l);
+	g_strfreev(lines);
+	g_string_free(errors, TRUE);
 	/* -n creates nothing: a missing key is made on the first start. */
 	if (bare && mac_key_load(cfg->key_file, false, &k, &err) < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -104,15 +114,16 @@ file_checks(const struct pd_config *cfg, int bare)
 			    "others\" mode=%04o", cfg->database,
 			    (unsigned)(sb.st_mode & 07777));
 	}
-	if (geteuid() == 0 && !cfg->allow_root) {
+	if (geteuid() == 0 && !cfg->allow_root && !cfg->user) {
 		if (bare)
 			fprintf(stderr, "warning: running as root; postdeskd "
-			    "refuses to start as root unless gateway.allow_root "
-			    "is true\n");
+			    "refuses to start as root unless gateway.user names "
+			    "the user to run as or gateway.allow_root is "
+			    "true\n");
 		else {
 			log_warnx("stage=config event=error error=\"running as "
-			    "root; run as an unprivileged user or set "
-			    "gateway.allow_root = true\"");
+			    "root; run as an unprivileged user, set gateway.user "
+			    "or set gateway.allow_root = true\"");
 			bad++;
 		}
 	}
@@ -144,6 +155,60 @@ prepare(const struct pd_config *cfg, struct mac_key *key, bool create)
 		return -1;
 	}
 	db_close(&db);
+	return 0;
+}
+
+/* Gives a file root made (the key, the database and its WAL) to pw, so
+ * the daemon can still use it once it runs as pw. */
+static int
+give(const char *path, const struct passwd *pw)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) != 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISREG(sb.st_mode) || sb.st_uid != 0)
+		return 0;
+	return chown(path, pw->pw_uid, pw->pw_gid);
+}
+
+/* Outside systemd (which starts us as User=postdesk): started as root with
+ * gateway.user set, run as that user from here on, once the config, the
+ * password files and the key are read and the database is made.  A reload
+ * reads the config again as that user (postdeskd(8) "PRIVILEGES"). */
+static int
+drop_privileges(const struct pd_config *cfg)
+{
+	const char *files[] = { cfg->key_file, cfg->database, NULL, NULL };
+	struct passwd *pw;
+	int r = 0;
+
+	if (geteuid() != 0 || !cfg->user)
+		return 0;
+	if (!(pw = getpwnam(cfg->user)) || pw->pw_uid == 0) {
+		log_err("stage=daemon event=error error=\"user '%s' %s\"",
+		    cfg->user, pw ? "is root" : "does not exist");
+		return -1;
+	}
+	files[2] = g_strconcat(cfg->database, "-wal", NULL);
+	files[3] = g_strconcat(cfg->database, "-shm", NULL);
+	for (int i = 0; i < 4 && r == 0; i++)
+		if ((r = give(files[i], pw)) != 0)
+			log_err("stage=daemon event=error file=\"%s\" "
+			    "error=\"chown: %s\"", files[i], g_strerror(errno));
+	g_free((char *)files[2]);
+	g_free((char *)files[3]);
+	if (r != 0)
+		return -1;
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
+	    setuid(0) == 0) {
+		log_err("stage=daemon event=error error=\"cannot run as %s: "
+		    "%s\"", cfg->user, g_strerror(errno));
+		return -1;
+	}
+	log_info("stage=daemon event=privileges-dropped user=%s uid=%u",
+	    cfg->user, (unsigned)pw->pw_uid);
 	return 0;
 }
 
@@ -206,6 +271,7 @@ on_term(gpointer data)
 	struct daemon *d = data;
 
 	log_info("stage=daemon event=stopping");
+	sd_notify_state("STOPPING=1");
 	g_main_loop_quit(d->loop);
 	return G_SOURCE_CONTINUE;
 }
@@ -214,8 +280,15 @@ static gboolean
 on_hup(gpointer data)
 {
 	struct daemon *d = data;
-	struct pd_config *cfg = load_config(d->config_path, 0);
+	struct pd_config *cfg;
 	struct mac_key key;
+	char *state = g_strdup_printf("RELOADING=1\nMONOTONIC_USEC=%" G_GINT64_FORMAT,
+	    g_get_monotonic_time());
+
+	/* systemd 253+ needs the monotonic time with RELOADING=1. */
+	sd_notify_state(state);
+	g_free(state);
+	cfg = load_config(d->config_path, 0);
 
 	/* The running key and configuration stay untouched until the new
 	 * ones proved valid and every worker has stopped. */
@@ -224,6 +297,7 @@ on_hup(gpointer data)
 		log_warnx("stage=daemon event=reload-refused "
 		    "reason=\"configuration has errors; keeping the old one\"");
 		config_free(&cfg);
+		sd_notify_state("READY=1");
 		return G_SOURCE_CONTINUE;
 	}
 	stop_workers(d);
@@ -232,6 +306,7 @@ on_hup(gpointer data)
 	d->cfg = cfg;
 	start_workers(d);
 	log_info("stage=daemon event=reloaded");
+	sd_notify_state("READY=1");
 	return G_SOURCE_CONTINUE;
 }
 
@@ -241,19 +316,35 @@ main(int argc, char **argv)
 	struct daemon d = { .config_path = DEFAULT_CONFIG };
 	struct mac_key key;
 	int ch, check = 0, verbose = 0;
+	enum pd_log_target target = PD_LOG_AUTO;
+	enum pd_log_level level = PD_LOG_INFO;
 
-	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnvql:L:")) != -1) {
 		switch (ch) {
 		case 'c': d.config_path = optarg; break;
 		case 'f': break; /* we never fork: systemd and tests want that */
-		case 'n': check = 1; break;
-		case 'v': verbose = 1; break;
+		case 'n': check++; break;
+		case 'v': verbose = 1; level = PD_LOG_DEBUG; break;
+		case 'q': level = PD_LOG_WARNING; break;
+		case 'l':
+			if (strcmp(optarg, "syslog") == 0)
+				target = PD_LOG_SYSLOG;
+			else if (strcmp(optarg, "stderr") == 0)
+				target = PD_LOG_AUTO;
+			else
+				usage();
+			break;
+		case 'L':
+			if (log_level_parse(optarg, &level) != 0)
+				usage();
+			break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
 	log_init("postdeskd", verbose);
+	log_setup(target, level);
 	/* libetpan writes to sockets without MSG_NOSIGNAL. */
 	signal(SIGPIPE, SIG_IGN);
 	g_mime_init();
@@ -262,7 +353,9 @@ main(int argc, char **argv)
 	if (check) {
 		int bad = file_checks(d.cfg, 1);
 
-		if (!bad)
+		if (check > 1)
+			config_dump(d.cfg, stdout);
+		else if (!bad)
 			printf("configuration OK\n");
 		config_free(&d.cfg);
 		return bad ? 1 : 0;
@@ -272,11 +365,16 @@ main(int argc, char **argv)
 		return 1;
 	}
 	mac_key_use(&key);
+	if (drop_privileges(d.cfg) != 0) {
+		config_free(&d.cfg);
+		return 1;
+	}
 	d.loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, on_term, &d);
 	g_unix_signal_add(SIGINT, on_term, &d);
 	g_unix_signal_add(SIGHUP, on_hup, &d);
 	start_workers(&d);
+	sd_notify_state("READY=1");
 	g_main_loop_run(d.loop);
 	stop_workers(&d);
 	g_main_loop_unref(d.loop);

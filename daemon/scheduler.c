@@ -8,7 +8,7 @@
 #include "ticket.h"
 #include "worker.h"
 
-/* Closes tickets resolved autoclose_days ago (SPEC §6). */
+/* Closes tickets resolved autoclose_days ago (postdeskd(8) Tickets). */
 static int
 autoclose(struct tx *tx, int64_t now)
 {

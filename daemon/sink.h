@@ -1,4 +1,4 @@
-/* sink.h: the mail-sink driver interface (SPEC §2).
+/* sink.h: the mail-sink driver interface (docs/architecture.md).
  *
  * One call sends one message to one or more recipients over a fresh SMTP
  * session.  The outbox (outbox.c) decides retries from the result. */

@@ -1,4 +1,4 @@
-/* sink_smtp.c: the SMTP mail sink (SPEC §2), on libetpan's mailsmtp.
+/* sink_smtp.c: the SMTP mail sink (docs/architecture.md), on libetpan's mailsmtp.
  *
  * A fresh session per message.  We open the TCP and TLS stream ourselves:
  * mailsmtp_socket_connect ignores the session timeout for plaintext reads

@@ -1,4 +1,4 @@
-/* source.h: the mail-source driver interface (SPEC §2, §3).
+/* source.h: the mail-source driver interface (docs/architecture.md).
  *
  * A driver is blocking and owned by one thread: the fetch loop (fetch.c)
  * calls it, and handles reconnects, backoff and the order "store, commit,

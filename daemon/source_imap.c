@@ -1,4 +1,4 @@
-/* source_imap.c: the IMAP mail source (SPEC §2, §3), on libetpan.
+/* source_imap.c: the IMAP mail source (docs/architecture.md), on libetpan.
  *
  * One blocking session per source, owned by the fetch thread.  Every read
  * is bounded by the endpoint timeout (mailimap_set_timeout), which also

@@ -85,7 +85,7 @@ static const struct {
 	{ VERDICT_QUARANTINE, apply_quarantine, false },
 };
 
-/* A client's message reaches the agents of its ticket (SPEC §7). */
+/* A client's message reaches the agents of its ticket (postdesk.conf(5) THREAT MODEL). */
 static int
 tell_agents(struct stage_ctx *c)
 {

@@ -115,7 +115,7 @@ int stage_join(struct stage_ctx *c, const struct thread_result *tr);
  * separately, agents told on each ticket (stage_multi.c). */
 int stage_multi(struct stage_ctx *c, const struct thread_result *tr);
 
-/* Flood guards (SPEC §9, stage_flood.c): a client's new request, noted for
+/* Flood guards (postdesk.conf(5) floods, stage_flood.c): a client's new request, noted for
  * repeats (norm: its normalised text, NULL when not compared); a
  * near-identical repeat of first's request, filed into ticket without an
  * acknowledgement; automated mail that answers no ticket, kept outside

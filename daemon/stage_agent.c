@@ -1,4 +1,4 @@
-/* stage_agent.c: mail from agents (SPEC §7).
+/* stage_agent.c: mail from agents (postdesk.conf(5) THREAT MODEL).
  *
  * A verified agent's mail runs its commands (all or none), then is an
  * internal note (#note, mail to the note address, or a reply to a note

@@ -1,5 +1,5 @@
 /* stage_flood.c: a message that joins no ticket, through the flood guards
- * (SPEC §9, §10; see stage.h).
+ * (postdesk.conf(5) floods; postdeskd(8) Automated mail; see stage.h).
  *
  * An auto-responder that sends no Auto-Submitted header and answers each
  * acknowledgement with a new mail would otherwise open a ticket, and get

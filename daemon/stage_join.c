@@ -1,4 +1,4 @@
-/* stage_join.c: a follow-up to a ticket (SPEC §6).
+/* stage_join.c: a follow-up to a ticket (postdeskd(8) Tickets).
  *
  * Automated mail is stored and changes nothing.  A client's follow-up to a
  * waiting ticket moves it back to open.  To a resolved or closed ticket: a

@@ -1,4 +1,4 @@
-/* stage_multi.c: a message naming several tickets (SPEC §6).
+/* stage_multi.c: a message naming several tickets (postdeskd(8) Tickets).
  *
  * It joins none (which one would it belong to?): it is kept outside any
  * ticket for agents, each named ticket records that it arrived, and the

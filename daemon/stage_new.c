@@ -1,4 +1,4 @@
-/* stage_new.c: a message that opens a ticket (SPEC §5, §6).
+/* stage_new.c: a message that opens a ticket (postdeskd(8) Threading; postdeskd(8) Tickets).
  *
  * The requester gets an acknowledgement with the ticket number; when the
  * request lists several independent tasks, the acknowledgement names them

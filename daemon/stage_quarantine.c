@@ -1,5 +1,5 @@
 /* stage_quarantine.c: a message that cannot be parsed, or is too large,
- * is kept raw in the quarantine, never dropped (SPEC §3), and the admin
+ * is kept raw in the quarantine, never dropped (docs/architecture.md), and the admin
  * is told once: the notice is queued in the transaction that records the
  * quarantine, so retries of the same UID tell nobody again. */
 #include "log.h"

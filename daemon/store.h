@@ -16,7 +16,7 @@
  *
  * Thin, typed operations over db.h.  None of them begins or commits a
  * transaction: the pipeline wraps all writes of one message in one
- * transaction (SPEC §12), so callers decide the boundaries.  Errors follow
+ * transaction (docs/architecture.md), so callers decide the boundaries.  Errors follow
  * db.h: -1 on a database error (already logged), 0/1 results, outputs in
  * _r parameters. */
 #ifndef PD_STORE_H
@@ -113,7 +113,7 @@ int store_ticket_merge(sqlite3 *db, unsigned long from, unsigned long into);
 int store_tag_add(sqlite3 *db, unsigned long num, const char *tag);
 int store_tag_del(sqlite3 *db, unsigned long num, const char *tag);
 
-/* Tasks found in a request (SPEC §6), numbered from 1. */
+/* Tasks found in a request (postdeskd(8) Tickets), numbered from 1. */
 int store_task_add(sqlite3 *db, unsigned long num, unsigned idx,
     const char *text);
 /* Appends the texts (g_malloc'd) of the tasks not yet split, in order.
@@ -208,7 +208,7 @@ int store_event_add(sqlite3 *db, unsigned long ticket, const char *actor,
 
 /* ---- store_source.c ---- */
 
-/* Source bookkeeping (UID + UIDVALIDITY per folder, SPEC §3). */
+/* Source bookkeeping (UID + UIDVALIDITY per folder, docs/architecture.md). */
 /* 1 when this UID's effects are already committed, 0 when not. */
 int store_uid_done(sqlite3 *db, const char *source, const char *folder,
     uint32_t uidvalidity, uint32_t uid);

@@ -1,7 +1,7 @@
 /* store_notes.h: the store of notes for the leak guard (store_notes.c;
  * the functions keep their leakindex_ prefix): the notes the leak guard
  * compares a client-bound mail with, found through an index in SQLite
- * (SPEC §7, schema v5).
+ * (postdesk.conf(5) THREAT MODEL, schema v5).
  *
  * When a note is stored, the feature hashes of its text (body and every
  * readable attachment, see leaktext.h and leakguard_features) and the

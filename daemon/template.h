@@ -1,4 +1,4 @@
-/* template.h: notification templates (SPEC §8).
+/* template.h: notification templates (postdesk.conf(5) TEMPLATES).
  *
  * A template is conf/templates/LANG/NAME.txt: header lines, a blank line,
  * the body; placeholders like {{ticket.number}} are replaced from a table of

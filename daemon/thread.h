@@ -1,4 +1,4 @@
-/* thread.h: which ticket a message belongs to (SPEC §5).
+/* thread.h: which ticket a message belongs to (postdeskd(8) Threading).
  *
  * In this order: (1) In-Reply-To/References naming one of our signed
  * Message-IDs, or a stored Message-ID of a ticket (bounces: also the ids of

@@ -235,7 +235,7 @@ out:
 	return r;
 }
 
-/* The requester learns the new number (SPEC §8: split done). */
+/* The requester learns the new number (postdesk.conf(5) TEMPLATES: split done). */
 static int
 tell_split(struct tx *tx, const struct pd_ticket *old, unsigned long num,
     const char *subject)

@@ -1,4 +1,4 @@
-/* ticket.h: the ticket lifecycle (SPEC §5, §6).
+/* ticket.h: the ticket lifecycle (postdeskd(8) Threading; postdeskd(8) Tickets).
  *
  *   new -> open -> waiting -> resolved -> closed, and back to open on a
  *   reopen.
@@ -63,7 +63,7 @@ int ticket_merge(struct tx *tx, unsigned long from, unsigned long into,
 int ticket_split_message(struct tx *tx, int64_t id, const char *actor,
     unsigned long *num_r);
 
-/* Splits the tasks found in t's request (SPEC §6): the first stays in t,
+/* Splits the tasks found in t's request (postdeskd(8) Tickets): the first stays in t,
  * each other one gets a linked ticket, and the requester gets one mail
  * with all the numbers (threaded on m when not NULL).  Returns how many
  * tasks were pending (0 or 1: nothing to split), or -1. */

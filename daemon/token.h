@@ -1,4 +1,4 @@
-/* token.h: subject tokens such as "[ACME#1042]" (SPEC §5). */
+/* token.h: subject tokens such as "[ACME#1042]" (postdeskd(8) Threading). */
 #ifndef PD_TOKEN_H
 #define PD_TOKEN_H
 

@@ -18,7 +18,7 @@ struct tx {
 	const struct pd_config *cfg;  /* borrowed; outlives the tx */
 	bool queued;                  /* outbox rows were added: wake the
 	                               * sender after the commit */
-	/* The note leak guard (SPEC §7): the agent whose mail is being
+	/* The note leak guard (postdesk.conf(5) THREAT MODEL): the agent whose mail is being
 	 * handled, or NULL (its visible tickets' notes are checked too), and
 	 * the note that mail writes, or NULL, checked before it is stored. */
 	const struct pd_agent *agent;

@@ -1,4 +1,4 @@
-/* commands.h: agent commands at the top of a mail (SPEC §7).
+/* commands.h: agent commands at the top of a mail (postdesk.conf(5) THREAT MODEL).
  *
  * Lines "#word args", one per line, from the first non-empty line until
  * the first other line (blank lines between commands are allowed).  The

@@ -1,4 +1,4 @@
-/* flood.h: the pure part of the flood guards (SPEC §9, postdesk.conf(5)
+/* flood.h: the pure part of the flood guards (postdesk.conf(5) floods, postdesk.conf(5)
  * "floods"): near-duplicate text and the cap arithmetic.  No I/O, no
  * database, no config: daemon/guard.c feeds it.
  *

@@ -1,4 +1,4 @@
-/* followup.c: what a client's follow-up to a ticket says (SPEC §6).
+/* followup.c: what a client's follow-up to a ticket says (postdeskd(8) Tickets).
  *
  * A follow-up to a resolved ticket is either a rating ("5", "оценка 4"),
  * a bare thank-you (which must not reopen the ticket), the word "split"

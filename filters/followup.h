@@ -1,4 +1,4 @@
-/* followup.h: what a client's follow-up to a ticket says (SPEC §6).
+/* followup.h: what a client's follow-up to a ticket says (postdeskd(8) Tickets).
  *
  * All take the new text of the reply (quotes_strip already applied). */
 #ifndef PD_FOLLOWUP_H

@@ -1,4 +1,4 @@
-/* hygiene.h: recognises automated mail (SPEC §10, RFC 3834).
+/* hygiene.h: recognises automated mail (postdeskd(8) Automated mail, RFC 3834).
  *
  * Automated mail is stored like any other but never answered and never
  * reopens a ticket.  The checks are those of the big help desks: Auto-Submitted

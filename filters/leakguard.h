@@ -1,4 +1,4 @@
-/* leakguard.h: internal notes never reach a client (SPEC §7).
+/* leakguard.h: internal notes never reach a client (postdesk.conf(5) THREAT MODEL).
  *
  * Before any client-bound mail leaves, its text is compared with internal
  * notes.  Both are normalised the same way: HTML entities decoded, soft

@@ -1,4 +1,4 @@
-/* onetask.c: "one task = one ticket" (SPEC §6).
+/* onetask.c: "one task = one ticket" (postdeskd(8) Tickets).
  *
  * A mail holds several tasks when it carries a list (numbered, lettered or
  * bulleted) of at least two items of which nearly all read as requests:

@@ -1,4 +1,4 @@
-/* onetask.h: "one task = one ticket" (SPEC §6).
+/* onetask.h: "one task = one ticket" (postdeskd(8) Tickets).
  *
  * Finds independent requests listed in one mail: numbered or bulleted
  * items that each read as a request ("add export to PDF", "please fix the

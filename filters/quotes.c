@@ -1,4 +1,4 @@
-/* quotes.c: the new text of a reply (SPEC §7).
+/* quotes.c: the new text of a reply (postdesk.conf(5) THREAT MODEL).
  *
  * A reply is cut at the first "history marker": an attribution line
  * ("On ... wrote:"), an Outlook header block, an "Original/Forwarded

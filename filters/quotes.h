@@ -1,4 +1,4 @@
-/* quotes.h: the new text of a reply (SPEC §7).
+/* quotes.h: the new text of a reply (postdesk.conf(5) THREAT MODEL).
  *
  * Mail clients quote the whole history below (or above) a reply; agents'
  * and clients' replies must be stored and relayed without it.  Removes:

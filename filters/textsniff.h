@@ -1,5 +1,5 @@
 /* textsniff.h: is an attachment text, whatever its declared type?
- * (SPEC §7: the note leak guard reads every file that holds text.)
+ * (postdesk.conf(5) THREAT MODEL: the note leak guard reads every file that holds text.)
  *
  * A file is text when it decodes to mostly printable characters: UTF-8
  * (with or without a BOM), UTF-16 or UTF-32 with a BOM, UTF-16 without

@@ -411,7 +411,7 @@ class Session:
                 "name": "Olga Ivanova", "addresses": ["olga@example.test"],
                 "role": "lead", "queues": ["support"], "language": "ru",
             }],
-            # The flood guards (SPEC §9) are off: the other tests send one
+            # The flood guards (postdesk.conf(5) floods) are off: the other tests send one
             # client many notices, one agent many forged mails and the same
             # request twice on purpose.  tests/it_flood_*.py pass
             # floods=None for the shipped defaults.
@@ -609,7 +609,7 @@ class Session:
 
 
 # ---------------------------------------------------------------- lifecycle
-# Helpers of tests/it_lifecycle_*.py (the ticket life cycle, SPEC §5-§6, §8).
+# Helpers of tests/it_lifecycle_*.py (the ticket life cycle, postdeskd(8) Threading; postdeskd(8) Tickets; postdesk.conf(5) TEMPLATES).
 
 def cli(session, *args):
     """postdesk -c CONF ARGS without --json: its stdout (CliError when it
@@ -679,7 +679,7 @@ def events_named(ticket, name):
 
 
 # ---------------------------------------------------------------- agents
-# Helpers of tests/it_agent_*.py (agents by mail, SPEC §7).
+# Helpers of tests/it_agent_*.py (agents by mail, postdesk.conf(5) THREAT MODEL).
 
 OLGA = "Olga Ivanova <olga@example.test>"
 JOHN = "John Smith <john@example.test>"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Agents answer by mail (SPEC §7): a client's message reaches every agent
+"""Agents answer by mail (postdesk.conf(5) THREAT MODEL): a client's message reaches every agent
 of the queue and team_copy as agent_message (from "<client> via ACME
 Support", the ticket state on top, the client's text and attachments).
 An agent's Thunderbird-style reply (quote below, signature after "-- ")
@@ -210,7 +210,7 @@ def outlook_html(s):
         return
     jn = notes[JOHN_ADDR]
     text = "Lena, please remove the account from the phone and add it again."
-    # No signature: Outlook sets none off by "-- " (SPEC §7 strips only those).
+    # No signature: Outlook sets none off by "-- " (postdesk.conf(5) THREAT MODEL strips only those).
     plain = "%s\n\n%s" % (text, harness.quoted(jn, "outlook"))
     orig = html.escape(plain_text(jn)).replace("\n", "<br>\n")
     markup = ("<html><body><div><p>%s</p></div>\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Agent commands (SPEC §7), in English: each alone (#priority, #type,
+"""Agent commands (postdesk.conf(5) THREAT MODEL), in English: each alone (#priority, #type,
 #time with and without nobill, #tag, #cc, #status, #take, #assign, #due,
 #resolve, #close, #answer, #split, #merge, #client), then combined with an
 answer.  A mail of commands only changes the ticket and relays no answer;

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Agent commands in Russian (SPEC §7): #приоритет, #тип, #время (with
+"""Agent commands in Russian (postdesk.conf(5) THREAT MODEL): #приоритет, #тип, #время (with
 "бесплатно"), #метка, #копия, #статус ожидание, #взять, #назначить, #срок
 (DD.MM.YYYY), #решено, #закрыть, #ответ (the Russian canned answer for a
 Russian client), #разделить, #объединить, #клиент, #заметка; combined with

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Who is an agent (SPEC §7): mail From an agent's address that answers no
+"""Who is an agent (postdesk.conf(5) THREAT MODEL): mail From an agent's address that answers no
 Message-ID we sent to that agent and has no trusted DKIM pass is held
 (`postdesk held`), the agent gets a challenge at the configured address,
 the ticket does not change and the client gets nothing.  Replying to the

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Property (SPEC §7, §14 "no hidden note reaches a client"): over many
+"""Property (postdesk.conf(5) THREAT MODEL; docs/guarantees.md "no hidden note reaches a client"): over many
 random tickets with random internal notes (Russian and English sentences
 of 10-30 words) and random agent mail (answers quoting the notification,
 answers quoting or forwarding a note notification, answers pasting a note
@@ -192,7 +192,7 @@ class World:
 
 def inject_all(s, raws, label, timeout=40):
     """Delivers raws (bytes, rcpt) and waits until every one is stored.
-    SPEC §3 wants new mail processed within a second; a delivery that
+    docs/architecture.md wants new mail processed within a second; a delivery that
     lands while the daemon drains the folder has been seen to wait for
     the next wake-up, so a late batch is reported and then nudged by one
     more (automated) delivery, and the property is still checked."""

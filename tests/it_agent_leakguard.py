@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The note leak guard's policy and order (SPEC §7; postdesk.conf(5)
+"""The note leak guard's policy and order (postdesk.conf(5) THREAT MODEL; postdesk.conf(5)
 "Internal notes"): with binary_attachments = "hold" an answer carrying a
 file the guard cannot read (an image) goes back to its agent, nothing to
 the client, until the agent confirms by replying to that mail, while a text

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Hidden notes (SPEC §7): an agent mail starting with #note or #заметка,
+"""Hidden notes (postdesk.conf(5) THREAT MODEL): an agent mail starting with #note or #заметка,
 sent to the note address, or replying to a note notification, is stored
 as kind note; the other agents and team_copy get agent_note (INTERNAL in
 subject and body, Reply-To the note address), the client nothing.  The

@@ -91,7 +91,7 @@ def main():
         d.start()
         sent = [(label, s.inject(make(), sender=env), to)
                 for label, make, env, to in CASES]
-        # They answer no ticket: kept outside any ticket (SPEC §9, §10),
+        # They answer no ticket: kept outside any ticket (postdesk.conf(5) floods; postdeskd(8) Automated mail),
         # not opening one that agents would have to close by hand.
         for label, mid, _ in sent:
             where = harness.wait_stored(s, mid)

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A mail loop with real auto-responders (issue 7 section 3, SPEC §9).
+"""A mail loop with real auto-responders (issue 7 section 3, postdesk.conf(5) floods).
 
 Each bot is a thread reading its own IMAP INBOX.  It answers every mail it
 gets (our acknowledgements) with a fresh "Out of office" mail: a new

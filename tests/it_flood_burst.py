@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Bursts against the flood guards (issue 7 section 3, SPEC §9, §10).
+"""Bursts against the flood guards (issue 7 section 3, postdesk.conf(5) floods; postdeskd(8) Automated mail).
 
 - 60 different requests from one sender at once: every one becomes a
   ticket (nothing lost), at most address_per_hour (10) acknowledgements.

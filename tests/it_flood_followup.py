@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A bot that answers with an old ticket's token (issue 7 section 3,
-SPEC §6, §9).
+postdeskd(8) Tickets; postdesk.conf(5) floods).
 
 Another help desk, or an auto-responder that keeps the first subject it
 saw, answers again and again with the token of a ticket we closed, each

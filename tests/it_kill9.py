@@ -3,7 +3,7 @@
 200 distinct requests, the daemon killed with SIGKILL once some are
 processed, restarted; afterwards every request is stored exactly once on its
 own ticket and sits in Processed, none in INBOX.  Issue "backbone",
-scenario d (SPEC §14 reliability)."""
+scenario d (docs/guarantees.md reliability)."""
 import collections
 import os
 import sys

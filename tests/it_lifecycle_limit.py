@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The reopen limit and autoclose (SPEC §6, §8).  With max_reopens = 1 the
+"""The reopen limit and autoclose (postdeskd(8) Tickets; postdesk.conf(5) TEMPLATES).  With max_reopens = 1 the
 first follow-up to a closed ticket reopens it; after it is closed again the
 next follow-up opens a new linked ticket, the client gets followup_new and
 the lead (olga@example.test) gets lead_reopen_limit.  With autoclose_days = 0

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Who may join which ticket (SPEC §5, §6): a message naming two tickets
+"""Who may join which ticket (postdeskd(8) Threading; postdeskd(8) Tickets): a message naming two tickets
 joins none and its sender is asked to write separately; a stranger quoting
 a token gets a new ticket that mentions the old one to agents only;
 Cc'd contacts of the requester's organisation become participants and may

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Follow-ups to closed tickets (SPEC §6): 3 days after closing (within
+"""Follow-ups to closed tickets (postdeskd(8) Tickets): 3 days after closing (within
 reopen_days = 30) the client's reply reopens the ticket and they are told;
 60 days after closing it opens a new ticket linked to the old one, whose
 subject drops the old token, and the client gets followup_new naming both

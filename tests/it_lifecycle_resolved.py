@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Follow-ups to resolved tickets (SPEC §6, §8): a short thank-you is stored
+"""Follow-ups to resolved tickets (postdeskd(8) Tickets; postdesk.conf(5) TEMPLATES): a short thank-you is stored
 (event "thanks") and reopens nothing; a rating ("5 - quick and clear",
 "оценка 4") is stored on the ticket (event "rated") and reopens nothing; a
 vacation auto-reply is stored as automated, reopens nothing and is not

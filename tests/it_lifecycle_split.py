@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""One task per ticket (SPEC §6): a request listing two independent wishes
+"""One task per ticket (postdeskd(8) Tickets): a request listing two independent wishes
 gets an acknowledgement naming them; the client's "split" reply (English)
 or "разделить" (Russian) opens one ticket per task beyond the first, links
 them and sends one split_done mail with all numbers.  A bug report with

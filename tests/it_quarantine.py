@@ -3,7 +3,7 @@
 oversized one are kept in the database's quarantine, moved to the
 Quarantine folder, and the admin is told once; `postdesk quarantine`
 lists, shows and retries them.  Pipe mode (`postdesk deliver`) runs the
-same pipeline.  Issue "backbone", item 5; SPEC §3."""
+same pipeline.  Issue "backbone", item 5; docs/architecture.md."""
 import os
 import subprocess
 import sys

@@ -109,7 +109,7 @@ test_new_and_followups(struct fixture *fx)
 	    "follow-up: the same mail again is a duplicate");
 	g_free(raw);
 
-	/* Resolved, then a follow-up reopens (SPEC §6). */
+	/* Resolved, then a follow-up reopens (postdeskd(8) Tickets). */
 	db_exec(fx->db, "UPDATE tickets SET status = 'resolved', "
 	    "resolved_at = strftime('%s') WHERE number = ?", "u", t);
 	raw = g_strdup_printf("From: ann@client.test\nSubject: Re: [ACME#%lu] "

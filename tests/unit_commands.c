@@ -1,4 +1,4 @@
-/* unit_commands.c: parsing agent commands (SPEC §7). */
+/* unit_commands.c: parsing agent commands (postdesk.conf(5) THREAT MODEL). */
 #include <stdbool.h>
 #include <string.h>
 #include "commands.h"

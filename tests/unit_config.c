@@ -263,6 +263,7 @@ static const char full[] =
 	"  id_max_age_days = 7;\n"
 	"  id_fresh_hours = 2;\n"
 	"  binary_attachments = \"hold\";\n"
+	"  user = \"postdesk\";\n"
 	"};\n"
 	"database = \"db/pd.db\";\n"
 	"limits = {\n"
@@ -495,8 +496,11 @@ test_sample(void)
 	t = g_string_new(text);
 	d1 = g_strconcat(dir, "/", NULL);
 	d2 = g_strconcat(dir, "/", NULL);
-	g_string_replace(t, "/etc/postdesk/", d1, 0);
-	g_string_replace(t, "/var/lib/postdesk/", d2, 0);
+	/* Its paths are placeholders the build fills in (Makefile.am). */
+	g_string_replace(t, "@sysconfdir@/postdesk/", d1, 0);
+	g_string_replace(t, "@localstatedir@/lib/postdesk/", d2, 0);
+	g_string_replace(t, "@pkgdatadir@/templates", TOP_SRCDIR
+	    "/conf/templates", 0);
 	g_free(put("imap.password", "x\n", 0600));
 	g_free(put("smtp.password", "y\n", 0600));
 	cfg = load(t->str, e);
@@ -505,6 +509,13 @@ test_sample(void)
 	ok(cfg && strcmp(cfg->tag, "ACME") == 0 && cfg->first_ticket == 1000 &&
 	    cfg->agents->len == 2 && cfg->clients->len == 2 &&
 	    cfg->plans->len == 2, "sample: its values");
+	{
+		GString *c = g_string_new(NULL);
+
+		ok(cfg && config_check_files(cfg, c) == 0,
+		    "sample: passes the file checks of -n (%s)", c->str);
+		g_string_free(c, TRUE);
+	}
 	config_free(&cfg);
 	g_string_free(t, TRUE);
 	g_free(d1);
@@ -544,17 +555,29 @@ static const struct bad bads[] = {
 	    "unknown setting 'helo' in 'smtp'" },
 	{ TOP("sources = ( { host = \"h\"; user = \"u\";\n"
 	    "  password_file = \"imap.pw\";\n  mailbox = \"x\"; } );\n"),
-	    "mailbox", "unknown setting 'mailbox'" },
+	    "mailbox", "unknown setting 'mailbox' in 'sources[0]'" },
+	{ TOP("sources = ( { name = \"a\"; host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\"; },\n"
+	    "  { name = \"b\"; host = \"h\"; user = \"u\";\n"
+	    "  password_file = \"imap.pw\";\n  mailbox = \"x\"; } );\n"),
+	    "mailbox", "unknown setting 'mailbox' in 'sources[1]'" },
 	{ TOP("agents = ( { name = \"A\"; addresses = \"a@b.test\";\n"
-	    "  email = \"x\"; } );\n"), "email", "unknown setting 'email'" },
+	    "  email = \"x\"; } );\n"), "email",
+	    "unknown setting 'email' in 'agents[0]'" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@x.test\"; },\n"
+	    "  { name = \"B\";\n"
+	    "    addresses = [ \"b@x.test\", \"A@X.test\" ]; } );\n"),
+	    "addresses = [", "address 'a@x.test' is on two agents: 'A' "
+	    "(line 5) and 'B'" },
 	{ TOP("clients = ( { name = \"C\"; domains = \"c.test\";\n"
-	    "  hours = 3; } );\n"), "hours", "unknown setting 'hours'" },
+	    "  hours = 3; } );\n"), "hours",
+	    "unknown setting 'hours' in 'clients[0]'" },
 	{ TOP("plans = ( { name = \"p\"; hours = 3;\n  price = 3; } );\n"),
 	    "price", "unknown setting 'price'" },
 	/* wrong types and ranges */
 	{ GW("  first_ticket = 0;\n"), "first_ticket", "between 1 and" },
 	{ GW("  first_ticket = \"one\";\n"), "first_ticket",
-	    "'first_ticket' must be a number" },
+	    "'first_ticket' must be an integer" },
 	{ GW("  name = 3;\n"), "name", "'name' must be a string" },
 	{ GW("  allow_root = \"yes\";\n"), "allow_root",
 	    "must be true or false" },
@@ -600,7 +623,10 @@ static const struct bad bads[] = {
 	{ TOP("tickets = {\n  reopen_days = 4000;\n};\n"), "reopen_days",
 	    "between 0 and 3650" },
 	{ TOP("tickets = {\n  max_reopens = \"3\";\n};\n"), "max_reopens",
-	    "must be a number" },
+	    "'max_reopens' must be an integer" },
+	{ TOP("sla = {\n  urgent = 0.5;\n};\n"), "urgent",
+	    "'urgent' must be an integer" },
+	{ GW("  user = \"\";\n"), "user =", "user must be a user name" },
 	{ TOP("sla = {\n  urgent = 10001;\n};\n"), "urgent",
 	    "between 0 and 10000" },
 	{ TOP("floods = {\n  address_per_hour = -1;\n};\n"),
@@ -637,7 +663,7 @@ static const struct bad bads[] = {
 	    "  password_file = \"imap.pw\"; },\n"
 	    "  { name = \"s\"; host = \"h\"; user = \"u\";\n"
 	    "  password_file = \"imap.pw\"; } );\n"),
-	    "  { name = \"s\"", "duplicate source name" },
+	    "  { name = \"s\"", "duplicate source name 's' (first at line 5)" },
 	{ TOP("sources = { host = \"h\"; };\n"), "sources",
 	    "'sources' must be a list" },
 	{ TOP("agents = ( { name = \"A\"; } );\n"), "agents",
@@ -828,6 +854,141 @@ test_passwords(void)
 	g_string_free(e, TRUE);
 }
 
+/* What postdeskd -n checks beyond the file itself (config_check_files):
+ * the templates, password files others may read, gateway.user; each at
+ * its line, all in one pass, also when the file has other errors. */
+static void
+test_checks(void)
+{
+	GString *e = g_string_new(NULL), *c = g_string_new(NULL);
+	struct pd_config *cfg;
+	char *pw = put("open.pw", SECRET "\n", 0644), *text, *tdir;
+	int n;
+
+	/* The source tree's templates: nothing to say. */
+	text = g_strdup_printf("gateway = {\n  address = \"s@example.test\";\n"
+	    "  templates = \"%s/conf/templates\";\n};\n"
+	    "smtp = { host = \"smtp\"; };\n", TOP_SRCDIR);
+	cfg = load(text, e);
+	n = cfg ? config_check_files(cfg, c) : -1;
+	ok(n == 0 && c->len == 0, "check: the shipped templates are fine (%s)",
+	    c->str);
+	config_free(&cfg);
+	g_free(text);
+
+	/* A wrong templates path, an unknown user, a 0644 password file. */
+	g_string_truncate(c, 0);
+	text = g_strdup("gateway = {\n  address = \"s@example.test\";\n"
+	    "  templates = \"no-such-dir\";\n"
+	    "  user = \"no-such-user-pd\";\n};\n"
+	    "smtp = { host = \"smtp\"; user = \"u\";\n"
+	    "  password_file = \"open.pw\"; };\n");
+	cfg = load(text, e);
+	n = cfg ? config_check_files(cfg, c) : -1;
+	ok(n == 3, "check: three problems (%d)", n);
+	ok(has_error_in(c->str, 3, "templates directory") &&
+	    strstr(c->str, "no-such-dir does not exist"),
+	    "check: a missing templates directory at its line (%s)",
+	    oneline(c));
+	ok(has_error_in(c->str, 4, "user 'no-such-user-pd' does not exist"),
+	    "check: an unknown gateway.user at its line");
+	ok(has_error_in(c->str, 7, "accessible by others (mode 0644)"),
+	    "check: a password file others may read at its line");
+	ok(!strstr(c->str, SECRET), "check: the password is not shown");
+	config_free(&cfg);
+	g_free(text);
+
+	/* A templates directory without the Russian ack. */
+	g_string_truncate(c, 0);
+	tdir = g_build_filename(dir, "tpl", "en", NULL);
+	g_mkdir_with_parents(tdir, 0700);
+	g_free(tdir);
+	tdir = g_build_filename(dir, "tpl", "ru", NULL);
+	g_mkdir_with_parents(tdir, 0700);
+	g_free(tdir);
+	g_free(put("tpl/en/ack.txt", "Subject: x\n\ny\n", 0600));
+	cfg = load("gateway = {\n  address = \"s@example.test\";\n\n"
+	    "  templates = \"tpl\";\n};\nsmtp = { host = \"smtp\"; };\n", e);
+	n = cfg ? config_check_files(cfg, c) : -1;
+	ok(n == 1 && has_error_in(c->str, 4, "no readable template ru/ack.txt"),
+	    "check: a missing template named, at the templates line (%s)",
+	    oneline(c));
+	config_free(&cfg);
+
+	/* One pass: the unsafe password file shows with the other errors. */
+	cfg = load("gateway = {\n  address = \"s@example.test\";\n"
+	    "  first_ticket = 0;\n};\n"
+	    "smtp = { host = \"smtp\"; user = \"u\";\n"
+	    "  password_file = \"open.pw\"; };\n", e);
+	ok(!cfg && has_error(e, 3, "first_ticket") &&
+	    has_error(e, 6, "accessible by others"),
+	    "one pass: an unsafe password file is reported with other errors "
+	    "(%s)", oneline(e));
+	g_unlink(pw);
+	g_free(pw);
+	g_string_free(c, TRUE);
+	g_string_free(e, TRUE);
+}
+
+/* postdeskd -nn: every setting, defaults included, in a file that loads
+ * again to the same; passwords never, their files' paths instead. */
+static void
+test_dump(void)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg, *again;
+	char *out = NULL, *out2 = NULL, *path;
+	size_t len;
+	FILE *f;
+
+	g_free(put("imap.pw", SECRET "\n", 0600));
+	g_free(put("smtp.pw", SECRET "\n", 0600));
+	cfg = load(full, e);
+	if (!ok(cfg != NULL, "dump: the full file loads (%s)", oneline(e)))
+		goto out;
+	f = open_memstream(&out, &len);
+	config_dump(cfg, f);
+	fclose(f);
+	ok(!strstr(out, SECRET), "dump: no password");
+	path = g_strdup_printf("password_file = \"%s/imap.pw\";", dir);
+	ok(strstr(out, path) != NULL, "dump: the password file's path");
+	g_free(path);
+	ok(strstr(out, "max_message_size = 1073741824;") &&
+	    strstr(out, "repeat_minutes = 0;") &&
+	    strstr(out, "user = \"postdesk\";") &&
+	    strstr(out, "binary_attachments = \"hold\";"),
+	    "dump: values as set");
+	again = load(out, e);
+	ok(again != NULL, "dump: the output loads again (%s)", oneline(e));
+	if (again) {
+		f = open_memstream(&out2, &len);
+		config_dump(again, f);
+		fclose(f);
+		/* Only the first line (the file's name) may differ. */
+		ok(strcmp(strchr(out, '\n'), strchr(out2, '\n')) == 0,
+		    "dump: loading the dump gives the same configuration");
+	}
+	config_free(&again);
+	config_free(&cfg);
+	/* Defaults are shown too. */
+	cfg = load(MINIMAL, e);
+	g_free(out);
+	out = NULL;
+	f = open_memstream(&out, &len);
+	if (cfg)
+		config_dump(cfg, f);
+	fclose(f);
+	ok(cfg && strstr(out, "autoclose_days = 7;") &&
+	    strstr(out, "address_per_day = 40;") &&
+	    strstr(out, "max_parts = 200;") && strstr(out, "port = 465;") &&
+	    strstr(out, "tag = \"TICKET\";"), "dump: defaults included");
+out:
+	config_free(&cfg);
+	free(out);
+	free(out2);
+	g_string_free(e, TRUE);
+}
+
 static void
 rm_rf(const char *path)
 {
@@ -862,6 +1023,8 @@ main(void)
 	test_bad();
 	test_several();
 	test_passwords();
+	test_checks();
+	test_dump();
 	rm_rf(dir);
 	return tap_done();
 }

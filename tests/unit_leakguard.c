@@ -1,4 +1,4 @@
-/* unit_leakguard.c: the internal-note leak guard (SPEC §7). */
+/* unit_leakguard.c: the internal-note leak guard (postdesk.conf(5) THREAT MODEL). */
 #include <string.h>
 #include <gmime/gmime.h>
 #include "leakguard.h"

@@ -1,4 +1,4 @@
-/* unit_leakindex.c: the note leak guard's SQLite index (SPEC §7,
+/* unit_leakindex.c: the note leak guard's SQLite index (postdesk.conf(5) THREAT MODEL,
  * daemon/store_notes.h): a note of another ticket the agent can see is
  * found, one of a ticket it cannot see is not, notes stored before the
  * index are indexed on the first check, a note's file is found by hash. */

@@ -1,4 +1,4 @@
-/* unit_mac.c: our signed Message-IDs (mac.h, SPEC §5): ids of each kind
+/* unit_mac.c: our signed Message-IDs (mac.h, postdeskd(8) Threading): ids of each kind
  * round-trip through mac_check_kind with their ticket, recipient tag and
  * kind; a changed character, a truncated MAC or another key fails; the
  * recipient tag ignores case; root ids are stable; the content hash is

@@ -1,5 +1,5 @@
-/* unit_outbox.c: the outbox sender's state logic with a fake sink (SPEC
- * §2, outbox.h): no row is handed to SMTP again while the outcome of its
+/* unit_outbox.c: the outbox sender's state logic with a fake sink
+ * (docs/architecture.md, outbox.h): no row is handed to SMTP again while the outcome of its
  * previous attempt is unrecorded, and a failed state write stalls the
  * sender with a capped backoff, retrying the write and not the send.
  * Failed writes are made with TEMP triggers, as a full disk would make

@@ -1,5 +1,5 @@
 /* unit_rules.c: the ticket rules without Dovecot or an SMTP server (issue
- * 8, "What must be shown"; SPEC §5-§7, postdesk.conf(5)): messages built
+ * 8, "What must be shown"; postdeskd(8) Threading; postdeskd(8) Tickets; postdesk.conf(5) THREAT MODEL, postdesk.conf(5)): messages built
  * from text are classified (classify.h: the verdict is asserted, and
  * nothing is written) and then go through the pipeline's per-message
  * function, classify() and the stage table, on an in-memory database

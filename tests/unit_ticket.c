@@ -1,4 +1,4 @@
-/* unit_ticket.c: the ticket lifecycle (daemon/ticket.h, SPEC §5, §6) and
+/* unit_ticket.c: the ticket lifecycle (daemon/ticket.h, postdeskd(8) Threading; postdeskd(8) Tickets) and
  * threading (daemon/thread.h) without servers: statuses and what the
  * requester is told, reopen, merge, split of a message and of tasks,
  * ratings, autoclose (a scheduler job) and which ticket a mail threads
