@@ -7,10 +7,12 @@
 #include "agentcmd.h"
 #include "classify.h"
 #include "commands.h"
+#include "dsn.h"
 #include "flood.h"
 #include "floodguard.h"
 #include "hygiene.h"
 #include "log.h"
+#include "mac.h"
 #include "quotes.h"
 #include "store.h"
 
@@ -19,7 +21,7 @@ static const char *const names[] = {
 	[VERDICT_MULTI] = "multi", [VERDICT_REPEAT] = "repeat",
 	[VERDICT_UNFILED] = "unfiled", [VERDICT_AGENT] = "agent",
 	[VERDICT_CONFIRM] = "confirm", [VERDICT_HELD] = "held",
-	[VERDICT_QUARANTINE] = "quarantine",
+	[VERDICT_QUARANTINE] = "quarantine", [VERDICT_BOUNCE] = "bounce",
 };
 
 const char *
@@ -35,6 +37,9 @@ verdict_clear(struct verdict *v)
 	g_free(v->hold_reason);
 	g_free(v->norm);
 	g_free(v->repeat_first);
+	g_free(v->bounce_rcpt);
+	g_free(v->bounce_status);
+	g_free(v->bounce_diag);
 	if (v->reasons)
 		g_string_free(v->reasons, TRUE);
 	memset(v, 0, sizeof *v);
@@ -173,6 +178,127 @@ new_request(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
 	return r < 0 ? -1 : 0;
 }
 
+/* One of our own support addresses: the gateway's, the note address, or
+ * any queue's (postdesk.conf(5) BOUNCES).  Mail from them is our own
+ * mail come back (a loop, or a forgery), never a request. */
+static bool
+own_address(const struct pd_config *cfg, const char *a)
+{
+	return *a && (g_ascii_strcasecmp(a, cfg->address) == 0 ||
+	    (cfg->note_address && g_ascii_strcasecmp(a,
+	    cfg->note_address) == 0) || config_queue_by_address(cfg, a));
+}
+
+/* The report's recipient block for address, or NULL. */
+static const struct dsn_rcpt *
+block_of(const struct dsn_report *r, const char *address)
+{
+	for (guint i = 0; i < r->rcpts->len; i++) {
+		const struct dsn_rcpt *x = r->rcpts->pdata[i];
+
+		if (strcmp(x->original, address) == 0 ||
+		    strcmp(x->final, address) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* Which address of the report is the one our mail, signed for the
+ * recipient tag rtag, went to: a recipient block's (original first), else
+ * an address the returned mail was sent to; with the block that reports
+ * on it (when the report has one block, that block).  Anyone who got a
+ * mail from us holds an id with a valid MAC: the tag keeps a forged report
+ * from marking another address failing.  The address is borrowed from r,
+ * or NULL. */
+static const char *
+bounce_address(const struct dsn_report *r, const char *rtag,
+    const struct dsn_rcpt **block_r)
+{
+	char tag[MAC_RTAG_LEN + 1];
+
+	*block_r = NULL;
+	for (guint i = 0; i < r->rcpts->len; i++) {
+		const struct dsn_rcpt *x = r->rcpts->pdata[i];
+		const char *const cand[] = { x->original, x->final };
+
+		for (unsigned k = 0; k < G_N_ELEMENTS(cand); k++) {
+			if (!*cand[k])
+				continue;
+			mac_rcpt_tag(cand[k], tag);
+			if (strcmp(tag, rtag) == 0) {
+				*block_r = x;
+				return cand[k];
+			}
+		}
+	}
+	for (guint i = 0; i < r->sent_to->len; i++) {
+		const char *a = r->sent_to->pdata[i];
+
+		mac_rcpt_tag(a, tag);
+		if (strcmp(tag, rtag) != 0)
+			continue;
+		*block_r = block_of(r, a);
+		if (!*block_r && r->rcpts->len == 1)
+			*block_r = r->rcpts->pdata[0];
+		return a;
+	}
+	return NULL;
+}
+
+/* A delivery report on a mail we sent (dsn.h): the returned mail's
+ * Message-ID, else the report's In-Reply-To or References, is one of our
+ * signed ids of a ticket that exists.  Returns 1 with v filled as
+ * VERDICT_BOUNCE, 0 when m is no such report, -1 on a database error. */
+static int
+bounce(sqlite3 *db, const struct pd_msg *m, struct verdict *v)
+{
+	struct dsn_report r;
+	GPtrArray *ids;
+	struct pd_ticket t;
+	char rtag[MAC_RTAG_LEN + 1], kind = 0;
+	const struct dsn_rcpt *x = NULL;
+	const char *rcpt = NULL;
+	unsigned long num = 0;
+	int e = 0;
+
+	if (!msg_dsn(m, &r)) {
+		dsn_report_clear(&r);
+		return 0;
+	}
+	ids = g_ptr_array_new();
+	for (guint i = 0; i < r.ids->len; i++)
+		g_ptr_array_add(ids, r.ids->pdata[i]);
+	if (*m->in_reply_to)
+		g_ptr_array_add(ids, m->in_reply_to);
+	for (guint i = 0; i < m->references->len && i < DSN_MAX_IDS; i++)
+		g_ptr_array_add(ids, m->references->pdata[i]);
+	for (guint i = 0; i < ids->len && !num; i++)
+		/* A root id is in every reply to the ticket: it names no
+		 * mail we sent, nor its recipient. */
+		if (!mac_check_kind(ids->pdata[i], &num, rtag, &kind) ||
+		    kind == 'r')
+			num = 0;
+	g_ptr_array_unref(ids);
+	if (num && (e = store_ticket_get(db, num, &t)) == 1) {
+		v->kind = VERDICT_BOUNCE;
+		v->ticket = t.number;
+		store_ticket_clear(&t);
+		rcpt = bounce_address(&r, rtag, &x);
+		v->bounce_rcpt = g_strdup(rcpt);
+		v->bounce_status = g_strdup(x ? x->status : "");
+		v->bounce_diag = g_strdup(x ? x->diagnostic : "");
+		v->bounce_permanent = rcpt && x && dsn_rcpt_failed(x) &&
+		    dsn_rcpt_permanent(x);
+		v->bounce_delivered = rcpt && x && dsn_rcpt_delivered(x);
+		reason(v, "bounce=%s ticket=%lu rcpt=%s status=%s",
+		    r.form == DSN_REPORT ? "dsn" : "plain", v->ticket,
+		    rcpt ? "found" : "ambiguous", x && *x->status ? x->status :
+		    "-");
+	}
+	dsn_report_clear(&r);
+	return e < 0 ? -1 : v->kind == VERDICT_BOUNCE ? 1 : 0;
+}
+
 int
 classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
     const struct pd_msg *m, const struct pd_agent *confirmed,
@@ -188,6 +314,20 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 	else
 		v->automated = NULL;
 	v->new_text = quotes_strip(m->text);
+	/* Our own mail come back (hygiene.h sees only the X-Loop header):
+	 * kept outside any ticket, never answered. */
+	if (!confirmed && own_address(cfg, m->from.address)) {
+		v->automated = "our own mail (from a support address)";
+		v->kind = VERDICT_UNFILED;
+		reason(v, "automated=\"%s\"", v->automated);
+		return 0;
+	}
+	if (v->automated) {
+		int b = bounce(db, m, v);
+
+		if (b != 0)
+			return b < 0 ? -1 : 0;
+	}
 	if (thread_decide(db, cfg, m, &v->tr) != 0)
 		return -1;
 	reason(v, "thread=%s", v->tr.how == THREAD_JOIN ? "join" :

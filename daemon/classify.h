@@ -39,6 +39,11 @@ enum verdict_kind {
 	                     * needs: held, the agent asked to confirm */
 	VERDICT_QUARANTINE, /* not a message (set by the pipeline from the
 	                     * parser's error; classify never returns it) */
+	VERDICT_BOUNCE,     /* a delivery report (dsn.h) on a mail we sent,
+	                     * named by our signed Message-ID: filed on its
+	                     * ticket, never answered, never reopens; a
+	                     * permanent failure marks the address failing
+	                     * (stage_bounce.c) */
 };
 
 struct verdict {
@@ -79,6 +84,15 @@ struct verdict {
 	unsigned long repeat_ticket;
 	GString *reasons;             /* "thread=join by=token ..." for logs
 	                               * and tests */
+	/* BOUNCE: the address our mail to failed (lower-cased), only when
+	 * the report names it unambiguously and it is the one the returned
+	 * mail's signed id was made for (mac.h recipient tag), else NULL;
+	 * its status ("5.1.1") and diagnostic (owned, "" when none). */
+	char *bounce_rcpt;
+	char *bounce_status;
+	char *bounce_diag;
+	bool bounce_permanent;        /* 5.x.x: the address is failing */
+	bool bounce_delivered;        /* a successful delivery report */
 };
 
 /* Decides for m from origin o.  confirmed: the agent whose confirmed

@@ -146,6 +146,10 @@ struct pd_config {
 	/* queues (config_queues.c) */
 	GPtrArray *queues;   /* of struct pd_queue *; never empty, [0] is the
 	                      * default queue */
+	/* bounces (config_bounces.c) */
+	unsigned bounce_hold_days; /* a permanent failure holds automatic
+	                            * mail to the address this long (7; 0:
+	                            * bounces are filed, nothing held) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
