@@ -19,6 +19,8 @@ struct walk {
 	GMimeObject *report;    /* the delivery-status part, or NULL */
 	GMimeObject *returned;  /* the returned message or its headers */
 	unsigned parts;
+	bool other_report;      /* a report of another type (a read
+	                         * receipt): no bounce */
 };
 
 static void
@@ -85,12 +87,19 @@ is_type(GMimeObject *obj, const char *type, const char *sub)
 static char *
 field_text(const char *s, bool *cut_r)
 {
-	char *v = parse_utf8(s, DSN_MAX_FIELD, cut_r);
+	char *v = parse_utf8(s, DSN_MAX_FIELD, cut_r), *o = v;
+	bool space = true;
 
-	for (char *p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return g_strstrip(v);
+	/* Controls become spaces, runs of spaces one (folding). */
+	for (const char *p = v; *p; p++) {
+		bool sp = (unsigned char)*p <= 0x20 || *p == 0x7f;
+
+		if (!sp || !space)
+			*o++ = sp ? ' ' : *p;
+		space = sp;
+	}
+	*o = '\0';
+	return g_strchomp(v);
 }
 
 /* The addr-spec of "rfc822; local@domain" (RFC 3464 §2.3.1, §2.3.2):
@@ -358,6 +367,8 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth, bool in_report)
 		in_report |= delivery_report(obj);
 		if (delivery_report(obj))
 			w->r->form = DSN_REPORT;
+		else if (is_type(obj, "multipart", "report"))
+			w->other_report = true;
 		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
 			walk(w, g_mime_multipart_get_part(mp, i), depth + 1,
 			    in_report);
@@ -449,7 +460,8 @@ plain_rcpt(struct dsn_report *r, const char *addr, const char *status,
 }
 
 /* The failed recipients a plain bounce names: X-Failed-Recipients (Exim),
- * else qmail's "<address>:" lines; the status is the first enhanced
+ * else qmail's "<address>:" lines, else the returned mail's one
+ * recipient; the status is the first enhanced
  * status code of the notice, else 5.0.0 when it says "permanent error",
  * else 4.0.0 (a delay warning). */
 static void
@@ -474,6 +486,7 @@ plain_rcpts(struct dsn_report *r, const struct pd_msg *m, const char *notice)
 		diag = g_match_info_fetch(mi, 0);
 	}
 	g_match_info_free(mi);
+	mi = NULL;
 	if (status == NULL)
 		status = g_strdup(strstr(notice, "permanent error") ||
 		    strstr(notice, "permanent failure") ? "5.0.0" : "4.0.0");
@@ -505,6 +518,10 @@ plain_rcpts(struct dsn_report *r, const struct pd_msg *m, const char *notice)
 		}
 	}
 	g_match_info_free(mi);
+	/* Neither: the one address the returned mail went to, when it went
+	 * to one only. */
+	if (r->rcpts->len == 0 && r->sent_to->len == 1)
+		plain_rcpt(r, r->sent_to->pdata[0], status, diag ? diag : "");
 	g_free(status);
 	g_free(diag);
 }
@@ -548,7 +565,7 @@ msg_dsn(const struct pd_msg *m, struct dsn_report *r)
 			read_report(r, w.report);
 		if (w.returned)
 			returned_part(r, w.returned);
-	} else if (bounce_sender(m))
+	} else if (!w.other_report && bounce_sender(m))
 		read_plain(r, m, w.returned);
 	return r->form != DSN_NONE;
 }
