@@ -76,6 +76,23 @@ mark(struct stage_ctx *c, const struct verdict *v)
 	return r < 0 ? -1 : 0;
 }
 
+/* Stored in ticket as kind "bounce" (stage_store would call it "auto"),
+ * with hygiene's reason kept.  0 or -1. */
+static int
+store(struct stage_ctx *c, unsigned long ticket)
+{
+	struct pd_stored s = { .ticket = ticket, .direction = "in",
+		.kind = "bounce", .automated = c->automated,
+		.source = c->o->source, .hash = c->hash, .raw = c->raw,
+		.raw_len = c->len };
+	int64_t id = store_message_add(c->db, c->m, &s);
+
+	c->ticket = ticket;
+	if (id < 0)
+		return -1;
+	return stage_mark_uid(c, id, 0);
+}
+
 int
 stage_bounce(struct stage_ctx *c, const struct verdict *v)
 {
@@ -84,9 +101,8 @@ stage_bounce(struct stage_ctx *c, const struct verdict *v)
 	char *detail;
 	int r;
 
-	if ((r = stage_store(c, v->ticket, "bounce")) != 0)
+	if ((r = store(c, v->ticket)) != 0)
 		return r;
-	c->ticket = v->ticket;
 	detail = v->bounce_rcpt ? g_strdup_printf("mail to %s %s: %s%s%s",
 	    v->bounce_rcpt, what, *v->bounce_status ? v->bounce_status : "-",
 	    *v->bounce_diag ? " " : "", v->bounce_diag) :
