@@ -15,6 +15,7 @@
 #include "mac.h"
 #include "quotes.h"
 #include "store.h"
+#include "verp.h"
 
 static const char *const names[] = {
 	[VERDICT_NEW] = "new", [VERDICT_FOLLOWUP] = "followup",
@@ -245,12 +246,37 @@ bounce_address(const struct dsn_report *r, const char *rtag,
 	return NULL;
 }
 
+/* The ids the report's envelope recipient carries (verp.h): its To, or
+ * the Delivered-To or X-Original-To the delivering server wrote.  Appended
+ * to out (g_malloc'd), a few at most. */
+static void
+verp_ids(const struct pd_config *cfg, const struct pd_msg *m, GPtrArray *out)
+{
+	static const char *const hdrs[] = { "Delivered-To", "X-Original-To" };
+	char *id;
+
+	for (guint i = 0; i < m->to->len && i < 4; i++)
+		if ((id = verp_msgid(((struct pd_addr *)m->to->pdata[i])->address,
+		    cfg->domain)))
+			g_ptr_array_add(out, id);
+	for (size_t h = 0; h < G_N_ELEMENTS(hdrs); h++)
+		for (unsigned i = 0; i < 4; i++) {
+			const char *v = msg_header_nth(m, hdrs[h], i);
+
+			if (v == NULL)
+				break;
+			if ((id = verp_msgid(v, cfg->domain)))
+				g_ptr_array_add(out, id);
+		}
+}
+
 /* A delivery report on a mail we sent (dsn.h): the returned mail's
- * Message-ID, else the report's In-Reply-To or References, is one of our
- * signed ids of a ticket that exists.  Returns 1 with v filled as
+ * Message-ID, else the address the report came to (verp.h), else the
+ * report's In-Reply-To or References, is one of our signed ids of a ticket that exists.  Returns 1 with v filled as
  * VERDICT_BOUNCE, 0 when m is no such report, -1 on a database error. */
 static int
-bounce(sqlite3 *db, const struct pd_msg *m, struct verdict *v)
+bounce(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
+    struct verdict *v)
 {
 	struct dsn_report r;
 	GPtrArray *ids;
@@ -267,6 +293,9 @@ bounce(sqlite3 *db, const struct pd_msg *m, struct verdict *v)
 	}
 	ids = g_ptr_array_new();
 	for (guint i = 0; i < r.ids->len; i++)
+		g_ptr_array_add(ids, r.ids->pdata[i]);
+	verp_ids(cfg, m, r.ids);
+	for (guint i = ids->len; i < r.ids->len; i++)
 		g_ptr_array_add(ids, r.ids->pdata[i]);
 	if (*m->in_reply_to)
 		g_ptr_array_add(ids, m->in_reply_to);
@@ -323,7 +352,7 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 		return 0;
 	}
 	if (v->automated) {
-		int b = bounce(db, m, v);
+		int b = bounce(db, cfg, m, v);
 
 		if (b != 0)
 			return b < 0 ? -1 : 0;

@@ -10,6 +10,7 @@
 #include "outbox.h"
 #include "template.h"
 #include "token.h"
+#include "verp.h"
 
 GHashTable *
 notify_vars_new(void)
@@ -159,7 +160,7 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
     char **msgid_r)
 {
 	unsigned long num = t ? t->number : 0;
-	char *data, *id;
+	char *data, *id, *env;
 	size_t len;
 	int64_t row;
 	int r;
@@ -171,7 +172,10 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	if (automatic && (r = admit(tx, num, kind, q->rcpt)) != 1)
 		return r;
 	data = compose_mail(q, &len, &id);
-	row = outbox_add(tx->db, num, kind, id, env_from, q->rcpt, data, len);
+	/* Its bounce names the mail (verp.h). */
+	env = verp_sender(env_from, id);
+	row = outbox_add(tx->db, num, kind, id, env, q->rcpt, data, len);
+	g_free(env);
 	if (row > 0) {
 		tx->queued = true;
 		log_info("ticket=%lu msg=<%s> stage=notify event=queued "

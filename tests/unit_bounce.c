@@ -329,6 +329,67 @@ test_expiry(struct fixture *fx)
 	g_free(now);
 }
 
+/* A report that returns nothing of our mail, sent to the bounce address
+ * (verp.h) the mail went out with. */
+static char *
+dsn_bare(const char *to, const char *rcpt)
+{
+	return g_strdup_printf(
+	    "Return-Path: <>\n"
+	    "From: MAILER-DAEMON@mx.client.test\n"
+	    "To: %s\n"
+	    "Subject: failure notice\n"
+	    "Message-ID: <bare.%u@mx.client.test>\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=\"C\"\n\n"
+	    "--C\nContent-Type: text/plain\n\nFailed.\n\n"
+	    "--C\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.client.test\n\n"
+	    "Final-Recipient: rfc822; %s\nAction: failed\nStatus: 5.1.1\n\n"
+	    "--C--\n", to, g_random_int(), rcpt);
+}
+
+static void
+test_verp(struct fixture *fx)
+{
+	struct tx tx = { .db = fx->db, .cfg = fx->cfg };
+	struct pd_ticket t;
+	const struct fx_row *w;
+	GPtrArray *rows;
+	char *env = NULL, *b, *forged;
+	unsigned long num = 0;
+
+	store_ticket_get(fx->db, ticket, &t);
+	notify_requester(&tx, &t, "status_waiting", NULL, NULL, false);
+	store_ticket_clear(&t);
+	rows = fx_outbox(fx);
+	w = fx_find(rows, "status_waiting", "ann@client.test");
+	ok(w && g_str_has_prefix(w->env_from, "support+bounce-pd.") &&
+	    g_str_has_suffix(w->env_from, "@example.test"),
+	    "verp: a notice's envelope sender names the mail (%s)",
+	    w ? w->env_from : "-");
+	env = g_strdup(w ? w->env_from : "");
+	g_ptr_array_unref(rows);
+
+	b = dsn_bare(env, "ann@client.test");
+	ok(fx_deliver(fx, b, &num) == PIPE_STORED && num == ticket &&
+	    failing(fx, "ann@client.test") == 1,
+	    "verp: a report returning nothing of our mail, sent to the "
+	    "bounce address, is filed and marks the address");
+	g_free(b);
+	forged = g_strdup(env);
+	forged[strcspn(forged, "@") - 1] ^= 1;
+	b = dsn_bare(forged, "bob@client.test");
+	ok(fx_deliver(fx, b, &num) == PIPE_STORED && num != ticket &&
+	    failing(fx, "bob@client.test") == 0,
+	    "verp: a forged bounce address files nothing on the ticket");
+	g_ptr_array_unref(fx_outbox(fx));
+	g_free(b);
+	g_free(forged);
+	g_free(env);
+}
+
 /* Our own support addresses are never a request (no loop header). */
 static void
 test_own(struct fixture *fx)
@@ -377,6 +438,7 @@ main(void)
 	test_not_marked(&fx);
 	test_clear(&fx);
 	test_expiry(&fx);
+	test_verp(&fx);
 	test_own(&fx);
 	fx_close(&fx);
 	g_free(ack_id);

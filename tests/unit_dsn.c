@@ -10,6 +10,7 @@
 #include "dsn.h"
 #include "msg.h"
 #include "tap.h"
+#include "verp.h"
 
 #define OURS "pd.1000.abcdef01.m1234.5678@example.test"
 
@@ -329,6 +330,40 @@ test_plain_attached(void)
 	msg_free(&m);
 }
 
+/* Bounce addresses (verp.h): made from our id, read back, refused when
+ * they would not fit or are not ours in form. */
+static void
+test_verp(void)
+{
+	char *s = verp_sender("support@example.test", OURS);
+	char *id = verp_msgid(s, "example.test");
+	char *longer = verp_sender("a-rather-long-support-address-name@example"
+	    ".test", OURS);
+	char *null = verp_sender("", OURS), *none;
+
+	is_str(s, "support+bounce-pd.1000.abcdef01.m1234.5678@example.test",
+	    "verp: local+bounce-<id>@domain");
+	is_str(id, OURS, "verp: the id read back from it");
+	g_free(id);
+	id = verp_msgid("<SUPPORT+Bounce-pd.1000.abcdef01.m1234.5678@Example"
+	    ".Test>", "example.test");
+	is_str(id, OURS, "verp: read back case-insensitively, brackets too");
+	is_str(longer, "a-rather-long-support-address-name@example.test",
+	    "verp: not when the local part would pass 64 octets");
+	is_str(null, "", "verp: a null sender stays null");
+	none = verp_msgid("support@example.test", "example.test");
+	ok(none == NULL, "verp: a plain address carries no id");
+	g_free(id);
+	id = verp_msgid("support+bounce-pd..1@example.test", "example.test");
+	ok(id == NULL && !verp_msgid("support+bounce-x\"y@example.test",
+	    "example.test") && !verp_msgid("support+bounce-@example.test",
+	    "example.test"), "verp: nothing but an id's characters");
+	g_free(id);
+	g_free(s);
+	g_free(longer);
+	g_free(null);
+}
+
 int
 main(void)
 {
@@ -337,6 +372,7 @@ main(void)
 	test_kinds();
 	test_hostile();
 	test_plain_attached();
+	test_verp();
 	g_mime_shutdown();
 	return tap_done();
 }
