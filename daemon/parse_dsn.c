@@ -364,10 +364,10 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth, bool in_report)
 		return;
 	if (GMIME_IS_MULTIPART(obj)) {
 		mp = GMIME_MULTIPART(obj);
-		in_report |= delivery_report(obj);
-		if (delivery_report(obj))
+		if (delivery_report(obj)) {
 			w->r->form = DSN_REPORT;
-		else if (is_type(obj, "multipart", "report"))
+			in_report = true;
+		} else if (is_type(obj, "multipart", "report"))
 			w->other_report = true;
 		for (int i = 0; i < g_mime_multipart_get_count(mp); i++)
 			walk(w, g_mime_multipart_get_part(mp, i), depth + 1,
