@@ -105,6 +105,15 @@ int classify(sqlite3 *db, const struct pd_config *cfg,
 
 void verdict_clear(struct verdict *v);
 
+/* For classify() only (classify_bounce.c): a delivery report (dsn.h) on a
+ * mail we sent, named by our signed id: the returned mail's Message-ID,
+ * else the bounce address the report came to (verp.h), else the report's
+ * In-Reply-To or References; of a ticket that exists.  Returns 1 with v
+ * filled as VERDICT_BOUNCE, 0 when m is no such report (v untouched but
+ * its reasons), -1 on a database error. */
+int classify_bounce(sqlite3 *db, const struct pd_config *cfg,
+    const struct pd_msg *m, struct verdict *v);
+
 /* The name of a kind, for logs and tests: "new", "followup"... */
 const char *verdict_name(enum verdict_kind k);
 
