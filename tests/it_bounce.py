@@ -5,7 +5,9 @@ sink accepts it); then a DSN on that acknowledgement's Message-ID arrives
 in the support mailbox: it is filed on the ticket as a bounce, an event
 names the failed recipient and status, the address is marked failing, the
 next automatic mail to it (a status notice) is not sent but recorded, and
-the queue's agents are told once, however many reports come.  Mail with
+the queue's agents are told once, however many reports come.  A notice
+goes out from a bounce address (VERP) naming it, and a report to that
+address that returns nothing of the mail is filed all the same.  Mail with
 one of our own support addresses as From, without any loop header, opens
 no ticket and is not acknowledged."""
 import email.utils
@@ -18,6 +20,7 @@ from harness import (JOHN_ADDR, OLGA_ADDR, SUPPORT, header, make_mail,
                      make_msgid, norm_id)
 
 ANN = "ann@example.test"
+BEA = "bea@example.test"
 
 
 def dsn(ack, status="5.1.1"):
@@ -63,6 +66,38 @@ def dsn(ack, status="5.1.1"):
         headers,
         "",
         "--B-1--",
+        ""])
+    return text.encode("utf-8")
+
+
+def bare_dsn(to, rcpt):
+    """A DSN that returns nothing of the mail it reports on, to the
+    bounce address (VERP) that mail went out from."""
+    text = "\r\n".join([
+        "Return-Path: <>",
+        "From: MAILER-DAEMON@mx.example.test",
+        "To: %s" % to,
+        "Subject: failure notice",
+        "Date: %s" % email.utils.formatdate(localtime=True),
+        "Message-ID: %s" % make_msgid("dsn"),
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="C"',
+        "",
+        "--C",
+        "Content-Type: text/plain",
+        "",
+        "Failed.",
+        "",
+        "--C",
+        "Content-Type: message/delivery-status",
+        "",
+        "Reporting-MTA: dns; mx.example.test",
+        "",
+        "Final-Recipient: rfc822; %s" % rcpt,
+        "Action: failed",
+        "Status: 5.1.1",
+        "",
+        "--C--",
         ""])
     return text.encode("utf-8")
 
@@ -131,6 +166,33 @@ def main():
                sorted([OLGA_ADDR, JOHN_ADDR, harness.TEAM]),
                "the agents (and team_copy) are told once per failing period")
         tap.ok(d.log_has("stage=bounce", "event=failing"), "the daemon logs the failing address")
+
+        # VERP: a notice goes out from support+bounce-<its signed id>; a
+        # report that returns nothing of it, delivered to that address,
+        # still names the mail and its ticket.  Acks keep the null sender.
+        n2, req2 = harness.client_request(s, "second request", "Bea <%s>" % BEA,
+                                          "Scanner", "The scanner jams.")
+        if n2 is not None and harness.wait_mail(s, BEA, "ack", n2) is not None:
+            ack2 = harness.mails_of_kind(s, BEA, "ack", n2)[0]
+            copies = [m for m in s.sink()
+                      if norm_id(header(m, "Message-ID")) == norm_id(header(ack2, "Message-ID"))]
+            tap.ok(copies and header(copies[0], "X-Sink-Mail-From") in ("<>", "<<>>"),
+                   "VERP: the ack keeps the null envelope sender")
+            harness.set_status(s, n2, "waiting", "verp")
+            notice = harness.wait_mail(s, BEA, "status_waiting", n2)
+            nid = norm_id(header(notice, "Message-ID")) if notice else ""
+            env = next((header(m, "X-Sink-Mail-From") for m in s.sink()
+                        if norm_id(header(m, "Message-ID")) == nid), "") or ""
+            env = env.strip("<>")
+            tap.eq(env, "support+bounce-%s@example.test" % nid.split("@")[0],
+                   "VERP: the notice's envelope sender names it")
+            if env:
+                mid3 = s.inject(bare_dsn(env, BEA), rcpt=env, sender="")
+                tap.eq(tuple(harness.wait_stored(s, mid3) or ()), (n2, "bounce"),
+                       "VERP: a report to the bounce address, returning nothing, is filed")
+                tap.eq(harness.db_query(s, "SELECT COUNT(*) FROM failing_addresses "
+                                        "WHERE address = ?", (BEA,)), [(1,)],
+                       "VERP: ... and marks the address failing")
 
         # Our own support address as From, no X-Loop: never a request.
         before = [x["number"] for x in s.tickets()]
