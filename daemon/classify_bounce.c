@@ -2,6 +2,7 @@
  * classify.h, dsn.h, verp.h; postdesk.conf(5) BOUNCES).  Part of
  * classify(): reads, writes nothing. */
 #include <string.h>
+#include "addr.h"
 #include "classify.h"
 #include "dsn.h"
 #include "mac.h"
@@ -127,6 +128,11 @@ classify_bounce(sqlite3 *db, const struct pd_config *cfg,
 		v->ticket = t.number;
 		store_ticket_clear(&t);
 		rcpt = bounce_address(&r, rtag, &x);
+		/* It goes into logs, events and a notice's headers. */
+		if (rcpt && !addr_is_valid(rcpt)) {
+			rcpt = NULL;
+			x = NULL;
+		}
 		v->bounce_rcpt = g_strdup(rcpt);
 		v->bounce_status = g_strdup(x ? x->status : "");
 		v->bounce_diag = g_strdup(x ? x->diagnostic : "");
