@@ -526,6 +526,21 @@ plain_rcpts(struct dsn_report *r, const struct pd_msg *m, const char *notice)
 	g_free(diag);
 }
 
+/* The length of s, at most max bytes, cut on a character boundary (s is
+ * valid UTF-8: msg.h). */
+static size_t
+utf8_len_max(const char *s, size_t len, size_t max)
+{
+	const char *end;
+
+	if (len <= max)
+		return len;
+	end = g_utf8_find_prev_char(s, s + max + 1);
+	return end ? (size_t)(end - s) : 0;
+}
+
+/* The notice and the copy are read up to DSN_MAX_REPORT bytes each: the
+ * copy's headers come first. */
 static void
 read_plain(struct dsn_report *r, const struct pd_msg *m, GMimeObject *ret)
 {
@@ -534,9 +549,11 @@ read_plain(struct dsn_report *r, const struct pd_msg *m, GMimeObject *ret)
 	char *notice;
 	GMimeMessage *inner;
 
+	notice_len = utf8_len_max(m->text, notice_len, DSN_MAX_REPORT);
 	if (ret)
 		returned_part(r, ret);
-	else if (copy && (inner = header_block(copy, strlen(copy)))) {
+	else if (copy && (inner = header_block(copy, utf8_len_max(copy,
+	    strlen(copy), DSN_MAX_REPORT)))) {
 		read_returned(r, inner);
 		g_object_unref(inner);
 	}

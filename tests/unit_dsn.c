@@ -266,6 +266,24 @@ test_hostile(void)
 	dsn_report_clear(&r);
 	msg_free(&m);
 
+	/* A huge plain bounce: the notice read up to its bound, the copy
+	 * still found. */
+	g_string_assign(s, "Return-Path: <>\nFrom: MAILER-DAEMON@mx.test\n"
+	    "To: support@example.test\nSubject: failure notice\n"
+	    "Message-ID: <huge@mx.test>\n\n<ann@client.test>:\n");
+	for (unsigned i = 0; i < 20000; i++)
+		g_string_append(s, "This is a permanent error; ошибка.\n");
+	g_string_append(s, "--- Below this line is a copy of the message.\n\n"
+	    "Message-ID: <" OURS ">\nTo: ann@client.test\n\nHi\n");
+	m = parse_raw(s->str, s->len);
+	msg_dsn(m, &r);
+	x = rcpt(&r, 0);
+	ok(r.form == DSN_PLAIN && has_id(&r, OURS) && x &&
+	    strcmp(x->final, "ann@client.test") == 0 && dsn_rcpt_permanent(x),
+	    "an 800 KB plain bounce: read within its bounds");
+	dsn_report_clear(&r);
+	msg_free(&m);
+
 	/* A report part of another size than it claims, an empty one. */
 	m = report("delivery-status", "");
 	ok(m && msg_dsn(m, &r) && r.rcpts->len == 0 && has_id(&r, OURS),
