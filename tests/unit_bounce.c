@@ -310,6 +310,7 @@ test_expiry(struct fixture *fx)
 	struct pd_ticket t;
 	GPtrArray *rows;
 	int64_t fails = failing(fx, "userunknown@bouncehammer.jp");
+	char *id, *b;
 
 	g_file_set_contents(clock, now, -1, NULL);
 	g_setenv("POSTDESK_TEST_CLOCK", clock, TRUE);
@@ -322,6 +323,19 @@ test_expiry(struct fixture *fx)
 	    "userunknown@bouncehammer.jp") != NULL,
 	    "after bounce_hold_days automatic mail goes again");
 	g_ptr_array_unref(rows);
+	/* It bounces again: a new failing period, the agents told again. */
+	id = mac_msgid(ticket, "userunknown@bouncehammer.jp", "example.test");
+	b = dsn(id, "userunknown@bouncehammer.jp", "5.1.1",
+	    "userunknown@bouncehammer.jp");
+	fx_deliver(fx, b, NULL);
+	rows = fx_outbox(fx);
+	ok(fx_count(rows, "bounce_notice", NULL) > 0 && fx_int(fx, "SELECT "
+	    "since FROM failing_addresses WHERE address = "
+	    "'userunknown@bouncehammer.jp'") == g_ascii_strtoll(now, NULL, 10),
+	    "a bounce after the hold: a new failing period, told again");
+	g_ptr_array_unref(rows);
+	g_free(b);
+	g_free(id);
 	g_unsetenv("POSTDESK_TEST_CLOCK");
 	g_unlink(clock);
 	store_ticket_clear(&t);
