@@ -74,10 +74,12 @@ verp_ids(const struct pd_config *cfg, const struct pd_msg *m, GPtrArray *out)
 	static const char *const hdrs[] = { "Delivered-To", "X-Original-To" };
 	char *id;
 
-	for (guint i = 0; i < m->to->len && i < 4; i++)
-		if ((id = verp_msgid(((struct pd_addr *)m->to->pdata[i])->address,
-		    cfg->domain)))
+	for (guint i = 0; i < m->to->len && i < 4; i++) {
+		const struct pd_addr *a = m->to->pdata[i];
+
+		if ((id = verp_msgid(a->address, cfg->domain)))
 			g_ptr_array_add(out, id);
+	}
 	for (size_t h = 0; h < G_N_ELEMENTS(hdrs); h++)
 		for (unsigned i = 0; i < 4; i++) {
 			const char *v = msg_header_nth(m, hdrs[h], i);

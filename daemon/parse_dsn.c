@@ -301,8 +301,10 @@ read_returned(struct dsn_report *r, GMimeMessage *msg)
 	if (id && *id && strlen(id) <= DSN_MAX_FIELD &&
 	    r->ids->len < DSN_MAX_IDS)
 		g_ptr_array_add(r->ids, g_strdup(id));
-	add_addresses(r, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO));
-	add_addresses(r, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC));
+	add_addresses(r, g_mime_message_get_addresses(msg,
+	    GMIME_ADDRESS_TYPE_TO));
+	add_addresses(r, g_mime_message_get_addresses(msg,
+	    GMIME_ADDRESS_TYPE_CC));
 }
 
 /* The returned mail of a message/rfc822 part, or of a headers part. */

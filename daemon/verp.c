@@ -15,7 +15,8 @@ id_local(const char *s, size_t n)
 	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!(g_ascii_isalnum(s[i]) || (s[i] == '.' && s[i + 1] != '.')))
+		if (!g_ascii_isalnum(s[i]) &&
+		    (s[i] != '.' || s[i + 1] == '.'))
 			return false;
 	return true;
 }

@@ -120,8 +120,8 @@ test_real(void)
 	m = parse_file("bounce-postfix.eml");
 	msg_dsn(m, &r);
 	ok(r.rcpts->len == 1 && strcmp(rcpt(&r, 0)->final,
-	    "r@p351355.pool.example.ne.jp") == 0 && strcmp(rcpt(&r, 0)->original,
-	    "kijitora@example.org") == 0 && r.sent_to->len == 1 &&
+	    "r@p351355.pool.example.ne.jp") == 0 &&
+	    strcmp(rcpt(&r, 0)->original, "kijitora@example.org") == 0 && r.sent_to->len == 1 &&
 	    strcmp(r.sent_to->pdata[0], "kijitora@example.org") == 0,
 	    "postfix: final and original recipient, and whom the mail went to");
 	dsn_report_clear(&r);
@@ -272,7 +272,7 @@ test_hostile(void)
 	    "To: support@example.test\nSubject: failure notice\n"
 	    "Message-ID: <huge@mx.test>\n\n<ann@client.test>:\n");
 	for (unsigned i = 0; i < 20000; i++)
-		g_string_append(s, "This is a permanent error; ошибка.\n");
+		g_string_append(s, "A permanent error; ошибка.\n");
 	g_string_append(s, "--- Below this line is a copy of the message.\n\n"
 	    "Message-ID: <" OURS ">\nTo: ann@client.test\n\nHi\n");
 	m = parse_raw(s->str, s->len);
