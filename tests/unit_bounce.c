@@ -8,8 +8,10 @@
  * transient delay marks nothing; a forged MAC files nothing on the
  * ticket; a report naming another address than the one our mail went to
  * marks nobody; mail from the address, or a success report, ends the
- * hold, and so does time; mail from our own support addresses opens no
- * ticket and gets no answer. */
+ * hold, and so does time (a later bounce starts a new period, told
+ * again); a notice goes out from a bounce address (VERP) and a report to
+ * it that returns nothing of the mail is filed, a forged one is not; mail
+ * from our own support addresses opens no ticket and gets no answer. */
 #define _GNU_SOURCE
 #include "fixture.h"
 #include "notify.h"
