@@ -12,6 +12,9 @@ mkdir -p "$dir"
 cd "$dir"
 args="$*"
 if [ ! -f Makefile ] || [ "$(cat .configure-args 2>/dev/null)" != "$args" ]; then
+	# Objects do not depend on the flags: a new configuration rebuilds
+	# everything, or a stale object keeps the old one's defines.
+	[ -f Makefile ] && make -s clean >/dev/null 2>&1 || true
 	"$top/configure" -q "$@"
 	printf '%s\n' "$args" >.configure-args
 fi

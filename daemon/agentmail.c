@@ -334,3 +334,23 @@ agentmail_relay(struct tx *tx, const struct pd_ticket *t,
 	g_free(irt);
 	return r;
 }
+
+int
+agentmail_team(struct tx *tx, const struct pd_ticket *t, const char *name,
+    GHashTable *vars)
+{
+	GHashTable *v = state_vars(tx, t, "");
+	struct agent_mail am = { .name = name, .kind = 'm', .vars = v };
+	GHashTableIter it;
+	gpointer k, val;
+	int r;
+
+	if (vars) {
+		g_hash_table_iter_init(&it, vars);
+		while (g_hash_table_iter_next(&it, &k, &val))
+			g_hash_table_insert(v, k, g_strdup(val));
+	}
+	r = send_team(tx, t, NULL, &am);
+	g_hash_table_unref(v);
+	return r;
+}

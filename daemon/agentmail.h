@@ -37,4 +37,10 @@ int agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *name, GHashTable *vars,
     const struct pd_msg *m, char kind, char **msgid_r);
 
+/* Template name with vars (may be NULL) to the ticket's agents (the
+ * assignee, else the queue's agents) and team_copy: notices about the
+ * ticket that come from no client message (bounce_notice). */
+int agentmail_team(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars);
+
 #endif

@@ -19,7 +19,7 @@ static const char *const names[] = {
 	[VERDICT_MULTI] = "multi", [VERDICT_REPEAT] = "repeat",
 	[VERDICT_UNFILED] = "unfiled", [VERDICT_AGENT] = "agent",
 	[VERDICT_CONFIRM] = "confirm", [VERDICT_HELD] = "held",
-	[VERDICT_QUARANTINE] = "quarantine",
+	[VERDICT_QUARANTINE] = "quarantine", [VERDICT_BOUNCE] = "bounce",
 };
 
 const char *
@@ -35,6 +35,9 @@ verdict_clear(struct verdict *v)
 	g_free(v->hold_reason);
 	g_free(v->norm);
 	g_free(v->repeat_first);
+	g_free(v->bounce_rcpt);
+	g_free(v->bounce_status);
+	g_free(v->bounce_diag);
 	if (v->reasons)
 		g_string_free(v->reasons, TRUE);
 	memset(v, 0, sizeof *v);
@@ -173,6 +176,17 @@ new_request(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
 	return r < 0 ? -1 : 0;
 }
 
+/* One of our own support addresses: the gateway's, the note address, or
+ * any queue's (postdesk.conf(5) BOUNCES).  Mail from them is our own
+ * mail come back (a loop, or a forgery), never a request. */
+static bool
+own_address(const struct pd_config *cfg, const char *a)
+{
+	return *a && (g_ascii_strcasecmp(a, cfg->address) == 0 ||
+	    (cfg->note_address && g_ascii_strcasecmp(a,
+	    cfg->note_address) == 0) || config_queue_by_address(cfg, a));
+}
+
 int
 classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
     const struct pd_msg *m, const struct pd_agent *confirmed,
@@ -188,6 +202,21 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 	else
 		v->automated = NULL;
 	v->new_text = quotes_strip(m->text);
+	/* Our own mail come back (hygiene.h sees only the X-Loop header):
+	 * kept outside any ticket, never answered. */
+	if (!confirmed && own_address(cfg, m->from.address)) {
+		if (!v->automated)
+			v->automated = "our own mail (from a support address)";
+		v->kind = VERDICT_UNFILED;
+		reason(v, "own-address");
+		return 0;
+	}
+	if (v->automated) {
+		int b = classify_bounce(db, cfg, m, v);
+
+		if (b != 0)
+			return b < 0 ? -1 : 0;
+	}
 	if (thread_decide(db, cfg, m, &v->tr) != 0)
 		return -1;
 	reason(v, "thread=%s", v->tr.how == THREAD_JOIN ? "join" :

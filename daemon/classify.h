@@ -39,6 +39,11 @@ enum verdict_kind {
 	                     * needs: held, the agent asked to confirm */
 	VERDICT_QUARANTINE, /* not a message (set by the pipeline from the
 	                     * parser's error; classify never returns it) */
+	VERDICT_BOUNCE,     /* a delivery report (dsn.h) on a mail we sent,
+	                     * named by our signed Message-ID: filed on its
+	                     * ticket, never answered, never reopens; a
+	                     * permanent failure marks the address failing
+	                     * (stage_bounce.c) */
 };
 
 struct verdict {
@@ -79,6 +84,15 @@ struct verdict {
 	unsigned long repeat_ticket;
 	GString *reasons;             /* "thread=join by=token ..." for logs
 	                               * and tests */
+	/* BOUNCE: the address our mail to failed (lower-cased), only when
+	 * the report names it unambiguously and it is the one the returned
+	 * mail's signed id was made for (mac.h recipient tag), else NULL;
+	 * its status ("5.1.1") and diagnostic (owned, "" when none). */
+	char *bounce_rcpt;
+	char *bounce_status;
+	char *bounce_diag;
+	bool bounce_permanent;        /* 5.x.x: the address is failing */
+	bool bounce_delivered;        /* a successful delivery report */
 };
 
 /* Decides for m from origin o.  confirmed: the agent whose confirmed
@@ -90,6 +104,15 @@ int classify(sqlite3 *db, const struct pd_config *cfg,
     const struct pd_agent *confirmed, struct verdict *v);
 
 void verdict_clear(struct verdict *v);
+
+/* For classify() only (classify_bounce.c): a delivery report (dsn.h) on a
+ * mail we sent, named by our signed id: the returned mail's Message-ID,
+ * else the bounce address the report came to (verp.h), else the report's
+ * In-Reply-To or References; of a ticket that exists.  Returns 1 with v
+ * filled as VERDICT_BOUNCE, 0 when m is no such report (v untouched but
+ * its reasons), -1 on a database error. */
+int classify_bounce(sqlite3 *db, const struct pd_config *cfg,
+    const struct pd_msg *m, struct verdict *v);
 
 /* The name of a kind, for logs and tests: "new", "followup"... */
 const char *verdict_name(enum verdict_kind k);

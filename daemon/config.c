@@ -346,7 +346,8 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
 		"answers", "allow_root", "trusted_relays", "id_max_age_days",
-		"id_fresh_hours", "binary_attachments", "user", NULL };
+		"id_fresh_hours", "binary_attachments", "user",
+		"bounce_hold_days", NULL };
 	char *s;
 
 	if (!g) {
@@ -522,6 +523,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	load_floods(c, config_lookup(lc, "floods"), cfg);
 	check_client_plans(c, lc, cfg);
 	config_load_queues(c, lc, cfg);
+	config_load_bounces(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);

@@ -154,6 +154,10 @@ struct pd_config {
 	char *user;          /* gateway.user: the daemon started as root
 	                      * drops to it; NULL: none */
 	char *user_at;       /* "file:line" of gateway.user */
+	/* bounces (config_bounces.c) */
+	unsigned bounce_hold_days; /* a permanent failure holds automatic
+	                            * mail to the address this long (7; 0:
+	                            * bounces are filed, nothing held) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

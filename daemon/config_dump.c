@@ -105,6 +105,7 @@ gateway(FILE *out, const struct pd_config *cfg)
 	    "relay");
 	kv_bool(out, in, "allow_root", cfg->allow_root);
 	kv_str(out, in, "user", cfg->user);
+	kv_int(out, in, "bounce_hold_days", cfg->bounce_hold_days);
 	fputs("};\n", out);
 }
 

@@ -50,4 +50,8 @@ int valid_address(const char *a);
 void config_load_queues(struct cctx *c, config_t *lc, struct pd_config *cfg);
 void config_free_queues(struct pd_config *cfg);
 
+/* config_bounces.c: gateway.bounce_hold_days (postdesk.conf(5) BOUNCES).
+ * Nothing to free. */
+void config_load_bounces(struct cctx *c, config_t *lc, struct pd_config *cfg);
+
 #endif

@@ -1,5 +1,7 @@
 /* notify.c: see notify.h. */
 #include <string.h>
+#include "addr.h"
+#include "clock.h"
 #include "compose.h"
 #include "floodguard.h"
 #include "guard.h"
@@ -8,6 +10,7 @@
 #include "outbox.h"
 #include "template.h"
 #include "token.h"
+#include "verp.h"
 
 GHashTable *
 notify_vars_new(void)
@@ -118,6 +121,33 @@ admit(struct tx *tx, unsigned long ticket, const char *kind,
 	return r;
 }
 
+/* The bounce hold (postdesk.conf(5) BOUNCES): no automatic mail goes to
+ * an address our mail to failed permanently, until its hold is over or
+ * mail from it proves it works (stage_bounce.c).  Logged and recorded on
+ * the ticket.  1 it may go, 0 held, -1. */
+static int
+not_failing(struct tx *tx, unsigned long ticket, const char *kind,
+    const char *rcpt)
+{
+	char *why = NULL, *detail;
+	int r;
+
+	/* outbox_add refuses (and logs) an invalid address. */
+	if (!addr_is_valid(rcpt))
+		return 1;
+	if ((r = store_failing_get(tx->db, rcpt, pd_now(), NULL, &why)) <= 0)
+		return r < 0 ? -1 : 1;
+	log_info("ticket=%lu stage=notify event=held-failing kind=%s rcpt=%s",
+	    ticket, kind, rcpt);
+	detail = g_strdup_printf("%s to %s not sent: the address is failing "
+	    "(%s)", kind, rcpt, why);
+	r = store_event_add(tx->db, ticket, "postdesk", "bounce-hold",
+	    detail);
+	g_free(detail);
+	g_free(why);
+	return r == 0 ? 0 : -1;
+}
+
 /* The one writer of outgoing mail: every mail passes the leak guard (when
  * it goes to an outside address) and, when automatic, the flood caps;
  * then it is composed, queued in the outbox and logged.  kind names the
@@ -130,17 +160,22 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
     char **msgid_r)
 {
 	unsigned long num = t ? t->number : 0;
-	char *data, *id;
+	char *data, *id, *env;
 	size_t len;
 	int64_t row;
 	int r;
 
 	if (leaks(tx, t, q->rcpt, q->subject, q->body, kind))
 		return 0;
+	if (automatic && (r = not_failing(tx, num, kind, q->rcpt)) != 1)
+		return r;
 	if (automatic && (r = admit(tx, num, kind, q->rcpt)) != 1)
 		return r;
 	data = compose_mail(q, &len, &id);
-	row = outbox_add(tx->db, num, kind, id, env_from, q->rcpt, data, len);
+	/* Its bounce names the mail (verp.h). */
+	env = verp_sender(env_from, id);
+	row = outbox_add(tx->db, num, kind, id, env, q->rcpt, data, len);
+	g_free(env);
 	if (row > 0) {
 		tx->queued = true;
 		log_info("ticket=%lu msg=<%s> stage=notify event=queued "

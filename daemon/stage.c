@@ -68,6 +68,12 @@ apply_quarantine(struct stage_ctx *c, const struct verdict *v)
 	return stage_quarantine(c, v->reasons->str);
 }
 
+static int
+apply_bounce(struct stage_ctx *c, const struct verdict *v)
+{
+	return stage_bounce(c, v);
+}
+
 static const struct {
 	enum verdict_kind kind;
 	int (*apply)(struct stage_ctx *, const struct verdict *);
@@ -83,6 +89,7 @@ static const struct {
 	{ VERDICT_CONFIRM, apply_confirm, false },
 	{ VERDICT_HELD, apply_held, false },
 	{ VERDICT_QUARANTINE, apply_quarantine, false },
+	{ VERDICT_BOUNCE, apply_bounce, false },
 };
 
 /* A client's message reaches the agents of its ticket (postdesk.conf(5) THREAT MODEL). */
@@ -149,6 +156,11 @@ stage_apply(struct stage_ctx *c, const struct verdict *v)
 	c->repeat_ticket = v->repeat_ticket;
 	c->hold_reason = v->hold_reason;
 	c->queue = v->queue;
+	/* Mail from an address marked failing: it works again, and what
+	 * this mail causes may go to it (stage_bounce.c). */
+	if (!v->automated && v->kind != VERDICT_QUARANTINE &&
+	    stage_bounce_clear(c) != 0)
+		return -1;
 	for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
 		if (table[i].kind != v->kind)
 			continue;

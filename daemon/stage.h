@@ -130,4 +130,14 @@ int stage_unfiled(struct stage_ctx *c);
  * (stage_quarantine.c). */
 int stage_quarantine(struct stage_ctx *c, const char *reason);
 
+/* A delivery report on our mail (VERDICT_BOUNCE): filed on v->ticket,
+ * the failed recipient recorded, a permanent failure marking the address
+ * failing, the agents told once per failing period (stage_bounce.c). */
+int stage_bounce(struct stage_ctx *c, const struct verdict *v);
+
+/* A mail from an address marked failing proves mail to it works again:
+ * the mark is cleared, and an event says so.  Run before the stage of any
+ * mail that is not automated.  0 or -1. */
+int stage_bounce_clear(struct stage_ctx *c);
+
 #endif

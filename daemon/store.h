@@ -360,4 +360,23 @@ int store_flood_recent_add(sqlite3 *db, const char *sender,
     const char *domain, unsigned long ticket, const char *text, int64_t now,
     int64_t forget_upto);
 
+/* ---- store_bounces.c: failing addresses (postdesk.conf(5) BOUNCES) ---- */
+
+/* Is address failing at now (its hold not over)?  1 with *since_r and
+ * *reason_r (g_malloc'd; each may be NULL), 0 when not, -1. */
+int store_failing_get(sqlite3 *db, const char *address, int64_t now,
+    int64_t *since_r, char **reason_r);
+
+/* Marks address failing from now until until for reason, found on
+ * ticket (0: none).  An address already failing keeps its since and
+ * told, its until and reason move; one whose hold was over starts a new
+ * period.  Returns 1 when the agents are still to be told of this period
+ * (and records them as told), 0 when they were told, -1. */
+int store_failing_mark(sqlite3 *db, const char *address, int64_t now,
+    int64_t until, const char *reason, unsigned long ticket);
+
+/* Forgets that address was failing.  1 when it was (hold not over at
+ * now), 0 when not, -1. */
+int store_failing_clear(sqlite3 *db, const char *address, int64_t now);
+
 #endif

@@ -140,6 +140,7 @@ test_defaults(void)
 	ok(cfg->id_max_age_days == 30, "defaults: id_max_age_days 30");
 	ok(cfg->id_fresh_hours == 24, "defaults: id_fresh_hours 24");
 	ok(!cfg->binary_hold, "defaults: binary_attachments relay");
+	ok(cfg->bounce_hold_days == 7, "defaults: bounce_hold_days 7");
 	ok(!cfg->allow_root, "defaults: allow_root false");
 	ok(g_path_is_absolute(cfg->key_file) &&
 	    g_str_has_suffix(cfg->key_file, "/lib/postdesk/mac.key"),
@@ -264,6 +265,7 @@ static const char full[] =
 	"  id_fresh_hours = 2;\n"
 	"  binary_attachments = \"hold\";\n"
 	"  user = \"postdesk\";\n"
+	"  bounce_hold_days = 14;\n"
 	"};\n"
 	"database = \"db/pd.db\";\n"
 	"limits = {\n"
@@ -346,6 +348,7 @@ test_full(void)
 	ok(cfg->id_max_age_days == 7 && cfg->id_fresh_hours == 2,
 	    "full: id_max_age_days, id_fresh_hours");
 	ok(cfg->binary_hold, "full: binary_attachments hold");
+	ok(cfg->bounce_hold_days == 14, "full: bounce_hold_days 14");
 	want = g_build_filename(dir, "db", "pd.db", NULL);
 	is_str(cfg->database, want, "full: database relative to the file");
 	g_free(want);
@@ -598,6 +601,8 @@ static const struct bad bads[] = {
 	    "between 0 and 8760" },
 	{ GW("  binary_attachments = \"drop\";\n"), "binary_attachments",
 	    "binary_attachments must be \"relay\" or \"hold\"" },
+	{ GW("  bounce_hold_days = 366;\n"), "bounce_hold_days",
+	    "between 0 and 365" },
 	{ "gateway = {\n  address = \"not-an-address\";\n};\n"
 	    "smtp = { host = \"smtp\"; };\n", "not-an-address",
 	    "invalid support address" },

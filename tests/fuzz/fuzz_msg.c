@@ -10,6 +10,7 @@
 #include "inspect.h"
 #include "msg.h"
 #include "hygiene.h"
+#include "dsn.h"
 
 /* A strict JSON reader (RFC 8259) that only says yes or no. */
 struct jr {
@@ -157,6 +158,32 @@ check_addr(const struct pd_addr *a, size_t max)
 }
 
 /* The message under limits small enough for the fuzzer to reach. */
+
+/* A bounce read by its grammar (dsn.h): every bound holds, every string
+ * is there and valid UTF-8. */
+static void
+check_dsn(const struct pd_msg *m)
+{
+	struct dsn_report r;
+	bool is = msg_dsn(m, &r);
+
+	FUZZ_CHECK(is == (r.form != DSN_NONE));
+	FUZZ_CHECK(r.rcpts->len <= DSN_MAX_RCPTS &&
+	    r.ids->len <= DSN_MAX_IDS && r.sent_to->len <= DSN_MAX_RCPTS);
+	for (guint i = 0; i < r.rcpts->len; i++) {
+		const struct dsn_rcpt *x = r.rcpts->pdata[i];
+		const char *const f[] = { x->final, x->original, x->action,
+			x->status, x->diagnostic };
+
+		for (size_t k = 0; k < G_N_ELEMENTS(f); k++)
+			FUZZ_CHECK(f[k] != NULL && strlen(f[k]) <=
+			    DSN_MAX_FIELD && g_utf8_validate(f[k], -1, NULL));
+	}
+	for (guint i = 0; i < r.ids->len; i++)
+		FUZZ_CHECK(r.ids->pdata[i] != NULL);
+	dsn_report_clear(&r);
+}
+
 static void
 check_tight(const char *raw, size_t len)
 {
@@ -224,6 +251,7 @@ check_tight(const char *raw, size_t len)
 	g_ptr_array_unref(emb);
 	if (hygiene_is_automated(m, "support@example.test", &reason))
 		FUZZ_CHECK(reason != NULL);
+	check_dsn(m);
 	msg_free(&m);
 	FUZZ_CHECK(m == NULL);
 }
