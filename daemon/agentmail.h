@@ -37,4 +37,10 @@ int agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *name, GHashTable *vars,
     const struct pd_msg *m, char kind, char **msgid_r);
 
+/* Tells the agents serving t's queue (t->queue, already moved), less by,
+ * that by moved t there from from_queue: template agent_queue.  0 or
+ * -1. */
+int agentmail_queue_moved(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_agent *by, const char *from_queue);
+
 #endif

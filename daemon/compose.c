@@ -82,11 +82,21 @@ add_mailbox(InternetAddressList *l, const char *name, const char *address)
 	g_free(a);
 }
 
+/* The queue whose voice the mail speaks with (config.h): the ticket's,
+ * or the default queue for gateway-wide notices. */
+static const struct pd_queue *
+voice(const struct compose_req *r)
+{
+	return config_queue_voice(r->cfg, r->ticket ? r->ticket->queue : NULL);
+}
+
 static void
 set_addresses(GMimeMessage *msg, const struct compose_req *r)
 {
+	const struct pd_queue *q = voice(r);
+
 	add_mailbox(g_mime_message_get_from(msg), r->from_name ? r->from_name :
-	    r->cfg->name, r->cfg->address);
+	    q->display_name, config_queue_from(r->cfg, q));
 	if (r->reply_to)
 		add_mailbox(g_mime_message_get_reply_to(msg), "", r->reply_to);
 	add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
@@ -124,7 +134,8 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 	}
 	set_header(o, "X-Loop", r->cfg->address);
 	if (r->ticket) {
-		tok = g_strdup_printf("%s#%lu", r->cfg->tag, r->ticket->number);
+		tok = g_strdup_printf("%s#%lu", voice(r)->tag,
+		    r->ticket->number);
 		set_header(o, "X-Postdesk-Ticket", tok);
 		g_free(tok);
 	}
