@@ -82,21 +82,14 @@ add_mailbox(InternetAddressList *l, const char *name, const char *address)
 	g_free(a);
 }
 
-/* The queue whose voice the mail speaks with (config.h): the ticket's,
- * or the default queue for gateway-wide notices. */
-static const struct pd_queue *
-voice(const struct compose_req *r)
-{
-	return config_queue_voice(r->cfg, r->ticket ? r->ticket->queue : NULL);
-}
-
 static void
 set_addresses(GMimeMessage *msg, const struct compose_req *r)
 {
-	const struct pd_queue *q = voice(r);
+	const struct pd_queue *q = r->voice;
 
 	add_mailbox(g_mime_message_get_from(msg), r->from_name ? r->from_name :
-	    q->display_name, config_queue_from(r->cfg, q));
+	    q ? q->display_name : r->cfg->name, q && q->addresses->len ?
+	    q->addresses->pdata[0] : r->cfg->address);
 	if (r->reply_to)
 		add_mailbox(g_mime_message_get_reply_to(msg), "", r->reply_to);
 	add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
@@ -134,8 +127,8 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 	}
 	set_header(o, "X-Loop", r->cfg->address);
 	if (r->ticket) {
-		tok = g_strdup_printf("%s#%lu", voice(r)->tag,
-		    r->ticket->number);
+		tok = g_strdup_printf("%s#%lu", r->voice ? r->voice->tag :
+		    r->cfg->tag, r->ticket->number);
 		set_header(o, "X-Postdesk-Ticket", tok);
 		g_free(tok);
 	}

@@ -173,11 +173,16 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	int64_t row;
 	int r;
 
+	struct compose_req voiced = *q;
+
 	if (leaks(tx, t, q->rcpt, q->subject, q->body, kind))
 		return 0;
 	if (automatic && (r = admit(tx, num, kind, q->rcpt)) != 1)
 		return r;
-	data = compose_mail(q, &len, &id);
+	/* Every mail of a ticket speaks with its queue's voice
+	 * (postdesk.conf(5) "QUEUES"). */
+	voiced.voice = config_queue_voice(tx->cfg, t ? t->queue : NULL);
+	data = compose_mail(&voiced, &len, &id);
 	row = outbox_add(tx->db, num, kind, id, env_from, q->rcpt, data, len);
 	if (row > 0) {
 		tx->queued = true;
