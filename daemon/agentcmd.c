@@ -134,7 +134,9 @@ static int
 do_cc(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	if (guard_internal_rcpt(x->tx->cfg, c->value) ||
-	    g_ascii_strcasecmp(c->value, x->tx->cfg->address) == 0)
+	    g_ascii_strcasecmp(c->value, x->tx->cfg->address) == 0 ||
+	    (x->tx->cfg->queues_listed &&
+	    config_queue_by_address(x->tx->cfg, c->value)))
 		return fail(res, "an agent or the gateway cannot be a "
 		    "participant");
 	if (store_participant_add(x->tx->db, x->t->number, c->value, "",
@@ -295,6 +297,9 @@ do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 		    "mail, not as a reply");
 	if (guard_internal_rcpt(x->tx->cfg, c->value))
 		return fail(res, "the client cannot be an agent");
+	if (x->tx->cfg->queues_listed &&
+	    config_queue_by_address(x->tx->cfg, c->value))
+		return fail(res, "the client cannot be a queue's address");
 	if (!q)
 		return fail(res, "no such queue");
 	t = g_new0(struct pd_ticket, 1);
