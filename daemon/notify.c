@@ -23,14 +23,16 @@ ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
 	GHashTableIter it;
 	gpointer k, val;
 	/* The ticket's queue speaks (postdesk.conf(5) "QUEUES"): its name
-	 * and address are the "gateway" of every template, so "write to
-	 * {{gateway.address}}" names the address the client wrote to. */
+	 * and address are the "gateway" of every template about the
+	 * ticket, so "write to {{gateway.address}}" names the address the
+	 * client wrote to.  Gateway-wide notices speak as the gateway. */
 	const struct pd_queue *q = config_queue_voice(cfg, t ? t->queue :
 	    NULL);
 
-	g_hash_table_insert(v, "gateway.name", g_strdup(q->display_name));
-	g_hash_table_insert(v, "gateway.address",
-	    g_strdup(config_queue_from(cfg, q)));
+	g_hash_table_insert(v, "gateway.name", g_strdup(t ? q->display_name :
+	    cfg->name));
+	g_hash_table_insert(v, "gateway.address", g_strdup(t ?
+	    config_queue_from(cfg, q) : cfg->address));
 	g_hash_table_insert(v, "queue.name", g_strdup(q->name));
 	g_hash_table_insert(v, "queue.address",
 	    g_strdup(config_queue_from(cfg, q)));
@@ -152,8 +154,8 @@ signed_body(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
 static const char *
 env_sender(struct tx *tx, const struct pd_ticket *t)
 {
-	return config_queue_from(tx->cfg, config_queue_voice(tx->cfg, t ?
-	    t->queue : NULL));
+	return t ? config_queue_from(tx->cfg, config_queue_voice(tx->cfg,
+	    t->queue)) : tx->cfg->address;
 }
 
 /* The one writer of outgoing mail: every mail passes the leak guard (when
@@ -172,7 +174,6 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	size_t len;
 	int64_t row;
 	int r;
-
 	struct compose_req voiced = *q;
 
 	if (leaks(tx, t, q->rcpt, q->subject, q->body, kind))
@@ -180,8 +181,9 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	if (automatic && (r = admit(tx, num, kind, q->rcpt)) != 1)
 		return r;
 	/* Every mail of a ticket speaks with its queue's voice
-	 * (postdesk.conf(5) "QUEUES"). */
-	voiced.voice = config_queue_voice(tx->cfg, t ? t->queue : NULL);
+	 * (postdesk.conf(5) "QUEUES"); gateway-wide notices with the
+	 * gateway's. */
+	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : NULL;
 	data = compose_mail(&voiced, &len, &id);
 	row = outbox_add(tx->db, num, kind, id, env_from, q->rcpt, data, len);
 	if (row > 0) {
