@@ -15,6 +15,7 @@ nothing; "#очередь" is the Russian alias.  `postdesk deliver --source`
 feeds the source's queue; a queue's address wins over it.""" 
 import email.utils
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -294,6 +295,26 @@ def sources_down(s, d):
            "billing and support sources connected")
 
 
+def reload_and_stop(s, d):
+    """A reload and a stop wait for no source: the hanging one is cut off."""
+    tap = s.tap
+    t0 = time.time()
+    d.signal(signal.SIGHUP)
+    done = wait_until(lambda: d.log_has("event=reloaded"), 30)
+    took = time.time() - t0
+    tap.ok(done and took < 10, "SIGHUP: reloaded within 10 s although a source hangs",
+           "took %.1f s" % took)
+    req = s.inject(build_mail("Eve <eve@example.test>", "After the reload",
+                              "Mail still flows.", to=BILLING), rcpt=BILLING)
+    t = s.wait_ticket_of(req, timeout=20)
+    tap.ok(t is not None and t["queue"] == "billing", "SIGHUP: mail flows after it")
+    t0 = time.time()
+    stopped = d.stop(timeout=30)
+    took = time.time() - t0
+    tap.ok(stopped and took < 10, "SIGTERM: stops cleanly within 10 s although a source "
+           "hangs", "took %.1f s" % took)
+
+
 def main():
     with harness.Session("it_queues", base=57400) as s:
         dead = free_port()
@@ -312,6 +333,7 @@ def main():
         client_command(s)
         deliver(s)
         sources_down(s, d)
+        reload_and_stop(s, d)
         hang.close()
 
 
