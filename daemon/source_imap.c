@@ -4,7 +4,9 @@
  * is bounded by the endpoint timeout (mailimap_set_timeout), which also
  * bounds libetpan's IDLE hang (libetpan#393).  A stream or parse error
  * leaves the session dead: every later call returns SRC_TEMP and the fetch
- * loop reconnects. */
+ * loop reconnects.  The TCP connection is our own (tcp_connect), so the
+ * fetch thread's cut (source.h) holds its socket from the start and a
+ * reload never waits for a server that hangs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
