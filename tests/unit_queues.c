@@ -6,6 +6,7 @@
  * a client organisation's language, and without a `queues` list the
  * gateway's own identity as before. */
 #include "fixture.h"
+#include "agentmail.h"
 #include "notify.h"
 #include "tap.h"
 
@@ -157,6 +158,14 @@ test_followups(struct fixture *fx, unsigned long n)
 	ok(r && strcmp(r->env_from, "billing@example.test") == 0 &&
 	    has(r->data, "<billing@example.test>") && has(r->text,
 	    "Отдел расчётов"), "answer: from billing@, its envelope, signed");
+	g_ptr_array_unref(rows);
+	ok(agentmail_note(&tx, &t, config_agent_by_address(fx->cfg,
+	    FX_AGENT2), "Refund approved by finance.", NULL) == 0,
+	    "note: queued");
+	rows = fx_outbox(fx);
+	r = fx_find(rows, "agent_note", FX_AGENT1);
+	ok(r && has(r->data, "Reply-To: billing+note@example.test"),
+	    "note: Reply-To is billing's note address");
 	g_ptr_array_unref(rows);
 	ok(notify_leads(&tx, &t, "lead_reopen_limit", NULL) == 0,
 	    "leads: queued");
