@@ -71,8 +71,15 @@ state_vars(struct tx *tx, const struct pd_ticket *t, const char *text)
 	return v;
 }
 
+/* The display name of t's queue (postdesk.conf(5) "QUEUES"). */
+static const char *
+voice_name(struct tx *tx, const struct pd_ticket *t)
+{
+	return config_queue_voice(tx->cfg, t ? t->queue : NULL)->display_name;
+}
+
 /* Whom a ticket's agent mail goes to: the assignee once assigned, else
- * every agent of the queue (agents without queues serve all). */
+ * every agent serving the queue (config_queue_serves). */
 static GPtrArray *
 ticket_agents(const struct pd_config *cfg, const struct pd_ticket *t,
     const struct pd_agent *except)
@@ -80,13 +87,18 @@ ticket_agents(const struct pd_config *cfg, const struct pd_ticket *t,
 	GPtrArray *out = g_ptr_array_new();
 	const struct pd_agent *as = *t->assignee ?
 	    config_agent_by_name(cfg, t->assignee) : NULL;
+	const struct pd_queue *q = config_queue(cfg, t->queue);
 
 	for (guint i = 0; i < cfg->agents->len; i++) {
 		const struct pd_agent *a = cfg->agents->pdata[i];
 		bool serves = a->queues->len == 0;
 
-		for (guint j = 0; j < a->queues->len && !serves; j++)
+		/* A queue the config no longer has: by the agents' own
+		 * `queues`, as before. */
+		for (guint j = 0; !q && j < a->queues->len && !serves; j++)
 			serves = strcmp(a->queues->pdata[j], t->queue) == 0;
+		if (q)
+			serves = config_queue_serves(q, a);
 		if (a != except && (as ? a == as : serves))
 			g_ptr_array_add(out, (gpointer)a);
 	}
@@ -135,7 +147,7 @@ send_team(struct tx *tx, const struct pd_ticket *t,
 		    a->language, am, NULL);
 	}
 	if (r == 0 && tx->cfg->team_copy)
-		r = send_internal(tx, t, tx->cfg->team_copy, tx->cfg->name,
+		r = send_internal(tx, t, tx->cfg->team_copy, voice_name(tx, t),
 		    NULL,
 		    am, NULL);
 	g_ptr_array_unref(agents);
@@ -151,7 +163,7 @@ agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
 	 * sender never proved ("boss@acme.test via ..."): show the real one. */
 	char *from = g_strdup_printf("%s via %s", *m->from.name &&
 	    !strchr(m->from.name, '@') ? m->from.name : m->from.address,
-	    tx->cfg->name);
+	    voice_name(tx, t));
 	struct agent_mail am = { .name = "agent_message", .from_name = from,
 		.kind = 'm', .attachments = m->attachments, .vars = vars };
 	int r;
@@ -169,16 +181,20 @@ agentmail_note(struct tx *tx, const struct pd_ticket *t,
 {
 	GHashTable *vars = state_vars(tx, t, text);
 	char *from = g_strdup_printf("%s (INTERNAL) via %s", a->name,
-	    tx->cfg->name);
+	    voice_name(tx, t));
+	char *note = config_queue_note_address(tx->cfg,
+	    config_queue_voice(tx->cfg, t->queue));
 	/* Replies go to the note channel twice over: Reply-To is the note
-	 * address, and the 'n' Message-ID marks a reply to it as a note. */
+	 * address (of the ticket's queue), and the 'n' Message-ID marks a
+	 * reply to it as a note. */
 	struct agent_mail am = { .name = "agent_note", .from_name = from,
-		.reply_to = tx->cfg->note_address, .kind = 'n',
+		.reply_to = note, .kind = 'n',
 		.attachments = attachments, .vars = vars };
 	int r;
 
 	g_hash_table_insert(vars, "agent.name", g_strdup(a->name));
 	r = send_team(tx, t, a, &am);
+	g_free(note);
 	g_free(from);
 	g_hash_table_unref(vars);
 	return r;
@@ -280,9 +296,10 @@ agentmail_relay(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments,
     const struct pd_msg *m)
 {
-	char *tok = token_format(tx->cfg->tag, t->number);
+	char *tok = token_format(config_queue_voice(tx->cfg, t->queue)->tag,
+	    t->number);
 	char *subject = g_strdup_printf("Re: %s %s", tok, t->subject);
-	char *from = g_strdup_printf("%s (%s)", a->name, tx->cfg->name);
+	char *from = g_strdup_printf("%s (%s)", a->name, voice_name(tx, t));
 	GString *check = g_string_new(NULL);
 	struct leaktext lt;
 	char *leak = NULL, *irt, *held = NULL;
@@ -320,7 +337,7 @@ agentmail_relay(struct tx *tx, const struct pd_ticket *t,
 		copy.vars = state_vars(tx, t, text);
 		g_hash_table_insert(copy.vars, "agent.name",
 		    g_strdup(a->name));
-		r = send_internal(tx, t, tx->cfg->team_copy, tx->cfg->name,
+		r = send_internal(tx, t, tx->cfg->team_copy, voice_name(tx, t),
 		    NULL,
 		    &copy, NULL);
 		g_hash_table_unref(copy.vars);
@@ -352,5 +369,29 @@ agentmail_team(struct tx *tx, const struct pd_ticket *t, const char *name,
 	}
 	r = send_team(tx, t, NULL, &am);
 	g_hash_table_unref(v);
+	return r;
+}
+
+int
+agentmail_queue_moved(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_agent *by, const char *from_queue)
+{
+	const struct pd_queue *q = config_queue(tx->cfg, t->queue);
+	GHashTable *vars;
+	int r = 0;
+
+	if (!q)
+		return 0;
+	vars = state_vars(tx, t, "");
+	g_hash_table_insert(vars, "queue.from", g_strdup(from_queue));
+	g_hash_table_insert(vars, "agent.by", g_strdup(by->name));
+	for (guint i = 0; r == 0 && i < tx->cfg->agents->len; i++) {
+		const struct pd_agent *a = tx->cfg->agents->pdata[i];
+
+		if (a != by && config_queue_serves(q, a))
+			r = agentmail_to_agent(tx, t, a, "agent_queue", vars,
+			    NULL, 'm', NULL);
+	}
+	g_hash_table_unref(vars);
 	return r;
 }

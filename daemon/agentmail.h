@@ -42,5 +42,10 @@ int agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
  * ticket that come from no client message (bounce_notice). */
 int agentmail_team(struct tx *tx, const struct pd_ticket *t,
     const char *name, GHashTable *vars);
+/* Tells the agents serving t's queue (t->queue, already moved), less by,
+ * that by moved t there from from_queue: template agent_queue.  0 or
+ * -1. */
+int agentmail_queue_moved(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_agent *by, const char *from_queue);
 
 #endif

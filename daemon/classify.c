@@ -187,6 +187,29 @@ own_address(const struct pd_config *cfg, const char *a)
 	    cfg->note_address) == 0) || config_queue_by_address(cfg, a));
 }
 
+/* The queue a message files into (postdesk.conf(5) "QUEUES"): with a
+ * `queues` list, the first queue one of whose addresses the mail is
+ * written To, else Cc; else the queue of the source it came by, else the
+ * default queue. */
+static const char *
+queue_of(const struct pd_config *cfg, const struct pipe_origin *o,
+    const struct pd_msg *m)
+{
+	GPtrArray *lists[] = { m->to, m->cc };
+
+	for (unsigned l = 0; cfg->queues_listed && l < G_N_ELEMENTS(lists);
+	    l++)
+		for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
+			const struct pd_addr *a = lists[l]->pdata[i];
+			const struct pd_queue *q = *a->address ?
+			    config_queue_by_address(cfg, a->address) : NULL;
+
+			if (q)
+				return q->name;
+		}
+	return o->queue ? o->queue : config_queue_default(cfg)->name;
+}
+
 int
 classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
     const struct pd_msg *m, const struct pd_agent *confirmed,
@@ -196,7 +219,7 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 
 	memset(v, 0, sizeof *v);
 	v->reasons = g_string_new(NULL);
-	v->queue = o->queue ? o->queue : PD_DEFAULT_QUEUE;
+	v->queue = queue_of(cfg, o, m);
 	if (!confirmed && hygiene_is_automated(m, cfg->address, &v->automated))
 		reason(v, "automated=\"%s\"", v->automated);
 	else

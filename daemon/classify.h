@@ -51,8 +51,11 @@ struct verdict {
 	unsigned long ticket;         /* FOLLOWUP, REPEAT: the ticket (after
 	                               * merges); else 0 */
 	struct thread_result tr;      /* the threading decision */
-	const char *queue;            /* of the origin, or the default queue
-	                               * (PD_DEFAULT_QUEUE); never NULL */
+	const char *queue;            /* of a queue address the mail is
+	                               * written to (with a `queues` list),
+	                               * else of the origin, else the default
+	                               * queue (config_queue_default); never
+	                               * NULL */
 	const char *automated;        /* hygiene's reason, or NULL (static) */
 	char *new_text;               /* the text without quotes and
 	                               * signature (owned) */

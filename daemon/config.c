@@ -161,7 +161,7 @@ static struct pd_client *
 load_client(struct cctx *c, const config_setting_t *g)
 {
 	static const char *const known[] = { "name", "domains", "addresses",
-		"plan", NULL };
+		"plan", "language", NULL };
 	struct pd_client *cl = g_new0(struct pd_client, 1);
 
 	check_known(c, g, known);
@@ -176,6 +176,11 @@ load_client(struct cctx *c, const config_setting_t *g)
 		if (!valid_address(cl->addresses->pdata[i]))
 			cerr(c, g, "client '%s': invalid address '%s'",
 			    cl->name, (char *)cl->addresses->pdata[i]);
+	cl->language = get_str(c, g, "language", NULL, 0);
+	if (cl->language && strcmp(cl->language, "en") != 0 &&
+	    strcmp(cl->language, "ru") != 0)
+		cerr(c, config_setting_get_member(g, "language"), "client "
+		    "'%s': language must be \"en\" or \"ru\"", cl->name);
 	return cl;
 }
 
@@ -634,6 +639,7 @@ client_free(gpointer p, gpointer unused)
 	g_free(cl->plan);
 	g_ptr_array_unref(cl->domains);
 	g_ptr_array_unref(cl->addresses);
+	g_free(cl->language);
 	g_free(cl);
 }
 

@@ -68,6 +68,8 @@ struct pd_client {
 	char *plan;           /* plan name, or NULL */
 	GPtrArray *domains;   /* of char *, lower-cased: "acme.test" */
 	GPtrArray *addresses; /* of char *, lower-cased */
+	char *language;       /* "en" or "ru" for its people, or NULL: the
+	                       * queue's (config_queue_language) */
 };
 
 /* A queue: a support line with its own voice (docs/architecture.md; postdesk.conf(5)
@@ -158,6 +160,8 @@ struct pd_config {
 	unsigned bounce_hold_days; /* a permanent failure holds automatic
 	                            * mail to the address this long (7; 0:
 	                            * bounces are filed, nothing held) */
+	bool queues_listed;  /* the file has a `queues` list: mail to a
+	                      * queue's address files into it */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
@@ -221,5 +225,40 @@ const struct pd_queue *config_queue_voice(const struct pd_config *cfg,
  * a +detail), or NULL.  Borrowed. */
 const struct pd_queue *config_queue_by_address(const struct pd_config *cfg,
     const char *address);
+
+/* The default queue: the first of the `queues` list, or PD_DEFAULT_QUEUE
+ * without one.  Never NULL. */
+const struct pd_queue *config_queue_default(const struct pd_config *cfg);
+
+/* The From and envelope address of q's mail: its first address. */
+const char *config_queue_from(const struct pd_config *cfg,
+    const struct pd_queue *q);
+
+/* Does agent a serve queue q?  Named in q's `agents`, or naming q in its
+ * own `queues`; an agent who lists no queue serves every queue whose
+ * `agents` is empty (postdesk.conf(5) "QUEUES"). */
+bool config_queue_serves(const struct pd_queue *q, const struct pd_agent *a);
+
+/* Is tag (case-insensitive) the gateway's or a queue's ticket tag? */
+bool config_queue_tag_known(const struct pd_config *cfg, const char *tag);
+
+/* subject without the tokens of every known tag (token_strip), g_malloc'd. */
+char *config_queue_strip_tokens(const struct pd_config *cfg,
+    const char *subject);
+
+/* The note address of q (g_malloc'd): gateway.note_address for the
+ * gateway's own address, else local+note@domain of q's first address. */
+char *config_queue_note_address(const struct pd_config *cfg,
+    const struct pd_queue *q);
+
+/* Is address (case-insensitive) gateway.note_address, or local+note@domain
+ * of an address of a listed queue? */
+bool config_is_note_address(const struct pd_config *cfg, const char *address);
+
+/* The language of mail to requester in queue q (may be NULL: the
+ * gateway's): the requester's client organisation's `language`, else
+ * q's.  Borrowed. */
+const char *config_queue_language(const struct pd_config *cfg,
+    const struct pd_queue *q, const char *requester);
 
 #endif

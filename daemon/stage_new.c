@@ -11,18 +11,26 @@
 #include "ticket.h"
 #include "token.h"
 
-/* Language of the client: Russian when they write Cyrillic. */
+/* Language of the client: their organisation's `language`, else Russian
+ * when they write Cyrillic, else the queue's (postdesk.conf(5)
+ * "QUEUES"). */
 static const char *
 language_of(const struct stage_ctx *c)
 {
 	const char *texts[] = { c->m->subject, c->new_text };
+	const struct pd_client *cl = config_client_of(c->cfg,
+	    c->m->from.address);
+
+	if (cl && cl->language)
+		return cl->language;
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
 		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
 			if (g_utf8_get_char(p) >= 0x400 &&
 			    g_utf8_get_char(p) <= 0x4ff)
 				return "ru";
-	return c->cfg->language;
+	return config_queue_language(c->cfg, config_queue_voice(c->cfg,
+	    c->queue), NULL);
 }
 
 /* Cc'd (and co-addressed) contacts of the requester's organisation follow
@@ -38,6 +46,7 @@ add_participants(struct stage_ctx *c, const struct pd_ticket *t)
 
 			if (!*a->address || g_ascii_strcasecmp(a->address,
 			    c->cfg->address) == 0 ||
+			    config_queue_by_address(c->cfg, a->address) ||
 			    config_agent_by_address(c->cfg, a->address) ||
 			    !config_same_org(c->cfg, t->requester, a->address))
 				continue;
@@ -93,7 +102,8 @@ int
 stage_new(struct stage_ctx *c, const struct thread_result *tr)
 {
 	struct pd_ticket t;
-	char *subject = token_strip(c->m->subject, c->cfg->tag), *detail;
+	char *subject = config_queue_strip_tokens(c->cfg, c->m->subject);
+	char *detail;
 	int r;
 
 	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->queue,

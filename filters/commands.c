@@ -53,6 +53,7 @@ static const struct word verbs[] = {
 	{ "шаблон", CMD_ANSWER },
 	{ "client", CMD_CLIENT }, { "клиент", CMD_CLIENT },
 	{ "due", CMD_DUE }, { "срок", CMD_DUE },
+	{ "queue", CMD_QUEUE }, { "очередь", CMD_QUEUE },
 };
 
 /* Values: id is an index into the canonical names below. */
@@ -404,7 +405,7 @@ parse_tag(struct cmd *c)
 	g_free(f);
 }
 
-/* ASSIGN and ANSWER: a name, possibly with spaces. */
+/* ASSIGN, ANSWER and QUEUE: a name, possibly with spaces. */
 static void
 parse_name(struct cmd *c)
 {
@@ -423,7 +424,7 @@ parse_args(struct cmd *c)
 		[CMD_TYPE] = parse_type, [CMD_TIME] = parse_time,
 		[CMD_TAG] = parse_tag, [CMD_CC] = parse_address,
 		[CMD_CLIENT] = parse_address, [CMD_MERGE] = parse_merge,
-		[CMD_DUE] = parse_due,
+		[CMD_DUE] = parse_due, [CMD_QUEUE] = parse_name,
 	};
 
 	c->billable = 1;

@@ -32,6 +32,8 @@ enum cmd_verb {
 	CMD_ANSWER,   /* #answer NAME, #ответ NAME */
 	CMD_CLIENT,   /* #client ADDRESS, #клиент ADDRESS */
 	CMD_DUE,      /* #due DATE, #срок DATE (YYYY-MM-DD or DD.MM.YYYY) */
+	CMD_QUEUE,    /* #queue NAME, #очередь NAME: move the ticket, or
+	               * with #client file the new one there */
 };
 
 struct cmd {
@@ -44,7 +46,7 @@ struct cmd {
 	const char *error;
 	char *value;          /* canonical English value: STATUS, PRIORITY,
 	                       * TYPE ("resolved", "urgent", "bug"), ASSIGN
-	                       * and ANSWER names, CC/CLIENT address
+	                       * ANSWER and QUEUE names, CC/CLIENT address
 	                       * (lower-cased), DUE as "YYYY-MM-DD" */
 	unsigned long number; /* MERGE */
 	unsigned minutes;     /* TIME */

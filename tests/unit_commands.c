@@ -167,6 +167,12 @@ static const struct tcase cases[] = {
 	    .verb = CMD_DUE, .error = "bad date" },
 	{ .name = "due tomorrow", .text = "#due tomorrow", .n = 1,
 	    .verb = CMD_DUE, .error = "bad date" },
+	{ .name = "queue", .text = "#queue billing", .n = 1,
+	    .verb = CMD_QUEUE, .value = "billing" },
+	{ .name = "очередь", .text = "#Очередь: billing", .n = 1,
+	    .verb = CMD_QUEUE, .value = "billing" },
+	{ .name = "queue missing", .text = "#queue", .n = 1,
+	    .verb = CMD_QUEUE, .error = "missing argument" },
 	/* Unknown, block shape, text. */
 	{ .name = "unknown word", .text = "#frobnicate now", .n = 1,
 	    .verb = CMD_UNKNOWN, .error = "unknown command",

@@ -297,7 +297,17 @@ static const char full[] =
 	");\n"
 	"clients = (\n"
 	"  { name = \"Example\"; domains = [ \"Example.com\" ];\n"
-	"    addresses = \"jane@mail.example.net\"; plan = \"gold\"; }\n"
+	"    addresses = \"jane@mail.example.net\"; plan = \"gold\";\n"
+	"    language = \"en\"; }\n"
+	");\n"
+	"queues = (\n"
+	"  { name = \"support\"; addresses = \"help@acme.test\";\n"
+	"    display_name = \"ACME Support\"; tag = \"acme-1\"; },\n"
+	"  { name = \"billing\";\n"
+	"    addresses = [ \"Billing@acme.test\", \"invoices@acme.test\" ];\n"
+	"    display_name = \"ACME Billing\"; tag = \"bill\";\n"
+	"    language = \"en\"; signature = \"ACME Billing, +1 555 0100\";\n"
+	"    agents = [ \"Olga\" ]; lead = \"Olga\"; }\n"
 	");\n"
 	"plans = ( { name = \"gold\"; hours = 40.5; },\n"
 	"  { name = \"basic\"; hours = 10; } );\n"
@@ -422,6 +432,28 @@ test_full(void)
 	    cfg->cap_challenge.per_day == 2, "full: flood caps, 0 unlimited");
 	ok(cfg->repeat_window == 0 && cfg->repeat_similarity == 75,
 	    "full: repeat_minutes 0 (off), repeat_similarity");
+	ok(cfg->clients->len == 1 && strcmp(((struct pd_client *)
+	    cfg->clients->pdata[0])->language, "en") == 0,
+	    "full: client language");
+	if (ok(cfg->queues_listed && cfg->queues->len == 2,
+	    "full: two queues")) {
+		const struct pd_queue *b = config_queue(cfg, "billing");
+
+		ok(b && b->addresses->len == 2 &&
+		    strcmp(b->addresses->pdata[0], "billing@acme.test") == 0 &&
+		    strcmp(b->display_name, "ACME Billing") == 0 &&
+		    strcmp(b->tag, "BILL") == 0 &&
+		    strcmp(b->language, "en") == 0 &&
+		    strcmp(b->signature, "ACME Billing, +1 555 0100") == 0 &&
+		    b->agents->len == 1 && strcmp(b->lead, "Olga") == 0,
+		    "full: queue settings, addresses lower-cased, tag "
+		    "upper-cased");
+		ok(config_queue_default(cfg) == config_queue(cfg, "support") &&
+		    config_queue_voice(cfg, "gone") == config_queue_default(cfg),
+		    "full: the first queue is the default voice");
+		ok(config_queue_by_address(cfg, "INVOICES+x@acme.test") == b,
+		    "full: config_queue_by_address");
+	}
 out:
 	config_free(&cfg);
 	g_string_free(e, TRUE);
@@ -688,6 +720,38 @@ static const struct bad bads[] = {
 	    "plan 'p': 'hours' is required" },
 	{ TOP("plans = ( { name = \"p\"; hours = -2; } );\n"), "plans",
 	    "between 0 and" },
+	/* queues (postdesk.conf(5) "QUEUES") */
+	{ TOP("queues = (\n  { name = \"q\"; addresses = \"q@x.test\"; },\n"
+	    "  { name = \"q\"; addresses = \"r@x.test\"; } );\n"),
+	    "r@x.test", "duplicate queue name 'q'" },
+	{ TOP("queues = (\n  { name = \"q\"; addresses = \"q@x.test\"; },\n"
+	    "  { name = \"r\"; addresses = [ \"Q+a@x.test\" ]; } );\n"),
+	    "Q+a@x.test", "address 'q+a@x.test' is in queues 'q' and 'r'" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@x.test\"; } );\n"
+	    "queues = (\n  { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "    agents = [ \"A\", \"Bob\" ]; } );\n"), "\"Bob\"",
+	    "queue 'q': no agent 'Bob'" },
+	{ TOP("queues = (\n  { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "    lead = \"Bob\"; } );\n"), "lead =",
+	    "queue 'q': lead 'Bob' is not an agent" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@x.test\";\n"
+	    "  queues = [ \"q\", \"sales\" ]; } );\n"
+	    "queues = ( { name = \"q\"; addresses = \"q@x.test\"; } );\n"),
+	    "\"sales\"", "agent 'A': no queue 'sales'" },
+	{ TOP("sources = ( { user = \"u\"; password_file = \"imap.pw\";\n"
+	    "  queue = \"sales\"; } );\n"
+	    "queues = ( { name = \"q\"; addresses = \"q@x.test\"; } );\n"),
+	    "\"sales\"", "source 'source1': no queue 'sales'" },
+	{ TOP("queues = ( { name = \"q\";\n  addresses = [];\n} );\n"),
+	    "{ name = \"q\"", "queue 'q': 'addresses' needs at least one" },
+	{ TOP("queues = ( { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "  language = \"de\"; } );\n"), "\"de\"",
+	    "queue 'q': language must be" },
+	{ TOP("queues = ( { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "  colour = 1; } );\n"), "colour", "unknown setting 'colour'" },
+	{ TOP("clients = ( { name = \"C\"; domains = \"c.test\";\n"
+	    "  language = \"fr\"; } );\n"), "\"fr\"",
+	    "client 'C': language must be" },
 	/* libconfig's own parse errors */
 	{ TOP("tickets = {\n  reopen_days = = 3;\n};\n"), "reopen_days",
 	    "syntax error" },
