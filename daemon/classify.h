@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "msg.h"
 #include "pipeline.h"
+#include "rules.h"
 #include "thread.h"
 
 enum verdict_kind {
@@ -39,6 +40,15 @@ enum verdict_kind {
 	                     * needs: held, the agent asked to confirm */
 	VERDICT_QUARANTINE, /* not a message (set by the pipeline from the
 	                     * parser's error; classify never returns it) */
+	/* Routing rules (rules.h; stage_rules.c), for a new request or a
+	 * follow-up the rules apply to: */
+	VERDICT_DROP,       /* a rule drops it: kept raw, logged, no ticket,
+	                     * no answer */
+	VERDICT_REJECT,     /* a rule rejects it: kept raw, no ticket, the
+	                     * sender gets the rule's template (capped; never
+	                     * to automated mail) */
+	VERDICT_RULE_HOLD,  /* a rule holds it: kept in the quarantine for
+	                     * an admin, no ticket */
 };
 
 struct verdict {
@@ -79,6 +89,10 @@ struct verdict {
 	unsigned long repeat_ticket;
 	GString *reasons;             /* "thread=join by=token ..." for logs
 	                               * and tests */
+	/* The routing rules that fired and their effects (rules.h), for
+	 * NEW, REPEAT, UNFILED, FOLLOWUP and the rule kinds; empty (fired
+	 * NULL) otherwise.  queue above is already the rules' queue. */
+	struct rules_result rules;
 };
 
 /* Decides for m from origin o.  confirmed: the agent whose confirmed

@@ -146,6 +146,10 @@ struct pd_config {
 	/* queues (config_queues.c) */
 	GPtrArray *queues;   /* of struct pd_queue *; never empty, [0] is the
 	                      * default queue */
+	/* routing rules (config_rules.c, rules.h) */
+	GPtrArray *rules;    /* of struct pd_rule *, in order; never NULL
+	                      * after config_load; compiled regexes live
+	                      * here and go with config_free */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

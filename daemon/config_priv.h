@@ -47,4 +47,9 @@ int valid_address(const char *a);
 void config_load_queues(struct cctx *c, config_t *lc, struct pd_config *cfg);
 void config_free_queues(struct pd_config *cfg);
 
+/* config_rules.c: `rules` (rules.h); after queues, agents, clients,
+ * sources and the templates directory. */
+void config_load_rules(struct cctx *c, config_t *lc, struct pd_config *cfg);
+void config_free_rules(struct pd_config *cfg);
+
 #endif

@@ -54,6 +54,8 @@ struct stage_ctx {
 	const char *norm;         /* a client's request, normalised, or NULL */
 	const char *repeat_first; /* FOLLOWUP: the request it would repeat */
 	unsigned long repeat_ticket; /* ... and its ticket, 0 when none */
+	const struct rules_result *rules; /* the routing rules that fired
+	                           * (rules.h), from the verdict */
 };
 
 /* ---- stage.c ---- */
@@ -129,5 +131,18 @@ int stage_unfiled(struct stage_ctx *c);
 /* Not a message: kept raw in the quarantine, the admin told once
  * (stage_quarantine.c). */
 int stage_quarantine(struct stage_ctx *c, const char *reason);
+
+/* Routing rules (stage_rules.c): every rule that fired is an event of
+ * ticket num (0: none) with its name, and its actions (priority, type,
+ * assign, tags, note, notify) apply to it.  0 or -1. */
+int stage_rules_ticket(struct stage_ctx *c, unsigned long num);
+/* True when a rule that fired says no_ack. */
+bool stage_rules_no_ack(const struct stage_ctx *c);
+/* VERDICT_DROP: kept raw outside any ticket, logged, nobody told;
+ * VERDICT_REJECT: the same, and the sender gets the rule's template;
+ * VERDICT_RULE_HOLD: kept in the quarantine for an admin. */
+int stage_drop(struct stage_ctx *c);
+int stage_reject(struct stage_ctx *c);
+int stage_rule_hold(struct stage_ctx *c);
 
 #endif
