@@ -324,7 +324,8 @@ load_rule(struct cctx *c, const config_setting_t *g,
 /* Two rules of one name; a rule after an unconditional one that stops
  * (for the mail it applies to). */
 static void
-check_order(struct cctx *c, const config_setting_t *l, GPtrArray *rules)
+check_order(struct cctx *c, const config_setting_t *l, GPtrArray *rules,
+    const GArray *broken)
 {
 	const struct pd_rule *stop_new = NULL, *stop_fu = NULL;
 
@@ -351,7 +352,10 @@ check_order(struct cctx *c, const config_setting_t *l, GPtrArray *rules)
 			cerr(c, g, "rule '%s' can never match: rule '%s' (line "
 			    "%u) before it has no condition and stops (no "
 			    "'continue = true')", r->name, by->name, by->line);
-		if (rules_unconditional(r) && !r->cont) {
+		/* A rule with errors of its own (a misspelt condition) is
+		 * no proof that later ones are dead. */
+		if (rules_unconditional(r) && !r->cont &&
+		    !g_array_index(broken, bool, i)) {
 			if ((r->on & RULE_ON_NEW) && !stop_new)
 				stop_new = r;
 			if ((r->on & RULE_ON_FOLLOWUP) && !stop_fu)
@@ -364,10 +368,12 @@ void
 config_load_rules(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	config_setting_t *l = config_lookup(lc, "rules");
+	GArray *broken = g_array_new(FALSE, TRUE, sizeof(bool));
 
 	cfg->rules = g_ptr_array_new_with_free_func(rules_free);
 	if (l && !config_setting_is_list(l)) {
 		cerr(c, l, "'rules' must be a list: ( { ... }, ... )");
+		g_array_unref(broken);
 		return;
 	}
 	for (int i = 0; l && i < config_setting_length(l); i++) {
@@ -377,10 +383,16 @@ config_load_rules(struct cctx *c, config_t *lc, struct pd_config *cfg)
 			cerr(c, g, "each rule must be a group { ... }");
 			continue;
 		}
+		int before = c->nerr;
+		bool bad;
+
 		g_ptr_array_add(cfg->rules, load_rule(c, g, cfg, (unsigned)i));
+		bad = c->nerr != before;
+		g_array_append_val(broken, bad);
 	}
 	if (l && cfg->rules->len == (guint)config_setting_length(l))
-		check_order(c, l, cfg->rules);
+		check_order(c, l, cfg->rules, broken);
+	g_array_unref(broken);
 }
 
 void
