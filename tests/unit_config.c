@@ -306,7 +306,9 @@ static const char full[] =
 	"  domain_per_hour = 0; domain_per_day = 100;\n"
 	"  challenges_per_hour = 1; challenges_per_day = 2;\n"
 	"  repeat_minutes = 0; repeat_similarity = 75;\n"
-	"};\n";
+	"};\n"
+	"rules = ( { name = \"urgent\"; subject = \"urgent\";\n"
+	"  priority = \"urgent\"; } );\n";
 
 static void
 test_full(void)
