@@ -507,6 +507,7 @@ test_sample(void)
 	ok(cfg && strcmp(cfg->tag, "ACME") == 0 && cfg->first_ticket == 1000 &&
 	    cfg->agents->len == 2 && cfg->clients->len == 2 &&
 	    cfg->plans->len == 2, "sample: its values");
+	ok(cfg && cfg->rules->len == 5, "sample: its routing rules");
 	config_free(&cfg);
 	g_string_free(t, TRUE);
 	g_free(d1);
