@@ -24,6 +24,10 @@ void cerr(struct cctx *c, const config_setting_t *s, const char *fmt, ...)
 /* Reports members of group that are not in the NULL-terminated list. */
 void check_known(struct cctx *c, const config_setting_t *group,
     const char *const *known);
+/* The name in the NULL-terminated known list closest to name (edit
+ * distance), when close enough to be a typo of it; else NULL.  For "did
+ * you mean" hints. */
+const char *config_closest(const char *name, const char *const *known);
 /* Typed getters: the setting name of group g (g may be NULL: absent), or
  * def when absent; a wrong type or range is reported and gives def.
  * Strings are g_malloc'd (NULL when absent without def). */

@@ -212,6 +212,28 @@ check_template(struct cctx *c, const config_setting_t *s, const char *rule,
 	}
 }
 
+/* " (did you mean 'X'?)" for a name of kind ("queue", "agent") that
+ * is none of cfg's, or "" (static or g_malloc'd into *buf). */
+static const char *
+hint(const struct pd_config *cfg, const char *kind, const char *name,
+    char **buf)
+{
+	GPtrArray *names = g_ptr_array_new();
+	GPtrArray *from = strcmp(kind, "queue") == 0 ? cfg->queues :
+	    cfg->agents;
+	const char *best;
+
+	for (guint i = 0; from && i < from->len; i++)
+		g_ptr_array_add(names, strcmp(kind, "queue") == 0 ?
+		    ((struct pd_queue *)from->pdata[i])->name :
+		    ((struct pd_agent *)from->pdata[i])->name);
+	g_ptr_array_add(names, NULL);
+	best = config_closest(name, (const char *const *)names->pdata);
+	*buf = best ? g_strdup_printf(" (did you mean '%s'?)", best) : NULL;
+	g_ptr_array_unref(names);
+	return *buf ? *buf : "";
+}
+
 static void
 load_actions(struct cctx *c, const config_setting_t *g, struct pd_rule *r,
     const struct pd_config *cfg)
@@ -221,11 +243,14 @@ load_actions(struct cctx *c, const config_setting_t *g, struct pd_rule *r,
 	static const char *const types[] = { "question", "bug", "feature",
 		NULL };
 	const char *n = r->name;
+	char *buf = NULL;
 
 	if ((r->queue = get_str(c, g, "queue", NULL, 0)) &&
 	    !config_queue(cfg, r->queue))
 		cerr(c, config_setting_get_member(g, "queue"), "rule '%s': "
-		    "unknown queue '%s'", n, r->queue);
+		    "unknown queue '%s'%s", n, r->queue,
+		    hint(cfg, "queue", r->queue, &buf));
+	g_clear_pointer(&buf, g_free);
 	if ((r->priority = get_str(c, g, "priority", NULL, 0)) &&
 	    !g_strv_contains(priorities, r->priority))
 		cerr(c, config_setting_get_member(g, "priority"), "rule '%s': "
@@ -237,7 +262,9 @@ load_actions(struct cctx *c, const config_setting_t *g, struct pd_rule *r,
 	if ((r->assign = get_str(c, g, "assign", NULL, 0)) &&
 	    !config_agent_by_name(cfg, r->assign))
 		cerr(c, config_setting_get_member(g, "assign"), "rule '%s': "
-		    "unknown agent '%s'", n, r->assign);
+		    "unknown agent '%s'%s", n, r->assign,
+		    hint(cfg, "agent", r->assign, &buf));
+	g_clear_pointer(&buf, g_free);
 	r->tags = get_strv(c, g, "tags", 1);
 	for (guint i = 0; i < r->tags->len; i++)
 		if (!g_regex_match_simple("^[a-z0-9_.-]{1,64}$",
@@ -249,9 +276,12 @@ load_actions(struct cctx *c, const config_setting_t *g, struct pd_rule *r,
 	for (guint i = 0; i < r->notify->len; i++) {
 		const char *a = r->notify->pdata[i];
 
-		if (!strchr(a, '@') && !config_agent_by_name(cfg, a))
+		if (!strchr(a, '@') && !config_agent_by_name(cfg, a)) {
 			cerr(c, config_setting_get_member(g, "notify"), "rule "
-			    "'%s': unknown agent '%s'", n, a);
+			    "'%s': unknown agent '%s'%s", n, a,
+			    hint(cfg, "agent", a, &buf));
+			g_clear_pointer(&buf, g_free);
+		}
 		else if (strchr(a, '@') && !valid_address(a))
 			cerr(c, config_setting_get_member(g, "notify"), "rule "
 			    "'%s': invalid address '%s'", n, a);

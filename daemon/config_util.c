@@ -71,6 +71,12 @@ closest(const char *name, const char *const *known)
 	return bd <= limit ? best : NULL;
 }
 
+const char *
+config_closest(const char *name, const char *const *known)
+{
+	return closest(name, known);
+}
+
 /* Reports members of group that are not in the NULL-terminated known
  * list, with the closest known name as a suggestion. */
 void
