@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "msg.h"
 #include "pipeline.h"
+#include "rules.h"
 #include "thread.h"
 
 enum verdict_kind {
@@ -44,6 +45,15 @@ enum verdict_kind {
 	                     * ticket, never answered, never reopens; a
 	                     * permanent failure marks the address failing
 	                     * (stage_bounce.c) */
+	/* Routing rules (rules.h; stage_rules.c), for a new request or a
+	 * follow-up the rules apply to: */
+	VERDICT_DROP,       /* a rule drops it: kept raw, logged, no ticket,
+	                     * no answer */
+	VERDICT_REJECT,     /* a rule rejects it: kept raw, no ticket, the
+	                     * sender gets the rule's template (capped; never
+	                     * to automated mail) */
+	VERDICT_RULE_HOLD,  /* a rule holds it: kept in the quarantine for
+	                     * an admin, no ticket */
 };
 
 struct verdict {
@@ -96,6 +106,10 @@ struct verdict {
 	char *bounce_diag;
 	bool bounce_permanent;        /* 5.x.x: the address is failing */
 	bool bounce_delivered;        /* a successful delivery report */
+	/* The routing rules that fired and their effects (rules.h), for
+	 * NEW, REPEAT, UNFILED, FOLLOWUP and the rule kinds; empty (fired
+	 * NULL) otherwise.  queue above is already the rules' queue. */
+	struct rules_result rules;
 };
 
 /* Decides for m from origin o.  confirmed: the agent whose confirmed

@@ -509,7 +509,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
 		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
-		"floods", "queues", NULL };
+		"floods", "queues", "rules", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -538,6 +538,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	/* libetpan 1.9.4 cannot send a chosen EHLO name (only LHLO takes
 	 * one): the driver sends an address literal of our own end. */
 	cfg->smtp_helo = g_strdup(cfg->domain);
+	config_load_rules(c, lc, cfg);
 }
 
 int
@@ -688,6 +689,7 @@ config_free(struct pd_config **cfgp)
 	g_free(cfg->templates_at);
 	g_free(cfg->user);
 	g_free(cfg->user_at);
+	config_free_rules(cfg);
 	g_free(cfg);
 	*cfgp = NULL;
 }

@@ -162,6 +162,10 @@ struct pd_config {
 	                            * bounces are filed, nothing held) */
 	bool queues_listed;  /* the file has a `queues` list: mail to a
 	                      * queue's address files into it */
+	/* routing rules (config_rules.c, rules.h) */
+	GPtrArray *rules;    /* of struct pd_rule *, in order; never NULL
+	                      * after config_load; compiled regexes live
+	                      * here and go with config_free */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "db.h"
 #include "cli_mail.h"
+#include "cli_rules.h"
 #include "cli_ticket.h"
 #include "inspect.h"
 #include "mac.h"
@@ -40,7 +41,9 @@ usage(void)
 	    "       postdesk [-c file] deliver --source NAME < MESSAGE\n"
 	    "       postdesk [-c file] quarantine list [--all] [--json]\n"
 	    "       postdesk [-c file] quarantine show|retry|drop ID\n"
-	    "       postdesk inspect MESSAGE.eml [--json]\n");
+	    "       postdesk inspect MESSAGE.eml [--json]\n"
+	    "       postdesk [-c file] rules test MESSAGE.eml [--source NAME] "
+	    "[--json]\n");
 	return 2;
 }
 
@@ -94,6 +97,9 @@ dispatch(struct cli *c, int argc, char **argv)
 	c->json = has_flag(argc, argv, "--json");
 	if (strcmp(cmd, "inspect") == 0)
 		return cmd_inspect(argc, argv);
+	/* Config and file only: no database, no mail (cli_rules.h). */
+	if (strcmp(cmd, "rules") == 0)
+		return cli_rules(c->config_path, argc, argv);
 	if (strcmp(cmd, "deliver") == 0) {
 		/* Pipe mode: any failure means "try again later" to the MTA,
 		 * so the message is never lost. */

@@ -121,12 +121,15 @@ stage_new(struct stage_ctx *c, const struct thread_result *tr)
 		r = stage_store(c, t.number, c->agent ? "agent" : "client");
 	if (r == 0)
 		r = add_participants(c, &t);
+	/* The routing rules' actions, before the acknowledgement (rules.h). */
+	if (r == 0)
+		r = stage_rules_ticket(c, t.number);
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=thread event=created%s%s%s",
 		    t.number, c->m->message_id, c->automated ?
 		    " automated=\"" : "", c->automated ? c->automated : "",
 		    c->automated ? "\"" : "");
-	if (r == 0 && stage_may_answer(c))
+	if (r == 0 && stage_may_answer(c) && !stage_rules_no_ack(c))
 		r = acknowledge(c, &t);
 	store_ticket_clear(&t);
 	return r;

@@ -319,7 +319,9 @@ static const char full[] =
 	"  domain_per_hour = 0; domain_per_day = 100;\n"
 	"  challenges_per_hour = 1; challenges_per_day = 2;\n"
 	"  repeat_minutes = 0; repeat_similarity = 75;\n"
-	"};\n";
+	"};\n"
+	"rules = ( { name = \"urgent\"; subject = \"urgent\";\n"
+	"  priority = \"urgent\"; } );\n";
 
 static void
 test_full(void)
@@ -551,6 +553,7 @@ test_sample(void)
 		    "sample: passes the file checks of -n (%s)", c->str);
 		g_string_free(c, TRUE);
 	}
+	ok(cfg && cfg->rules->len == 6, "sample: its routing rules");
 	config_free(&cfg);
 	g_string_free(t, TRUE);
 	g_free(d1);
@@ -1058,6 +1061,134 @@ out:
 	g_string_free(e, TRUE);
 }
 
+/* Routing rules (postdesk.conf(5) "ROUTING RULES"): every kind of error
+ * `postdeskd -n` reports, on its line; templates are looked up in dir/tpl
+ * (en and ru). */
+#define RULES(x) "gateway = {\n  address = \"support@example.test\";\n" \
+	"  templates = \"tpl\";\n};\nsmtp = { host = \"smtp\"; };\n" \
+	"agents = ( { name = \"Alice\"; addresses = \"alice@example.test\"; } );\n" \
+	"clients = ( { name = \"VIP\"; domains = \"vip.test\"; } );\n" \
+	"rules = (\n" x "\n);\n"
+
+static const struct bad rule_bads[] = {
+	{ RULES("  { name = \"a\";\n    subjet = \"x\"; priority = \"high\"; }"),
+	    "subjet", "unknown setting 'subjet' in 'rules[0]': did you mean "
+	    "'subject'?" },
+	{ RULES("  { name = \"a\"; subject = \"x\";\n    prio = \"high\"; }"),
+	    "prio", "unknown setting 'prio' in 'rules[0]'" },
+	{ RULES("  { name = \"a\"; priority = \"high\";\n"
+	    "    any = ( { subject = \"x\"; },\n      { bdy = \"y\"; } ); }"),
+	    "bdy", "did you mean 'body'?" },
+	{ TOP("rulez = ( );\n"), "rulez", "did you mean 'rules'?" },
+	{ GW("  adress = \"x@example.test\";\n"), "adress",
+	    "unknown setting 'adress' in 'gateway': did you mean 'address'?" },
+	{ RULES("  { name = \"a\"; priority = \"high\";\n"
+	    "    subject = \"(urgent\"; }"), "(urgent",
+	    "rule 'a': bad regex in 'subject': Error while compiling regular "
+	    "expression" },
+	{ RULES("  { name = \"a\"; priority = \"high\";\n"
+	    "    body = \"x[\"; }"), "x[", "at char 2" },
+	{ RULES("  { name = \"a\";\n    queue = \"nowhere\"; }"), "nowhere",
+	    "rule 'a': unknown queue 'nowhere'" },
+	{ RULES("  { name = \"a\";\n    assign = \"Bob\"; }"), "Bob",
+	    "rule 'a': unknown agent 'Bob'" },
+	{ RULES("  { name = \"a\";\n    assign = \"Alise\"; }"), "Alise",
+	    "rule 'a': unknown agent 'Alise' (did you mean 'Alice'?)" },
+	{ RULES("  { name = \"a\";\n    queue = \"suport\"; }"), "suport",
+	    "rule 'a': unknown queue 'suport' (did you mean 'support'?)" },
+	{ RULES("  { name = \"a\";\n    notify = [\"Alice\", \"Carol\"]; }"),
+	    "Carol", "rule 'a': unknown agent 'Carol'" },
+	{ RULES("  { name = \"a\";\n    reject = \"nope\"; }"), "nope",
+	    "rule 'a': unknown template 'nope'" },
+	{ RULES("  { name = \"a\";\n    reject = \"only_en\"; }"), "only_en",
+	    "/tpl/ru/only_en.txt is missing" },
+	{ RULES("  { name = \"a\"; subject = \"x\"; drop = true; },\n"
+	    "  { name = \"a\"; subject = \"y\"; hold = true; }"),
+	    "\"y\"", "duplicate rule name 'a': lines 9 and 10" },
+	{ RULES("  { name = \"all\"; tags = [\"seen\"]; },\n"
+	    "  { name = \"urgent\"; subject = \"x\"; priority = \"urgent\"; }"),
+	    "\"urgent\"", "rule 'urgent' can never match: rule 'all' (line 9)" },
+	{ RULES("  { name = \"idle\";\n    subject = \"x\"; }"), "idle",
+	    "rule 'idle' has no action" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    source = \"imap9\"; }"),
+	    "imap9", "rule 'a': unknown source 'imap9'" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    client = \"Nobody\"; }"),
+	    "Nobody", "rule 'a': unknown client 'Nobody'" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    on = \"always\"; }"),
+	    "always", "'on' must be \"new\", \"followup\" or \"both\"" },
+	{ RULES("  { name = \"a\"; subject = \"x\";\n    drop = true; "
+	    "hold = true; }"), "name = \"a\"",
+	    "drop, reject and hold exclude each other" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    header = \"X-Spam\"; }"),
+	    "X-Spam", "'header' must be [\"Name\", \"regex\"]" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    size_over = \"lots\"; }"),
+	    "lots", "'size_over' must be a number of bytes" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    priority = \"asap\"; }"),
+	    "asap", "priority must be low, normal, high or urgent" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    language = \"de\"; }"),
+	    "\"de\"", "'language' must be \"en\" or \"ru\"" },
+	{ RULES("  { subject = \"x\";\n    tags = [\"t\"]; }"), "subject",
+	    "'name' is required" },
+};
+
+static void
+test_rules(void)
+{
+	static const char good[] = RULES(
+	    "  { name = \"tag-all\"; tags = [\"seen\"]; continue = true; },\n"
+	    "  { name = \"fu-all\"; on = \"followup\"; tags = [\"fu\"]; },\n"
+	    "  { name = \"urgent\"; subject = \"urgent|срочн\"; priority = \"urgent\"; },\n"
+	    "  { name = \"vip\"; client = \"VIP\"; assign = \"Alice\";\n"
+	    "    any = ( { from = \"@vip\\\\.test$\"; }, { size_over = \"5M\"; } );\n"
+	    "    notify = [\"Alice\", \"boss@example.test\"]; },\n"
+	    "  { name = \"spam\"; header = [\"X-Spam-Flag\", \"^yes\"]; reject = \"reject\"; },\n"
+	    "  { name = \"files\"; has_attachment = \"\\\\.exe$\"; hold = true; },\n"
+	    "  { name = \"auto\"; automated = true; drop = true; }");
+	static const char several[] = RULES(
+	    "  { name = \"a\"; subjct = \"x\"; priority = \"high\"; },\n"
+	    "  { name = \"b\"; subject = \"(\"; queue = \"nowhere\"; },\n"
+	    "  { name = \"a\"; subject = \"y\"; }");
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg;
+	char *tdir = g_build_filename(dir, "tpl", NULL);
+	char *en = g_build_filename(tdir, "en", NULL);
+	char *ru = g_build_filename(tdir, "ru", NULL);
+
+	g_mkdir_with_parents(en, 0700);
+	g_mkdir_with_parents(ru, 0700);
+	g_free(put("tpl/en/reject.txt", "Subject: x\n\nx\n", 0600));
+	g_free(put("tpl/ru/reject.txt", "Subject: x\n\nx\n", 0600));
+	g_free(put("tpl/en/only_en.txt", "Subject: x\n\nx\n", 0600));
+	for (size_t i = 0; i < G_N_ELEMENTS(rule_bads); i++) {
+		const struct bad *b = &rule_bads[i];
+		unsigned line = line_of(b->text, b->at);
+
+		cfg = load(b->text, e);
+		ok(!cfg && line && has_error(e, line, b->msg),
+		    "rules bad %zu: '%s' at line %u", i, b->msg, line);
+		if (cfg || !has_error(e, line, b->msg))
+			printf("#   errors: %s\n", oneline(e));
+		config_free(&cfg);
+	}
+	cfg = load(good, e);
+	ok(cfg && cfg->rules->len == 7, "rules: a realistic list loads (%s)",
+	    oneline(e));
+	config_free(&cfg);
+	cfg = load(several, e);
+	ok(!cfg && count_lines(e) == 5 &&
+	    has_error(e, 9, "did you mean 'subject'?") &&
+	    has_error(e, 10, "bad regex in 'subject'") &&
+	    has_error(e, 10, "unknown queue 'nowhere'") &&
+	    has_error(e, 11, "duplicate rule name 'a': lines 9 and 11") &&
+	    has_error(e, 11, "rule 'a' has no action"),
+	    "rules: every error of the list in one pass (%s)", oneline(e));
+	config_free(&cfg);
+	g_free(tdir);
+	g_free(en);
+	g_free(ru);
+	g_string_free(e, TRUE);
+}
+
 static void
 rm_rf(const char *path)
 {
@@ -1094,6 +1225,7 @@ main(void)
 	test_passwords();
 	test_checks();
 	test_dump();
+	test_rules();
 	rm_rf(dir);
 	return tap_done();
 }
