@@ -334,3 +334,31 @@ agentmail_relay(struct tx *tx, const struct pd_ticket *t,
 	g_free(irt);
 	return r;
 }
+
+int
+agentmail_to_agents(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars)
+{
+	GPtrArray *agents = ticket_agents(tx->cfg, t, NULL);
+	int r = 0;
+
+	for (guint i = 0; r == 0 && i < agents->len; i++)
+		r = agentmail_to_agent(tx, t, agents->pdata[i], name, vars,
+		    NULL, 'm', NULL);
+	g_ptr_array_unref(agents);
+	return r;
+}
+
+int
+agentmail_to_lead(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars)
+{
+	const struct pd_queue *q = config_queue(tx->cfg, t->queue);
+	const struct pd_agent *lead = q && q->lead ?
+	    config_agent_by_name(tx->cfg, q->lead) : NULL;
+
+	if (lead)
+		return agentmail_to_agent(tx, t, lead, name, vars, NULL, 'm',
+		    NULL);
+	return notify_leads(tx, t, name, vars);
+}

@@ -37,4 +37,14 @@ int agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *name, GHashTable *vars,
     const struct pd_msg *m, char kind, char **msgid_r);
 
+/* A mail (template name) to the agents of t: its assignee, else the
+ * agents of its queue (no team_copy).  0 or -1. */
+int agentmail_to_agents(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars);
+
+/* A mail (template name) to the lead of t's queue, else to every lead.
+ * 0 or -1. */
+int agentmail_to_lead(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars);
+
 #endif
