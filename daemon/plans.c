@@ -212,8 +212,11 @@ plans_ack_vars(struct tx *tx, const struct pd_ticket *t, int64_t now,
 		g_free(err);
 		return 0;
 	}
-	g_strchomp(rd.body);
-	g_hash_table_insert(vars, "plan.notice", g_strdup(rd.body));
+	/* Alone on its line between two paragraphs of the ack: a blank
+	 * line on either side when there is a notice, one when not. */
+	g_strstrip(rd.body);
+	g_hash_table_insert(vars, "plan.notice", g_strdup_printf("\n%s\n",
+	    rd.body));
 	template_clear(&rd);
 	return 0;
 }

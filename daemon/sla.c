@@ -124,6 +124,8 @@ once(struct row_ctx *x, const char *kind, const char *period,
 	if ((r = load(x)) != 1)
 		return r < 0 ? -1 : 0;
 	log_info("ticket=%lu stage=timer event=%s", x->t.number, kind);
+	g_hash_table_insert(vars, "ticket.assignee", g_strdup(*x->t.assignee ?
+	    x->t.assignee : "-"));
 	r = to_lead ? agentmail_to_lead(x->tx, &x->t, kind, vars) :
 	    agentmail_to_agents(x->tx, &x->t, kind, vars);
 	if (r == 0)
