@@ -42,6 +42,12 @@ run_job(sqlite3 *db, const struct pd_config *cfg, const struct sched_job *j,
 	}
 	if (tx.queued)
 		*queued_r = true;
+#ifdef PD_TEST_HOOKS
+	/* Under the test clock a test waits for this line, not for time. */
+	if (getenv("POSTDESK_TEST_CLOCK"))
+		log_info("stage=timer event=ran job=%s now=%lld", j->name,
+		    (long long)now);
+#endif
 	return 0;
 }
 
