@@ -108,8 +108,8 @@ load(struct row_ctx *x)
 	return 1;
 }
 
-/* Claims notice kind of the row's ticket (period: "" or the promised
- * date) and, when this call claimed it and send is set, queues template
+/* Claims notice kind of the row's ticket (period: the priority or the
+ * promised date) and, when this call claimed it and send is set, queues template
  * kind to the agents (to_lead false) or the lead.  0 or -1. */
 static int
 once(struct row_ctx *x, const char *kind, const char *period,
@@ -147,7 +147,9 @@ window_vars(const struct bizhours *bh, unsigned hours, int64_t deadline)
 
 /* Warning at warn_at percent, breach at 100 %, of a window of hours
  * business hours of which elapsed seconds passed; deadline is when it
- * ends.  A warning first claimed after the breach is not sent. */
+ * ends.  A warning first claimed after the breach is not sent.  The
+ * notices are once per ticket and priority: a ticket made urgent gets the
+ * urgent window's notices too. */
 static int
 check_window(struct row_ctx *x, const char *warn_kind,
     const char *breach_kind, unsigned hours, int64_t elapsed,
@@ -162,9 +164,11 @@ check_window(struct row_ctx *x, const char *warn_kind,
 	if (elapsed * 100 < window * pct)
 		return 0;
 	v = window_vars(x->tx->cfg->bizhours, hours, deadline);
-	r = once(x, warn_kind, "", pct, now, !breached, false, v);
+	r = once(x, warn_kind, x->row->priority, pct, now, !breached, false,
+	    v);
 	if (r == 0 && breached)
-		r = once(x, breach_kind, "", 100, now, true, true, v);
+		r = once(x, breach_kind, x->row->priority, 100, now, true, true,
+		    v);
 	g_hash_table_unref(v);
 	return r;
 }
