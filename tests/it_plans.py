@@ -40,7 +40,7 @@ def log_time(s, label, note, text):
 
 
 def main():
-    with harness.Session("it_plans", base=50200) as s:
+    with harness.Session("it_plans", base=54000) as s:
         tap = s.tap
         set_clock(s, utc(2026, 11, 2))
         conf = harness.agent_config(

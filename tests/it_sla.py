@@ -37,7 +37,7 @@ def rows(s, kind, ticket):
 
 
 def main():
-    with harness.Session("it_sla", base=50400) as s:
+    with harness.Session("it_sla", base=55000) as s:
         tap = s.tap
 
         def at(epoch, job="sla"):
