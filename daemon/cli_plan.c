@@ -50,15 +50,18 @@ cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
 		g_strlcpy(label, month, sizeof label);
 	} else
 		bizhours_month(bh, pd_now(), &q.from, &q.to, label);
-	bizhours_free(bh);
-	if (store_time_used_between(db, cl->name, q.from, q.to, &used) != 0)
+	if (store_time_used_between(db, cl->name, q.from, q.to, &used) != 0) {
+		bizhours_free(bh);
 		return 1;
+	}
 	q.client = cl->name;
 	q.plan = p ? p->name : NULL;
 	q.month = label;
 	q.hours = p ? p->hours : 0;
 	q.used_minutes = used;
 	q.percent = p ? plans_percent(used, p->hours) : 0;
+	q.zone = bh;
 	r = report_plan(db, &q, json);
+	bizhours_free(bh);
 	return r;
 }

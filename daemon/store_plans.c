@@ -2,6 +2,7 @@
  * CLI's plan report (see store.h, store_report.h). */
 #include <stdio.h>
 #include <string.h>
+#include "bizhours.h"
 #include "db.h"
 #include "store.h"
 #include "store_report.h"
@@ -189,20 +190,25 @@ report_plan(sqlite3 *db, const struct report_plan_req *q, bool json)
 	    q->plan ? q->plan : "-", q->month, q->used_minutes / 60.0,
 	    q->hours, (long long)q->percent);
 	st = db_prep(db, "SELECT e.ticket, e.agent, e.minutes, e.billable, "
-	    "strftime('%Y-%m-%d %H:%M', e.at, 'unixepoch'), t.subject FROM "
+	    "e.at, t.subject FROM "
 	    "time_entries e JOIN tickets t ON t.number = e.ticket WHERE "
 	    "t.client = ? AND e.at >= ? AND e.at < ? ORDER BY e.at, e.id",
 	    "tii", q->client, q->from, q->to);
 	if (!st)
 		return 1;
-	printf("%-8s %-16s %-20s %7s %-6s %s\n", "TICKET", "LOGGED (UTC)",
+	printf("%-8s %-16s %-20s %7s %-6s %s\n", "TICKET", "LOGGED",
 	    "AGENT", "MINUTES", "BILLED", "SUBJECT");
-	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		char *when = bizhours_format(q->zone, sqlite3_column_int64(st,
+		    4), "%Y-%m-%d %H:%M");
+
 		printf("%-8lld %-16s %-20s %7lld %-6s %s\n",
-		    (long long)sqlite3_column_int64(st, 0),
-		    sqlite3_column_text(st, 4), sqlite3_column_text(st, 1),
+		    (long long)sqlite3_column_int64(st, 0), when,
+		    sqlite3_column_text(st, 1),
 		    (long long)sqlite3_column_int64(st, 2),
 		    sqlite3_column_int64(st, 3) ? "yes" : "no",
 		    sqlite3_column_text(st, 5));
+		g_free(when);
+	}
 	return db_rows_done(db, st, r) == 0 ? 0 : 1;
 }

@@ -25,6 +25,8 @@ int report_unfiled(sqlite3 *db, bool json);
 /* `postdesk quarantine list [--all]`. */
 int report_quarantine(sqlite3 *db, bool all, bool json);
 
+struct bizhours;
+
 /* `postdesk plan CLIENT [--month YYYY-MM]` (store_plans.c): the usage
  * the caller computed, and every time entry of the month [from, to). */
 struct report_plan_req {
@@ -35,6 +37,7 @@ struct report_plan_req {
 	int64_t from, to;
 	int64_t used_minutes; /* billable */
 	int64_t percent;
+	const struct bizhours *zone; /* the table's times are shown in it */
 };
 int report_plan(sqlite3 *db, const struct report_plan_req *q, bool json);
 
