@@ -3,7 +3,10 @@
 #include <time.h>
 #include "agentcmd.h"
 #include "agentmail.h"
+#include "clock.h"
 #include "log.h"
+#include "plans.h"
+#include "sla.h"
 #include "store.h"
 #include "ticket.h"
 #include "token.h"
@@ -105,13 +108,22 @@ do_field(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_time(struct agentcmd *x, const struct cmd *c, GString *res)
 {
+	const struct pd_client *cl;
+	const struct pd_plan *p;
+
 	if (store_time_add(x->tx->db, x->t->number, x->agent->name,
 	    c->minutes, c->billable) != 0)
 		return -1;
 	g_string_printf(res, "%u min logged%s", c->minutes, c->billable ? "" :
 	    " (not billed)");
-	return store_event_add(x->tx->db, x->t->number, x->agent->name, "time",
-	    res->str);
+	if (store_event_add(x->tx->db, x->t->number, x->agent->name, "time",
+	    res->str) != 0)
+		return -1;
+	/* The plan's notices go out with the entry that crossed a
+	 * threshold, in its transaction (plans.h). */
+	if (c->billable && (cl = plans_client_of(x->tx->cfg, x->t, &p)))
+		return plans_check(x->tx, cl->name, pd_now());
+	return 0;
 }
 
 static int
@@ -238,19 +250,26 @@ do_answer(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_due(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	GHashTable *vars = notify_vars_new();
+	GHashTable *vars;
+	char *date = c->days ? sla_due_in_days(x->tx->cfg, pd_now(),
+	    c->days) : g_strdup(c->value);
 	int r;
 
+	if (!date)
+		return fail(res, "no working day within that many days");
+	vars = notify_vars_new();
 	if (store_ticket_set_field(x->tx->db, x->t->number, "due",
-	    c->value) != 0 || store_event_add(x->tx->db,
-	    x->t->number, x->agent->name, "due", c->value) != 0) {
+	    date) != 0 || store_event_add(x->tx->db,
+	    x->t->number, x->agent->name, "due", date) != 0) {
 		g_hash_table_unref(vars);
+		g_free(date);
 		return -1;
 	}
-	g_hash_table_insert(vars, "ticket.due", g_strdup(c->value));
+	g_hash_table_insert(vars, "ticket.due", g_strdup(date));
 	r = notify_requester(x->tx, x->t, "due", NULL, vars, false);
 	g_hash_table_unref(vars);
-	g_string_printf(res, "due %s, the client is told", c->value);
+	g_string_printf(res, "due %s, the client is told", date);
+	g_free(date);
 	return r;
 }
 
@@ -308,8 +327,17 @@ do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 	    c->value, "", config_queue_language(x->tx->cfg, q, c->value), 0,
 	    NULL, x->agent->name);
 	g_free(subject);
-	if (r == 0)
-		r = notify_requester(x->tx, t, "ack", NULL, NULL, true);
+	if (r == 0) {
+		GHashTable *vars = notify_vars_new();
+
+		r = plans_ack_vars(x->tx, t, pd_now(), vars);
+		if (r == 0)
+			r = sla_ack_vars(x->tx, t, vars);
+		if (r == 0)
+			r = notify_requester(x->tx, t, "ack", NULL, vars,
+			    true);
+		g_hash_table_unref(vars);
+	}
 	x->t = t;
 	x->opened = true;
 	g_string_printf(res, "opened #%lu for %s", t->number, c->value);

@@ -3,58 +3,56 @@
 #include <time.h>
 #include "clock.h"
 #include "agentmail.h"
+#include "bizhours.h"
+#include "sla.h"
 #include "guard.h"
 #include "leaktext.h"
 #include "log.h"
 #include "store.h"
 #include "token.h"
 
-/* Hours used by the client of t this month, against its plan. */
+/* Hours used by the client of t this month (a calendar month of
+ * gateway.timezone, like the plan's notices, plans.h), against its
+ * plan. */
 static char *
 plan_line(struct tx *tx, const struct pd_ticket *t)
 {
 	const struct pd_client *cl = config_client_of(tx->cfg, t->requester);
 	const struct pd_plan *p = cl ? config_plan(tx->cfg, cl->plan) : NULL;
-	GDateTime *now = g_date_time_new_now_local();
-	GDateTime *month = g_date_time_new_local(g_date_time_get_year(now),
-	    g_date_time_get_month(now), 1, 0, 0, 0);
-	int64_t used = 0;
+	struct bizhours *zone = bizhours_new_always(tx->cfg->timezone);
+	int64_t used = 0, from = 0, to = 0;
+	char month[8];
 
+	if (zone)
+		bizhours_month(zone, pd_now(), &from, &to, month);
+	bizhours_free(zone);
 	/* Best effort: an error shows the whole plan as left. */
 	if (p)
-		store_time_used(tx->db, cl->name,
-		    (int64_t)g_date_time_to_unix(month), &used);
-	g_date_time_unref(month);
-	g_date_time_unref(now);
+		store_time_used_between(tx->db, cl->name, from, to, &used);
 	if (!p)
 		return g_strdup(cl ? cl->name : "-");
 	return g_strdup_printf("%s, plan %s: %.1f of %.1f h left this month",
 	    cl->name, p->name, p->hours - used / 60.0, p->hours);
 }
 
-static const char *const prio_names[] = { "low", "normal", "high",
-	"urgent" };
-
+/* The first-response due time in business hours (sla.h). */
 static char *
 sla_line(struct tx *tx, const struct pd_ticket *t)
 {
-	int64_t first = 0;
-	unsigned hours = 0;
-	GDateTime *due;
-	char *s;
+	int64_t first = 0, due;
+	unsigned hours = sla_target(tx->cfg, t->requester, t->priority, false);
 
-	for (unsigned i = 0; i < G_N_ELEMENTS(prio_names); i++)
-		if (strcmp(t->priority, prio_names[i]) == 0)
-			hours = tx->cfg->sla_hours[i];
 	if (store_ticket_first_response_at(tx->db, t->number, &first) < 0 ||
 	    first)
 		return g_strdup(first ? "answered" : "-");
 	if (!hours)
 		return g_strdup("-");
-	due = g_date_time_new_from_unix_local(t->created + hours * 3600);
-	s = g_date_time_format(due, "first response due %Y-%m-%d %H:%M");
-	g_date_time_unref(due);
-	return s;
+	due = bizhours_add(tx->cfg->bizhours, t->created, (int64_t)hours *
+	    3600);
+	if (due == INT64_MAX)
+		return g_strdup("-");
+	return bizhours_format(tx->cfg->bizhours, due,
+	    "first response due %Y-%m-%d %H:%M %Z");
 }
 
 static GHashTable *
@@ -394,4 +392,32 @@ agentmail_queue_moved(struct tx *tx, const struct pd_ticket *t,
 	}
 	g_hash_table_unref(vars);
 	return r;
+}
+
+int
+agentmail_to_agents(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars)
+{
+	GPtrArray *agents = ticket_agents(tx->cfg, t, NULL);
+	int r = 0;
+
+	for (guint i = 0; r == 0 && i < agents->len; i++)
+		r = agentmail_to_agent(tx, t, agents->pdata[i], name, vars,
+		    NULL, 'm', NULL);
+	g_ptr_array_unref(agents);
+	return r;
+}
+
+int
+agentmail_to_lead(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars)
+{
+	const struct pd_queue *q = config_queue(tx->cfg, t->queue);
+	const struct pd_agent *lead = q && q->lead ?
+	    config_agent_by_name(tx->cfg, q->lead) : NULL;
+
+	if (lead)
+		return agentmail_to_agent(tx, t, lead, name, vars, NULL, 'm',
+		    NULL);
+	return notify_leads(tx, t, name, vars);
 }

@@ -18,6 +18,8 @@
 #include "pdlimits.h"
 #include "flood.h"
 
+struct bizhours;
+
 enum pd_tls { PD_TLS_NONE, PD_TLS_STARTTLS, PD_TLS_IMPLICIT };
 
 /* Connection settings shared by IMAP sources and the SMTP relay. */
@@ -60,6 +62,11 @@ struct pd_agent {
 struct pd_plan {
 	char *name;
 	double hours;
+	/* config_plans.c: */
+	GArray *warn_at;        /* of unsigned percent, ascending: 80, 100 */
+	unsigned sla_first[4];  /* first response hours by priority (low,
+	                         * normal, high, urgent); 0: the sla group's */
+	unsigned sla_resolution[4]; /* resolution hours; 0: the sla group's */
 };
 
 /* A client organisation: whose mail counts as that client's (postdesk.conf(5) clients). */
@@ -70,6 +77,9 @@ struct pd_client {
 	GPtrArray *addresses; /* of char *, lower-cased */
 	char *language;       /* "en" or "ru" for its people, or NULL: the
 	                       * queue's (config_queue_language) */
+	GPtrArray *contacts;  /* of char *, lower-cased: who hears about the
+	                       * plan (config_plans.c); empty: the people of
+	                       * its tickets */
 };
 
 /* A queue: a support line with its own voice (docs/architecture.md; postdesk.conf(5)
@@ -166,6 +176,15 @@ struct pd_config {
 	GPtrArray *rules;    /* of struct pd_rule *, in order; never NULL
 	                      * after config_load; compiled regexes live
 	                      * here and go with config_free */
+	/* plans, SLA in business hours, promised dates (config_plans.c) */
+	char *timezone;      /* gateway.timezone, IANA name ("UTC") */
+	struct bizhours *bizhours; /* business_hours (bizhours.h); every
+	                            * second counts without the group.
+	                            * Never NULL after a load. */
+	unsigned sla_resolution[4]; /* sla.resolution hours by priority; 0 =
+	                             * none */
+	unsigned sla_warn_at;        /* sla.warn_at: percent of a window at
+	                              * which the agents are warned (80) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
@@ -211,6 +230,10 @@ const struct pd_client *config_client_of(const struct pd_config *cfg,
  * domain proves nothing. */
 bool config_same_org(const struct pd_config *cfg, const char *a,
     const char *b);
+
+/* The client organisation called name, or NULL.  Borrowed. */
+const struct pd_client *config_client(const struct pd_config *cfg,
+    const char *name);
 
 /* The source called name, or NULL.  Borrowed. */
 const struct pd_source *config_source(const struct pd_config *cfg,

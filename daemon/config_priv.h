@@ -61,5 +61,17 @@ void config_load_bounces(struct cctx *c, config_t *lc, struct pd_config *cfg);
  * sources and the templates directory. */
 void config_load_rules(struct cctx *c, config_t *lc, struct pd_config *cfg);
 void config_free_rules(struct pd_config *cfg);
+/* config_plans.c: gateway.timezone and `business_hours` (after gateway);
+ * the extra settings of one plan (warn_at, sla), of one client
+ * (contacts) and of the sla group (first_response, resolution,
+ * warn_at), called by config.c's loaders of those groups. */
+void config_load_plans(struct cctx *c, config_t *lc, struct pd_config *cfg);
+void config_load_plan_extra(struct cctx *c, const config_setting_t *g,
+    struct pd_plan *p);
+void config_load_client_contacts(struct cctx *c, const config_setting_t *g,
+    struct pd_client *cl);
+void config_load_sla_extra(struct cctx *c, const config_setting_t *g,
+    struct pd_config *cfg);
+void config_free_plans(struct pd_config *cfg);
 
 #endif

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "cli_mail.h"
 #include "cli_rules.h"
+#include "cli_plan.h"
 #include "cli_ticket.h"
 #include "inspect.h"
 #include "mac.h"
@@ -43,6 +44,8 @@ usage(void)
 	    "       postdesk [-c file] quarantine show|retry|drop ID\n"
 	    "       postdesk inspect MESSAGE.eml [--json]\n"
 	    "       postdesk [-c file] rules test MESSAGE.eml [--source NAME] "
+	    "[--json]\n"
+	    "       postdesk [-c file] plan CLIENT [--month YYYY-MM] "
 	    "[--json]\n");
 	return 2;
 }
@@ -110,7 +113,7 @@ dispatch(struct cli *c, int argc, char **argv)
 	if (strcmp(cmd, "tickets") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "quarantine") != 0 &&
 	    strcmp(cmd, "held") != 0 && strcmp(cmd, "unfiled") != 0 &&
-	    !cli_ticket_handles(cmd))
+	    strcmp(cmd, "plan") != 0 && !cli_ticket_handles(cmd))
 		return usage();
 	if (open_db(c) != 0)
 		return 1;
@@ -121,6 +124,11 @@ dispatch(struct cli *c, int argc, char **argv)
 	}
 	if (cli_ticket_handles(cmd))
 		return cli_ticket_run(c->db, c->cfg, argc, argv);
+	if (strcmp(cmd, "plan") == 0) {
+		int r = cli_plan(c->db, c->cfg, argc, argv, c->json);
+
+		return r == 2 ? usage() : r;
+	}
 	if (strcmp(cmd, "tickets") == 0)
 		return report_tickets(c->db, opt_value(argc, argv, "--status"),
 		    c->json);

@@ -4,8 +4,11 @@
  * request lists several independent tasks, the acknowledgement names them
  * and offers to split them ("split" reply, see stage_join.c). */
 #include <string.h>
+#include "clock.h"
 #include "store.h"
 #include "log.h"
+#include "plans.h"
+#include "sla.h"
 #include "onetask.h"
 #include "stage.h"
 #include "ticket.h"
@@ -74,14 +77,19 @@ static int
 acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 {
 	GPtrArray *tasks = onetask_find(c->new_text);
-	GHashTable *vars = NULL;
+	GHashTable *vars = notify_vars_new();
+	bool several = tasks && tasks->len > 1;
 	GString *list;
-	int r = 0;
+	int r;
 
-	if (tasks && tasks->len > 1) {
+	/* The expected first answer, and the over-limit notice of a client
+	 * past its plan (sla.h, plans.h). */
+	r = plans_ack_vars(&c->tx, t, pd_now(), vars);
+	if (r == 0)
+		r = sla_ack_vars(&c->tx, t, vars);
+	if (r == 0 && several) {
 		list = g_string_new(NULL);
 		r = store_tasks(c, t->number, tasks, list);
-		vars = notify_vars_new();
 		g_hash_table_insert(vars, "tasks", g_string_free(list, FALSE));
 		g_hash_table_insert(vars, "tasks.count",
 		    g_strdup_printf("%u", tasks->len));
@@ -89,10 +97,9 @@ acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 		    "count=%u", t->number, c->m->message_id, tasks->len);
 	}
 	if (r == 0)
-		r = notify_requester(&c->tx, t, vars ? "ack_tasks" : "ack",
+		r = notify_requester(&c->tx, t, several ? "ack_tasks" : "ack",
 		    c->m, vars, true);
-	if (vars)
-		g_hash_table_unref(vars);
+	g_hash_table_unref(vars);
 	if (tasks)
 		g_ptr_array_unref(tasks);
 	return r;

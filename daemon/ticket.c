@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "hdrtext.h"
 #include "log.h"
+#include "sla.h"
 #include "ticket.h"
 #include "token.h"
 
@@ -63,7 +64,9 @@ write_status(struct tx *tx, struct pd_ticket *t, const char *status,
 	    why && *why ? ": " : "", why ? why : "");
 	int r;
 
-	r = store_ticket_set_status(tx->db, t->number, status, now);
+	r = sla_status_change(tx, t->number, t->status, status, now);
+	if (r == 0)
+		r = store_ticket_set_status(tx->db, t->number, status, now);
 	if (r == 0)
 		r = store_event_add(tx->db, t->number, actor, event, detail);
 	if (r == 0)

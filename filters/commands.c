@@ -351,7 +351,7 @@ parse_merge(struct cmd *c)
 static void
 parse_due(struct cmd *c)
 {
-	static GRegex *iso, *ru;
+	static GRegex *iso, *ru, *rel;
 	GMatchInfo *mi = NULL;
 	unsigned long y = 0, m = 0, d = 0;
 
@@ -373,6 +373,14 @@ parse_due(struct cmd *c)
 		y = group_num(mi, 3);
 	}
 	g_clear_pointer(&mi, g_match_info_free);
+	/* "3d", "3 days", "3д", "3 дня", "5 дней": working days. */
+	if (y == 0 && g_regex_match(regex_once(&rel, "(?i)^([0-9]{1,3})\\s*(?:d|"
+	    "day|days|д|дн|день|дня|дней)$"), c->arg, 0, &mi))
+		c->days = group_num(mi, 1);
+	g_clear_pointer(&mi, g_match_info_free);
+	if (c->days > 0 && c->days <= 366)
+		return;
+	c->days = 0;
 	if (y > 0 && m <= 12 && g_date_valid_dmy((GDateDay)d,
 	    (GDateMonth)m, (GDateYear)y))
 		c->value = g_strdup_printf("%04lu-%02lu-%02lu", y, m, d);

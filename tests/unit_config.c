@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 /* daemon/config.h, not the build's autoconf config.h found first on -I. */
 #include "daemon/config.h"
+#include "bizhours.h"
 #include "tap.h"
 
 #define SECRET "Pw-7f3Q9x-never-shown"
@@ -152,7 +153,15 @@ test_defaults(void)
 	ok(g_str_has_suffix(cfg->database, "/lib/postdesk/postdesk.db"),
 	    "defaults: database (%s)", cfg->database);
 	/* limits */
-	ok(memcmp(&cfg->limits, &def, sizeof def) == 0,
+	/* Field by field: the struct has padding, which memcmp would read. */
+	ok(cfg->limits.max_message_size == def.max_message_size &&
+	    cfg->limits.max_parts == def.max_parts &&
+	    cfg->limits.max_depth == def.max_depth &&
+	    cfg->limits.max_header_length == def.max_header_length &&
+	    cfg->limits.max_recipients == def.max_recipients &&
+	    cfg->limits.max_text == def.max_text &&
+	    cfg->limits.max_headers == def.max_headers &&
+	    cfg->limits.max_html == def.max_html,
 	    "defaults: limits are PD_LIMITS_DEFAULT");
 	ok(def.max_message_size == 26214400 && def.max_parts == 200 &&
 	    def.max_depth == 16 && def.max_header_length == 65536 &&
@@ -266,6 +275,7 @@ static const char full[] =
 	"  binary_attachments = \"hold\";\n"
 	"  user = \"postdesk\";\n"
 	"  bounce_hold_days = 14;\n"
+	"  timezone = \"Europe/Moscow\";\n"
 	"};\n"
 	"database = \"db/pd.db\";\n"
 	"limits = {\n"
@@ -298,7 +308,8 @@ static const char full[] =
 	"clients = (\n"
 	"  { name = \"Example\"; domains = [ \"Example.com\" ];\n"
 	"    addresses = \"jane@mail.example.net\"; plan = \"gold\";\n"
-	"    language = \"en\"; }\n"
+	"    language = \"en\";\n"
+	"    contacts = [ \"Boss@Example.com\" ]; }\n"
 	");\n"
 	"queues = (\n"
 	"  { name = \"support\"; addresses = \"help@acme.test\";\n"
@@ -309,11 +320,19 @@ static const char full[] =
 	"    language = \"en\"; signature = \"ACME Billing, +1 555 0100\";\n"
 	"    agents = [ \"Olga\" ]; lead = \"Olga\"; }\n"
 	");\n"
-	"plans = ( { name = \"gold\"; hours = 40.5; },\n"
+	"plans = ( { name = \"gold\"; hours = 40.5; warn_at = [100, 50];\n"
+	"    sla = { first_response = { urgent = 1; };\n"
+	"      resolution = { high = 24; }; }; },\n"
 	"  { name = \"basic\"; hours = 10; } );\n"
 	"tickets = { autoclose_days = 3; reopen_days = 14;\n"
 	"  max_reopens = 1; };\n"
-	"sla = { low = 48; normal = 8; high = 4; urgent = 1; };\n"
+	"sla = { low = 48; normal = 8; high = 4; urgent = 1;\n"
+	"  first_response = { urgent = 1; };\n"
+	"  resolution = { low = 80; normal = 40; high = 16; urgent = 8; };\n"
+	"  warn_at = 75; };\n"
+	"business_hours = { days = \"sun-thu\"; from = \"08:30\";\n"
+	"  to = \"17:00\"; timezone = \"Asia/Jerusalem\";\n"
+	"  holidays = [ \"2026-12-31\" ]; };\n"
 	"floods = {\n"
 	"  address_per_hour = 5; address_per_day = 20;\n"
 	"  domain_per_hour = 0; domain_per_day = 100;\n"
@@ -1209,6 +1228,92 @@ rm_rf(const char *path)
 	g_rmdir(path);
 }
 
+/* Plans, SLA and business hours (config_plans.c): the values of the full
+ * file, the defaults, an older sla group, and each bad value on its
+ * line. */
+static void
+test_plans_sla(void)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg;
+	const struct pd_plan *gold;
+	const struct pd_client *cl;
+	static const char bad[] = MINIMAL
+	    "business_hours = { days = \"mon-xyz\";\n"          /* 5 */
+	    "  from = \"18:00\"; to = \"9:00\";\n"              /* 6 */
+	    "  holidays = [ \"2026-02-30\" ];\n"                 /* 7 */
+	    "  timezone = \"Mars/Olympus\"; };\n"               /* 8 */
+	    "plans = ( { name = \"p\"; hours = 1;\n"            /* 9 */
+	    "  warn_at = [ 80, 0, 80 ]; } );\n"                 /* 10 */
+	    "clients = ( { name = \"c\"; domains = \"c.test\";\n" /* 11 */
+	    "  contacts = \"not an address\"; } );\n"          /* 12 */
+	    "sla = { warn_at = 100;\n"                          /* 13 */
+	    "  resolution = { soon = 1; }; };\n";               /* 14 */
+
+	g_free(put("imap.pw", "x", 0600));
+	g_free(put("smtp.pw", "y", 0600));
+	cfg = load(full, e);
+	if (ok(cfg != NULL, "plans: the full file loads (%s)", oneline(e))) {
+		is_str(cfg->timezone, "Europe/Moscow", "plans: timezone");
+		gold = config_plan(cfg, "gold");
+		ok(gold && gold->warn_at->len == 2 &&
+		    g_array_index(gold->warn_at, unsigned, 0) == 50 &&
+		    g_array_index(gold->warn_at, unsigned, 1) == 100,
+		    "plans: warn_at sorted");
+		ok(gold && gold->sla_first[3] == 1 && gold->sla_first[2] == 0 &&
+		    gold->sla_resolution[2] == 24, "plans: a plan's sla");
+		cl = config_client(cfg, "Example");
+		ok(cl && cl->contacts->len == 1 && strcmp(cl->contacts->pdata[0],
+		    "boss@example.com") == 0, "clients: contacts lower-cased");
+		ok(cfg->sla_hours[0] == 48 && cfg->sla_hours[3] == 1 &&
+		    cfg->sla_resolution[1] == 40 && cfg->sla_warn_at == 75,
+		    "sla: first_response, resolution, warn_at");
+		ok(cfg->bizhours && !cfg->bizhours->always &&
+		    cfg->bizhours->days == 0x4f && cfg->bizhours->from == 510 &&
+		    cfg->bizhours->to == 1020 &&
+		    cfg->bizhours->holidays->len == 1,
+		    "business_hours: days, hours, holidays");
+	}
+	config_free(&cfg);
+	cfg = load(MINIMAL "plans = ( { name = \"p\"; hours = 1; } );\n"
+	    "sla = { normal = 8; high = 5;\n"
+	    "  first_response = { high = 3; }; };\n", e);
+	if (ok(cfg != NULL, "plans: defaults load (%s)", oneline(e))) {
+		is_str(cfg->timezone, "UTC", "defaults: timezone UTC");
+		ok(cfg->bizhours && cfg->bizhours->always,
+		    "defaults: without business_hours every hour counts");
+		ok(cfg->sla_hours[1] == 8 && cfg->sla_resolution[1] == 0 &&
+		    cfg->sla_warn_at == 80, "defaults: an older sla group");
+		ok(cfg->sla_hours[2] == 3, "sla: first_response replaces a "
+		    "plain key");
+		gold = config_plan(cfg, "p");
+		ok(gold && gold->warn_at->len == 2 &&
+		    g_array_index(gold->warn_at, unsigned, 0) == 80,
+		    "defaults: warn_at 80, 100");
+	}
+	config_free(&cfg);
+	cfg = load(bad, e);
+	ok(cfg == NULL, "plans: bad values refused");
+	ok(has_error(e, 5, "days must be"), "bad: days");
+	ok(has_error(e, 6, "to must be a time"), "bad: to");
+	ok(has_error(e, 7, "holiday '2026-02-30'"), "bad: holiday");
+	ok(has_error(e, 8, "unknown time zone 'Mars/Olympus'"), "bad: zone");
+	ok(has_error(e, 10, "warn_at") && has_error(e, 10, "twice"),
+	    "bad: warn_at range and duplicate");
+	ok(has_error(e, 12, "invalid contact"), "bad: contact");
+	ok(has_error(e, 13, "'warn_at' must be between 1 and 99"),
+	    "bad: sla.warn_at");
+	ok(has_error(e, 14, "unknown setting 'soon'"), "bad: a priority");
+	config_free(&cfg);
+	cfg = load("gateway = { address = \"s@x.test\";\n"
+	    "  timezone = \"Nowhere/City\"; };\n"
+	    "smtp = { host = \"h\"; };\n", e);
+	ok(cfg == NULL && has_error(e, 2, "unknown time zone 'Nowhere/City'"),
+	    "bad: gateway.timezone");
+	config_free(&cfg);
+	g_string_free(e, TRUE);
+}
+
 int
 main(void)
 {
@@ -1226,6 +1331,7 @@ main(void)
 	test_checks();
 	test_dump();
 	test_rules();
+	test_plans_sla();
 	rm_rf(dir);
 	return tap_done();
 }
