@@ -360,4 +360,14 @@ int store_flood_recent_add(sqlite3 *db, const char *sender,
     const char *domain, unsigned long ticket, const char *text, int64_t now,
     int64_t forget_upto);
 
+/* ---- store_source.c: what `postdesk status` shows ---- */
+
+/* Records what the fetch worker of source saw, each part only when given:
+ * connected 1/0 (-1: unchanged), backlog the messages waiting in its
+ * folder at the last listing (-1: no listing now), error the last error
+ * (NULL: none now; also kept among the last 100 errors).  One small
+ * statement outside any message's transaction (fetch.c).  0 or -1. */
+int store_source_seen(sqlite3 *db, const char *source, int connected,
+    int64_t backlog, const char *error);
+
 #endif
