@@ -327,6 +327,8 @@ cell_text(sqlite3_stmt *st, const struct cli_col *col)
 	case CF_MINUTES:
 		return g_strdup_printf("%lldh%02lld", (long long)v / 60,
 		    (long long)v % 60);
+	case CF_BOOL:
+		return g_strdup(v ? "yes" : "no");
 	case CF_SECONDS:
 		return g_strdup_printf("%lldh%02lldm", (long long)v / 3600,
 		    (long long)v % 3600 / 60);
@@ -404,10 +406,28 @@ cli_table(struct cli *c, sqlite3_stmt *st, const struct cli_col *cols,
 		if (cols[i].flex)
 			flex = i;
 	}
-	/* Too wide: the flexible column gives what it can, down to 10. */
-	if (c->columns > 0 && total > c->columns && flex >= 0)
+	/* Too wide: the flexible column gives what it can, down to 10;
+	 * then the widest text columns, one character at a time, down to 8;
+	 * a line still too long is cut at the edge. */
+	if (c->columns > 0 && total > c->columns && flex >= 0) {
+		int was = width[flex];
+
 		width[flex] = MAX(MIN(width[flex], 10), width[flex] -
 		    (total - c->columns));
+		total -= was - width[flex];
+	}
+	while (c->columns > 0 && total > c->columns) {
+		int widest = -1;
+
+		for (int i = 0; i < ncols; i++)
+			if (cols[i].fmt == CF_TEXT && width[i] > 8 &&
+			    (widest < 0 || width[i] > width[widest]))
+				widest = i;
+		if (widest < 0)
+			break;
+		width[widest]--;
+		total--;
+	}
 	for (guint k = 0; k <= rows->len; k++) {
 		GString *line = g_string_new(NULL);
 
@@ -426,7 +446,13 @@ cli_table(struct cli *c, sqlite3_stmt *st, const struct cli_col *cols,
 				    CF_NUM);
 			g_free(fit);
 		}
-		puts(line->str);
+		if (c->columns > 0 && cli_width(line->str) > c->columns) {
+			char *cut = cli_fit(line->str, c->columns);
+
+			puts(cut);
+			g_free(cut);
+		} else
+			puts(line->str);
 		g_string_free(line, TRUE);
 	}
 	g_free(width);

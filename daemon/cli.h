@@ -103,7 +103,7 @@ const char *cli_time(int64_t t, char *buf, size_t len);
 
 /* A column of cli_table: which column of the statement, its heading,
  * how it shows. */
-enum cli_fmt { CF_TEXT, CF_NUM, CF_TIME, CF_MINUTES, CF_SECONDS };
+enum cli_fmt { CF_TEXT, CF_NUM, CF_TIME, CF_MINUTES, CF_SECONDS, CF_BOOL };
 struct cli_col {
 	int col;
 	const char *head;

@@ -41,7 +41,7 @@ gateway_status(struct cli *c)
 {
 	static const struct cli_col src_cols[] = {
 		{ 0, "SOURCE", CF_TEXT, false },
-		{ 1, "CONNECTED", CF_TEXT, false },
+		{ 1, "CONNECTED", CF_BOOL, false },
 		{ 3, "LAST FETCH", CF_TIME, false },
 		{ 4, "BACKLOG", CF_NUM, false },
 		{ 6, "ERROR AT", CF_TIME, false },

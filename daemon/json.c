@@ -176,10 +176,20 @@ json_row(struct json *j, sqlite3_stmt *st)
 	json_obj(j);
 	for (int i = 0; i < sqlite3_column_count(st); i++) {
 		const char *name = sqlite3_column_name(st, i);
+		const char *colon = strchr(name, ':');
+		char *key;
 
 		if (name[0] == '_')
 			continue;
-		json_key(j, name);
+		key = g_strndup(name, colon ? (size_t)(colon - name) :
+		    strlen(name));
+		json_key(j, key);
+		g_free(key);
+		if (colon && strcmp(colon, ":bool") == 0 &&
+		    sqlite3_column_type(st, i) != SQLITE_NULL) {
+			json_bool(j, sqlite3_column_int64(st, i) != 0);
+			continue;
+		}
 		switch (sqlite3_column_type(st, i)) {
 		case SQLITE_INTEGER:
 			json_int(j, sqlite3_column_int64(st, i));

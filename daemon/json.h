@@ -47,7 +47,9 @@ void json_null(struct json *j);
 
 /* One row of st as an object keyed by the column names: integers and
  * reals as numbers, NULL as null, text as strings, a blob as its size.
- * Columns whose name starts with '_' are left out (text-only columns). */
+ * Columns whose name starts with '_' are left out (text-only columns); a
+ * name ending in ":bool" (AS "waiting:bool") makes an integer false/true
+ * under the name before the colon. */
 void json_row(struct json *j, sqlite3_stmt *st);
 
 /* Appends s to out as a quoted, escaped JSON string. */

@@ -6,10 +6,12 @@
  * workers.  SIGHUP loads the config anew and swaps it only when it is
  * valid; SIGTERM stops after the message in hand. */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <glib-unix.h>
@@ -38,8 +40,23 @@ struct daemon {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: postdeskd [-fnv] [-c file]\n");
-	exit(2);
+	fprintf(stderr, "usage: postdeskd [-fnv] [-c file] (see postdeskd "
+	    "--help)\n");
+	exit(EX_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("Usage: postdeskd [-fnv] [-c FILE]\n\n"
+	    "  -c, --config FILE  the configuration (%s)\n"
+	    "  -f                 stay in the foreground (always)\n"
+	    "  -n                 check the configuration and exit\n"
+	    "  -v                 log more\n"
+	    "  -h, --help         this help\n"
+	    "  -V, --version      the version\n\nSee postdeskd(8).\n",
+	    DEFAULT_CONFIG);
+	exit(EX_OK);
 }
 
 /* Errors go out as bare "file:line: message" lines for -n (editors and
@@ -242,8 +259,20 @@ main(int argc, char **argv)
 	struct mac_key key;
 	int ch, check = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "c:fnv")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 } };
+
+	while ((ch = getopt_long(argc, argv, "c:fnvhV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'h': help(); break;
+		case 'V':
+			printf("postdeskd %s (database schema %d)\n",
+			    PD_VERSION, DB_SCHEMA_VERSION);
+			return EX_OK;
 		case 'c': d.config_path = optarg; break;
 		case 'f': break; /* we never fork: systemd and tests want that */
 		case 'n': check = 1; break;

@@ -18,8 +18,7 @@ store_cli_tickets(sqlite3 *db, const struct store_ticket_filter *f)
 	return db_prep(db, "SELECT t.number AS number, t.status AS status, "
 	    "t.priority AS priority, t.type AS type, t.queue AS queue, "
 	    "t.requester AS requester, t.client AS client, t.assignee AS "
-	    "assignee, json(CASE WHEN " WAITING " THEN 'true' ELSE 'false' "
-	    "END) AS waiting, (SELECT COUNT(*) FROM messages m WHERE "
+	    "assignee, " WAITING " AS \"waiting:bool\", (SELECT COUNT(*) FROM messages m WHERE "
 	    "m.ticket = t.number) AS messages, t.created AS created, "
 	    "t.updated AS updated, t.subject AS subject FROM tickets t "
 	    "WHERE t.merged_into IS NULL AND (?1 IS NULL OR t.status = ?1) "
@@ -141,8 +140,8 @@ store_cli_stats(sqlite3 *db, bool by_agent, int64_t since)
 sqlite3_stmt *
 store_cli_sources(sqlite3 *db)
 {
-	return db_prep(db, "SELECT source, json(CASE WHEN connected THEN "
-	    "'true' ELSE 'false' END) AS connected, connected_at, "
+	return db_prep(db, "SELECT source, connected AS \"connected:bool\", "
+	    "connected_at, "
 	    "last_fetch, backlog, last_error, last_error_at FROM "
 	    "source_status ORDER BY source", "");
 }

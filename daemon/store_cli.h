@@ -6,7 +6,8 @@
  * A function returning sqlite3_stmt * returns a prepared statement ready
  * to step (caller finalizes), or NULL on an error (logged).  Column names
  * are the keys of --json; a column whose name starts with '_' is only for
- * the text output (json_row leaves it out). */
+ * the text output (json_row leaves it out), one ending in ":bool" is 0/1
+ * shown as false/true (json.h). */
 #ifndef PD_STORE_CLI_H
 #define PD_STORE_CLI_H
 
