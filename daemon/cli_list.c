@@ -220,6 +220,74 @@ show_text(struct cli *c, unsigned long n)
 	return EX_OK;
 }
 
+static int json_rows(struct cli *c, struct json *j, sqlite3_stmt *st);
+
+/* An array of the first column of each row of st (finalizes it). */
+static int
+json_column(struct cli *c, struct json *j, sqlite3_stmt *st)
+{
+	int step = SQLITE_ERROR;
+
+	json_arr(j);
+	while (st && (step = sqlite3_step(st)) == SQLITE_ROW)
+		json_str(j, (const char *)sqlite3_column_text(st, 0));
+	json_end(j);
+	return st ? db_rows_done(c->db, st, step) : -1;
+}
+
+/* `show N --json` with our writer (json.h): the members postdesk(1)
+ * lists, every string escaped whatever the mail held. */
+static int
+show_json(struct cli *c, unsigned long n)
+{
+	sqlite3_stmt *st = store_cli_show(c->db, n, SHOW_TICKET, 0);
+	static const struct { const char *key; enum store_show part; } parts[] =
+	    { { "time", SHOW_TIME }, { "links", SHOW_LINKS },
+	      { "tasks", SHOW_TASKS } };
+	struct json j;
+	int r = 0, step = SQLITE_ERROR;
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return cli_fail(c, EX_SOFTWARE, "ticket %lu: query failed", n);
+	}
+	json_init(&j);
+	json_obj(&j);
+	json_fields(&j, st);
+	sqlite3_finalize(st);
+	json_key(&j, "tags");
+	r |= json_column(c, &j, store_cli_tags(c->db, n));
+	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
+		json_key(&j, parts[i].key);
+		r |= json_rows(c, &j, store_cli_show(c->db, n, parts[i].part,
+		    0));
+	}
+	json_key(&j, "participants");
+	r |= json_column(c, &j, store_cli_show(c->db, n, SHOW_PARTICIPANTS,
+	    0));
+	json_key(&j, "messages");
+	json_arr(&j);
+	st = store_cli_show(c->db, n, SHOW_MESSAGES, 0);
+	while (st && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_obj(&j);
+		json_fields(&j, st);
+		json_key(&j, "attachments");
+		r |= json_rows(c, &j, store_cli_show(c->db, n,
+		    SHOW_ATTACHMENTS, sqlite3_column_int64(st, 0)));
+		json_end(&j);
+	}
+	json_end(&j);
+	r |= st ? db_rows_done(c->db, st, step) : -1;
+	json_key(&j, "events");
+	r |= json_rows(c, &j, store_cli_events(c->db, n));
+	json_end(&j);
+	if (r == 0)
+		cli_print_json(&j);
+	json_free(&j);
+	return r == 0 ? EX_OK : cli_fail(c, EX_SOFTWARE, "ticket %lu: query "
+	    "failed", n);
+}
+
 int
 cli_show(struct cli *c, int argc, char **argv)
 {
@@ -236,10 +304,7 @@ cli_show(struct cli *c, int argc, char **argv)
 	if ((r = store_cli_ticket_exists(c->db, n)) <= 0)
 		return r < 0 ? cli_fail(c, EX_SOFTWARE, "database error") :
 		    cli_fail(c, EX_NOINPUT, "ticket %lu does not exist", n);
-	if (c->json)
-		return report_show(c->db, c->cfg->tag, n, true) == 0 ? EX_OK :
-		    EX_SOFTWARE;
-	return show_text(c, n);
+	return c->json ? show_json(c, n) : show_text(c, n);
 }
 
 /* The endings stripped from a word typed into search, longest first:
@@ -465,15 +530,7 @@ export_ticket(struct cli *c, struct json *j, unsigned long n)
 		return -1;
 	}
 	json_obj(j);
-	for (int i = 0; i < sqlite3_column_count(st); i++) {
-		json_key(j, sqlite3_column_name(st, i));
-		if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-			json_int(j, sqlite3_column_int64(st, i));
-		else if (sqlite3_column_type(st, i) == SQLITE_NULL)
-			json_null(j);
-		else
-			json_str(j, (const char *)sqlite3_column_text(st, i));
-	}
+	json_fields(j, st);
 	sqlite3_finalize(st);
 	json_key(j, "tags");
 	json_arr(j);

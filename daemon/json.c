@@ -174,6 +174,13 @@ void
 json_row(struct json *j, sqlite3_stmt *st)
 {
 	json_obj(j);
+	json_fields(j, st);
+	json_end(j);
+}
+
+void
+json_fields(struct json *j, sqlite3_stmt *st)
+{
 	for (int i = 0; i < sqlite3_column_count(st); i++) {
 		const char *name = sqlite3_column_name(st, i);
 		const char *colon = strchr(name, ':');
@@ -208,5 +215,4 @@ json_row(struct json *j, sqlite3_stmt *st)
 			    sqlite3_column_bytes(st, i));
 		}
 	}
-	json_end(j);
 }

@@ -51,6 +51,8 @@ void json_null(struct json *j);
  * name ending in ":bool" (AS "waiting:bool") makes an integer false/true
  * under the name before the colon. */
 void json_row(struct json *j, sqlite3_stmt *st);
+/* The same members without the braces, to add more to the object. */
+void json_fields(struct json *j, sqlite3_stmt *st);
 
 /* Appends s to out as a quoted, escaped JSON string. */
 void json_escape(GString *out, const char *s, size_t len);

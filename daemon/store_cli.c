@@ -261,3 +261,40 @@ store_cli_held_get(sqlite3 *db, int64_t id, char **agent_r, GBytes **raw_r,
 	}
 	return db_rows_done(db, st, r);
 }
+
+sqlite3_stmt *
+store_cli_show(sqlite3 *db, unsigned long n, enum store_show part,
+    int64_t message)
+{
+	switch (part) {
+	case SHOW_TICKET:
+		return db_prep(db, "SELECT number, subject, status, priority, "
+		    "type, queue, requester, requester_name, language, "
+		    "assignee, root_id, created, updated, resolved_at, "
+		    "closed_at, reopens, rating, merged_into, first_response, "
+		    "due, client FROM tickets WHERE number = ?", "u", n);
+	case SHOW_TIME:
+		return db_prep(db, "SELECT agent, minutes, billable AS "
+		    "\"billable:bool\", at FROM time_entries WHERE ticket = ? "
+		    "ORDER BY id", "u", n);
+	case SHOW_LINKS:
+		return db_prep(db, "SELECT a, b, kind FROM ticket_links WHERE "
+		    "a = ?1 OR b = ?1", "u", n);
+	case SHOW_TASKS:
+		return db_prep(db, "SELECT idx, text, split_into FROM tasks "
+		    "WHERE ticket = ? ORDER BY idx", "u", n);
+	case SHOW_PARTICIPANTS:
+		return db_prep(db, "SELECT address FROM participants WHERE "
+		    "ticket = ?", "u", n);
+	case SHOW_MESSAGES:
+		return db_prep(db, "SELECT id, message_id, from_addr AS "
+		    "\"from\", from_name, subject, direction, kind, body AS "
+		    "text, automated IS NOT NULL AS \"automated:bool\", "
+		    "automated AS automated_reason, created FROM messages "
+		    "WHERE ticket = ? ORDER BY id", "u", n);
+	case SHOW_ATTACHMENTS:
+		return db_prep(db, "SELECT filename, content_type, size FROM "
+		    "attachments WHERE message = ? ORDER BY id", "i", message);
+	}
+	return NULL;
+}

@@ -89,4 +89,12 @@ int store_cli_held_drop(sqlite3 *db, int64_t id);
 int store_cli_held_get(sqlite3 *db, int64_t id, char **agent_r,
     GBytes **raw_r, char **source_r);
 
+/* The parts of `show N --json` (postdesk(1) names the members): the
+ * ticket's row, its time entries, links, tasks, participants, messages,
+ * and the attachments of one message (message; n unused). */
+enum store_show { SHOW_TICKET, SHOW_TIME, SHOW_LINKS, SHOW_TASKS,
+	SHOW_PARTICIPANTS, SHOW_MESSAGES, SHOW_ATTACHMENTS };
+sqlite3_stmt *store_cli_show(sqlite3 *db, unsigned long n,
+    enum store_show part, int64_t message);
+
 #endif

@@ -31,6 +31,13 @@ NOTE = "Internal only: the client still owes us for the last quarter, be nice."
 LONG_SUBJECT = ("Invoice for October is missing from the portal and the "
                 "accounting department keeps asking every single day")
 
+SHOW_KEYS = ["number", "subject", "status", "priority", "type", "queue", "requester",
+             "requester_name", "language", "assignee", "root_id", "created", "updated",
+             "resolved_at", "closed_at", "reopens", "rating", "merged_into", "first_response",
+             "due", "client", "tags", "time", "links", "tasks", "participants", "messages",
+             "events"]
+MESSAGE_KEYS = ["id", "message_id", "from", "from_name", "subject", "direction", "kind", "text",
+                "automated", "automated_reason", "created", "attachments"]
 SUBCOMMANDS = ["tickets", "show", "search", "stats", "export", "status", "priority",
                "type", "merge", "split", "outbox", "held", "unfiled", "quarantine",
                "deliver", "backup", "migrate", "inspect"]
@@ -157,6 +164,13 @@ def show(s, n1, n2):
     tap.ok("=== EVENTS ===" in out and t["events"] and
            all(e["event"] in out for e in t["events"]), "show: every event shown", out)
     tap.ok(any(m["kind"] == "note" for m in t["messages"]), "show --json: the note is kind note")
+    tap.eq(sorted(t), sorted(SHOW_KEYS), "show --json: the members of postdesk(1)")
+    m = next((m for m in t["messages"] if m["attachments"]), None)
+    tap.ok(m is not None and sorted(m) == sorted(MESSAGE_KEYS) and m["automated"] is False
+           and m["attachments"][0]["filename"] == ATTACHMENT,
+           "show --json: message members, attachments", m)
+    tap.ok(t["time"] and t["time"][0]["billable"] is True and t["time"][0]["minutes"] == 30,
+           "show --json: time entries", t["time"])
 
 
 def search(s, n1, n2):
