@@ -17,7 +17,6 @@
 #include "pipeline.h"
 #include "store.h"
 #include "store_cli.h"
-#include "store_report.h"
 
 #define NONE { NULL, 0, 0, 0, NULL, NULL, NULL }
 
@@ -78,6 +77,15 @@ gateway_status(struct cli *c)
 		json_key(&j, "errors");
 		if (r == 0)
 			r = json_rows(c, &j, store_cli_errors(c->db, 10));
+		json_key(&j, "never_seen");
+		json_arr(&j);
+		for (guint i = 0; i < c->cfg->sources->len; i++) {
+			const struct pd_source *src = c->cfg->sources->pdata[i];
+
+			if (store_cli_source_known(c->db, src->name) == 0)
+				json_str(&j, src->name);
+		}
+		json_end(&j);
 		json_end(&j);
 		if (r == 0)
 			cli_print_json(&j);
@@ -88,6 +96,14 @@ gateway_status(struct cli *c)
 	if ((r = cli_table(c, store_cli_sources(c->db), src_cols,
 	    G_N_ELEMENTS(src_cols))) != EX_OK)
 		return r;
+	/* Configured, but the daemon never recorded it: not started since
+	 * the source was added, or it runs an older version. */
+	for (guint i = 0; i < c->cfg->sources->len; i++) {
+		const struct pd_source *src = c->cfg->sources->pdata[i];
+
+		if (store_cli_source_known(c->db, src->name) == 0)
+			printf("%s: never seen by the daemon\n", src->name);
+	}
 	printf("\nOutbox:      %lld due, %lld later, %lld failed\n"
 	    "Held mail:   %lld\nQuarantine:  %lld\n\nLast errors:\n",
 	    (long long)n.due, (long long)n.pending, (long long)n.failed,
@@ -273,10 +289,16 @@ cli_unfiled(struct cli *c, int argc, char **argv)
 {
 	int r;
 
+	static const struct cli_col cols[] = {
+		{ 0, "ID", CF_NUM, false }, { 1, "KIND", CF_TEXT, false },
+		{ 6, "RECEIVED", CF_TIME, false }, { 3, "FROM", CF_TEXT, false },
+		{ 4, "SUBJECT", CF_TEXT, true } };
+
 	if ((r = cli_options(c, &argc, &argv, NULL, CLI_JSON, 0, 0)) != 0 ||
 	    (r = cli_open(c, CLI_READ)) != 0)
 		return r;
-	return report_unfiled(c->db, c->json) == 0 ? EX_OK : EX_SOFTWARE;
+	return cli_table(c, store_cli_unfiled(c->db), cols,
+	    G_N_ELEMENTS(cols));
 }
 
 /* Copies the key file to path, 0600, never over an existing file. */

@@ -11,6 +11,7 @@
 #include "pipeline.h"
 #include "store.h"
 #include "store_report.h"
+#include "store_cli.h"
 
 static const char *
 opt(int argc, char **argv, const char *name)
@@ -236,6 +237,11 @@ out:
 	return r;
 }
 
+static const struct cli_col q_cols[] = {
+	{ 0, "ID", CF_NUM, false }, { 4, "STATUS", CF_TEXT, false },
+	{ 5, "RECEIVED", CF_TIME, false }, { 3, "SIZE", CF_NUM, false },
+	{ 1, "SOURCE", CF_TEXT, false }, { 2, "REASON", CF_TEXT, true } };
+
 int
 cli_quarantine_cmd(struct cli *c, int argc, char **argv)
 {
@@ -257,8 +263,8 @@ cli_quarantine_cmd(struct cli *c, int argc, char **argv)
 			return cli_fail(c, EX_USAGE, "list takes no ID");
 		if ((r = cli_open(c, CLI_READ)) != 0)
 			return r;
-		return report_quarantine(c->db, all, c->json) == 0 ? EX_OK :
-		    EX_SOFTWARE;
+		return cli_table(c, store_cli_quarantine(c->db, all), q_cols,
+		    G_N_ELEMENTS(q_cols));
 	}
 	if (strcmp(sub, "show") != 0 && strcmp(sub, "retry") != 0 &&
 	    strcmp(sub, "drop") != 0)

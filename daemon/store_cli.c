@@ -298,3 +298,29 @@ store_cli_show(sqlite3 *db, unsigned long n, enum store_show part,
 	}
 	return NULL;
 }
+
+sqlite3_stmt *
+store_cli_unfiled(sqlite3 *db)
+{
+	return db_prep(db, "SELECT id, kind, message_id, from_addr AS "
+	    "\"from\", subject, automated, created FROM messages WHERE "
+	    "ticket IS NULL AND direction = 'in' ORDER BY id", "");
+}
+
+sqlite3_stmt *
+store_cli_quarantine(sqlite3 *db, bool all)
+{
+	return db_prep(db, "SELECT id, source, reason, size, status, created, "
+	    "raw IS NOT NULL AND length(raw) > 0 AS \"raw:bool\" FROM "
+	    "quarantine WHERE ? OR status = 'held' ORDER BY id", "i",
+	    (int64_t)all);
+}
+
+int
+store_cli_source_known(sqlite3 *db, const char *source)
+{
+	int64_t one;
+
+	return db_int(db, &one, "SELECT 1 FROM source_status WHERE source = ?",
+	    "t", source);
+}

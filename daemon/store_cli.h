@@ -97,4 +97,13 @@ enum store_show { SHOW_TICKET, SHOW_TIME, SHOW_LINKS, SHOW_TASKS,
 sqlite3_stmt *store_cli_show(sqlite3 *db, unsigned long n,
     enum store_show part, int64_t message);
 
+/* unfiled: id, kind, message_id, from, subject, automated, created. */
+sqlite3_stmt *store_cli_unfiled(sqlite3 *db);
+/* quarantine list (all: also retried and dropped): id, source, reason,
+ * size, status, created, raw (bytes kept). */
+sqlite3_stmt *store_cli_quarantine(sqlite3 *db, bool all);
+
+/* 1 when the daemon recorded source in source_status, 0 when never, -1. */
+int store_cli_source_known(sqlite3 *db, const char *source);
+
 #endif

@@ -236,7 +236,8 @@ def stats_export_status(s, n1, n2):
         tap.ok("main" in src and src["main"]["connected"] is True and src["main"]["last_fetch"],
                "status: the source is connected and has fetched", stj)
         tap.ok(set(stj["outbox"]) == {"due", "later", "failed"} and "held" in stj
-               and "quarantine" in stj and isinstance(stj["errors"], list),
+               and "quarantine" in stj and isinstance(stj["errors"], list)
+               and stj["never_seen"] == [],
                "status: outbox, held, quarantine, errors", stj)
     code, out, _ = run(s, "status")
     tap.ok(code == 0 and "main" in out and "Outbox:" in out and "Quarantine:" in out,
