@@ -385,6 +385,22 @@ def read_only(s):
     code, out, err = run(s, "tickets", "--json", conf=conf)
     tap.ok(code == 0 and json.loads(out) == [], "after migrate: tickets works", err)
     tap.ok(len(before) >= 2, "older schema: read commands left the files as they were")
+    # The wrong user: root on a directory of another user creates nothing.
+    if os.geteuid() == 0:
+        other = os.path.join(s.dir, "other")
+        os.mkdir(other)
+        os.chown(other, 65534, 65534)
+        conf = s.write_config(name="other.conf", database=os.path.join(other, "pd.db"),
+                              gateway_key_file=os.path.join(other, "mac.key"))
+        s.conf = main
+        for args in (("migrate",), ("deliver", "--source", "main")):
+            r = subprocess.run([harness.POSTDESK, "-c", conf] + list(args), input=b"",
+                               capture_output=True, timeout=60)
+            want = 75 if args[0] == "deliver" else 77
+            tap.ok(r.returncode == want and b"belongs to" in r.stderr,
+                   "another user's state directory: %s refuses (%d) and says why"
+                   % (args[0], want), "%d %r" % (r.returncode, r.stderr))
+        tap.eq(os.listdir(other), [], "another user's state directory: nothing created")
 
 
 def backup(s, n1, n2):
