@@ -9,6 +9,7 @@
 #include "json.h"
 #include "store_cli.h"
 #include "store_report.h"
+#include "ticket.h"
 
 #define NONE { NULL, 0, 0, 0, NULL, NULL, NULL }
 
@@ -48,6 +49,18 @@ cli_tickets(struct cli *c, int argc, char **argv)
 	    (r = cli_date(c, since, &f.since)) != 0 ||
 	    (r = cli_open(c, CLI_READ)) != 0)
 		goto out;
+	/* A value that cannot match is a mistake, not an empty list. */
+	if (status && !ticket_status_valid(status)) {
+		r = cli_fail(c, EX_USAGE, "'%s' is not a status (new, open, "
+		    "waiting, resolved, closed)", status);
+		goto out;
+	}
+	if (queue && !config_queue(c->cfg, queue) &&
+	    store_cli_queue_used(c->db, queue) == 0) {
+		r = cli_fail(c, EX_USAGE, "there is no queue '%s' in %s",
+		    queue, c->cfg->file);
+		goto out;
+	}
 	f.status = status;
 	f.queue = queue;
 	f.client = client;

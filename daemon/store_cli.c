@@ -324,3 +324,12 @@ store_cli_source_known(sqlite3 *db, const char *source)
 	return db_int(db, &one, "SELECT 1 FROM source_status WHERE source = ?",
 	    "t", source);
 }
+
+int
+store_cli_queue_used(sqlite3 *db, const char *queue)
+{
+	int64_t one;
+
+	return db_int(db, &one, "SELECT 1 FROM tickets WHERE queue = ? LIMIT "
+	    "1", "t", queue);
+}

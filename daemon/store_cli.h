@@ -106,4 +106,7 @@ sqlite3_stmt *store_cli_quarantine(sqlite3 *db, bool all);
 /* 1 when the daemon recorded source in source_status, 0 when never, -1. */
 int store_cli_source_known(sqlite3 *db, const char *source);
 
+/* 1 when some ticket is in queue, 0 when none, -1. */
+int store_cli_queue_used(sqlite3 *db, const char *queue);
+
 #endif

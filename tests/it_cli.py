@@ -109,7 +109,12 @@ def lists(s, n1, n2):
         return sorted(t["number"] for t in d) if d is not None else None
 
     tap.eq(numbers("--queue", "support"), sorted([n1, n2]), "tickets --queue support: both")
-    tap.eq(numbers("--queue", "billing"), [], "tickets --queue billing: none")
+    code, out, err = run(s, "tickets", "--queue", "billing")
+    tap.ok(code == 64 and "no queue 'billing'" in err and not out,
+           "tickets --queue billing (not configured): 64, says so", "%d %r" % (code, err))
+    code, out, err = run(s, "tickets", "--status", "solved")
+    tap.ok(code == 64 and "'solved' is not a status" in err,
+           "tickets --status solved: 64, says so", "%d %r" % (code, err))
     tap.eq(numbers("--status", t1["status"]),
            sorted(t["number"] for t in doc if t["status"] == t1["status"]),
            "tickets --status %s: only those" % t1["status"])

@@ -6,6 +6,7 @@
  * v12 (trigrams: case, endings, attachment names). */
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include "cli.h"
 #include "db.h"
 #include "json.h"
@@ -170,6 +171,58 @@ search_index(sqlite3 *db)
 	ok(n == 1, "attachment names are indexed");
 }
 
+/* A database of schema 6 with a message and an attachment, as an older
+ * postdesk left it: the migration indexes them for search. */
+static void
+migration(void)
+{
+	char *dir = g_dir_make_tmp("unit_cli-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "pd.db", NULL), *err = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	int64_t version = 0;
+	int n = 0;
+
+	db_open(path, &db, &err);
+	sqlite3_exec(db, "DROP TRIGGER search_fts_msg; DROP TRIGGER "
+	    "search_fts_file; DROP TABLE search_fts; DROP TABLE source_status; "
+	    "DROP TABLE recent_errors; CREATE VIRTUAL TABLE messages_fts USING "
+	    "fts5(subject, body, content='messages', content_rowid='id'); "
+	    "INSERT INTO messages (id, direction, message_id, subject, body, "
+	    "content_hash, raw, created) VALUES (7, 'in', 'old@x', 'Счёт', "
+	    "'Принтеры сломались', 'h', x'', 0); INSERT INTO attachments "
+	    "(message, filename, content_type, size) VALUES (7, 'akt-sverki.pdf', "
+	    "'application/pdf', 1); PRAGMA user_version = 6;", NULL, NULL,
+	    NULL);
+	db_close(&db);
+	ok(db_open_ro(path, &db, &version, &err) == 1 && version == 6,
+	    "read-only open of schema 6: older, says which");
+	db_close(&db);
+	ok(db_open(path, &db, &err) == 0, "migrates from schema 6");
+	ok(num(db, "PRAGMA user_version") == DB_SCHEMA_VERSION,
+	    "now schema %d", DB_SCHEMA_VERSION);
+	st = store_cli_search(db, "\"принтер\" \"sverki\"", 10);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		n += sqlite3_column_int64(st, 1) == 7;
+	sqlite3_finalize(st);
+	ok(n == 1, "an old message and its attachment are searchable");
+	db_close(&db);
+	ok(db_open_ro(path, &db, &version, &err) == 0 && version ==
+	    DB_SCHEMA_VERSION, "read-only open of the current schema");
+	db_close(&db);
+	g_free(err);
+	for (const char *f = "pd.db\0pd.db-wal\0pd.db-shm\0"; *f;
+	    f += strlen(f) + 1) {
+		char *p = g_build_filename(dir, f, NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
 int
 main(void)
 {
@@ -188,5 +241,6 @@ main(void)
 		search_index(db);
 	}
 	db_close(&db);
+	migration();
 	return tap_done();
 }
