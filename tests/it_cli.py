@@ -244,9 +244,14 @@ def stats_export_status(s, n1, n2):
                and "quarantine" in stj and isinstance(stj["errors"], list)
                and stj["never_seen"] == [],
                "status: outbox, held, quarantine, errors", stj)
+        b = src.get("broken", {})
+        tap.ok(b.get("connected") is False and b.get("last_error") and b.get("last_error_at"),
+               "status: the source whose server is down, with its error", b)
+        tap.ok(any(e["source"] == "broken" and e["error"] for e in stj["errors"]),
+               "status: its error among the last errors", stj["errors"])
     code, out, _ = run(s, "status")
-    tap.ok(code == 0 and "main" in out and "Outbox:" in out and "Quarantine:" in out,
-           "status: text", out)
+    tap.ok(code == 0 and "main" in out and "Outbox:" in out and "Quarantine:" in out
+           and "broken" in out, "status: text", out)
     for args in (("outbox",), ("outbox", "list"), ("held", "list"), ("quarantine", "list"),
                  ("unfiled",)):
         doc = json_of(s, " ".join(args), *args)
@@ -455,7 +460,10 @@ def backup(s, n1, n2):
 
 def main():
     with harness.Session("it_cli", base=57700) as s:
-        harness.agent_config(s)
+        # A second source whose server is down: status shows its error.
+        main_src = s.config()["sources"][0]
+        broken = dict(main_src, name="broken", port=s.base + 998)
+        harness.agent_config(s, sources=[main_src, broken])
         d = s.daemon()
         d.start()
         usage(s)
