@@ -638,9 +638,14 @@ cli_export(struct cli *c, int argc, char **argv)
 	json_arr(&j);
 	st = store_cli_export_tickets(c->db, from);
 	r = 0;
-	while (st && r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+	/* Written ticket by ticket: memory stays bounded by the largest
+	 * ticket, whatever the size of the database. */
+	while (st && r == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		r = export_ticket(c, &j, (unsigned long)sqlite3_column_int64(st,
 		    0));
+		fputs(j.s->str, stdout);
+		g_string_truncate(j.s, 0);
+	}
 	json_end(&j);
 	if (r == 0 && (!st || db_rows_done(c->db, st, step) != 0))
 		r = -1;

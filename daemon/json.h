@@ -10,7 +10,9 @@
  *   struct json j;  json_init(&j);
  *   json_obj(&j); json_key(&j, "n"); json_int(&j, 1); json_end(&j);
  *   fputs(json_finish(&j), stdout);   (the text, owned by j)
- *   json_free(&j); */
+ *   json_free(&j);
+ * A long document may be written out piece by piece: print j.s->str and
+ * truncate j.s to 0 at any point; the writer never looks back. */
 #ifndef PD_JSON_H
 #define PD_JSON_H
 
