@@ -279,6 +279,16 @@ def held(s, n1):
     code, _, err = run(s, "held", "release", row["id"])
     tap.ok(code == 65 and ("held mail %d is already released" % row["id"]) in err,
            "held release again: 65, says it is already released", err)
+    mid = s.inject(build_mail(OLGA, "Re: %s Не печатает принтер" % token(n1), "#tag +dropme"))
+    row = wait_until(lambda: next((h for h in s.cli_json("held")
+                                   if harness.norm_id(h["message_id"]) == harness.norm_id(mid)),
+                                  None))
+    if tap.ok(row is not None, "held: a second forged mail is held"):
+        code, _, err = run(s, "held", "drop", row["id"])
+        tap.eq(code, 0, "held drop: exit 0")
+        tap.eq(next(h["status"] for h in s.cli_json("held") if h["id"] == row["id"]), "dropped",
+               "held drop: marked dropped")
+        tap.ok("dropme" not in s.show(n1)["tags"], "held drop: nothing applied")
     code, _, err = run(s, "held", "drop", 99999)
     tap.ok(code == 66 and "held mail 99999 does not exist" in err, "held drop unknown: 66", err)
 
@@ -314,6 +324,15 @@ def errors(s, n1, n2):
     if sent:
         cases.append((("outbox", "retry", sent[0]["id"]), 65,
                       "outbox mail %d was already sent" % sent[0]["id"]))
+    if sent:
+        # A failed mail retried by hand is sent again by the daemon.
+        harness.db_exec(s, "UPDATE outbox SET status = 'failed', last_error = 'test' "
+                        "WHERE id = ?", (sent[-1]["id"],))
+        code, out, err = run(s, "outbox", "retry", sent[-1]["id"])
+        tap.ok(code == 0 and "due now" in out, "outbox retry ID: exit 0", err)
+        tap.ok(wait_until(lambda: next(e for e in s.outbox()
+                                       if e["id"] == sent[-1]["id"])["status"] == "sent", 60),
+               "outbox retry ID: the daemon sends it again")
     for args, want, text in cases:
         code, _, err = run(s, *args)
         tap.ok(code == want and text in err, "postdesk %s: exit %d, '%s'"
