@@ -459,3 +459,17 @@ cli_table(struct cli *c, sqlite3_stmt *st, const struct cli_col *cols,
 	g_ptr_array_unref(rows);
 	return EX_OK;
 }
+
+int
+cli_json_rows(struct cli *c, struct json *j, sqlite3_stmt *st)
+{
+	int step = SQLITE_ERROR;
+
+	json_arr(j);
+	while (st && (step = sqlite3_step(st)) == SQLITE_ROW)
+		json_row(j, st);
+	json_end(j);
+	if (!st)
+		return -1;
+	return db_rows_done(c->db, st, step);
+}

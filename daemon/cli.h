@@ -127,4 +127,8 @@ char *cli_fit(const char *s, int width);
 struct json;
 void cli_print_json(struct json *j);
 
+/* Appends the rows of st to j as an array of objects (json_row);
+ * finalizes st.  0, or -1 when st is NULL or a step failed. */
+int cli_json_rows(struct cli *c, struct json *j, sqlite3_stmt *st);
+
 #endif

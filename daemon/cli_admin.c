@@ -20,19 +20,6 @@
 
 #define NONE { NULL, 0, 0, 0, NULL, NULL, NULL }
 
-static int
-json_rows(struct cli *c, struct json *j, sqlite3_stmt *st)
-{
-	int step = SQLITE_ERROR;
-
-	json_arr(j);
-	while (st && (step = sqlite3_step(st)) == SQLITE_ROW)
-		json_row(j, st);
-	json_end(j);
-	if (!st)
-		return -1;
-	return db_rows_done(c->db, st, step);
-}
 
 /* `postdesk status` without arguments: the gateway's state. */
 static int
@@ -60,7 +47,7 @@ gateway_status(struct cli *c)
 		json_init(&j);
 		json_obj(&j);
 		json_key(&j, "sources");
-		r = json_rows(c, &j, store_cli_sources(c->db));
+		r = cli_json_rows(c, &j, store_cli_sources(c->db));
 		json_key(&j, "outbox");
 		json_obj(&j);
 		json_key(&j, "due");
@@ -76,7 +63,7 @@ gateway_status(struct cli *c)
 		json_int(&j, n.quarantine);
 		json_key(&j, "errors");
 		if (r == 0)
-			r = json_rows(c, &j, store_cli_errors(c->db, 10));
+			r = cli_json_rows(c, &j, store_cli_errors(c->db, 10));
 		json_key(&j, "never_seen");
 		json_arr(&j);
 		for (guint i = 0; i < c->cfg->sources->len; i++) {
@@ -291,7 +278,8 @@ cli_unfiled(struct cli *c, int argc, char **argv)
 
 	static const struct cli_col cols[] = {
 		{ 0, "ID", CF_NUM, false }, { 1, "KIND", CF_TEXT, false },
-		{ 6, "RECEIVED", CF_TIME, false }, { 3, "FROM", CF_TEXT, false },
+		{ 6, "RECEIVED", CF_TIME, false },
+		{ 3, "FROM", CF_TEXT, false },
 		{ 4, "SUBJECT", CF_TEXT, true } };
 
 	if ((r = cli_options(c, &argc, &argv, NULL, CLI_JSON, 0, 0)) != 0 ||

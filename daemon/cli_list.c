@@ -42,7 +42,8 @@ cli_tickets(struct cli *c, int argc, char **argv)
 		{ 2, "PRIO", CF_TEXT, false }, { 4, "QUEUE", CF_TEXT, false },
 		{ 11, "UPDATED", CF_TIME, false },
 		{ 5, "REQUESTER", CF_TEXT, false },
-		{ 9, "MSGS", CF_NUM, false }, { 12, "SUBJECT", CF_TEXT, true } };
+		{ 9, "MSGS", CF_NUM, false },
+		{ 12, "SUBJECT", CF_TEXT, true } };
 	int r;
 
 	if ((r = cli_options(c, &argc, &argv, opts, CLI_JSON, 0, 0)) != 0 ||
@@ -233,8 +234,6 @@ show_text(struct cli *c, unsigned long n)
 	return EX_OK;
 }
 
-static int json_rows(struct cli *c, struct json *j, sqlite3_stmt *st);
-
 /* An array of the first column of each row of st (finalizes it). */
 static int
 json_column(struct cli *c, struct json *j, sqlite3_stmt *st)
@@ -272,8 +271,8 @@ show_json(struct cli *c, unsigned long n)
 	r |= json_column(c, &j, store_cli_tags(c->db, n));
 	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
 		json_key(&j, parts[i].key);
-		r |= json_rows(c, &j, store_cli_show(c->db, n, parts[i].part,
-		    0));
+		r |= cli_json_rows(c, &j, store_cli_show(c->db, n,
+		    parts[i].part, 0));
 	}
 	json_key(&j, "participants");
 	r |= json_column(c, &j, store_cli_show(c->db, n, SHOW_PARTICIPANTS,
@@ -285,14 +284,14 @@ show_json(struct cli *c, unsigned long n)
 		json_obj(&j);
 		json_fields(&j, st);
 		json_key(&j, "attachments");
-		r |= json_rows(c, &j, store_cli_show(c->db, n,
+		r |= cli_json_rows(c, &j, store_cli_show(c->db, n,
 		    SHOW_ATTACHMENTS, sqlite3_column_int64(st, 0)));
 		json_end(&j);
 	}
 	json_end(&j);
 	r |= st ? db_rows_done(c->db, st, step) : -1;
 	json_key(&j, "events");
-	r |= json_rows(c, &j, store_cli_events(c->db, n));
+	r |= cli_json_rows(c, &j, store_cli_events(c->db, n));
 	json_end(&j);
 	if (r == 0)
 		cli_print_json(&j);
@@ -465,20 +464,6 @@ cli_search(struct cli *c, int argc, char **argv)
 	return r;
 }
 
-/* Appends the rows of st as an array (finalizes st).  0 or -1. */
-static int
-json_rows(struct cli *c, struct json *j, sqlite3_stmt *st)
-{
-	int step = SQLITE_ERROR;
-
-	json_arr(j);
-	while (st && (step = sqlite3_step(st)) == SQLITE_ROW)
-		json_row(j, st);
-	json_end(j);
-	if (!st)
-		return -1;
-	return db_rows_done(c->db, st, step);
-}
 
 int
 cli_stats(struct cli *c, int argc, char **argv)
@@ -488,7 +473,8 @@ cli_stats(struct cli *c, int argc, char **argv)
 		"count from DATE (default: everything)", "DATE" }, NONE };
 	static const struct cli_col cols[] = {
 		{ 0, "NAME", CF_TEXT, true }, { 1, "OPENED", CF_NUM, false },
-		{ 2, "RESOLVED", CF_NUM, false }, { 3, "WAITING", CF_NUM, false },
+		{ 2, "RESOLVED", CF_NUM, false },
+		{ 3, "WAITING", CF_NUM, false },
 		{ 4, "MEDIAN 1ST RESPONSE", CF_SECONDS, false },
 		{ 5, "RATINGS", CF_NUM, false },
 		{ 6, "AVG RATING", CF_TEXT, false } };
@@ -506,10 +492,11 @@ cli_stats(struct cli *c, int argc, char **argv)
 		json_key(&j, "since");
 		json_int(&j, from);
 		json_key(&j, "queues");
-		r = json_rows(c, &j, store_cli_stats(c->db, false, from));
+		r = cli_json_rows(c, &j, store_cli_stats(c->db, false, from));
 		json_key(&j, "agents");
 		if (r == 0)
-			r = json_rows(c, &j, store_cli_stats(c->db, true, from));
+			r = cli_json_rows(c, &j, store_cli_stats(c->db, true,
+			    from));
 		json_end(&j);
 		if (r == 0)
 			cli_print_json(&j);
@@ -554,10 +541,10 @@ export_ticket(struct cli *c, struct json *j, unsigned long n)
 	if (!st || db_rows_done(c->db, st, step) != 0)
 		r = -1;
 	json_key(j, "time");
-	if (json_rows(c, j, store_cli_time(c->db, n)) != 0)
+	if (cli_json_rows(c, j, store_cli_time(c->db, n)) != 0)
 		r = -1;
 	json_key(j, "events");
-	if (json_rows(c, j, store_cli_events(c->db, n)) != 0)
+	if (cli_json_rows(c, j, store_cli_events(c->db, n)) != 0)
 		r = -1;
 	json_key(j, "messages");
 	json_arr(j);
@@ -598,7 +585,7 @@ export_ticket(struct cli *c, struct json *j, unsigned long n)
 		json_key(j, "text");
 		json_str(j, (const char *)sqlite3_column_text(st, 9));
 		json_key(j, "attachments");
-		if (json_rows(c, j, store_cli_files(c->db,
+		if (cli_json_rows(c, j, store_cli_files(c->db,
 		    sqlite3_column_int64(st, 0))) != 0)
 			r = -1;
 		json_end(j);

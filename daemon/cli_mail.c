@@ -287,8 +287,8 @@ cli_quarantine_cmd(struct cli *c, int argc, char **argv)
 		    (long long)id);
 	if (strcmp(sub, "show") == 0) {
 		if (!raw)
-			return cli_fail(c, EX_NOINPUT, "quarantine %lld keeps no "
-			    "bytes of its message", (long long)id);
+			return cli_fail(c, EX_NOINPUT, "quarantine %lld keeps "
+			    "no bytes of its message", (long long)id);
 		fwrite(g_bytes_get_data(raw, NULL), 1, g_bytes_get_size(raw),
 		    stdout);
 		g_bytes_unref(raw);

@@ -81,7 +81,8 @@ check(struct cli *c, const char *cmd, unsigned long n, const char *arg)
 	if (strcmp(cmd, "type") == 0 && !ticket_type_valid(arg))
 		return bad_value(c, "type", arg, types);
 	if (strcmp(cmd, "merge") == 0 && !cli_number(arg, &other))
-		return cli_fail(c, EX_USAGE, "'%s' is not a ticket number", arg);
+		return cli_fail(c, EX_USAGE, "'%s' is not a ticket number",
+		    arg);
 	if (strcmp(cmd, "split") == 0 && !cli_id(arg, &id))
 		return cli_fail(c, EX_USAGE, "'%s' is not a message id (the "
 		    "id column of `postdesk show %lu --json`)", arg, n);
@@ -107,8 +108,8 @@ check(struct cli *c, const char *cmd, unsigned long n, const char *arg)
 		if ((r = load(c, other, &o)) != EX_OK)
 			return r;
 		if (o.number == n)
-			r = cli_fail(c, EX_DATAERR, "ticket %lu cannot be merged "
-			    "into itself%s", n, other != n ? " (the other "
+			r = cli_fail(c, EX_DATAERR, "ticket %lu cannot be "
+			    "merged into itself%s", n, other != n ? " (the other "
 			    "was merged into it)" : "");
 		store_ticket_clear(&o);
 		return r;
