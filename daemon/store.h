@@ -431,5 +431,14 @@ int store_sla_paused_since(sqlite3 *db, unsigned long num, int64_t *since_r);
 /* The clock of num runs again; add business seconds count as paused.
  * 0 or -1. */
 int store_sla_resume(sqlite3 *db, unsigned long num, int64_t add);
+/* ---- store_source.c: what `postdesk status` shows ---- */
+
+/* Records what the fetch worker of source saw, each part only when given:
+ * connected 1/0 (-1: unchanged), backlog the messages waiting in its
+ * folder at the last listing (-1: no listing now), error the last error
+ * (NULL: none now; also kept among the last 100 errors).  One small
+ * statement outside any message's transaction (fetch.c).  0 or -1. */
+int store_source_seen(sqlite3 *db, const char *source, int connected,
+    int64_t backlog, const char *error);
 
 #endif
