@@ -30,6 +30,9 @@ struct compose_req {
 	const char *reply_to;       /* NULL: none (replies go to From) */
 	char kind;                  /* Message-ID kind (mac.h); 0 = 'm' */
 	GPtrArray *attachments;     /* of struct pd_attachment *, or NULL */
+	const char *html;           /* UTF-8 HTML document: the body becomes
+	                             * multipart/alternative of body (text)
+	                             * and this; NULL: text only */
 };
 
 /* Returns the g_malloc'd message and its length in *len_r, and the new

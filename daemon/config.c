@@ -323,7 +323,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		"tag", "language", "first_ticket", "admin", "key_file",
 		"templates", "note_address", "team_copy", "trusted_authserv",
 		"answers", "allow_root", "trusted_relays", "id_max_age_days",
-		"id_fresh_hours", "binary_attachments", NULL };
+		"id_fresh_hours", "binary_attachments", "timezone", NULL };
 	char *s;
 
 	if (!g) {
@@ -357,8 +357,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		    "invalid admin address '%s'", cfg->admin);
 	cfg->key_file = abs_path(c, get_str(c, g, "key_file",
 	    LOCALSTATEDIR "/lib/postdesk/mac.key", 0));
-	cfg->templates_dir = abs_path(c, get_str(c, g, "templates",
-	    PKGDATADIR "/templates", 0));
+	config_load_templates(c, g, cfg);
 	cfg->answers_dir = abs_path(c, get_str(c, g, "answers",
 	    SYSCONFDIR "/postdesk/answers", 0));
 	load_agent_mail(c, g, cfg);
@@ -438,7 +437,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
 		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
-		"floods", "queues", NULL };
+		"floods", "queues", "digests", "reports", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -457,6 +456,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	load_floods(c, config_lookup(lc, "floods"), cfg);
 	check_client_plans(c, lc, cfg);
 	config_load_queues(c, lc, cfg);
+	config_load_digests(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);
@@ -606,6 +606,7 @@ config_free(struct pd_config **cfgp)
 	g_free(cfg->smtp_helo);
 	g_clear_pointer(&cfg->unsafe, g_ptr_array_unref);
 	config_free_queues(cfg);
+	config_free_digests(cfg);
 	g_free(cfg);
 	*cfgp = NULL;
 }

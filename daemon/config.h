@@ -146,6 +146,17 @@ struct pd_config {
 	/* queues (config_queues.c) */
 	GPtrArray *queues;   /* of struct pd_queue *; never empty, [0] is the
 	                      * default queue */
+	/* templates, digests, reports (config_digests.c) */
+	GPtrArray *templates_dirs; /* of char *: the `templates` setting's
+	                            * directories, then the shipped one;
+	                            * first match wins per file
+	                            * (template.h); [0] is templates_dir */
+	unsigned templates_line;   /* line of `templates`, 0 when unset */
+	char *timezone;            /* gateway.timezone, IANA ("UTC") */
+	GArray *digest_times;      /* of int: minutes after midnight in the
+	                            * gateway's time zone, sorted; empty: no
+	                            * digests */
+	bool report_monthly;       /* reports.monthly (true) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

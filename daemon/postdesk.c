@@ -11,6 +11,7 @@
 #include "db.h"
 #include "cli_mail.h"
 #include "cli_ticket.h"
+#include "cli_report.h"
 #include "inspect.h"
 #include "mac.h"
 #include "store_report.h"
@@ -40,7 +41,9 @@ usage(void)
 	    "       postdesk [-c file] deliver --source NAME < MESSAGE\n"
 	    "       postdesk [-c file] quarantine list [--all] [--json]\n"
 	    "       postdesk [-c file] quarantine show|retry|drop ID\n"
-	    "       postdesk inspect MESSAGE.eml [--json]\n");
+	    "       postdesk inspect MESSAGE.eml [--json]\n"
+	    "       postdesk [-c file] report CLIENT [--month YYYY-MM] "
+	    "[--json] [--send]\n");
 	return 2;
 }
 
@@ -104,12 +107,18 @@ dispatch(struct cli *c, int argc, char **argv)
 	if (strcmp(cmd, "tickets") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "quarantine") != 0 &&
 	    strcmp(cmd, "held") != 0 && strcmp(cmd, "unfiled") != 0 &&
+	    strcmp(cmd, "report") != 0 &&
 	    !cli_ticket_handles(cmd))
 		return usage();
 	if (open_db(c) != 0)
 		return 1;
 	if (strcmp(cmd, "quarantine") == 0) {
 		int r = cli_quarantine(c->db, c->cfg, argc, argv, c->json);
+
+		return r == 2 ? usage() : r;
+	}
+	if (strcmp(cmd, "report") == 0) {
+		int r = cli_report(c->db, c->cfg, argc, argv);
 
 		return r == 2 ? usage() : r;
 	}

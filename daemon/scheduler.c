@@ -3,6 +3,8 @@
 #include <time.h>
 #include "clock.h"
 #include "db.h"
+#include "digest.h"
+#include "report.h"
 #include "log.h"
 #include "scheduler.h"
 #include "ticket.h"
@@ -17,6 +19,10 @@ autoclose(struct tx *tx, int64_t now)
 
 const struct sched_job scheduler_jobs[] = {
 	{ "autoclose", 60, autoclose },
+	/* digest.h: the latest slot of digests.times not yet sent */
+	{ "digest", 60, digest_run },
+	/* report.h: last month's client reports not yet sent */
+	{ "report", 60, report_run },
 };
 const unsigned scheduler_njobs = G_N_ELEMENTS(scheduler_jobs);
 

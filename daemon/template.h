@@ -30,4 +30,15 @@ int template_render(const char *dir, const char *lang, const char *name,
     GHashTable *vars, struct pd_rendered *out, char **error_r);
 void template_clear(struct pd_rendered *r);
 
+/* template_render from a list of directories (char *), first match wins
+ * per file: lang/name.txt from the first directory holding it, else
+ * en/name.txt likewise (postdesk.conf(5) "templates"). */
+int template_render_dirs(GPtrArray *dirs, const char *lang,
+    const char *name, GHashTable *vars, struct pd_rendered *out,
+    char **error_r);
+
+/* The path of lang/name.txt in the first of dirs that holds it (no
+ * fallback to another language), g_malloc'd, or NULL. */
+char *template_find(GPtrArray *dirs, const char *lang, const char *name);
+
 #endif
