@@ -51,8 +51,11 @@ def digests(s, kind=None):
 
 def started(d):
     """Waits until the daemon's latest start logged event=started (its
-    signal handlers are set)."""
-    return wait_until(lambda: d.log().count("event=started") >= d.starts, 30)
+    signal handlers are set: SIGHUP before that would end it)."""
+    def up():
+        log = d.log()
+        return "event=started" in log[log.rfind("=== harness: start #"):]
+    return wait_until(up, 30)
 
 
 def tick(s, d, want):
