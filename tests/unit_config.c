@@ -263,6 +263,7 @@ static const char full[] =
 	"  id_max_age_days = 7;\n"
 	"  id_fresh_hours = 2;\n"
 	"  binary_attachments = \"hold\";\n"
+	"  timezone = \"Europe/Moscow\";\n"
 	"};\n"
 	"database = \"db/pd.db\";\n"
 	"limits = {\n"
@@ -306,7 +307,9 @@ static const char full[] =
 	"  domain_per_hour = 0; domain_per_day = 100;\n"
 	"  challenges_per_hour = 1; challenges_per_day = 2;\n"
 	"  repeat_minutes = 0; repeat_similarity = 75;\n"
-	"};\n";
+	"};\n"
+	"digests = { times = [ \"09:00\", \"14:30\" ]; };\n"
+	"reports = { monthly = false; };\n";
 
 static void
 test_full(void)
