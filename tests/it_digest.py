@@ -89,6 +89,20 @@ def main():
                                        "addresses": ["billing@example.test"]}])
         rc, out = s.check_config(conf)
         tap.eq(rc, 0, "postdeskd -n accepts digests and timezone: %s" % out.strip())
+        # An admin's template directory with one file, and a typo in it:
+        # postdeskd -n names the template's file and line.
+        over = os.path.join(s.dir, "mytemplates")
+        os.makedirs(os.path.join(over, "en"))
+        bad = os.path.join(over, "en", "digest_agent.txt")
+        with open(bad, "w") as f:
+            f.write("Subject: Digest\n\nHello {{agent.name}},\n\n{{digest.tickts}}\n")
+        badconf = s.write_config("bad.conf", agents=AGENTS,
+                                 gateway_templates=[over, harness.TEMPLATES])
+        rc, out = s.check_config(badconf)
+        tap.ok(rc != 0 and "%s:5: unknown placeholder {{digest.tickts}}" % bad in out,
+               "postdeskd -n: an unknown placeholder at its file:line", out)
+        tap.ok("missing" not in out, "postdeskd -n: the rest comes from the next directory", out)
+        s.conf = conf
         d = s.daemon(conf)
         d.start()
         nums = {}
