@@ -13,6 +13,8 @@
  *   store_flood.c     flood guard counters (auto_mail, guard_notices,
  *                     recent_requests)
  *   store_report.c    the CLI's reports (store_report.h)
+ *   store_digest.c    timer notices sent once, the queries of digests
+ *                     and monthly reports (store_digest.h)
  *
  * Thin, typed operations over db.h.  None of them begins or commits a
  * transaction: the pipeline wraps all writes of one message in one

@@ -2,8 +2,10 @@
  *
  * A template is conf/templates/LANG/NAME.txt: header lines, a blank line,
  * the body; placeholders like {{ticket.number}} are replaced from a table of
- * variables.  Admins may override them; a missing language falls back to
- * English.
+ * variables.  Admins may override them file by file: the directories of
+ * `templates` are searched in order, the shipped one last
+ * (template_render_dirs); a missing language falls back to English.  The
+ * registry of templates and their placeholders is template_vars.h.
  *
  * The template is split into headers and body before any placeholder is
  * filled in, and a value is never scanned for placeholders again, so a
