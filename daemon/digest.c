@@ -336,11 +336,19 @@ digest_run(struct tx *tx, int64_t now)
 {
 	int64_t slot = digest_slot(tx->cfg, now);
 	GPtrArray *waiting;
-	char *when;
+	char *when, *key;
 	int r = 0;
 
 	if (slot == 0)
 		return 0;
+	/* The slot as a whole first: the job runs every minute, and only
+	 * its first run in a slot reads the tickets. */
+	key = g_strdup_printf("digests %lld", (long long)slot);
+	r = store_timer_claim(tx->db, key, now);
+	g_free(key);
+	if (r != 1)
+		return r;
+	r = 0;
 	waiting = g_ptr_array_new_with_free_func(store_waiting_free);
 	if (store_digest_waiting(tx->db, DIGEST_MAX_TICKETS, waiting) != 0) {
 		g_ptr_array_unref(waiting);
@@ -349,9 +357,9 @@ digest_run(struct tx *tx, int64_t now)
 	when = slot_time(tx->cfg, slot);
 	for (guint i = 0; r == 0 && i < tx->cfg->agents->len; i++) {
 		const struct pd_agent *a = tx->cfg->agents->pdata[i];
-		char *key = g_strdup_printf("digest %s %lld", a->name,
-		    (long long)slot);
 
+		key = g_strdup_printf("digest %s %lld", a->name,
+		    (long long)slot);
 		/* Claimed also when empty: a ticket arriving later waits for
 		 * the next slot, not a late digest of this one. */
 		if ((r = store_timer_claim(tx->db, key, now)) == 1)

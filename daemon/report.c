@@ -360,16 +360,24 @@ int
 report_run(struct tx *tx, int64_t now)
 {
 	int year, month, r = 0;
+	char *key;
 
 	if (!tx->cfg->report_monthly)
 		return 0;
 	report_last_month(tx->cfg, now, &year, &month);
+	/* The month as a whole first: the job runs every minute. */
+	key = g_strdup_printf("reports %04d-%02d", year, month);
+	r = store_timer_claim(tx->db, key, now);
+	g_free(key);
+	if (r != 1)
+		return r;
+	r = 0;
 	for (guint i = 0; r == 0 && i < tx->cfg->clients->len; i++) {
 		const struct pd_client *cl = tx->cfg->clients->pdata[i];
-		char *key = g_strdup_printf("report %s %04d-%02d", cl->name,
-		    year, month);
 		struct report rep;
 
+		key = g_strdup_printf("report %s %04d-%02d", cl->name, year,
+		    month);
 		if (cl->addresses->len && (r = store_timer_claim(tx->db, key,
 		    now)) == 1) {
 			r = report_compute(tx->db, tx->cfg, cl, year, month,
