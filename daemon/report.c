@@ -117,13 +117,14 @@ report_clear(struct report *r)
 	memset(r, 0, sizeof *r);
 }
 
-static const char *const months_en[] = { "January", "February", "March",
-	"April", "May", "June", "July", "August", "September", "October",
-	"November", "December" };
-/* Nominative, which is also the accusative of "за октябрь". */
-static const char *const months_ru[] = { "январь", "февраль", "март",
-	"апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
-	"ноябрь", "декабрь" };
+/* Month names: English, then Russian in the nominative, which is also
+ * the accusative of "за октябрь". */
+static const char *const month_names[2][12] = {
+	{ "January", "February", "March", "April", "May", "June", "July",
+	  "August", "September", "October", "November", "December" },
+	{ "январь", "февраль", "март", "апрель", "май", "июнь", "июль",
+	  "август", "сентябрь", "октябрь", "ноябрь", "декабрь" },
+};
 
 /* Hours with one decimal, the decimal point as the language writes it. */
 static char *
@@ -202,8 +203,9 @@ report_vars(const struct report *r)
 	char *avg;
 
 	g_hash_table_insert(v, "report.client", g_strdup(r->client));
-	g_hash_table_insert(v, "report.month", g_strdup_printf("%s %d",
-	    (ru(r->lang) ? months_ru : months_en)[r->month - 1], r->year));
+	g_hash_table_insert(v, "report.month", g_strdup_printf(ru(r->lang) ?
+	    "%s %d г." : "%s %d", month_names[ru(r->lang)][(r->month + 11) %
+	    12], r->year));
 	g_hash_table_insert(v, "report.opened", g_strdup_printf("%lld",
 	    (long long)r->m.opened));
 	g_hash_table_insert(v, "report.resolved", g_strdup_printf("%lld",
