@@ -174,7 +174,7 @@ def main():
 
         # A restart at the same time, then 14:00 (Mike's ticket resolved
         # meanwhile): the 09:00 digests are not repeated, Mike gets none.
-        d.stop()
+        tap.ok(d.stop(), "daemon stops cleanly (#1)")
         d.start()
         started(d)
         cli(s, "status", nums["billing"], "resolved")
@@ -190,7 +190,7 @@ def main():
 
         # Down over two slots (09:00 and 14:00 of the next day): caught
         # up once on start, not once per slot.
-        d.stop()
+        tap.ok(d.stop(), "daemon stops cleanly (#2)")
         clock.set(at(15, 0, day=1))
         d.start()
         wait_until(lambda: len(digests(s)) >= 10, 30)

@@ -168,7 +168,7 @@ def main():
                "html holds the same text as the plain part")
 
         # Once per client and month, also across a restart.
-        d.stop()
+        tap.ok(d.stop(), "daemon stops cleanly (#1)")
         d.start()
         started(d)
         clock.set(t(11, 2, 9))
