@@ -121,7 +121,7 @@ sla_state(const struct pd_config *cfg, const struct store_waiting *w,
 	if (!due)
 		return g_strdup("");
 	if (*overdue_r)
-		return g_strdup(ru(lang) ? ", SLA просрочен" :
+		return g_strdup(ru(lang) ? ", срок по SLA истёк" :
 		    ", SLA overdue");
 	left = digest_duration(due - now, lang);
 	s = g_strdup_printf(ru(lang) ? ", по SLA осталось %s" :
@@ -193,7 +193,8 @@ agent_digest(struct tx *tx, const struct pd_agent *a, GPtrArray *waiting,
 		age = digest_duration(now - w->created, a->language);
 		g_string_append_printf(lines, "- [%s] %s (%s%s%s)\n", tok,
 		    w->subject, age, *w->assignee ? "" : ru(a->language) ?
-		    ", не назначен" : ", unassigned", sla);
+		    ", без исполнителя" :
+		    ", unassigned", sla);
 		g_free(tok);
 		g_free(age);
 		g_free(sla);
@@ -298,7 +299,7 @@ lead_digest(struct tx *tx, const struct pd_agent *l, GPtrArray *waiting,
 			    per_agent, k->data), l->language);
 	g_list_free(keys);
 	if (g_hash_table_lookup(per_agent, ""))
-		count_line(agents, ru(l->language) ? "не назначены" :
+		count_line(agents, ru(l->language) ? "без исполнителя" :
 		    "unassigned", g_hash_table_lookup(per_agent, ""),
 		    l->language);
 	keys = g_list_sort(g_hash_table_get_keys(per_queue),

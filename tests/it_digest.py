@@ -154,6 +154,10 @@ def main():
             listed = [int(n) for n in re.findall(r"\[ACME#(\d+)\]", plain_text(olga))]
             tap.eq(listed, [nums["open"], nums["olga"]],
                    "Olga: the unassigned support ticket, then hers")
+            line = next((l for l in plain_text(olga).splitlines()
+                         if token(nums["open"]) in l), "")
+            tap.ok("1 ч 50 мин, без исполнителя, по SLA осталось 2 ч 9 мин" in line,
+                   "Olga: age, unassigned and SLA in Russian", line)
         mike = mail_to(s, MIKE_ADDR, "Digest")
         if tap.ok(mike is not None, "Mike's digest arrives"):
             listed = [int(n) for n in re.findall(r"\[ACME#(\d+)\]", plain_text(mike))]
@@ -162,7 +166,7 @@ def main():
         if tap.ok(lead is not None, "the lead digest arrives"):
             text = plain_text(lead)
             for want in ("- Olga Ivanova: 1", "- John Smith: 1 (просрочено: 1)",
-                         "- не назначены: 2", "- billing: 1", "- support: 3 (просрочено: 1)"):
+                         "- без исполнителя: 2", "- billing: 1", "- support: 3 (просрочено: 1)"):
                 tap.ok(want in text.splitlines(), "lead digest: %r" % want, text)
             tap.ok("Mike Lee" not in text, "lead digest: no line for an agent with nothing")
         everything = "\n".join(plain_text(m) for m in s.sink_to(JOHN_ADDR) + s.sink_to(OLGA_ADDR)
