@@ -185,6 +185,16 @@ struct pd_config {
 	                             * none */
 	unsigned sla_warn_at;        /* sla.warn_at: percent of a window at
 	                              * which the agents are warned (80) */
+	/* templates, digests, reports (config_digests.c) */
+	GPtrArray *templates_dirs; /* of char *: the `templates` setting's
+	                            * directories, then the shipped one;
+	                            * first match wins per file
+	                            * (template.h); [0] is templates_dir */
+	unsigned templates_line;   /* line of `templates`, 0 when unset */
+	GArray *digest_times;      /* of int: minutes after midnight in the
+	                            * gateway's time zone, sorted; empty: no
+	                            * digests */
+	bool report_monthly;       /* reports.monthly (true) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

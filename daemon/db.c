@@ -317,9 +317,23 @@ static const char schema_v9[] =
 "  error TEXT NOT NULL"
 ") STRICT;";
 
+/* v10: timer notices sent once (digests per agent and slot, monthly
+ * reports per client and month; scheduler.c): the key row commits in the
+ * same transaction as the outbox rows, so a restart neither repeats nor
+ * skips one.  A created index for the digests' query of waiting tickets
+ * by status comes with v2 (tickets_status). */
+static const char schema_v10[] =
+"CREATE TABLE timer_notices ("
+"  key TEXT PRIMARY KEY,"
+"  at INTEGER NOT NULL"
+") STRICT;"
+"CREATE INDEX tickets_client ON tickets(client, created);"
+"CREATE INDEX events_event ON events(event, at);";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9 };
+	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
+	schema_v10 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

@@ -68,7 +68,7 @@ notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
 	GHashTable *all = ticket_vars(tx->cfg, t, vars);
 	int rc;
 
-	rc = template_render(tx->cfg->templates_dir, lang ? lang : t ?
+	rc = template_render_dirs(tx->cfg->templates_dirs, lang ? lang : t ?
 	    t->language : tx->cfg->language, name, all, r, error_r);
 	g_hash_table_unref(all);
 	return rc;
@@ -233,6 +233,24 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	return row < 0 ? -1 : 0;
 }
 
+/* The HTML alternative of a rendered template: the same text, escaped,
+ * its lines kept (white-space: pre-wrap), then tail.  The text is the
+ * template's, so both parts say the same in every language. */
+static char *
+html_of(const char *subject, const char *body, const char *tail)
+{
+	char *t = g_markup_escape_text(subject, -1);
+	char *b = g_markup_escape_text(body, -1);
+	char *html = g_strdup_printf("<!DOCTYPE html>\n<html><head>"
+	    "<meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n"
+	    "<div style=\"font-family:sans-serif;white-space:pre-wrap\">%s"
+	    "</div>\n%s\n</body></html>\n", t, b, tail);
+
+	g_free(t);
+	g_free(b);
+	return html;
+}
+
 int
 notify_send(struct tx *tx, const struct pd_ticket *t,
     const struct notify_mail *m)
@@ -243,7 +261,7 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 		.reply_to = m->reply_to, .kind = m->kind,
 		.attachments = m->attachments, .auto_submitted = m->auto_reply ?
 		"auto-replied" : "auto-generated" };
-	char *err = NULL, *sig;
+	char *err = NULL, *sig, *html = NULL;
 	int rc;
 
 	if (m->reply) {
@@ -261,12 +279,15 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 	sig = signed_body(tx, t, m->rcpt, r.body);
 	if (sig)
 		q.body = sig;
+	if (m->html_tail)
+		q.html = html = html_of(r.subject, q.body, m->html_tail);
 	/* Bounces of our notifications come back to the queue's address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
 	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : env_sender(tx, t),
 	    true, m->msgid_r);
 	g_free(sig);
 	template_clear(&r);
+	g_free(html);
 	return rc;
 }
 

@@ -34,6 +34,10 @@ struct notify_mail {
 	GPtrArray *attachments;     /* copied into the mail, or NULL */
 	char **msgid_r;             /* gets the new Message-ID (g_malloc'd)
 	                             * when it passed the hooks, or NULL */
+	const char *html_tail;      /* HTML (a chart) after the rendered
+	                             * text in an HTML alternative (the text
+	                             * escaped, lines kept); NULL: text
+	                             * only */
 };
 
 /* Renders and queues; t may be NULL for gateway-wide notices (no ticket

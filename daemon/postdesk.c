@@ -15,6 +15,7 @@
 #include "cli_list.h"
 #include "cli_mail.h"
 #include "cli_plan.h"
+#include "cli_report.h"
 #include "cli_rules.h"
 #include "cli_ticket.h"
 #include "config.h"
@@ -24,6 +25,7 @@
 
 static int cli_rules_cmd(struct cli *c, int argc, char **argv);
 static int cli_plan_cmd(struct cli *c, int argc, char **argv);
+static int cli_report_cmd(struct cli *c, int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
 	{ "tickets", "", "List tickets, with filters.", cli_tickets },
@@ -65,6 +67,9 @@ static const struct cli_cmd commands[] = {
 	  cli_rules_cmd },
 	{ "plan", "CLIENT [--month YYYY-MM]", "A client's billable hours of a "
 	  "month against its plan.", cli_plan_cmd },
+	{ "report", "CLIENT [--month YYYY-MM] [--send]", "A client's monthly "
+	  "report (last month by default); --send mails it to the client's "
+	  "addresses.", cli_report_cmd },
 };
 
 /* --help or -h among a command's own arguments (commands that parse
@@ -109,6 +114,24 @@ cli_plan_cmd(struct cli *c, int argc, char **argv)
 	if ((r = cli_open(c, CLI_READ)) != 0)
 		return r;
 	r = cli_plan(c->db, c->cfg, argc, argv, json);
+	return r == 2 ? EX_USAGE : r == 1 ? EX_NOINPUT : r;
+}
+
+/* `report` (cli_report.h): --send queues mail, so it writes; 2 is a
+ * usage error, 1 an unknown client or a failed query. */
+static int
+cli_report_cmd(struct cli *c, int argc, char **argv)
+{
+	bool send = false;
+	int r;
+
+	if (wants_help(c, argc, argv))
+		return EX_OK;
+	for (int i = 1; i < argc; i++)
+		send |= strcmp(argv[i], "--send") == 0;
+	if ((r = cli_open(c, send ? CLI_WRITE : CLI_READ)) != 0)
+		return r;
+	r = cli_report(c->db, c->cfg, argc, argv);
 	return r == 2 ? EX_USAGE : r == 1 ? EX_NOINPUT : r;
 }
 

@@ -26,6 +26,7 @@
 #include "outbox.h"
 #include "scheduler.h"
 #include "sdnotify.h"
+#include "template_vars.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/postdesk/postdesk.conf"
@@ -79,7 +80,13 @@ load_config(const char *path, int bare)
 	GString *errors = g_string_new(NULL);
 	struct pd_config *cfg = NULL;
 
-	if (config_load(path, &cfg, errors) != 0) {
+	/* Every template the code renders, in every language, with only
+	 * placeholders it knows (template_vars.h): also on a reload. */
+	if (config_load(path, &cfg, errors) == 0 &&
+	    template_check(cfg->templates_dirs, cfg->file,
+	    cfg->templates_line, errors) > 0)
+		config_free(&cfg);
+	if (!cfg) {
 		char **lines = g_strsplit(g_strchomp(errors->str), "\n", -1);
 
 		for (char **l = lines; *l; l++)

@@ -14,6 +14,8 @@
  *                     recent_requests)
  *   store_report.c    the CLI's reports (store_report.h)
  *   store_plans.c     once-only notices, plan usage, SLA clocks
+ *   store_digest.c    timer notices sent once, the queries of digests
+ *                     and monthly reports (store_digest.h)
  *
  * Thin, typed operations over db.h.  None of them begins or commits a
  * transaction: the pipeline wraps all writes of one message in one

@@ -391,6 +391,9 @@ def read_only(s):
     # a backup first.
     db = os.path.join(empty, "pd.db")
     con = sqlite3.connect(db)
+    for undo in ("DROP TABLE timer_notices", "DROP INDEX tickets_client",
+                 "DROP INDEX events_event"):  # v10, timer notices
+        con.execute(undo)
     con.execute("DROP TABLE source_status")
     con.execute("DROP TABLE recent_errors")
     con.execute("DROP TRIGGER search_fts_msg")

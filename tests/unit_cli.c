@@ -184,6 +184,9 @@ migration(void)
 	int n = 0;
 
 	db_open(path, &db, &err);
+	/* Undo v10 (timer notices), then v9 (the search index). */
+	sqlite3_exec(db, "DROP TABLE timer_notices; DROP INDEX tickets_client; "
+	    "DROP INDEX events_event;", NULL, NULL, NULL);
 	sqlite3_exec(db, "DROP TRIGGER search_fts_msg; DROP TRIGGER "
 	    "search_fts_file; DROP TABLE search_fts; DROP TABLE source_status; "
 	    "DROP TABLE recent_errors; CREATE VIRTUAL TABLE messages_fts USING "

@@ -340,7 +340,9 @@ static const char full[] =
 	"  repeat_minutes = 0; repeat_similarity = 75;\n"
 	"};\n"
 	"rules = ( { name = \"urgent\"; subject = \"urgent\";\n"
-	"  priority = \"urgent\"; } );\n";
+	"  priority = \"urgent\"; } );\n"
+	"digests = { times = [ \"09:00\", \"14:30\" ]; };\n"
+	"reports = { monthly = false; };\n";
 
 static void
 test_full(void)
