@@ -264,7 +264,17 @@ parse_addr_repair(const char *raw, unsigned max)
 	n = split(raw, el, max + 2);
 	out = g_string_sized_new(strlen(raw) + 16);
 	for (guint i = 0; i < n; i++) {
-		if (i > 0)
+		const char *a = el[i].p, *b = el[i].end;
+
+		/* A bare word ("undisclosed") is no mailbox, and GMime would
+		 * make it part of the next one's name: left out. */
+		trim(&a, &b);
+		if (memchr(a, '@', b - a) == NULL &&
+		    memchr(a, ':', b - a) == NULL) {
+			changed = changed || (a < b && n > 1);
+			continue;
+		}
+		if (out->len > 0)
 			g_string_append_c(out, ',');
 		repair_elem(out, &el[i], &changed);
 	}

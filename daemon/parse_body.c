@@ -226,9 +226,10 @@ lossy(const char *cs, const char *b, size_t n)
 	return out;
 }
 
-/* Undeclared 8-bit: UTF-8 if it is, else KOI8-R when it looks like it,
- * Western European when the 8-bit bytes stand alone, else GMime's fallback
- * list (UTF-8, windows-1251, KOI8-R). */
+/* Undeclared 8-bit: UTF-8 if it is, else Western European when the 8-bit
+ * bytes stand alone, else a CJK charset when the text is not Cyrillic in
+ * shape and one reads well (parse_charset.h), else KOI8-R when it looks
+ * like it, else GMime's fallback list (UTF-8, windows-1251, KOI8-R). */
 static char *
 decode_8bit(const char *b, size_t n)
 {
@@ -237,6 +238,11 @@ decode_8bit(const char *b, size_t n)
 	if (g_utf8_validate(b, n, NULL))
 		return g_strndup(b, n);
 	if (looks_latin(b, n) && (out = latin_to_utf8(b, n)) != NULL)
+		return out;
+	/* CJK text with no charset (old webmail): read as the charset that
+	 * fits best; Cyrillic keeps the guesses it always had. */
+	if (!charset_cyrillic_shaped(b, n) &&
+	    (out = charset_guess_cjk(b, n, NULL)) != NULL)
 		return out;
 	if (looks_koi8r(b, n) &&
 	    (out = g_convert(b, n, "UTF-8", "KOI8-R", NULL, NULL, NULL)))

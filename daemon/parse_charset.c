@@ -276,14 +276,15 @@ charset_iso2022jp(const char *p, size_t n)
 	return v;
 }
 
-/* Cyrillic letters outside 0xC0-0xFF: Ё ё Ў ў Є є Ї ї І і Ґ ґ in
- * windows-1251, and Ё ё Є є І і Ї ї Ґ ґ in KOI8-R/U. */
+/* Cyrillic letters outside 0xC0-0xFF: Ё ё Ў ў Є є Ї ї І і ґ in
+ * windows-1251, and Ё ё in KOI8-R.  Not the Ukrainian letters of KOI8-U
+ * (0xA4-0xA7): they are the lead bytes of EUC-JP kana, and a Ukrainian
+ * text holds few enough of them to stay within the tenth allowed. */
 static bool
 cyr_extra(unsigned char c)
 {
 	static const unsigned char set[] = { 0xa8, 0xb8, 0xa1, 0xa2, 0xaa,
-	    0xba, 0xaf, 0xbf, 0xb2, 0xb3, 0xa5, 0xb4, 0xa3, 0xa4, 0xa6, 0xa7,
-	    0xad, 0xb6, 0xb7, 0xbd };
+	    0xba, 0xaf, 0xbf, 0xb2, 0xb3, 0xb4, 0xa3 };
 
 	return memchr(set, c, sizeof set) != NULL;
 }
@@ -419,6 +420,33 @@ score(const char *u, enum script sc, unsigned *common_r)
 	return s;
 }
 
+/* Whether most 8-bit sequences of p[0..n) are valid UTF-8: damaged
+ * UTF-8, never a CJK charset (whose double bytes GB18030 would read as
+ * Hanzi). */
+static bool
+mostly_utf8(const char *p, size_t n)
+{
+	const char *end = p + n;
+	size_t good = 0, bad = 0;
+	gunichar c;
+
+	while (p < end) {
+		if ((unsigned char)*p < 0x80) {
+			p++;
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, end - p);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			bad++;
+			p++;
+			continue;
+		}
+		good++;
+		p = g_utf8_next_char(p);
+	}
+	return good > 0 && good >= 2 * bad;
+}
+
 char *
 charset_guess_cjk(const char *p, size_t n, const char **cs_r)
 {
@@ -426,6 +454,8 @@ charset_guess_cjk(const char *p, size_t n, const char **cs_r)
 	long best_score = 0;
 	unsigned hits;
 
+	if (mostly_utf8(p, n))
+		return NULL;
 	common_init();
 	for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
 		char *v = strict(candidates[i].iconv, p, n);

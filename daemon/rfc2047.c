@@ -308,6 +308,25 @@ looks_koi8r(const char *p, size_t n)
 	return hi >= 3 && hi > 2 * lo;
 }
 
+struct hdr_state {
+	bool in_block;    /* inside a header block */
+	bool after_block; /* the previous line ended a header block */
+	bool after_bound; /* the previous line was a boundary */
+	size_t cur;       /* bytes of the current header so far */
+	bool dropping;    /* the current header is over the limit */
+	unsigned starts;  /* unclosed encoded-word starts of the current
+	                   * header (rfc2047.h) */
+	bool top;         /* in the message's own header, before its end */
+	bool limbo;       /* lines GMime may read as a header, up to the next
+	                   * empty line, that we do not rewrite as one: a
+	                   * header block that a line that is no field ended
+	                   * or started (or a body's first paragraph) */
+	char *hint;       /* charset for raw 8-bit header text, or NULL */
+	struct pd_declared decl; /* charsets of the text parts */
+	const char *sniffed; /* the CJK charset that another header of the
+	                      * message read best in, or NULL */
+};
+
 /* The old guess for undeclared 8-bit text, kept as it was for the
  * Cyrillic and Western mail it has always read right: the first charset=
  * of the file, else Western European when it looks like it, else KOI8-R
@@ -334,7 +353,7 @@ old_guess(const char *p, size_t n, const char *hint)
  * best (charset_guess_cjk()); then old_guess(). */
 static char *
 guess_8bit(const char *p, size_t n, const struct pd_declared *decl,
-    const char *hint)
+    const char *hint, const char *sniffed)
 {
 	char *v;
 
@@ -342,10 +361,24 @@ guess_8bit(const char *p, size_t n, const struct pd_declared *decl,
 		if (charset_is_cjk(decl->cs[i]) &&
 		    (v = charset_decode_declared(decl->cs[i], p, n)) != NULL)
 			return v;
+	/* A short name ("鈴木 花子" in EUC-JP) may read as Cyrillic too; the
+	 * charset the message's other headers are in decides. */
+	if (sniffed != NULL &&
+	    (v = charset_decode_declared(sniffed, p, n)) != NULL)
+		return v;
 	if (!charset_cyrillic_shaped(p, n) && !looks_latin(p, n) &&
 	    (v = charset_guess_cjk(p, n, NULL)) != NULL)
 		return v;
 	return old_guess(p, n, hint);
+}
+
+/* Whether p[0..n) is 8-bit text for guess_8bit(): not UTF-8, not even
+ * nearly, and no ISO-2022-JP. */
+static bool
+needs_guess(const char *p, size_t n)
+{
+	return memchr(p, 0x1b, n) == NULL && !g_utf8_validate(p, n, NULL) &&
+	    !mostly_utf8(p, n);
 }
 
 /* One line of header text: raw ISO-2022-JP (Becky! and old Japanese
@@ -354,7 +387,7 @@ guess_8bit(const char *p, size_t n, const struct pd_declared *decl,
  * Then B-words become Q-words (rfc2047.h). */
 static void
 header_text(GString *out, const char *p, size_t n,
-    const struct pd_declared *decl, const char *hint, unsigned *starts)
+    const struct hdr_state *st, unsigned *starts)
 {
 	char *v = NULL;
 
@@ -366,7 +399,7 @@ header_text(GString *out, const char *p, size_t n,
 	} else if (mostly_utf8(p, n))
 		v = g_utf8_make_valid(p, n);
 	else
-		v = guess_8bit(p, n, decl, hint);
+		v = guess_8bit(p, n, &st->decl, st->hint, st->sniffed);
 	if (v == NULL) {
 		rewrite(out, p, n, true, starts);
 		return;
@@ -411,22 +444,6 @@ charset_hint(const char *raw, size_t len)
 	return cs;
 }
 
-struct hdr_state {
-	bool in_block;    /* inside a header block */
-	bool after_block; /* the previous line ended a header block */
-	bool after_bound; /* the previous line was a boundary */
-	size_t cur;       /* bytes of the current header so far */
-	bool dropping;    /* the current header is over the limit */
-	unsigned starts;  /* unclosed encoded-word starts of the current
-	                   * header (rfc2047.h) */
-	bool top;         /* in the message's own header, before its end */
-	bool limbo;       /* lines GMime may read as a header, up to the next
-	                   * empty line, that we do not rewrite as one: a
-	                   * header block that a line that is no field ended
-	                   * or started (or a body's first paragraph) */
-	char *hint;       /* charset for raw 8-bit header text, or NULL */
-	struct pd_declared decl; /* charsets of the text parts */
-};
 
 /* Handles one header-block line [p, eol) (eol excludes '\n'); joined: a
  * line that continues the field before it without being indented, which
@@ -456,15 +473,14 @@ header_line(GString *out, struct hdr_state *st, const char *p,
 		if (keep > (size_t)(eol - p))
 			keep = eol - p;
 		if (keep > 0) {
-			header_text(out, p, keep, &st->decl, st->hint,
-			    &st->starts);
+			header_text(out, p, keep, st, &st->starts);
 			g_string_append_c(out, '\n');
 		}
 		st->dropping = true;
 		*cut_r = true;
 		return;
 	}
-	header_text(out, p, eol - p, &st->decl, st->hint, &st->starts);
+	header_text(out, p, eol - p, st, &st->starts);
 	g_string_append_len(out, eol, nl_end - eol);
 }
 
@@ -535,15 +551,26 @@ step(struct hdr_state *st, const char *p, const char *eol)
  * from the Content-Type fields of every header block, in one pass over
  * the lines as rfc2047_fix_headers() sees them. */
 static void
-scan_declared(const char *raw, size_t len, struct pd_declared *d)
+scan_declared(const char *raw, size_t len, struct pd_declared *d,
+    const char **sniffed_r)
 {
 	struct hdr_state st = { .in_block = true, .top = true };
 	const char *p = raw, *end = raw + len, *eol, *nl_end;
 	GString *ct = NULL;
+	char *v;
 
+	*sniffed_r = NULL;
 	for (; p < end && d->n < PD_DECLARED_MAX; p = nl_end) {
 		eol = line_end(p, end, &nl_end);
 		step(&st, p, eol);
+		/* The first line of the message's own header that reads as
+		 * CJK on its own (sniffed, see guess_8bit()). */
+		if (st.in_block && st.top && *sniffed_r == NULL &&
+		    needs_guess(p, eol - p) &&
+		    !charset_cyrillic_shaped(p, eol - p) &&
+		    !looks_latin(p, eol - p) &&
+		    (v = charset_guess_cjk(p, eol - p, sniffed_r)) != NULL)
+			g_free(v);
 		if (ct != NULL && (!st.in_block || (p < eol && *p != ' ' &&
 		    *p != '\t'))) {
 			if (ct->len <= CTYPE_MAX)
@@ -593,7 +620,7 @@ rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
 
 	*cut_r = false;
 	st.hint = charset_hint(raw, len);
-	scan_declared(raw, len, &st.decl);
+	scan_declared(raw, len, &st.decl, &st.sniffed);
 	while (p < end) {
 		eol = line_end(p, end, &nl_end);
 		step(&st, p, eol);
