@@ -542,6 +542,15 @@ blank_text(GMimeObject *obj, const struct pd_limits *lim)
 	return blank;
 }
 
+/* A text part beside the root of a multipart/related that no Content-ID
+ * names as a resource: more of the text, shown after it (a mislabelled
+ * multipart/mixed of text parts). */
+static bool
+inline_text(GMimeObject *obj)
+{
+	return is_body_text(obj) && g_mime_object_get_content_id(obj) == NULL;
+}
+
 /* The child of a multipart/alternative that gives the text: non-empty
  * text/plain, else text/html, else the first container (related...). */
 static int
@@ -591,7 +600,8 @@ walk_multipart(struct walk *w, GMimeMultipart *mp, unsigned depth,
 			continue;
 		if (alt && want_text && pick >= 0 && i != pick)
 			w->other_rendering = true;
-		walk_obj(w, c, depth + 1, want_text && (pick < 0 || i == pick));
+		walk_obj(w, c, depth + 1, want_text && (pick < 0 ||
+		    i == pick || (!alt && inline_text(c))));
 		w->other_rendering = other;
 	}
 }
