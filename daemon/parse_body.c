@@ -263,13 +263,16 @@ to_utf8(const char *cs, const char *b, size_t n)
 	    NULL, NULL);
 	if (out != NULL)
 		return out;
-	/* The vendor extensions of CJK charsets (NEC circled digits in
-	 * ISO-2022-JP, GBK in "gb2312"...), and ISO-2022-JP, 7-bit, which
-	 * would pass for UTF-8 below with its escapes. */
-	if ((out = charset_decode_declared(cs, b, n)) != NULL)
+	/* ISO-2022-JP with its vendor extensions (NEC circled digits...):
+	 * 7-bit, it would pass for UTF-8 below, escapes and all. */
+	if (charset_is_iso2022jp(cs) &&
+	    (out = charset_decode_declared(cs, b, n)) != NULL)
 		return out;
 	if (g_utf8_validate(b, n, NULL))
 		return g_strndup(b, n);
+	/* The vendor supersets of CJK charsets (GBK in "gb2312"...). */
+	if ((out = charset_decode_declared(cs, b, n)) != NULL)
+		return out;
 	if ((out = lossy(cs, b, n)) != NULL)
 		return out;
 	return decode_8bit(b, n);

@@ -57,6 +57,17 @@ charset_declared_free(struct pd_declared *d)
 	d->n = 0;
 }
 
+static bool
+iconv_knows(const char *cs)
+{
+	GIConv cd = g_iconv_open("UTF-8", cs);
+
+	if (cd == (GIConv)-1)
+		return false;
+	g_iconv_close(cd);
+	return true;
+}
+
 /* Strict conversion: NULL unless every byte is valid in cs.  NULs never
  * come out (they would end the C string early). */
 static char *
@@ -139,6 +150,23 @@ charset_decode_declared(const char *cs, const char *p, size_t n)
 	if ((sup = superset_of(cs)) != NULL)
 		return strict(sup, p, n);
 	return NULL;
+}
+
+char *
+charset_decode_exact(const char *cs, const char *p, size_t n)
+{
+	if (cs == NULL || *cs == '\0')
+		return NULL;
+	char *v;
+
+	if (charset_is_iso2022jp(cs))
+		return charset_decode_declared(cs, p, n);
+	/* The name as declared first: GMime's own mapping already widens
+	 * some (gb2312 to GBK). */
+	if ((v = strict(cs, p, n)) != NULL)
+		return v;
+	return iconv_knows(cs) ? NULL :
+	    strict(g_mime_charset_iconv_name(cs), p, n);
 }
 
 bool

@@ -33,6 +33,10 @@ void charset_declared_free(struct pd_declared *d);
  * CP50220/CP50221 do).  NULL when none converts every byte. */
 char *charset_decode_declared(const char *cs, const char *p, size_t n);
 
+/* charset_decode_declared() without the vendor supersets: cs exactly as
+ * iconv knows it (ISO-2022-JP still with its extensions). */
+char *charset_decode_exact(const char *cs, const char *p, size_t n);
+
 /* Whether cs names a multibyte CJK charset (one with a superset above,
  * or ISO-2022-JP). */
 bool charset_is_cjk(const char *cs);

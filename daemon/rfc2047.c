@@ -355,19 +355,23 @@ static char *
 guess_8bit(const char *p, size_t n, const struct pd_declared *decl,
     const char *hint, const char *sniffed)
 {
+	bool cyr = charset_cyrillic_shaped(p, n), latin = looks_latin(p, n);
 	char *v;
 
+	/* Text that reads as Cyrillic or Western is CJK only in the very
+	 * charset declared (not its vendor superset, in which nearly any
+	 * pair of such bytes is valid), as old_guess() had it. */
 	for (unsigned i = 0; i < decl->n; i++)
-		if (charset_is_cjk(decl->cs[i]) &&
-		    (v = charset_decode_declared(decl->cs[i], p, n)) != NULL)
+		if (charset_is_cjk(decl->cs[i]) && (v = cyr || latin ?
+		    charset_decode_exact(decl->cs[i], p, n) :
+		    charset_decode_declared(decl->cs[i], p, n)) != NULL)
 			return v;
 	/* A short name ("鈴木 花子" in EUC-JP) may read as Cyrillic too; the
 	 * charset the message's other headers are in decides. */
 	if (sniffed != NULL &&
-	    (v = charset_decode_declared(sniffed, p, n)) != NULL)
+	    (v = charset_decode_exact(sniffed, p, n)) != NULL)
 		return v;
-	if (!charset_cyrillic_shaped(p, n) && !looks_latin(p, n) &&
-	    (v = charset_guess_cjk(p, n, NULL)) != NULL)
+	if (!cyr && !latin && (v = charset_guess_cjk(p, n, NULL)) != NULL)
 		return v;
 	return old_guess(p, n, hint);
 }
