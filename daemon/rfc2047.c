@@ -550,6 +550,9 @@ step(struct hdr_state *st, const char *p, const char *eol)
 /* A Content-Type field of at most this many bytes is read for its
  * charset; longer ones are junk. */
 #define CTYPE_MAX 1024
+/* Header lines longer than this are not read for the message's CJK
+ * charset (a subject or a name is far shorter). */
+#define SNIFF_MAX 4096
 
 /* The charsets the text parts of the message declare (parse_charset.h),
  * from the Content-Type fields of every header block, in one pass over
@@ -570,7 +573,7 @@ scan_declared(const char *raw, size_t len, struct pd_declared *d,
 		/* The first line of the message's own header that reads as
 		 * CJK on its own (sniffed, see guess_8bit()). */
 		if (st.in_block && st.top && *sniffed_r == NULL &&
-		    needs_guess(p, eol - p) &&
+		    eol - p <= SNIFF_MAX && needs_guess(p, eol - p) &&
 		    !charset_cyrillic_shaped(p, eol - p) &&
 		    !looks_latin(p, eol - p) &&
 		    (v = charset_guess_cjk(p, eol - p, sniffed_r)) != NULL)
