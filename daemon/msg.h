@@ -24,7 +24,8 @@ struct pd_addr {
 };
 
 struct pd_attachment {
-	char *filename;     /* decoded (RFC 2231 / 2047), "" when none */
+	char *filename;     /* decoded (RFC 2231 / 2047), "" when none;
+	                     * never a control character ('_' instead) */
 	char *content_type; /* lower-case "type/subtype" */
 	size_t size;        /* decoded bytes */
 	GBytes *data;       /* decoded content */
@@ -35,14 +36,18 @@ struct pd_msg {
 	                          * break or control becomes a space
 	                          * (hdrtext.h); "" when absent */
 	struct pd_addr from;     /* first From mailbox; fields "" when absent */
-	GPtrArray *to;           /* of struct pd_addr *, at most max_recipients */
+	GPtrArray *to;           /* of struct pd_addr *, at most max_recipients;
+	                          * only mailboxes with an '@' (To, Cc, From,
+	                          * Reply-To alike) */
 	GPtrArray *cc;           /* of struct pd_addr * */
 	struct pd_addr reply_to; /* first Reply-To mailbox; fields "" when absent */
 	char *message_id;        /* without <>, "" when absent */
 	char *in_reply_to;       /* first id of In-Reply-To, without <>, "" */
 	GPtrArray *references;   /* of char *, without <>, in header order */
 	char *text;              /* body text: text/plain preferred, else HTML
-	                          * converted; LF line ends; may be "" */
+	                          * converted; inline text parts one after
+	                          * the other joined in order; LF line ends;
+	                          * may be "" */
 	bool text_from_html;     /* text was converted from HTML */
 	GPtrArray *attachments;  /* of struct pd_attachment * */
 	bool is_dsn;             /* multipart/report; report-type=delivery-status
