@@ -220,7 +220,16 @@ is_header_line(const char *p, const char *eol)
 bool
 rfc2047_is_field(const char *p, const char *eol)
 {
-	return is_header_line(p, eol);
+	const char *q = p;
+
+	while (q < eol && *q > ' ' && *q < 127 && *q != ':')
+		q++;
+	if (q == p)
+		return false;
+	/* RFC 5322 §4.5.3 (obsolete syntax): blanks before the colon. */
+	while (q < eol && (*q == ' ' || *q == '\t'))
+		q++;
+	return q < eol && *q == ':';
 }
 
 static bool
@@ -613,7 +622,7 @@ header_goes_on(const char *nl_end, const char *end)
 		return false;
 	eol = line_end(nl_end, end, &next);
 	return eol > nl_end && (*nl_end == ' ' || *nl_end == '\t' ||
-	    is_header_line(nl_end, eol));
+	    rfc2047_is_field(nl_end, eol));
 }
 
 char *
@@ -636,7 +645,7 @@ rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
 		 * its indent (a mailer that folded by hand): GMime would drop
 		 * it. */
 		joined = st.in_block && st.top && p < eol && *p != ' ' &&
-		    *p != '\t' && !is_header_line(p, eol) &&
+		    *p != '\t' && !rfc2047_is_field(p, eol) &&
 		    header_goes_on(nl_end, end);
 		if (st.in_block) {
 			header_line(out, &st, p, eol, nl_end, max_header,

@@ -986,6 +986,16 @@ test_junk(void)
 	    "joined");
 	ok(m && m->junk_lines == 0, "no junk counted");
 	msg_free(&m);
+	/* Blanks before the colon (obsolete syntax) make a field still. */
+	m = parse_str("Subject : first\nFrom: a@example.test\nTo: b@example."
+	    "test\n\nbody\n");
+	is_str(m ? m->subject : NULL, "first", "obsolete field first: no junk");
+	msg_free(&m);
+	m = parse_str("From: a@example.test\nSubject : mid\nTo: b@example."
+	    "test\n\nbody\n");
+	is_str(m ? m->subject : NULL, "mid", "obsolete field inside: not "
+	    "joined");
+	msg_free(&m);
 }
 
 /* Issue 12, class 4: display names with special characters, addresses in
