@@ -263,8 +263,21 @@ addr_free_ptr(gpointer p)
 	g_free(p);
 }
 
-/* Appends the mailboxes of l, groups flattened, up to the recipient bound;
- * depth stops groups inside groups from recursing forever. */
+/* Whether ia is a mailbox whose address has an '@'. */
+static bool
+has_at(InternetAddress *ia)
+{
+	const char *addr;
+
+	if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+		return false;
+	addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+	return addr != NULL && strchr(addr, '@') != NULL;
+}
+
+/* Appends the mailboxes of l that have an '@', groups flattened, up to
+ * the recipient bound; depth stops groups inside groups from recursing
+ * forever. */
 static void
 addr_list(GPtrArray *out, InternetAddressList *l, const struct pd_limits *lim,
     bool *cut_r, int depth)
@@ -281,9 +294,7 @@ addr_list(GPtrArray *out, InternetAddressList *l, const struct pd_limits *lim,
 			continue;
 		}
 		/* A bare word ("To: undisclosed") is no mailbox. */
-		if (!INTERNET_ADDRESS_IS_MAILBOX(ia) ||
-		    strchr(internet_address_mailbox_get_addr(
-		    INTERNET_ADDRESS_MAILBOX(ia)) ?: "", '@') == NULL)
+		if (!has_at(ia))
 			continue;
 		if (out->len >= lim->max_recipients) {
 			*cut_r = true;

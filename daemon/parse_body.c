@@ -373,7 +373,6 @@ static bool
 is_body_text(GMimeObject *obj)
 {
 	GMimeContentDisposition *cd;
-
 	const char *fn;
 
 	if (!GMIME_IS_PART(obj))
