@@ -68,10 +68,23 @@ iconv_knows(const char *cs)
 	return true;
 }
 
-/* Strict conversion: NULL unless every byte is valid in cs.  NULs never
- * come out (they would end the C string early). */
-static char *
-strict(const char *cs, const char *p, size_t n)
+/* Whether UTF-8 u (w bytes) holds a C1 control (U+0080-U+009F): glibc's
+ * EUC-KR, EUC-JP and others pass a stray byte 0x80-0x9F through as one
+ * rather than failing, and no text has them. */
+static bool
+has_c1(const char *u, gsize w)
+{
+	for (gsize i = 0; i + 1 < w; i++)
+		if ((guchar)u[i] == 0xc2 && (guchar)u[i + 1] >= 0x80 &&
+		    (guchar)u[i + 1] <= 0x9f)
+			return true;
+	return false;
+}
+
+/* Strict conversion: NULL unless every byte is valid in cs.  NULs and C1
+ * controls never come out. */
+char *
+charset_strict(const char *cs, const char *p, size_t n)
 {
 	gsize w = 0;
 	char *v;
@@ -80,7 +93,7 @@ strict(const char *cs, const char *p, size_t n)
 		return g_strdup("");
 	v = g_convert(p, n, "UTF-8", cs, NULL, &w, NULL);
 	if (v != NULL && (memchr(v, '\0', w) != NULL ||
-	    !g_utf8_validate(v, w, NULL))) {
+	    !g_utf8_validate(v, w, NULL) || has_c1(v, w))) {
 		g_free(v);
 		return NULL;
 	}
@@ -135,20 +148,20 @@ charset_decode_declared(const char *cs, const char *p, size_t n)
 	if (cs == NULL || *cs == '\0')
 		return NULL;
 	if (charset_is_iso2022jp(cs)) {
-		if ((v = strict("ISO-2022-JP", p, n)) != NULL)
+		if ((v = charset_strict("ISO-2022-JP", p, n)) != NULL)
 			return v;
 		if ((v = charset_iso2022jp(p, n)) != NULL)
 			return v;
 		/* ISO-2022-JP is 7-bit: 8-bit bytes under that label are
 		 * Shift_JIS or EUC-JP written by a careless mailer. */
-		if ((v = strict("CP932", p, n)) != NULL)
+		if ((v = charset_strict("CP932", p, n)) != NULL)
 			return v;
-		return strict("EUC-JP-MS", p, n);
+		return charset_strict("EUC-JP-MS", p, n);
 	}
-	if ((v = strict(g_mime_charset_iconv_name(cs), p, n)) != NULL)
+	if ((v = charset_strict(g_mime_charset_iconv_name(cs), p, n)) != NULL)
 		return v;
 	if ((sup = superset_of(cs)) != NULL)
-		return strict(sup, p, n);
+		return charset_strict(sup, p, n);
 	return NULL;
 }
 
@@ -163,10 +176,10 @@ charset_decode_exact(const char *cs, const char *p, size_t n)
 		return charset_decode_declared(cs, p, n);
 	/* The name as declared first: GMime's own mapping already widens
 	 * some (gb2312 to GBK). */
-	if ((v = strict(cs, p, n)) != NULL)
+	if ((v = charset_strict(cs, p, n)) != NULL)
 		return v;
 	return iconv_knows(cs) ? NULL :
-	    strict(g_mime_charset_iconv_name(cs), p, n);
+	    charset_strict(g_mime_charset_iconv_name(cs), p, n);
 }
 
 bool
@@ -294,11 +307,11 @@ charset_iso2022jp(const char *p, size_t n)
 	char *v = NULL;
 
 	if ((b = iso2022_transcode(p, n, false)) != NULL) {
-		v = strict("CP932", b->str, b->len);
+		v = charset_strict("CP932", b->str, b->len);
 		g_string_free(b, TRUE);
 	}
 	if (v == NULL && (b = iso2022_transcode(p, n, true)) != NULL) {
-		v = strict("EUC-JP-MS", b->str, b->len);
+		v = charset_strict("EUC-JP-MS", b->str, b->len);
 		g_string_free(b, TRUE);
 	}
 	return v;
@@ -486,7 +499,7 @@ charset_guess_cjk(const char *p, size_t n, const char **cs_r)
 		return NULL;
 	common_init();
 	for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
-		char *v = strict(candidates[i].iconv, p, n);
+		char *v = charset_strict(candidates[i].iconv, p, n);
 		long s;
 
 		if (v == NULL)

@@ -37,6 +37,11 @@ char *charset_decode_declared(const char *cs, const char *p, size_t n);
  * iconv knows it (ISO-2022-JP still with its extensions). */
 char *charset_decode_exact(const char *cs, const char *p, size_t n);
 
+/* p[0..n) from cs (an iconv name) to UTF-8, NULL unless every byte is
+ * valid in cs; NUL and the C1 controls (which glibc's EUC decoders let a
+ * stray byte 0x80-0x9F become) never come out. */
+char *charset_strict(const char *cs, const char *p, size_t n);
+
 /* Whether cs names a multibyte CJK charset (one with a superset above,
  * or ISO-2022-JP). */
 bool charset_is_cjk(const char *cs);

@@ -1,5 +1,6 @@
 /* rfc2047.c: see rfc2047.h. */
 #include <string.h>
+#include <gmime/gmime.h>
 #include "parse_charset.h"
 #include "rfc2047.h"
 
@@ -16,21 +17,25 @@ b64_text_end(const char *p, const char *end)
 	return p;
 }
 
-/* The UTF-8 text of an encoded word labelled ISO-2022-JP that iconv's
- * ISO-2022-JP cannot read: the NEC and IBM extensions (circled digits,
- * Roman numerals), or Shift_JIS / EUC-JP bytes under a wrong label
- * (parse_charset.h).  NULL when the label is another one, or when the
- * word reads as labelled (GMime then decodes it as it always has). */
+/* The UTF-8 text of an encoded word labelled with a CJK charset that
+ * iconv cannot read as labelled: the vendor extensions (NEC circled
+ * digits and Roman numerals in ISO-2022-JP, Shift_JIS or EUC-JP, the
+ * extra Hangul of CP949 under "euc-kr"...), or Shift_JIS / EUC-JP bytes
+ * labelled ISO-2022-JP (parse_charset.h).  NULL for any other label, or
+ * when the word reads as labelled (GMime then decodes it as it always
+ * has). */
 static char *
-jis_word(const char *cs, size_t cslen, const guchar *b, size_t n)
+cjk_word(const char *cs, size_t cslen, const guchar *b, size_t n)
 {
 	char *label = g_strndup(cs, cslen), *star, *v = NULL;
+	const char *ic;
 
 	if ((star = strchr(label, '*')) != NULL) /* RFC 2231 language */
 		*star = '\0';
-	if (charset_is_iso2022jp(label)) {
-		v = g_convert((const char *)b, n, "UTF-8", "ISO-2022-JP", NULL,
-		    NULL, NULL);
+	if (charset_is_cjk(label)) {
+		ic = charset_is_iso2022jp(label) ? "ISO-2022-JP" :
+		    g_mime_charset_iconv_name(label);
+		v = charset_strict(ic, (const char *)b, n);
 		if (v != NULL) {
 			g_free(v);
 			v = NULL;
@@ -80,8 +85,9 @@ q_decode(const char *p, const char *close)
 	return b;
 }
 
-/* A Q-word labelled ISO-2022-JP that iconv cannot read (jis_word()) is
- * rewritten as a UTF-8 one; every other Q-word is left to GMime. */
+/* A Q-word labelled with a CJK charset that iconv cannot read as labelled
+ * (cjk_word()) is rewritten as a UTF-8 one; every other Q-word is left to
+ * GMime. */
 static const char *
 one_q_word(GString *out, const char *ew, const char *q1, const char *end)
 {
@@ -92,7 +98,7 @@ one_q_word(GString *out, const char *ew, const char *q1, const char *end)
 	if (close == NULL)
 		return NULL;
 	b = q_decode(q1 + 3, close);
-	v = jis_word(ew + 2, q1 - ew - 2, b->data, b->len);
+	v = cjk_word(ew + 2, q1 - ew - 2, b->data, b->len);
 	g_byte_array_unref(b);
 	if (v == NULL)
 		return NULL;
@@ -126,7 +132,7 @@ one_word(GString *out, const char *ew, const char *end)
 		return NULL;
 	b64 = g_strndup(txt, close - txt);
 	bin = g_base64_decode(b64, &n);
-	if ((v = jis_word(cs, q1 - cs, bin, n)) != NULL) {
+	if ((v = cjk_word(cs, q1 - cs, bin, n)) != NULL) {
 		utf8_word(out, v);
 		g_free(v);
 	} else {

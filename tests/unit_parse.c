@@ -855,6 +855,8 @@ test_cjk_headers(void)
 		{ "cjk-euckr-outlook.eml", "주문 확인 요청드립니다", "김민수" },
 		{ "cjk-iso2022jp-label-sjis.eml", "パスワード再発行のお願い",
 		    "山本" },
+		{ "cjk-vendor-words.eml", "①請求書の再発行について",
+		    "똠방각하" },
 	};
 	struct pd_msg *m;
 	char *raw, name[96];
