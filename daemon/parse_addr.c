@@ -112,7 +112,7 @@ analyse(const struct elem *e, struct shape *s)
 static void
 quoted(GString *out, const char *p, const char *end)
 {
-	bool quote = false, blank = false;
+	bool quote = false, blank = false, started = false;
 
 	trim(&p, &end);
 	g_string_append_c(out, '"');
@@ -126,9 +126,10 @@ quoted(GString *out, const char *p, const char *end)
 			blank = true;
 			continue;
 		}
-		if (blank && out->len > 1 && out->str[out->len - 1] != '"')
+		if (blank && started)
 			g_string_append_c(out, ' ');
 		blank = false;
+		started = true;
 		if (*p == '"' || *p == '\\')
 			g_string_append_c(out, '\\');
 		g_string_append_c(out, *p);
