@@ -231,6 +231,53 @@ test_no_list(void)
 	fx_close(&fx);
 }
 
+/* A rule's reject of mail to billing@ answers as billing: its From and
+ * address in the text, never support@'s; its signature. */
+static void
+test_reject_voice(void)
+{
+	struct fixture fx;
+	char *raw;
+	unsigned long n = 0;
+	GPtrArray *rows;
+	const struct fx_row *rej;
+
+	if (!ok(fx_open(&fx, "", QUEUES "rules = ( { name = \"promo\"; "
+	    "from = \"@promo\\\\.test$\"; reject = \"reject\"; } );\n") == 0,
+	    "reject: fixture with a reject rule opens"))
+		return;
+	raw = mail_to("Pete <pete@promo.test>", "billing@example.test",
+	    "Cheap invoices", "Buy our invoicing software.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n == 0,
+	    "reject: no ticket");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	rej = fx_find(rows, "reject", "pete@promo.test");
+	if (ok(rej != NULL, "reject: answered")) {
+		ok(has(rej->data, "From: ACME Billing <billing@example.test>"),
+		    "reject: From billing@");
+		ok(has(rej->text, "billing@example.test") &&
+		    !has(rej->text, "support@example.test") &&
+		    !has(rej->text, "ACME Support"),
+		    "reject: the text names billing, not support");
+		ok(has(rej->text, "-- \nОтдел расчётов ACME"),
+		    "reject: billing's signature");
+		is_str(rej->env_from, "", "reject: null envelope");
+	}
+	g_ptr_array_unref(rows);
+	raw = mail_to("Pete <pete@promo.test>", "support@example.test",
+	    "Cheap printers", "Buy our printers.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED, "reject: to support@");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	rej = fx_find(rows, "reject", "pete@promo.test");
+	ok(rej && has(rej->data, "From: ACME Support <support@example.test>")
+	    && !has(rej->text, "billing@") && !has(rej->text, "Отдел"),
+	    "reject: mail to support@ answered as support");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
+}
+
 int
 main(void)
 {
@@ -239,6 +286,7 @@ main(void)
 
 	g_mime_init();
 	test_no_list();
+	test_reject_voice();
 	if (!ok(fx_open(&fx, "", QUEUES) == 0, "fixture with queues opens"))
 		return tap_done();
 	test_lookup(&fx);
