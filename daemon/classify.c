@@ -330,3 +330,10 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 		return new_request(db, cfg, o, m, v);
 	return 0;
 }
+
+const char *
+classify_queue(const struct pd_config *cfg, const struct pipe_origin *o,
+    const struct pd_msg *m)
+{
+	return queue_of(cfg, o, m);
+}

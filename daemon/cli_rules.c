@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
+#include "classify.h"
 #include "cli_rules.h"
 #include "config.h"
 #include "hygiene.h"
@@ -327,12 +328,18 @@ cli_rules(const char *config_path, int argc, char **argv)
 		rules_eval(cfg, &in, true, &res);
 	}
 	src = source ? config_source(cfg, source) : NULL;
-	if (json)
-		print_json(&res, m, automated, source, src ? src->queue :
-		    PD_DEFAULT_QUEUE);
-	else
-		print_text(&res, m, automated, src ? src->queue :
-		    PD_DEFAULT_QUEUE);
+	{
+		/* The queue before the rules, as classify() picks it: the
+		 * one the mail is addressed to, else the source's. */
+		struct pipe_origin o = { .source = source, .queue = src ?
+			src->queue : NULL };
+		const char *q = classify_queue(cfg, &o, m);
+
+		if (json)
+			print_json(&res, m, automated, source, q);
+		else
+			print_text(&res, m, automated, q);
+	}
 	rules_result_clear(&res);
 	msg_free(&m);
 	g_free(raw);

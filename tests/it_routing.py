@@ -277,6 +277,8 @@ def rules_test_cli(s, conf_path):
         "spam.eml": make_mail("x@lottery.test", "hi", "x",
                               headers=[("X-Spam-Flag", "yes")]),
         "plain.eml": make_mail("a@client.test", "Hello", "Just a question."),
+        "tobilling.eml": make_mail("a@client.test", "Hello", "A question.",
+                                   to="billing@example.test"),
     }
     for name, raw in files.items():
         with open(os.path.join(s.dir, name), "wb") as f:
@@ -318,6 +320,18 @@ def rules_test_cli(s, conf_path):
            and j["rules"][3]["failed"] == "any"
            and j["message"]["source"] == "main",
            "rules test --json: a plain request, no rule fires", r.stdout + r.stderr)
+    # No rule moves it: the queue is the one it is written to, as the
+    # daemon files it, not the source's.
+    r = postdesk(s, "rules", "test", os.path.join(s.dir, "tobilling.eml"),
+                 "--json", "--source", "main", conf_path=nodb)
+    try:
+        j = json.loads(r.stdout)
+    except ValueError:
+        j = None
+    tap.ok(j is not None and j["verdict"]["rules"] == []
+           and j["verdict"]["queue"] == "billing",
+           "rules test: mail to billing@ is shown in queue billing",
+           r.stdout + r.stderr)
     outbox_before = len(s.outbox())
     tap.eq(len(s.outbox()), outbox_before, "rules test: no mail queued")
 
