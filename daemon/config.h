@@ -249,7 +249,7 @@ const struct pd_queue *config_queue_voice(const struct pd_config *cfg,
     const char *name);
 
 /* The queue one of whose addresses is address (case-insensitive, ignoring
- * a +detail), or NULL.  Borrowed. */
+ * a +detail of either), or NULL.  Borrowed. */
 const struct pd_queue *config_queue_by_address(const struct pd_config *cfg,
     const char *address);
 

@@ -278,6 +278,44 @@ test_reject_voice(void)
 	fx_close(&fx);
 }
 
+/* A queue whose address has a +detail (one mailbox, plus-addressed):
+ * mail written to it files into it, and mail from it is our own, never a
+ * request that is acknowledged back to ourselves. */
+static void
+test_plus_address(void)
+{
+	struct fixture fx;
+	char *raw;
+	unsigned long n = 0;
+	GPtrArray *rows;
+
+	if (!ok(fx_open(&fx, "", "queues = ( { name = \"support\"; "
+	    "addresses = \"support@example.test\"; },\n  { name = "
+	    "\"billing\"; addresses = \"desk+billing@example.test\"; "
+	    "tag = \"BILL\"; } );\n") == 0, "plus address: fixture opens"))
+		return;
+	ok(config_queue_by_address(fx.cfg, "Desk+Billing@example.test") ==
+	    config_queue(fx.cfg, "billing"), "plus address: found by it");
+	raw = mail_to("Dan <dan@client.test>", "desk+billing@example.test",
+	    "Charged twice", "My card.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n, "plus address: "
+	    "a ticket");
+	g_free(raw);
+	queue_is(&fx, n, "billing", "plus address: filed into billing");
+	g_ptr_array_unref(fx_outbox(&fx));
+	raw = mail_to("desk+billing@example.test", "support@example.test",
+	    "Your ticket", "Looping back.");
+	n = 0;
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n == 0,
+	    "plus address: mail from it opens no ticket");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	ok(!fx_find(rows, "ack", "desk+billing@example.test"),
+	    "plus address: no ack to our own address");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
+}
+
 int
 main(void)
 {
@@ -287,6 +325,7 @@ main(void)
 	g_mime_init();
 	test_no_list();
 	test_reject_voice();
+	test_plus_address();
 	if (!ok(fx_open(&fx, "", QUEUES) == 0, "fixture with queues opens"))
 		return tap_done();
 	test_lookup(&fx);
