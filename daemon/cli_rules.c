@@ -115,7 +115,7 @@ not_routed(const struct pd_config *cfg, const struct pd_msg *m,
 {
 	const char *from = m->from.address;
 
-	if (*from && (g_ascii_strcasecmp(from, cfg->address) == 0 ||
+	if (*from && (config_same_mailbox(from, cfg->address) ||
 	    (cfg->note_address && g_ascii_strcasecmp(from,
 	    cfg->note_address) == 0) || config_queue_by_address(cfg, from))) {
 		*why_r = "from one of our own addresses: kept outside any "

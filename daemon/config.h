@@ -288,4 +288,8 @@ bool config_is_note_address(const struct pd_config *cfg, const char *address);
 const char *config_queue_language(const struct pd_config *cfg,
     const struct pd_queue *q, const char *requester);
 
+/* Are a and b one mailbox: case-insensitive, a +detail of either ignored
+ * (as config_queue_by_address compares)? */
+bool config_same_mailbox(const char *a, const char *b);
+
 #endif

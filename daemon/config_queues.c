@@ -369,3 +369,9 @@ config_queue_language(const struct pd_config *cfg, const struct pd_queue *q,
 		return cl->language;
 	return q ? q->language : cfg->language;
 }
+
+bool
+config_same_mailbox(const char *a, const char *b)
+{
+	return a && b && same_mailbox(a, b);
+}

@@ -314,6 +314,22 @@ test_plus_address(void)
 	    "plus address: no ack to our own address");
 	g_ptr_array_unref(rows);
 	fx_close(&fx);
+	/* The gateway's own address in no queue: still ours, +detail and
+	 * all. */
+	if (!ok(fx_open(&fx, "", "queues = ( { name = \"help\"; addresses "
+	    "= \"help@example.test\"; } );\n") == 0,
+	    "gateway address: fixture opens"))
+		return;
+	raw = mail_to("support+x@example.test", "help@example.test",
+	    "Your ticket", "Looping back.");
+	n = 0;
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n == 0,
+	    "gateway address: mail from support+x@ opens no ticket");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	ok(rows->len == 0, "gateway address: nothing sent");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
 }
 
 int
