@@ -7,7 +7,9 @@
  * gateway's own identity as before. */
 #include "fixture.h"
 #include "agentmail.h"
+#include "clock.h"
 #include "notify.h"
+#include "plans.h"
 #include "tap.h"
 
 #define QUEUES \
@@ -332,6 +334,48 @@ test_plus_address(void)
 	fx_close(&fx);
 }
 
+/* A client organisation whose requests go to billing@ hears of its plan
+ * from billing@, not from the gateway's support@. */
+static void
+test_plan_voice(void)
+{
+	struct fixture fx;
+	struct tx tx;
+	char *raw;
+	unsigned long n = 0;
+	GPtrArray *rows;
+	const struct fx_row *w;
+
+	if (!ok(fx_open(&fx, "", "queues = (\n"
+	    "  { name = \"support\"; addresses = \"support@example.test\";\n"
+	    "    display_name = \"ACME Support\"; },\n"
+	    "  { name = \"billing\"; addresses = \"billing@example.test\";\n"
+	    "    display_name = \"ACME Billing\"; tag = \"BILL\"; } );\n"
+	    "plans = ( { name = \"P\"; hours = 1; warn_at = [ 50 ]; } );\n"
+	    "clients = ( { name = \"Acme\"; domains = \"acme.test\"; "
+	    "plan = \"P\"; } );\n") == 0, "plan: fixture opens"))
+		return;
+	raw = mail_to("Dan <dan@acme.test>", "billing@example.test",
+	    "Invoice", "Charged twice.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n, "plan: a ticket");
+	g_free(raw);
+	queue_is(&fx, n, "billing", "plan: in billing");
+	g_ptr_array_unref(fx_outbox(&fx));
+	tx = (struct tx){ .db = fx.db, .cfg = fx.cfg };
+	ok(store_time_add(fx.db, n, "Olga Ivanova", 40, true) == 0 &&
+	    plans_check(&tx, "Acme", pd_now()) == 0, "plan: 40 of 60 "
+	    "minutes used, checked");
+	rows = fx_outbox(&fx);
+	w = fx_find(rows, "plan_warning", "dan@acme.test");
+	ok(w && has(w->data, "From: ACME Billing <billing@example.test>") &&
+	    !has(w->text, "support@example.test") &&
+	    !has(w->text, "ACME Support") && has(w->text, "ACME Billing") &&
+	    !has(w->subject, "ACME Support"),
+	    "plan: the warning comes from billing@");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
+}
+
 int
 main(void)
 {
@@ -342,6 +386,7 @@ main(void)
 	test_no_list();
 	test_reject_voice();
 	test_plus_address();
+	test_plan_voice();
 	if (!ok(fx_open(&fx, "", QUEUES) == 0, "fixture with queues opens"))
 		return tap_done();
 	test_lookup(&fx);
