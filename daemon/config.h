@@ -259,7 +259,7 @@ const struct pd_queue *config_queue_voice(const struct pd_config *cfg,
     const char *name);
 
 /* The queue one of whose addresses is address (case-insensitive, ignoring
- * a +detail), or NULL.  Borrowed. */
+ * a +detail of either), or NULL.  Borrowed. */
 const struct pd_queue *config_queue_by_address(const struct pd_config *cfg,
     const char *address);
 
@@ -297,5 +297,9 @@ bool config_is_note_address(const struct pd_config *cfg, const char *address);
  * q's.  Borrowed. */
 const char *config_queue_language(const struct pd_config *cfg,
     const struct pd_queue *q, const char *requester);
+
+/* Are a and b one mailbox: case-insensitive, a +detail of either ignored
+ * (as config_queue_by_address compares)? */
+bool config_same_mailbox(const char *a, const char *b);
 
 #endif

@@ -38,6 +38,12 @@ struct notify_mail {
 	                             * text in an HTML alternative (the text
 	                             * escaped, lines kept); NULL: text
 	                             * only */
+	/* Mail about no ticket (t NULL) that answers a client, such as a
+	 * rule's reject (stage_rules.c): */
+	const char *queue;          /* the queue it speaks for: its From,
+	                             * name, address and signature (the
+	                             * gateway.* placeholders); NULL: the
+	                             * gateway's.  Ignored when t is set. */
 };
 
 /* Renders and queues; t may be NULL for gateway-wide notices (no ticket
