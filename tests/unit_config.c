@@ -4,7 +4,9 @@
  * reported as "file:line: message" on the right line, all errors of a file
  * reported together, password files read and never echoed, and the
  * settings added with the hostile-mail work (floods, agent identity,
- * binary_attachments, limits). */
+ * binary_attachments, limits); `postdeskd -nn` (config_dump) of a file
+ * with every group, every rule condition and action, loading again to the
+ * same dump. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
