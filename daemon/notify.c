@@ -20,7 +20,7 @@ notify_vars_new(void)
 
 static GHashTable *
 ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
-    GHashTable *extra)
+    const char *queue, GHashTable *extra)
 {
 	GHashTable *v = notify_vars_new();
 	GHashTableIter it;
@@ -28,13 +28,14 @@ ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
 	/* The ticket's queue speaks (postdesk.conf(5) "QUEUES"): its name
 	 * and address are the "gateway" of every template about the
 	 * ticket, so "write to {{gateway.address}}" names the address the
-	 * client wrote to.  Gateway-wide notices speak as the gateway. */
-	const struct pd_queue *q = config_queue_voice(cfg, t ? t->queue :
-	    NULL);
+	 * client wrote to.  Gateway-wide notices speak as the gateway,
+	 * unless they name a queue (notify_mail.queue). */
+	const char *qn = t ? t->queue : queue;
+	const struct pd_queue *q = config_queue_voice(cfg, qn);
 
-	g_hash_table_insert(v, "gateway.name", g_strdup(t ? q->display_name :
+	g_hash_table_insert(v, "gateway.name", g_strdup(qn ? q->display_name :
 	    cfg->name));
-	g_hash_table_insert(v, "gateway.address", g_strdup(t ?
+	g_hash_table_insert(v, "gateway.address", g_strdup(qn ?
 	    config_queue_from(cfg, q) : cfg->address));
 	g_hash_table_insert(v, "queue.name", g_strdup(q->name));
 	g_hash_table_insert(v, "queue.address",
@@ -61,17 +62,30 @@ extra:
 	return v;
 }
 
+/* notify_render, speaking as queue when t is NULL (NULL: the
+ * gateway). */
+static int
+render_as(struct tx *tx, const struct pd_ticket *t, const char *queue,
+    const char *name, const char *lang, GHashTable *vars,
+    struct pd_rendered *r, char **error_r)
+{
+	GHashTable *all = ticket_vars(tx->cfg, t, queue, vars);
+	int rc;
+
+	if (!lang)
+		lang = t ? t->language : queue ? config_queue_voice(tx->cfg,
+		    queue)->language : tx->cfg->language;
+	rc = template_render_dirs(tx->cfg->templates_dirs, lang, name, all, r,
+	    error_r);
+	g_hash_table_unref(all);
+	return rc;
+}
+
 int
 notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
     const char *lang, GHashTable *vars, struct pd_rendered *r, char **error_r)
 {
-	GHashTable *all = ticket_vars(tx->cfg, t, vars);
-	int rc;
-
-	rc = template_render_dirs(tx->cfg->templates_dirs, lang ? lang : t ?
-	    t->language : tx->cfg->language, name, all, r, error_r);
-	g_hash_table_unref(all);
-	return rc;
+	return render_as(tx, t, NULL, name, lang, vars, r, error_r);
 }
 
 /* The leak guard hook: internal text never reaches a client, whatever
@@ -164,15 +178,16 @@ not_failing(struct tx *tx, unsigned long ticket, const char *kind,
  * g_malloc'd body), or NULL when it gets none: mail to agents, team_copy
  * and the admin speaks to the team. */
 static char *
-signed_body(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
-    const char *body)
+signed_body(struct tx *tx, const struct pd_ticket *t, const char *queue,
+    const char *rcpt, const char *body)
 {
 	const struct pd_queue *q;
+	const char *qn = t ? t->queue : queue;
 
-	if (!t || !rcpt || guard_internal_rcpt(tx->cfg, rcpt) ||
+	if (!qn || !rcpt || guard_internal_rcpt(tx->cfg, rcpt) ||
 	    (tx->cfg->admin && g_ascii_strcasecmp(rcpt, tx->cfg->admin) == 0))
 		return NULL;
-	q = config_queue_voice(tx->cfg, t->queue);
+	q = config_queue_voice(tx->cfg, qn);
 	if (!q->signature || !*q->signature)
 		return NULL;
 	return g_strdup_printf("%s%s-- \n%s\n", body, *body &&
@@ -182,10 +197,12 @@ signed_body(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
 /* The envelope sender of t's mail that may bounce: its queue's address,
  * where hygiene recognises the bounce. */
 static const char *
-env_sender(struct tx *tx, const struct pd_ticket *t)
+env_sender(struct tx *tx, const struct pd_ticket *t, const char *queue)
 {
-	return t ? config_queue_from(tx->cfg, config_queue_voice(tx->cfg,
-	    t->queue)) : tx->cfg->address;
+	const char *qn = t ? t->queue : queue;
+
+	return qn ? config_queue_from(tx->cfg, config_queue_voice(tx->cfg,
+	    qn)) : tx->cfg->address;
 }
 
 /* The one writer of outgoing mail: every mail passes the leak guard (when
@@ -197,7 +214,7 @@ env_sender(struct tx *tx, const struct pd_ticket *t)
 static int
 queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
     const struct compose_req *q, const char *env_from, bool automatic,
-    char **msgid_r)
+    char **msgid_r, const char *voice)
 {
 	unsigned long num = t ? t->number : 0;
 	char *data, *id, *env;
@@ -214,8 +231,9 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 		return r;
 	/* Every mail of a ticket speaks with its queue's voice
 	 * (postdesk.conf(5) "QUEUES"); gateway-wide notices with the
-	 * gateway's. */
-	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : NULL;
+	 * gateway's, or the queue they name (notify_mail.queue). */
+	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : voice ?
+	    config_queue_voice(tx->cfg, voice) : NULL;
 	data = compose_mail(&voiced, &len, &id);
 	/* Its bounce names the mail (verp.h). */
 	env = verp_sender(env_from, id);
@@ -268,7 +286,8 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 		q.in_reply_to = m->reply->message_id;
 		q.references = m->reply->references;
 	}
-	if (notify_render(tx, t, m->name, m->lang, m->vars, &r, &err) != 0) {
+	if (render_as(tx, t, m->queue, m->name, m->lang, m->vars, &r, &err) !=
+	    0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
 		    "error=\"%s\"", t ? t->number : 0, m->name, err);
 		g_free(err);
@@ -276,15 +295,15 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 	}
 	q.subject = r.subject;
 	q.body = r.body;
-	sig = signed_body(tx, t, m->rcpt, r.body);
+	sig = signed_body(tx, t, m->queue, m->rcpt, r.body);
 	if (sig)
 		q.body = sig;
 	if (m->html_tail)
 		q.html = html = html_of(r.subject, q.body, m->html_tail);
 	/* Bounces of our notifications come back to the queue's address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
-	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : env_sender(tx, t),
-	    true, m->msgid_r);
+	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : env_sender(tx, t,
+	    m->queue), true, m->msgid_r, m->queue);
 	g_free(sig);
 	template_clear(&r);
 	g_free(html);
@@ -296,7 +315,8 @@ notify_answer(struct tx *tx, const struct pd_ticket *t,
     const struct compose_req *base, const char *rcpt, const char *rcpt_name)
 {
 	struct compose_req q = *base;
-	char *sig = signed_body(tx, t, rcpt, base->body ? base->body : "");
+	char *sig = signed_body(tx, t, NULL, rcpt, base->body ? base->body :
+	    "");
 	int rc;
 
 	q.rcpt = rcpt;
@@ -304,7 +324,8 @@ notify_answer(struct tx *tx, const struct pd_ticket *t,
 	if (sig)
 		q.body = sig;
 	/* An agent's own words: not automatic, never capped (floodguard.h). */
-	rc = queue(tx, t, "answer", &q, env_sender(tx, t), false, NULL);
+	rc = queue(tx, t, "answer", &q, env_sender(tx, t, NULL), false, NULL,
+	    NULL);
 	g_free(sig);
 	return rc;
 }

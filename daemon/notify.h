@@ -38,6 +38,13 @@ struct notify_mail {
 	                             * text in an HTML alternative (the text
 	                             * escaped, lines kept); NULL: text
 	                             * only */
+	const char *queue;          /* when t is NULL: the queue whose voice
+	                             * (From, name, signature, language when
+	                             * lang is NULL) a client notice about no
+	                             * one ticket speaks with, e.g. a plan
+	                             * warning or report to a client whose
+	                             * tickets are billing's; NULL: the
+	                             * gateway's */
 };
 
 /* Renders and queues; t may be NULL for gateway-wide notices (no ticket
