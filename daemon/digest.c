@@ -195,7 +195,8 @@ agent_digest(struct tx *tx, const struct pd_agent *a, GPtrArray *waiting,
 		tok = token_format(config_queue_voice(tx->cfg,
 		    w->queue)->tag, w->number);
 		age = digest_duration(now - w->created, a->language);
-		g_string_append_printf(lines, "- [%s] %s (%s%s%s)\n", tok,
+		/* The token carries its brackets (token.h). */
+		g_string_append_printf(lines, "- %s %s (%s%s%s)\n", tok,
 		    w->subject, age, *w->assignee ? "" : ru(a->language) ?
 		    ", без исполнителя" :
 		    ", unassigned", sla);
