@@ -217,9 +217,12 @@ report_vars(const struct report *r)
 	    (long long)r->m.opened));
 	g_hash_table_insert(v, "report.resolved", g_strdup_printf("%lld",
 	    (long long)r->m.resolved));
+	/* Rounded to the nearest percent, like the hours' share: 2 of 3 is
+	 * 67 %, as a reader computes it. */
 	g_hash_table_insert(v, "report.resolved_12m", r->opened12 ?
 	    g_strdup_printf(ru(r->lang) ? "%d %%" : "%d%%",
-	    (int)(r->resolved12 * 100 / r->opened12)) : g_strdup("—"));
+	    (int)((r->resolved12 * 200 + r->opened12) / (2 * r->opened12))) :
+	    g_strdup("—"));
 	g_hash_table_insert(v, "report.hours", hours_line(r));
 	g_hash_table_insert(v, "report.first_response",
 	    r->median_response < 0 ? g_strdup("—") :

@@ -41,7 +41,9 @@
 	"  { name = \"Globex\"; domains = \"globex.test\"; plan = \"small\";\n" \
 	"    contacts = [ \"boss@globex.test\" ]; },\n" \
 	"  { name = \"Initech\"; domains = \"initech.test\"; plan = \"small\";\n" \
-	"    language = \"en\"; contacts = [ \"cfo@initech.test\" ]; }\n" \
+	"    language = \"en\"; contacts = [ \"cfo@initech.test\" ]; },\n" \
+	"  { name = \"Tom & Jerry <script>x</script>\"; domains = \"tj.test\";\n" \
+	"    contacts = [ \"tj@tj.test\" ]; }\n" \
 	");\n" \
 	"plans = ( { name = \"small\"; hours = 10; } );\n" \
 	"sla = { urgent = 4; };\n" \
@@ -189,6 +191,72 @@ test_report(struct fixture *fx, unsigned long t)
 	g_ptr_array_unref(rows);
 }
 
+/* The text/html part of the mail data, g_malloc'd, or NULL. */
+static char *
+html_part(const char *data)
+{
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(data,
+	    strlen(data));
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	GMimeObject *top = m ? g_mime_message_get_mime_part(m) : NULL;
+	char *html = NULL;
+
+	if (top && GMIME_IS_MULTIPART(top))
+		for (int i = 0; i < g_mime_multipart_get_count(
+		    GMIME_MULTIPART(top)) && !html; i++) {
+			GMimeObject *o = g_mime_multipart_get_part(
+			    GMIME_MULTIPART(top), i);
+
+			if (GMIME_IS_TEXT_PART(o) && g_mime_content_type_is_type(
+			    g_mime_object_get_content_type(o), "text", "html"))
+				html = g_mime_text_part_get_text(
+				    GMIME_TEXT_PART(o));
+		}
+	if (m)
+		g_object_unref(m);
+	g_object_unref(p);
+	g_object_unref(st);
+	return html;
+}
+
+static void
+test_report_html(struct fixture *fx)
+{
+	const struct pd_client *cl = config_client(fx->cfg,
+	    "Tom & Jerry <script>x</script>");
+	struct tx tx = { .db = fx->db, .cfg = fx->cfg };
+	struct report rep;
+	GHashTable *v;
+	GPtrArray *rows;
+	const struct fx_row *r;
+	char *html;
+
+	if (!ok(cl && report_compute(fx->db, fx->cfg, cl, 2026, 11, &rep) ==
+	    0, "report of a client with markup in its name"))
+		return;
+	rep.opened12 = 3;
+	rep.resolved12 = 2;
+	v = report_vars(&rep);
+	is_str(g_hash_table_lookup(v, "report.resolved_12m"), "67%",
+	    "2 of 3 resolved: 67%, rounded as by hand");
+	g_hash_table_unref(v);
+	db_begin(fx->db);
+	ok(report_send(&tx, cl, &rep) == 0 && db_commit(fx->db) == 0,
+	    "queued");
+	rows = fx_outbox(fx);
+	r = fx_find(rows, "report_client", "tj@tj.test");
+	html = r ? html_part(r->data) : NULL;
+	ok(html && has(html, "Tom &amp; Jerry &lt;script&gt;x&lt;/script&gt;")
+	    && !has(html, "<script") && has(html, "</html>"), "html: the "
+	    "name escaped, no script element");
+	ok(r && has(r->text, "Tom & Jerry <script>x</script>"), "text: the "
+	    "name as it is");
+	g_free(html);
+	report_clear(&rep);
+	g_ptr_array_unref(rows);
+}
+
 static void
 test_digest(struct fixture *fx)
 {
@@ -270,6 +338,7 @@ main(void)
 	test_sla_not_capped(&fx, globex, initech);
 	test_plan_voice(&fx, globex);
 	test_report(&fx, initech);
+	test_report_html(&fx);
 	test_digest(&fx);
 	test_due(&fx, globex);
 	fx_close(&fx);
