@@ -197,6 +197,27 @@ def main():
         r = subprocess.run([harness.POSTDESK, "-c", s.conf, "report", "Globex", "--month",
                             "2026-13"], capture_output=True, text=True)
         tap.ok(r.returncode == 64, "a bad --month is a usage error (EX_USAGE)")
+        tap.ok("2026-13" in r.stderr and "YYYY-MM" in r.stderr,
+               "... naming the value and the form", r.stderr)
+
+        # Usage errors name what was wrong (daemon/cli.h), for plan too.
+        def run(*args):
+            return subprocess.run([harness.POSTDESK, "-c", s.conf] + list(args),
+                                  capture_output=True, text=True)
+        for args, code, says in ((("report",), 64, "which CLIENT"),
+                                 (("report", "Globex", "--bogus"), 64, "'--bogus'"),
+                                 (("report", "Globex", "Initech"), 64, "'Initech'"),
+                                 (("plan",), 64, "which CLIENT"),
+                                 (("plan", "Globex", "--bogus"), 64, "'--bogus'"),
+                                 (("plan", "Globex", "--month", "2026-1"), 64, "'2026-1'"),
+                                 (("plan", "Nobody"), 66, "no client 'Nobody'")):
+            r = run(*args)
+            tap.ok(r.returncode == code and says in r.stderr
+                   and r.stderr.startswith("postdesk %s: " % args[0]),
+                   "postdesk %s: exit %d, says %s" % (" ".join(args), code, says),
+                   "exit %d: %s" % (r.returncode, r.stderr.strip()))
+        r = run("plan", "--help")
+        tap.ok(r.returncode == 0 and "CLIENT" in r.stdout + r.stderr, "plan --help: exit 0")
         tap.ok(d.alive(), "daemon still running")
 
 
