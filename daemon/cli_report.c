@@ -65,8 +65,8 @@ print_text(struct tx *tx, const struct report *r)
 	char *err = NULL;
 	int rc = 0;
 
-	if (notify_render(tx, NULL, "report_client", r->lang, vars, &out,
-	    &err) != 0) {
+	if (notify_render_queue(tx, r->queue, "report_client", r->lang, vars,
+	    &out, &err) != 0) {
 		fprintf(stderr, "postdesk report: %s\n", err);
 		g_free(err);
 		rc = EX_CONFIG;

@@ -88,6 +88,14 @@ notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
 	return render_as(tx, t, NULL, name, lang, vars, r, error_r);
 }
 
+int
+notify_render_queue(struct tx *tx, const char *queue, const char *name,
+    const char *lang, GHashTable *vars, struct pd_rendered *r,
+    char **error_r)
+{
+	return render_as(tx, NULL, queue, name, lang, vars, r, error_r);
+}
+
 /* The leak guard hook: internal text never reaches a client, whatever
  * template or answer carries it. */
 static bool

@@ -91,4 +91,12 @@ int notify_flood_hit(struct tx *tx, unsigned long ticket, const char *key,
 /* A new table for notify_mail.vars (keys static, values g_malloc'd). */
 GHashTable *notify_vars_new(void);
 
+/* notify_render of a notice about no ticket that speaks with the voice of
+ * queue (notify_mail.queue; NULL: the gateway's), as notify_send renders
+ * it: `postdesk report` prints what the client gets.  0, or -1 with
+ * *error_r. */
+int notify_render_queue(struct tx *tx, const char *queue, const char *name,
+    const char *lang, GHashTable *vars, struct pd_rendered *r,
+    char **error_r);
+
 #endif

@@ -187,6 +187,21 @@ test_report(struct fixture *fx, unsigned long t)
 	    "its signature");
 	ok(r && has(r->subject, "ACME Billing"), "report: the queue's name "
 	    "in the subject (%s)", r ? r->subject : "-");
+	{
+		/* What `postdesk report` prints is what the client gets. */
+		GHashTable *v = report_vars(&rep);
+		struct pd_rendered out;
+		char *err = NULL;
+
+		ok(notify_render_queue(&tx, rep.queue, "report_client",
+		    rep.lang, v, &out, &err) == 0 && r &&
+		    strcmp(out.subject, r->subject) == 0, "report: printed "
+		    "with the subject it is sent with");
+		if (!err)
+			template_clear(&out);
+		g_free(err);
+		g_hash_table_unref(v);
+	}
 	report_clear(&rep);
 	g_ptr_array_unref(rows);
 }
