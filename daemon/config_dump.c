@@ -94,6 +94,7 @@ gateway(FILE *out, const struct pd_config *cfg)
 	kv_str(out, in, "admin", cfg->admin);
 	kv_str(out, in, "key_file", cfg->key_file);
 	kv_str(out, in, "templates", cfg->templates_dir);
+	kv_str(out, in, "timezone", cfg->timezone);
 	kv_str(out, in, "answers", cfg->answers_dir);
 	kv_str(out, in, "note_address", cfg->note_address);
 	kv_str(out, in, "team_copy", cfg->team_copy);
@@ -171,6 +172,14 @@ agents(FILE *out, const struct pd_config *cfg)
 	fputs("\n);\n", out);
 }
 
+/* name = { low = 1; normal = 2; high = 3; urgent = 4; }; on one line. */
+static void
+prio_group(FILE *out, const char *name, const unsigned hours[4])
+{
+	fprintf(out, "%s = { low = %u; normal = %u; high = %u; urgent = %u; };",
+	    name, hours[0], hours[1], hours[2], hours[3]);
+}
+
 static void
 clients_plans(FILE *out, const struct pd_config *cfg)
 {
@@ -185,6 +194,8 @@ clients_plans(FILE *out, const struct pd_config *cfg)
 		kv_strv(out, in, "domains", c->domains);
 		kv_strv(out, in, "addresses", c->addresses);
 		kv_str(out, in, "plan", c->plan);
+		kv_str(out, in, "language", c->language);
+		kv_strv(out, in, "contacts", c->contacts);
 		fputs("  }", out);
 	}
 	fputs("\n);\nplans = (", out);
@@ -193,8 +204,18 @@ clients_plans(FILE *out, const struct pd_config *cfg)
 
 		fputs(i ? ",\n  { name = " : "\n  { name = ", out);
 		put_str(out, p->name);
-		fprintf(out, "; hours = %g%s; }", p->hours,
+		fprintf(out, "; hours = %g%s;", p->hours,
 		    p->hours == (double)(long long)p->hours ? ".0" : "");
+		fputs(" warn_at = [", out);
+		for (guint j = 0; j < p->warn_at->len; j++)
+			fprintf(out, "%s%u", j ? ", " : " ",
+			    g_array_index(p->warn_at, unsigned, j));
+		fputs(p->warn_at->len ? " ];\n    sla = { " : "];\n    sla = { ",
+		    out);
+		prio_group(out, "first_response", p->sla_first);
+		fputs("\n      ", out);
+		prio_group(out, "resolution", p->sla_resolution);
+		fputs(" }; }", out);
 	}
 	fputs("\n);\n", out);
 }
@@ -248,6 +269,10 @@ config_dump(const struct pd_config *cfg, FILE *out)
 	kv_int(out, in, "normal", cfg->sla_hours[1]);
 	kv_int(out, in, "high", cfg->sla_hours[2]);
 	kv_int(out, in, "urgent", cfg->sla_hours[3]);
+	fputs(in, out);
+	prio_group(out, "resolution", cfg->sla_resolution);
+	fputc('\n', out);
+	kv_int(out, in, "warn_at", cfg->sla_warn_at);
 	fputs("};\nfloods = {\n", out);
 	kv_int(out, in, "address_per_hour", cfg->cap_address.per_hour);
 	kv_int(out, in, "address_per_day", cfg->cap_address.per_day);
@@ -259,4 +284,18 @@ config_dump(const struct pd_config *cfg, FILE *out)
 	kv_int(out, in, "repeat_similarity", cfg->repeat_similarity);
 	fputs("};\n", out);
 	queues(out, cfg);
+	/* business_hours is not shown: struct bizhours keeps its settings
+	 * private (bizhours.h). */
+	fputs("digests = {\n  times = [", out);
+	for (guint i = 0; cfg->digest_times && i < cfg->digest_times->len;
+	    i++) {
+		int m = g_array_index(cfg->digest_times, int, i);
+
+		fprintf(out, "%s\"%02d:%02d\"", i ? ", " : " ", m / 60, m % 60);
+	}
+	fputs(cfg->digest_times && cfg->digest_times->len ? " ];\n};\n" :
+	    "];\n};\n", out);
+	fputs("reports = {\n", out);
+	kv_bool(out, in, "monthly", cfg->report_monthly);
+	fputs("};\n", out);
 }
