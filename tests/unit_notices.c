@@ -10,7 +10,8 @@
  *   (they are claimed once and never retried);
  * - the digest's SLA state counts business hours like the SLA notices:
  *   a ticket of Friday evening is not "overdue" on Saturday;
- * - #due refuses a date in the past and a resolved ticket. */
+ * - #due refuses a date in the past and a resolved ticket;
+ * - the plan and SLA lines of agent mail read in the mail's language. */
 #include "fixture.h"
 #include "clock.h"
 #include "digest.h"
@@ -26,7 +27,8 @@
 #define FRI_1700 1795798800
 #define SAT_1000 1795860000
 
-#define GW FX_TRUST_MX "  timezone = \"UTC\";\n"
+#define GW FX_TRUST_MX "  timezone = \"UTC\";\n" \
+	"  team_copy = \"team@example.test\";\n"
 #define TOP \
 	"queues = (\n" \
 	"  { name = \"support\"; addresses = \"support@example.test\";\n" \
@@ -46,7 +48,7 @@
 	"    contacts = [ \"tj@tj.test\" ]; }\n" \
 	");\n" \
 	"plans = ( { name = \"small\"; hours = 10; } );\n" \
-	"sla = { urgent = 4; };\n" \
+	"sla = { normal = 8; urgent = 4; };\n" \
 	"business_hours = { days = \"mon-fri\"; from = \"09:00\";\n" \
 	"  to = \"18:00\"; };\n" \
 	"digests = { times = [ \"10:00\" ]; };\n" \
@@ -296,8 +298,6 @@ test_digest(struct fixture *fx)
 	ok(r && has(r->text, "Weekend outage (17h 0m, unassigned, SLA: 2d 2h "
 	    "left)"), "digest: 1 of 4 business hours used on Friday, due "
 	    "Monday 12:00: not overdue on Saturday");
-	if (r)
-		printf("# %s\n", r->text);
 	g_ptr_array_unref(rows);
 }
 
@@ -350,6 +350,19 @@ main(void)
 	initech = deliver(&fx, "ann@initech.test", "billing@example.test",
 	    "Invoice too", NULL, "And ours?");
 	ok(globex && initech && globex != initech, "two billing tickets");
+	{
+		GPtrArray *rows = fx_outbox(&fx);
+		const struct fx_row *r = fx_find(rows, "agent_message",
+		    "team@example.test");
+
+		ok(r && has(r->text, "Globex, тариф «small»: в этом месяце "
+		    "осталось 10,0 ч из 10,0") && has(r->text, "первый ответ "
+		    "до 2026-11-23 17:00 UTC"), "agent mail of a Russian "
+		    "ticket: plan and SLA lines in Russian");
+		if (r && !has(r->text, "первый ответ"))
+			printf("# %s\n", r->text);
+		g_ptr_array_unref(rows);
+	}
 	test_sla_not_capped(&fx, globex, initech);
 	test_plan_voice(&fx, globex);
 	test_report(&fx, initech);
