@@ -81,6 +81,10 @@ print_text(struct tx *tx, const struct report *r)
 static int
 send(struct tx *tx, const struct pd_client *cl, const struct report *r)
 {
+	static const char count[] = "SELECT COUNT(*) FROM outbox WHERE kind "
+	    "= 'report_client'";
+	int64_t before = 0, after = 0;
+
 	if (report_recipients(cl)->len == 0) {
 		fprintf(stderr, "postdesk report: client '%s' has no contacts "
 		    "or addresses to send the report to\n", cl->name);
@@ -88,22 +92,25 @@ send(struct tx *tx, const struct pd_client *cl, const struct report *r)
 	}
 	if (db_begin(tx->db) != 0)
 		return EX_SOFTWARE;
-	if (report_send(tx, cl, r) != 0 || db_commit(tx->db) != 0) {
+	if (db_int(tx->db, &before, count, "") < 0 ||
+	    report_send(tx, cl, r) != 0 ||
+	    db_int(tx->db, &after, count, "") < 0 ||
+	    db_commit(tx->db) != 0) {
 		db_rollback(tx->db);
 		fprintf(stderr, "postdesk report: the report could not be "
 		    "queued: %s\n", sqlite3_errmsg(tx->db));
 		return EX_SOFTWARE;
 	}
 	/* notify.c holds mail to a failing address and caps floods: say
-	 * so rather than "queued" (the events name each one). */
-	if (!tx->queued) {
+	 * so rather than "queued" (the events and the log name each). */
+	if (after == before) {
 		fprintf(stderr, "postdesk report: nothing queued: every "
 		    "recipient is held (a bounce) or capped (floods); see "
-		    "the log and `postdesk show` events\n");
+		    "the log and the events\n");
 		return EX_TEMPFAIL;
 	}
-	fprintf(stderr, "postdesk: report queued for %u contact(s)\n",
-	    report_recipients(cl)->len);
+	fprintf(stderr, "postdesk report: queued for %lld of %u contact(s)\n",
+	    (long long)(after - before), report_recipients(cl)->len);
 	return 0;
 }
 

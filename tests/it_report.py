@@ -218,6 +218,21 @@ def main():
                    "exit %d: %s" % (r.returncode, r.stderr.strip()))
         r = run("plan", "--help")
         tap.ok(r.returncode == 0 and "CLIENT" in r.stdout + r.stderr, "plan --help: exit 0")
+
+        # --send to a failing address queues nothing, and says so.
+        harness.db_exec(s, "INSERT INTO failing_addresses (address, since, until, reason) "
+                        "VALUES (?, 1, 4102444800, '5.1.1 no such user')", (BOSS,))
+        before = len([e for e in s.outbox() if e["kind"] == "report_client"])
+        r = run("report", "Globex", "--month", "2026-10", "--send")
+        tap.ok(r.returncode == 75 and "nothing queued" in r.stderr,
+               "report --send to a held address: EX_TEMPFAIL, nothing queued",
+               "exit %d: %s" % (r.returncode, r.stderr.strip()))
+        harness.db_exec(s, "DELETE FROM failing_addresses WHERE address = ?", (BOSS,))
+        r = run("report", "Globex", "--month", "2026-10", "--send")
+        tap.ok(r.returncode == 0 and "queued for 1 of 1" in r.stderr,
+               "report --send: queued", "exit %d: %s" % (r.returncode, r.stderr.strip()))
+        tap.eq(len([e for e in s.outbox() if e["kind"] == "report_client"]), before + 1,
+               "report --send: one report_client row")
         tap.ok(d.alive(), "daemon still running")
 
 
