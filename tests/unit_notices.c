@@ -121,7 +121,7 @@ test_sla_not_capped(struct fixture *fx, unsigned long a, unsigned long b)
 	GPtrArray *rows;
 
 	db_exec(fx->db, "UPDATE tickets SET priority = 'urgent'", "");
-	fx_outbox(fx);
+	g_ptr_array_unref(fx_outbox(fx));
 	set_clock(MON_1400);
 	ok(in_tx(fx, sla_job, MON_1400) == 0, "sla_job runs");
 	rows = fx_outbox(fx);
@@ -286,7 +286,7 @@ test_digest(struct fixture *fx)
 	    "Weekend outage", NULL, "Down since noon.");
 	db_exec(fx->db, "UPDATE tickets SET priority = 'urgent' WHERE number "
 	    "= ?", "u", t);
-	fx_outbox(fx);
+	g_ptr_array_unref(fx_outbox(fx));
 	set_clock(SAT_1000);
 	ok(in_tx(fx, digest_run, SAT_1000) == 0, "digest_run runs");
 	rows = fx_outbox(fx);
@@ -308,7 +308,7 @@ test_due(struct fixture *fx, unsigned long t)
 	GPtrArray *rows;
 
 	set_clock(MON_1400);
-	fx_outbox(fx);
+	g_ptr_array_unref(fx_outbox(fx));
 	deliver(fx, FX_AGENT1, "billing@example.test", subj, FX_DKIM,
 	    "#due 2026-11-20");
 	rows = fx_outbox(fx);
