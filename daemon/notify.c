@@ -62,6 +62,35 @@ extra:
 	return v;
 }
 
+/* The ticket's status, priority and type as a Russian reader says them,
+ * in the words the agent commands accept (filters/commands.c): English
+ * "urgent" in a Russian notice reads as an error. */
+static const char *const ru_words[][2] = {
+	{ "new", "новая" }, { "open", "открыта" }, { "waiting", "ожидание" },
+	{ "resolved", "решена" }, { "closed", "закрыта" },
+	{ "low", "низкий" }, { "normal", "обычный" }, { "high", "высокий" },
+	{ "urgent", "срочный" },
+	{ "question", "вопрос" }, { "bug", "ошибка" }, { "feature", "доработка" },
+};
+
+static void
+words_ru(GHashTable *all)
+{
+	static const char *const keys[] = { "ticket.status", "ticket.priority",
+		"ticket.type" };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
+		const char *v = g_hash_table_lookup(all, keys[k]);
+
+		for (size_t i = 0; v && i < G_N_ELEMENTS(ru_words); i++)
+			if (strcmp(v, ru_words[i][0]) == 0) {
+				g_hash_table_insert(all, (gpointer)keys[k],
+				    g_strdup(ru_words[i][1]));
+				break;
+			}
+	}
+}
+
 /* notify_render, speaking as queue when t is NULL (NULL: the
  * gateway). */
 static int
@@ -75,6 +104,8 @@ render_as(struct tx *tx, const struct pd_ticket *t, const char *queue,
 	if (!lang)
 		lang = t ? t->language : queue ? config_queue_voice(tx->cfg,
 		    queue)->language : tx->cfg->language;
+	if (lang && strcmp(lang, "ru") == 0)
+		words_ru(all);
 	rc = template_render_dirs(tx->cfg->templates_dirs, lang, name, all, r,
 	    error_r);
 	g_hash_table_unref(all);

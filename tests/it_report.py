@@ -216,6 +216,9 @@ def main():
                    and r.stderr.startswith("postdesk %s: " % args[0]),
                    "postdesk %s: exit %d, says %s" % (" ".join(args), code, says),
                    "exit %d: %s" % (r.returncode, r.stderr.strip()))
+        r = run("plan", "GLOBEX", "--month", "2026-10")
+        tap.ok(r.returncode == 0 and "Globex" in r.stdout,
+               "plan: the client's name in any case, like report", r.stderr)
         r = run("plan", "--help")
         tap.ok(r.returncode == 0 and "CLIENT" in r.stdout + r.stderr, "plan --help: exit 0")
 

@@ -11,7 +11,8 @@
  * - the digest's SLA state counts business hours like the SLA notices:
  *   a ticket of Friday evening is not "overdue" on Saturday;
  * - #due refuses a date in the past and a resolved ticket;
- * - the plan and SLA lines of agent mail read in the mail's language. */
+ * - the plan and SLA lines of agent mail read in the mail's language, and
+ *   so do the ticket's status and priority in a Russian notice. */
 #include "fixture.h"
 #include "clock.h"
 #include "digest.h"
@@ -359,6 +360,8 @@ main(void)
 		    "осталось 10,0 ч из 10,0") && has(r->text, "первый ответ "
 		    "до 2026-11-23 17:00 UTC"), "agent mail of a Russian "
 		    "ticket: plan and SLA lines in Russian");
+		ok(r && has(r->text, "статус новая, приоритет обычный"),
+		    "... and its status and priority in Russian words");
 		if (r && !has(r->text, "первый ответ"))
 			printf("# %s\n", r->text);
 		g_ptr_array_unref(rows);
