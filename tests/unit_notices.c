@@ -12,7 +12,9 @@
  *   a ticket of Friday evening is not "overdue" on Saturday;
  * - #due refuses a date in the past and a resolved ticket;
  * - the plan and SLA lines of agent mail read in the mail's language, and
- *   so do the ticket's status and priority in a Russian notice. */
+ *   so do the ticket's status and priority in a Russian notice;
+ * - a ticket reopened weeks after it was resolved does not breach its
+ *   resolution target at once: resolved time does not count. */
 #include "fixture.h"
 #include "clock.h"
 #include "digest.h"
@@ -20,6 +22,7 @@
 #include "plans.h"
 #include "report.h"
 #include "sla.h"
+#include "ticket.h"
 #include "tap.h"
 
 /* Mondays to Fridays 09:00-18:00 UTC; 2026-11-23 is a Monday. */
@@ -27,6 +30,9 @@
 #define MON_1400 1795442400
 #define FRI_1700 1795798800
 #define SAT_1000 1795860000
+#define MON_1000 1795428000
+#define DEC07_0900 1796634000
+#define DEC07_1000 1796637600
 
 #define GW FX_TRUST_MX "  timezone = \"UTC\";\n" \
 	"  team_copy = \"team@example.test\";\n"
@@ -49,7 +55,7 @@
 	"    contacts = [ \"tj@tj.test\" ]; }\n" \
 	");\n" \
 	"plans = ( { name = \"small\"; hours = 10; } );\n" \
-	"sla = { normal = 8; urgent = 4; };\n" \
+	"sla = { normal = 8; urgent = 4; resolution = { normal = 16; }; };\n" \
 	"business_hours = { days = \"mon-fri\"; from = \"09:00\";\n" \
 	"  to = \"18:00\"; };\n" \
 	"digests = { times = [ \"10:00\" ]; };\n" \
@@ -333,6 +339,46 @@ test_due(struct fixture *fx, unsigned long t)
 	g_free(subj);
 }
 
+static int
+resolve_dave(struct tx *tx, int64_t now)
+{
+	return ticket_set_status(tx, 1003, "resolved", "test", "fixed") < 0 ?
+	    -1 : 0;
+}
+
+static int
+reopen_dave(struct tx *tx, int64_t now)
+{
+	return ticket_reopen(tx, 1003, "test", "broken again") < 0 ? -1 : 0;
+}
+
+static void
+test_reopen(struct fixture *fx)
+{
+	unsigned long t;
+	GPtrArray *rows;
+
+	set_clock(MON_0900);
+	t = deliver(fx, "dave@other.test", "support@example.test",
+	    "Printer", NULL, "It jams.");
+	ok(t == 1003, "a normal ticket (16 business hours to resolve)");
+	set_clock(MON_1000);
+	ok(in_tx(fx, resolve_dave, MON_1000) == 0, "resolved after an hour");
+	set_clock(DEC07_0900);
+	ok(in_tx(fx, reopen_dave, DEC07_0900) == 0, "reopened two weeks later");
+	set_clock(DEC07_1000);
+	g_ptr_array_unref(fx_outbox(fx));
+	ok(in_tx(fx, sla_job, DEC07_1000) == 0, "sla_job runs");
+	rows = fx_outbox(fx);
+	ok(fx_count(rows, "sla_resolution_breach", NULL) == 0 &&
+	    fx_count(rows, "sla_resolution_warning", NULL) == 0 &&
+	    fx_int(fx, "SELECT COUNT(*) FROM notices_sent WHERE subject = "
+	    "'%lu' AND kind LIKE 'sla_resolution%%'", t) == 0, "2 of 16 "
+	    "business hours used: no resolution notice (the resolved weeks "
+	    "do not count)");
+	g_ptr_array_unref(rows);
+}
+
 int
 main(void)
 {
@@ -372,6 +418,7 @@ main(void)
 	test_report_html(&fx);
 	test_digest(&fx);
 	test_due(&fx, globex);
+	test_reopen(&fx);
 	fx_close(&fx);
 	g_unsetenv("POSTDESK_TEST_CLOCK");
 	g_unlink(clock_file);
