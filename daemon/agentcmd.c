@@ -2,6 +2,7 @@
 #include <string.h>
 #include <time.h>
 #include "agentcmd.h"
+#include "bizhours.h"
 #include "agentmail.h"
 #include "clock.h"
 #include "log.h"
@@ -251,10 +252,26 @@ static int
 do_due(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	GHashTable *vars;
-	char *date = c->days ? sla_due_in_days(x->tx->cfg, pd_now(),
-	    c->days) : g_strdup(c->value);
+	char *date, *today;
 	int r;
 
+	/* A promise on a finished ticket would never be checked (sla.h:
+	 * only open tickets' dates are), and one in the past would tell the
+	 * client a date already missed and the lead at once. */
+	if (strcmp(x->t->status, "resolved") == 0 ||
+	    strcmp(x->t->status, "closed") == 0)
+		return fail(res, "the ticket is resolved: reopen it (#status "
+		    "open) before promising a date");
+	today = bizhours_format(x->tx->cfg->bizhours, pd_now(), "%Y-%m-%d");
+	if (!c->days && strcmp(c->value, today) < 0) {
+		g_string_printf(res, "%s is in the past (today is %s)",
+		    c->value, today);
+		g_free(today);
+		return 1;
+	}
+	g_free(today);
+	date = c->days ? sla_due_in_days(x->tx->cfg, pd_now(), c->days) :
+	    g_strdup(c->value);
 	if (!date)
 		return fail(res, "no working day within that many days");
 	vars = notify_vars_new();

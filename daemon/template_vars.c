@@ -74,6 +74,14 @@ static const char *const common[] = { "gateway.name", "gateway.address",
 	"client.name", "client.address", "queue.name", "queue.address",
 	"queue.tag", NULL };
 
+/* The ticket's fields a notice may show (notify.c, agentmail.c,
+ * agentcmd.c #due, sla.c): a name, not any "ticket." prefix, so that
+ * {{ticket.asignee}} is a config error, not an empty gap. */
+static const char *const ticket_vars[] = { "ticket.number",
+	"ticket.token", "ticket.subject", "ticket.status", "ticket.priority",
+	"ticket.type", "ticket.assignee", "ticket.plan", "ticket.sla",
+	"ticket.due", NULL };
+
 bool
 template_var_allowed(const char *name, const char *var)
 {
@@ -85,8 +93,9 @@ template_var_allowed(const char *name, const char *var)
 			spec = &template_specs[i];
 	if (!spec)
 		return false;
-	if (g_str_has_prefix(var, "ticket.") && var[7])
-		return true;
+	for (const char *const *c = ticket_vars; *c; c++)
+		if (strcmp(*c, var) == 0)
+			return true;
 	for (const char *const *c = common; *c; c++)
 		if (strcmp(*c, var) == 0)
 			return true;

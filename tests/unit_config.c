@@ -1138,6 +1138,16 @@ test_dump(void)
 	    strstr(out, "user = \"postdesk\";") &&
 	    strstr(out, "binary_attachments = \"hold\";"),
 	    "dump: values as set");
+	ok(strstr(out, "timezone = \"Europe/Moscow\";") &&
+	    strstr(out, "contacts = [ \"boss@example.com\" ];") &&
+	    strstr(out, "warn_at = [ 50, 100 ];") &&
+	    strstr(out, "resolution = { low = 0; normal = 0; high = 24; "
+	    "urgent = 0; };") &&
+	    strstr(out, "resolution = { low = 80; normal = 40; high = 16; "
+	    "urgent = 8; };") && strstr(out, "warn_at = 75;") &&
+	    strstr(out, "times = [ \"09:00\", \"14:30\" ];") &&
+	    strstr(out, "monthly = false;"), "dump: the settings of plans, "
+	    "SLA, digests and reports");
 	again = load(out, e);
 	ok(again != NULL, "dump: the output loads again (%s)", oneline(e));
 	if (again) {
