@@ -156,6 +156,13 @@ int
 agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text)
 {
+	return agentmail_client_message_faq(tx, t, m, text, NULL);
+}
+
+int
+agentmail_client_message_faq(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_msg *m, const char *text, const char *faq_note)
+{
 	GHashTable *vars = state_vars(tx, t, text);
 	/* A display name holding an "@" would show agents an address the
 	 * sender never proved ("boss@acme.test via ..."): show the real one. */
@@ -167,6 +174,8 @@ agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
 	int r;
 
 	g_hash_table_insert(vars, "message.from", g_strdup(m->from.address));
+	g_hash_table_insert(vars, "faq.note", faq_note ? g_strdup_printf(
+	    "%s\n", faq_note) : g_strdup(""));
 	r = send_team(tx, t, NULL, &am);
 	g_free(from);
 	g_hash_table_unref(vars);

@@ -16,6 +16,10 @@
 /* Tells the agents of t about client message m (text: its new text). */
 int agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text);
+/* The same with faq_note (NULL: none), a line about the FAQ entries the
+ * acknowledgement offered (faq_offer.h) shown in the agents' copy. */
+int agentmail_client_message_faq(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_msg *m, const char *text, const char *faq_note);
 
 /* Copies internal note text by agent a to the other agents of t and
  * team_copy. */
