@@ -10,14 +10,14 @@
 #include "tap.h"
 
 /* What tests/faq/README reports, in percent (rounded down). */
-#define FAQ_P1_TUNE 0
-#define FAQ_R1_TUNE 0
-#define FAQ_P3_TUNE 0
-#define FAQ_R3_TUNE 0
-#define FAQ_P1_BLIND 0
-#define FAQ_R1_BLIND 0
-#define FAQ_P3_BLIND 0
-#define FAQ_R3_BLIND 0
+#define FAQ_P1_TUNE 100
+#define FAQ_R1_TUNE 90
+#define FAQ_P3_TUNE 100
+#define FAQ_R3_TUNE 90
+#define FAQ_P1_BLIND 100
+#define FAQ_R1_BLIND 100
+#define FAQ_P3_BLIND 100
+#define FAQ_R3_BLIND 100
 
 struct req {
 	char *key, *subject, *text;
