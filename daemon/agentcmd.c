@@ -423,6 +423,13 @@ do_faq(struct agentcmd *x, const struct cmd *c, GString *res)
 	int64_t id = 0;
 	int r;
 
+	/* Entries are shown to other clients: never an internal note
+	 * (#note or the note address; stage_agent.c sets pending_note). */
+	if (x->tx->pending_note) {
+		g_free(text);
+		return fail(res, "an internal note cannot become a FAQ entry: "
+		    "other clients would read it");
+	}
 	if (!*text || g_utf8_strlen(c->value, -1) > 200) {
 		g_free(text);
 		return fail(res, *text ? "the title is longer than 200 "

@@ -325,6 +325,8 @@ do_test(struct cli *c, const char *path)
 		off = "faq.suggest is false";
 	else if (cl && cl->faq_off)
 		off = "the client's suggest_faq is false";
+	else if (config_queue_voice(c->cfg, NULL)->faq_off)
+		off = "the default queue's suggest_faq is false";
 	text = quotes_strip(m->text);
 	subject = config_queue_strip_tokens(c->cfg, m->subject);
 	lang = language_of(c->cfg, m, text);

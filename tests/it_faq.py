@@ -153,6 +153,9 @@ def faq_by_mail(s, n):
     note = wait_mail(s, JOHN_ADDR, "agent_message", n)
     if not tap.ok(note is not None, "%s: John has the notification" % label):
         return
+    act(s, agent_reply(JOHN, note, "#note\n#faq Internal\n\nThe client is difficult."))
+    tap.ok(not [e for e in s.cli_json("faq", "list") if e["title"] == "Internal"],
+           "%s: an internal note does not become an entry" % label)
     text = ("Open Settings > Loyalty on the register and tick \"Apply card discounts\".\n"
             "Then sync the register: the loyalty discount applies from the next sale.")
     where, caused = act(s, agent_reply(JOHN, note, "#faq Loyalty card discount not applied\n\n"

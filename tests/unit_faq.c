@@ -3,6 +3,7 @@
  * reply in English and Russian with quotes below it, the ranking and
  * its threshold. */
 #include <string.h>
+#include "commands.h"
 #include "faq.h"
 #include "quotes.h"
 #include "stem.h"
@@ -170,6 +171,34 @@ test_rank(void)
 	g_ptr_array_unref(all);
 }
 
+/* "#faq Title" and its Russian aliases (commands.h). */
+static void
+test_command(void)
+{
+	static const char *const words[] = { "#faq", "#FAQ", "#база",
+		"#чзв" };
+	struct cmd_parse p;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
+		char *text = g_strdup_printf("%s Как сбросить пароль\n\nОткройте "
+		    "страницу входа.", words[i]);
+		const struct cmd *c;
+
+		commands_parse(text, &p);
+		c = p.cmds->len == 1 ? p.cmds->pdata[0] : NULL;
+		ok(c && c->verb == CMD_FAQ && !c->error && c->value &&
+		    strcmp(c->value, "Как сбросить пароль") == 0 &&
+		    strcmp(p.rest, "Откройте страницу входа.") == 0,
+		    "command: %s Title, the answer below", words[i]);
+		commands_free(&p);
+		g_free(text);
+	}
+	commands_parse("#faq\n\ntext", &p);
+	ok(p.cmds->len == 1 && ((const struct cmd *)p.cmds->pdata[0])->error,
+	    "command: #faq without a title is an error");
+	commands_free(&p);
+}
+
 int
 main(void)
 {
@@ -178,5 +207,6 @@ main(void)
 	test_solved();
 	test_solved_quoted();
 	test_rank();
+	test_command();
 	return tap_done();
 }
