@@ -19,17 +19,25 @@ turned_off(const struct pd_config *cfg, const struct pd_ticket *t)
 	return !cfg->faq_suggest || (q && q->faq_off) || (cl && cl->faq_off);
 }
 
-/* "1. Title\n   first lines\n\n" for each offered entry. */
+/* "1. Title\n   first lines\n" for each offered entry, a blank line
+ * between two. */
 static void
 list_entry(GString *o, unsigned i, const struct faq_entry *e)
 {
 	char **lines = g_strsplit(e->body, "\n", -1);
 	unsigned shown = 0;
 
-	g_string_append_printf(o, "%u. %s\n", i, e->title);
-	for (char **l = lines; *l && shown < FIRST_LINES; l++) {
+	g_string_append_printf(o, "%s%u. %s\n", i > 1 ? "\n" : "", i,
+	    e->title);
+	for (char **l = lines; *l; l++) {
 		char *s = g_strstrip(g_strdup(*l));
 
+		if (*s && shown == FIRST_LINES) {
+			/* The rest is in the entry: say so. */
+			g_string_append(o, "   …\n");
+			g_free(s);
+			break;
+		}
 		if (*s) {
 			if (g_utf8_strlen(s, -1) > LINE_MAX_CHARS) {
 				char *cut = g_utf8_substring(s, 0,
@@ -44,7 +52,6 @@ list_entry(GString *o, unsigned i, const struct faq_entry *e)
 		}
 		g_free(s);
 	}
-	g_string_append(o, "\n");
 	g_strfreev(lines);
 }
 

@@ -64,6 +64,8 @@ def suggested_and_solved(s):
     tap.ok("решено" in body, "%s: ... and says to reply «решено»" % label, body)
     tap.ok(body.count("\n1. ") == 1 and "\n4. " not in body,
            "%s: at most three entries, numbered" % label, body)
+    tap.ok("\n\n\n" not in body.replace("\r", ""), "%s: no double blank lines" % label, body)
+    tap.comment("the ack:\n" + body)
     t = s.show(n)
     tap.ok(events_named(t, "faq_offered"), "%s: the offer is an event" % label, t["events"])
     note = wait_mail(s, OLGA_ADDR, "agent_message", n)
