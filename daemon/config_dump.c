@@ -259,4 +259,8 @@ config_dump(const struct pd_config *cfg, FILE *out)
 	kv_int(out, in, "repeat_similarity", cfg->repeat_similarity);
 	fputs("};\n", out);
 	queues(out, cfg);
+	fputs("faq = {\n", out);
+	kv_bool(out, in, "suggest", cfg->faq_suggest);
+	fprintf(out, "%sthreshold = %.3f;\n", in, cfg->faq_threshold);
+	fputs("};\n", out);
 }

@@ -204,7 +204,7 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 		r = store_faq_index(entries, &mem, err_r);
 		if (r == 0)
 			r = store_faq_bm25(mem, match, bm, n, err_r);
-		sqlite3_close(mem);
+		store_faq_index_free(mem);
 		g_free(match);
 	}
 	for (guint i = 0; r == 0 && i < n; i++)

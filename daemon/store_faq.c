@@ -108,6 +108,12 @@ store_faq_index(GPtrArray *entries, sqlite3 **mem_r, char **err_r)
 	return 0;
 }
 
+void
+store_faq_index_free(sqlite3 *mem)
+{
+	sqlite3_close(mem);
+}
+
 int
 store_faq_bm25(sqlite3 *mem, const char *match, double *scores, guint n,
     char **err_r)

@@ -31,9 +31,12 @@ int store_faq_was_offered(sqlite3 *db, unsigned long ticket);
 
 /* An FTS5 table (trigram, like search_fts of schema v9) of entries in a
  * private in-memory database, row i + 1 for entries[i], columns title,
- * keywords, body.  0 with *mem_r (close with sqlite3_close), or -1 with
+ * keywords, body.  0 with *mem_r (close with store_faq_index_free), or -1 with
  * *err_r. */
 int store_faq_index(GPtrArray *entries, sqlite3 **mem_r, char **err_r);
+
+/* Closes an index of store_faq_index (NULL: nothing). */
+void store_faq_index_free(sqlite3 *mem);
 
 /* -bm25() of each entry of the index for the FTS5 query match into
  * scores[i] (left as they are for entries that do not match).  0 or -1
