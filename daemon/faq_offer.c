@@ -97,7 +97,7 @@ faq_offer(struct tx *tx, const struct pd_ticket *t, const char *subject,
 		char *key = faq_entry_key(h->e);
 
 		list_entry(list, i + 1, h->e);
-		g_string_append_printf(offered, "%s%s %s (%.2f)",
+		g_string_append_printf(offered, "%s  - %s  %s  (%.2f)",
 		    offered->len ? "\n" : "", key, h->e->title,
 		    i ? h->score : best);
 		g_free(key);

@@ -131,7 +131,7 @@ tell_agents(struct stage_ctx *c)
 	if ((r = store_ticket_get(c->db, c->ticket, &t)) != 1)
 		return r;
 	r = agentmail_client_message_faq(&c->tx, &t, c->m, c->new_text,
-	    c->faq_note);
+	    c->faq_note, c->faq_solved);
 	store_ticket_clear(&t);
 	return r;
 }

@@ -57,9 +57,11 @@ struct stage_ctx {
 	const struct rules_result *rules; /* the routing rules that fired
 	                           * (rules.h), from the verdict */
 	char *faq_note;           /* for the agents' copy: the FAQ entries
-	                           * the ack offered, or that the client's
-	                           * "solved" closed it (faq_offer.h);
-	                           * g_malloc'd, freed by stage_apply */
+	                           * the ack offered, one per line
+	                           * (faq_offer.h); g_malloc'd, freed by
+	                           * stage_apply */
+	bool faq_solved;          /* ... or the client's "solved" resolved
+	                           * the ticket */
 };
 
 /* ---- stage.c ---- */

@@ -150,10 +150,7 @@ join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 	/* "solved" to an ack that offered FAQ entries (faq_offer.h). */
 	if ((r = faq_solved(&c->tx, t, c->m->from.address,
 	    c->new_text)) != 0) {
-		if (r > 0)
-			c->faq_note = g_strdup("FAQ:      the client says the "
-			    "entries offered in the acknowledgement solved it: "
-			    "resolved as self-service");
+		c->faq_solved = r > 0;
 		return r < 0 ? -1 : 0;
 	}
 	if (strcmp(t->status, "waiting") == 0)

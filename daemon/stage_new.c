@@ -106,9 +106,7 @@ acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 		    &offered);
 		if (offered) {
 			g_free(c->faq_note);
-			c->faq_note = g_strdup_printf("FAQ:      offered to "
-			    "the client in the acknowledgement:\n%s", offered);
-			g_free(offered);
+			c->faq_note = offered;
 		}
 	}
 	if (r == 0)

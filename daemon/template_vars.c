@@ -63,8 +63,11 @@ const struct template_spec template_specs[] = {
 	{ "sla_resolution_breach", "sla.deadline sla.hours" },
 	{ "due_warning", "" },
 	{ "due_missed", "" },
-	/* the FAQ in the acknowledgement (faq_offer.c): its block */
+	/* the FAQ in the acknowledgement (faq_offer.c): its block, and the
+	 * agents' line in agent_message (agentmail.c) */
 	{ "ack_faq", "faq.list" },
+	{ "agent_faq_offered", "faq.entries" },
+	{ "agent_faq_solved", "" },
 };
 const unsigned template_nspecs = G_N_ELEMENTS(template_specs);
 

@@ -72,6 +72,10 @@ def suggested_and_solved(s):
     tap.ok(note is not None and "file:ru/shift-24h" in plain_text(note),
            "%s: the agents' notification names the offered entry" % label,
            note and plain_text(note))
+    if note is not None:
+        tap.ok("Предложены" not in plain_text(note) and "в подтверждении клиенту предложены"
+               in plain_text(note), "%s: ... in the agent's language" % label, plain_text(note))
+        tap.comment("Olga's copy:\n" + plain_text(note))
     ack = s.wait_ack(IVAN_ADDR, req)
     if ack is None:
         return
