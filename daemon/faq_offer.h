@@ -14,9 +14,9 @@
 /* Puts "faq.suggestions" into vars for t's acknowledgement: the
  * rendered ack_faq block, or "" when nothing reaches the threshold or
  * suggestions are off for t (the caller leaves automated mail out).
- * *offered_r gets the offered entries for the agents (indented
- * "  - file:ru/x  Title  (0.61)" lines), or NULL.  0, or -1 on a database error (a failing index or
- * template is logged and offers nothing). */
+ * *offered_r gets the offered entries for the agents ("  - file:ru/x
+ * Title  (0.61)" lines), or NULL.  0, or -1 on a database error (a
+ * failing index or template is logged and offers nothing). */
 int faq_offer(struct tx *tx, const struct pd_ticket *t, const char *subject,
     const char *text, GHashTable *vars, char **offered_r);
 
