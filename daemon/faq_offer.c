@@ -138,6 +138,7 @@ int
 faq_solved(struct tx *tx, const struct pd_ticket *t, const char *from,
     const char *text)
 {
+	int64_t answered = 0;
 	int r;
 
 	if (!faq_is_solved(text) || strcmp(t->status, "resolved") == 0 ||
@@ -145,6 +146,13 @@ faq_solved(struct tx *tx, const struct pd_ticket *t, const char *from,
 		return 0;
 	if ((r = store_faq_was_offered(tx->db, t->number)) != 1)
 		return r;
+	/* Once an agent has answered, "solved" thanks the agent: the
+	 * agents resolve the ticket themselves, as without the FAQ. */
+	if ((r = store_ticket_first_response_at(tx->db, t->number,
+	    &answered)) != 1)
+		return r;
+	if (answered)
+		return 0;
 	r = ticket_set_status(tx, t->number, "resolved", from,
 	    "self-service");
 	if (r < 0)

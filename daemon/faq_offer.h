@@ -20,8 +20,9 @@
 int faq_offer(struct tx *tx, const struct pd_ticket *t, const char *subject,
     const char *text, GHashTable *vars, char **offered_r);
 
-/* The client's reply text to ticket t is a "solved" (faq_is_solved) and
- * t's acknowledgement offered entries and t is not done: t is resolved
+/* The client's reply text to ticket t is a "solved" (faq_is_solved), t's
+ * acknowledgement offered entries, no agent has answered yet and t is
+ * not done: t is resolved
  * with the reason "self-service" (the client gets status_resolved and
  * its rating question).  1 done, 0 not such a reply, -1 database
  * error. */

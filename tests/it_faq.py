@@ -116,6 +116,17 @@ def other_reply(s):
     t = s.show(n)
     tap.ok(t["status"] not in ("resolved", "closed") and not events_named(t, "self-service"),
            "%s: any other reply goes on as usual" % label, t)
+    # Once an agent has answered, "solved" is for the agent: no self-service.
+    note = wait_mail(s, JOHN_ADDR, "agent_message", n)
+    if note is None:
+        return n
+    act(s, agent_reply(JOHN, note, "Please clean the print head with the cleaning card."))
+    ans = wait_mail(s, MARY_ADDR, "answer", n)
+    if tap.ok(ans is not None, "%s: the agent's answer arrives" % label):
+        act(s, harness.reply_mail(MARY, ans, "Solved, thanks!"))
+        t = s.show(n)
+        tap.ok(not events_named(t, "self-service") and t["status"] != "resolved",
+               "%s: 'solved' after an agent's answer is not self-service" % label, t)
     return n
 
 
