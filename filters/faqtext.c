@@ -46,7 +46,9 @@ faq_header_parse(const char *text, struct faq_header *h)
 				    &h->keywords : &h->language;
 		if (!slot) {
 			g_free(line);
-			/* Not a header block after all: all of it is body. */
+			/* Not a header line: without one before it, there
+			 * is no header block and all of it is body; after
+			 * some, the body starts here. */
 			if (!any)
 				p = text ? text : "";
 			break;
