@@ -120,9 +120,14 @@ def other_reply(s):
     note = wait_mail(s, JOHN_ADDR, "agent_message", n)
     if note is None:
         return n
-    act(s, agent_reply(JOHN, note, "Please clean the print head with the cleaning card."))
+    act(s, agent_reply(JOHN, note, "#answer receipt-printer\n\n"
+                       "Please also clean the print head with the cleaning card."))
     ans = wait_mail(s, MARY_ADDR, "answer", n)
     if tap.ok(ans is not None, "%s: the agent's answer arrives" % label):
+        tap.ok("Check that the paper roll" in plain_text(ans)
+               and "Title:" not in plain_text(ans) and "Keywords:" not in plain_text(ans),
+               "#answer: a canned answer with a header gives only its body",
+               plain_text(ans))
         act(s, harness.reply_mail(MARY, ans, "Solved, thanks!"))
         t = s.show(n)
         tap.ok(not events_named(t, "self-service") and t["status"] != "resolved",

@@ -2,6 +2,7 @@
  * header block of a canned answer, significant words, the "solved"
  * reply in English and Russian with quotes below it, the ranking and
  * its threshold. */
+#include <stdlib.h>
 #include <string.h>
 #include "commands.h"
 #include "faq.h"
@@ -136,6 +137,17 @@ test_rank(void)
 	    "scales, weight", NULL, "Weighing scales setup."));
 	sel = faq_select(all, "ru");
 	ok(sel->len == 3, "select: the Russian ones and the untagged one");
+	g_ptr_array_unref(sel);
+	g_ptr_array_add(all, entry("printer", "Printer (any language)", "",
+	    NULL, "x"));
+	sel = faq_select(all, "ru");
+	ok(sel->len == 3, "select: NAME.txt gives way to ru/NAME.txt");
+	g_ptr_array_unref(sel);
+	sel = faq_select(all, "en");
+	ok(sel->len == 3, "select: ... but serves English (%u)", sel->len);
+	g_ptr_array_unref(sel);
+	g_ptr_array_remove_index(all, all->len - 1);
+	sel = faq_select(all, "ru");
 	ok(faq_rank(sel, "Забыл пароль", "Не могу войти, забыл пароль от "
 	    "кабинета, как восстановить?", &hits, &best, &err) == 0,
 	    "rank: ok");
@@ -199,6 +211,37 @@ test_command(void)
 	commands_free(&p);
 }
 
+/* The shipped canned answers have no Title: they stay answers, not
+ * entries; the test base has its 20. */
+static void
+test_files(void)
+{
+	const char *top = getenv("top_srcdir");
+	char *conf = g_build_filename(top ? top : ".", "conf", "answers",
+	    NULL);
+	char *mine = g_build_filename(top ? top : ".", "tests", "faq",
+	    "answers", NULL);
+	GPtrArray *a = g_ptr_array_new_with_free_func(faq_entry_free);
+	const struct faq_entry *e = NULL;
+
+	faq_load_files(conf, a);
+	ok(a->len == 0, "files: answers without a Title are no entries");
+	faq_load_files(mine, a);
+	for (guint i = 0; i < a->len; i++)
+		if (strcmp(((struct faq_entry *)a->pdata[i])->name,
+		    "shift-24h") == 0 && strcmp(((struct faq_entry *)
+		    a->pdata[i])->language, "ru") == 0)
+			e = a->pdata[i];
+	ok(a->len == 20 && e && g_str_has_prefix(e->title, "«Смена") &&
+	    strstr(e->keywords, "z-отчёт") && g_str_has_prefix(e->body,
+	    "Фискальная смена"), "files: title, keywords, language, body");
+	faq_load_files("/nonexistent/answers", a);
+	ok(a->len == 20, "files: a missing directory adds nothing");
+	g_ptr_array_unref(a);
+	g_free(conf);
+	g_free(mine);
+}
+
 int
 main(void)
 {
@@ -208,5 +251,6 @@ main(void)
 	test_solved_quoted();
 	test_rank();
 	test_command();
+	test_files();
 	return tap_done();
 }
