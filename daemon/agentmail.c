@@ -192,6 +192,46 @@ int
 agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text)
 {
+	return agentmail_client_message_faq(tx, t, m, text, NULL, false);
+}
+
+/* agent_message's faq.note in lang (NULL: the ticket's): the block of
+ * agent_faq_offered for the entries offered, or of agent_faq_solved, or
+ * "" (faq_offer.h).  A template that fails is logged and shows nothing. */
+static void
+faq_note_var(struct tx *tx, const struct pd_ticket *t, const char *lang,
+    const char *offered, bool solved, GHashTable *vars)
+{
+	const char *name = offered ? "agent_faq_offered" : "agent_faq_solved";
+	GHashTable *v;
+	struct pd_rendered rd;
+	char *err = NULL;
+
+	if (!offered && !solved) {
+		g_hash_table_insert(vars, "faq.note", g_strdup(""));
+		return;
+	}
+	v = notify_vars_new();
+	if (offered)
+		g_hash_table_insert(v, "faq.entries", g_strdup(offered));
+	if (notify_render(tx, t, name, lang, v, &rd, &err) == 0) {
+		g_hash_table_insert(vars, "faq.note", g_strdup(g_strstrip(
+		    rd.body)));
+		template_clear(&rd);
+	} else {
+		log_warnx("ticket=%lu stage=notify event=error template=%s "
+		    "error=\"%s\"", t->number, name, err);
+		g_free(err);
+		g_hash_table_insert(vars, "faq.note", g_strdup(""));
+	}
+	g_hash_table_unref(v);
+}
+
+int
+agentmail_client_message_faq(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_msg *m, const char *text, const char *offered,
+    bool solved)
+{
 	GHashTable *vars = state_vars(tx, t, text);
 	/* A display name holding an "@" would show agents an address the
 	 * sender never proved ("boss@acme.test via ..."): show the real one. */
@@ -203,7 +243,27 @@ agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
 	int r;
 
 	g_hash_table_insert(vars, "message.from", g_strdup(m->from.address));
-	r = send_team(tx, t, NULL, &am);
+	faq_note_var(tx, t, NULL, offered, solved, vars);
+	if (!offered && !solved)
+		r = send_team(tx, t, NULL, &am);
+	else {
+		/* send_team, with the FAQ line in each agent's language. */
+		GPtrArray *agents = ticket_agents(tx->cfg, t, NULL);
+
+		r = 0;
+		for (guint i = 0; r == 0 && i < agents->len; i++) {
+			const struct pd_agent *a = agents->pdata[i];
+
+			faq_note_var(tx, t, a->language, offered, solved, vars);
+			r = send_internal(tx, t, a->addresses->pdata[0],
+			    a->name, a->language, &am, NULL);
+		}
+		faq_note_var(tx, t, NULL, offered, solved, vars);
+		if (r == 0 && tx->cfg->team_copy)
+			r = send_internal(tx, t, tx->cfg->team_copy,
+			    voice_name(tx, t), NULL, &am, NULL);
+		g_ptr_array_unref(agents);
+	}
 	g_free(from);
 	g_hash_table_unref(vars);
 	return r;

@@ -330,10 +330,27 @@ static const char schema_v10[] =
 "CREATE INDEX tickets_client ON tickets(client, created);"
 "CREATE INDEX events_event ON events(event, at);";
 
+/* v11: the FAQ entries agents make with "#faq Title" on an answer (faq.h;
+ * the canned answer files are the other half of the knowledge base).
+ * The full-text index of both is built per request in memory
+ * (store_faq.c): a few hundred entries, and the files may change at any
+ * time. */
+static const char schema_v11[] =
+"CREATE TABLE faq_entries ("
+"  id INTEGER PRIMARY KEY,"
+"  ticket INTEGER REFERENCES tickets(number),"
+"  title TEXT NOT NULL,"
+"  keywords TEXT NOT NULL DEFAULT '',"
+"  language TEXT,"
+"  body TEXT NOT NULL,"
+"  author TEXT NOT NULL DEFAULT '',"
+"  created INTEGER NOT NULL"
+") STRICT;";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
 	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
-	schema_v10 };
+	schema_v10, schema_v11 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

@@ -17,6 +17,7 @@
 #include "cli_plan.h"
 #include "cli_report.h"
 #include "cli_rules.h"
+#include "cli_faq.h"
 #include "cli_ticket.h"
 #include "config.h"
 #include "db.h"
@@ -70,6 +71,9 @@ static const struct cli_cmd commands[] = {
 	{ "report", "CLIENT [--month YYYY-MM] [--send]", "A client's monthly "
 	  "report (last month by default); --send mails it to the client's "
 	  "addresses.", cli_report_cmd },
+	{ "faq", "[list | show ID | drop ID | test MESSAGE.eml]", "The FAQ "
+	  "entries (answer files with a title, and #faq ones); which a mail "
+	  "would be offered, with scores (read-only).", cli_faq },
 };
 
 /* --help or -h among a command's own arguments (commands that parse

@@ -5,11 +5,11 @@
 #include "template_vars.h"
 
 const struct template_spec template_specs[] = {
-	{ "ack", "sla.promise plan.notice" },
+	{ "ack", "sla.promise plan.notice faq.suggestions" },
 	{ "ack_tasks", "tasks tasks.count sla.promise plan.notice" },
 	{ "agent_answer_copy", "agent.name message.text" },
 	{ "agent_assigned", "" },
-	{ "agent_message", "message.text message.from" },
+	{ "agent_message", "message.text message.from faq.note" },
 	{ "agent_note", "agent.name message.text" },
 	{ "challenge", "held.reason held.subject held.text" },
 	{ "due", "" },
@@ -63,6 +63,11 @@ const struct template_spec template_specs[] = {
 	{ "sla_resolution_breach", "sla.deadline sla.hours" },
 	{ "due_warning", "" },
 	{ "due_missed", "" },
+	/* the FAQ in the acknowledgement (faq_offer.c): its block, and the
+	 * agents' line in agent_message (agentmail.c) */
+	{ "ack_faq", "faq.list" },
+	{ "agent_faq_offered", "faq.entries" },
+	{ "agent_faq_solved", "" },
 };
 const unsigned template_nspecs = G_N_ELEMENTS(template_specs);
 
