@@ -1,6 +1,7 @@
 /* db.c: see db.h. */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
@@ -292,6 +293,70 @@ migrate(sqlite3 *db, char **error_r)
 	return v < 0 ? -1 : 0;
 }
 
+
+/* The statement cache of db_exec and db_int: per connection, keyed by the
+ * SQL text, prepared once with SQLITE_PREPARE_PERSISTENT, reset and its
+ * bindings cleared after each use (so it holds no read snapshot and no
+ * copy of a bound blob).  SQLite re-prepares a cached statement itself
+ * after a schema change (sqlite3_prepare_v3(3)).  The map from connection
+ * to cache is shared by all threads, under a lock; each cache is used
+ * only by the thread that owns its connection (db.h).  SQL built at run
+ * time could make the cache grow without end: past CACHE_MAX statements
+ * the rest are prepared and finalized each time, as before. */
+#define CACHE_MAX 512
+
+static GMutex cache_lock;
+static GHashTable *caches;	/* sqlite3 * -> GHashTable (sql -> stmt) */
+
+static void
+stmt_free(gpointer st)
+{
+	sqlite3_finalize(st);
+}
+
+static GHashTable *
+cache_of(sqlite3 *db)
+{
+	GHashTable *c;
+
+	g_mutex_lock(&cache_lock);
+	if (caches == NULL)
+		caches = g_hash_table_new(g_direct_hash, g_direct_equal);
+	if ((c = g_hash_table_lookup(caches, db)) == NULL) {
+		c = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+		    stmt_free);
+		g_hash_table_insert(caches, db, c);
+	}
+	g_mutex_unlock(&cache_lock);
+	return c;
+}
+
+static void
+cache_drop(sqlite3 *db)
+{
+	GHashTable *c = NULL;
+
+	g_mutex_lock(&cache_lock);
+	if (caches != NULL && (c = g_hash_table_lookup(caches, db)) != NULL)
+		g_hash_table_remove(caches, db);
+	g_mutex_unlock(&cache_lock);
+	if (c != NULL)
+		g_hash_table_destroy(c);
+}
+
+/* Ends one use of st from db_cprep: resets it when cached, else
+ * finalizes it. */
+static void
+stmt_done(sqlite3_stmt *st, bool cached)
+{
+	if (!cached) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
 int
 db_open(const char *path, sqlite3 **db_r, char **error_r)
 {
@@ -319,8 +384,13 @@ db_open(const char *path, sqlite3 **db_r, char **error_r)
 		return -1;
 	}
 	sqlite3_busy_timeout(db, 30000);
+	/* synchronous=FULL: in WAL mode NORMAL may lose the last commits on
+	 * a power loss, after the IMAP server was told the message is ours
+	 * ("persist before acknowledging", docs/guarantees.md).  FULL syncs
+	 * the WAL at every commit; group commit (pipeline.h) pays it once per
+	 * batch. */
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA "
-	    "foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL, NULL,
+	    "foreign_keys=ON; PRAGMA synchronous=FULL;", NULL, NULL,
 	    NULL) != SQLITE_OK || migrate(db, error_r) != 0) {
 		if (!*error_r)
 			*error_r = g_strdup_printf("%s: %s", path,
@@ -336,6 +406,7 @@ void
 db_close(sqlite3 **db)
 {
 	if (db && *db) {
+		cache_drop(*db);
 		sqlite3_close(*db);
 		*db = NULL;
 	}
@@ -379,15 +450,37 @@ db_savepoint_release(sqlite3 *db)
 	return db_exec(db, "RELEASE pd_all_or_none", "");
 }
 
+/* Prepares sql (from the cache of db when cached_r is not NULL; then
+ * *cached_r says whether the statement belongs to the cache) and binds the
+ * arguments. */
 static sqlite3_stmt *
-db_vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
+db_vprep(sqlite3 *db, const char *sql, const char *types, va_list ap,
+    bool *cached_r)
 {
+	GHashTable *cache = cached_r ? cache_of(db) : NULL;
 	sqlite3_stmt *st = NULL;
 	int i = 1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (cached_r)
+		*cached_r = false;
+	if (cache && (st = g_hash_table_lookup(cache, sql)) != NULL)
+		*cached_r = true;
+	else if (sqlite3_prepare_v3(db, sql, -1, cache ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
 		log_warnx("stage=db event=error sql=\"%.60s\" error=\"%s\"",
 		    sql, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return NULL;
+	} else if (cache && st != NULL &&
+	    g_hash_table_size(cache) < CACHE_MAX) {
+		/* Keyed by SQLite's copy of the text: it lives as long as
+		 * the statement. */
+		g_hash_table_replace(cache, (gpointer)sqlite3_sql(st), st);
+		*cached_r = true;
+	}
+	if (st == NULL) {
+		/* Only white space or a comment: nothing to run. */
+		log_warnx("stage=db event=bug sql=\"%.60s\" empty", sql);
 		return NULL;
 	}
 	/* A type string that does not match the placeholders would read
@@ -396,7 +489,8 @@ db_vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
 		log_warnx("stage=db event=bug sql=\"%.60s\" types=%s "
 		    "placeholders=%d", sql, types,
 		    sqlite3_bind_parameter_count(st));
-		sqlite3_finalize(st);
+		if (!cached_r || !*cached_r)
+			sqlite3_finalize(st);
 		return NULL;
 	}
 	for (const char *t = types; *t; t++, i++) {
@@ -425,17 +519,17 @@ db_prep(sqlite3 *db, const char *sql, const char *types, ...)
 	sqlite3_stmt *st;
 
 	va_start(ap, types);
-	st = db_vprep(db, sql, types, ap);
+	st = db_vprep(db, sql, types, ap, NULL);
 	va_end(ap);
 	return st;
 }
 
 static int
-step_error(sqlite3 *db, sqlite3_stmt *st)
+step_error(sqlite3 *db, sqlite3_stmt *st, bool cached)
 {
 	log_warnx("stage=db event=error sql=\"%.60s\" error=\"%s\"",
 	    sqlite3_sql(st), sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	stmt_done(st, cached);
 	return -1;
 }
 
@@ -444,18 +538,19 @@ db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 {
 	va_list ap;
 	sqlite3_stmt *st;
+	bool cached;
 	int r;
 
 	va_start(ap, types);
-	st = db_vprep(db, sql, types, ap);
+	st = db_vprep(db, sql, types, ap, &cached);
 	va_end(ap);
 	if (!st)
 		return -1;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW)
 		;
 	if (r != SQLITE_DONE)
-		return step_error(db, st);
-	sqlite3_finalize(st);
+		return step_error(db, st, cached);
+	stmt_done(st, cached);
 	return 0;
 }
 
@@ -464,22 +559,23 @@ db_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...)
 {
 	va_list ap;
 	sqlite3_stmt *st;
+	bool cached;
 	int r;
 
 	va_start(ap, types);
-	st = db_vprep(db, sql, types, ap);
+	st = db_vprep(db, sql, types, ap, &cached);
 	va_end(ap);
 	if (!st)
 		return -1;
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		stmt_done(st, cached);
 		return 1;
 	}
 	if (r != SQLITE_DONE)
-		return step_error(db, st);
-	sqlite3_finalize(st);
+		return step_error(db, st, cached);
+	stmt_done(st, cached);
 	return 0;
 }
 
