@@ -86,7 +86,7 @@ regex_init(void)
 	g_once_init_leave(&once, 1);
 }
 
-/* The pre-filter (issue "speed", docs/architecture.md): what a line must
+/* The pre-filter: what a line must
  * hold for a regex to have a chance, checked in one pass without PCRE.
  * Each test only rules out lines on which the regex cannot match, so the
  * results are the regexes' own:
@@ -116,6 +116,26 @@ skip_space(const char *s)
 		s = g_utf8_next_char(s);
 	}
 	return s;
+}
+
+/* True when s ends in ':', maybe followed by what PCRE2 takes for the
+ * newline before the end that '$' may skip: the attribution regexes all
+ * end in "\s*:$". */
+static gboolean
+ends_colon(const char *s)
+{
+	const char *p = strrchr(s, ':');
+
+	if (p == NULL)
+		return FALSE;
+	for (p++; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c != '\n' && c != '\r' && c != 0x0b && c != 0x0c &&
+		    c != 0x85 && c != 0x2028 && c != 0x2029)
+			return FALSE;
+	}
+	return TRUE;
 }
 
 static void
@@ -209,7 +229,7 @@ attribution(char **lines, int i, int n)
 		if (j->len > ATTRIB_MAX)
 			break;
 		/* All four end in ':' (the pre-filter above). */
-		if (strchr(j->str, ':') == NULL)
+		if (!ends_colon(j->str))
 			continue;
 		if (matches(re.attr_on, j->str) ||
 		    matches(re.attr_dated, j->str) ||
