@@ -33,17 +33,18 @@ quarantine(struct stage_ctx *c, const char *reason, size_t size)
 }
 
 /* Files the message of c inside the open transaction, commits nothing:
- * perr (why it did not parse, c->m NULL) sends it to the quarantine;
+ * perr (why it did not parse, c->m NULL) sends it to the quarantine as a
+ * message of size bytes;
  * a message already stored is only marked; else classify, then the stage
  * table.  PIPE_TEMPFAIL when a stage failed: the caller rolls back. */
 static enum pipe_result
-file_msg(struct stage_ctx *c, const char *perr)
+file_msg(struct stage_ctx *c, const char *perr, size_t size)
 {
 	struct verdict v;
 	int r;
 
 	if (perr != NULL)
-		return quarantine(c, perr, c->len);
+		return quarantine(c, perr, size);
 	stage_hash(c);
 	if (store_message_dup(c->db, c->m->message_id, c->hash) > 0)
 		return stage_mark_uid(c, 0, 0) != 0 ? PIPE_TEMPFAIL :
@@ -87,7 +88,7 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 	else if (pipeline_seen(db, o)) {
 		db_rollback(db);
 		r = PIPE_DUPLICATE;
-	} else if ((r = file_msg(&c, perr)) == PIPE_TEMPFAIL ||
+	} else if ((r = file_msg(&c, perr, len)) == PIPE_TEMPFAIL ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		r = PIPE_TEMPFAIL;
@@ -124,7 +125,8 @@ batch_one(struct batch_msg *b, struct pipe_item *it)
 	if (pipeline_seen(db, &it->o))
 		it->r = PIPE_DUPLICATE;
 	else
-		it->r = file_msg(&b->c, b->why);
+		it->r = file_msg(&b->c, b->why, it->raw ? it->len :
+		    it->size);
 	if (it->r != PIPE_TEMPFAIL &&
 	    db_exec(db, "RELEASE " BATCH_SAVEPOINT, "") == 0)
 		return 0;
