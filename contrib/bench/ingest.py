@@ -122,6 +122,15 @@ def main():
         d = s.daemon(s.write_config())
         t0 = time.monotonic()
         proc = d.start()
+        perf = None
+        # perf -p follows the threads that exist: wait for the first batch.
+        harness.wait_until(lambda: stored(s) > 0, timeout=30, interval=0.02)
+        if os.environ.get("BENCH_PERF"):
+            # BENCH_PERF=file: a perf(1) profile of the daemon while it ingests.
+            import subprocess
+            perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "300", "--call-graph", "dwarf,32768", "-o",
+                                     os.environ["BENCH_PERF"], "-p", str(proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rss = 0
         while True:
             c = stored(s)
@@ -132,6 +141,9 @@ def main():
                 break
             time.sleep(0.05)
         dt_store = time.monotonic() - t0
+        if perf is not None:
+            perf.send_signal(2)
+            perf.wait()
         harness.wait_until(lambda: s.count(SUPPORT) == 0, timeout=120, interval=0.05)
         dt_empty = time.monotonic() - t0
         rss = max(rss, peak_rss_kb(proc.pid))
