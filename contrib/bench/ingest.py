@@ -108,6 +108,16 @@ def peak_rss_kb(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of the process so far."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     rnd = random.Random(13)
@@ -141,6 +151,7 @@ def main():
                 break
             time.sleep(0.05)
         dt_store = time.monotonic() - t0
+        cpu = cpu_seconds(proc.pid)
         if perf is not None:
             perf.send_signal(2)
             perf.wait()
@@ -156,7 +167,9 @@ def main():
             "ingest_s": round(dt_store, 3), "inbox_empty_s": round(dt_empty, 3),
             "ingest_msg_s": round(rate, 1),
             "ingest_vs_raw": round(rate / raw_rate, 3),
-            "peak_rss_kb": rss, "loadavg": [round(x, 2) for x in load],
+            "peak_rss_kb": rss, "daemon_cpu_s": round(cpu, 2),
+            "msg_per_cpu_s": round(c / cpu, 1) if cpu else None,
+            "loadavg": [round(x, 2) for x in load],
             "cpus": os.cpu_count(),
         }
         print("# %-28s %12s" % ("what", "value"))
@@ -167,6 +180,10 @@ def main():
               % ("postdeskd ingest", rate, c, dt_store, dt_empty))
         print("# %-28s %12.3f" % ("ingest / raw bulk fetch", rate / raw_rate))
         print("# %-28s %12d KB" % ("postdeskd peak RSS", rss))
+        print("# %-28s %12.2f s (%.1f msg per CPU second; the rate on an "
+              "idle core)" % ("postdeskd CPU (user+sys)", cpu, c / cpu if cpu else 0))
+        print("# %-28s %12s" % ("load average (1, 5, 15 min)",
+                                " ".join("%.2f" % x for x in load)))
         print("# JSON " + json.dumps(res))
         s.tap.ok(c >= n, "every request stored")
 
