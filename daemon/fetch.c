@@ -194,6 +194,12 @@ process_batch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 		worker_wake(f->w->outbox);
 	s = ack_batch(f, items, nitems);
 out:
+	/* A GByteArray keeps its largest size: give the batch's bytes back
+	 * now rather than hold the biggest message of each slot forever. */
+	for (size_t i = 0; i < nwant; i++) {
+		g_byte_array_unref(f->raws[i]);
+		f->raws[i] = g_byte_array_new();
+	}
 	g_free(err);
 	g_free(items);
 	g_free(want);

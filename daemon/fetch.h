@@ -11,7 +11,7 @@
 #include "worker.h"
 
 /* A batch holds at most this many messages (fetch.c). */
-#define FETCH_BATCH_MAX 100
+#define FETCH_BATCH_MAX 200
 
 /* The state of one source's loop; tests (tests/unit_fetch_batch.c) fill
  * it with a fake driver and call fetch_drain. */

@@ -159,6 +159,11 @@ def main():
         dt_empty = time.monotonic() - t0
         rss = max(rss, peak_rss_kb(proc.pid))
         d.stop()
+        if os.environ.get("BENCH_LOG"):
+            # BENCH_LOG=file: keep the daemon's log (the session's
+            # directory is removed at the end).
+            import shutil
+            shutil.copy(d.log_path, os.environ["BENCH_LOG"])
         rate = c / dt_store
         load = os.getloadavg()
         res = {
