@@ -173,8 +173,9 @@ process_batch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 		it->o = (struct pipe_origin){ .source = f->src->name,
 			.folder = f->src->folder, .queue = f->src->queue,
 			.uidvalidity = f->uidvalidity, .uid = uids[i] };
-		if (raw != NULL && raw->len > 0) {
-			it->raw = (const char *)raw->data;
+		if (raw != NULL && size <= max) {
+			/* An empty message too: the parser quarantines it. */
+			it->raw = raw->len ? (const char *)raw->data : "";
 			it->len = raw->len;
 		}
 		it->size = size;

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """kill -9 in the middle of a batch loses nothing and duplicates nothing:
-200 distinct requests, the daemon killed with SIGKILL once some are
-processed, restarted; afterwards every request is stored exactly once on its
-own ticket and sits in Processed, none in INBOX.  Issue "backbone",
+500 distinct requests (more than one batch of fetch.c), the daemon killed
+with SIGKILL once some are processed, restarted; afterwards every request
+is stored exactly once on its own ticket and sits in Processed, none in
+INBOX.  Issue "backbone",
 scenario d (docs/guarantees.md reliability).
 
 Then inside group-committed batches (fetch.c, pipeline_deliver_batch):
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness
 from harness import SUPPORT, make_mail, norm_id
 
-COUNT = 200
+COUNT = 500
 BURST = 1500
 KILLS = 5
 
