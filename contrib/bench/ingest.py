@@ -185,8 +185,8 @@ def main():
               % ("postdeskd ingest", rate, c, dt_store, dt_empty))
         print("# %-28s %12.3f" % ("ingest / raw bulk fetch", rate / raw_rate))
         print("# %-28s %12d KB" % ("postdeskd peak RSS", rss))
-        print("# %-28s %12.2f s (%.1f msg per CPU second; the rate on an "
-              "idle core)" % ("postdeskd CPU (user+sys)", cpu, c / cpu if cpu else 0))
+        print("# %-28s %12.2f s (%.1f msg per CPU second, all its "
+              "threads)" % ("postdeskd CPU (user+sys)", cpu, c / cpu if cpu else 0))
         print("# %-28s %12s" % ("load average (1, 5, 15 min)",
                                 " ".join("%.2f" % x for x in load)))
         print("# JSON " + json.dumps(res))
