@@ -5,9 +5,9 @@
  * pipeline for all in one transaction (pipeline_deliver_batch), and only
  * after it committed, acknowledge them (move or flag) in one command ->
  * wait (IDLE or poll) -> again.  Any connection trouble reconnects with
- * exponential backoff; nothing here ever exits the daemon.  A UID whose effects are
- * already committed (a crash between commit and acknowledgement) is only
- * acknowledged, never processed twice. */
+ * exponential backoff; nothing here ever exits the daemon.  A UID whose
+ * effects are already committed (a crash between commit and
+ * acknowledgement) is only acknowledged, never processed twice. */
 #include <string.h>
 #include <time.h>
 #include "clock.h"

@@ -295,7 +295,8 @@ main(void)
 	ok(fx_int(&fx, "SELECT count(*) FROM quarantine") == 2,
 	    "two quarantine rows");
 	ok(fx_int(&fx, "SELECT count(*) FROM quarantine WHERE "
-	    "ifnull(length(raw), 0) = 0 AND size > 65536") == 1, "the oversized one was not fetched");
+	    "ifnull(length(raw), 0) = 0 AND size > 65536") == 1,
+	    "the oversized one was not fetched");
 	ok(fx_int(&fx, "SELECT count(*) FROM source_uids WHERE uid = 121")
 	    == 0, "the poison message left no trace");
 
