@@ -81,18 +81,12 @@ out:
 }
 
 /* Text of a stranger's mail for the terminal: invalid UTF-8 replaced,
- * control characters (escape sequences) shown as '?', except newlines
- * and tabs. */
+ * control characters (escape sequences, C1 included) and bidirectional
+ * controls shown as '?', except newlines and tabs (cli_safe). */
 static char *
 clean(const unsigned char *s)
 {
-	char *v = g_utf8_make_valid(s ? (const char *)s : "", -1);
-
-	for (char *p = v; *p; p++)
-		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') ||
-		    *p == 0x7f)
-			*p = '?';
-	return v;
+	return cli_safe((const char *)s, '?', true);
 }
 
 static void
@@ -126,6 +120,23 @@ banner(const char *kind, const char *direction)
 	if (strcmp(kind, "auto") == 0)
 		return "AUTOMATED MAIL from";
 	return "MAIL from";
+}
+
+/* A message's text, each line of it that starts like one of our banners
+ * ("===") shifted by a space: a client's mail could otherwise show a
+ * forged "=== INTERNAL NOTE by ..." or "=== END OF INTERNAL NOTE ===". */
+static void
+text(const char *body)
+{
+	for (const char *p = body, *nl; ; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, "===", 3) == 0)
+			putchar(' ');
+		fwrite(p, 1, nl ? (size_t)(nl - p) : strlen(p), stdout);
+		putchar('\n');
+		if (!nl)
+			break;
+	}
 }
 
 static int
@@ -190,7 +201,8 @@ show_text(struct cli *c, unsigned long n)
 			printf("Attachments: %s\n", files);
 			g_free(files);
 		}
-		printf("\n%s\n", body);
+		putchar('\n');
+		text(body);
 		if (strcmp(kind, "note") == 0)
 			printf("=== END OF INTERNAL NOTE ===\n");
 		g_free(from);
@@ -335,23 +347,30 @@ static const char *const endings[] = {
  * whole: the index needs three. */
 #define MIN_STEM 4
 
+/* The word without its ending, in the case it was typed: the trigram
+ * tokenizer folds case itself, and folding here as well would differ
+ * from it (g_utf8_casefold makes "Straße" "strasse" and "İ" two
+ * characters, which the index never holds). */
 static char *
 stem(const char *word)
 {
-	char *w = g_utf8_casefold(word, -1);
-	char *n = g_utf8_normalize(w, -1, G_NORMALIZE_NFC);
+	char *n = g_utf8_normalize(word, -1, G_NORMALIZE_NFC);
 	glong len = g_utf8_strlen(n, -1);
 
-	g_free(w);
 	for (const char *const *e = endings; *e; e++) {
 		glong el = g_utf8_strlen(*e, -1);
-		size_t bl = strlen(*e), nl = strlen(n);
+		char *tail, *low;
 
-		if (len - el >= MIN_STEM - 1 && len - el >= 3 && nl > bl &&
-		    strcmp(n + nl - bl, *e) == 0) {
-			n[nl - bl] = '\0';
+		if (len - el < MIN_STEM - 1 || len - el < 3)
+			continue;
+		tail = g_utf8_offset_to_pointer(n, len - el);
+		low = g_utf8_strdown(tail, -1);
+		if (strcmp(low, *e) == 0) {
+			*tail = '\0';
+			g_free(low);
 			break;
 		}
+		g_free(low);
 	}
 	return n;
 }
@@ -377,7 +396,7 @@ fts_query(int argc, char **argv)
 			for (const char *p = *w; *p; p = g_utf8_next_char(p))
 				letters &= g_unichar_isalpha(
 				    g_utf8_get_char(p));
-			s = letters ? stem(*w) : g_utf8_casefold(*w, -1);
+			s = letters ? stem(*w) : g_strdup(*w);
 			g_string_append(q, q->len ? " \"" : "\"");
 			for (const char *p = s; *p; p++) {
 				if (*p == '"')

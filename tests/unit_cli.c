@@ -1,7 +1,7 @@
 /* unit_cli.c: the CLI's JSON writer (daemon/json.h) and its table
  * helpers (daemon/cli.h): escaping of quotes, control characters and
  * invalid UTF-8, nesting and commas, rows of a statement, display widths
- * and cutting with an ellipsis; what the fetch workers record for
+ * and cutting with an ellipsis, terminal-safe text (cli_safe); what the fetch workers record for
  * `postdesk status` (store_source_seen), and the search index of schema
  * v12 (trigrams: case, endings, attachment names). */
 #include <stdio.h>
@@ -103,6 +103,29 @@ widths(void)
 	g_free(s);
 	s = cli_fit("short", 10);
 	is_str(s, "short", "short text is kept");
+	g_free(s);
+}
+
+/* A stranger's text on the terminal: no escape sequence in any form (ESC,
+ * the 8-bit CSI U+009B that xterm obeys in UTF-8), no bidirectional
+ * override reordering the line; Cyrillic and CJK untouched. */
+static void
+terminal(void)
+{
+	char *s = cli_safe("a\x1b[2Jb\xc2\x9b" "31mc\xe2\x80\xae" "fdp.exe",
+	    '?', false);
+
+	is_str(s, "a?[2Jb?31mc?fdp.exe", "ESC, C1 CSI and U+202E replaced");
+	g_free(s);
+	s = cli_safe("x\xe2\x81\xa6y\xe2\x80\x8fz\xd8\x9c", ' ', false);
+	is_str(s, "x y z ", "isolates, RLM and ALM replaced");
+	g_free(s);
+	s = cli_safe("Привет\n\t日本\r\xff", '?', true);
+	is_str(s, "Привет\n\t日本?\xef\xbf\xbd",
+	    "lines kept when asked, CR replaced, invalid UTF-8 made U+FFFD");
+	g_free(s);
+	s = cli_safe("a\nb", ' ', false);
+	is_str(s, "a b", "a newline in a cell is a space");
 	g_free(s);
 }
 
@@ -236,6 +259,7 @@ main(void)
 	nesting();
 	rows();
 	widths();
+	terminal();
 	if (!ok(db_open(":memory:", &db, &err) == 0, "schema %d",
 	    DB_SCHEMA_VERSION))
 		printf("# %s\n", err);
