@@ -214,13 +214,19 @@ cli_date(struct cli *c, const char *s, int64_t *t_r)
 	if (!s)
 		return 0;
 	if (g_ascii_isdigit(*s)) {
+		int64_t now = pd_now(), unit = 0;
+
+		errno = 0;
 		n = strtoll(s, &end, 10);
-		if (*end == 'd' && !end[1]) {
-			*t_r = pd_now() - n * 86400;
-			return 0;
-		}
-		if (*end == 'h' && !end[1]) {
-			*t_r = pd_now() - n * 3600;
+		if (errno == ERANGE)
+			return cli_fail(c, EX_USAGE, "'%s' is not a date: too "
+			    "large", s);
+		if ((*end == 'd' || *end == 'h') && !end[1])
+			unit = *end == 'd' ? 86400 : 3600;
+		/* More days than since the Epoch is "since ever", not a
+		 * signed overflow (it wrapped to the future). */
+		if (unit) {
+			*t_r = n > now / unit ? 0 : now - n * unit;
 			return 0;
 		}
 		if (!*end && n > 99999999) {

@@ -6,6 +6,7 @@
  * v12 (trigrams: case, endings, attachment names). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <glib/gstdio.h>
 #include "cli.h"
 #include "db.h"
@@ -127,6 +128,26 @@ terminal(void)
 	s = cli_safe("a\nb", ' ', false);
 	is_str(s, "a b", "a newline in a cell is a space");
 	g_free(s);
+}
+
+/* --since: a count of days beyond the Epoch means since ever (it
+ * overflowed into the future: an empty list), digits past int64 are an
+ * error, not the largest time. */
+static void
+dates(void)
+{
+	struct cli c = { 0 };
+	int64_t t = -1;
+
+	ok(cli_date(&c, "999999999999999d", &t) == 0 && t == 0,
+	    "999999999999999d: since the Epoch, no overflow");
+	t = -1;
+	ok(cli_date(&c, "99999999999999999999h", &t) == EX_USAGE,
+	    "a count past int64: usage error");
+	ok(cli_date(&c, "99999999999999999999", &t) == EX_USAGE,
+	    "seconds past int64: usage error");
+	ok(cli_date(&c, "2d", &t) == 0 && t > 0 && t < (int64_t)time(NULL),
+	    "2d: two days ago");
 }
 
 static int64_t
@@ -260,6 +281,7 @@ main(void)
 	rows();
 	widths();
 	terminal();
+	dates();
 	if (!ok(db_open(":memory:", &db, &err) == 0, "schema %d",
 	    DB_SCHEMA_VERSION))
 		printf("# %s\n", err);
