@@ -26,13 +26,22 @@ cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
 			continue;
 		if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
 			month = argv[++i];
-		else if (argv[i][0] == '-' || name)
+		else if (argv[i][0] == '-' || name) {
+			/* Every usage error says what was wrong (postdesk(1)). */
+			fprintf(stderr, "postdesk plan: %s '%s' (see postdesk "
+			    "plan --help)\n", strcmp(argv[i], "--month") == 0 ?
+			    "a value is missing after" : argv[i][0] == '-' ?
+			    "unknown option" : "one CLIENT only, not also",
+			    argv[i]);
 			return 2;
-		else
+		} else
 			name = argv[i];
 	}
-	if (!name)
+	if (!name) {
+		fprintf(stderr, "postdesk plan: which CLIENT? (see postdesk "
+		    "plan --help)\n");
 		return 2;
+	}
 	if (!(cl = config_client(cfg, name))) {
 		fprintf(stderr, "postdesk: no client '%s' in %s\n", name,
 		    cfg->file);

@@ -100,11 +100,21 @@ cli_report(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 			month = argv[++i];
 		else if (argv[i][0] != '-' && !client)
 			client = argv[i];
-		else
+		else {
+			/* Every usage error says what was wrong (postdesk(1)). */
+			fprintf(stderr, "postdesk report: %s '%s' (see postdesk "
+			    "report --help)\n", strcmp(argv[i], "--month") ==
+			    0 ? "a value is missing after" : argv[i][0] == '-' ?
+			    "unknown option" : "one CLIENT only, not also",
+			    argv[i]);
 			return 2;
+		}
 	}
-	if (!client)
+	if (!client) {
+		fprintf(stderr, "postdesk report: which CLIENT? (see postdesk "
+		    "report --help)\n");
 		return 2;
+	}
 	if (!(cl = client_named(cfg, client))) {
 		fprintf(stderr, "postdesk: no client '%s' in the "
 		    "configuration\n", client);

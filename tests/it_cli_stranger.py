@@ -5,7 +5,8 @@ bidirectional override in the text or a file name), and a line of the
 client's text cannot pose as an INTERNAL NOTE banner; `search` finds a word
 as the index folds it ("Straße", "İzmir": no folding of our own that the
 trigram index does not share); the file name loses its override; --json
-stays valid."""
+stays valid; plan and report name their usage errors, and `postdesk
+--help` says what each command does."""
 import json
 import os
 import subprocess
@@ -70,6 +71,18 @@ def main():
             except ValueError:
                 hits = None
             tap.eq(hits, [n], "search %s: found" % word)
+        # plan and report parse their own arguments: each usage error
+        # says what was wrong, like every other command.
+        for cmd in ("plan", "report"):
+            for args, want in ((("--frobnicate",), "frobnicate"), ((), "CLIENT"),
+                               (("acme", "--month"), "--month"),
+                               (("acme", "other"), "other")):
+                code, out, err = run(s, cmd, *args)
+                tap.ok(code == 64 and want in err, "%s %s: 64, says %s"
+                       % (cmd, " ".join(args), want), "exit %d: %r" % (code, err))
+        code, out, err = run(s, "--help")
+        tap.ok(code == 0 and "Search subjects, texts and attachment names" in out,
+               "postdesk --help: each command with what it does", out)
         d.stop()
 
 
