@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include "cli.h"
 #include "db.h"
 #include "json.h"
+#include "log.h"
 #include "store.h"
 #include "store_cli.h"
 #include "tap.h"
@@ -150,6 +152,34 @@ dates(void)
 	    "2d: two days ago");
 }
 
+/* A log line carries no control character from a stranger's value: not
+ * ESC, not the C1 CSI, not a newline that would forge a line (log.c). */
+static void
+log_line(void)
+{
+	char *path = g_build_filename(g_get_tmp_dir(), "unit_cli-log-XXXXXX",
+	    NULL), *text = NULL;
+	int fd = g_mkstemp(path), saved = dup(2);
+
+	log_init("unit_cli", 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	log_info("msg=<a\x1b[2Jb\xc2\x9b" "31m@x> next\nforged=1 \xd0\x96");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	g_file_get_contents(path, &text, NULL, NULL);
+	ok(text && strstr(text, "msg=<a?[2Jb??31m@x> next forged=1 \xd0\x96\n")
+	    && strchr(text, '\n') == text + strlen(text) - 1,
+	    "log: ESC and C1 shown as ?, one line, Cyrillic kept");
+	if (text)
+		printf("# %s", text);
+	g_unlink(path);
+	g_free(text);
+	g_free(path);
+}
+
 static int64_t
 num(sqlite3 *db, const char *sql)
 {
@@ -282,6 +312,7 @@ main(void)
 	widths();
 	terminal();
 	dates();
+	log_line();
 	if (!ok(db_open(":memory:", &db, &err) == 0, "schema %d",
 	    DB_SCHEMA_VERSION))
 		printf("# %s\n", err);
