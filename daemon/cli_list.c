@@ -375,8 +375,9 @@ stem(const char *word)
 	return n;
 }
 
-/* An FTS5 query of the words: each (stemmed when it is all letters) as a
- * quoted string, all of them required.  NULL when no word has three
+/* An FTS5 query of the words: each without the punctuation around it,
+ * stemmed when it is all letters, as a quoted string, all of them
+ * required.  NULL when no word has three
  * characters (the trigram index cannot look for less). */
 static char *
 fts_query(int argc, char **argv)
@@ -388,15 +389,31 @@ fts_query(int argc, char **argv)
 
 		for (char **w = words; *w; w++) {
 			bool letters = true;
-			char *s;
+			char *s, *word = *w, *end;
 
-			if (!g_utf8_validate(*w, -1, NULL) ||
-			    g_utf8_strlen(*w, -1) < 3)
+			if (!g_utf8_validate(word, -1, NULL))
 				continue;
-			for (const char *p = *w; *p; p = g_utf8_next_char(p))
+			/* Punctuation around a word is not part of it: a
+			 * shell's stray quote, "(printer)", "printer,", or
+			 * FTS5 syntax typed by habit ("^word", "word*"). */
+			while (*word && !g_unichar_isalnum(g_utf8_get_char(
+			    word)))
+				word = g_utf8_next_char(word);
+			end = word + strlen(word);
+			while (end > word) {
+				char *prev = g_utf8_prev_char(end);
+
+				if (g_unichar_isalnum(g_utf8_get_char(prev)))
+					break;
+				end = prev;
+			}
+			*end = '\0';
+			if (g_utf8_strlen(word, -1) < 3)
+				continue;
+			for (const char *p = word; *p; p = g_utf8_next_char(p))
 				letters &= g_unichar_isalpha(
 				    g_utf8_get_char(p));
-			s = letters ? stem(*w) : g_strdup(*w);
+			s = letters ? stem(word) : g_strdup(word);
 			g_string_append(q, q->len ? " \"" : "\"");
 			for (const char *p = s; *p; p++) {
 				if (*p == '"')
