@@ -6,7 +6,8 @@ client's text cannot pose as an INTERNAL NOTE banner; `search` finds a word
 as the index folds it ("Straße", "İzmir": no folding of our own that the
 trigram index does not share) and without the punctuation around it;
 the file name loses its override; --json
-stays valid; plan and report name their usage errors, and `postdesk
+stays valid; `quarantine show` on a terminal shows no escape sequence
+(raw bytes to a pipe); plan and report name their usage errors, and `postdesk
 --help` says what each command does."""
 import json
 import os
@@ -75,6 +76,39 @@ def main():
             except ValueError:
                 hits = None
             tap.eq(hits, [n], "search %s: found" % word)
+        # quarantine show: the raw bytes for a file or a pipe, but no
+        # escape sequence on a terminal.
+        junk = b"\x1b]0;owned\x07\x1b[2Jnot a mail at all\r\n\x00\xc2\x9b31m\r\n"
+        r = subprocess.run([harness.POSTDESK, "-c", s.conf, "deliver", "--source", "main"],
+                           input=junk, capture_output=True, timeout=60)
+        tap.ok(r.returncode == 0 and b"quarantined" in r.stdout, "junk is quarantined",
+               repr(r.stdout + r.stderr))
+        qid = json.loads(run(s, "quarantine", "list", "--json")[1])[-1]["id"]
+        r = subprocess.run([harness.POSTDESK, "-c", s.conf, "quarantine", "show", str(qid)],
+                           capture_output=True, timeout=60)
+        tap.ok(r.returncode == 0 and r.stdout == junk, "quarantine show to a pipe: the raw bytes",
+               repr(r.stdout))
+        master, slave = os.openpty()
+        p = subprocess.Popen([harness.POSTDESK, "-c", s.conf, "quarantine", "show", str(qid)],
+                             stdout=slave, stderr=subprocess.DEVNULL)
+        os.close(slave)
+        got = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            got += chunk
+        p.wait(timeout=60)
+        os.close(master)
+        # The terminal's own line discipline turns "\n" into "\r\n".
+        shown = got.replace(b"\r\n", b"\n")
+        tap.ok(p.returncode == 0 and b"not a mail at all" in shown and
+               not any(c < 0x20 and c not in b"\n\t" for c in shown) and
+               b"\xc2\x9b" not in shown,
+               "quarantine show on a terminal: no escape sequence", repr(got))
         # plan and report parse their own arguments: each usage error
         # says what was wrong, like every other command.
         for cmd in ("plan", "report"):
