@@ -214,13 +214,19 @@ cli_date(struct cli *c, const char *s, int64_t *t_r)
 	if (!s)
 		return 0;
 	if (g_ascii_isdigit(*s)) {
+		int64_t now = pd_now(), unit = 0;
+
+		errno = 0;
 		n = strtoll(s, &end, 10);
-		if (*end == 'd' && !end[1]) {
-			*t_r = pd_now() - n * 86400;
-			return 0;
-		}
-		if (*end == 'h' && !end[1]) {
-			*t_r = pd_now() - n * 3600;
+		if (errno == ERANGE)
+			return cli_fail(c, EX_USAGE, "'%s' is not a date: too "
+			    "large", s);
+		if ((*end == 'd' || *end == 'h') && !end[1])
+			unit = *end == 'd' ? 86400 : 3600;
+		/* More days than since the Epoch is "since ever", not a
+		 * signed overflow (it wrapped to the future). */
+		if (unit) {
+			*t_r = n > now / unit ? 0 : now - n * unit;
 			return 0;
 		}
 		if (!*end && n > 99999999) {
@@ -271,17 +277,38 @@ cli_width(const char *s)
 	return w;
 }
 
-/* Text for a table cell: invalid UTF-8 replaced, control characters
- * (a tab or newline in a subject) shown as spaces. */
+static bool
+unsafe(gunichar u)
+{
+	return u < 0x20 || (u >= 0x7f && u <= 0x9f) || u == 0x061c ||
+	    u == 0x200e || u == 0x200f || (u >= 0x202a && u <= 0x202e) ||
+	    (u >= 0x2066 && u <= 0x2069);
+}
+
+char *
+cli_safe(const char *s, char repl, bool keep_lines)
+{
+	char *v = g_utf8_make_valid(s ? s : "", -1);
+	GString *out = g_string_sized_new(strlen(v));
+
+	for (const char *p = v; *p; p = g_utf8_next_char(p)) {
+		gunichar u = g_utf8_get_char(p);
+
+		if (unsafe(u) && !(keep_lines && (u == '\n' || u == '\t')))
+			g_string_append_c(out, repl);
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	g_free(v);
+	return g_string_free(out, FALSE);
+}
+
+/* Text for a table cell: control characters (a tab or newline in a
+ * subject, an escape sequence) shown as spaces. */
 static char *
 cell(const char *s)
 {
-	char *v = g_utf8_make_valid(s ? s : "", -1);
-
-	for (char *p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return v;
+	return cli_safe(s, ' ', false);
 }
 
 char *

@@ -123,6 +123,13 @@ int cli_width(const char *s);
 /* s cut to at most width display columns, "…" marking a cut; g_malloc'd. */
 char *cli_fit(const char *s, int width);
 
+/* A stranger's text made safe for a terminal: invalid UTF-8 replaced;
+ * every control character (C0, DEL and the C1 range, where U+009B is an
+ * 8-bit CSI that xterm obeys) and every bidirectional control (U+202A..E,
+ * U+2066..9, U+200E/F, U+061C: they reorder what follows on the screen)
+ * becomes repl; newlines and tabs are kept when keep_lines.  g_malloc'd. */
+char *cli_safe(const char *s, char repl, bool keep_lines);
+
 /* Writes the JSON text of a finished struct json to stdout. */
 struct json;
 void cli_print_json(struct json *j);

@@ -82,18 +82,12 @@ out:
 }
 
 /* Text of a stranger's mail for the terminal: invalid UTF-8 replaced,
- * control characters (escape sequences) shown as '?', except newlines
- * and tabs. */
+ * control characters (escape sequences, C1 included) and bidirectional
+ * controls shown as '?', except newlines and tabs (cli_safe). */
 static char *
 clean(const unsigned char *s)
 {
-	char *v = g_utf8_make_valid(s ? (const char *)s : "", -1);
-
-	for (char *p = v; *p; p++)
-		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') ||
-		    *p == 0x7f)
-			*p = '?';
-	return v;
+	return cli_safe((const char *)s, '?', true);
 }
 
 static void
@@ -127,6 +121,23 @@ banner(const char *kind, const char *direction)
 	if (strcmp(kind, "auto") == 0)
 		return "AUTOMATED MAIL from";
 	return "MAIL from";
+}
+
+/* A message's text, each line of it that starts like one of our banners
+ * ("===") shifted by a space: a client's mail could otherwise show a
+ * forged "=== INTERNAL NOTE by ..." or "=== END OF INTERNAL NOTE ===". */
+static void
+text(const char *body)
+{
+	for (const char *p = body, *nl; ; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, "===", 3) == 0)
+			putchar(' ');
+		fwrite(p, 1, nl ? (size_t)(nl - p) : strlen(p), stdout);
+		putchar('\n');
+		if (!nl)
+			break;
+	}
 }
 
 static int
@@ -191,7 +202,8 @@ show_text(struct cli *c, unsigned long n)
 			printf("Attachments: %s\n", files);
 			g_free(files);
 		}
-		printf("\n%s\n", body);
+		putchar('\n');
+		text(body);
 		if (strcmp(kind, "note") == 0)
 			printf("=== END OF INTERNAL NOTE ===\n");
 		g_free(from);
@@ -320,7 +332,8 @@ cli_show(struct cli *c, int argc, char **argv)
 	return c->json ? show_json(c, n) : show_text(c, n);
 }
 
-/* An FTS5 query of the words: each (stemmed when it is all letters) as a
+/* An FTS5 query of the words: each without the punctuation around it,
+ * stemmed as typed (stem_typed, stem.h) when it is all letters, as a
  * quoted string, all of them required.  NULL when no word has three
  * characters (the trigram index cannot look for less). */
 static char *
@@ -333,15 +346,31 @@ fts_query(int argc, char **argv)
 
 		for (char **w = words; *w; w++) {
 			bool letters = true;
-			char *s;
+			char *s, *word = *w, *end;
 
-			if (!g_utf8_validate(*w, -1, NULL) ||
-			    g_utf8_strlen(*w, -1) < 3)
+			if (!g_utf8_validate(word, -1, NULL))
 				continue;
-			for (const char *p = *w; *p; p = g_utf8_next_char(p))
+			/* Punctuation around a word is not part of it: a
+			 * shell's stray quote, "(printer)", "printer,", or
+			 * FTS5 syntax typed by habit ("^word", "word*"). */
+			while (*word && !g_unichar_isalnum(g_utf8_get_char(
+			    word)))
+				word = g_utf8_next_char(word);
+			end = word + strlen(word);
+			while (end > word) {
+				char *prev = g_utf8_prev_char(end);
+
+				if (g_unichar_isalnum(g_utf8_get_char(prev)))
+					break;
+				end = prev;
+			}
+			*end = '\0';
+			if (g_utf8_strlen(word, -1) < 3)
+				continue;
+			for (const char *p = word; *p; p = g_utf8_next_char(p))
 				letters &= g_unichar_isalpha(
 				    g_utf8_get_char(p));
-			s = letters ? stem(*w) : g_utf8_casefold(*w, -1);
+			s = letters ? stem_typed(word) : g_strdup(word);
 			g_string_append(q, q->len ? " \"" : "\"");
 			for (const char *p = s; *p; p++) {
 				if (*p == '"')

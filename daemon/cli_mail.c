@@ -242,6 +242,33 @@ static const struct cli_col q_cols[] = {
 	{ 5, "RECEIVED", CF_TIME, false }, { 3, "SIZE", CF_NUM, false },
 	{ 1, "SOURCE", CF_TEXT, false }, { 2, "REASON", CF_TEXT, true } };
 
+/* The raw bytes of what could not be read as mail, for a file or a pipe;
+ * on a terminal, a stranger's escape sequences (and NUL bytes) are shown
+ * as '?' instead (cli_safe), as less(1) would, and CRLF as a newline. */
+static void
+show_raw(GBytes *raw)
+{
+	gsize len;
+	const char *data = g_bytes_get_data(raw, &len);
+	char *copy, *safe;
+
+	if (!isatty(STDOUT_FILENO)) {
+		fwrite(data, 1, len, stdout);
+		return;
+	}
+	copy = g_malloc(len + 1);
+	for (gsize i = 0, j = 0; i <= len; i++) {
+		if (i == len)
+			copy[j] = '\0';
+		else if (data[i] != '\r' || i + 1 == len || data[i + 1] != '\n')
+			copy[j++] = data[i] ? data[i] : '?';
+	}
+	safe = cli_safe(copy, '?', true);
+	fputs(safe, stdout);
+	g_free(safe);
+	g_free(copy);
+}
+
 int
 cli_quarantine_cmd(struct cli *c, int argc, char **argv)
 {
@@ -289,8 +316,7 @@ cli_quarantine_cmd(struct cli *c, int argc, char **argv)
 		if (!raw)
 			return cli_fail(c, EX_NOINPUT, "quarantine %lld keeps "
 			    "no bytes of its message", (long long)id);
-		fwrite(g_bytes_get_data(raw, NULL), 1, g_bytes_get_size(raw),
-		    stdout);
+		show_raw(raw);
 		g_bytes_unref(raw);
 		return EX_OK;
 	}

@@ -78,10 +78,19 @@ log_vline(enum pd_log_level prio, const char *level, const char *fmt,
 	if (prio > log_level)
 		return;
 	vsnprintf(buf, sizeof buf, fmt, ap);
-	/* One event per line: a newline inside a value would forge a line. */
-	for (char *p = buf; *p; p++)
+	/* One event per line: a newline inside a value would forge a line.
+	 * Values come from strangers' mail (a Message-ID): no other control
+	 * character reaches a terminal running `tail -f` either, ESC nor
+	 * the C1 range in UTF-8 (U+009B is a CSI to xterm). */
+	for (unsigned char *p = (unsigned char *)buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+		else if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			*p = '?';
+			*++p = '?';
+		}
 	switch (log_to) {
 	case TO_SYSLOG:
 		syslog((int)prio, "%s%s", level, buf);

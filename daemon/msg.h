@@ -25,7 +25,8 @@ struct pd_addr {
 
 struct pd_attachment {
 	char *filename;     /* decoded (RFC 2231 / 2047), "" when none;
-	                     * never a control character ('_' instead) */
+	                     * never a control character, bidirectional
+	                     * control, slash or backslash ('_') */
 	char *content_type; /* lower-case "type/subtype" */
 	size_t size;        /* decoded bytes */
 	GBytes *data;       /* decoded content */

@@ -429,7 +429,8 @@ add_text(struct walk *w, GMimePart *part)
 /* A file name as msg.h promises it: valid UTF-8, bounded, without
  * control characters.  Raw ISO-2022-JP that reached it (an RFC 2231
  * value or a quoted name that iconv could not read: the NEC extensions)
- * is decoded first; every other control character becomes '_'. */
+ * is decoded first; every other control character, bidirectional
+ * control and path separator becomes '_'. */
 static char *
 file_name(const char *fn, size_t max)
 {
@@ -445,8 +446,14 @@ file_name(const char *fn, size_t max)
 	for (const char *p = u; *p; p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
+		/* Bidirectional controls reorder what an agent sees
+		 * ("invoice<U+202E>fdp.exe" shows as "invoiceexe.pdf"); a
+		 * path separator would name a directory (RFC 2183 2.3:
+		 * only the name is a suggestion). */
 		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
-		    c == 0x2029)
+		    c == 0x2029 || c == 0x061c || c == 0x200e || c == 0x200f ||
+		    (c >= 0x202a && c <= 0x202e) ||
+		    (c >= 0x2066 && c <= 0x2069) || c == '/' || c == '\\')
 			g_string_append_c(out, '_');
 		else
 			g_string_append_len(out, p, g_utf8_next_char(p) - p);

@@ -147,8 +147,9 @@ help(FILE *fp)
 	    "  -V, --version      the version\n\nCommands:\n",
 	    DEFAULT_CONFIG);
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		fprintf(fp, "  %-11s %s\n", commands[i].name,
-		    commands[i].args);
+		fprintf(fp, "  %s%s%s\n      %s\n", commands[i].name,
+		    *commands[i].args ? " " : "", commands[i].args,
+		    commands[i].summary);
 	fprintf(fp, "\nSee postdesk(1).\n");
 }
 

@@ -39,3 +39,27 @@ stem(const char *word)
 	}
 	return n;
 }
+
+char *
+stem_typed(const char *word)
+{
+	char *n = g_utf8_normalize(word, -1, G_NORMALIZE_NFC);
+	glong len = g_utf8_strlen(n, -1);
+
+	for (const char *const *e = endings; *e; e++) {
+		glong el = g_utf8_strlen(*e, -1);
+		char *tail, *low;
+
+		if (len - el < MIN_STEM - 1 || len - el < 3)
+			continue;
+		tail = g_utf8_offset_to_pointer(n, len - el);
+		low = g_utf8_strdown(tail, -1);
+		if (strcmp(low, *e) == 0) {
+			*tail = '\0';
+			g_free(low);
+			break;
+		}
+		g_free(low);
+	}
+	return n;
+}

@@ -10,4 +10,11 @@
  * when at least three characters remain.  g_malloc'd; never NULL. */
 char *stem(const char *word);
 
+/* The same ending stripped, but the word kept in the case it was typed
+ * (g_malloc'd): for queries of the trigram index, which folds case
+ * itself; folding here as well would differ from it (g_utf8_casefold
+ * makes "Straße" "strasse" and "İ" two characters, which the index never
+ * holds). */
+char *stem_typed(const char *word);
+
 #endif

@@ -1,15 +1,18 @@
 /* unit_cli.c: the CLI's JSON writer (daemon/json.h) and its table
  * helpers (daemon/cli.h): escaping of quotes, control characters and
  * invalid UTF-8, nesting and commas, rows of a statement, display widths
- * and cutting with an ellipsis; what the fetch workers record for
+ * and cutting with an ellipsis, terminal-safe text (cli_safe); what the fetch workers record for
  * `postdesk status` (store_source_seen), and the search index of schema
  * v12 (trigrams: case, endings, attachment names). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include "cli.h"
 #include "db.h"
 #include "json.h"
+#include "log.h"
 #include "store.h"
 #include "store_cli.h"
 #include "tap.h"
@@ -104,6 +107,77 @@ widths(void)
 	s = cli_fit("short", 10);
 	is_str(s, "short", "short text is kept");
 	g_free(s);
+}
+
+/* A stranger's text on the terminal: no escape sequence in any form (ESC,
+ * the 8-bit CSI U+009B that xterm obeys in UTF-8), no bidirectional
+ * override reordering the line; Cyrillic and CJK untouched. */
+static void
+terminal(void)
+{
+	char *s = cli_safe("a\x1b[2Jb\xc2\x9b" "31mc\xe2\x80\xae" "fdp.exe",
+	    '?', false);
+
+	is_str(s, "a?[2Jb?31mc?fdp.exe", "ESC, C1 CSI and U+202E replaced");
+	g_free(s);
+	s = cli_safe("x\xe2\x81\xa6y\xe2\x80\x8fz\xd8\x9c", ' ', false);
+	is_str(s, "x y z ", "isolates, RLM and ALM replaced");
+	g_free(s);
+	s = cli_safe("Привет\n\t日本\r\xff", '?', true);
+	is_str(s, "Привет\n\t日本?\xef\xbf\xbd",
+	    "lines kept when asked, CR replaced, invalid UTF-8 made U+FFFD");
+	g_free(s);
+	s = cli_safe("a\nb", ' ', false);
+	is_str(s, "a b", "a newline in a cell is a space");
+	g_free(s);
+}
+
+/* --since: a count of days beyond the Epoch means since ever (it
+ * overflowed into the future: an empty list), digits past int64 are an
+ * error, not the largest time. */
+static void
+dates(void)
+{
+	struct cli c = { 0 };
+	int64_t t = -1;
+
+	ok(cli_date(&c, "999999999999999d", &t) == 0 && t == 0,
+	    "999999999999999d: since the Epoch, no overflow");
+	t = -1;
+	ok(cli_date(&c, "99999999999999999999h", &t) == EX_USAGE,
+	    "a count past int64: usage error");
+	ok(cli_date(&c, "99999999999999999999", &t) == EX_USAGE,
+	    "seconds past int64: usage error");
+	ok(cli_date(&c, "2d", &t) == 0 && t > 0 && t < (int64_t)time(NULL),
+	    "2d: two days ago");
+}
+
+/* A log line carries no control character from a stranger's value: not
+ * ESC, not the C1 CSI, not a newline that would forge a line (log.c). */
+static void
+log_line(void)
+{
+	char *path = g_build_filename(g_get_tmp_dir(), "unit_cli-log-XXXXXX",
+	    NULL), *text = NULL;
+	int fd = g_mkstemp(path), saved = dup(2);
+
+	log_init("unit_cli", 0);
+	fflush(stderr);
+	dup2(fd, 2);
+	log_info("msg=<a\x1b[2Jb\xc2\x9b" "31m@x> next\nforged=1 \xd0\x96");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	g_file_get_contents(path, &text, NULL, NULL);
+	ok(text && strstr(text, "msg=<a?[2Jb??31m@x> next forged=1 \xd0\x96\n")
+	    && strchr(text, '\n') == text + strlen(text) - 1,
+	    "log: ESC and C1 shown as ?, one line, Cyrillic kept");
+	if (text)
+		printf("# %s", text);
+	g_unlink(path);
+	g_free(text);
+	g_free(path);
 }
 
 static int64_t
@@ -238,6 +312,9 @@ main(void)
 	nesting();
 	rows();
 	widths();
+	terminal();
+	dates();
+	log_line();
 	if (!ok(db_open(":memory:", &db, &err) == 0, "schema %d",
 	    DB_SCHEMA_VERSION))
 		printf("# %s\n", err);
