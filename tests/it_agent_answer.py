@@ -63,7 +63,9 @@ def check_notification(s, label, n, mail, client_name, client_addr, text, attach
     tap.ok(norm_text(text) in flat, "%s: carries the client's text" % label, body)
     # The ticket state on top, before the client's text.
     top = flat.split(norm_text(text))[0] if norm_text(text) in flat else flat
-    tap.ok(token(n) in top and "new" in top and "normal" in top and client_addr in top
+    # A Russian agent reads the status and priority in Russian.
+    status, prio = ("новая", "обычный") if "новая" in top else ("new", "normal")
+    tap.ok(token(n) in top and status in top and prio in top and client_addr in top
            and "SLA" in top, "%s: ticket state (token, status, priority, client, SLA) on top"
            % label, body)
     got = attachments_of(mail)
