@@ -308,6 +308,9 @@ int store_outbox_retry(sqlite3 *db, int64_t id, int64_t next,
     const char *error, char **err_r);
 int store_outbox_failed(sqlite3 *db, int64_t id, const char *error,
     char **err_r);
+/* Moves a row not tried yet to next (never earlier), attempts unchanged:
+ * its domain is failing temporarily (outbox.h).  0 or -1 with *err_r. */
+int store_outbox_defer(sqlite3 *db, int64_t id, int64_t next, char **err_r);
 
 /* The earliest next_attempt of a pending row: 1 with *next_r (0 when
  * none is pending), 0 without a row, -1. */

@@ -97,6 +97,14 @@ store_outbox_claim(sqlite3 *db, int64_t id, int64_t attempts, int64_t next,
 }
 
 int
+store_outbox_defer(sqlite3 *db, int64_t id, int64_t next, char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET next_attempt = "
+	    "MAX(next_attempt, ?) WHERE id = ? AND status = 'pending'", "ii",
+	    next, id), -1, err_r) < 0 ? -1 : 0;
+}
+
+int
 store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
 {
 	return quiet_step(db, db_prep(db, "UPDATE outbox SET status = 'sent', "
