@@ -50,11 +50,14 @@ store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts)
 		const struct pd_attachment *a = atts->pdata[i];
 		gsize n = 0;
 		const void *p = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+		char hash[65];
 
-		if (db_exec(db, "INSERT INTO attachments (message, filename, "
-		    "content_type, size, data) VALUES (?, ?, ?, ?, ?)", "itti"
-		    "b", msg, a->filename, a->content_type, (int64_t)a->size,
-		    p, (size_t)n) != 0)
+		/* The content once, in blobs (docs/storage.md). */
+		if (store_blob_put(db, p, n, hash) != 0 ||
+		    db_exec(db, "INSERT INTO attachments (message, filename, "
+		    "content_type, size, blob) VALUES (?, ?, ?, ?, ?)", "itti"
+		    "t", msg, a->filename, a->content_type, (int64_t)a->size,
+		    hash) != 0)
 			return -1;
 	}
 	return 0;
@@ -66,6 +69,11 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 {
 	char *to = addr_list(m->to), *cc = addr_list(m->cc);
 	char *refs = ref_list(m->references);
+	GArray *spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
+	/* Kept whole, but without the attachments' text we can write again
+	 * from their blobs (store_message_raw puts it back). */
+	GByteArray *raw = store_raw_split(s->raw, s->raw_len, m->attachments,
+	    spans);
 	int r;
 
 	r = db_exec(db, "INSERT INTO messages (ticket, direction, kind, "
@@ -76,16 +84,23 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
 	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
 	    s->body : m->text,
-	    s->automated, s->hash, s->source, s->raw, s->raw_len,
+	    s->automated, s->hash, s->source, raw->data, (size_t)raw->len,
 	    pd_now());
 	g_free(to);
 	g_free(cc);
 	g_free(refs);
-	if (r != 0)
+	g_byte_array_unref(raw);
+	if (r != 0) {
+		g_array_unref(spans);
 		return -1;
+	}
 	int64_t id = sqlite3_last_insert_rowid(db);
-	if (store_attachments(db, id, m->attachments) != 0)
+	if (store_attachments(db, id, m->attachments) != 0 ||
+	    store_raw_spans_add(db, id, spans) != 0) {
+		g_array_unref(spans);
 		return -1;
+	}
+	g_array_unref(spans);
 	if (s->ticket && store_ticket_touch(db, s->ticket) != 0)
 		return -1;
 	return id;

@@ -107,8 +107,12 @@ store_outbox_defer(sqlite3 *db, int64_t id, int64_t next, char **err_r)
 int
 store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
 {
+	/* The body goes once it is sent; the headers, a hash and the size
+	 * stay (docs/storage.md). */
 	return quiet_step(db, db_prep(db, "UPDATE outbox SET status = 'sent', "
-	    "sent_at = ?, last_error = '' WHERE id = ?", "ii", at, id), -1,
+	    "sent_at = ?, last_error = '', data_hash = pd_sha256(data), "
+	    "data_size = length(data), data = pd_headers(data) WHERE id = ?",
+	    "ii", at, id), -1,
 	    err_r) < 0 ? -1 : 0;
 }
 
