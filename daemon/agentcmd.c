@@ -3,7 +3,10 @@
 #include <time.h>
 #include "agentcmd.h"
 #include "agentmail.h"
+#include "clock.h"
 #include "log.h"
+#include "plans.h"
+#include "sla.h"
 #include "store.h"
 #include "ticket.h"
 #include "token.h"
@@ -105,13 +108,22 @@ do_field(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_time(struct agentcmd *x, const struct cmd *c, GString *res)
 {
+	const struct pd_client *cl;
+	const struct pd_plan *p;
+
 	if (store_time_add(x->tx->db, x->t->number, x->agent->name,
 	    c->minutes, c->billable) != 0)
 		return -1;
 	g_string_printf(res, "%u min logged%s", c->minutes, c->billable ? "" :
 	    " (not billed)");
-	return store_event_add(x->tx->db, x->t->number, x->agent->name, "time",
-	    res->str);
+	if (store_event_add(x->tx->db, x->t->number, x->agent->name, "time",
+	    res->str) != 0)
+		return -1;
+	/* The plan's notices go out with the entry that crossed a
+	 * threshold, in its transaction (plans.h). */
+	if (c->billable && (cl = plans_client_of(x->tx->cfg, x->t, &p)))
+		return plans_check(x->tx, cl->name, pd_now());
+	return 0;
 }
 
 static int
@@ -134,7 +146,9 @@ static int
 do_cc(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	if (guard_internal_rcpt(x->tx->cfg, c->value) ||
-	    g_ascii_strcasecmp(c->value, x->tx->cfg->address) == 0)
+	    g_ascii_strcasecmp(c->value, x->tx->cfg->address) == 0 ||
+	    (x->tx->cfg->queues_listed &&
+	    config_queue_by_address(x->tx->cfg, c->value)))
 		return fail(res, "an agent or the gateway cannot be a "
 		    "participant");
 	if (store_participant_add(x->tx->db, x->t->number, c->value, "",
@@ -236,26 +250,63 @@ do_answer(struct agentcmd *x, const struct cmd *c, GString *res)
 static int
 do_due(struct agentcmd *x, const struct cmd *c, GString *res)
 {
-	GHashTable *vars = notify_vars_new();
+	GHashTable *vars;
+	char *date = c->days ? sla_due_in_days(x->tx->cfg, pd_now(),
+	    c->days) : g_strdup(c->value);
 	int r;
 
+	if (!date)
+		return fail(res, "no working day within that many days");
+	vars = notify_vars_new();
 	if (store_ticket_set_field(x->tx->db, x->t->number, "due",
-	    c->value) != 0 || store_event_add(x->tx->db,
-	    x->t->number, x->agent->name, "due", c->value) != 0) {
+	    date) != 0 || store_event_add(x->tx->db,
+	    x->t->number, x->agent->name, "due", date) != 0) {
 		g_hash_table_unref(vars);
+		g_free(date);
 		return -1;
 	}
-	g_hash_table_insert(vars, "ticket.due", g_strdup(c->value));
+	g_hash_table_insert(vars, "ticket.due", g_strdup(date));
 	r = notify_requester(x->tx, x->t, "due", NULL, vars, false);
 	g_hash_table_unref(vars);
-	g_string_printf(res, "due %s, the client is told", c->value);
+	g_string_printf(res, "due %s, the client is told", date);
+	g_free(date);
 	return r;
 }
 
-/* A ticket opened on a client's behalf (a request by phone). */
+/* The queue called name, case-insensitive, or NULL. */
+static const struct pd_queue *
+queue_named(const struct pd_config *cfg, const char *name)
+{
+	for (guint i = 0; i < cfg->queues->len; i++) {
+		const struct pd_queue *q = cfg->queues->pdata[i];
+
+		if (g_ascii_strcasecmp(q->name, name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+/* The #queue of this mail, or NULL. */
+static const struct cmd *
+queue_cmd(const struct agentcmd *x)
+{
+	for (guint i = 0; x->cmds && i < x->cmds->len; i++) {
+		const struct cmd *c = x->cmds->pdata[i];
+
+		if (c->verb == CMD_QUEUE && !c->error)
+			return c;
+	}
+	return NULL;
+}
+
+/* A ticket opened on a client's behalf (a request by phone), in the queue
+ * the mail's #queue names, else the queue the mail came to. */
 static int
 do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 {
+	const struct cmd *qc = queue_cmd(x);
+	const struct pd_queue *q = qc ? queue_named(x->tx->cfg, qc->value) :
+	    config_queue_voice(x->tx->cfg, x->queue);
 	struct pd_ticket *t;
 	char *subject;
 	int r;
@@ -265,16 +316,73 @@ do_client(struct agentcmd *x, const struct cmd *c, GString *res)
 		    "mail, not as a reply");
 	if (guard_internal_rcpt(x->tx->cfg, c->value))
 		return fail(res, "the client cannot be an agent");
+	if (x->tx->cfg->queues_listed &&
+	    config_queue_by_address(x->tx->cfg, c->value))
+		return fail(res, "the client cannot be a queue's address");
+	if (!q)
+		return fail(res, "no such queue");
 	t = g_new0(struct pd_ticket, 1);
-	subject = token_strip(x->m->subject, x->tx->cfg->tag);
-	r = ticket_open(x->tx, t, g_strstrip(subject), x->queue, c->value, "",
-	    x->tx->cfg->language, 0, NULL, x->agent->name);
+	subject = config_queue_strip_tokens(x->tx->cfg, x->m->subject);
+	r = ticket_open(x->tx, t, g_strstrip(subject), qc ? q->name : x->queue,
+	    c->value, "", config_queue_language(x->tx->cfg, q, c->value), 0,
+	    NULL, x->agent->name);
 	g_free(subject);
-	if (r == 0)
-		r = notify_requester(x->tx, t, "ack", NULL, NULL, true);
+	if (r == 0) {
+		GHashTable *vars = notify_vars_new();
+
+		r = plans_ack_vars(x->tx, t, pd_now(), vars);
+		if (r == 0)
+			r = sla_ack_vars(x->tx, t, vars);
+		if (r == 0)
+			r = notify_requester(x->tx, t, "ack", NULL, vars,
+			    true);
+		g_hash_table_unref(vars);
+	}
 	x->t = t;
 	x->opened = true;
 	g_string_printf(res, "opened #%lu for %s", t->number, c->value);
+	return r;
+}
+
+/* Moves the ticket to another queue and tells that queue's agents; with
+ * #client, the new ticket was filed there already (do_client). */
+static int
+do_queue(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	const struct pd_queue *q = queue_named(x->tx->cfg, c->value);
+	char *detail, *from;
+	int r;
+
+	if (!q)
+		return fail(res, "no such queue");
+	for (guint i = 0; !x->t && x->cmds && i < x->cmds->len; i++)
+		if (((const struct cmd *)x->cmds->pdata[i])->verb ==
+		    CMD_CLIENT) {
+			g_string_printf(res, "#client files into queue %s",
+			    q->name);
+			return 0;
+		}
+	if (!x->t)
+		return fail(res, "no ticket: reply to a mail of the ticket, or "
+		    "give #client");
+	if (strcmp(x->t->queue, q->name) == 0) {
+		g_string_printf(res, "%s queue %s", x->opened ? "filed in" :
+		    "already in", q->name);
+		return 0;
+	}
+	detail = g_strdup_printf("%s -> %s", x->t->queue, q->name);
+	if (store_ticket_set_field(x->tx->db, x->t->number, "queue",
+	    q->name) != 0 || store_event_add(x->tx->db, x->t->number,
+	    x->agent->name, "queue", detail) != 0) {
+		g_free(detail);
+		return -1;
+	}
+	g_free(detail);
+	from = x->t->queue;
+	x->t->queue = g_strdup(q->name);
+	r = agentmail_queue_moved(x->tx, x->t, x->agent, from);
+	g_free(from);
+	g_string_printf(res, "moved to queue %s", q->name);
 	return r;
 }
 
@@ -311,6 +419,7 @@ static const struct {
 	{ CMD_ANSWER, do_answer, true },
 	{ CMD_CLIENT, do_client, false },
 	{ CMD_DUE, do_due, true },
+	{ CMD_QUEUE, do_queue, false },
 };
 
 /* The verbs that let another address see a ticket's content. */
@@ -383,6 +492,7 @@ agentcmd_run(struct agentcmd *x, GPtrArray *cmds)
 	GString *res = g_string_new(NULL);
 	int r = 0;
 
+	x->cmds = cmds;
 	for (guint i = 0; i < cmds->len; i++) {
 		const struct cmd *c = cmds->pdata[i];
 
@@ -403,5 +513,6 @@ agentcmd_run(struct agentcmd *x, GPtrArray *cmds)
 		}
 	}
 	g_string_free(res, TRUE);
+	x->cmds = NULL;
 	return r;
 }

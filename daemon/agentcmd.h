@@ -30,6 +30,8 @@ struct agentcmd {
 	                           * by a reply, which proves the agent for its
 	                           * own ticket only; without it the commands
 	                           * of agentcmd_needs_strong fail */
+	GPtrArray *cmds;          /* the mail's commands while agentcmd_run
+	                           * runs them (#client reads its #queue) */
 };
 
 /* The first command of cmds that lets another address see a ticket's

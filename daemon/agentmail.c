@@ -3,58 +3,56 @@
 #include <time.h>
 #include "clock.h"
 #include "agentmail.h"
+#include "bizhours.h"
+#include "sla.h"
 #include "guard.h"
 #include "leaktext.h"
 #include "log.h"
 #include "store.h"
 #include "token.h"
 
-/* Hours used by the client of t this month, against its plan. */
+/* Hours used by the client of t this month (a calendar month of
+ * gateway.timezone, like the plan's notices, plans.h), against its
+ * plan. */
 static char *
 plan_line(struct tx *tx, const struct pd_ticket *t)
 {
 	const struct pd_client *cl = config_client_of(tx->cfg, t->requester);
 	const struct pd_plan *p = cl ? config_plan(tx->cfg, cl->plan) : NULL;
-	GDateTime *now = g_date_time_new_now_local();
-	GDateTime *month = g_date_time_new_local(g_date_time_get_year(now),
-	    g_date_time_get_month(now), 1, 0, 0, 0);
-	int64_t used = 0;
+	struct bizhours *zone = bizhours_new_always(tx->cfg->timezone);
+	int64_t used = 0, from = 0, to = 0;
+	char month[8];
 
+	if (zone)
+		bizhours_month(zone, pd_now(), &from, &to, month);
+	bizhours_free(zone);
 	/* Best effort: an error shows the whole plan as left. */
 	if (p)
-		store_time_used(tx->db, cl->name,
-		    (int64_t)g_date_time_to_unix(month), &used);
-	g_date_time_unref(month);
-	g_date_time_unref(now);
+		store_time_used_between(tx->db, cl->name, from, to, &used);
 	if (!p)
 		return g_strdup(cl ? cl->name : "-");
 	return g_strdup_printf("%s, plan %s: %.1f of %.1f h left this month",
 	    cl->name, p->name, p->hours - used / 60.0, p->hours);
 }
 
-static const char *const prio_names[] = { "low", "normal", "high",
-	"urgent" };
-
+/* The first-response due time in business hours (sla.h). */
 static char *
 sla_line(struct tx *tx, const struct pd_ticket *t)
 {
-	int64_t first = 0;
-	unsigned hours = 0;
-	GDateTime *due;
-	char *s;
+	int64_t first = 0, due;
+	unsigned hours = sla_target(tx->cfg, t->requester, t->priority, false);
 
-	for (unsigned i = 0; i < G_N_ELEMENTS(prio_names); i++)
-		if (strcmp(t->priority, prio_names[i]) == 0)
-			hours = tx->cfg->sla_hours[i];
 	if (store_ticket_first_response_at(tx->db, t->number, &first) < 0 ||
 	    first)
 		return g_strdup(first ? "answered" : "-");
 	if (!hours)
 		return g_strdup("-");
-	due = g_date_time_new_from_unix_local(t->created + hours * 3600);
-	s = g_date_time_format(due, "first response due %Y-%m-%d %H:%M");
-	g_date_time_unref(due);
-	return s;
+	due = bizhours_add(tx->cfg->bizhours, t->created, (int64_t)hours *
+	    3600);
+	if (due == INT64_MAX)
+		return g_strdup("-");
+	return bizhours_format(tx->cfg->bizhours, due,
+	    "first response due %Y-%m-%d %H:%M %Z");
 }
 
 static GHashTable *
@@ -71,8 +69,15 @@ state_vars(struct tx *tx, const struct pd_ticket *t, const char *text)
 	return v;
 }
 
+/* The display name of t's queue (postdesk.conf(5) "QUEUES"). */
+static const char *
+voice_name(struct tx *tx, const struct pd_ticket *t)
+{
+	return config_queue_voice(tx->cfg, t ? t->queue : NULL)->display_name;
+}
+
 /* Whom a ticket's agent mail goes to: the assignee once assigned, else
- * every agent of the queue (agents without queues serve all). */
+ * every agent serving the queue (config_queue_serves). */
 static GPtrArray *
 ticket_agents(const struct pd_config *cfg, const struct pd_ticket *t,
     const struct pd_agent *except)
@@ -80,13 +85,18 @@ ticket_agents(const struct pd_config *cfg, const struct pd_ticket *t,
 	GPtrArray *out = g_ptr_array_new();
 	const struct pd_agent *as = *t->assignee ?
 	    config_agent_by_name(cfg, t->assignee) : NULL;
+	const struct pd_queue *q = config_queue(cfg, t->queue);
 
 	for (guint i = 0; i < cfg->agents->len; i++) {
 		const struct pd_agent *a = cfg->agents->pdata[i];
 		bool serves = a->queues->len == 0;
 
-		for (guint j = 0; j < a->queues->len && !serves; j++)
+		/* A queue the config no longer has: by the agents' own
+		 * `queues`, as before. */
+		for (guint j = 0; !q && j < a->queues->len && !serves; j++)
 			serves = strcmp(a->queues->pdata[j], t->queue) == 0;
+		if (q)
+			serves = config_queue_serves(q, a);
 		if (a != except && (as ? a == as : serves))
 			g_ptr_array_add(out, (gpointer)a);
 	}
@@ -135,7 +145,7 @@ send_team(struct tx *tx, const struct pd_ticket *t,
 		    a->language, am, NULL);
 	}
 	if (r == 0 && tx->cfg->team_copy)
-		r = send_internal(tx, t, tx->cfg->team_copy, tx->cfg->name,
+		r = send_internal(tx, t, tx->cfg->team_copy, voice_name(tx, t),
 		    NULL,
 		    am, NULL);
 	g_ptr_array_unref(agents);
@@ -151,7 +161,7 @@ agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
 	 * sender never proved ("boss@acme.test via ..."): show the real one. */
 	char *from = g_strdup_printf("%s via %s", *m->from.name &&
 	    !strchr(m->from.name, '@') ? m->from.name : m->from.address,
-	    tx->cfg->name);
+	    voice_name(tx, t));
 	struct agent_mail am = { .name = "agent_message", .from_name = from,
 		.kind = 'm', .attachments = m->attachments, .vars = vars };
 	int r;
@@ -169,16 +179,20 @@ agentmail_note(struct tx *tx, const struct pd_ticket *t,
 {
 	GHashTable *vars = state_vars(tx, t, text);
 	char *from = g_strdup_printf("%s (INTERNAL) via %s", a->name,
-	    tx->cfg->name);
+	    voice_name(tx, t));
+	char *note = config_queue_note_address(tx->cfg,
+	    config_queue_voice(tx->cfg, t->queue));
 	/* Replies go to the note channel twice over: Reply-To is the note
-	 * address, and the 'n' Message-ID marks a reply to it as a note. */
+	 * address (of the ticket's queue), and the 'n' Message-ID marks a
+	 * reply to it as a note. */
 	struct agent_mail am = { .name = "agent_note", .from_name = from,
-		.reply_to = tx->cfg->note_address, .kind = 'n',
+		.reply_to = note, .kind = 'n',
 		.attachments = attachments, .vars = vars };
 	int r;
 
 	g_hash_table_insert(vars, "agent.name", g_strdup(a->name));
 	r = send_team(tx, t, a, &am);
+	g_free(note);
 	g_free(from);
 	g_hash_table_unref(vars);
 	return r;
@@ -280,9 +294,10 @@ agentmail_relay(struct tx *tx, const struct pd_ticket *t,
     const struct pd_agent *a, const char *text, GPtrArray *attachments,
     const struct pd_msg *m)
 {
-	char *tok = token_format(tx->cfg->tag, t->number);
+	char *tok = token_format(config_queue_voice(tx->cfg, t->queue)->tag,
+	    t->number);
 	char *subject = g_strdup_printf("Re: %s %s", tok, t->subject);
-	char *from = g_strdup_printf("%s (%s)", a->name, tx->cfg->name);
+	char *from = g_strdup_printf("%s (%s)", a->name, voice_name(tx, t));
 	GString *check = g_string_new(NULL);
 	struct leaktext lt;
 	char *leak = NULL, *irt, *held = NULL;
@@ -320,7 +335,7 @@ agentmail_relay(struct tx *tx, const struct pd_ticket *t,
 		copy.vars = state_vars(tx, t, text);
 		g_hash_table_insert(copy.vars, "agent.name",
 		    g_strdup(a->name));
-		r = send_internal(tx, t, tx->cfg->team_copy, tx->cfg->name,
+		r = send_internal(tx, t, tx->cfg->team_copy, voice_name(tx, t),
 		    NULL,
 		    &copy, NULL);
 		g_hash_table_unref(copy.vars);
@@ -353,4 +368,56 @@ agentmail_team(struct tx *tx, const struct pd_ticket *t, const char *name,
 	r = send_team(tx, t, NULL, &am);
 	g_hash_table_unref(v);
 	return r;
+}
+
+int
+agentmail_queue_moved(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_agent *by, const char *from_queue)
+{
+	const struct pd_queue *q = config_queue(tx->cfg, t->queue);
+	GHashTable *vars;
+	int r = 0;
+
+	if (!q)
+		return 0;
+	vars = state_vars(tx, t, "");
+	g_hash_table_insert(vars, "queue.from", g_strdup(from_queue));
+	g_hash_table_insert(vars, "agent.by", g_strdup(by->name));
+	for (guint i = 0; r == 0 && i < tx->cfg->agents->len; i++) {
+		const struct pd_agent *a = tx->cfg->agents->pdata[i];
+
+		if (a != by && config_queue_serves(q, a))
+			r = agentmail_to_agent(tx, t, a, "agent_queue", vars,
+			    NULL, 'm', NULL);
+	}
+	g_hash_table_unref(vars);
+	return r;
+}
+
+int
+agentmail_to_agents(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars)
+{
+	GPtrArray *agents = ticket_agents(tx->cfg, t, NULL);
+	int r = 0;
+
+	for (guint i = 0; r == 0 && i < agents->len; i++)
+		r = agentmail_to_agent(tx, t, agents->pdata[i], name, vars,
+		    NULL, 'm', NULL);
+	g_ptr_array_unref(agents);
+	return r;
+}
+
+int
+agentmail_to_lead(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars)
+{
+	const struct pd_queue *q = config_queue(tx->cfg, t->queue);
+	const struct pd_agent *lead = q && q->lead ?
+	    config_agent_by_name(tx->cfg, q->lead) : NULL;
+
+	if (lead)
+		return agentmail_to_agent(tx, t, lead, name, vars, NULL, 'm',
+		    NULL);
+	return notify_leads(tx, t, name, vars);
 }

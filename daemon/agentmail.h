@@ -42,5 +42,19 @@ int agentmail_to_agent(struct tx *tx, const struct pd_ticket *t,
  * ticket that come from no client message (bounce_notice). */
 int agentmail_team(struct tx *tx, const struct pd_ticket *t,
     const char *name, GHashTable *vars);
+/* Tells the agents serving t's queue (t->queue, already moved), less by,
+ * that by moved t there from from_queue: template agent_queue.  0 or
+ * -1. */
+int agentmail_queue_moved(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_agent *by, const char *from_queue);
+/* A mail (template name) to the agents of t: its assignee, else the
+ * agents of its queue (no team_copy).  0 or -1. */
+int agentmail_to_agents(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars);
+
+/* A mail (template name) to the lead of t's queue, else to every lead.
+ * 0 or -1. */
+int agentmail_to_lead(struct tx *tx, const struct pd_ticket *t,
+    const char *name, GHashTable *vars);
 
 #endif

@@ -12,6 +12,7 @@
 #include "hygiene.h"
 #include "log.h"
 #include "quotes.h"
+#include "rules.h"
 #include "store.h"
 
 static const char *const names[] = {
@@ -20,6 +21,8 @@ static const char *const names[] = {
 	[VERDICT_UNFILED] = "unfiled", [VERDICT_AGENT] = "agent",
 	[VERDICT_CONFIRM] = "confirm", [VERDICT_HELD] = "held",
 	[VERDICT_QUARANTINE] = "quarantine", [VERDICT_BOUNCE] = "bounce",
+	[VERDICT_DROP] = "drop",
+	[VERDICT_REJECT] = "reject", [VERDICT_RULE_HOLD] = "rule-hold",
 };
 
 const char *
@@ -40,6 +43,7 @@ verdict_clear(struct verdict *v)
 	g_free(v->bounce_diag);
 	if (v->reasons)
 		g_string_free(v->reasons, TRUE);
+	rules_result_clear(&v->rules);
 	memset(v, 0, sizeof *v);
 }
 
@@ -100,6 +104,35 @@ agent_mail(sqlite3 *db, const struct pd_config *cfg, struct verdict *v)
 	return r < 0 ? -1 : 0;
 }
 
+/* The routing rules (rules.h) for a new request or a follow-up: their
+ * effects go into v; a rule that drops, rejects or holds decides the kind
+ * (true).  Mail an admin released from a rule's hold (`postdesk
+ * quarantine retry`) is not held again. */
+static bool
+route(const struct pd_config *cfg, const struct pipe_origin *o,
+    const struct pd_msg *m, bool followup, struct verdict *v)
+{
+	struct rules_input in = { .m = m, .source = o->source,
+		.automated = v->automated, .size = o->size,
+		.followup = followup };
+
+	rules_eval(cfg, &in, false, &v->rules);
+	for (guint i = 0; i < v->rules.fired->len; i++)
+		reason(v, "rule=\"%s\"", ((const struct pd_rule *)
+		    v->rules.fired->pdata[i])->name);
+	if (v->rules.queue && !followup)
+		v->queue = v->rules.queue;
+	if (v->rules.drop)
+		v->kind = VERDICT_DROP;
+	else if (v->rules.reject)
+		v->kind = VERDICT_REJECT;
+	else if (v->rules.hold && !o->released)
+		v->kind = VERDICT_RULE_HOLD;
+	else
+		return false;
+	return true;
+}
+
 /* The comparable form of a client's request (subject and new text), for
  * the repeat guard. */
 static char *
@@ -119,8 +152,8 @@ request_norm(const struct pd_msg *m, const struct verdict *v)
  * repeating sender.  The repeat it would be is found here; stage_join
  * decides whether a new ticket is opened, and files it.  0 or -1. */
 static int
-followup(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
-    struct verdict *v)
+followup(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, const struct pd_msg *m, struct verdict *v)
 {
 	struct tx tx = { .db = db, .cfg = cfg };
 	int64_t closed_at = 0, reopens = 0;
@@ -129,6 +162,8 @@ followup(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
 
 	v->kind = VERDICT_FOLLOWUP;
 	v->ticket = v->tr.ticket;
+	if (route(cfg, o, m, true, v))
+		return 0;
 	if (v->automated || v->agent || !*m->from.address)
 		return 0;
 	if ((r = store_ticket_life(db, v->ticket, &closed_at, &reopens,
@@ -150,8 +185,8 @@ followup(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
  * near-identical repeat of a recent request from the sender or its domain
  * is filed into that request's ticket, anything else opens a ticket. */
 static int
-new_request(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
-    struct verdict *v)
+new_request(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, const struct pd_msg *m, struct verdict *v)
 {
 	struct tx tx = { .db = db, .cfg = cfg };
 	const char *from = m->from.address;
@@ -159,6 +194,8 @@ new_request(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
 	int r;
 
 	v->kind = VERDICT_NEW;
+	if (route(cfg, o, m, false, v))
+		return 0;
 	if (v->automated && !flood_automated_opens_ticket(v->automated)) {
 		v->kind = VERDICT_UNFILED;
 		return 0;
@@ -187,6 +224,29 @@ own_address(const struct pd_config *cfg, const char *a)
 	    cfg->note_address) == 0) || config_queue_by_address(cfg, a));
 }
 
+/* The queue a message files into (postdesk.conf(5) "QUEUES"): with a
+ * `queues` list, the first queue one of whose addresses the mail is
+ * written To, else Cc; else the queue of the source it came by, else the
+ * default queue. */
+static const char *
+queue_of(const struct pd_config *cfg, const struct pipe_origin *o,
+    const struct pd_msg *m)
+{
+	GPtrArray *lists[] = { m->to, m->cc };
+
+	for (unsigned l = 0; cfg->queues_listed && l < G_N_ELEMENTS(lists);
+	    l++)
+		for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
+			const struct pd_addr *a = lists[l]->pdata[i];
+			const struct pd_queue *q = *a->address ?
+			    config_queue_by_address(cfg, a->address) : NULL;
+
+			if (q)
+				return q->name;
+		}
+	return o->queue ? o->queue : config_queue_default(cfg)->name;
+}
+
 int
 classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
     const struct pd_msg *m, const struct pd_agent *confirmed,
@@ -196,7 +256,7 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 
 	memset(v, 0, sizeof *v);
 	v->reasons = g_string_new(NULL);
-	v->queue = o->queue ? o->queue : PD_DEFAULT_QUEUE;
+	v->queue = queue_of(cfg, o, m);
 	if (!confirmed && hygiene_is_automated(m, cfg->address, &v->automated))
 		reason(v, "automated=\"%s\"", v->automated);
 	else
@@ -263,10 +323,10 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 		/* An agent's auto-reply without proof: kept, never acted on. */
 		v->kind = VERDICT_UNFILED;
 	else if (v->tr.how == THREAD_JOIN)
-		return followup(db, cfg, m, v);
+		return followup(db, cfg, o, m, v);
 	else if (v->tr.how == THREAD_MULTI)
 		v->kind = VERDICT_MULTI;
 	else
-		return new_request(db, cfg, m, v);
+		return new_request(db, cfg, o, m, v);
 	return 0;
 }

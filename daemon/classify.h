@@ -18,6 +18,7 @@
 #include "identity.h"
 #include "msg.h"
 #include "pipeline.h"
+#include "rules.h"
 #include "thread.h"
 
 enum verdict_kind {
@@ -44,6 +45,15 @@ enum verdict_kind {
 	                     * ticket, never answered, never reopens; a
 	                     * permanent failure marks the address failing
 	                     * (stage_bounce.c) */
+	/* Routing rules (rules.h; stage_rules.c), for a new request or a
+	 * follow-up the rules apply to: */
+	VERDICT_DROP,       /* a rule drops it: kept raw, logged, no ticket,
+	                     * no answer */
+	VERDICT_REJECT,     /* a rule rejects it: kept raw, no ticket, the
+	                     * sender gets the rule's template (capped; never
+	                     * to automated mail) */
+	VERDICT_RULE_HOLD,  /* a rule holds it: kept in the quarantine for
+	                     * an admin, no ticket */
 };
 
 struct verdict {
@@ -51,8 +61,11 @@ struct verdict {
 	unsigned long ticket;         /* FOLLOWUP, REPEAT: the ticket (after
 	                               * merges); else 0 */
 	struct thread_result tr;      /* the threading decision */
-	const char *queue;            /* of the origin, or the default queue
-	                               * (PD_DEFAULT_QUEUE); never NULL */
+	const char *queue;            /* of a queue address the mail is
+	                               * written to (with a `queues` list),
+	                               * else of the origin, else the default
+	                               * queue (config_queue_default); never
+	                               * NULL */
 	const char *automated;        /* hygiene's reason, or NULL (static) */
 	char *new_text;               /* the text without quotes and
 	                               * signature (owned) */
@@ -93,6 +106,10 @@ struct verdict {
 	char *bounce_diag;
 	bool bounce_permanent;        /* 5.x.x: the address is failing */
 	bool bounce_delivered;        /* a successful delivery report */
+	/* The routing rules that fired and their effects (rules.h), for
+	 * NEW, REPEAT, UNFILED, FOLLOWUP and the rule kinds; empty (fired
+	 * NULL) otherwise.  queue above is already the rules' queue. */
+	struct rules_result rules;
 };
 
 /* Decides for m from origin o.  confirmed: the agent whose confirmed

@@ -128,7 +128,7 @@ q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
 	int64_t size = 0;
 	GBytes *raw = q_raw(db, id, &source, &size);
 	const struct pd_source *src;
-	struct pipe_origin o = { .folder = "" };
+	struct pipe_origin o = { .folder = "", .released = true };
 	struct pipe_out out;
 	struct pd_msg *m = NULL;
 	enum pipe_result r;

@@ -85,8 +85,11 @@ add_mailbox(InternetAddressList *l, const char *name, const char *address)
 static void
 set_addresses(GMimeMessage *msg, const struct compose_req *r)
 {
+	const struct pd_queue *q = r->voice;
+
 	add_mailbox(g_mime_message_get_from(msg), r->from_name ? r->from_name :
-	    r->cfg->name, r->cfg->address);
+	    q ? q->display_name : r->cfg->name, q && q->addresses->len ?
+	    q->addresses->pdata[0] : r->cfg->address);
 	if (r->reply_to)
 		add_mailbox(g_mime_message_get_reply_to(msg), "", r->reply_to);
 	add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
@@ -124,7 +127,8 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 	}
 	set_header(o, "X-Loop", r->cfg->address);
 	if (r->ticket) {
-		tok = g_strdup_printf("%s#%lu", r->cfg->tag, r->ticket->number);
+		tok = g_strdup_printf("%s#%lu", r->voice ? r->voice->tag :
+		    r->cfg->tag, r->ticket->number);
 		set_header(o, "X-Postdesk-Ticket", tok);
 		g_free(tok);
 	}

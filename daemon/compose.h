@@ -30,6 +30,9 @@ struct compose_req {
 	const char *reply_to;       /* NULL: none (replies go to From) */
 	char kind;                  /* Message-ID kind (mac.h); 0 = 'm' */
 	GPtrArray *attachments;     /* of struct pd_attachment *, or NULL */
+	const struct pd_queue *voice; /* whose From and tag (config.h); NULL:
+	                             * the gateway's.  notify.c sets it to
+	                             * the ticket's queue. */
 };
 
 /* Returns the g_malloc'd message and its length in *len_r, and the new

@@ -161,7 +161,7 @@ static struct pd_client *
 load_client(struct cctx *c, const config_setting_t *g)
 {
 	static const char *const known[] = { "name", "domains", "addresses",
-		"plan", NULL };
+		"plan", "language", "contacts", NULL };
 	struct pd_client *cl = g_new0(struct pd_client, 1);
 
 	check_known(c, g, known);
@@ -176,13 +176,20 @@ load_client(struct cctx *c, const config_setting_t *g)
 		if (!valid_address(cl->addresses->pdata[i]))
 			cerr(c, g, "client '%s': invalid address '%s'",
 			    cl->name, (char *)cl->addresses->pdata[i]);
+	cl->language = get_str(c, g, "language", NULL, 0);
+	if (cl->language && strcmp(cl->language, "en") != 0 &&
+	    strcmp(cl->language, "ru") != 0)
+		cerr(c, config_setting_get_member(g, "language"), "client "
+		    "'%s': language must be \"en\" or \"ru\"", cl->name);
+	config_load_client_contacts(c, g, cl);
 	return cl;
 }
 
 static struct pd_plan *
 load_plan(struct cctx *c, const config_setting_t *g)
 {
-	static const char *const known[] = { "name", "hours", NULL };
+	static const char *const known[] = { "name", "hours", "warn_at",
+		"sla", NULL };
 	struct pd_plan *p = g_new0(struct pd_plan, 1);
 	config_setting_t *h = config_setting_get_member(g, "hours");
 
@@ -194,6 +201,7 @@ load_plan(struct cctx *c, const config_setting_t *g)
 		p->hours = get_int(c, g, "hours", 0, 0, 100000);
 	if (!h)
 		cerr(c, g, "plan '%s': 'hours' is required", p->name);
+	config_load_plan_extra(c, g, p);
 	return p;
 }
 
@@ -201,11 +209,12 @@ static void
 load_sla(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 {
 	static const char *const known[] = { "low", "normal", "high",
-		"urgent", NULL };
+		"urgent", "first_response", "resolution", "warn_at", NULL };
 
 	check_known(c, g, known);
-	for (int i = 0; known[i]; i++)
+	for (int i = 0; i < 4; i++)
 		cfg->sla_hours[i] = get_int(c, g, known[i], 0, 0, 10000);
+	config_load_sla_extra(c, g, cfg);
 }
 
 static void
@@ -347,7 +356,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		"templates", "note_address", "team_copy", "trusted_authserv",
 		"answers", "allow_root", "trusted_relays", "id_max_age_days",
 		"id_fresh_hours", "binary_attachments", "user",
-		"bounce_hold_days", NULL };
+		"bounce_hold_days", "timezone", NULL };
 	char *s;
 
 	if (!g) {
@@ -504,7 +513,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
 		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
-		"floods", "queues", NULL };
+		"floods", "queues", "rules", "business_hours", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -524,6 +533,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	check_client_plans(c, lc, cfg);
 	config_load_queues(c, lc, cfg);
 	config_load_bounces(c, lc, cfg);
+	config_load_plans(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);
@@ -533,6 +543,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	/* libetpan 1.9.4 cannot send a chosen EHLO name (only LHLO takes
 	 * one): the driver sends an address literal of our own end. */
 	cfg->smtp_helo = g_strdup(cfg->domain);
+	config_load_rules(c, lc, cfg);
 }
 
 int
@@ -634,6 +645,9 @@ client_free(gpointer p, gpointer unused)
 	g_free(cl->plan);
 	g_ptr_array_unref(cl->domains);
 	g_ptr_array_unref(cl->addresses);
+	g_free(cl->language);
+	if (cl->contacts)
+		g_ptr_array_unref(cl->contacts);
 	g_free(cl);
 }
 
@@ -655,6 +669,8 @@ config_free(struct pd_config **cfgp)
 		struct pd_plan *p = cfg->plans->pdata[i];
 
 		g_free(p->name);
+		if (p->warn_at)
+			g_array_unref(p->warn_at);
 		g_free(p);
 	}
 	g_clear_pointer(&cfg->plans, g_ptr_array_unref);
@@ -682,6 +698,8 @@ config_free(struct pd_config **cfgp)
 	g_free(cfg->templates_at);
 	g_free(cfg->user);
 	g_free(cfg->user_at);
+	config_free_rules(cfg);
+	config_free_plans(cfg);
 	g_free(cfg);
 	*cfgp = NULL;
 }
@@ -768,4 +786,16 @@ config_agent_by_name(const struct pd_config *cfg, const char *name)
 			return a;
 	}
 	return config_agent_by_address(cfg, name);
+}
+
+const struct pd_client *
+config_client(const struct pd_config *cfg, const char *name)
+{
+	for (guint i = 0; name && i < cfg->clients->len; i++) {
+		const struct pd_client *cl = cfg->clients->pdata[i];
+
+		if (strcmp(cl->name, name) == 0)
+			return cl;
+	}
+	return NULL;
 }

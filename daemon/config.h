@@ -18,6 +18,8 @@
 #include "pdlimits.h"
 #include "flood.h"
 
+struct bizhours;
+
 enum pd_tls { PD_TLS_NONE, PD_TLS_STARTTLS, PD_TLS_IMPLICIT };
 
 /* Connection settings shared by IMAP sources and the SMTP relay. */
@@ -60,6 +62,11 @@ struct pd_agent {
 struct pd_plan {
 	char *name;
 	double hours;
+	/* config_plans.c: */
+	GArray *warn_at;        /* of unsigned percent, ascending: 80, 100 */
+	unsigned sla_first[4];  /* first response hours by priority (low,
+	                         * normal, high, urgent); 0: the sla group's */
+	unsigned sla_resolution[4]; /* resolution hours; 0: the sla group's */
 };
 
 /* A client organisation: whose mail counts as that client's (postdesk.conf(5) clients). */
@@ -68,6 +75,11 @@ struct pd_client {
 	char *plan;           /* plan name, or NULL */
 	GPtrArray *domains;   /* of char *, lower-cased: "acme.test" */
 	GPtrArray *addresses; /* of char *, lower-cased */
+	char *language;       /* "en" or "ru" for its people, or NULL: the
+	                       * queue's (config_queue_language) */
+	GPtrArray *contacts;  /* of char *, lower-cased: who hears about the
+	                       * plan (config_plans.c); empty: the people of
+	                       * its tickets */
 };
 
 /* A queue: a support line with its own voice (docs/architecture.md; postdesk.conf(5)
@@ -158,6 +170,21 @@ struct pd_config {
 	unsigned bounce_hold_days; /* a permanent failure holds automatic
 	                            * mail to the address this long (7; 0:
 	                            * bounces are filed, nothing held) */
+	bool queues_listed;  /* the file has a `queues` list: mail to a
+	                      * queue's address files into it */
+	/* routing rules (config_rules.c, rules.h) */
+	GPtrArray *rules;    /* of struct pd_rule *, in order; never NULL
+	                      * after config_load; compiled regexes live
+	                      * here and go with config_free */
+	/* plans, SLA in business hours, promised dates (config_plans.c) */
+	char *timezone;      /* gateway.timezone, IANA name ("UTC") */
+	struct bizhours *bizhours; /* business_hours (bizhours.h); every
+	                            * second counts without the group.
+	                            * Never NULL after a load. */
+	unsigned sla_resolution[4]; /* sla.resolution hours by priority; 0 =
+	                             * none */
+	unsigned sla_warn_at;        /* sla.warn_at: percent of a window at
+	                              * which the agents are warned (80) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
@@ -204,6 +231,10 @@ const struct pd_client *config_client_of(const struct pd_config *cfg,
 bool config_same_org(const struct pd_config *cfg, const char *a,
     const char *b);
 
+/* The client organisation called name, or NULL.  Borrowed. */
+const struct pd_client *config_client(const struct pd_config *cfg,
+    const char *name);
+
 /* The source called name, or NULL.  Borrowed. */
 const struct pd_source *config_source(const struct pd_config *cfg,
     const char *name);
@@ -221,5 +252,40 @@ const struct pd_queue *config_queue_voice(const struct pd_config *cfg,
  * a +detail), or NULL.  Borrowed. */
 const struct pd_queue *config_queue_by_address(const struct pd_config *cfg,
     const char *address);
+
+/* The default queue: the first of the `queues` list, or PD_DEFAULT_QUEUE
+ * without one.  Never NULL. */
+const struct pd_queue *config_queue_default(const struct pd_config *cfg);
+
+/* The From and envelope address of q's mail: its first address. */
+const char *config_queue_from(const struct pd_config *cfg,
+    const struct pd_queue *q);
+
+/* Does agent a serve queue q?  Named in q's `agents`, or naming q in its
+ * own `queues`; an agent who lists no queue serves every queue whose
+ * `agents` is empty (postdesk.conf(5) "QUEUES"). */
+bool config_queue_serves(const struct pd_queue *q, const struct pd_agent *a);
+
+/* Is tag (case-insensitive) the gateway's or a queue's ticket tag? */
+bool config_queue_tag_known(const struct pd_config *cfg, const char *tag);
+
+/* subject without the tokens of every known tag (token_strip), g_malloc'd. */
+char *config_queue_strip_tokens(const struct pd_config *cfg,
+    const char *subject);
+
+/* The note address of q (g_malloc'd): gateway.note_address for the
+ * gateway's own address, else local+note@domain of q's first address. */
+char *config_queue_note_address(const struct pd_config *cfg,
+    const struct pd_queue *q);
+
+/* Is address (case-insensitive) gateway.note_address, or local+note@domain
+ * of an address of a listed queue? */
+bool config_is_note_address(const struct pd_config *cfg, const char *address);
+
+/* The language of mail to requester in queue q (may be NULL: the
+ * gateway's): the requester's client organisation's `language`, else
+ * q's.  Borrowed. */
+const char *config_queue_language(const struct pd_config *cfg,
+    const struct pd_queue *q, const char *requester);
 
 #endif

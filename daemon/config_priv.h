@@ -27,6 +27,10 @@ char *setting_path(const config_setting_t *s);
 /* Reports members of group that are not in the NULL-terminated list. */
 void check_known(struct cctx *c, const config_setting_t *group,
     const char *const *known);
+/* The name in the NULL-terminated known list closest to name (edit
+ * distance), when close enough to be a typo of it; else NULL.  For "did
+ * you mean" hints. */
+const char *config_closest(const char *name, const char *const *known);
 /* Typed getters: the setting name of group g (g may be NULL: absent), or
  * def when absent; a wrong type or range is reported and gives def.
  * Strings are g_malloc'd (NULL when absent without def). */
@@ -53,5 +57,21 @@ void config_free_queues(struct pd_config *cfg);
 /* config_bounces.c: gateway.bounce_hold_days (postdesk.conf(5) BOUNCES).
  * Nothing to free. */
 void config_load_bounces(struct cctx *c, config_t *lc, struct pd_config *cfg);
+/* config_rules.c: `rules` (rules.h); after queues, agents, clients,
+ * sources and the templates directory. */
+void config_load_rules(struct cctx *c, config_t *lc, struct pd_config *cfg);
+void config_free_rules(struct pd_config *cfg);
+/* config_plans.c: gateway.timezone and `business_hours` (after gateway);
+ * the extra settings of one plan (warn_at, sla), of one client
+ * (contacts) and of the sla group (first_response, resolution,
+ * warn_at), called by config.c's loaders of those groups. */
+void config_load_plans(struct cctx *c, config_t *lc, struct pd_config *cfg);
+void config_load_plan_extra(struct cctx *c, const config_setting_t *g,
+    struct pd_plan *p);
+void config_load_client_contacts(struct cctx *c, const config_setting_t *g,
+    struct pd_client *cl);
+void config_load_sla_extra(struct cctx *c, const config_setting_t *g,
+    struct pd_config *cfg);
+void config_free_plans(struct pd_config *cfg);
 
 #endif

@@ -49,6 +49,59 @@ setting_path(const config_setting_t *s)
 }
 
 /* Reports members of group that are not in the NULL-terminated known list. */
+/* The edit distance (insertions, deletions, substitutions, and swaps of
+ * two neighbours) between a and b, case-insensitive; names are short, and
+ * longer ones are cut at 64. */
+static unsigned
+distance(const char *a, const char *b)
+{
+	unsigned d[65][65];
+	size_t la = MIN(strlen(a), 64), lb = MIN(strlen(b), 64);
+
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned cost = g_ascii_tolower(a[i - 1]) !=
+			    g_ascii_tolower(b[j - 1]);
+			unsigned v = MIN(d[i - 1][j] + 1, d[i][j - 1] + 1);
+
+			v = MIN(v, d[i - 1][j - 1] + cost);
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1])
+				v = MIN(v, d[i - 2][j - 2] + 1);
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/* The known name closest to name, when close enough to be a typo (at
+ * most a third of its letters wrong, at least one), or NULL. */
+static const char *
+closest(const char *name, const char *const *known)
+{
+	const char *best = NULL;
+	unsigned bd = ~0u, limit = MAX(1, strlen(name) / 3);
+
+	for (const char *const *k = known; *k; k++) {
+		unsigned d = distance(name, *k);
+
+		if (d < bd)
+			bd = d, best = *k;
+	}
+	return bd <= limit ? best : NULL;
+}
+
+const char *
+config_closest(const char *name, const char *const *known)
+{
+	return closest(name, known);
+}
+
+/* Reports members of group that are not in the NULL-terminated known
+ * list, with the closest known name as a suggestion. */
 void
 check_known(struct cctx *c, const config_setting_t *group,
     const char *const *known)
@@ -58,11 +111,17 @@ check_known(struct cctx *c, const config_setting_t *group,
 	for (int i = 0; group && i < config_setting_length(group); i++) {
 		config_setting_t *m = config_setting_get_elem(group, i);
 		const char *name = config_setting_name(m);
+		const char *hint = NULL;
 		int found = 0;
 
 		for (const char *const *k = known; *k && !found; k++)
 			found = name && strcmp(name, *k) == 0;
-		if (!found)
+		if (!found && name)
+			hint = closest(name, known);
+		if (!found && hint)
+			cerr(c, m, "unknown setting '%s' in '%s': did you mean "
+			    "'%s'?", name, where, hint);
+		else if (!found)
 			cerr(c, m, "unknown setting '%s' in '%s'",
 			    name ? name : "?", where);
 	}

@@ -236,9 +236,8 @@ static const char schema_v6[] =
 
 /* Addresses our mail to fails permanently (postdesk.conf(5) BOUNCES): no
  * automatic mail goes to one until `until`; told is 1 once the ticket's
- * agents heard of this failing period.  (Numbered 9 for issue 9's
- * bounces: the lead renumbers at merge.) */
-static const char schema_v9[] =
+ * agents heard of this failing period. */
+static const char schema_v7[] =
 "CREATE TABLE failing_addresses ("
 "  address TEXT PRIMARY KEY COLLATE NOCASE,"
 "  since INTEGER NOT NULL,"
@@ -247,6 +246,28 @@ static const char schema_v9[] =
 "  ticket INTEGER,"
 "  told INTEGER NOT NULL DEFAULT 0"
 ") STRICT;";
+
+/* v8: limit and
+ * deadline notices (postdesk.conf(5) "plans", "sla").  notices_sent holds
+ * one row per notice that may go out once (a plan threshold of a client in
+ * a month, an SLA warning or breach of a ticket, a promised date's
+ * warning or miss): the notice's outbox rows are queued only by the
+ * transaction whose INSERT OR IGNORE added the row, so two time entries in
+ * the same second, a job run twice or a restart never send it again.  The
+ * resolution clock stops while a ticket waits for the client:
+ * paused_seconds (business seconds) and paused_since (while waiting). */
+static const char schema_v8[] =
+"CREATE TABLE notices_sent ("
+"  kind TEXT NOT NULL,"
+"  subject TEXT NOT NULL,"
+"  period TEXT NOT NULL,"
+"  threshold INTEGER NOT NULL,"
+"  at INTEGER NOT NULL,"
+"  PRIMARY KEY (kind, subject, period, threshold)"
+") STRICT, WITHOUT ROWID;"
+"ALTER TABLE tickets ADD COLUMN paused_seconds INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE tickets ADD COLUMN paused_since INTEGER;"
+"CREATE INDEX time_entries_at ON time_entries(at);";
 
 /* v13: one copy of each attachment (docs/storage.md).  Decoded
  * attachments move to blobs, keyed by their SHA-256 (pd_sha256, a
@@ -281,7 +302,7 @@ static const char schema_v13[] =
 
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-	schema_v4, schema_v5, schema_v6, schema_v9, schema_v13 };
+	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v13 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

@@ -161,6 +161,7 @@ fetch_main(gpointer arg)
 	char *err = NULL;
 
 	f.src = f.w->src;
+	source_cut_use(&f.w->cut);
 	if (db_open(f.w->cfg->database, &f.db, &err) != 0) {
 		log_warnx("source=%s stage=fetch event=error error=\"%s\"",
 		    f.src->name, err);
@@ -171,5 +172,6 @@ fetch_main(gpointer arg)
 	run(&f);
 	g_byte_array_unref(f.raw);
 	db_close(&f.db);
+	source_cut_use(NULL);
 	return NULL;
 }

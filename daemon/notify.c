@@ -25,14 +25,26 @@ ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
 	GHashTable *v = notify_vars_new();
 	GHashTableIter it;
 	gpointer k, val;
+	/* The ticket's queue speaks (postdesk.conf(5) "QUEUES"): its name
+	 * and address are the "gateway" of every template about the
+	 * ticket, so "write to {{gateway.address}}" names the address the
+	 * client wrote to.  Gateway-wide notices speak as the gateway. */
+	const struct pd_queue *q = config_queue_voice(cfg, t ? t->queue :
+	    NULL);
 
-	g_hash_table_insert(v, "gateway.name", g_strdup(cfg->name));
-	g_hash_table_insert(v, "gateway.address", g_strdup(cfg->address));
+	g_hash_table_insert(v, "gateway.name", g_strdup(t ? q->display_name :
+	    cfg->name));
+	g_hash_table_insert(v, "gateway.address", g_strdup(t ?
+	    config_queue_from(cfg, q) : cfg->address));
+	g_hash_table_insert(v, "queue.name", g_strdup(q->name));
+	g_hash_table_insert(v, "queue.address",
+	    g_strdup(config_queue_from(cfg, q)));
+	g_hash_table_insert(v, "queue.tag", g_strdup(q->tag));
 	if (!t)
 		goto extra;
 	g_hash_table_insert(v, "ticket.number", g_strdup_printf("%lu",
 	    t->number));
-	g_hash_table_insert(v, "ticket.token", token_format(cfg->tag,
+	g_hash_table_insert(v, "ticket.token", token_format(q->tag,
 	    t->number));
 	g_hash_table_insert(v, "ticket.subject", g_strdup(t->subject));
 	g_hash_table_insert(v, "ticket.status", g_strdup(t->status));
@@ -148,6 +160,34 @@ not_failing(struct tx *tx, unsigned long ticket, const char *kind,
 	return r == 0 ? 0 : -1;
 }
 
+/* Client-bound mail of a ticket ends with its queue's signature (a
+ * g_malloc'd body), or NULL when it gets none: mail to agents, team_copy
+ * and the admin speaks to the team. */
+static char *
+signed_body(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
+    const char *body)
+{
+	const struct pd_queue *q;
+
+	if (!t || !rcpt || guard_internal_rcpt(tx->cfg, rcpt) ||
+	    (tx->cfg->admin && g_ascii_strcasecmp(rcpt, tx->cfg->admin) == 0))
+		return NULL;
+	q = config_queue_voice(tx->cfg, t->queue);
+	if (!q->signature || !*q->signature)
+		return NULL;
+	return g_strdup_printf("%s%s-- \n%s\n", body, *body &&
+	    body[strlen(body) - 1] != '\n' ? "\n\n" : "\n", q->signature);
+}
+
+/* The envelope sender of t's mail that may bounce: its queue's address,
+ * where hygiene recognises the bounce. */
+static const char *
+env_sender(struct tx *tx, const struct pd_ticket *t)
+{
+	return t ? config_queue_from(tx->cfg, config_queue_voice(tx->cfg,
+	    t->queue)) : tx->cfg->address;
+}
+
 /* The one writer of outgoing mail: every mail passes the leak guard (when
  * it goes to an outside address) and, when automatic, the flood caps;
  * then it is composed, queued in the outbox and logged.  kind names the
@@ -164,6 +204,7 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	size_t len;
 	int64_t row;
 	int r;
+	struct compose_req voiced = *q;
 
 	if (leaks(tx, t, q->rcpt, q->subject, q->body, kind))
 		return 0;
@@ -171,7 +212,11 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 		return r;
 	if (automatic && (r = admit(tx, num, kind, q->rcpt)) != 1)
 		return r;
-	data = compose_mail(q, &len, &id);
+	/* Every mail of a ticket speaks with its queue's voice
+	 * (postdesk.conf(5) "QUEUES"); gateway-wide notices with the
+	 * gateway's. */
+	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : NULL;
+	data = compose_mail(&voiced, &len, &id);
 	/* Its bounce names the mail (verp.h). */
 	env = verp_sender(env_from, id);
 	row = outbox_add(tx->db, num, kind, id, env, q->rcpt, data, len);
@@ -198,7 +243,7 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 		.reply_to = m->reply_to, .kind = m->kind,
 		.attachments = m->attachments, .auto_submitted = m->auto_reply ?
 		"auto-replied" : "auto-generated" };
-	char *err = NULL;
+	char *err = NULL, *sig;
 	int rc;
 
 	if (m->reply) {
@@ -213,10 +258,14 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 	}
 	q.subject = r.subject;
 	q.body = r.body;
-	/* Bounces of our notifications come back to the support address,
+	sig = signed_body(tx, t, m->rcpt, r.body);
+	if (sig)
+		q.body = sig;
+	/* Bounces of our notifications come back to the queue's address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
-	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : tx->cfg->address,
+	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : env_sender(tx, t),
 	    true, m->msgid_r);
+	g_free(sig);
 	template_clear(&r);
 	return rc;
 }
@@ -226,11 +275,17 @@ notify_answer(struct tx *tx, const struct pd_ticket *t,
     const struct compose_req *base, const char *rcpt, const char *rcpt_name)
 {
 	struct compose_req q = *base;
+	char *sig = signed_body(tx, t, rcpt, base->body ? base->body : "");
+	int rc;
 
 	q.rcpt = rcpt;
 	q.rcpt_name = rcpt_name;
+	if (sig)
+		q.body = sig;
 	/* An agent's own words: not automatic, never capped (floodguard.h). */
-	return queue(tx, t, "answer", &q, tx->cfg->address, false, NULL);
+	rc = queue(tx, t, "answer", &q, env_sender(tx, t), false, NULL);
+	g_free(sig);
+	return rc;
 }
 
 int
@@ -249,13 +304,19 @@ int
 notify_leads(struct tx *tx, const struct pd_ticket *t, const char *name,
     GHashTable *vars)
 {
+	/* A queue with a `lead` tells that agent; else every lead. */
+	const struct pd_queue *q = t ? config_queue(tx->cfg, t->queue) : NULL;
+	const struct pd_agent *lead = q && q->lead ?
+	    config_agent_by_name(tx->cfg, q->lead) : NULL;
+
 	for (guint i = 0; i < tx->cfg->agents->len; i++) {
 		const struct pd_agent *a = tx->cfg->agents->pdata[i];
 		struct notify_mail m = { .name = name,
 			.rcpt = a->addresses->pdata[0], .rcpt_name = a->name,
 			.lang = a->language, .vars = vars };
 
-		if (strcmp(a->role, "lead") == 0 && notify_send(tx, t, &m) != 0)
+		if ((lead ? a == lead : strcmp(a->role, "lead") == 0) &&
+		    notify_send(tx, t, &m) != 0)
 			return -1;
 	}
 	return 0;

@@ -58,7 +58,8 @@ int notify_requester(struct tx *tx, const struct pd_ticket *t,
     const char *name, const struct pd_msg *reply, GHashTable *vars,
     bool auto_reply);
 
-/* notify_send to every lead agent (in their language). */
+/* notify_send to the `lead` of t's queue, or, when it names none (or t
+ * is NULL), to every lead agent (in their language). */
 int notify_leads(struct tx *tx, const struct pd_ticket *t,
     const char *name, GHashTable *vars);
 

@@ -39,16 +39,22 @@ quarantine(struct stage_ctx *c, const char *reason, size_t size)
 static enum pipe_result
 classify_and_file(struct stage_ctx *c)
 {
+	struct pipe_origin o = *c->o;
 	struct verdict v;
 	int r;
+	enum pipe_result res = PIPE_STORED;
 
-	r = classify(c->db, c->cfg, c->o, c->m, NULL, &v);
+	o.size = c->len;
+	r = classify(c->db, c->cfg, &o, c->m, NULL, &v);
 	if (r == 0)
 		r = stage_apply(c, &v);
+	/* Held by a rule: in the quarantine, and so in its folder. */
+	if (v.kind == VERDICT_RULE_HOLD)
+		res = PIPE_QUARANTINED;
 	verdict_clear(&v);
 	if (r != 0 || db_commit(c->db) != 0)
 		return PIPE_TEMPFAIL;
-	return PIPE_STORED;
+	return res;
 }
 
 static enum pipe_result

@@ -10,6 +10,7 @@
 #define PD_PIPELINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
 #include "config.h"
@@ -28,6 +29,10 @@ struct pipe_origin {
 	const char *queue;
 	uint32_t uidvalidity;
 	uint32_t uid;
+	/* For the routing rules (rules.h): */
+	size_t size;       /* of the raw message (pipeline_deliver sets it) */
+	bool released;     /* an admin retries it from the quarantine: a
+	                    * rule's hold does not hold it again */
 };
 
 struct pipe_out {

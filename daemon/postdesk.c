@@ -10,6 +10,8 @@
 #include "config.h"
 #include "db.h"
 #include "cli_mail.h"
+#include "cli_rules.h"
+#include "cli_plan.h"
 #include "cli_ticket.h"
 #include "inspect.h"
 #include "mac.h"
@@ -40,7 +42,11 @@ usage(void)
 	    "       postdesk [-c file] deliver --source NAME < MESSAGE\n"
 	    "       postdesk [-c file] quarantine list [--all] [--json]\n"
 	    "       postdesk [-c file] quarantine show|retry|drop ID\n"
-	    "       postdesk inspect MESSAGE.eml [--json]\n");
+	    "       postdesk inspect MESSAGE.eml [--json]\n"
+	    "       postdesk [-c file] rules test MESSAGE.eml [--source NAME] "
+	    "[--json]\n"
+	    "       postdesk [-c file] plan CLIENT [--month YYYY-MM] "
+	    "[--json]\n");
 	return 2;
 }
 
@@ -94,6 +100,9 @@ dispatch(struct cli *c, int argc, char **argv)
 	c->json = has_flag(argc, argv, "--json");
 	if (strcmp(cmd, "inspect") == 0)
 		return cmd_inspect(argc, argv);
+	/* Config and file only: no database, no mail (cli_rules.h). */
+	if (strcmp(cmd, "rules") == 0)
+		return cli_rules(c->config_path, argc, argv);
 	if (strcmp(cmd, "deliver") == 0) {
 		/* Pipe mode: any failure means "try again later" to the MTA,
 		 * so the message is never lost. */
@@ -104,7 +113,7 @@ dispatch(struct cli *c, int argc, char **argv)
 	if (strcmp(cmd, "tickets") != 0 && strcmp(cmd, "show") != 0 &&
 	    strcmp(cmd, "outbox") != 0 && strcmp(cmd, "quarantine") != 0 &&
 	    strcmp(cmd, "held") != 0 && strcmp(cmd, "unfiled") != 0 &&
-	    !cli_ticket_handles(cmd))
+	    strcmp(cmd, "plan") != 0 && !cli_ticket_handles(cmd))
 		return usage();
 	if (open_db(c) != 0)
 		return 1;
@@ -115,6 +124,11 @@ dispatch(struct cli *c, int argc, char **argv)
 	}
 	if (cli_ticket_handles(cmd))
 		return cli_ticket_run(c->db, c->cfg, argc, argv);
+	if (strcmp(cmd, "plan") == 0) {
+		int r = cli_plan(c->db, c->cfg, argc, argv, c->json);
+
+		return r == 2 ? usage() : r;
+	}
 	if (strcmp(cmd, "tickets") == 0)
 		return report_tickets(c->db, opt_value(argc, argv, "--status"),
 		    c->json);

@@ -248,6 +248,8 @@ stop_worker(struct worker *w)
 {
 	atomic_store(&w->stop, 1);
 	worker_wake(w);
+	/* A fetcher blocked on a server that hangs returns at once. */
+	source_cut_now(&w->cut);
 	g_thread_join(w->thread);
 	worker_deinit(w);
 }

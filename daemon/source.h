@@ -50,4 +50,25 @@ struct source_driver {
 
 extern const struct source_driver source_imap;
 
+/* Cutting a source off, so a reload or a stop never waits for a server
+ * that hangs (one slow source must not stall the others: postdesk.conf(5)
+ * "QUEUES").  The fetch thread names its cut with source_cut_use(); the
+ * driver keeps a duplicate of its connection's socket there.
+ * source_cut_now(), from any thread, shuts that socket down, so a read or
+ * TLS handshake blocked on it returns at once, and makes every later
+ * connect of that thread fail until source_cut_init() again.  Without a
+ * cut (source_cut_use(NULL), the default) nothing changes. */
+struct source_cut {
+	GMutex lock;
+	int fd;   /* a dup of the connection's socket, or -1 */
+	bool cut; /* source_cut_now was called */
+};
+
+void source_cut_init(struct source_cut *k);
+/* Closes the kept socket; k may be cut again only after init. */
+void source_cut_clear(struct source_cut *k);
+void source_cut_now(struct source_cut *k);
+/* The cut of the calling thread's connections (may be NULL). */
+void source_cut_use(struct source_cut *k);
+
 #endif

@@ -4,12 +4,18 @@
  * is bounded by the endpoint timeout (mailimap_set_timeout), which also
  * bounds libetpan's IDLE hang (libetpan#393).  A stream or parse error
  * leaves the session dead: every later call returns SRC_TEMP and the fetch
- * loop reconnects. */
+ * loop reconnects.  The TCP connection is our own (tcp_connect), so the
+ * fetch thread's cut (source.h) holds its socket from the start and a
+ * reload never waits for a server that hangs. */
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include <libetpan/libetpan.h>
 #include "log.h"
 #include "source.h"
@@ -52,6 +58,167 @@ imap_dead(struct source_conn *c, char **error_r)
 	return SRC_TEMP;
 }
 
+/* ---- cutting a source off (source.h) ---- */
+
+static __thread struct source_cut *cur_cut;
+
+void
+source_cut_init(struct source_cut *k)
+{
+	g_mutex_init(&k->lock);
+	k->fd = -1;
+	k->cut = false;
+}
+
+void
+source_cut_clear(struct source_cut *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+	g_mutex_clear(&k->lock);
+}
+
+void
+source_cut_now(struct source_cut *k)
+{
+	g_mutex_lock(&k->lock);
+	k->cut = true;
+	/* On the socket, not the descriptor: the connection's own
+	 * descriptor (libetpan's) sees the end too. */
+	if (k->fd >= 0)
+		shutdown(k->fd, SHUT_RDWR);
+	g_mutex_unlock(&k->lock);
+}
+
+void
+source_cut_use(struct source_cut *k)
+{
+	cur_cut = k;
+}
+
+/* Keeps a dup of fd in the thread's cut; false when the thread is being
+ * cut off (then nothing is kept). */
+static bool
+cut_keep(int fd)
+{
+	bool ok = true;
+
+	if (!cur_cut)
+		return true;
+	g_mutex_lock(&cur_cut->lock);
+	if (cur_cut->fd >= 0)
+		close(cur_cut->fd);
+	cur_cut->fd = -1;
+	if (cur_cut->cut)
+		ok = false;
+	else if ((cur_cut->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		ok = false;
+	g_mutex_unlock(&cur_cut->lock);
+	return ok;
+}
+
+static void
+cut_release(void)
+{
+	if (!cur_cut)
+		return;
+	g_mutex_lock(&cur_cut->lock);
+	if (cur_cut->fd >= 0)
+		close(cur_cut->fd);
+	cur_cut->fd = -1;
+	g_mutex_unlock(&cur_cut->lock);
+}
+
+static bool
+cut_asked(void)
+{
+	bool cut = false;
+
+	if (cur_cut) {
+		g_mutex_lock(&cur_cut->lock);
+		cut = cur_cut->cut;
+		g_mutex_unlock(&cur_cut->lock);
+	}
+	return cut;
+}
+
+/* connect() on the non-blocking fd, waiting up to timeout seconds in
+ * short slices so a cut ends the wait.  0 or an errno value. */
+static int
+connect_wait(int fd, const struct addrinfo *ai, unsigned timeout)
+{
+	gint64 end = g_get_monotonic_time() + timeout * G_USEC_PER_SEC;
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		gint64 left = (end - g_get_monotonic_time()) / 1000;
+
+		if (cut_asked())
+			return ECANCELED;
+		if (left <= 0)
+			return ETIMEDOUT;
+		if (poll(&p, 1, (int)MIN(left, 200)) > 0)
+			break;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return errno;
+	return err;
+}
+
+/* A blocking TCP socket connected to host:port, its dup kept in the cut;
+ * -1 with *error_r.  Our own connect, not libetpan's, so the cut has the
+ * socket before the first byte is awaited. */
+static int
+tcp_connect(const struct source_conn *c, const struct pd_endpoint *ep,
+    unsigned timeout, char **error_r)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	char service[8];
+	int fd = -1, err = 0, gr;
+
+	snprintf(service, sizeof service, "%u", (unsigned)ep->port);
+	if ((gr = getaddrinfo(ep->host, service, &hints, &res)) != 0) {
+		*error_r = g_strdup_printf("%s: %s: %s", c->name, ep->host,
+		    gai_strerror(gr));
+		return -1;
+	}
+	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, ai->ai_protocol);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		if (!cut_keep(fd))
+			err = ECANCELED;
+		else
+			err = connect_wait(fd, ai, timeout);
+		if (err != 0) {
+			cut_release();
+			close(fd);
+			fd = -1;
+		}
+		if (err == ECANCELED)
+			break;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		*error_r = g_strdup_printf("%s: connect to %s port %u: %s",
+		    c->name, ep->host, (unsigned)ep->port, err == ECANCELED ?
+		    "stopping" : g_strerror(err));
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 /* SNI; RFC 6066 forbids IP literals there. */
 static void
 sni_cb(struct mailstream_ssl_context *ctx, void *data)
@@ -64,13 +231,24 @@ static enum src_status
 imap_connect(struct source_conn *c, const struct pd_endpoint *ep,
     char **error_r)
 {
-	int r;
+	unsigned timeout = ep->timeout ? ep->timeout : IMAP_TIMEOUT_DEFAULT;
+	int fd = tcp_connect(c, ep, timeout, error_r), r;
+	mailstream *st;
 
-	if (ep->tls == PD_TLS_IMPLICIT)
-		r = mailimap_ssl_connect_with_callback(c->s, ep->host,
-		    ep->port, sni_cb, ep->host);
-	else
-		r = mailimap_socket_connect(c->s, ep->host, ep->port);
+	if (fd < 0)
+		return SRC_TEMP;
+	st = ep->tls == PD_TLS_IMPLICIT ?
+	    mailstream_ssl_open_with_callback_timeout(fd, timeout, sni_cb,
+	    ep->host) : mailstream_socket_open_timeout(fd, timeout);
+	if (st == NULL) {
+		close(fd);
+		*error_r = g_strdup_printf("%s: %s", c->name, cut_asked() ?
+		    "stopping" : ep->tls == PD_TLS_IMPLICIT ? "TLS handshake "
+		    "failed" : "cannot open the connection");
+		return SRC_TEMP;
+	}
+	/* Takes st, and closes it on failure. */
+	r = mailimap_connect(c->s, st);
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_AUTHENTICATED)
 		return imap_fail(c, r, "connect", error_r);
@@ -199,6 +377,7 @@ imap_close(struct source_conn **cp)
 			mailimap_logout(c->s);
 		mailimap_free(c->s);
 	}
+	cut_release();
 	g_free(c->name);
 	g_free(c->folder);
 	g_free(c);

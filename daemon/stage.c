@@ -17,7 +17,10 @@ apply_new(struct stage_ctx *c, const struct verdict *v)
 static int
 apply_followup(struct stage_ctx *c, const struct verdict *v)
 {
-	return stage_join(c, &v->tr);
+	int r = stage_join(c, &v->tr);
+
+	/* Rules with on = followup or both (rules.h). */
+	return r == 0 && !c->repeat ? stage_rules_ticket(c, c->ticket) : r;
 }
 
 static int
@@ -74,6 +77,27 @@ apply_bounce(struct stage_ctx *c, const struct verdict *v)
 	return stage_bounce(c, v);
 }
 
+static int
+apply_drop(struct stage_ctx *c, const struct verdict *v)
+{
+	(void)v;
+	return stage_drop(c);
+}
+
+static int
+apply_reject(struct stage_ctx *c, const struct verdict *v)
+{
+	(void)v;
+	return stage_reject(c);
+}
+
+static int
+apply_rule_hold(struct stage_ctx *c, const struct verdict *v)
+{
+	(void)v;
+	return stage_rule_hold(c);
+}
+
 static const struct {
 	enum verdict_kind kind;
 	int (*apply)(struct stage_ctx *, const struct verdict *);
@@ -90,6 +114,9 @@ static const struct {
 	{ VERDICT_HELD, apply_held, false },
 	{ VERDICT_QUARANTINE, apply_quarantine, false },
 	{ VERDICT_BOUNCE, apply_bounce, false },
+	{ VERDICT_DROP, apply_drop, false },
+	{ VERDICT_REJECT, apply_reject, false },
+	{ VERDICT_RULE_HOLD, apply_rule_hold, false },
 };
 
 /* A client's message reaches the agents of its ticket (postdesk.conf(5) THREAT MODEL). */
@@ -115,7 +142,7 @@ static int
 release(struct stage_ctx *c)
 {
 	struct pipe_origin o = { .source = c->o->source, .folder = "",
-		.queue = c->o->queue };
+		.queue = c->o->queue, .size = g_bytes_get_size(c->held_raw) };
 	struct stage_ctx h = { .db = c->db, .cfg = c->cfg, .o = &o,
 		.tx = { .db = c->db, .cfg = c->cfg } };
 	struct verdict v;
@@ -161,6 +188,7 @@ stage_apply(struct stage_ctx *c, const struct verdict *v)
 	if (!v->automated && v->kind != VERDICT_QUARANTINE &&
 	    stage_bounce_clear(c) != 0)
 		return -1;
+	c->rules = &v->rules;
 	for (size_t i = 0; i < G_N_ELEMENTS(table); i++) {
 		if (table[i].kind != v->kind)
 			continue;

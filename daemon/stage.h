@@ -54,6 +54,8 @@ struct stage_ctx {
 	const char *norm;         /* a client's request, normalised, or NULL */
 	const char *repeat_first; /* FOLLOWUP: the request it would repeat */
 	unsigned long repeat_ticket; /* ... and its ticket, 0 when none */
+	const struct rules_result *rules; /* the routing rules that fired
+	                           * (rules.h), from the verdict */
 };
 
 /* ---- stage.c ---- */
@@ -139,5 +141,17 @@ int stage_bounce(struct stage_ctx *c, const struct verdict *v);
  * the mark is cleared, and an event says so.  Run before the stage of any
  * mail that is not automated.  0 or -1. */
 int stage_bounce_clear(struct stage_ctx *c);
+/* Routing rules (stage_rules.c): every rule that fired is an event of
+ * ticket num (0: none) with its name, and its actions (priority, type,
+ * assign, tags, note, notify) apply to it.  0 or -1. */
+int stage_rules_ticket(struct stage_ctx *c, unsigned long num);
+/* True when a rule that fired says no_ack. */
+bool stage_rules_no_ack(const struct stage_ctx *c);
+/* VERDICT_DROP: kept raw outside any ticket, logged, nobody told;
+ * VERDICT_REJECT: the same, and the sender gets the rule's template;
+ * VERDICT_RULE_HOLD: kept in the quarantine for an admin. */
+int stage_drop(struct stage_ctx *c);
+int stage_reject(struct stage_ctx *c);
+int stage_rule_hold(struct stage_ctx *c);
 
 #endif

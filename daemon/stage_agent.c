@@ -30,8 +30,7 @@ to_note_channel(const struct stage_ctx *c)
 		for (guint i = 0; lists[l] && i < lists[l]->len; i++) {
 			const struct pd_addr *a = lists[l]->pdata[i];
 
-			if (g_ascii_strcasecmp(a->address,
-			    c->cfg->note_address) == 0)
+			if (config_is_note_address(c->cfg, a->address))
 				return true;
 		}
 	return identity_answers(c->m, c->agent, 'n', NULL);

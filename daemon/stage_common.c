@@ -41,8 +41,11 @@ stage_may_answer(const struct stage_ctx *c)
 {
 	const char *from = c->m->from.address;
 
+	/* Nor mail from a queue's own address (postdesk.conf(5)
+	 * "QUEUES"). */
 	return !c->automated && *from && !c->agent &&
-	    g_ascii_strcasecmp(from, c->cfg->address) != 0;
+	    g_ascii_strcasecmp(from, c->cfg->address) != 0 &&
+	    !(c->cfg->queues_listed && config_queue_by_address(c->cfg, from));
 }
 
 /* With a Message-ID, the hash covers the body only, so the same mail

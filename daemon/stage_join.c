@@ -36,7 +36,7 @@ static int
 followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 {
 	struct pd_ticket t;
-	char *subject = token_strip(c->m->subject, c->cfg->tag);
+	char *subject = config_queue_strip_tokens(c->cfg, c->m->subject);
 	char *detail = g_strdup_printf("follow-up to #%lu", old->number);
 	GHashTable *vars;
 	int r;
@@ -62,8 +62,8 @@ followup_new(struct stage_ctx *c, const struct pd_ticket *old, bool limit)
 	if (r == 0 && c->norm)
 		r = floodguard_repeat_note(&c->tx, c->m->from.address,
 		    t.number, c->norm);
-	g_hash_table_insert(vars, "old.token", token_format(c->cfg->tag,
-	    old->number));
+	g_hash_table_insert(vars, "old.token", token_format(
+	    config_queue_voice(c->cfg, old->queue)->tag, old->number));
 	g_hash_table_insert(vars, "old.number", g_strdup_printf("%lu",
 	    old->number));
 	if (r == 0)

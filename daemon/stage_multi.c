@@ -19,7 +19,8 @@ stage_multi(struct stage_ctx *c, const struct thread_result *tr)
 	int r = stage_store(c, 0, "multi");
 
 	for (unsigned i = 0; i < tr->nothers; i++) {
-		char *tok = token_format(c->cfg->tag, tr->others[i]);
+		char *tok = token_format(config_queue_voice(c->cfg,
+		    c->queue)->tag, tr->others[i]);
 
 		g_string_append_printf(tokens, "%s%s", i ? ", " : "", tok);
 		g_free(tok);

@@ -4,25 +4,36 @@
  * request lists several independent tasks, the acknowledgement names them
  * and offers to split them ("split" reply, see stage_join.c). */
 #include <string.h>
+#include "clock.h"
 #include "store.h"
 #include "log.h"
+#include "plans.h"
+#include "sla.h"
 #include "onetask.h"
 #include "stage.h"
 #include "ticket.h"
 #include "token.h"
 
-/* Language of the client: Russian when they write Cyrillic. */
+/* Language of the client: their organisation's `language`, else Russian
+ * when they write Cyrillic, else the queue's (postdesk.conf(5)
+ * "QUEUES"). */
 static const char *
 language_of(const struct stage_ctx *c)
 {
 	const char *texts[] = { c->m->subject, c->new_text };
+	const struct pd_client *cl = config_client_of(c->cfg,
+	    c->m->from.address);
+
+	if (cl && cl->language)
+		return cl->language;
 
 	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
 		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
 			if (g_utf8_get_char(p) >= 0x400 &&
 			    g_utf8_get_char(p) <= 0x4ff)
 				return "ru";
-	return c->cfg->language;
+	return config_queue_language(c->cfg, config_queue_voice(c->cfg,
+	    c->queue), NULL);
 }
 
 /* Cc'd (and co-addressed) contacts of the requester's organisation follow
@@ -38,6 +49,7 @@ add_participants(struct stage_ctx *c, const struct pd_ticket *t)
 
 			if (!*a->address || g_ascii_strcasecmp(a->address,
 			    c->cfg->address) == 0 ||
+			    config_queue_by_address(c->cfg, a->address) ||
 			    config_agent_by_address(c->cfg, a->address) ||
 			    !config_same_org(c->cfg, t->requester, a->address))
 				continue;
@@ -65,14 +77,19 @@ static int
 acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 {
 	GPtrArray *tasks = onetask_find(c->new_text);
-	GHashTable *vars = NULL;
+	GHashTable *vars = notify_vars_new();
+	bool several = tasks && tasks->len > 1;
 	GString *list;
-	int r = 0;
+	int r;
 
-	if (tasks && tasks->len > 1) {
+	/* The expected first answer, and the over-limit notice of a client
+	 * past its plan (sla.h, plans.h). */
+	r = plans_ack_vars(&c->tx, t, pd_now(), vars);
+	if (r == 0)
+		r = sla_ack_vars(&c->tx, t, vars);
+	if (r == 0 && several) {
 		list = g_string_new(NULL);
 		r = store_tasks(c, t->number, tasks, list);
-		vars = notify_vars_new();
 		g_hash_table_insert(vars, "tasks", g_string_free(list, FALSE));
 		g_hash_table_insert(vars, "tasks.count",
 		    g_strdup_printf("%u", tasks->len));
@@ -80,10 +97,9 @@ acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 		    "count=%u", t->number, c->m->message_id, tasks->len);
 	}
 	if (r == 0)
-		r = notify_requester(&c->tx, t, vars ? "ack_tasks" : "ack",
+		r = notify_requester(&c->tx, t, several ? "ack_tasks" : "ack",
 		    c->m, vars, true);
-	if (vars)
-		g_hash_table_unref(vars);
+	g_hash_table_unref(vars);
 	if (tasks)
 		g_ptr_array_unref(tasks);
 	return r;
@@ -93,7 +109,8 @@ int
 stage_new(struct stage_ctx *c, const struct thread_result *tr)
 {
 	struct pd_ticket t;
-	char *subject = token_strip(c->m->subject, c->cfg->tag), *detail;
+	char *subject = config_queue_strip_tokens(c->cfg, c->m->subject);
+	char *detail;
 	int r;
 
 	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->queue,
@@ -111,12 +128,15 @@ stage_new(struct stage_ctx *c, const struct thread_result *tr)
 		r = stage_store(c, t.number, c->agent ? "agent" : "client");
 	if (r == 0)
 		r = add_participants(c, &t);
+	/* The routing rules' actions, before the acknowledgement (rules.h). */
+	if (r == 0)
+		r = stage_rules_ticket(c, t.number);
 	if (r == 0)
 		log_info("ticket=%lu msg=<%s> stage=thread event=created%s%s%s",
 		    t.number, c->m->message_id, c->automated ?
 		    " automated=\"" : "", c->automated ? c->automated : "",
 		    c->automated ? "\"" : "");
-	if (r == 0 && stage_may_answer(c))
+	if (r == 0 && stage_may_answer(c) && !stage_rules_no_ack(c))
 		r = acknowledge(c, &t);
 	store_ticket_clear(&t);
 	return r;

@@ -13,6 +13,7 @@
  *   store_flood.c     flood guard counters (auto_mail, guard_notices,
  *                     recent_requests)
  *   store_report.c    the CLI's reports (store_report.h)
+ *   store_plans.c     once-only notices, plan usage, SLA clocks
  *   store_blobs.c     attachments stored once by SHA-256 (blobs), the
  *                     spans cut out of raw messages (docs/storage.md)
  *
@@ -383,6 +384,58 @@ int store_failing_mark(sqlite3 *db, const char *address, int64_t now,
 /* Forgets that address was failing.  1 when it was (hold not over at
  * now), 0 when not, -1. */
 int store_failing_clear(sqlite3 *db, const char *address, int64_t now);
+/* ---- store_plans.c ---- */
+
+/* Claims the once-only notice (kind, subject, period, threshold) at now:
+ * 1 when this call recorded it (the caller queues the notice in the same
+ * transaction), 0 when it was recorded before (send nothing), -1. */
+int store_notice_claim(sqlite3 *db, const char *kind, const char *subject,
+    const char *period, int64_t threshold, int64_t now);
+
+/* Billable minutes logged in [from, to) on the tickets of client, in
+ * *minutes_r.  0 or -1. */
+int store_time_used_between(sqlite3 *db, const char *client, int64_t from,
+    int64_t to, int64_t *minutes_r);
+
+/* Appends the names (g_malloc'd) of the clients with billable time logged
+ * in [from, to).  0 or -1. */
+int store_time_clients(sqlite3 *db, int64_t from, int64_t to, GPtrArray *out);
+
+/* Appends address, name, language (g_malloc'd) of each requester and
+ * participant of client's tickets created or updated at or after since,
+ * at most limit addresses.  0 or -1. */
+int store_client_contacts(sqlite3 *db, const char *client, int64_t since,
+    int limit, GPtrArray *out);
+
+/* The language of the newest ticket address takes part in: 1 with *lang_r
+ * (g_malloc'd), 0 when none, -1. */
+int store_contact_language(sqlite3 *db, const char *address, char **lang_r);
+
+/* A ticket whose SLA clocks still run (not resolved, closed or merged). */
+struct store_sla_row {
+	unsigned long number;
+	int64_t created;
+	int64_t first_response; /* 0: none yet */
+	int64_t paused_seconds; /* business seconds spent waiting */
+	int64_t paused_since;   /* 0: not waiting now */
+	char *status, *priority;
+	char *due;              /* "YYYY-MM-DD" or "" */
+};
+
+/* Appends (struct store_sla_row *, free with store_sla_row_free) every
+ * ticket whose clocks run, by number.  0 or -1. */
+int store_sla_open(sqlite3 *db, GPtrArray *out);
+void store_sla_row_free(gpointer p);
+
+/* The resolution clock of num stops at now (kept when stopped).  0 or
+ * -1. */
+int store_sla_pause(sqlite3 *db, unsigned long num, int64_t now);
+/* Since when num's clock is stopped: 1 with *since_r, 0 when it runs,
+ * -1. */
+int store_sla_paused_since(sqlite3 *db, unsigned long num, int64_t *since_r);
+/* The clock of num runs again; add business seconds count as paused.
+ * 0 or -1. */
+int store_sla_resume(sqlite3 *db, unsigned long num, int64_t add);
 
 /* ---- store_blobs.c (docs/storage.md) ---- */
 

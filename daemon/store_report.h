@@ -8,6 +8,7 @@
 #define PD_STORE_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 /* `postdesk tickets [--status S]`: status NULL for all. */
@@ -23,5 +24,21 @@ int report_unfiled(sqlite3 *db, bool json);
 
 /* `postdesk quarantine list [--all]`. */
 int report_quarantine(sqlite3 *db, bool all, bool json);
+
+struct bizhours;
+
+/* `postdesk plan CLIENT [--month YYYY-MM]` (store_plans.c): the usage
+ * the caller computed, and every time entry of the month [from, to). */
+struct report_plan_req {
+	const char *client;
+	const char *plan;     /* NULL: none */
+	const char *month;    /* "YYYY-MM" */
+	double hours;         /* included; 0 without a plan */
+	int64_t from, to;
+	int64_t used_minutes; /* billable */
+	int64_t percent;
+	const struct bizhours *zone; /* the table's times are shown in it */
+};
+int report_plan(sqlite3 *db, const struct report_plan_req *q, bool json);
 
 #endif

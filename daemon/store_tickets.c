@@ -146,6 +146,7 @@ static const struct {
 	{ "due", "UPDATE tickets SET due = ? WHERE number = ?" },
 	{ "client", "UPDATE tickets SET client = ? WHERE number = ?" },
 	{ "status", "UPDATE tickets SET status = ? WHERE number = ?" },
+	{ "queue", "UPDATE tickets SET queue = ? WHERE number = ?" },
 };
 
 int

@@ -98,9 +98,15 @@ by_token(sqlite3 *db, const struct pd_config *cfg, const struct pd_msg *m,
 	struct pd_ticket tk;
 	int e = 0;
 
-	token_find(m->subject, cfg->tag, toks);
+	/* The tag of any queue names a ticket: numbers are one sequence
+	 * (postdesk.conf(5) "QUEUES"). */
+	token_find(m->subject, NULL, toks);
 	for (guint i = 0; e >= 0 && i < toks->len; i++) {
 		unsigned long n = g_array_index(toks, struct pd_token, i).num;
+
+		if (!config_queue_tag_known(cfg,
+		    g_array_index(toks, struct pd_token, i).tag))
+			continue;
 
 		if ((e = store_ticket_get(db, n, &tk)) != 1)
 			continue;

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "hdrtext.h"
 #include "log.h"
+#include "sla.h"
 #include "ticket.h"
 #include "token.h"
 
@@ -63,7 +64,9 @@ write_status(struct tx *tx, struct pd_ticket *t, const char *status,
 	    why && *why ? ": " : "", why ? why : "");
 	int r;
 
-	r = store_ticket_set_status(tx->db, t->number, status, now);
+	r = sla_status_change(tx, t->number, t->status, status, now);
+	if (r == 0)
+		r = store_ticket_set_status(tx->db, t->number, status, now);
 	if (r == 0)
 		r = store_event_add(tx->db, t->number, actor, event, detail);
 	if (r == 0)
@@ -223,7 +226,8 @@ ticket_merge(struct tx *tx, unsigned long from, unsigned long into,
 	if (r == 0) {
 		vars = notify_vars_new();
 		g_hash_table_insert(vars, "other.token",
-		    token_format(tx->cfg->tag, b.number));
+		    token_format(config_queue_voice(tx->cfg,
+		    b.queue)->tag, b.number));
 		g_hash_table_insert(vars, "other.number",
 		    g_strdup_printf("%lu", b.number));
 		r = notify_requester(tx, &a, "merged", NULL, vars, false);
@@ -241,7 +245,8 @@ tell_split(struct tx *tx, const struct pd_ticket *old, unsigned long num,
     const char *subject)
 {
 	GHashTable *vars = notify_vars_new();
-	char *tok = token_format(tx->cfg->tag, num);
+	char *tok = token_format(config_queue_voice(tx->cfg,
+	    old->queue)->tag, num);
 	int r;
 
 	g_hash_table_insert(vars, "tickets", g_strdup_printf("%s %s\n", tok,
@@ -265,7 +270,7 @@ ticket_split_message(struct tx *tx, int64_t id, const char *actor,
 	r = store_message_get(tx->db, id, &num, &stored, &from, &name);
 	if (r != 1)
 		return r < 0 ? -1 : 1;
-	subject = token_strip(stored, tx->cfg->tag);
+	subject = config_queue_strip_tokens(tx->cfg, stored);
 	g_free(stored);
 	if ((r = store_ticket_get(tx->db, num, &old)) == 1) {
 		detail = g_strdup_printf("split from #%lu", old.number);
@@ -333,7 +338,8 @@ ticket_split_tasks(struct tx *tx, const struct pd_ticket *t,
 		}
 		if (r == 0)
 			r = store_task_split(tx->db, t->number, i + 1, num);
-		tok = token_format(tx->cfg->tag, num);
+		tok = token_format(config_queue_voice(tx->cfg,
+		    t->queue)->tag, num);
 		g_string_append_printf(list, "%s %s\n", tok,
 		    (char *)texts->pdata[i]);
 		g_free(tok);

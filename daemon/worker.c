@@ -13,6 +13,7 @@ worker_init(struct worker *w)
 	if (pipe2(w->wake, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -1;
 	atomic_store(&w->stop, 0);
+	source_cut_init(&w->cut);
 	return 0;
 }
 
@@ -48,4 +49,5 @@ worker_deinit(struct worker *w)
 {
 	close(w->wake[0]);
 	close(w->wake[1]);
+	source_cut_clear(&w->cut);
 }

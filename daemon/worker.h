@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <glib.h>
 #include "config.h"
+#include "source.h"
 
 struct worker {
 	const struct pd_config *cfg;  /* borrowed; outlives the thread */
@@ -20,6 +21,9 @@ struct worker {
 	int wake[2];                  /* pipe; [0] polled by the thread */
 	atomic_int stop;
 	GThread *thread;
+	struct source_cut cut;        /* fetch workers: stopping shuts their
+	                               * connection down (source.h), so a
+	                               * server that hangs delays no reload */
 };
 
 /* Creates the wake pipe.  Returns 0 or -1. */

@@ -53,6 +53,7 @@ static const struct word verbs[] = {
 	{ "шаблон", CMD_ANSWER },
 	{ "client", CMD_CLIENT }, { "клиент", CMD_CLIENT },
 	{ "due", CMD_DUE }, { "срок", CMD_DUE },
+	{ "queue", CMD_QUEUE }, { "очередь", CMD_QUEUE },
 };
 
 /* Values: id is an index into the canonical names below. */
@@ -350,7 +351,7 @@ parse_merge(struct cmd *c)
 static void
 parse_due(struct cmd *c)
 {
-	static GRegex *iso, *ru;
+	static GRegex *iso, *ru, *rel;
 	GMatchInfo *mi = NULL;
 	unsigned long y = 0, m = 0, d = 0;
 
@@ -372,6 +373,14 @@ parse_due(struct cmd *c)
 		y = group_num(mi, 3);
 	}
 	g_clear_pointer(&mi, g_match_info_free);
+	/* "3d", "3 days", "3д", "3 дня", "5 дней": working days. */
+	if (y == 0 && g_regex_match(regex_once(&rel, "(?i)^([0-9]{1,3})\\s*(?:d|"
+	    "day|days|д|дн|день|дня|дней)$"), c->arg, 0, &mi))
+		c->days = group_num(mi, 1);
+	g_clear_pointer(&mi, g_match_info_free);
+	if (c->days > 0 && c->days <= 366)
+		return;
+	c->days = 0;
 	if (y > 0 && m <= 12 && g_date_valid_dmy((GDateDay)d,
 	    (GDateMonth)m, (GDateYear)y))
 		c->value = g_strdup_printf("%04lu-%02lu-%02lu", y, m, d);
@@ -404,7 +413,7 @@ parse_tag(struct cmd *c)
 	g_free(f);
 }
 
-/* ASSIGN and ANSWER: a name, possibly with spaces. */
+/* ASSIGN, ANSWER and QUEUE: a name, possibly with spaces. */
 static void
 parse_name(struct cmd *c)
 {
@@ -423,7 +432,7 @@ parse_args(struct cmd *c)
 		[CMD_TYPE] = parse_type, [CMD_TIME] = parse_time,
 		[CMD_TAG] = parse_tag, [CMD_CC] = parse_address,
 		[CMD_CLIENT] = parse_address, [CMD_MERGE] = parse_merge,
-		[CMD_DUE] = parse_due,
+		[CMD_DUE] = parse_due, [CMD_QUEUE] = parse_name,
 	};
 
 	c->billable = 1;

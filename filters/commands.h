@@ -31,7 +31,10 @@ enum cmd_verb {
 	               * "#N" or "N") */
 	CMD_ANSWER,   /* #answer NAME, #ответ NAME */
 	CMD_CLIENT,   /* #client ADDRESS, #клиент ADDRESS */
-	CMD_DUE,      /* #due DATE, #срок DATE (YYYY-MM-DD or DD.MM.YYYY) */
+	CMD_DUE,      /* #due DATE, #срок DATE (YYYY-MM-DD or DD.MM.YYYY),
+	               * or working days: #due 3d, #срок 3д */
+	CMD_QUEUE,    /* #queue NAME, #очередь NAME: move the ticket, or
+	               * with #client file the new one there */
 };
 
 struct cmd {
@@ -44,13 +47,17 @@ struct cmd {
 	const char *error;
 	char *value;          /* canonical English value: STATUS, PRIORITY,
 	                       * TYPE ("resolved", "urgent", "bug"), ASSIGN
-	                       * and ANSWER names, CC/CLIENT address
+	                       * ANSWER and QUEUE names, CC/CLIENT address
 	                       * (lower-cased), DUE as "YYYY-MM-DD" */
 	unsigned long number; /* MERGE */
 	unsigned minutes;     /* TIME */
 	int billable;         /* TIME: 0 with nobill/бесплатно */
 	GPtrArray *tags_add;  /* TAG: char *, lower-cased, without '+' */
 	GPtrArray *tags_del;  /* TAG: char *, without '-' */
+	unsigned days;        /* DUE as "3d", "3 дня": working days from
+	                       * today (value is then NULL; the date is the
+	                       * daemon's to find, postdesk.conf(5)
+	                       * business_hours) */
 };
 
 struct cmd_parse {

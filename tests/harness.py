@@ -906,3 +906,26 @@ def agent_ticket(s, label, sender, subject, body, ack_to=None):
     if ack_to:
         wait_mail(s, ack_to, "ack", n)
     return n, req, got
+
+
+# ---------------------------------------------------------------- test clock
+# Builds configured --enable-test-hooks read the time from the file named by
+# POSTDESK_TEST_CLOCK (daemon/clock.h): tests move time instead of sleeping.
+
+def set_clock(session, epoch):
+    """Sets the test clock to epoch seconds (written whole, by rename, so
+    a running daemon never reads half a number) and exports
+    POSTDESK_TEST_CLOCK to the daemons and CLI runs started afterwards."""
+    path = os.path.join(session.dir, "clock")
+    with open(path + ".new", "w") as f:
+        f.write("%d\n" % int(epoch))
+    os.replace(path + ".new", path)
+    os.environ["POSTDESK_TEST_CLOCK"] = path
+    return int(epoch)
+
+
+def wait_job(daemon, job, epoch, timeout=30):
+    """Waits until daemon ran timer job (daemon/scheduler.c) at test clock
+    epoch: its log line "stage=timer event=ran job=JOB now=EPOCH"."""
+    return wait_until(lambda: daemon.log_has("event=ran", "job=%s " % job,
+                                             "now=%d" % int(epoch)), timeout)

@@ -14,6 +14,7 @@ struct tcase {
 	unsigned long number;
 	unsigned minutes;
 	int bill;	/* 0 unchecked, 1 billable, 2 not billable */
+	unsigned days;	/* DUE in working days; 0 unchecked */
 };
 
 static const struct tcase cases[] = {
@@ -167,6 +168,24 @@ static const struct tcase cases[] = {
 	    .verb = CMD_DUE, .error = "bad date" },
 	{ .name = "due tomorrow", .text = "#due tomorrow", .n = 1,
 	    .verb = CMD_DUE, .error = "bad date" },
+	{ .name = "queue", .text = "#queue billing", .n = 1,
+	    .verb = CMD_QUEUE, .value = "billing" },
+	{ .name = "очередь", .text = "#Очередь: billing", .n = 1,
+	    .verb = CMD_QUEUE, .value = "billing" },
+	{ .name = "queue missing", .text = "#queue", .n = 1,
+	    .verb = CMD_QUEUE, .error = "missing argument" },
+	{ .name = "due 3d", .text = "#due 3d", .n = 1, .verb = CMD_DUE,
+	    .days = 3 },
+	{ .name = "due 10 days", .text = "#due 10 Days", .n = 1,
+	    .verb = CMD_DUE, .days = 10 },
+	{ .name = "срок 5 дней", .text = "#срок 5 дней", .n = 1,
+	    .verb = CMD_DUE, .days = 5 },
+	{ .name = "срок 2д", .text = "#срок 2Д", .n = 1, .verb = CMD_DUE,
+	    .days = 2 },
+	{ .name = "due 0d", .text = "#due 0d", .n = 1, .verb = CMD_DUE,
+	    .error = "bad date" },
+	{ .name = "due 400d", .text = "#due 400d", .n = 1, .verb = CMD_DUE,
+	    .error = "bad date" },
 	/* Unknown, block shape, text. */
 	{ .name = "unknown word", .text = "#frobnicate now", .n = 1,
 	    .verb = CMD_UNKNOWN, .error = "unknown command",
@@ -212,6 +231,7 @@ check_cmd(const struct tcase *t, const struct cmd *c)
 	    (t->arg == NULL || str_eq(c->arg, t->arg)) &&
 	    (t->number == 0 || c->number == t->number) &&
 	    (t->minutes == 0 || c->minutes == t->minutes) &&
+	    (t->days == 0 || (c->days == t->days && c->value == NULL)) &&
 	    (t->bill == 0 || c->billable == (t->bill == 1));
 
 	if (!ok(good, "%s: command", t->name))

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 /* daemon/config.h, not the build's autoconf config.h found first on -I. */
 #include "daemon/config.h"
+#include "bizhours.h"
 #include "tap.h"
 
 #define SECRET "Pw-7f3Q9x-never-shown"
@@ -152,7 +153,15 @@ test_defaults(void)
 	ok(g_str_has_suffix(cfg->database, "/lib/postdesk/postdesk.db"),
 	    "defaults: database (%s)", cfg->database);
 	/* limits */
-	ok(memcmp(&cfg->limits, &def, sizeof def) == 0,
+	/* Field by field: the struct has padding, which memcmp would read. */
+	ok(cfg->limits.max_message_size == def.max_message_size &&
+	    cfg->limits.max_parts == def.max_parts &&
+	    cfg->limits.max_depth == def.max_depth &&
+	    cfg->limits.max_header_length == def.max_header_length &&
+	    cfg->limits.max_recipients == def.max_recipients &&
+	    cfg->limits.max_text == def.max_text &&
+	    cfg->limits.max_headers == def.max_headers &&
+	    cfg->limits.max_html == def.max_html,
 	    "defaults: limits are PD_LIMITS_DEFAULT");
 	ok(def.max_message_size == 26214400 && def.max_parts == 200 &&
 	    def.max_depth == 16 && def.max_header_length == 65536 &&
@@ -266,6 +275,7 @@ static const char full[] =
 	"  binary_attachments = \"hold\";\n"
 	"  user = \"postdesk\";\n"
 	"  bounce_hold_days = 14;\n"
+	"  timezone = \"Europe/Moscow\";\n"
 	"};\n"
 	"database = \"db/pd.db\";\n"
 	"limits = {\n"
@@ -297,19 +307,40 @@ static const char full[] =
 	");\n"
 	"clients = (\n"
 	"  { name = \"Example\"; domains = [ \"Example.com\" ];\n"
-	"    addresses = \"jane@mail.example.net\"; plan = \"gold\"; }\n"
+	"    addresses = \"jane@mail.example.net\"; plan = \"gold\";\n"
+	"    language = \"en\";\n"
+	"    contacts = [ \"Boss@Example.com\" ]; }\n"
 	");\n"
-	"plans = ( { name = \"gold\"; hours = 40.5; },\n"
+	"queues = (\n"
+	"  { name = \"support\"; addresses = \"help@acme.test\";\n"
+	"    display_name = \"ACME Support\"; tag = \"acme-1\"; },\n"
+	"  { name = \"billing\";\n"
+	"    addresses = [ \"Billing@acme.test\", \"invoices@acme.test\" ];\n"
+	"    display_name = \"ACME Billing\"; tag = \"bill\";\n"
+	"    language = \"en\"; signature = \"ACME Billing, +1 555 0100\";\n"
+	"    agents = [ \"Olga\" ]; lead = \"Olga\"; }\n"
+	");\n"
+	"plans = ( { name = \"gold\"; hours = 40.5; warn_at = [100, 50];\n"
+	"    sla = { first_response = { urgent = 1; };\n"
+	"      resolution = { high = 24; }; }; },\n"
 	"  { name = \"basic\"; hours = 10; } );\n"
 	"tickets = { autoclose_days = 3; reopen_days = 14;\n"
 	"  max_reopens = 1; };\n"
-	"sla = { low = 48; normal = 8; high = 4; urgent = 1; };\n"
+	"sla = { low = 48; normal = 8; high = 4; urgent = 1;\n"
+	"  first_response = { urgent = 1; };\n"
+	"  resolution = { low = 80; normal = 40; high = 16; urgent = 8; };\n"
+	"  warn_at = 75; };\n"
+	"business_hours = { days = \"sun-thu\"; from = \"08:30\";\n"
+	"  to = \"17:00\"; timezone = \"Asia/Jerusalem\";\n"
+	"  holidays = [ \"2026-12-31\" ]; };\n"
 	"floods = {\n"
 	"  address_per_hour = 5; address_per_day = 20;\n"
 	"  domain_per_hour = 0; domain_per_day = 100;\n"
 	"  challenges_per_hour = 1; challenges_per_day = 2;\n"
 	"  repeat_minutes = 0; repeat_similarity = 75;\n"
-	"};\n";
+	"};\n"
+	"rules = ( { name = \"urgent\"; subject = \"urgent\";\n"
+	"  priority = \"urgent\"; } );\n";
 
 static void
 test_full(void)
@@ -422,6 +453,28 @@ test_full(void)
 	    cfg->cap_challenge.per_day == 2, "full: flood caps, 0 unlimited");
 	ok(cfg->repeat_window == 0 && cfg->repeat_similarity == 75,
 	    "full: repeat_minutes 0 (off), repeat_similarity");
+	ok(cfg->clients->len == 1 && strcmp(((struct pd_client *)
+	    cfg->clients->pdata[0])->language, "en") == 0,
+	    "full: client language");
+	if (ok(cfg->queues_listed && cfg->queues->len == 2,
+	    "full: two queues")) {
+		const struct pd_queue *b = config_queue(cfg, "billing");
+
+		ok(b && b->addresses->len == 2 &&
+		    strcmp(b->addresses->pdata[0], "billing@acme.test") == 0 &&
+		    strcmp(b->display_name, "ACME Billing") == 0 &&
+		    strcmp(b->tag, "BILL") == 0 &&
+		    strcmp(b->language, "en") == 0 &&
+		    strcmp(b->signature, "ACME Billing, +1 555 0100") == 0 &&
+		    b->agents->len == 1 && strcmp(b->lead, "Olga") == 0,
+		    "full: queue settings, addresses lower-cased, tag "
+		    "upper-cased");
+		ok(config_queue_default(cfg) == config_queue(cfg, "support") &&
+		    config_queue_voice(cfg, "gone") == config_queue_default(cfg),
+		    "full: the first queue is the default voice");
+		ok(config_queue_by_address(cfg, "INVOICES+x@acme.test") == b,
+		    "full: config_queue_by_address");
+	}
 out:
 	config_free(&cfg);
 	g_string_free(e, TRUE);
@@ -519,6 +572,7 @@ test_sample(void)
 		    "sample: passes the file checks of -n (%s)", c->str);
 		g_string_free(c, TRUE);
 	}
+	ok(cfg && cfg->rules->len == 6, "sample: its routing rules");
 	config_free(&cfg);
 	g_string_free(t, TRUE);
 	g_free(d1);
@@ -688,6 +742,38 @@ static const struct bad bads[] = {
 	    "plan 'p': 'hours' is required" },
 	{ TOP("plans = ( { name = \"p\"; hours = -2; } );\n"), "plans",
 	    "between 0 and" },
+	/* queues (postdesk.conf(5) "QUEUES") */
+	{ TOP("queues = (\n  { name = \"q\"; addresses = \"q@x.test\"; },\n"
+	    "  { name = \"q\"; addresses = \"r@x.test\"; } );\n"),
+	    "r@x.test", "duplicate queue name 'q'" },
+	{ TOP("queues = (\n  { name = \"q\"; addresses = \"q@x.test\"; },\n"
+	    "  { name = \"r\"; addresses = [ \"Q+a@x.test\" ]; } );\n"),
+	    "Q+a@x.test", "address 'q+a@x.test' is in queues 'q' and 'r'" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@x.test\"; } );\n"
+	    "queues = (\n  { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "    agents = [ \"A\", \"Bob\" ]; } );\n"), "\"Bob\"",
+	    "queue 'q': no agent 'Bob'" },
+	{ TOP("queues = (\n  { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "    lead = \"Bob\"; } );\n"), "lead =",
+	    "queue 'q': lead 'Bob' is not an agent" },
+	{ TOP("agents = ( { name = \"A\"; addresses = \"a@x.test\";\n"
+	    "  queues = [ \"q\", \"sales\" ]; } );\n"
+	    "queues = ( { name = \"q\"; addresses = \"q@x.test\"; } );\n"),
+	    "\"sales\"", "agent 'A': no queue 'sales'" },
+	{ TOP("sources = ( { user = \"u\"; password_file = \"imap.pw\";\n"
+	    "  queue = \"sales\"; } );\n"
+	    "queues = ( { name = \"q\"; addresses = \"q@x.test\"; } );\n"),
+	    "\"sales\"", "source 'source1': no queue 'sales'" },
+	{ TOP("queues = ( { name = \"q\";\n  addresses = [];\n} );\n"),
+	    "{ name = \"q\"", "queue 'q': 'addresses' needs at least one" },
+	{ TOP("queues = ( { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "  language = \"de\"; } );\n"), "\"de\"",
+	    "queue 'q': language must be" },
+	{ TOP("queues = ( { name = \"q\"; addresses = \"q@x.test\";\n"
+	    "  colour = 1; } );\n"), "colour", "unknown setting 'colour'" },
+	{ TOP("clients = ( { name = \"C\"; domains = \"c.test\";\n"
+	    "  language = \"fr\"; } );\n"), "\"fr\"",
+	    "client 'C': language must be" },
 	/* libconfig's own parse errors */
 	{ TOP("tickets = {\n  reopen_days = = 3;\n};\n"), "reopen_days",
 	    "syntax error" },
@@ -994,6 +1080,134 @@ out:
 	g_string_free(e, TRUE);
 }
 
+/* Routing rules (postdesk.conf(5) "ROUTING RULES"): every kind of error
+ * `postdeskd -n` reports, on its line; templates are looked up in dir/tpl
+ * (en and ru). */
+#define RULES(x) "gateway = {\n  address = \"support@example.test\";\n" \
+	"  templates = \"tpl\";\n};\nsmtp = { host = \"smtp\"; };\n" \
+	"agents = ( { name = \"Alice\"; addresses = \"alice@example.test\"; } );\n" \
+	"clients = ( { name = \"VIP\"; domains = \"vip.test\"; } );\n" \
+	"rules = (\n" x "\n);\n"
+
+static const struct bad rule_bads[] = {
+	{ RULES("  { name = \"a\";\n    subjet = \"x\"; priority = \"high\"; }"),
+	    "subjet", "unknown setting 'subjet' in 'rules[0]': did you mean "
+	    "'subject'?" },
+	{ RULES("  { name = \"a\"; subject = \"x\";\n    prio = \"high\"; }"),
+	    "prio", "unknown setting 'prio' in 'rules[0]'" },
+	{ RULES("  { name = \"a\"; priority = \"high\";\n"
+	    "    any = ( { subject = \"x\"; },\n      { bdy = \"y\"; } ); }"),
+	    "bdy", "did you mean 'body'?" },
+	{ TOP("rulez = ( );\n"), "rulez", "did you mean 'rules'?" },
+	{ GW("  adress = \"x@example.test\";\n"), "adress",
+	    "unknown setting 'adress' in 'gateway': did you mean 'address'?" },
+	{ RULES("  { name = \"a\"; priority = \"high\";\n"
+	    "    subject = \"(urgent\"; }"), "(urgent",
+	    "rule 'a': bad regex in 'subject': Error while compiling regular "
+	    "expression" },
+	{ RULES("  { name = \"a\"; priority = \"high\";\n"
+	    "    body = \"x[\"; }"), "x[", "at char 2" },
+	{ RULES("  { name = \"a\";\n    queue = \"nowhere\"; }"), "nowhere",
+	    "rule 'a': unknown queue 'nowhere'" },
+	{ RULES("  { name = \"a\";\n    assign = \"Bob\"; }"), "Bob",
+	    "rule 'a': unknown agent 'Bob'" },
+	{ RULES("  { name = \"a\";\n    assign = \"Alise\"; }"), "Alise",
+	    "rule 'a': unknown agent 'Alise' (did you mean 'Alice'?)" },
+	{ RULES("  { name = \"a\";\n    queue = \"suport\"; }"), "suport",
+	    "rule 'a': unknown queue 'suport' (did you mean 'support'?)" },
+	{ RULES("  { name = \"a\";\n    notify = [\"Alice\", \"Carol\"]; }"),
+	    "Carol", "rule 'a': unknown agent 'Carol'" },
+	{ RULES("  { name = \"a\";\n    reject = \"nope\"; }"), "nope",
+	    "rule 'a': unknown template 'nope'" },
+	{ RULES("  { name = \"a\";\n    reject = \"only_en\"; }"), "only_en",
+	    "/tpl/ru/only_en.txt is missing" },
+	{ RULES("  { name = \"a\"; subject = \"x\"; drop = true; },\n"
+	    "  { name = \"a\"; subject = \"y\"; hold = true; }"),
+	    "\"y\"", "duplicate rule name 'a': lines 9 and 10" },
+	{ RULES("  { name = \"all\"; tags = [\"seen\"]; },\n"
+	    "  { name = \"urgent\"; subject = \"x\"; priority = \"urgent\"; }"),
+	    "\"urgent\"", "rule 'urgent' can never match: rule 'all' (line 9)" },
+	{ RULES("  { name = \"idle\";\n    subject = \"x\"; }"), "idle",
+	    "rule 'idle' has no action" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    source = \"imap9\"; }"),
+	    "imap9", "rule 'a': unknown source 'imap9'" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    client = \"Nobody\"; }"),
+	    "Nobody", "rule 'a': unknown client 'Nobody'" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    on = \"always\"; }"),
+	    "always", "'on' must be \"new\", \"followup\" or \"both\"" },
+	{ RULES("  { name = \"a\"; subject = \"x\";\n    drop = true; "
+	    "hold = true; }"), "name = \"a\"",
+	    "drop, reject and hold exclude each other" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    header = \"X-Spam\"; }"),
+	    "X-Spam", "'header' must be [\"Name\", \"regex\"]" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    size_over = \"lots\"; }"),
+	    "lots", "'size_over' must be a number of bytes" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    priority = \"asap\"; }"),
+	    "asap", "priority must be low, normal, high or urgent" },
+	{ RULES("  { name = \"a\"; tags = [\"t\"];\n    language = \"de\"; }"),
+	    "\"de\"", "'language' must be \"en\" or \"ru\"" },
+	{ RULES("  { subject = \"x\";\n    tags = [\"t\"]; }"), "subject",
+	    "'name' is required" },
+};
+
+static void
+test_rules(void)
+{
+	static const char good[] = RULES(
+	    "  { name = \"tag-all\"; tags = [\"seen\"]; continue = true; },\n"
+	    "  { name = \"fu-all\"; on = \"followup\"; tags = [\"fu\"]; },\n"
+	    "  { name = \"urgent\"; subject = \"urgent|срочн\"; priority = \"urgent\"; },\n"
+	    "  { name = \"vip\"; client = \"VIP\"; assign = \"Alice\";\n"
+	    "    any = ( { from = \"@vip\\\\.test$\"; }, { size_over = \"5M\"; } );\n"
+	    "    notify = [\"Alice\", \"boss@example.test\"]; },\n"
+	    "  { name = \"spam\"; header = [\"X-Spam-Flag\", \"^yes\"]; reject = \"reject\"; },\n"
+	    "  { name = \"files\"; has_attachment = \"\\\\.exe$\"; hold = true; },\n"
+	    "  { name = \"auto\"; automated = true; drop = true; }");
+	static const char several[] = RULES(
+	    "  { name = \"a\"; subjct = \"x\"; priority = \"high\"; },\n"
+	    "  { name = \"b\"; subject = \"(\"; queue = \"nowhere\"; },\n"
+	    "  { name = \"a\"; subject = \"y\"; }");
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg;
+	char *tdir = g_build_filename(dir, "tpl", NULL);
+	char *en = g_build_filename(tdir, "en", NULL);
+	char *ru = g_build_filename(tdir, "ru", NULL);
+
+	g_mkdir_with_parents(en, 0700);
+	g_mkdir_with_parents(ru, 0700);
+	g_free(put("tpl/en/reject.txt", "Subject: x\n\nx\n", 0600));
+	g_free(put("tpl/ru/reject.txt", "Subject: x\n\nx\n", 0600));
+	g_free(put("tpl/en/only_en.txt", "Subject: x\n\nx\n", 0600));
+	for (size_t i = 0; i < G_N_ELEMENTS(rule_bads); i++) {
+		const struct bad *b = &rule_bads[i];
+		unsigned line = line_of(b->text, b->at);
+
+		cfg = load(b->text, e);
+		ok(!cfg && line && has_error(e, line, b->msg),
+		    "rules bad %zu: '%s' at line %u", i, b->msg, line);
+		if (cfg || !has_error(e, line, b->msg))
+			printf("#   errors: %s\n", oneline(e));
+		config_free(&cfg);
+	}
+	cfg = load(good, e);
+	ok(cfg && cfg->rules->len == 7, "rules: a realistic list loads (%s)",
+	    oneline(e));
+	config_free(&cfg);
+	cfg = load(several, e);
+	ok(!cfg && count_lines(e) == 5 &&
+	    has_error(e, 9, "did you mean 'subject'?") &&
+	    has_error(e, 10, "bad regex in 'subject'") &&
+	    has_error(e, 10, "unknown queue 'nowhere'") &&
+	    has_error(e, 11, "duplicate rule name 'a': lines 9 and 11") &&
+	    has_error(e, 11, "rule 'a' has no action"),
+	    "rules: every error of the list in one pass (%s)", oneline(e));
+	config_free(&cfg);
+	g_free(tdir);
+	g_free(en);
+	g_free(ru);
+	g_string_free(e, TRUE);
+}
+
 static void
 rm_rf(const char *path)
 {
@@ -1014,6 +1228,92 @@ rm_rf(const char *path)
 	g_rmdir(path);
 }
 
+/* Plans, SLA and business hours (config_plans.c): the values of the full
+ * file, the defaults, an older sla group, and each bad value on its
+ * line. */
+static void
+test_plans_sla(void)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg;
+	const struct pd_plan *gold;
+	const struct pd_client *cl;
+	static const char bad[] = MINIMAL
+	    "business_hours = { days = \"mon-xyz\";\n"          /* 5 */
+	    "  from = \"18:00\"; to = \"9:00\";\n"              /* 6 */
+	    "  holidays = [ \"2026-02-30\" ];\n"                 /* 7 */
+	    "  timezone = \"Mars/Olympus\"; };\n"               /* 8 */
+	    "plans = ( { name = \"p\"; hours = 1;\n"            /* 9 */
+	    "  warn_at = [ 80, 0, 80 ]; } );\n"                 /* 10 */
+	    "clients = ( { name = \"c\"; domains = \"c.test\";\n" /* 11 */
+	    "  contacts = \"not an address\"; } );\n"          /* 12 */
+	    "sla = { warn_at = 100;\n"                          /* 13 */
+	    "  resolution = { soon = 1; }; };\n";               /* 14 */
+
+	g_free(put("imap.pw", "x", 0600));
+	g_free(put("smtp.pw", "y", 0600));
+	cfg = load(full, e);
+	if (ok(cfg != NULL, "plans: the full file loads (%s)", oneline(e))) {
+		is_str(cfg->timezone, "Europe/Moscow", "plans: timezone");
+		gold = config_plan(cfg, "gold");
+		ok(gold && gold->warn_at->len == 2 &&
+		    g_array_index(gold->warn_at, unsigned, 0) == 50 &&
+		    g_array_index(gold->warn_at, unsigned, 1) == 100,
+		    "plans: warn_at sorted");
+		ok(gold && gold->sla_first[3] == 1 && gold->sla_first[2] == 0 &&
+		    gold->sla_resolution[2] == 24, "plans: a plan's sla");
+		cl = config_client(cfg, "Example");
+		ok(cl && cl->contacts->len == 1 && strcmp(cl->contacts->pdata[0],
+		    "boss@example.com") == 0, "clients: contacts lower-cased");
+		ok(cfg->sla_hours[0] == 48 && cfg->sla_hours[3] == 1 &&
+		    cfg->sla_resolution[1] == 40 && cfg->sla_warn_at == 75,
+		    "sla: first_response, resolution, warn_at");
+		ok(cfg->bizhours && !cfg->bizhours->always &&
+		    cfg->bizhours->days == 0x4f && cfg->bizhours->from == 510 &&
+		    cfg->bizhours->to == 1020 &&
+		    cfg->bizhours->holidays->len == 1,
+		    "business_hours: days, hours, holidays");
+	}
+	config_free(&cfg);
+	cfg = load(MINIMAL "plans = ( { name = \"p\"; hours = 1; } );\n"
+	    "sla = { normal = 8; high = 5;\n"
+	    "  first_response = { high = 3; }; };\n", e);
+	if (ok(cfg != NULL, "plans: defaults load (%s)", oneline(e))) {
+		is_str(cfg->timezone, "UTC", "defaults: timezone UTC");
+		ok(cfg->bizhours && cfg->bizhours->always,
+		    "defaults: without business_hours every hour counts");
+		ok(cfg->sla_hours[1] == 8 && cfg->sla_resolution[1] == 0 &&
+		    cfg->sla_warn_at == 80, "defaults: an older sla group");
+		ok(cfg->sla_hours[2] == 3, "sla: first_response replaces a "
+		    "plain key");
+		gold = config_plan(cfg, "p");
+		ok(gold && gold->warn_at->len == 2 &&
+		    g_array_index(gold->warn_at, unsigned, 0) == 80,
+		    "defaults: warn_at 80, 100");
+	}
+	config_free(&cfg);
+	cfg = load(bad, e);
+	ok(cfg == NULL, "plans: bad values refused");
+	ok(has_error(e, 5, "days must be"), "bad: days");
+	ok(has_error(e, 6, "to must be a time"), "bad: to");
+	ok(has_error(e, 7, "holiday '2026-02-30'"), "bad: holiday");
+	ok(has_error(e, 8, "unknown time zone 'Mars/Olympus'"), "bad: zone");
+	ok(has_error(e, 10, "warn_at") && has_error(e, 10, "twice"),
+	    "bad: warn_at range and duplicate");
+	ok(has_error(e, 12, "invalid contact"), "bad: contact");
+	ok(has_error(e, 13, "'warn_at' must be between 1 and 99"),
+	    "bad: sla.warn_at");
+	ok(has_error(e, 14, "unknown setting 'soon'"), "bad: a priority");
+	config_free(&cfg);
+	cfg = load("gateway = { address = \"s@x.test\";\n"
+	    "  timezone = \"Nowhere/City\"; };\n"
+	    "smtp = { host = \"h\"; };\n", e);
+	ok(cfg == NULL && has_error(e, 2, "unknown time zone 'Nowhere/City'"),
+	    "bad: gateway.timezone");
+	config_free(&cfg);
+	g_string_free(e, TRUE);
+}
+
 int
 main(void)
 {
@@ -1030,6 +1330,8 @@ main(void)
 	test_passwords();
 	test_checks();
 	test_dump();
+	test_rules();
+	test_plans_sla();
 	rm_rf(dir);
 	return tap_done();
 }

@@ -192,6 +192,57 @@ test_outbox_flood_time(struct fixture *fx)
 	    "time: billable minutes of the client (%lld)", (long long)n);
 }
 
+/* store_plans.c: once-only notices, a month's usage, contacts and the
+ * resolution clock's pause (after test_outbox_flood_time: ticket 1000 of
+ * "Client Ltd" with 30 billable minutes). */
+static void
+test_plans(struct fixture *fx)
+{
+	GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *rows = g_ptr_array_new_with_free_func(store_sla_row_free);
+	int64_t n = -1, since = -1;
+	char *lang = NULL;
+
+	ok(store_notice_claim(fx->db, "plan", "Client Ltd", "2026-11", 80,
+	    10) == 1, "notice: the first claim sends");
+	ok(store_notice_claim(fx->db, "plan", "Client Ltd", "2026-11", 80,
+	    11) == 0, "notice: the second claim does not");
+	ok(store_notice_claim(fx->db, "plan", "Client Ltd", "2026-11", 100,
+	    12) == 1 && store_notice_claim(fx->db, "plan", "Client Ltd",
+	    "2026-12", 80, 13) == 1 && store_notice_claim(fx->db, "sla",
+	    "Client Ltd", "2026-11", 80, 14) == 1,
+	    "notice: another threshold, period or kind is another notice");
+	ok(store_time_used_between(fx->db, "Client Ltd", 0, INT64_MAX, &n) ==
+	    0 && n == 30, "plan: billable minutes in a month");
+	ok(store_time_used_between(fx->db, "Client Ltd", 0, 1000, &n) == 0 &&
+	    n == 0, "plan: none before");
+	ok(store_time_clients(fx->db, 0, INT64_MAX, v) == 0 && v->len == 1 &&
+	    strcmp(v->pdata[0], "Client Ltd") == 0, "plan: clients with time");
+	g_ptr_array_set_size(v, 0);
+	ok(store_client_contacts(fx->db, "Client Ltd", 0, 50, v) == 0 &&
+	    v->len >= 3 && v->len % 3 == 0 && strchr(v->pdata[0], '@'),
+	    "plan: contacts of the client's tickets (address, name, language)");
+	ok(v->len >= 3 && store_contact_language(fx->db, v->pdata[0], &lang) ==
+	    1 && lang && strcmp(lang, v->pdata[2]) == 0,
+	    "plan: a contact's language");
+	g_free(lang);
+	ok(store_sla_pause(fx->db, 1000, 100) == 0 && store_sla_pause(fx->db,
+	    1000, 200) == 0 && store_sla_paused_since(fx->db, 1000, &since) ==
+	    1 && since == 100, "sla: paused since the first pause");
+	ok(store_sla_resume(fx->db, 1000, 50) == 0 && store_sla_paused_since(
+	    fx->db, 1000, &since) == 0, "sla: resumed");
+	ok(store_sla_open(fx->db, rows) == 0, "sla: open tickets listed");
+	for (guint i = 0; i < rows->len; i++) {
+		const struct store_sla_row *r = rows->pdata[i];
+
+		if (r->number == 1000)
+			ok(r->paused_seconds == 50 && r->paused_since == 0,
+			    "sla: paused seconds kept");
+	}
+	g_ptr_array_unref(rows);
+	g_ptr_array_unref(v);
+}
+
 int
 main(void)
 {
@@ -204,6 +255,7 @@ main(void)
 	test_messages(&fx);
 	test_held_quarantine(&fx);
 	test_outbox_flood_time(&fx);
+	test_plans(&fx);
 	fx_close(&fx);
 	g_mime_shutdown();
 	return tap_done();
