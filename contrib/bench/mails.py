@@ -89,7 +89,7 @@ def mix(n, seed=13, first_ticket=1000, tag="ACME", prefix="b"):
         ru = rnd.random() < 0.39
         html = rnd.random() < 0.15
         attach = rnd.random() < 0.10
-        text = _text(rnd, ru, rnd.randint(3000, 15000))
+        text = _text(rnd, ru, rnd.randint(4000, 19700))
         msgid = "%s.%d.%d@client.test" % (prefix, seed, i)
         r = rnd.random()
         if r < 0.55 or not requests:
