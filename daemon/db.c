@@ -273,7 +273,8 @@ static const char schema_v8[] =
  * attachments move to blobs, keyed by their SHA-256 (pd_sha256, a
  * function of store_blobs.c registered by db_open); raw_spans says where
  * an attachment's encoded text was cut out of a stored raw message (new
- * messages only: the raw of older ones stays whole).  A sent outbox row
+ * messages only: the raw of older ones stays whole); raw_format 1 is a
+ * raw stored deflated (store_blobs.c).  A sent outbox row
  * keeps its headers, the SHA-256 and the size of what was sent.
  * (Numbered 13 for issue 13: the lead renumbers at merge.) */
 static const char schema_v13[] =
@@ -295,6 +296,7 @@ static const char schema_v13[] =
 "  form INTEGER NOT NULL,"
 "  PRIMARY KEY (message, offset)"
 ") STRICT, WITHOUT ROWID;"
+"ALTER TABLE messages ADD COLUMN raw_format INTEGER NOT NULL DEFAULT 0;"
 "ALTER TABLE outbox ADD COLUMN data_hash TEXT;"
 "ALTER TABLE outbox ADD COLUMN data_size INTEGER;"
 "UPDATE outbox SET data_hash = pd_sha256(data), data_size = length(data),"

@@ -466,6 +466,10 @@ struct raw_span {
 GByteArray *store_raw_split(const void *raw, size_t len, GPtrArray *atts,
     GArray *spans);
 
+/* What store_raw_split left, as stored: deflated (*format_r 1) when that
+ * is smaller, else as it is (*format_r 0).  Never NULL. */
+GBytes *store_raw_pack(GByteArray *raw, int *format_r);
+
 /* Records the spans of message.  0 or -1. */
 int store_raw_spans_add(sqlite3 *db, int64_t message, GArray *spans);
 

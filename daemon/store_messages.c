@@ -74,22 +74,27 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	 * from their blobs (store_message_raw puts it back). */
 	GByteArray *raw = store_raw_split(s->raw, s->raw_len, m->attachments,
 	    spans);
-	int r;
+	int r, format = 0;
+	GBytes *packed = store_raw_pack(raw, &format);
+	gsize plen = 0;
+	const void *pdata = g_bytes_get_data(packed, &plen);
 
 	r = db_exec(db, "INSERT INTO messages (ticket, direction, kind, "
 	    "message_id, in_reply_to, refs, from_addr, from_name, to_addrs, "
 	    "cc_addrs, subject, body, automated, content_hash, source, raw, "
-	    "created) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, lower(?), ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt" "bi", s->ticket,
+	    "created, raw_format) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, "
+	    "lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt"
+	    "bii", s->ticket,
 	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
 	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
 	    s->body : m->text,
-	    s->automated, s->hash, s->source, raw->data, (size_t)raw->len,
-	    pd_now());
+	    s->automated, s->hash, s->source, pdata, (size_t)plen,
+	    pd_now(), (int64_t)format);
 	g_free(to);
 	g_free(cc);
 	g_free(refs);
 	g_byte_array_unref(raw);
+	g_bytes_unref(packed);
 	if (r != 0) {
 		g_array_unref(spans);
 		return -1;

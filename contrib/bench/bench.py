@@ -401,10 +401,12 @@ def run(s, sink):
         sink.stop()
         say("seeding %d tickets through the pipeline" % BIG)
         t = time.monotonic()
-        r = subprocess.run([SEED, conf, str(BIG)], capture_output=True, text=True)
+        r = subprocess.run([SEED, conf, str(BIG), str(SEED_PIPELINE)],
+                           capture_output=True, text=True)
         seed_s = time.monotonic() - t
         if r.returncode != 0:
             raise RuntimeError("bench-seed: " + r.stderr)
+        seeded = json.loads(r.stdout.strip().splitlines()[-1])
         raws = mails.mix(BIG_N, seed=14, first_ticket=1000 + BIG, prefix="big")
         lmtp_inject(s, raws)
         del raws
@@ -414,6 +416,10 @@ def run(s, sink):
         tickets = db_one(s, "SELECT COUNT(*) FROM tickets")
         result["big"] = {"tickets": tickets, "seed_seconds": round(seed_s, 1),
                          "seed_per_s": round(BIG / seed_s, 1),
+                         "seed_pipeline": seeded["pipeline"],
+                         "seed_pipeline_per_s": round(
+                             seeded["pipeline"] / max(seeded["pipeline_seconds"], 0.001), 1),
+                         "seed_copies": seeded["copies"],
                          "mails": BIG_N, "done": bool(done),
                          "msg_s": round(BIG_N / el, 1),
                          "vs_empty": round(BIG_N / el / rate, 3)}
