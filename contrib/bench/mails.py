@@ -44,18 +44,40 @@ RU_SYL = "ба бе би бо бу ва ве ви во га го да де ди 
     "се си со та те ти то фа фе ха хо ца ча че чи ша ше щи".split()
 
 
+def _vocabulary(syl, seed, n=6000):
+    """n made-up words (a language's working vocabulary), most used first,
+    with their cumulative Zipf weights."""
+    rnd = random.Random(seed)
+    words = ["".join(rnd.choice(syl) for _ in range(rnd.randint(1, 4)))
+             for _ in range(n)]
+    cum, t = [], 0.0
+    for i in range(n):
+        t += 1.0 / (i + 1)
+        cum.append(t)
+    return words, cum
+
+
+_VOCAB = {}
+
+
 def _sentence(rnd, ru):
-    """Words of the paragraph mixed with made-up ones and numbers: text
-    that deflates about threefold, as mail prose does (the paragraph alone,
-    repeated, would deflate twentyfold and flatter the database figures)."""
+    """Words of the paragraph mixed with words of a made-up vocabulary
+    (Zipf-distributed, as in prose) and numbers: text that deflates two to
+    threefold and indexes like mail prose (the paragraph alone, repeated,
+    would deflate twentyfold and flatter the database figures)."""
     words, syl = (RU_W, RU_SYL) if ru else (EN_W, EN_SYL)
+    if ru not in _VOCAB:
+        _VOCAB[ru] = _vocabulary(syl, 7 + ru)
+    vocab, cum = _VOCAB[ru]
+    n = rnd.randint(6, 16)
+    made = rnd.choices(vocab, cum_weights=cum, k=n)
     out = []
-    for _ in range(rnd.randint(6, 16)):
+    for i in range(n):
         r = rnd.random()
-        if r < 0.55:
+        if r < 0.4:
             out.append(rnd.choice(words))
-        elif r < 0.92:
-            out.append("".join(rnd.choice(syl) for _ in range(rnd.randint(1, 4))))
+        elif r < 0.95:
+            out.append(made[i])
         else:
             out.append(str(rnd.randrange(100000)))
     return " ".join(out).capitalize() + rnd.choice((". ", "? ", "! ", ". "))
