@@ -214,12 +214,13 @@ new_request(sqlite3 *db, const struct pd_config *cfg,
 }
 
 /* One of our own support addresses: the gateway's, the note address, or
- * any queue's (postdesk.conf(5) BOUNCES).  Mail from them is our own
- * mail come back (a loop, or a forgery), never a request. */
+ * any queue's, with any +detail (postdesk.conf(5) BOUNCES).  Mail from
+ * them is our own mail come back (a loop, or a forgery), never a
+ * request. */
 static bool
 own_address(const struct pd_config *cfg, const char *a)
 {
-	return *a && (g_ascii_strcasecmp(a, cfg->address) == 0 ||
+	return *a && (config_same_mailbox(a, cfg->address) ||
 	    (cfg->note_address && g_ascii_strcasecmp(a,
 	    cfg->note_address) == 0) || config_queue_by_address(cfg, a));
 }
@@ -329,4 +330,11 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 	else
 		return new_request(db, cfg, o, m, v);
 	return 0;
+}
+
+const char *
+classify_queue(const struct pd_config *cfg, const struct pipe_origin *o,
+    const struct pd_msg *m)
+{
+	return queue_of(cfg, o, m);
 }

@@ -134,4 +134,12 @@ int classify_bounce(sqlite3 *db, const struct pd_config *cfg,
 /* The name of a kind, for logs and tests: "new", "followup"... */
 const char *verdict_name(enum verdict_kind k);
 
+/* The queue a message from origin o files into before any rule moves it
+ * (postdesk.conf(5) "QUEUES"): the queue it is addressed To (else Cc),
+ * else the source's, else the default queue.  Borrowed from cfg or o.
+ * classify() uses it; so does `postdesk rules test`, so that it shows
+ * the queue the daemon would pick. */
+const char *classify_queue(const struct pd_config *cfg,
+    const struct pipe_origin *o, const struct pd_msg *m);
+
 #endif

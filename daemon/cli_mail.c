@@ -5,11 +5,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "cli.h"
 #include "cli_mail.h"
 #include "msg.h"
 #include "pipeline.h"
 #include "store.h"
 #include "store_report.h"
+#include "store_cli.h"
 
 static const char *
 opt(int argc, char **argv, const char *name)
@@ -202,4 +204,105 @@ cli_quarantine(sqlite3 *db, const struct pd_config *cfg, int argc,
 	g_bytes_unref(raw);
 	g_free(source);
 	return 0;
+}
+
+/* ---- the subcommands, with the machinery of cli.h ---- */
+
+int
+cli_deliver_cmd(struct cli *c, int argc, char **argv)
+{
+	char *source = NULL;
+	GOptionEntry opts[] = { { "source", 0, 0, G_OPTION_ARG_STRING,
+		&source, "the source (postdesk.conf(5)) the message came to",
+		"NAME" }, { NULL, 0, 0, 0, NULL, NULL, NULL } };
+	char *args[] = { argv[0], (char *)"--source", NULL, NULL };
+	int r;
+
+	/* Pipe mode: any failure but a wrong command line means "try again
+	 * later" to the MTA, so the message is never lost. */
+	if ((r = cli_options(c, &argc, &argv, opts, 0, 0, 0)) != 0)
+		return r;
+	if (!source) {
+		r = cli_fail(c, EX_USAGE, "--source NAME is required");
+		goto out;
+	}
+	if (cli_open(c, CLI_CREATE) != 0) {
+		r = EX_TEMPFAIL;
+		goto out;
+	}
+	args[2] = source;
+	r = cli_deliver(c->db, c->cfg, 3, args);
+out:
+	g_free(source);
+	return r;
+}
+
+static const struct cli_col q_cols[] = {
+	{ 0, "ID", CF_NUM, false }, { 4, "STATUS", CF_TEXT, false },
+	{ 5, "RECEIVED", CF_TIME, false }, { 3, "SIZE", CF_NUM, false },
+	{ 1, "SOURCE", CF_TEXT, false }, { 2, "REASON", CF_TEXT, true } };
+
+int
+cli_quarantine_cmd(struct cli *c, int argc, char **argv)
+{
+	gboolean all = FALSE;
+	GOptionEntry opts[] = { { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
+		"list also the retried and dropped ones", NULL }, { NULL, 0, 0,
+		0, NULL, NULL, NULL } };
+	const char *sub;
+	char *source = NULL;
+	int64_t id = 0, size = 0;
+	GBytes *raw = NULL;
+	int r;
+
+	if ((r = cli_options(c, &argc, &argv, opts, CLI_JSON, 0, 2)) != 0)
+		return r;
+	sub = argc > 1 ? argv[1] : "list";
+	if (strcmp(sub, "list") == 0) {
+		if (argc > 2)
+			return cli_fail(c, EX_USAGE, "list takes no ID");
+		if ((r = cli_open(c, CLI_READ)) != 0)
+			return r;
+		return cli_table(c, store_cli_quarantine(c->db, all), q_cols,
+		    G_N_ELEMENTS(q_cols));
+	}
+	if (strcmp(sub, "show") != 0 && strcmp(sub, "retry") != 0 &&
+	    strcmp(sub, "drop") != 0)
+		return cli_fail(c, EX_USAGE, "unknown action '%s' (list, show, "
+		    "retry, drop)", sub);
+	if (argc < 3)
+		return cli_fail(c, EX_USAGE, "%s needs a quarantine ID", sub);
+	if (!cli_id(argv[2], &id))
+		return cli_fail(c, EX_USAGE, "'%s' is not a quarantine ID",
+		    argv[2]);
+	if ((r = cli_open(c, strcmp(sub, "show") == 0 ? CLI_READ :
+	    CLI_WRITE)) != 0)
+		return r;
+	r = store_quarantine_get(c->db, id, &raw, &source, &size);
+	g_free(source);
+	if (r < 0)
+		return cli_fail(c, EX_SOFTWARE, "database error");
+	if (r == 0)
+		return cli_fail(c, EX_NOINPUT, "quarantine %lld does not exist",
+		    (long long)id);
+	if (strcmp(sub, "show") == 0) {
+		if (!raw)
+			return cli_fail(c, EX_NOINPUT, "quarantine %lld keeps "
+			    "no bytes of its message", (long long)id);
+		fwrite(g_bytes_get_data(raw, NULL), 1, g_bytes_get_size(raw),
+		    stdout);
+		g_bytes_unref(raw);
+		return EX_OK;
+	}
+	if (raw)
+		g_bytes_unref(raw);
+	if (strcmp(sub, "drop") == 0) {
+		r = store_quarantine_set(c->db, id, "dropped", true);
+		if (r < 0)
+			return cli_fail(c, EX_SOFTWARE, "database error");
+		return r == 1 ? EX_OK : cli_fail(c, EX_DATAERR, "quarantine "
+		    "%lld is no longer held (retried or dropped before)",
+		    (long long)id);
+	}
+	return q_retry(c->db, c->cfg, id) == 0 ? EX_OK : EX_DATAERR;
 }

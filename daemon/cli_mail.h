@@ -22,4 +22,10 @@ int cli_deliver(sqlite3 *db, const struct pd_config *cfg, int argc,
 int cli_quarantine(sqlite3 *db, const struct pd_config *cfg, int argc,
     char **argv, int json);
 
+/* The same as subcommands with options, --help and exit codes (cli.h):
+ * deliver exits 75 for anything but a wrong command line (64). */
+struct cli;
+int cli_deliver_cmd(struct cli *c, int argc, char **argv);
+int cli_quarantine_cmd(struct cli *c, int argc, char **argv);
+
 #endif

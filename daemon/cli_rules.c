@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
+#include "classify.h"
 #include "cli_rules.h"
 #include "config.h"
+#include "flood.h"
 #include "hygiene.h"
 #include "msg.h"
 #include "quotes.h"
@@ -103,9 +105,41 @@ outcome_of(const struct rules_result *res)
 	    "hold" : "ticket";
 }
 
+/* Mail the daemon does not route by the rules, or files outside any
+ * ticket whatever they say (classify.c): its outcome ("unfiled",
+ * "agent") with *why_r, or NULL when the rules' outcome stands. */
+static const char *
+not_routed(const struct pd_config *cfg, const struct pd_msg *m,
+    const char *automated, const struct rules_result *res,
+    const char **why_r)
+{
+	const char *from = m->from.address;
+
+	if (*from && (config_same_mailbox(from, cfg->address) ||
+	    (cfg->note_address && g_ascii_strcasecmp(from,
+	    cfg->note_address) == 0) || config_queue_by_address(cfg, from))) {
+		*why_r = "from one of our own addresses: kept outside any "
+		    "ticket, the rules do not apply";
+		return "unfiled";
+	}
+	if (*from && config_agent_by_address(cfg, from)) {
+		*why_r = "from an agent's address: agent mail, the rules do "
+		    "not apply";
+		return "agent";
+	}
+	if (automated && !flood_automated_opens_ticket(automated) &&
+	    !res->drop && !res->reject && !res->hold) {
+		*why_r = "automated mail: kept outside any ticket";
+		return "unfiled";
+	}
+	*why_r = NULL;
+	return NULL;
+}
+
 static void
 print_text(const struct rules_result *res, const struct pd_msg *m,
-    const char *automated, const char *def_queue)
+    const char *automated, const char *def_queue, const char *over,
+    const char *why)
 {
 	const struct pd_rule *stopper = NULL;
 	bool ack;
@@ -145,10 +179,12 @@ print_text(const struct rules_result *res, const struct pd_msg *m,
 	}
 	if (!res->trace->len)
 		printf("(no rules)\n");
-	ack = !res->no_ack && !automated && !res->drop && !res->reject &&
-	    !res->hold;
+	ack = !over && !res->no_ack && !automated && !res->drop &&
+	    !res->reject && !res->hold;
 	printf("\nverdict (as a new request):\n");
-	printf("  %-9s %s", "outcome:", outcome_of(res));
+	printf("  %-9s %s", "outcome:", over ? over : outcome_of(res));
+	if (why)
+		printf(" (%s)", why);
 	if (res->why)
 		printf(" (rule '%s')", res->why);
 	if (res->reject)
@@ -168,7 +204,7 @@ print_text(const struct rules_result *res, const struct pd_msg *m,
 	printf("%s\n", res->notify->len ? "" : " -");
 	for (guint i = 0; i < res->notes->len; i++)
 		printf("  %-9s %s\n", "note:", (char *)res->notes->pdata[i]);
-	printf("  %-9s %s\n", "ack:", ack ? "yes" : res->no_ack ?
+	printf("  %-9s %s\n", "ack:", ack ? "yes" : over ? "no" : res->no_ack ?
 	    "no (no_ack)" : automated ? "no (automated)" : "no");
 	printf("  %-9s", "rules:");
 	for (guint i = 0; i < res->fired->len; i++)
@@ -179,7 +215,8 @@ print_text(const struct rules_result *res, const struct pd_msg *m,
 
 static void
 print_json(const struct rules_result *res, const struct pd_msg *m,
-    const char *automated, const char *source, const char *def_queue)
+    const char *automated, const char *source, const char *def_queue,
+    const char *over, const char *why)
 {
 	GString *o = g_string_new("{\"message\": {\"message_id\": ");
 	GPtrArray *names = g_ptr_array_new();
@@ -233,7 +270,9 @@ print_json(const struct rules_result *res, const struct pd_msg *m,
 		    res->fired->pdata[i])->name);
 	g_string_append(o, "],\n \"verdict\": {\"as\": \"new\", "
 	    "\"outcome\": ");
-	jstr(o, outcome_of(res));
+	jstr(o, over ? over : outcome_of(res));
+	g_string_append(o, ", \"not_routed\": ");
+	jstr(o, why);
 	g_string_append(o, ", \"by\": ");
 	jstr(o, res->why);
 	g_string_append(o, ", \"template\": ");
@@ -253,8 +292,8 @@ print_json(const struct rules_result *res, const struct pd_msg *m,
 	g_string_append(o, ", \"notes\": ");
 	jstrs(o, res->notes);
 	g_string_append_printf(o, ", \"ack\": %s, \"rules\": ",
-	    !res->no_ack && !automated && !res->drop && !res->reject &&
-	    !res->hold ? "true" : "false");
+	    !over && !res->no_ack && !automated && !res->drop &&
+	    !res->reject && !res->hold ? "true" : "false");
 	jstrs(o, names);
 	g_string_append(o, "}}\n");
 	fputs(o->str, stdout);
@@ -327,12 +366,28 @@ cli_rules(const char *config_path, int argc, char **argv)
 		rules_eval(cfg, &in, true, &res);
 	}
 	src = source ? config_source(cfg, source) : NULL;
-	if (json)
-		print_json(&res, m, automated, source, src ? src->queue :
-		    PD_DEFAULT_QUEUE);
-	else
-		print_text(&res, m, automated, src ? src->queue :
-		    PD_DEFAULT_QUEUE);
+	{
+		/* The queue before the rules, as classify() picks it: the
+		 * one the mail is addressed to, else the source's. */
+		struct pipe_origin o = { .source = source, .queue = src ?
+			src->queue : NULL };
+		const char *q = classify_queue(cfg, &o, m), *why;
+		const char *over = not_routed(cfg, m, automated, &res, &why);
+		/* Then the rules' effects are not applied: the verdict
+		 * shows none, the trace still shows what matched. */
+		struct rules_result none = { .trace = res.trace,
+			.fired = g_ptr_array_new(), .tags = g_ptr_array_new(),
+			.notify = g_ptr_array_new(),
+			.notes = g_ptr_array_new() };
+		const struct rules_result *shown = over ? &none : &res;
+
+		if (json)
+			print_json(shown, m, automated, source, q, over, why);
+		else
+			print_text(shown, m, automated, q, over, why);
+		none.trace = NULL;
+		rules_result_clear(&none);
+	}
 	rules_result_clear(&res);
 	msg_free(&m);
 	g_free(raw);

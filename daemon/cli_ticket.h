@@ -13,8 +13,10 @@
 /* True when argv[0] names one of these commands. */
 int cli_ticket_handles(const char *cmd);
 
-/* Runs argv (argv[0] is the command).  Returns the exit code. */
-int cli_ticket_run(sqlite3 *db, const struct pd_config *cfg, int argc,
-    char **argv);
+/* Runs argv (argv[0] is the command) with the shared machinery of cli.h:
+ * each refusal names the ticket and what is wrong ("ticket 1234 does not
+ * exist", "ticket 1001 is already resolved").  Returns the exit code. */
+struct cli;
+int cli_ticket_cmd(struct cli *c, int argc, char **argv);
 
 #endif

@@ -170,21 +170,41 @@ attachment_part(const struct pd_attachment *a)
 	return GMIME_OBJECT(part);
 }
 
-/* text/plain alone, or multipart/mixed with the attachments after it. */
+static GMimeTextPart *
+text_part(const char *subtype, const char *text)
+{
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
+
+	g_mime_text_part_set_text(part, text);
+	g_mime_text_part_set_charset(part, "utf-8");
+	g_mime_part_set_content_encoding(GMIME_PART(part),
+	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	return part;
+}
+
+/* text/plain alone, or with an HTML alternative (RFC 2046 5.1.4: the
+ * plainest first), and multipart/mixed with the attachments after it. */
 static GMimeObject *
 body_part(const struct compose_req *r)
 {
-	GMimeTextPart *text = g_mime_text_part_new_with_subtype("plain");
+	GMimeObject *text = GMIME_OBJECT(text_part("plain", r->body));
 	GMimeMultipart *mp;
 
-	g_mime_text_part_set_text(text, r->body);
-	g_mime_text_part_set_charset(text, "utf-8");
-	g_mime_part_set_content_encoding(GMIME_PART(text),
-	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	if (r->html) {
+		GMimeMultipart *alt = g_mime_multipart_new_with_subtype(
+		    "alternative");
+		GMimeTextPart *html = text_part("html", r->html);
+
+		g_mime_multipart_add(alt, text);
+		g_mime_multipart_add(alt, GMIME_OBJECT(html));
+		g_object_unref(text);
+		g_object_unref(html);
+		text = GMIME_OBJECT(alt);
+	}
 	if (!r->attachments || r->attachments->len == 0)
-		return GMIME_OBJECT(text);
+		return text;
 	mp = g_mime_multipart_new_with_subtype("mixed");
-	g_mime_multipart_add(mp, GMIME_OBJECT(text));
+	g_mime_multipart_add(mp, text);
 	g_object_unref(text);
 	for (guint i = 0; i < r->attachments->len; i++) {
 		GMimeObject *a = attachment_part(r->attachments->pdata[i]);

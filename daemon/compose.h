@@ -33,6 +33,9 @@ struct compose_req {
 	const struct pd_queue *voice; /* whose From and tag (config.h); NULL:
 	                             * the gateway's.  notify.c sets it to
 	                             * the ticket's queue. */
+	const char *html;           /* UTF-8 HTML document: the body becomes
+	                             * multipart/alternative of body (text)
+	                             * and this; NULL: text only */
 };
 
 /* Returns the g_malloc'd message and its length in *len_r, and the new

@@ -390,8 +390,7 @@ load_gateway(struct cctx *c, config_setting_t *g, struct pd_config *cfg)
 		    "invalid admin address '%s'", cfg->admin);
 	cfg->key_file = abs_path(c, get_str(c, g, "key_file",
 	    LOCALSTATEDIR "/lib/postdesk/mac.key", 0));
-	cfg->templates_dir = abs_path(c, get_str(c, g, "templates",
-	    PKGDATADIR "/templates", 0));
+	config_load_templates(c, g, cfg);
 	cfg->templates_at = where(c, g, "templates");
 	cfg->answers_dir = abs_path(c, get_str(c, g, "answers",
 	    SYSCONFDIR "/postdesk/answers", 0));
@@ -513,7 +512,8 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 {
 	static const char *const top[] = { "gateway", "database", "limits",
 		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
-		"floods", "queues", "rules", "business_hours", NULL };
+		"floods", "queues", "rules", "business_hours", "digests",
+		"reports", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -534,6 +534,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	config_load_queues(c, lc, cfg);
 	config_load_bounces(c, lc, cfg);
 	config_load_plans(c, lc, cfg);
+	config_load_digests(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);
@@ -700,6 +701,7 @@ config_free(struct pd_config **cfgp)
 	g_free(cfg->user_at);
 	config_free_rules(cfg);
 	config_free_plans(cfg);
+	config_free_digests(cfg);
 	g_free(cfg);
 	*cfgp = NULL;
 }

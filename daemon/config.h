@@ -185,6 +185,16 @@ struct pd_config {
 	                             * none */
 	unsigned sla_warn_at;        /* sla.warn_at: percent of a window at
 	                              * which the agents are warned (80) */
+	/* templates, digests, reports (config_digests.c) */
+	GPtrArray *templates_dirs; /* of char *: the `templates` setting's
+	                            * directories, then the shipped one;
+	                            * first match wins per file
+	                            * (template.h); [0] is templates_dir */
+	unsigned templates_line;   /* line of `templates`, 0 when unset */
+	GArray *digest_times;      /* of int: minutes after midnight in the
+	                            * gateway's time zone, sorted; empty: no
+	                            * digests */
+	bool report_monthly;       /* reports.monthly (true) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure
@@ -249,7 +259,7 @@ const struct pd_queue *config_queue_voice(const struct pd_config *cfg,
     const char *name);
 
 /* The queue one of whose addresses is address (case-insensitive, ignoring
- * a +detail), or NULL.  Borrowed. */
+ * a +detail of either), or NULL.  Borrowed. */
 const struct pd_queue *config_queue_by_address(const struct pd_config *cfg,
     const char *address);
 
@@ -287,5 +297,9 @@ bool config_is_note_address(const struct pd_config *cfg, const char *address);
  * q's.  Borrowed. */
 const char *config_queue_language(const struct pd_config *cfg,
     const struct pd_queue *q, const char *requester);
+
+/* Are a and b one mailbox: case-insensitive, a +detail of either ignored
+ * (as config_queue_by_address compares)? */
+bool config_same_mailbox(const char *a, const char *b);
 
 #endif

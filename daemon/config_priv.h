@@ -73,5 +73,12 @@ void config_load_client_contacts(struct cctx *c, const config_setting_t *g,
 void config_load_sla_extra(struct cctx *c, const config_setting_t *g,
     struct pd_config *cfg);
 void config_free_plans(struct pd_config *cfg);
+/* config_digests.c: gateway.templates (a directory or a list of them,
+ * called from the gateway loader), gateway.timezone, `digests` and
+ * `reports`; after gateway and agents. */
+void config_load_templates(struct cctx *c, const config_setting_t *gw,
+    struct pd_config *cfg);
+void config_load_digests(struct cctx *c, config_t *lc, struct pd_config *cfg);
+void config_free_digests(struct pd_config *cfg);
 
 #endif

@@ -244,26 +244,17 @@ config_queue_voice(const struct pd_config *cfg, const char *name)
 const struct pd_queue *
 config_queue_by_address(const struct pd_config *cfg, const char *address)
 {
-	const char *at = address ? strrchr(address, '@') : NULL;
-	const char *plus;
-	size_t local;
-
-	if (!at)
+	if (!address || !strchr(address, '@'))
 		return NULL;
-	plus = memchr(address, '+', (size_t)(at - address));
-	local = (size_t)((plus ? plus : at) - address);
+	/* The +detail of the queue's own address is ignored too: a queue
+	 * at desk+billing@ gets the mail written to it, and mail from it is
+	 * our own (check_queues already reads both as one mailbox). */
 	for (guint i = 0; i < cfg->queues->len; i++) {
 		const struct pd_queue *q = cfg->queues->pdata[i];
 
-		for (guint j = 0; j < q->addresses->len; j++) {
-			const char *a = q->addresses->pdata[j];
-			const char *qa = strrchr(a, '@');
-
-			if (qa && (size_t)(qa - a) == local &&
-			    g_ascii_strncasecmp(a, address, local) == 0 &&
-			    g_ascii_strcasecmp(qa, at) == 0)
+		for (guint j = 0; j < q->addresses->len; j++)
+			if (same_mailbox(q->addresses->pdata[j], address))
 				return q;
-		}
 	}
 	return NULL;
 }
@@ -377,4 +368,10 @@ config_queue_language(const struct pd_config *cfg, const struct pd_queue *q,
 	if (cl && cl->language)
 		return cl->language;
 	return q ? q->language : cfg->language;
+}
+
+bool
+config_same_mailbox(const char *a, const char *b)
+{
+	return a && b && same_mailbox(a, b);
 }

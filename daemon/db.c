@@ -1,4 +1,5 @@
 /* db.c: see db.h. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
@@ -269,6 +270,67 @@ static const char schema_v8[] =
 "ALTER TABLE tickets ADD COLUMN paused_since INTEGER;"
 "CREATE INDEX time_entries_at ON time_entries(at);";
 
+/* v9: the CLI (postdesk(1)).
+ * search_fts replaces messages_fts: subjects, texts AND attachment names,
+ * with the trigram tokenizer (SQLite >= 3.34, Debian 12 has 3.40).  Why
+ * trigrams rather than a stemming tokenizer: case folding (Cyrillic too)
+ * comes with it, any substring matches (so "принтер" finds "принтера",
+ * "ПРИНТЕРЫ", and "invoice" finds "invoice_2024.pdf"), and it needs no C
+ * tokenizer of our own nor a new library (libstemmer); the query side
+ * (store_search.c) strips the common Russian and English endings from
+ * each word users type, which is all a stemmer would add for search.
+ * The cost is an index about three times the text, and words shorter than
+ * three letters cannot be searched.
+ * source_status: what each fetch worker last saw (fetch.c, written
+ * outside any message transaction), and recent_errors, the last errors,
+ * for `postdesk status`. */
+static const char schema_v9[] =
+"DROP TRIGGER IF EXISTS messages_fts_ins;"
+"DROP TABLE IF EXISTS messages_fts;"
+"CREATE VIRTUAL TABLE search_fts USING fts5(subject, body, files,"
+"  tokenize = 'trigram');"
+"INSERT INTO search_fts(rowid, subject, body, files)"
+"  SELECT m.id, m.subject, m.body, COALESCE((SELECT group_concat("
+"    a.filename, ' ') FROM attachments a WHERE a.message = m.id), '')"
+"  FROM messages m;"
+"CREATE TRIGGER search_fts_msg AFTER INSERT ON messages BEGIN"
+"  INSERT INTO search_fts(rowid, subject, body, files)"
+"    VALUES (new.id, new.subject, new.body, '');"
+"END;"
+"CREATE TRIGGER search_fts_file AFTER INSERT ON attachments BEGIN"
+"  UPDATE search_fts SET files = trim(files || ' ' || new.filename)"
+"    WHERE rowid = new.message;"
+"END;"
+"CREATE TABLE source_status ("
+"  source TEXT PRIMARY KEY,"
+"  connected INTEGER NOT NULL DEFAULT 0,"
+"  connected_at INTEGER,"
+"  last_fetch INTEGER,"
+"  backlog INTEGER NOT NULL DEFAULT 0,"
+"  last_error TEXT NOT NULL DEFAULT '',"
+"  last_error_at INTEGER,"
+"  updated INTEGER NOT NULL"
+") STRICT;"
+"CREATE TABLE recent_errors ("
+"  id INTEGER PRIMARY KEY,"
+"  at INTEGER NOT NULL,"
+"  source TEXT NOT NULL,"
+"  error TEXT NOT NULL"
+") STRICT;";
+
+/* v10: timer notices sent once (digests per agent and slot, monthly
+ * reports per client and month; scheduler.c): the key row commits in the
+ * same transaction as the outbox rows, so a restart neither repeats nor
+ * skips one.  A created index for the digests' query of waiting tickets
+ * by status comes with v2 (tickets_status). */
+static const char schema_v10[] =
+"CREATE TABLE timer_notices ("
+"  key TEXT PRIMARY KEY,"
+"  at INTEGER NOT NULL"
+") STRICT;"
+"CREATE INDEX tickets_client ON tickets(client, created);"
+"CREATE INDEX events_event ON events(event, at);";
+
 /* v13: one copy of each attachment (docs/storage.md).  Decoded
  * attachments move to blobs, keyed by their SHA-256 (pd_sha256, a
  * function of store_blobs.c registered by db_open); raw_spans says where
@@ -304,7 +366,8 @@ static const char schema_v13[] =
 
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v13 };
+	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
+	schema_v10, schema_v13 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so
@@ -574,4 +637,98 @@ db_rows_done(sqlite3 *db, sqlite3_stmt *st, int step)
 		    sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return step == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_open_ro(const char *path, sqlite3 **db_r, int64_t *version_r,
+    char **error_r)
+{
+	static const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+	    SQLITE_OPEN_NOMUTEX;
+	char *esc = g_uri_escape_string(path, "/", FALSE);
+	char *uri = g_strdup_printf("file:%s?readonly_shm=1", esc);
+	sqlite3 *db = NULL;
+	int64_t v = 0;
+	int r;
+
+	*db_r = NULL;
+	*error_r = NULL;
+	/* While the daemon runs its -shm file exists and is only read;
+	 * without it (daemon stopped) SQLite must make its -wal and -shm
+	 * files, which it gives the database's owner when run as root. */
+	r = sqlite3_open_v2(uri, &db, flags, NULL);
+	if (r == SQLITE_OK && sqlite3_exec(db, "SELECT 1 FROM "
+	    "sqlite_schema LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		db = NULL;
+		g_free(uri);
+		uri = g_strdup_printf("file:%s?mode=ro", esc);
+		r = sqlite3_open_v2(uri, &db, flags, NULL);
+	}
+	g_free(uri);
+	g_free(esc);
+	if (r != SQLITE_OK) {
+		*error_r = g_strdup_printf("%s: %s", path, db ?
+		    sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 30000);
+	if (sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) !=
+	    SQLITE_OK || db_int(db, &v, "PRAGMA user_version", "") < 0) {
+		*error_r = g_strdup_printf("%s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	*version_r = v;
+	if (v > DB_SCHEMA_VERSION) {
+		*error_r = g_strdup_printf("%s: database schema %lld is newer "
+		    "than this postdesk (%d)", path, (long long)v,
+		    DB_SCHEMA_VERSION);
+		sqlite3_close(db);
+		return -1;
+	}
+	*db_r = db;
+	return v < DB_SCHEMA_VERSION ? 1 : 0;
+}
+
+int
+db_backup(sqlite3 *db, const char *path, char **error_r)
+{
+	sqlite3 *to = NULL;
+	sqlite3_backup *b;
+	int fd, r;
+
+	/* Created 0600 by us, never over an existing file. */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*error_r = g_strdup_printf("%s: %s", path, g_strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		*error_r = g_strdup_printf("%s: %s", path, to ?
+		    sqlite3_errmsg(to) : "out of memory");
+		sqlite3_close(to);
+		unlink(path);
+		return -1;
+	}
+	/* One step over all pages: one read transaction, so the copy is the
+	 * database at one instant while the daemon goes on writing (WAL). */
+	b = sqlite3_backup_init(to, "main", db, "main");
+	r = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+	if (b)
+		sqlite3_backup_finish(b);
+	if (r != SQLITE_DONE) {
+		*error_r = g_strdup_printf("backup to %s: %s", path,
+		    sqlite3_errmsg(b ? to : to));
+		sqlite3_close(to);
+		unlink(path);
+		return -1;
+	}
+	/* A copy that stands alone: no -wal file beside it. */
+	sqlite3_exec(to, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+	sqlite3_close(to);
+	return 0;
 }

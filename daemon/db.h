@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 9
+#define DB_SCHEMA_VERSION 11
 
 /* Opens path (creating it and its schema when new; a new file is mode 0600,
  * and SQLite gives its -wal and -shm files that mode), in WAL mode with
@@ -69,5 +69,19 @@ char *db_col_str(sqlite3_stmt *st, int col);
  * finalizes st and returns 0 when the rows ran out (SQLITE_DONE), or -1
  * (logged) when the loop stopped on an error. */
 int db_rows_done(sqlite3 *db, sqlite3_stmt *st, int step);
+
+/* Opens an existing database read-only for the CLI's read commands:
+ * never creates the database, never migrates (postdesk(1)).  Returns 0
+ * with *db_r; 1 when its schema (*version_r) is older than
+ * DB_SCHEMA_VERSION (`postdesk migrate` is needed; *db_r is open all the
+ * same, to take a backup, and the caller closes it); -1 with
+ * a g_malloc'd *error_r (unreadable, or a newer schema). */
+int db_open_ro(const char *path, sqlite3 **db_r, int64_t *version_r,
+    char **error_r);
+
+/* Copies db to a new file path (mode 0600; refused when path exists)
+ * with SQLite's online backup API: a consistent snapshot while others
+ * write.  0, or -1 with a g_malloc'd *error_r (path removed). */
+int db_backup(sqlite3 *db, const char *path, char **error_r);
 
 #endif

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "source.h"
+#include "store.h"
 #include "worker.h"
 
 #define BACKOFF_MAX 300   /* seconds between reconnects, at most */
@@ -98,12 +99,19 @@ drain(struct fetch *f)
 	char *err = NULL;
 
 	s = f->drv->list(f->conn, &f->uidvalidity, uids, &err);
+	/* For `postdesk status`: the backlog as listed, then what is left;
+	 * two small writes per round, outside the messages' transactions. */
+	if (s == SRC_OK)
+		store_source_seen(f->db, f->src->name, -1, uids->len, NULL);
 	for (guint i = 0; s == SRC_OK && i < uids->len &&
 	    !atomic_load(&f->w->stop); i++)
 		s = process_uid(f, g_array_index(uids, uint32_t, i));
-	if (s != SRC_OK && err)
+	if (s != SRC_OK && err) {
 		log_warnx("source=%s stage=fetch event=error error=\"%s\"",
 		    f->src->name, err);
+		store_source_seen(f->db, f->src->name, 0, -1, err);
+	} else if (s == SRC_OK && uids->len > 0)
+		store_source_seen(f->db, f->src->name, -1, 0, NULL);
 	g_free(err);
 	g_array_unref(uids);
 	return s;
@@ -121,6 +129,8 @@ session(struct fetch *f)
 		    &err) != SRC_OK) {
 			log_warnx("source=%s stage=fetch event=disconnected "
 			    "error=\"%s\"", f->src->name, err ? err : "");
+			store_source_seen(f->db, f->src->name, 0, -1,
+			    err ? err : "disconnected");
 			g_free(err);
 			return;
 		}
@@ -139,6 +149,8 @@ run(struct fetch *f)
 			log_warnx("source=%s stage=fetch event=connect-failed "
 			    "retry_in=%us error=\"%s\"", f->src->name, backoff,
 			    err ? err : "");
+			store_source_seen(f->db, f->src->name, 0, -1,
+			    err ? err : "connection failed");
 			g_clear_pointer(&err, g_free);
 			if (worker_sleep(f->w, backoff * 1000))
 				worker_drain(f->w);
@@ -148,6 +160,7 @@ run(struct fetch *f)
 		}
 		log_info("source=%s stage=fetch event=connected",
 		    f->src->name);
+		store_source_seen(f->db, f->src->name, 1, -1, NULL);
 		backoff = 1;
 		session(f);
 		f->drv->close(&f->conn);

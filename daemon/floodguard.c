@@ -53,12 +53,14 @@ record(struct tx *tx, const char *rcpt, const char *domain,
 }
 
 /* Templates that tell the team about a ticket (agent_*, lead_*,
- * guard_*). */
+ * guard_*), and the digests (digest_*: a few a day at configured times,
+ * which no stranger can trigger). */
 static bool
 team_kind(const char *kind)
 {
 	return g_str_has_prefix(kind, "agent_") ||
-	    g_str_has_prefix(kind, "lead_") || g_str_has_prefix(kind, "guard_");
+	    g_str_has_prefix(kind, "lead_") || g_str_has_prefix(kind, "guard_") ||
+	    g_str_has_prefix(kind, "digest_");
 }
 
 int

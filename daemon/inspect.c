@@ -136,6 +136,17 @@ print_json(FILE *fp, const struct pd_msg *m, const char *error)
 	    is ? "true" : "false");
 	json_str(fp, reason);
 	fputc('}', fp);
+	fprintf(fp, ", \"truncated\": %s", m && m->truncated ? "true" :
+	    "false");
+	if (m != NULL && m->truncated) {
+		char *why = msg_truncated_reason(m);
+
+		fputs(", \"truncated_reason\": ", fp);
+		json_str(fp, *why ? why : "limit");
+		g_free(why);
+	}
+	if (m != NULL && m->junk_lines > 0)
+		fprintf(fp, ", \"junk_lines\": %u", m->junk_lines);
 	if (error != NULL) {
 		fputs(", \"error\": ", fp);
 		json_str(fp, error);
@@ -160,6 +171,7 @@ print_human(FILE *fp, const struct pd_msg *m)
 	GPtrArray *toks = tokens_of(m);
 	const char *reason = NULL;
 	bool is = hygiene_is_automated(m, NULL, &reason);
+	char *why;
 
 	fprintf(fp, "%-12s %s\n", "Subject:", m->subject);
 	fprintf(fp, "%-12s %s <%s>\n", "From:", m->from.name, m->from.address);
@@ -184,8 +196,14 @@ print_human(FILE *fp, const struct pd_msg *m)
 	}
 	fprintf(fp, "%-12s %s%s\n", "Automated:", is ? "yes: " : "no",
 	    is ? reason : "");
-	fprintf(fp, "%-12s %s%s%s\n", "Flags:", m->is_dsn ? "dsn " : "",
-	    m->text_from_html ? "html " : "", m->truncated ? "truncated" : "");
+	why = msg_truncated_reason(m);
+	fprintf(fp, "%-12s %s%s%s%s%s%s\n", "Flags:", m->is_dsn ? "dsn " : "",
+	    m->text_from_html ? "html " : "", m->truncated ? "truncated" : "",
+	    *why ? " (" : "", why, *why ? ")" : "");
+	g_free(why);
+	if (m->junk_lines > 0)
+		fprintf(fp, "%-12s %u lines before the header skipped\n",
+		    "Junk:", m->junk_lines);
 	fprintf(fp, "\n%s%s", m->text,
 	    *m->text && m->text[strlen(m->text) - 1] != '\n' ? "\n" : "");
 	g_ptr_array_unref(toks);
@@ -221,9 +239,11 @@ cmd_inspect(int argc, char **argv)
 	}
 	if (json)
 		inspect_json(stdout, raw, len);
-	else if (msg_parse(raw, len, &lim, &m, &err) == -1)
+	else if (msg_parse_salvage(raw, len, &lim, &m, &err) == -1) {
 		printf("%-12s %s\n", "Error:", err);
-	else
+		if (m != NULL)
+			print_human(stdout, m);
+	} else
 		print_human(stdout, m);
 	msg_free(&m);
 	g_free(err);
@@ -237,7 +257,7 @@ inspect_json(FILE *fp, const char *raw, size_t len)
 	const struct pd_limits lim = PD_LIMITS_DEFAULT;
 	struct pd_msg *m = NULL;
 	char *err = NULL;
-	int rc = msg_parse(raw, len, &lim, &m, &err);
+	int rc = msg_parse_salvage(raw, len, &lim, &m, &err);
 
 	print_json(fp, m, err);
 	msg_free(&m);

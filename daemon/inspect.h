@@ -16,7 +16,9 @@ int cmd_inspect(int argc, char **argv);
 
 /* What `inspect --json` prints for the len bytes at raw: parses them with
  * the default limits and writes one JSON object and a newline to fp (with
- * an "error" member when they are not a message).  Returns msg_parse's
+ * an "error" member when they are not a message, beside the fields that
+ * could still be recovered: msg_parse_salvage()), "truncated" and, when
+ * true, "truncated_reason" (the limits that cut it).  Returns msg_parse's
  * result, 0 or -1.  The fuzz target tests/fuzz/fuzz_msg.c checks it. */
 int inspect_json(FILE *fp, const char *raw, size_t len);
 

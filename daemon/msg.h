@@ -24,7 +24,8 @@ struct pd_addr {
 };
 
 struct pd_attachment {
-	char *filename;     /* decoded (RFC 2231 / 2047), "" when none */
+	char *filename;     /* decoded (RFC 2231 / 2047), "" when none;
+	                     * never a control character ('_' instead) */
 	char *content_type; /* lower-case "type/subtype" */
 	size_t size;        /* decoded bytes */
 	GBytes *data;       /* decoded content */
@@ -35,14 +36,18 @@ struct pd_msg {
 	                          * break or control becomes a space
 	                          * (hdrtext.h); "" when absent */
 	struct pd_addr from;     /* first From mailbox; fields "" when absent */
-	GPtrArray *to;           /* of struct pd_addr *, at most max_recipients */
+	GPtrArray *to;           /* of struct pd_addr *, at most max_recipients;
+	                          * only mailboxes with an '@' (To, Cc, From,
+	                          * Reply-To alike) */
 	GPtrArray *cc;           /* of struct pd_addr * */
 	struct pd_addr reply_to; /* first Reply-To mailbox; fields "" when absent */
 	char *message_id;        /* without <>, "" when absent */
 	char *in_reply_to;       /* first id of In-Reply-To, without <>, "" */
 	GPtrArray *references;   /* of char *, without <>, in header order */
 	char *text;              /* body text: text/plain preferred, else HTML
-	                          * converted; LF line ends; may be "" */
+	                          * converted; inline text parts one after
+	                          * the other joined in order; LF line ends;
+	                          * may be "" */
 	bool text_from_html;     /* text was converted from HTML */
 	GPtrArray *attachments;  /* of struct pd_attachment * */
 	bool is_dsn;             /* multipart/report; report-type=delivery-status
@@ -51,16 +56,48 @@ struct pd_msg {
 	void *mime;              /* GMimeMessage *, private to parse.c */
 	struct pd_hdr_index *hdrs; /* the header index, private to
 	                          * parse_hdrs.c */
+	unsigned junk_lines;     /* lines before the first header that were
+	                          * no header (a forwarding script's marker,
+	                          * ">From "...), skipped */
+	unsigned truncated_by;   /* enum pd_cut bits: the limits that set
+	                          * truncated */
 };
 
+/* Which limit (postdesk.conf(5), group limits) cut a message. */
+enum pd_cut {
+	PD_CUT_MESSAGE_SIZE = 1 << 0,  /* only msg_parse_salvage() */
+	PD_CUT_HEADERS = 1 << 1,       /* max_headers */
+	PD_CUT_PARTS = 1 << 2,         /* max_parts */
+	PD_CUT_DEPTH = 1 << 3,         /* max_depth */
+	PD_CUT_HEADER_LENGTH = 1 << 4, /* max_header_length */
+	PD_CUT_RECIPIENTS = 1 << 5,    /* max_recipients */
+	PD_CUT_TEXT = 1 << 6,          /* max_text */
+	PD_CUT_HTML = 1 << 7,          /* max_html */
+};
+
+/* The names of the settings behind m->truncated_by, ", "-separated
+ * ("max_depth, max_text"); "" when none.  g_malloc'd. */
+char *msg_truncated_reason(const struct pd_msg *m);
+
 /* Parses raw bytes (headers, blank line, body; LF or CRLF; an mbox "From "
- * first line is skipped).  Returns 0 and *msg_r on success.  Returns -1 and a
+ * first line is skipped, and so are up to 32 lines (4 KB) of junk that are
+ * no header before a header of two fields or more: junk_lines, logged).
+ * Returns 0 and *msg_r on success.  Returns -1 and a
  * g_malloc'd *error_r when the bytes are not a message at all, or when they
  * break max_message_size or max_headers (the caller quarantines them).
  * Damaged but recognisable mail parses with best effort: it never crashes
  * and never returns -1 for a mere oddity. */
 int msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
     struct pd_msg **msg_r, char **error_r);
+
+/* msg_parse() for a reader that wants whatever can be read (postdesk
+ * inspect): returns what msg_parse() returns, with the same *error_r, but
+ * on -1 still sets *msg_r to what could be recovered: a message over
+ * max_message_size or max_headers parsed within those bounds (truncated,
+ * truncated_by saying which), bytes with no header as text only.  *msg_r
+ * is NULL only for empty input. */
+int msg_parse_salvage(const char *raw, size_t len,
+    const struct pd_limits *lim, struct pd_msg **msg_r, char **error_r);
 
 /* Frees *m and sets it to NULL.  Accepts NULL and *m == NULL. */
 void msg_free(struct pd_msg **m);

@@ -61,6 +61,31 @@ extra:
 	return v;
 }
 
+/* The gateway.* and queue.* placeholders of queue q, then extra (may be
+ * NULL) over them: a new table. */
+static GHashTable *
+voice_vars(const struct pd_config *cfg, const struct pd_queue *q,
+    GHashTable *extra)
+{
+	GHashTable *v = notify_vars_new();
+	GHashTableIter it;
+	gpointer k, val;
+
+	g_hash_table_insert(v, "gateway.name", g_strdup(q->display_name));
+	g_hash_table_insert(v, "gateway.address",
+	    g_strdup(config_queue_from(cfg, q)));
+	g_hash_table_insert(v, "queue.name", g_strdup(q->name));
+	g_hash_table_insert(v, "queue.address",
+	    g_strdup(config_queue_from(cfg, q)));
+	g_hash_table_insert(v, "queue.tag", g_strdup(q->tag));
+	if (extra) {
+		g_hash_table_iter_init(&it, extra);
+		while (g_hash_table_iter_next(&it, &k, &val))
+			g_hash_table_insert(v, k, g_strdup(val));
+	}
+	return v;
+}
+
 int
 notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
     const char *lang, GHashTable *vars, struct pd_rendered *r, char **error_r)
@@ -68,7 +93,7 @@ notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
 	GHashTable *all = ticket_vars(tx->cfg, t, vars);
 	int rc;
 
-	rc = template_render(tx->cfg->templates_dir, lang ? lang : t ?
+	rc = template_render_dirs(tx->cfg->templates_dirs, lang ? lang : t ?
 	    t->language : tx->cfg->language, name, all, r, error_r);
 	g_hash_table_unref(all);
 	return rc;
@@ -162,21 +187,27 @@ not_failing(struct tx *tx, unsigned long ticket, const char *kind,
 
 /* Client-bound mail of a ticket ends with its queue's signature (a
  * g_malloc'd body), or NULL when it gets none: mail to agents, team_copy
- * and the admin speaks to the team. */
+ * and the admin speaks to the team.  signed_as: the same for queue q
+ * (NULL: no signature), for a client's mail about no ticket. */
 static char *
-signed_body(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
+signed_as(struct tx *tx, const struct pd_queue *q, const char *rcpt,
     const char *body)
 {
-	const struct pd_queue *q;
-
-	if (!t || !rcpt || guard_internal_rcpt(tx->cfg, rcpt) ||
+	if (!q || !rcpt || guard_internal_rcpt(tx->cfg, rcpt) ||
 	    (tx->cfg->admin && g_ascii_strcasecmp(rcpt, tx->cfg->admin) == 0))
 		return NULL;
-	q = config_queue_voice(tx->cfg, t->queue);
 	if (!q->signature || !*q->signature)
 		return NULL;
 	return g_strdup_printf("%s%s-- \n%s\n", body, *body &&
 	    body[strlen(body) - 1] != '\n' ? "\n\n" : "\n", q->signature);
+}
+
+static char *
+signed_body(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
+    const char *body)
+{
+	return signed_as(tx, t ? config_queue_voice(tx->cfg, t->queue) :
+	    NULL, rcpt, body);
 }
 
 /* The envelope sender of t's mail that may bounce: its queue's address,
@@ -215,7 +246,7 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	/* Every mail of a ticket speaks with its queue's voice
 	 * (postdesk.conf(5) "QUEUES"); gateway-wide notices with the
 	 * gateway's. */
-	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : NULL;
+	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : q->voice;
 	data = compose_mail(&voiced, &len, &id);
 	/* Its bounce names the mail (verp.h). */
 	env = verp_sender(env_from, id);
@@ -233,6 +264,24 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	return row < 0 ? -1 : 0;
 }
 
+/* The HTML alternative of a rendered template: the same text, escaped,
+ * its lines kept (white-space: pre-wrap), then tail.  The text is the
+ * template's, so both parts say the same in every language. */
+static char *
+html_of(const char *subject, const char *body, const char *tail)
+{
+	char *t = g_markup_escape_text(subject, -1);
+	char *b = g_markup_escape_text(body, -1);
+	char *html = g_strdup_printf("<!DOCTYPE html>\n<html><head>"
+	    "<meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n"
+	    "<div style=\"font-family:sans-serif;white-space:pre-wrap\">%s"
+	    "</div>\n%s\n</body></html>\n", t, b, tail);
+
+	g_free(t);
+	g_free(b);
+	return html;
+}
+
 int
 notify_send(struct tx *tx, const struct pd_ticket *t,
     const struct notify_mail *m)
@@ -243,30 +292,46 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 		.reply_to = m->reply_to, .kind = m->kind,
 		.attachments = m->attachments, .auto_submitted = m->auto_reply ?
 		"auto-replied" : "auto-generated" };
-	char *err = NULL, *sig;
+	char *err = NULL, *sig, *html = NULL;
+	GHashTable *vars = m->vars;
 	int rc;
 
 	if (m->reply) {
 		q.in_reply_to = m->reply->message_id;
 		q.references = m->reply->references;
 	}
-	if (notify_render(tx, t, m->name, m->lang, m->vars, &r, &err) != 0) {
+	/* A client's mail about no ticket (a rule's reject) still answers
+	 * as the queue the client wrote to, never as another queue
+	 * (postdesk.conf(5) "QUEUES"): its From, and the gateway.*
+	 * placeholders that tell the client where to write. */
+	if (!t && m->queue)
+		vars = voice_vars(tx->cfg, (q.voice = config_queue_voice(
+		    tx->cfg, m->queue)), m->vars);
+	if (notify_render(tx, t, m->name, m->lang, vars, &r, &err) != 0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
 		    "error=\"%s\"", t ? t->number : 0, m->name, err);
 		g_free(err);
+		if (vars != m->vars)
+			g_hash_table_unref(vars);
 		return 0;
 	}
+	if (vars != m->vars)
+		g_hash_table_unref(vars);
 	q.subject = r.subject;
 	q.body = r.body;
-	sig = signed_body(tx, t, m->rcpt, r.body);
+	sig = t ? signed_body(tx, t, m->rcpt, r.body) :
+	    signed_as(tx, q.voice, m->rcpt, r.body);
 	if (sig)
 		q.body = sig;
+	if (m->html_tail)
+		q.html = html = html_of(r.subject, q.body, m->html_tail);
 	/* Bounces of our notifications come back to the queue's address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
 	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : env_sender(tx, t),
 	    true, m->msgid_r);
 	g_free(sig);
 	template_clear(&r);
+	g_free(html);
 	return rc;
 }
 

@@ -34,6 +34,16 @@ struct notify_mail {
 	GPtrArray *attachments;     /* copied into the mail, or NULL */
 	char **msgid_r;             /* gets the new Message-ID (g_malloc'd)
 	                             * when it passed the hooks, or NULL */
+	const char *html_tail;      /* HTML (a chart) after the rendered
+	                             * text in an HTML alternative (the text
+	                             * escaped, lines kept); NULL: text
+	                             * only */
+	/* Mail about no ticket (t NULL) that answers a client, such as a
+	 * rule's reject (stage_rules.c): */
+	const char *queue;          /* the queue it speaks for: its From,
+	                             * name, address and signature (the
+	                             * gateway.* placeholders); NULL: the
+	                             * gateway's.  Ignored when t is set. */
 };
 
 /* Renders and queues; t may be NULL for gateway-wide notices (no ticket

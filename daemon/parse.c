@@ -2,6 +2,7 @@
  * and ids.  The body walk lives in parse_body.c. */
 #include <string.h>
 #include "hdrtext.h"
+#include "log.h"
 #include "parse_priv.h"
 #include "rfc2047.h"
 
@@ -55,24 +56,73 @@ blank_line(const char *raw, size_t len)
 	return i < len && raw[i] == '\n' ? i + 1 : 0;
 }
 
-/* Skips what comes before the first header in files found in the wild:
- * blank lines, and an mbox "From " separator, which is not a header. */
+/* The line at p: its end without "\r\n" or "\n", and *next_r the next. */
 static const char *
-skip_preamble(const char *raw, size_t *len)
+eol_of(const char *p, const char *end, const char **next_r)
 {
-	const char *nl;
-	size_t n;
+	const char *nl = memchr(p, '\n', end - p), *eol = nl ? nl : end;
 
+	*next_r = nl ? nl + 1 : end;
+	return eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+}
+
+/* Junk before the first header: at most this many lines and bytes are
+ * skipped; more is not a message. */
+#define JUNK_LINES_MAX 32
+#define JUNK_BYTES_MAX 4096
+
+/* Whether a header starts at p: a field followed by another field or an
+ * indented continuation (after junk, one line with a colon may be any
+ * text). */
+static bool
+header_starts(const char *p, const char *end)
+{
+	const char *next, *eol = eol_of(p, end, &next), *eol2, *after;
+
+	if (!rfc2047_is_field(p, eol) || next >= end)
+		return false;
+	eol2 = eol_of(next, end, &after);
+	return eol2 > next && (*next == ' ' || *next == '\t' ||
+	    rfc2047_is_field(next, eol2));
+}
+
+/* Skips what comes before the first header in files found in the wild:
+ * blank lines, an mbox "From " separator, which is not a header, and
+ * junk that a forwarding script or a mail client's export put there (a
+ * marker line, ">From ...", "=== forwarded ==="): lines that are no
+ * field (RFC 5322 §2.2), at most JUNK_LINES_MAX of them, before a
+ * header of two lines or more.  *junk_r: the junk lines skipped. */
+static const char *
+skip_preamble(const char *raw, size_t *len, unsigned *junk_r)
+{
+	const char *nl, *p, *end, *next, *eol;
+	size_t n;
+	unsigned junk = 0;
+
+	*junk_r = 0;
 	while ((n = blank_line(raw, *len)) > 0) {
 		raw += n;
 		*len -= n;
 	}
-	if (*len < 5 || memcmp(raw, "From ", 5) != 0)
+	if (*len >= 5 && memcmp(raw, "From ", 5) == 0 &&
+	    (nl = memchr(raw, '\n', *len)) != NULL) {
+		*len -= nl + 1 - raw;
+		raw = nl + 1;
+	}
+	end = raw + *len;
+	for (p = raw; p < end && junk <= JUNK_LINES_MAX &&
+	    (size_t)(p - raw) <= JUNK_BYTES_MAX; p = next, junk++) {
+		eol = eol_of(p, end, &next);
+		if (junk == 0 ? rfc2047_is_field(p, eol) : header_starts(p,
+		    end))
+			break;
+	}
+	if (junk == 0 || p >= end || junk > JUNK_LINES_MAX ||
+	    (size_t)(p - raw) > JUNK_BYTES_MAX)
 		return raw;
-	if ((nl = memchr(raw, '\n', *len)) == NULL)
-		return raw;
-	*len -= nl + 1 - raw;
-	return nl + 1;
+	*junk_r = junk;
+	*len -= p - raw;
+	return p;
 }
 
 /* How much of raw GMime is given (postdesk.conf(5), max_parts and
@@ -100,7 +150,7 @@ skip_preamble(const char *raw, size_t *len)
  * *len_r. */
 static int
 bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
-    size_t *len_r, bool *cut_r, char **error_r)
+    size_t *len_r, unsigned *cut_r, char **error_r)
 {
 	const char *p = raw, *end = raw + len, *nl, *eol;
 	size_t parts = 0, fields = 0, top = 0;
@@ -108,7 +158,7 @@ bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
 	size_t max_fields = (size_t)lim->max_headers * 10;
 	bool in_top = true, in_head = false, after_head = false;
 
-	*cut_r = false;
+	*cut_r = 0;
 	*len_r = len;
 	for (; p < end; p = nl < end ? nl + 1 : end) {
 		if ((nl = memchr(p, '\n', end - p)) == NULL)
@@ -122,8 +172,10 @@ bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
 			}
 		} else if (eol - p >= 3 && p[0] == '-' && p[1] == '-') {
 			after_head = false;
-			if (lim->max_parts && ++parts > max_parts)
+			if (lim->max_parts && ++parts > max_parts) {
+				*cut_r = PD_CUT_PARTS;
 				break;
+			}
 			in_head = true;
 			continue;
 		} else if (after_head && memchr(p, ':', eol - p)) {
@@ -141,13 +193,13 @@ bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
 				    lim->max_headers);
 				return -1;
 			}
-		} else if (lim->max_headers && ++fields > max_fields)
+		} else if (lim->max_headers && ++fields > max_fields) {
+			*cut_r = PD_CUT_HEADERS;
 			break;
+		}
 	}
-	if (p < end) {
-		*cut_r = true;
+	if (p < end)
 		*len_r = p - raw;
-	}
 	return 0;
 }
 
@@ -211,8 +263,21 @@ addr_free_ptr(gpointer p)
 	g_free(p);
 }
 
-/* Appends the mailboxes of l, groups flattened, up to the recipient bound;
- * depth stops groups inside groups from recursing forever. */
+/* Whether ia is a mailbox whose address has an '@'. */
+static bool
+has_at(InternetAddress *ia)
+{
+	const char *addr;
+
+	if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+		return false;
+	addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia));
+	return addr != NULL && strchr(addr, '@') != NULL;
+}
+
+/* Appends the mailboxes of l that have an '@', groups flattened, up to
+ * the recipient bound; depth stops groups inside groups from recursing
+ * forever. */
 static void
 addr_list(GPtrArray *out, InternetAddressList *l, const struct pd_limits *lim,
     bool *cut_r, int depth)
@@ -228,6 +293,9 @@ addr_list(GPtrArray *out, InternetAddressList *l, const struct pd_limits *lim,
 			    INTERNET_ADDRESS_GROUP(ia)), lim, cut_r, depth + 1);
 			continue;
 		}
+		/* A bare word ("To: undisclosed") is no mailbox. */
+		if (!has_at(ia))
+			continue;
 		if (out->len >= lim->max_recipients) {
 			*cut_r = true;
 			return;
@@ -291,17 +359,82 @@ first_id(GMimeMessage *msg, const char *name, const struct pd_limits *lim)
 	return id;
 }
 
+/* The address list of every header called name, each value rewritten by
+ * parse_addr_repair() and parsed again, when any needed it; else NULL
+ * (GMime's own list is right).  New reference. */
+static InternetAddressList *
+repaired_list(GMimeMessage *msg, const char *name,
+    const struct pd_limits *lim)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	int n = g_mime_header_list_get_count(hl);
+	InternetAddressList *all = NULL, *l;
+	GPtrArray *vals = g_ptr_array_new_with_free_func(g_free);
+	bool changed = false;
+	char *v;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *raw = g_mime_header_get_raw_value(h);
+
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) != 0 ||
+		    raw == NULL)
+			continue;
+		v = parse_addr_repair(raw, lim->max_recipients);
+		changed = changed || v != NULL;
+		g_ptr_array_add(vals, v ? v : g_strdup(raw));
+	}
+	if (changed) {
+		all = internet_address_list_new();
+		for (guint i = 0; i < vals->len; i++) {
+			l = internet_address_list_parse(parse_options(),
+			    vals->pdata[i]);
+			if (l == NULL)
+				continue;
+			internet_address_list_append(all, l);
+			g_object_unref(l);
+		}
+	}
+	g_ptr_array_unref(vals);
+	return all;
+}
+
+/* addr_list() over the repaired list of name, else GMime's own. */
+static void
+addr_field(GPtrArray *out, struct pd_addr *first, GMimeMessage *msg,
+    const char *name, InternetAddressList *own, const struct pd_limits *lim,
+    bool *cut_r)
+{
+	InternetAddressList *l = repaired_list(msg, name, lim);
+
+	if (first != NULL)
+		addr_first(first, l ? l : own, lim);
+	else
+		addr_list(out, l ? l : own, lim, cut_r, 0);
+	if (l != NULL)
+		g_object_unref(l);
+}
+
 static void
 fill_headers(struct pd_msg *m, GMimeMessage *msg, const struct pd_limits *lim)
 {
 	const char *mid;
+	bool cut = false;
 
 	m->subject = one_line(g_mime_message_get_subject(msg),
 	    lim->max_header_length);
-	addr_first(&m->from, g_mime_message_get_from(msg), lim);
-	addr_first(&m->reply_to, g_mime_message_get_reply_to(msg), lim);
-	addr_list(m->to, g_mime_message_get_to(msg), lim, &m->truncated, 0);
-	addr_list(m->cc, g_mime_message_get_cc(msg), lim, &m->truncated, 0);
+	addr_field(NULL, &m->from, msg, "From", g_mime_message_get_from(msg),
+	    lim, NULL);
+	addr_field(NULL, &m->reply_to, msg, "Reply-To",
+	    g_mime_message_get_reply_to(msg), lim, NULL);
+	addr_field(m->to, NULL, msg, "To", g_mime_message_get_to(msg), lim,
+	    &cut);
+	addr_field(m->cc, NULL, msg, "Cc", g_mime_message_get_cc(msg), lim,
+	    &cut);
+	if (cut) {
+		m->truncated = true;
+		m->truncated_by |= PD_CUT_RECIPIENTS;
+	}
 	/* GMime's own Message-ID reader gives up on junk; the lenient
 	 * references parser finds "<id>" or a bare id in most of it. */
 	m->message_id = first_id(msg, "Message-ID", lim);
@@ -369,23 +502,20 @@ too_many_headers(GMimeMessage *msg, const struct pd_limits *lim,
 	return true;
 }
 
-int
-msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
+/* msg_parse() without the size check; *junk_r: junk lines skipped. */
+static int
+parse_bounded(const char *raw, size_t len, const struct pd_limits *lim,
     struct pd_msg **msg_r, char **error_r)
 {
 	GMimeMessage *msg;
 	struct pd_msg *m;
 	char *fixed;
 	size_t flen;
-	bool cut, cut_parts;
+	bool cut;
+	unsigned cut_parts, junk;
 
 	*msg_r = NULL;
-	if (lim->max_message_size > 0 && len > lim->max_message_size) {
-		*error_r = g_strdup_printf("message of %zu bytes exceeds "
-		    "max_message_size", len);
-		return -1;
-	}
-	raw = skip_preamble(raw, &len);
+	raw = skip_preamble(raw, &len, &junk);
 	if (raw == NULL || len == 0) {
 		*error_r = g_strdup("not a message: empty");
 		return -1;
@@ -394,7 +524,6 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		return -1;
 	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
 	    &cut);
-	cut = cut || cut_parts;
 	msg = flen > 0 ? construct(fixed, flen) : NULL;
 	g_free(fixed);
 	if (msg == NULL || !has_headers(msg)) {
@@ -408,15 +537,135 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		g_object_unref(msg);
 		return -1;
 	}
+	if (junk > 0)
+		log_info("stage=parse event=junk-skipped lines=%u "
+		    "(skipped %u junk lines before the first header)", junk,
+		    junk);
 	strip_steering(msg);
 	m = msg_new();
 	m->mime = msg;
 	m->hdrs = parse_hdr_index(GMIME_OBJECT(msg));
-	m->truncated = cut;
+	m->junk_lines = junk;
+	m->truncated = cut || cut_parts != 0;
+	m->truncated_by = cut_parts | (cut ? PD_CUT_HEADER_LENGTH : 0);
 	fill_headers(m, msg, lim);
 	parse_body(m, msg, lim);
 	*msg_r = m;
 	return 0;
+}
+
+int
+msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r)
+{
+	*msg_r = NULL;
+	if (lim->max_message_size > 0 && len > lim->max_message_size) {
+		*error_r = g_strdup_printf("message of %zu bytes exceeds "
+		    "max_message_size", len);
+		return -1;
+	}
+	return parse_bounded(raw, len, lim, msg_r, error_r);
+}
+
+/* raw with its top-level header cut to its first max fields (the rest of
+ * the header dropped, the body kept).  g_malloc'd, *len_r. */
+static char *
+first_fields(const char *raw, size_t len, unsigned max, size_t *len_r)
+{
+	const char *p = raw, *end = raw + len, *next, *eol;
+	GString *out = g_string_sized_new(MIN(len, 1 << 20));
+	unsigned fields = 0;
+
+	for (; p < end; p = next) {
+		eol = eol_of(p, end, &next);
+		if (eol == p) /* the end of the header */
+			break;
+		if (*p != ' ' && *p != '\t')
+			fields++;
+		if (fields <= max)
+			g_string_append_len(out, p, next - p);
+	}
+	g_string_append_len(out, p, end - p);
+	*len_r = out->len;
+	return g_string_free(out, FALSE);
+}
+
+/* Bytes with no header, as text: valid UTF-8 (else guessed as a body of
+ * undeclared charset would be), bounded by max_text. */
+static struct pd_msg *
+text_only(const char *raw, size_t len, const struct pd_limits *lim)
+{
+	struct pd_msg *m = msg_new();
+	char *v = g_strndup(raw, MIN(len, lim->max_text ? lim->max_text * 2 :
+	    len));
+
+	m->subject = g_strdup("");
+	addr_set(&m->from, NULL, lim);
+	addr_set(&m->reply_to, NULL, lim);
+	m->message_id = g_strdup("");
+	m->in_reply_to = g_strdup("");
+	m->text = parse_utf8(v, lim->max_text, &m->truncated);
+	if (m->truncated)
+		m->truncated_by |= PD_CUT_TEXT;
+	g_free(v);
+	return m;
+}
+
+int
+msg_parse_salvage(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r)
+{
+	struct pd_limits big = *lim;
+	char *again = NULL, *cut;
+	size_t clen;
+	unsigned why = 0;
+	int rc = msg_parse(raw, len, lim, msg_r, error_r);
+
+	if (rc == 0 || len == 0)
+		return rc;
+	if (lim->max_message_size > 0 && len > lim->max_message_size) {
+		len = lim->max_message_size;
+		why = PD_CUT_MESSAGE_SIZE;
+	}
+	if (parse_bounded(raw, len, lim, msg_r, &again) == 0)
+		goto done;
+	g_free(again);
+	again = NULL;
+	if (lim->max_headers > 0) {
+		/* A header flood: its first max_headers fields. */
+		cut = first_fields(raw, len, lim->max_headers, &clen);
+		big.max_headers = 0;
+		if (clen < len && parse_bounded(cut, clen, &big, msg_r,
+		    &again) == 0) {
+			why |= PD_CUT_HEADERS;
+			g_free(cut);
+			goto done;
+		}
+		g_free(cut);
+		g_free(again);
+	}
+	*msg_r = text_only(raw, len, lim);
+done:
+	if (why != 0) {
+		(*msg_r)->truncated = true;
+		(*msg_r)->truncated_by |= why;
+	}
+	return rc;
+}
+
+char *
+msg_truncated_reason(const struct pd_msg *m)
+{
+	static const char *const names[] = { "max_message_size",
+	    "max_headers", "max_parts", "max_depth", "max_header_length",
+	    "max_recipients", "max_text", "max_html" };
+	GString *out = g_string_new(NULL);
+
+	for (size_t i = 0; m != NULL && i < G_N_ELEMENTS(names); i++)
+		if (m->truncated_by & (1u << i))
+			g_string_append_printf(out, "%s%s", out->len ? ", " :
+			    "", names[i]);
+	return g_string_free(out, FALSE);
 }
 
 static void

@@ -2,6 +2,7 @@
  * attachments, and how their bytes become UTF-8. */
 #include <string.h>
 #include "parse_priv.h"
+#include "parse_charset.h"
 #include "html2text.h"
 #include "rfc2047.h"
 
@@ -11,6 +12,7 @@ struct walk {
 	GString *text;
 	unsigned leaves;
 	bool stop; /* a bound was hit: walk no further */
+	bool other_rendering; /* inside an alternative that is not the text */
 };
 
 static void walk_obj(struct walk *, GMimeObject *, unsigned, bool);
@@ -224,9 +226,10 @@ lossy(const char *cs, const char *b, size_t n)
 	return out;
 }
 
-/* Undeclared 8-bit: UTF-8 if it is, else KOI8-R when it looks like it,
- * Western European when the 8-bit bytes stand alone, else GMime's fallback
- * list (UTF-8, windows-1251, KOI8-R). */
+/* Undeclared 8-bit: UTF-8 if it is, else Western European when the 8-bit
+ * bytes stand alone, else a CJK charset when the text is not Cyrillic in
+ * shape and one reads well (parse_charset.h), else KOI8-R when it looks
+ * like it, else GMime's fallback list (UTF-8, windows-1251, KOI8-R). */
 static char *
 decode_8bit(const char *b, size_t n)
 {
@@ -235,6 +238,11 @@ decode_8bit(const char *b, size_t n)
 	if (g_utf8_validate(b, n, NULL))
 		return g_strndup(b, n);
 	if (looks_latin(b, n) && (out = latin_to_utf8(b, n)) != NULL)
+		return out;
+	/* CJK text with no charset (old webmail): read as the charset that
+	 * fits best; Cyrillic keeps the guesses it always had. */
+	if (!charset_cyrillic_shaped(b, n) &&
+	    (out = charset_guess_cjk(b, n, NULL)) != NULL)
 		return out;
 	if (looks_koi8r(b, n) &&
 	    (out = g_convert(b, n, "UTF-8", "KOI8-R", NULL, NULL, NULL)))
@@ -255,8 +263,16 @@ to_utf8(const char *cs, const char *b, size_t n)
 	    NULL, NULL);
 	if (out != NULL)
 		return out;
+	/* ISO-2022-JP with its vendor extensions (NEC circled digits...):
+	 * 7-bit, it would pass for UTF-8 below, escapes and all. */
+	if (charset_is_iso2022jp(cs) &&
+	    (out = charset_decode_declared(cs, b, n)) != NULL)
+		return out;
 	if (g_utf8_validate(b, n, NULL))
 		return g_strndup(b, n);
+	/* The vendor supersets of CJK charsets (GBK in "gb2312"...). */
+	if ((out = charset_decode_declared(cs, b, n)) != NULL)
+		return out;
 	if ((out = lossy(cs, b, n)) != NULL)
 		return out;
 	return decode_8bit(b, n);
@@ -357,8 +373,15 @@ static bool
 is_body_text(GMimeObject *obj)
 {
 	GMimeContentDisposition *cd;
+	const char *fn;
 
-	if (!GMIME_IS_PART(obj) || g_mime_part_get_filename(GMIME_PART(obj)))
+	if (!GMIME_IS_PART(obj))
+		return false;
+	/* filename="" (some webmail writes it) names no file. */
+	fn = g_mime_part_get_filename(GMIME_PART(obj));
+	while (fn != NULL && (*fn == ' ' || *fn == '\t'))
+		fn++;
+	if (fn != NULL && *fn != '\0')
 		return false;
 	if (!is_type(obj, "text", "plain") && !is_type(obj, "text", "html"))
 		return false;
@@ -385,8 +408,10 @@ add_text(struct walk *w, GMimePart *part)
 	char *t = parse_part_text_max(part, html ? w->lim->max_html :
 	    text_cap(w->lim->max_text - w->text->len), &cut), *h;
 
-	if (cut)
+	if (cut) {
 		w->m->truncated = true;
+		w->m->truncated_by |= html ? PD_CUT_HTML : PD_CUT_TEXT;
+	}
 	if (html) {
 		h = html_to_text(t, strlen(t));
 		g_free(t);
@@ -401,6 +426,35 @@ add_text(struct walk *w, GMimePart *part)
 	g_free(t);
 }
 
+/* A file name as msg.h promises it: valid UTF-8, bounded, without
+ * control characters.  Raw ISO-2022-JP that reached it (an RFC 2231
+ * value or a quoted name that iconv could not read: the NEC extensions)
+ * is decoded first; every other control character becomes '_'. */
+static char *
+file_name(const char *fn, size_t max)
+{
+	char *v = NULL, *u;
+	GString *out;
+
+	if (fn != NULL && strchr(fn, 0x1b) != NULL &&
+	    charset_has_iso2022(fn, strlen(fn)))
+		v = charset_iso2022jp(fn, strlen(fn));
+	u = parse_utf8(v ? v : fn, max, NULL);
+	g_free(v);
+	out = g_string_sized_new(strlen(u));
+	for (const char *p = u; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
+		    c == 0x2029)
+			g_string_append_c(out, '_');
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+	}
+	g_free(u);
+	return g_string_free(out, FALSE);
+}
+
 static void
 add_attachment(struct walk *w, GMimeObject *obj, const char *filename,
     GByteArray *ba)
@@ -409,7 +463,7 @@ add_attachment(struct walk *w, GMimeObject *obj, const char *filename,
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	char *mt = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
 
-	a->filename = parse_utf8(filename, w->lim->max_header_length, NULL);
+	a->filename = file_name(filename, w->lim->max_header_length);
 	a->content_type = g_ascii_strdown(mt ? mt :
 	    "application/octet-stream", -1);
 	g_free(mt);
@@ -423,6 +477,7 @@ count_leaf(struct walk *w)
 {
 	if (++w->leaves > w->lim->max_parts) {
 		w->m->truncated = true;
+		w->m->truncated_by |= PD_CUT_PARTS;
 		w->stop = true;
 		return false;
 	}
@@ -462,10 +517,17 @@ walk_leaf(struct walk *w, GMimeObject *obj, bool want_text)
 	if (want_text && is_body_text(obj)) {
 		if (w->text->len <= w->lim->max_text)
 			add_text(w, GMIME_PART(obj));
-		else
+		else {
 			w->m->truncated = true;
+			w->m->truncated_by |= PD_CUT_TEXT;
+		}
 		return;
 	}
+	/* Another rendering of the text, inside an alternative not chosen
+	 * (the HTML of alternative[plain, related[html, images]]): not a
+	 * file, as the alternative's own text children are not. */
+	if (w->other_rendering && is_body_text(obj))
+		return;
 	add_attachment(w, obj, g_mime_part_get_filename(GMIME_PART(obj)),
 	    parse_part_bytes(GMIME_PART(obj)));
 }
@@ -480,6 +542,15 @@ blank_text(GMimeObject *obj, const struct pd_limits *lim)
 
 	g_free(t);
 	return blank;
+}
+
+/* A text part beside the root of a multipart/related that no Content-ID
+ * names as a resource: more of the text, shown after it (a mislabelled
+ * multipart/mixed of text parts). */
+static bool
+inline_text(GMimeObject *obj)
+{
+	return is_body_text(obj) && g_mime_object_get_content_id(obj) == NULL;
 }
 
 /* The child of a multipart/alternative that gives the text: non-empty
@@ -523,11 +594,17 @@ walk_multipart(struct walk *w, GMimeMultipart *mp, unsigned depth,
 	else if (want_text && is_type(obj, "multipart", "related"))
 		pick = 0;
 	for (int i = 0; i < n && !w->stop; i++) {
+		bool other = w->other_rendering;
+
 		c = g_mime_multipart_get_part(mp, i);
 		/* The other renderings of the text are not files. */
 		if (alt && i != pick && is_body_text(c))
 			continue;
-		walk_obj(w, c, depth + 1, want_text && (pick < 0 || i == pick));
+		if (alt && want_text && pick >= 0 && i != pick)
+			w->other_rendering = true;
+		walk_obj(w, c, depth + 1, want_text && (pick < 0 ||
+		    i == pick || (!alt && inline_text(c))));
+		w->other_rendering = other;
 	}
 }
 
@@ -538,6 +615,7 @@ walk_obj(struct walk *w, GMimeObject *obj, unsigned depth, bool want_text)
 		return;
 	if (depth > w->lim->max_depth) {
 		w->m->truncated = true;
+		w->m->truncated_by |= PD_CUT_DEPTH;
 		return;
 	}
 	if (GMIME_IS_MULTIPART(obj))
@@ -552,8 +630,13 @@ void
 parse_body(struct pd_msg *m, GMimeMessage *msg, const struct pd_limits *lim)
 {
 	struct walk w = { .m = m, .lim = lim, .text = g_string_new(NULL) };
+	bool cut = false;
 
 	walk_obj(&w, g_mime_message_get_mime_part(msg), 0, true);
-	m->text = parse_utf8(w.text->str, lim->max_text, &m->truncated);
+	m->text = parse_utf8(w.text->str, lim->max_text, &cut);
+	if (cut) {
+		m->truncated = true;
+		m->truncated_by |= PD_CUT_TEXT;
+	}
 	g_string_free(w.text, TRUE);
 }

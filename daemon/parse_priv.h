@@ -41,4 +41,11 @@ struct pd_hdr_index *parse_hdr_index(GMimeObject *obj);
 /* Frees x.  Accepts NULL. */
 void parse_hdr_index_free(struct pd_hdr_index *x);
 
+/* An address-list header value (raw: undecoded, maybe folded) rewritten
+ * so that GMime keeps every mailbox that has an addr-spec: a display name
+ * holding special characters is quoted, an address written only in a
+ * comment ("Name (a@x)") is put in angle brackets.  At most max + 1 elements are looked
+ * at.  g_malloc'd, or NULL when nothing needed rewriting (parse_addr.c). */
+char *parse_addr_repair(const char *raw, unsigned max);
+
 #endif

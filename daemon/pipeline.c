@@ -153,3 +153,49 @@ pipeline_oversized_prefix(sqlite3 *db, const struct pd_config *cfg,
 
 	return oversized(&c, reason, size, out);
 }
+
+enum pipe_result
+pipeline_release_held(sqlite3 *db, const struct pd_config *cfg, int64_t id,
+    const struct pd_agent *agent, const char *raw, size_t len,
+    const char *source, struct pipe_out *out)
+{
+	const struct pd_source *src = config_source(cfg, source);
+	struct pipe_origin o = { .source = source, .folder = "",
+		.queue = src ? src->queue : NULL };
+	struct stage_ctx c = { .db = db, .cfg = cfg, .o = &o,
+		.tx = { .db = db, .cfg = cfg }, .raw = raw, .len = len };
+	struct verdict v;
+	char *err = NULL;
+	int r = -1;
+
+	memset(out, 0, sizeof *out);
+	if (msg_parse(raw, len, &cfg->limits, &c.m, &err) != 0) {
+		g_free(err);
+		return PIPE_QUARANTINED;
+	}
+	stage_hash(&c);
+	if (db_begin(db) != 0) {
+		msg_free(&c.m);
+		return PIPE_TEMPFAIL;
+	}
+	/* As a confirmed challenge does (stage.c): the agent's, with a
+	 * fresh proof; the admin vouches for it instead of the agent. */
+	if (classify(db, cfg, &o, c.m, agent, &v) == 0) {
+		r = stage_apply(&c, &v);
+		verdict_clear(&v);
+	}
+	if (r == 0)
+		r = store_held_release(db, id);
+	if (r != 0 || db_commit(db) != 0) {
+		db_rollback(db);
+		msg_free(&c.m);
+		return PIPE_TEMPFAIL;
+	}
+	log_info("msg=<%s> stage=identity event=released-by-admin "
+	    "agent=\"%s\" held=%lld", c.m->message_id, agent->name,
+	    (long long)id);
+	out->ticket = c.ticket;
+	out->queued = c.tx.queued;
+	msg_free(&c.m);
+	return PIPE_STORED;
+}

@@ -64,4 +64,14 @@ enum pipe_result pipeline_oversized_prefix(sqlite3 *db,
     const char *prefix, size_t prefix_len, size_t size, bool exact,
     struct pipe_out *out);
 
+/* Held agent mail (row id of the held table, its raw bytes and source)
+ * released by the admin (`postdesk held release ID`): filed as agent's
+ * with a fresh proof, as a confirmed challenge does, and marked released,
+ * in one transaction.  PIPE_STORED; PIPE_QUARANTINED when it no longer
+ * parses (it stays held); PIPE_TEMPFAIL on a database error. */
+struct pd_agent;
+enum pipe_result pipeline_release_held(sqlite3 *db,
+    const struct pd_config *cfg, int64_t id, const struct pd_agent *agent,
+    const char *raw, size_t len, const char *source, struct pipe_out *out);
+
 #endif

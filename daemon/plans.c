@@ -74,8 +74,9 @@ plan_vars(const struct pd_client *cl, const struct pd_plan *p,
 	return v;
 }
 
-/* One notice to one contact of the client, in the language of their
- * newest ticket. */
+/* One notice to one contact of the client, in the language and with the
+ * voice (postdesk.conf(5) "QUEUES") of their newest ticket: a client of
+ * billing@ hears from billing@. */
 static int
 tell_contact(struct tx *tx, const char *addr, const char *name,
     const char *lang, GHashTable *vars)
@@ -83,10 +84,17 @@ tell_contact(struct tx *tx, const char *addr, const char *name,
 	struct notify_mail m = { .name = "plan_warning", .rcpt = addr,
 		.rcpt_name = name && *name ? name : NULL, .lang = lang && *lang
 		? lang : NULL, .vars = vars };
+	char *queue = NULL;
+	int r;
 
 	if (guard_internal_rcpt(tx->cfg, addr))
 		return 0;
-	return notify_send(tx, NULL, &m);
+	if (store_contact_queue(tx->db, addr, &queue) < 0)
+		return -1;
+	m.queue = queue;
+	r = notify_send(tx, NULL, &m);
+	g_free(queue);
+	return r;
 }
 
 static int

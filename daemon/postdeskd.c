@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <glib-unix.h>
@@ -24,6 +26,7 @@
 #include "outbox.h"
 #include "scheduler.h"
 #include "sdnotify.h"
+#include "template_vars.h"
 #include "worker.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/postdesk/postdesk.conf"
@@ -42,6 +45,29 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: postdeskd [-fnqv] [-c file] [-l stderr|syslog] "
+	    "[-L err|warning|info|debug] (see postdeskd --help)\n");
+	exit(EX_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("Usage: postdeskd [-fnqv] [-c FILE] [-l stderr|syslog] "
+	    "[-L LEVEL]\n\n"
+	    "  -c, --config FILE  the configuration (%s)\n"
+	    "  -f                 stay in the foreground (always)\n"
+	    "  -n                 check the configuration and exit; -nn also\n"
+	    "                     prints the effective configuration\n"
+	    "  -v                 log debug lines too (-L debug)\n"
+	    "  -q                 log warnings and errors only (-L warning)\n"
+	    "  -l stderr|syslog   where the log goes (stderr: the journal's\n"
+	    "                     priorities under systemd, else time stamps)\n"
+	    "  -L LEVEL           err, warning, info (default) or debug\n"
+	    "  -h, --help         this help\n"
+	    "  -V, --version      the version\n\nSee postdeskd(8).\n",
+	    DEFAULT_CONFIG);
+	exit(EX_OK);
+	fprintf(stderr, "usage: postdeskd [-fnqv] [-c file] [-l stderr|syslog] "
 	    "[-L err|warning|info|debug]\n");
 	exit(2);
 }
@@ -54,7 +80,13 @@ load_config(const char *path, int bare)
 	GString *errors = g_string_new(NULL);
 	struct pd_config *cfg = NULL;
 
-	if (config_load(path, &cfg, errors) != 0) {
+	/* Every template the code renders, in every language, with only
+	 * placeholders it knows (template_vars.h): also on a reload. */
+	if (config_load(path, &cfg, errors) == 0 &&
+	    template_check(cfg->templates_dirs, cfg->file,
+	    cfg->templates_line, errors) > 0)
+		config_free(&cfg);
+	if (!cfg) {
 		char **lines = g_strsplit(g_strchomp(errors->str), "\n", -1);
 
 		for (char **l = lines; *l; l++)
@@ -321,8 +353,20 @@ main(int argc, char **argv)
 	enum pd_log_target target = PD_LOG_AUTO;
 	enum pd_log_level level = PD_LOG_INFO;
 
-	while ((ch = getopt(argc, argv, "c:fnvql:L:")) != -1) {
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 } };
+
+	while ((ch = getopt_long(argc, argv, "c:fnvql:L:hV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'h': help(); break;
+		case 'V':
+			printf("postdeskd %s (database schema %d)\n",
+			    PD_VERSION, DB_SCHEMA_VERSION);
+			return EX_OK;
 		case 'c': d.config_path = optarg; break;
 		case 'f': break; /* we never fork: systemd and tests want that */
 		case 'n': check++; break;

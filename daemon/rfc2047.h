@@ -34,6 +34,11 @@ char *rfc2047_b_to_q(const char *s, size_t len);
 char *rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
     size_t *len_r, bool *cut_r);
 
+/* Whether line [p, eol) starts a header field: a field name of printable
+ * ASCII without blanks, then ':' (RFC 5322 §2.2), blanks before the ':'
+ * allowed (§4.5.3, obsolete syntax, which GMime reads too). */
+bool rfc2047_is_field(const char *p, const char *eol);
+
 /* Whether undeclared 8-bit Russian text reads better as KOI8-R than as
  * windows-1251: in running text lower case dominates, and KOI8-R puts its
  * lower-case letters where windows-1251 has its capitals.  Only for bytes

@@ -4,6 +4,8 @@
 #include <time.h>
 #include "clock.h"
 #include "db.h"
+#include "digest.h"
+#include "report.h"
 #include "log.h"
 #include "plans.h"
 #include "scheduler.h"
@@ -23,6 +25,10 @@ const struct sched_job scheduler_jobs[] = {
 	{ "plans", 300, plans_job },
 	{ "sla", 60, sla_job },
 	{ "due", 60, sla_due_job },
+	/* digest.h: the latest slot of digests.times not yet sent */
+	{ "digest", 60, digest_run },
+	/* report.h: last month's client reports not yet sent */
+	{ "report", 60, report_run },
 };
 const unsigned scheduler_njobs = G_N_ELEMENTS(scheduler_jobs);
 

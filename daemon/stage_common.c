@@ -44,7 +44,7 @@ stage_may_answer(const struct stage_ctx *c)
 	/* Nor mail from a queue's own address (postdesk.conf(5)
 	 * "QUEUES"). */
 	return !c->automated && *from && !c->agent &&
-	    g_ascii_strcasecmp(from, c->cfg->address) != 0 &&
+	    !config_same_mailbox(from, c->cfg->address) &&
 	    !(c->cfg->queues_listed && config_queue_by_address(c->cfg, from));
 }
 

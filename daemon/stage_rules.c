@@ -145,9 +145,26 @@ stage_drop(struct stage_ctx *c)
 	return keep(c, "dropped", "dropped");
 }
 
+/* The language of a reject: the client organisation's, else Russian for
+ * a Russian text, else the queue's (as the ack's, stage_new.c). */
+static const char *
+reject_language(const struct stage_ctx *c)
+{
+	const struct pd_client *cl = config_client_of(c->cfg,
+	    c->m->from.address);
+
+	if (cl && cl->language)
+		return cl->language;
+	if (strcmp(rulematch_language(c->m->subject, c->new_text), "ru") == 0)
+		return "ru";
+	return config_queue_language(c->cfg, config_queue_voice(c->cfg,
+	    c->queue), NULL);
+}
+
 /* The sender gets the rule's template, as an automatic answer (RFC 3834,
- * capped by notify.c like every automatic mail); automated mail, our own
- * addresses and agents get nothing. */
+ * capped by notify.c like every automatic mail), in the voice of the
+ * queue it wrote to; automated mail, our own addresses and agents get
+ * nothing. */
 int
 stage_reject(struct stage_ctx *c)
 {
@@ -155,7 +172,7 @@ stage_reject(struct stage_ctx *c)
 	struct notify_mail m = { .name = c->rules->reject,
 		.rcpt = c->m->from.address, .rcpt_name = c->m->from.name,
 		.reply = c->m, .auto_reply = true,
-		.lang = rulematch_language(c->m->subject, c->new_text) };
+		.lang = reject_language(c), .queue = c->queue };
 	int r = keep(c, "rejected", "rejected");
 
 	if (r != 0 || !stage_may_answer(c))

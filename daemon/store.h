@@ -14,6 +14,8 @@
  *                     recent_requests)
  *   store_report.c    the CLI's reports (store_report.h)
  *   store_plans.c     once-only notices, plan usage, SLA clocks
+ *   store_digest.c    timer notices sent once, the queries of digests
+ *                     and monthly reports (store_digest.h)
  *   store_blobs.c     attachments stored once by SHA-256 (blobs), the
  *                     spans cut out of raw messages (docs/storage.md)
  *
@@ -411,6 +413,10 @@ int store_client_contacts(sqlite3 *db, const char *client, int64_t since,
  * (g_malloc'd), 0 when none, -1. */
 int store_contact_language(sqlite3 *db, const char *address, char **lang_r);
 
+/* The queue of the newest ticket address takes part in: 1 with *queue_r
+ * (g_malloc'd), 0 when none, -1. */
+int store_contact_queue(sqlite3 *db, const char *address, char **queue_r);
+
 /* A ticket whose SLA clocks still run (not resolved, closed or merged). */
 struct store_sla_row {
 	unsigned long number;
@@ -436,6 +442,15 @@ int store_sla_paused_since(sqlite3 *db, unsigned long num, int64_t *since_r);
 /* The clock of num runs again; add business seconds count as paused.
  * 0 or -1. */
 int store_sla_resume(sqlite3 *db, unsigned long num, int64_t add);
+/* ---- store_source.c: what `postdesk status` shows ---- */
+
+/* Records what the fetch worker of source saw, each part only when given:
+ * connected 1/0 (-1: unchanged), backlog the messages waiting in its
+ * folder at the last listing (-1: no listing now), error the last error
+ * (NULL: none now; also kept among the last 100 errors).  One small
+ * statement outside any message's transaction (fetch.c).  0 or -1. */
+int store_source_seen(sqlite3 *db, const char *source, int connected,
+    int64_t backlog, const char *error);
 
 /* ---- store_blobs.c (docs/storage.md) ---- */
 

@@ -91,6 +91,25 @@ store_contact_language(sqlite3 *db, const char *address, char **lang_r)
 	return db_rows_done(db, st, r);
 }
 
+int
+store_contact_queue(sqlite3 *db, const char *address, char **queue_r)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT t.queue FROM tickets t "
+	    "JOIN participants p ON p.ticket = t.number WHERE p.address = "
+	    "lower(?) ORDER BY t.number DESC LIMIT 1", "t", address);
+	int r;
+
+	*queue_r = NULL;
+	if (!st)
+		return -1;
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*queue_r = db_col_str(st, 0);
+		sqlite3_finalize(st);
+		return 1;
+	}
+	return db_rows_done(db, st, r);
+}
+
 void
 store_sla_row_free(gpointer p)
 {

@@ -77,3 +77,32 @@ store_quarantine_set(sqlite3 *db, int64_t id, const char *status,
 		return -1;
 	return sqlite3_changes(db) == 1;
 }
+
+int
+store_source_seen(sqlite3 *db, const char *source, int connected,
+    int64_t backlog, const char *error)
+{
+	int64_t t = now();
+
+	if (db_exec(db, "INSERT INTO source_status (source, connected, "
+	    "connected_at, last_fetch, backlog, last_error, last_error_at, "
+	    "updated) VALUES (?1, ?2 = 1, CASE WHEN ?2 = 1 THEN ?5 END, "
+	    "CASE WHEN ?3 >= 0 THEN ?5 END, MAX(?3, 0), COALESCE(?4, ''), "
+	    "CASE WHEN ?4 IS NOT NULL THEN ?5 END, ?5) ON CONFLICT (source) "
+	    "DO UPDATE SET connected = CASE WHEN ?2 < 0 THEN connected ELSE "
+	    "?2 = 1 END, connected_at = CASE WHEN ?2 = 1 THEN ?5 ELSE "
+	    "connected_at END, last_fetch = CASE WHEN ?3 >= 0 THEN ?5 ELSE "
+	    "last_fetch END, backlog = CASE WHEN ?3 >= 0 THEN ?3 ELSE backlog "
+	    "END, last_error = COALESCE(?4, last_error), last_error_at = CASE "
+	    "WHEN ?4 IS NOT NULL THEN ?5 ELSE last_error_at END, updated = ?5",
+	    "tiiti", source, (int64_t)connected, backlog, error, t) != 0)
+		return -1;
+	if (!error)
+		return 0;
+	/* The last errors, bounded: the newest 100 are kept. */
+	if (db_exec(db, "INSERT INTO recent_errors (at, source, error) "
+	    "VALUES (?, ?, ?)", "itt", t, source, error) != 0)
+		return -1;
+	return db_exec(db, "DELETE FROM recent_errors WHERE id <= (SELECT "
+	    "MAX(id) - 100 FROM recent_errors)", "");
+}

@@ -3,27 +3,47 @@
 #include "hdrtext.h"
 #include "template.h"
 
-static char *
-load(const char *dir, const char *lang, const char *name, char **error_r)
+/* The first of dirs holding lang/name.txt: a directory an admin puts
+ * first overrides the shipped templates file by file (postdesk.conf(5)
+ * "templates"). */
+char *
+template_find(GPtrArray *dirs, const char *lang, const char *name)
 {
-	char *file = g_strdup_printf("%s.txt", name), *path, *data = NULL;
+	char *file = g_strdup_printf("%s.txt", name), *path = NULL;
+
+	for (guint i = 0; dirs && i < dirs->len && !path; i++) {
+		path = g_build_filename(dirs->pdata[i], lang, file, NULL);
+		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			g_clear_pointer(&path, g_free);
+	}
+	g_free(file);
+	return path;
+}
+
+/* lang/name.txt from the first directory holding it, else en/name.txt
+ * from the first holding that. */
+static char *
+load(GPtrArray *dirs, const char *lang, const char *name, char **error_r)
+{
+	char *path = template_find(dirs, lang, name), *data = NULL;
 	GError *err = NULL;
 
-	path = g_build_filename(dir, lang, file, NULL);
-	if (!g_file_get_contents(path, &data, NULL, NULL)) {
-		g_free(path);
-		path = g_build_filename(dir, "en", file, NULL);
-		if (!g_file_get_contents(path, &data, NULL, &err)) {
-			*error_r = g_strdup(err->message);
-			g_error_free(err);
-		}
+	if (!path)
+		path = template_find(dirs, "en", name);
+	if (!path) {
+		*error_r = g_strdup_printf("no template %s/%s.txt", lang,
+		    name);
+		return NULL;
+	}
+	if (!g_file_get_contents(path, &data, NULL, &err)) {
+		*error_r = g_strdup(err->message);
+		g_error_free(err);
 	}
 	if (data && !g_utf8_validate(data, -1, NULL)) {
 		*error_r = g_strdup_printf("%s: not UTF-8", path);
 		g_clear_pointer(&data, g_free);
 	}
 	g_free(path);
-	g_free(file);
 	return data;
 }
 
@@ -118,7 +138,20 @@ int
 template_render(const char *dir, const char *lang, const char *name,
     GHashTable *vars, struct pd_rendered *out, char **error_r)
 {
-	char *raw = load(dir, lang, name, error_r), *subject, *text;
+	GPtrArray *dirs = g_ptr_array_new();
+	int r;
+
+	g_ptr_array_add(dirs, (gpointer)dir);
+	r = template_render_dirs(dirs, lang, name, vars, out, error_r);
+	g_ptr_array_unref(dirs);
+	return r;
+}
+
+int
+template_render_dirs(GPtrArray *dirs, const char *lang, const char *name,
+    GHashTable *vars, struct pd_rendered *out, char **error_r)
+{
+	char *raw = load(dirs, lang, name, error_r), *subject, *text;
 	size_t body;
 
 	memset(out, 0, sizeof *out);

@@ -2,8 +2,10 @@
  *
  * A template is conf/templates/LANG/NAME.txt: header lines, a blank line,
  * the body; placeholders like {{ticket.number}} are replaced from a table of
- * variables.  Admins may override them; a missing language falls back to
- * English.
+ * variables.  Admins may override them file by file: the directories of
+ * `templates` are searched in order, the shipped one last
+ * (template_render_dirs); a missing language falls back to English.  The
+ * registry of templates and their placeholders is template_vars.h.
  *
  * The template is split into headers and body before any placeholder is
  * filled in, and a value is never scanned for placeholders again, so a
@@ -29,5 +31,16 @@ struct pd_rendered {
 int template_render(const char *dir, const char *lang, const char *name,
     GHashTable *vars, struct pd_rendered *out, char **error_r);
 void template_clear(struct pd_rendered *r);
+
+/* template_render from a list of directories (char *), first match wins
+ * per file: lang/name.txt from the first directory holding it, else
+ * en/name.txt likewise (postdesk.conf(5) "templates"). */
+int template_render_dirs(GPtrArray *dirs, const char *lang,
+    const char *name, GHashTable *vars, struct pd_rendered *out,
+    char **error_r);
+
+/* The path of lang/name.txt in the first of dirs that holds it (no
+ * fallback to another language), g_malloc'd, or NULL. */
+char *template_find(GPtrArray *dirs, const char *lang, const char *name);
 
 #endif

@@ -33,11 +33,28 @@ rulematch_compile(const char *pattern, char **error_r)
 	}
 	folded = rulematch_fold(pattern);
 	re = g_regex_new(folded, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &err);
-	g_free(folded);
 	if (!re) {
 		*error_r = g_strdup(err->message);
 		g_error_free(err);
+	} else {
+		/* Compiled again under a lower backtracking limit
+		 * (pcre2pattern(3), "Setting match resource limits"): GRegex
+		 * keeps PCRE2's default of ten million, some 50 ms for a
+		 * pattern that backtracks without end, per header and per
+		 * rule, on text any stranger writes.  The first compile
+		 * reports errors at the admin's own positions. */
+		char *limited = g_strdup_printf("(*LIMIT_MATCH=%u)%s",
+		    RULEMATCH_MATCH_LIMIT, folded);
+		GRegex *l = g_regex_new(limited, G_REGEX_CASELESS |
+		    G_REGEX_OPTIMIZE, 0, NULL);
+
+		if (l) {
+			g_regex_unref(re);
+			re = l;
+		}
+		g_free(limited);
 	}
+	g_free(folded);
 	return re;
 }
 

@@ -13,7 +13,15 @@
 #include <stdbool.h>
 #include <glib.h>
 
-/* Compiles pattern (ё folded to е, caseless, UTF-8, optimised).  Returns
+/* The backtracking steps one match may take from one starting point
+ * before PCRE2 gives up (no match): an ordinary pattern needs a few
+ * hundred (a repeated single character, `.*`, costs none); one that
+ * backtracks without end (`(a+)+$`) stops after half a millisecond
+ * instead of PCRE2's default 40 ms, times every header and rule. */
+#define RULEMATCH_MATCH_LIMIT 50000u
+
+/* Compiles pattern (ё folded to е, caseless, UTF-8, optimised, matched
+ * under RULEMATCH_MATCH_LIMIT).  Returns
  * the regex, or NULL with a g_malloc'd *error_r that says where the
  * pattern is broken ("... at char 4: missing )"). */
 GRegex *rulematch_compile(const char *pattern, char **error_r);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # docs_lint.sh: the repository stands on its own (docs/): every test that
-# docs/guarantees.md (or any doc) names exists, the docs are in the
-# tarball, and no code comment, test, man page or README cites a document
-# outside the repository ("SPEC" sections).  TAP.
+# docs/guarantees.md (or any doc) names exists, every source file README.md
+# and the docs name exists, the docs are in the tarball, and no code
+# comment, test, man page or README cites a document outside the
+# repository ("SPEC" sections).  TAP.
 n=0
 fail=0
 s=${top_srcdir:-.}
@@ -23,6 +24,22 @@ done
 ok $? "every test the docs name exists${missing:+ (missing:$missing)}"
 [ "$(grep -c 'tests/' "$s/docs/guarantees.md")" -ge 20 ]
 ok $? "docs/guarantees.md names the tests of its guarantees"
+# Every daemon/ and filters/ file the README's layout table and "Where to
+# start" (and the docs) name exists; a pattern such as daemon/store_*.c
+# matches at least one file.
+gone=""
+for f in README.md docs/architecture.md docs/guarantees.md \
+	docs/threat-model.md docs/upgrade.md docs/conventions.md; do
+	for p in $(grep -ohE '(daemon|filters)/[A-Za-z0-9_.*/-]*[A-Za-z0-9_*]' \
+	    "$s/$f" | sort -u); do
+		case "$p" in
+		*'*'*) set -- "$s"/$p; [ -e "$1" ] ;;
+		*) [ -e "$s/$p" ] ;;
+		esac || gone="$gone $f:$p"
+	done
+done
+[ -z "$gone" ]
+ok $? "every daemon/ and filters/ path README.md and docs/ name exists${gone:+ (missing:$gone)}"
 # The pattern is split so that this file does not match itself.
 cites=$(cd "$s" && grep -rnE 'SP''EC *(§|\\\(sc)' daemon filters tests contrib man conf \
 	README.md Makefile.am configure.ac 2>/dev/null)

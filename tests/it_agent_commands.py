@@ -67,8 +67,9 @@ def alone(s):
     command(s, "#type bug", n, OLGA, ol, "#type bug", [],
             lambda t: [("type", t["type"], "bug")])
     command(s, "#time 1h30m", n, JOHN, jo, "#time 1h30m", [],
-            lambda t: [("time", t["time"], [{"agent": "John Smith", "minutes": 90,
-                                             "billable": True}])])
+            lambda t: [("time", [{k: e[k] for k in ("agent", "minutes", "billable")}
+                                 for e in t["time"]],
+                        [{"agent": "John Smith", "minutes": 90, "billable": True}])])
     command(s, "#time 45m nobill", n, OLGA, ol, "#time 45m nobill", [],
             lambda t: [("time", sorted((e["agent"], e["minutes"], e["billable"])
                                        for e in t["time"]),

@@ -178,8 +178,8 @@ def main():
            "-L warning: warnings only", "\n".join(ls))
     r = subprocess.run([harness.POSTDESKD, "-L", "loud", "-n", "-c", conf],
                        capture_output=True, text=True)
-    tap.ok(r.returncode == 2 and "usage" in r.stderr,
-           "-L with an unknown level: usage, status 2", r.stderr)
+    tap.ok(r.returncode == 64 and "usage" in r.stderr,
+           "-L with an unknown level: usage, status 64 (EX_USAGE)", r.stderr)
 
     # 5. Root with gateway.user: runs as that user, its files given to it.
     if os.geteuid() != 0:

@@ -119,6 +119,22 @@ ok $? "the installed sample passes postdeskd -n"
 grep -q "password_file = \"$d/usr/etc/postdesk/imap.password\";" "$tmp/nn.out" &&
     ! grep -q 'secret' "$tmp/nn.out"
 ok $? "postdeskd -nn shows the password files, never a password"
+# The dump is itself a configuration: loaded again, it dumps to the same
+# text (but for its first line, the file's name), rules and queues too.
+"$d/usr/sbin/postdeskd" -nn -c "$tmp/postdesk.conf" >"$tmp/dump1.conf" \
+	2>/dev/null
+"$d/usr/sbin/postdeskd" -nn -c "$tmp/dump1.conf" >"$tmp/dump2.conf" \
+	2>"$tmp/dump2.err"
+r=$?
+note <"$tmp/dump2.err"
+tail -n +2 "$tmp/dump1.conf" >"$tmp/dump1.body"
+tail -n +2 "$tmp/dump2.conf" >"$tmp/dump2.body"
+[ $r = 0 ] && grep -q '^rules = ($' "$tmp/dump1.body" &&
+    grep -q '^business_hours\|^# business_hours' "$tmp/dump1.body" &&
+    diff "$tmp/dump1.body" "$tmp/dump2.body" >"$tmp/dump.diff"
+r=$?
+note <"$tmp/dump.diff"
+ok $r "postdeskd -nn of the sample loads again and dumps to the same text"
 
 echo "1..$n"
 exit $fail

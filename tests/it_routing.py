@@ -277,6 +277,11 @@ def rules_test_cli(s, conf_path):
         "spam.eml": make_mail("x@lottery.test", "hi", "x",
                               headers=[("X-Spam-Flag", "yes")]),
         "plain.eml": make_mail("a@client.test", "Hello", "Just a question."),
+        "tobilling.eml": make_mail("a@client.test", "Hello", "A question.",
+                                   to="billing@example.test"),
+        "agent.eml": make_mail("john@example.test", "urgent: invoice", "x"),
+        "auto.eml": make_mail("bot@client.test", "urgent", "Out of office.",
+                              headers=[("Auto-Submitted", "auto-replied")]),
     }
     for name, raw in files.items():
         with open(os.path.join(s.dir, name), "wb") as f:
@@ -318,6 +323,37 @@ def rules_test_cli(s, conf_path):
            and j["rules"][3]["failed"] == "any"
            and j["message"]["source"] == "main",
            "rules test --json: a plain request, no rule fires", r.stdout + r.stderr)
+    # No rule moves it: the queue is the one it is written to, as the
+    # daemon files it, not the source's.
+    r = postdesk(s, "rules", "test", os.path.join(s.dir, "tobilling.eml"),
+                 "--json", "--source", "main", conf_path=nodb)
+    try:
+        j = json.loads(r.stdout)
+    except ValueError:
+        j = None
+    tap.ok(j is not None and j["verdict"]["rules"] == []
+           and j["verdict"]["queue"] == "billing",
+           "rules test: mail to billing@ is shown in queue billing",
+           r.stdout + r.stderr)
+    # Mail the daemon does not route by the rules is not shown as routed.
+    r = postdesk(s, "rules", "test", os.path.join(s.dir, "agent.eml"),
+                 "--json", conf_path=nodb)
+    try:
+        j = json.loads(r.stdout)
+    except ValueError:
+        j = None
+    tap.ok(j is not None and j["verdict"]["outcome"] == "agent"
+           and j["verdict"]["not_routed"] and j["verdict"]["rules"] == []
+           and j["verdict"]["priority"] == "normal"
+           and j["verdict"]["ack"] is False
+           and any(x["matched"] for x in j["rules"]),
+           "rules test: an agent's mail is agent mail, no rule applies",
+           r.stdout + r.stderr)
+    r = postdesk(s, "rules", "test", os.path.join(s.dir, "auto.eml"),
+                 conf_path=nodb)
+    tap.ok("outcome:  unfiled (automated mail" in r.stdout
+           and "rules:    -" in r.stdout,
+           "rules test: an auto-reply opens no ticket", r.stdout + r.stderr)
     outbox_before = len(s.outbox())
     tap.eq(len(s.outbox()), outbox_before, "rules test: no mail queued")
 

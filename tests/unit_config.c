@@ -4,7 +4,9 @@
  * reported as "file:line: message" on the right line, all errors of a file
  * reported together, password files read and never echoed, and the
  * settings added with the hostile-mail work (floods, agent identity,
- * binary_attachments, limits). */
+ * binary_attachments, limits); `postdeskd -nn` (config_dump) of a file
+ * with every group, every rule condition and action, loading again to the
+ * same dump. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +342,9 @@ static const char full[] =
 	"  repeat_minutes = 0; repeat_similarity = 75;\n"
 	"};\n"
 	"rules = ( { name = \"urgent\"; subject = \"urgent\";\n"
-	"  priority = \"urgent\"; } );\n";
+	"  priority = \"urgent\"; } );\n"
+	"digests = { times = [ \"09:00\", \"14:30\" ]; };\n"
+	"reports = { monthly = false; };\n";
 
 static void
 test_full(void)
@@ -1021,6 +1025,91 @@ test_checks(void)
 	g_string_free(e, TRUE);
 }
 
+/* config_dump of cfg, malloc'd. */
+static char *
+dump_of(const struct pd_config *cfg)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	config_dump(cfg, f);
+	fclose(f);
+	return out;
+}
+
+/* Loads text, dumps it, loads the dump and dumps that: the two dumps must
+ * be the same text past their first line (the file's name).  Returns the
+ * first dump (malloc'd) or NULL. */
+static char *
+round_trip(const char *text, const char *what)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg = load(text, e), *again;
+	char *out = NULL, *out2 = NULL;
+
+	if (!ok(cfg != NULL, "dump %s: loads (%s)", what, oneline(e)))
+		goto out;
+	out = dump_of(cfg);
+	again = load(out, e);
+	if (ok(again != NULL, "dump %s: the dump loads again (%s)", what,
+	    oneline(e))) {
+		out2 = dump_of(again);
+		if (!ok(strcmp(strchr(out, '\n'), strchr(out2, '\n')) == 0,
+		    "dump %s: the dump of the dump is the same text", what))
+			printf("# first:\n%s# second:\n%s", out, out2);
+	}
+	config_free(&again);
+out:
+	config_free(&cfg);
+	free(out2);
+	g_string_free(e, TRUE);
+	return out;
+}
+
+/* Every group, every condition and action of the rules, the templates a
+ * list: for the dump's round trip.  Templates in dir/tpl. */
+static const char every_group[] =
+	"gateway = { name = \"ACME\"; address = \"help@acme.test\";\n"
+	"  templates = [ \"tpl\", \"/srv/templates\" ];\n"
+	"  timezone = \"Europe/Moscow\"; bounce_hold_days = 0; };\n"
+	"sources = ( { name = \"main\"; host = \"imap\"; user = \"u\";\n"
+	"  password_file = \"imap.pw\"; queue = \"billing\"; } );\n"
+	"smtp = { host = \"smtp\"; };\n"
+	"agents = ( { name = \"Olga\"; addresses = \"olga@acme.test\"; } );\n"
+	"clients = ( { name = \"Example\"; domains = \"example.com\";\n"
+	"  plan = \"gold\"; language = \"ru\";\n"
+	"  contacts = [ \"boss@example.com\", \"cfo@example.com\" ]; },\n"
+	"  { name = \"Other\"; addresses = \"x@other.test\"; } );\n"
+	"queues = ( { name = \"support\"; addresses = \"help@acme.test\"; },\n"
+	"  { name = \"billing\"; addresses = \"billing@acme.test\";\n"
+	"    signature = \"Billing \\\"team\\\"\"; lead = \"Olga\"; } );\n"
+	"plans = ( { name = \"gold\"; hours = 12.345678901; warn_at = [ 50, 90,\n"
+	"  100 ]; sla = { resolution = { urgent = 4; }; }; } );\n"
+	"sla = { first_response = { low = 24; urgent = 1; };\n"
+	"  resolution = { normal = 40; }; warn_at = 60; };\n"
+	"business_hours = { days = \"mon-fri,sun\"; from = \"08:00\";\n"
+	"  to = \"24:00\"; holidays = [ \"2027-01-07\", \"2026-12-31\" ]; };\n"
+	"rules = (\n"
+	"  { name = \"spam\"; on = \"both\"; continue = true;\n"
+	"    from = \"^bad@.*\\\\.test$\"; to = \"billing@\"; cc = \"c\\\\d+\";\n"
+	"    subject = \"(?i)срочно\"; body = \"x{2,5}\";\n"
+	"    header = [ \"X-Spam\", \"^yes\" ]; source = \"main\";\n"
+	"    client = [ \"Example\", \"Other\" ]; has_attachment = \"\\\\.exe$\";\n"
+	"    size_over = \"5M\"; automated = false; language = \"ru\";\n"
+	"    tags = [ \"Spam\", \"x.y\" ]; notify = [ \"Olga\", \"a@b.test\" ];\n"
+	"    note = \"line\\none\"; hold = true; },\n"
+	"  { name = \"alt\"; on = \"followup\";\n"
+	"    any = ( { subject = \"a\"; has_attachment = true; },\n"
+	"      { size_over = 3000000000L; } );\n"
+	"    queue = \"billing\"; priority = \"high\"; type = \"bug\";\n"
+	"    assign = \"Olga\"; no_ack = true; },\n"
+	"  { name = \"refuse\"; subject = \"refuse\"; reject = \"refuse\"; },\n"
+	"  { name = \"drop\"; subject = \"drop\"; drop = true; }\n"
+	");\n"
+	"digests = { times = [ \"17:45\", \"09:00\" ]; };\n"
+	"reports = { monthly = false; };\n";
+
 /* postdeskd -nn: every setting, defaults included, in a file that loads
  * again to the same; passwords never, their files' paths instead. */
 static void
@@ -1073,6 +1162,82 @@ test_dump(void)
 	    strstr(out, "address_per_day = 40;") &&
 	    strstr(out, "max_parts = 200;") && strstr(out, "port = 465;") &&
 	    strstr(out, "tag = \"TICKET\";"), "dump: defaults included");
+	/* Every group, the rules' every condition and action. */
+	{
+		char *t = g_build_filename(dir, "tpl", "en", NULL);
+
+		g_mkdir_with_parents(t, 0700);
+		g_free(t);
+		t = g_build_filename(dir, "tpl", "ru", NULL);
+		g_mkdir_with_parents(t, 0700);
+		g_free(t);
+		g_free(put("tpl/en/refuse.txt", "Subject: no\n\nno\n", 0600));
+		g_free(put("tpl/ru/refuse.txt", "Subject: нет\n\nнет\n",
+		    0600));
+	}
+	free(out);
+	out = round_trip(every_group, "of every group");
+	ok(out && strstr(out, "timezone = \"Europe/Moscow\";") &&
+	    strstr(out, "bounce_hold_days = 0;") &&
+	    strstr(out, "templates = [ \"") &&
+	    strstr(out, "/tpl\", \"/srv/templates\", \"" PKGDATADIR
+	    "/templates\" ];"),
+	    "dump: gateway.timezone, bounce_hold_days, templates as a list");
+	ok(out && strstr(out, "language = \"ru\";\n    contacts = [ "
+	    "\"boss@example.com\", \"cfo@example.com\" ];") &&
+	    strstr(out, "contacts = [];"),
+	    "dump: a client's language and contacts");
+	ok(out && strstr(out, "hours = 12.345678901;") &&
+	    strstr(out, "warn_at = [ 50, 90, 100 ];") &&
+	    strstr(out, "resolution = { low = 0; normal = 0; high = 0; "
+	    "urgent = 4; };"), "dump: a plan's hours, warn_at and sla");
+	ok(out && strstr(out, "first_response = { low = 24; normal = 0; "
+	    "high = 0; urgent = 1; };") && strstr(out, "resolution = { "
+	    "low = 0; normal = 40; high = 0; urgent = 0; };\n  warn_at = 60;"),
+	    "dump: sla first_response, resolution, warn_at");
+	ok(out && strstr(out, "days = \"mon,tue,wed,thu,fri,sun\";") &&
+	    strstr(out, "from = \"08:00\";") && strstr(out, "to = \"24:00\";")
+	    && strstr(out, "business_hours = {\n") &&
+	    strstr(out, "holidays = [ \"2026-12-31\", \"2027-01-07\" ];"),
+	    "dump: business_hours");
+	ok(out && strstr(out, "name = \"billing\";") &&
+	    strstr(out, "signature = \"Billing \\\"team\\\"\";") &&
+	    strstr(out, "display_name = \"ACME\";") &&
+	    !strstr(out, "# queues: not set"),
+	    "dump: queues with the gateway's defaults");
+	ok(out && strstr(out, "from = \"^bad@.*\\\\.test$\";") &&
+	    strstr(out, "subject = \"(?i)срочно\";") &&
+	    strstr(out, "header = [ \"X-Spam\", \"^yes\" ];") &&
+	    strstr(out, "client = [ \"Example\", \"Other\" ];") &&
+	    strstr(out, "has_attachment = \"\\\\.exe$\";") &&
+	    strstr(out, "has_attachment = true;") &&
+	    strstr(out, "size_over = 5242880;") &&
+	    strstr(out, "size_over = 3000000000L;") &&
+	    strstr(out, "on = \"followup\";") && strstr(out, "any = (") &&
+	    strstr(out, "continue = true;") &&
+	    strstr(out, "tags = [ \"spam\", \"x.y\" ];") &&
+	    strstr(out, "note = \"line\\x0aone\";") &&
+	    strstr(out, "reject = \"refuse\";") &&
+	    strstr(out, "drop = true;") && strstr(out, "hold = true;") &&
+	    strstr(out, "no_ack = true;") && strstr(out, "type = \"bug\";"),
+	    "dump: rules, every condition as written and every action");
+	ok(out && strstr(out, "times = [ \"09:00\", \"17:45\" ];") &&
+	    strstr(out, "monthly = false;"), "dump: digests and reports");
+	free(out);
+	/* Without a queues list, the derived queues are comments: a list
+	 * would be another configuration (and one that does not load). */
+	out = round_trip(MINIMAL "sources = ( { name = \"m\"; host = \"i\"; "
+	    "user = \"u\";\n  password_file = \"imap.pw\"; queue = "
+	    "\"sales\"; } );\n", "without queues");
+	ok(out && strstr(out, "# queues: not set") &&
+	    strstr(out, "#     name = \"sales\";") &&
+	    strstr(out, "# business_hours: not set") &&
+	    strstr(out, "rules = (\n);") &&
+	    strstr(out, "templates = \"" PKGDATADIR "/templates\";") &&
+	    strstr(out, "times = [];") && strstr(out, "monthly = true;") &&
+	    strstr(out, "timezone = \"UTC\";") &&
+	    strstr(out, "warn_at = 80;"),
+	    "dump: the defaults of the new groups, derived queues commented");
 out:
 	config_free(&cfg);
 	free(out);

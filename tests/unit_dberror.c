@@ -75,6 +75,17 @@ main(void)
 	cfg.agents = g_ptr_array_new();
 	cfg.clients = g_ptr_array_new();
 	cfg.plans = g_ptr_array_new();
+	/* The default queue with the gateway's voice, as config_load makes
+	 * it (config.h: never empty). */
+	struct pd_queue q = { .name = (char *)PD_DEFAULT_QUEUE, .tag = "ACME",
+		.display_name = "ACME Support", .language = "en" };
+
+	q.addresses = g_ptr_array_new();
+	g_ptr_array_add(q.addresses, (char *)"support@example.test");
+	q.agents = g_ptr_array_new();
+	cfg.queues = g_ptr_array_new();
+	g_ptr_array_add(cfg.queues, &q);
+	cfg.rules = g_ptr_array_new();
 	if (!g_mkdtemp(dir))
 		return 1;
 	path = g_build_filename(dir, "pd.db", NULL);
@@ -170,6 +181,10 @@ main(void)
 	g_ptr_array_unref(cfg.agents);
 	g_ptr_array_unref(cfg.clients);
 	g_ptr_array_unref(cfg.plans);
+	g_ptr_array_unref(cfg.queues);
+	g_ptr_array_unref(cfg.rules);
+	g_ptr_array_unref(q.addresses);
+	g_ptr_array_unref(q.agents);
 	g_mime_shutdown();
 	return tap_done();
 }

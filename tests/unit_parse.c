@@ -1,11 +1,14 @@
 /* unit_parse.c: msg_parse() on Russian mail in three charsets, GMime's
- * RFC 2047 bug, charset fallbacks, HTML, RFC 2231, bounds and garbage. */
+ * RFC 2047 bug, charset fallbacks, HTML, RFC 2231, bounds and garbage;
+ * the real-world classes of issue 12 (CJK charsets, junk before the
+ * header, display names, inline parts, salvage). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <gmime/gmime.h>
 #include "msg.h"
+#include "parse_charset.h"
 #include "parse_priv.h"
 #include "tap.h"
 
@@ -822,6 +825,322 @@ test_encoded_at(void)
 	}
 }
 
+static bool
+no_ideographs(const char *s)
+{
+	for (const char *p = s; *p; p = g_utf8_next_char(p))
+		if (g_utf8_get_char(p) >= 0x3000)
+			return false;
+	return true;
+}
+
+/* Issue 12, class 1: undeclared CJK header text, per header, preferring
+ * the charsets the text parts declare; Cyrillic read as before. */
+static void
+test_cjk_headers(void)
+{
+	static const struct {
+		const char *file, *subject, *name;
+	} mails[] = {
+		{ "cjk-gbk-raw-webmail.eml", "关于发票的问题，请帮忙查看",
+		    "王喆" },
+		{ "cjk-gbk-spam-wrapper.eml",
+		    "[SPAM] 会议通知：下周一客户服务系统更新", "李明" },
+		{ "cjk-big5-undeclared.eml", "請幫忙確認訂單的付款問題",
+		    "陳小姐" },
+		{ "cjk-sjis-becky.eml", "お見積りの件について（ご確認ください）",
+		    "田中 太郎" },
+		{ "cjk-eucjp-undeclared.eml",
+		    "ログインできません、ご確認お願いします", "鈴木 花子" },
+		{ "cjk-euckr-outlook.eml", "주문 확인 요청드립니다", "김민수" },
+		{ "cjk-iso2022jp-label-sjis.eml", "パスワード再発行のお願い",
+		    "山本" },
+		{ "cjk-vendor-words.eml", "①請求書の再発行について",
+		    "똠방각하" },
+	};
+	struct pd_msg *m;
+	char *raw, name[96];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(mails); i++) {
+		m = parse_file(mails[i].file);
+		snprintf(name, sizeof name, "%s subject", mails[i].file);
+		is_str(m ? m->subject : NULL, mails[i].subject, name);
+		snprintf(name, sizeof name, "%s from name", mails[i].file);
+		is_str(m ? m->from.name : NULL, mails[i].name, name);
+		msg_free(&m);
+	}
+	m = parse_file("cjk-big5-undeclared.eml");
+	ok(m && strstr(m->text, "請幫忙確認付款是否成功") != NULL,
+	    "undeclared Big5 body read as Big5");
+	msg_free(&m);
+	/* A short Cyrillic name in KOI8-R beside a gb2312 text: GB2312
+	 * refuses it, so it stays Cyrillic (as before); in windows-1251
+	 * without any declaration, windows-1251. */
+	m = parse_str("From: \xe9\xd7\xc1\xce <a@example.test>\n"
+	    "Subject: \xfa\xc1\xd1\xd7\xcb\xc1 \xce\xc1 \xd2\xc5\xcd\xcf\xce"
+	    "\xd4\n"
+	    "Content-Type: text/plain; charset=gb2312\n\nbody\n");
+	is_str(m ? m->subject : NULL, "Заявка на ремонт",
+	    "KOI8-R subject beside a gb2312 body stays Cyrillic");
+	msg_free(&m);
+	m = parse_str("From: a@example.test\nSubject: \xcf\xf0\xe8\xe2\xe5"
+	    "\xf2, \xed\xe5 \xf0\xe0\xe1\xee\xf2\xe0\xe5\xf2 \xef\xe5\xf7"
+	    "\xe0\xf2\xfc\n\nbody\n");
+	is_str(m ? m->subject : NULL, "Привет, не работает печать",
+	    "undeclared windows-1251 stays windows-1251");
+	msg_free(&m);
+	/* Western European text stays Western European. */
+	m = parse_str("From: a@example.test\nSubject: Gr\xfc\xdf\x65 aus "
+	    "M\xfcnchen\n\nbody\n");
+	is_str(m ? m->subject : NULL, "Grüße aus München",
+	    "undeclared Latin-1 stays Latin-1");
+	msg_free(&m);
+	/* Damaged UTF-8 is never taken for GB18030 (its Cyrillic pairs are
+	 * valid there): it keeps the fallbacks it always had. */
+	raw = g_strdup("From: a@example.test\nSubject: s\nContent-Type: "
+	    "text/plain; charset=utf-8\n\n\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2"
+	    "\xd0\xb5\xd1\x82 \xff \xd0\xbc\xd0\xb8\xd1\x80\n");
+	m = parse_str(raw);
+	ok(m != NULL && no_ideographs(m->text),
+	    "damaged UTF-8 body is not read as CJK");
+	msg_free(&m);
+	g_free(raw);
+}
+
+/* Issue 12, class 2: ISO-2022-JP with the NEC and IBM extensions. */
+static void
+test_iso2022jp_vendor(void)
+{
+	struct pd_msg *m = parse_file("ja-iso2022jp-nec.eml");
+	char *v;
+
+	is_str(m ? m->subject : NULL, "①会議資料の件（第Ⅱ版）",
+	    "NEC row 13 in an ISO-2022-JP encoded-word");
+	is_str(att_name(m, 0), "①会議資料Ⅱ.pdf",
+	    "NEC row 13 in an encoded-word file name");
+	is_str(att_name(m, 1), "髙橋様_見積書.xls",
+	    "NEC-selected IBM extension in an RFC 2231 file name");
+	is_str(att_name(m, 2), "議事録②.txt", "raw ISO-2022-JP file name");
+	ok(m && strstr(m->text, "髙橋様\n①の資料と第Ⅱ版") != NULL,
+	    "ISO-2022-JP body with the extensions");
+	msg_free(&m);
+	/* JIS X 0201 katakana by ESC ( I and by SO/SI, JIS X 0212. */
+	v = charset_iso2022jp("\x1b(I1\x1b(B-\x0e\x32\x0f!", 12);
+	is_str(v, "ｱ-ｲ!", "JIS X 0201 katakana (ESC ( I, SO/SI)");
+	g_free(v);
+	v = charset_iso2022jp("\x1b$(D\x30\x21\x1b(B", 9);
+	ok(v != NULL && g_utf8_strlen(v, -1) == 1,
+	    "JIS X 0212 through EUC-JP-MS");
+	g_free(v);
+	ok(charset_iso2022jp("\x1b$B\x24", 4) == NULL,
+	    "a cut double byte does not decode");
+	ok(charset_iso2022jp("a\xff", 2) == NULL, "8-bit is no ISO-2022-JP");
+	/* A file name never holds a control character. */
+	m = parse_str("From: a@example.test\nSubject: s\nContent-Type: "
+	    "multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n"
+	    "\nx\n--b\nContent-Type: application/octet-stream\n"
+	    "Content-Disposition: attachment; filename*=utf-8''a%01b%1B%0Ac"
+	    ".bin\n\nzz\n--b--\n");
+	is_str(att_name(m, 0), "a_b__c.bin", "control characters in a file "
+	    "name become '_'");
+	msg_free(&m);
+}
+
+/* Issue 12, class 3: junk before the header, unindented continuations. */
+static void
+test_junk(void)
+{
+	struct pd_msg *m = parse_file("junk-forward-script.eml");
+	GString *s = g_string_new(NULL);
+	char *err = NULL;
+
+	ok(m && m->junk_lines == 2, "forwarding script: 2 junk lines");
+	is_str(m ? m->subject : NULL, "The invoice printer stops after the "
+	    "first page and the queue shows error 0x0000011b since yesterday",
+	    "unindented continuation joined");
+	is_str(m ? m->from.address : NULL, "client@example.test",
+	    "headers after the junk");
+	msg_free(&m);
+	m = parse_file("junk-export-marker.eml");
+	ok(m && m->junk_lines == 3, "export: blank line skipped, 3 junk "
+	    "lines");
+	is_str(m ? m->subject : NULL, "Zugang gesperrt", "export subject");
+	msg_free(&m);
+	/* After junk, one line with a colon is text, not a header. */
+	ok(msg_parse("junk\nNote: see below\n\nbody\n", 27, &lim, &m,
+	    &err) == -1 && m == NULL, "a lone field after junk is no header");
+	g_free(err);
+	err = NULL;
+	/* At most 32 lines of junk. */
+	for (int i = 0; i < 33; i++)
+		g_string_append(s, "junk line\n");
+	g_string_append(s, "From: a@example.test\nSubject: s\n\nbody\n");
+	ok(msg_parse(s->str, s->len, &lim, &m, &err) == -1 && m == NULL,
+	    "33 junk lines: not a message");
+	g_free(err);
+	err = NULL;
+	g_string_free(s, TRUE);
+	/* A line that is no field right before the end of the header is not
+	 * joined: it may be the body of a mail without the blank line. */
+	m = parse_str("From: a@example.test\nSubject: s\nno field here\n"
+	    "\nbody\n");
+	is_str(m ? m->subject : NULL, "s", "last line of the header is not "
+	    "joined");
+	ok(m && m->junk_lines == 0, "no junk counted");
+	msg_free(&m);
+	/* Blanks before the colon (obsolete syntax) make a field still. */
+	m = parse_str("Subject : first\nFrom: a@example.test\nTo: b@example."
+	    "test\n\nbody\n");
+	is_str(m ? m->subject : NULL, "first", "obsolete field first: no junk");
+	msg_free(&m);
+	m = parse_str("From: a@example.test\nSubject : mid\nTo: b@example."
+	    "test\n\nbody\n");
+	is_str(m ? m->subject : NULL, "mid", "obsolete field inside: not "
+	    "joined");
+	msg_free(&m);
+}
+
+/* Issue 12, class 4: display names with special characters, addresses in
+ * comments, bare words. */
+static void
+test_display_names(void)
+{
+	struct pd_msg *m = parse_file("addr-special-names.eml");
+	const struct pd_addr *a;
+
+	is_str(m ? m->from.name : NULL, "[EXT] Ivan Petrov",
+	    "unquoted [EXT] name kept");
+	is_str(m ? m->from.address : NULL, "ivan.petrov@example.ru",
+	    "its address");
+	is_str(m ? m->reply_to.name : NULL, "ACME Billing | Accounts [Team]",
+	    "name with | and [ ] kept");
+	is_str(m ? m->reply_to.address : NULL, "billing@example.com",
+	    "its address");
+	ok(m && m->to->len == 1, "bare word dropped from To");
+	a = m && m->to->len > 0 ? m->to->pdata[0] : NULL;
+	is_str(a ? a->address : NULL, "support@example.test", "To address");
+	ok(m && m->cc->len == 2, "both Cc mailboxes kept");
+	a = m && m->cc->len > 0 ? m->cc->pdata[0] : NULL;
+	is_str(a ? a->name : NULL, "José García", "encoded-word name beside "
+	    "an address in a comment");
+	is_str(a ? a->address : NULL, "jose.garcia@example.es",
+	    "the address from the comment");
+	a = m && m->cc->len > 1 ? m->cc->pdata[1] : NULL;
+	is_str(a ? a->address : NULL, "maria@example.es", "second Cc");
+	msg_free(&m);
+	/* The address still comes from raw text only. */
+	m = parse_str("From: =?utf-8?q?boss=40acme.test?= (evil@attacker."
+	    "test)\nSubject: s\n\nbody\n");
+	is_str(m ? m->from.address : NULL, "evil@attacker.test",
+	    "address from the raw comment");
+	is_str(m ? m->from.name : NULL, "boss@acme.test",
+	    "decoded name stays a name");
+	msg_free(&m);
+	m = parse_str("From: x (=?utf-8?q?boss=40acme.test?=)\nSubject: s\n"
+	    "\nbody\n");
+	ok(m && strchr(m->from.address, '@') == NULL,
+	    "an encoded comment gives no address");
+	msg_free(&m);
+	m = parse_str("From: undisclosed\nTo: nobody\nSubject: s\n\nbody\n");
+	is_str(m ? m->from.address : NULL, "", "bare From word: no address");
+	ok(m && m->to->len == 0, "bare To word: no recipient");
+	msg_free(&m);
+}
+
+/* Issue 12, class 5: inline text parts side by side. */
+static void
+test_inline_parts(void)
+{
+	struct pd_msg *m = parse_file("inline-mixed-webform.eml");
+
+	ok(m && strstr(m->text, "Order: 100234\n\nMy parcel never arrived.")
+	    != NULL, "mixed: plain and unnamed HTML joined in order");
+	ok(m && m->attachments->len == 0, "mixed: the HTML is no file");
+	msg_free(&m);
+	m = parse_file("inline-related-footer.eml");
+	ok(m && strstr(m->text, "one minute.\n\nhelp mailing list") != NULL,
+	    "related: the text beside the root joined");
+	ok(m && m->attachments->len == 0, "related: no unnamed file");
+	msg_free(&m);
+	m = parse_str("From: a@example.test\nSubject: s\nContent-Type: "
+	    "multipart/alternative; boundary=a\n\n--a\nContent-Type: "
+	    "text/plain\n\nplain\n--a\nContent-Type: multipart/related; "
+	    "boundary=r\n\n--r\nContent-Type: text/html\n\n<p>html</p>\n"
+	    "--r\nContent-Type: image/png; name=i.png\n"
+	    "Content-Disposition: inline; filename=i.png\n\nxx\n--r--\n"
+	    "--a--\n");
+	ok(m && m->attachments->len == 1 && strcmp(att_name(m, 0), "i.png")
+	    == 0, "the HTML rendering not chosen is no file, its image is");
+	msg_free(&m);
+}
+
+/* Issue 12, class 6: the limits behind truncated, and what a refused
+ * file still gives. */
+static void
+test_truncation_and_salvage(void)
+{
+	struct pd_limits small = lim;
+	struct pd_msg *m = parse_file("truncated-depth.eml");
+	char *why, *err = NULL;
+	gchar *raw = NULL;
+	gsize len;
+	const char *top = getenv("top_srcdir");
+	char *path;
+
+	ok(m && m->truncated && (m->truncated_by & PD_CUT_DEPTH),
+	    "nesting cut: max_depth");
+	why = msg_truncated_reason(m);
+	is_str(why, "max_depth", "reason named");
+	g_free(why);
+	msg_free(&m);
+	small.max_recipients = 1;
+	small.max_text = 4;
+	raw = g_strdup("From: a@example.test\nTo: b@example.test, "
+	    "c@example.test\nSubject: s\n\nlong body\n");
+	ok(msg_parse(raw, strlen(raw), &small, &m, &err) == 0,
+	    "parses under small limits");
+	g_free(raw);
+	raw = NULL;
+	why = msg_truncated_reason(m);
+	is_str(why, "max_recipients, max_text", "two reasons, in order");
+	g_free(why);
+	msg_free(&m);
+	ok(msg_parse_salvage("just a log line\n", 16, &lim, &m, &err) == -1 &&
+	    err != NULL, "salvage: still an error");
+	is_str(m ? m->text : NULL, "just a log line\n", "salvage: the text");
+	g_free(err);
+	err = NULL;
+	msg_free(&m);
+	path = g_strdup_printf("%s/tests/mail/refuse-header-flood.eml",
+	    top ? top : ".");
+	if (!g_file_get_contents(path, &raw, &len, NULL))
+		len = 0;
+	ok(msg_parse(raw, len, &lim, &m, &err) == -1 && m == NULL,
+	    "header flood refused");
+	g_free(err);
+	err = NULL;
+	ok(msg_parse_salvage(raw, len, &lim, &m, &err) == -1 && m != NULL &&
+	    strcmp(m->subject, "looping") == 0 &&
+	    (m->truncated_by & PD_CUT_HEADERS), "salvage: the first "
+	    "max_headers fields, truncated");
+	g_free(err);
+	err = NULL;
+	msg_free(&m);
+	small = lim;
+	small.max_message_size = 64;
+	ok(msg_parse_salvage(raw, len, &small, &m, &err) == -1 && m != NULL &&
+	    (m->truncated_by & PD_CUT_MESSAGE_SIZE) &&
+	    strcmp(m->from.address, "loop@example.net") == 0,
+	    "salvage: the first max_message_size bytes");
+	g_free(err);
+	msg_free(&m);
+	ok(msg_parse_salvage("", 0, &lim, &m, &err) == -1 && m == NULL,
+	    "salvage: nothing from nothing");
+	g_free(err);
+	g_free(raw);
+	g_free(path);
+}
+
 int
 main(void)
 {
@@ -845,6 +1164,12 @@ main(void)
 	test_huge_text();
 	test_one_line();
 	test_encoded_at();
+	test_cjk_headers();
+	test_iso2022jp_vendor();
+	test_junk();
+	test_display_names();
+	test_inline_parts();
+	test_truncation_and_salvage();
 	g_mime_shutdown();
 	return tap_done();
 }

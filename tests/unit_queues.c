@@ -7,7 +7,9 @@
  * gateway's own identity as before. */
 #include "fixture.h"
 #include "agentmail.h"
+#include "clock.h"
 #include "notify.h"
+#include "plans.h"
 #include "tap.h"
 
 #define QUEUES \
@@ -231,6 +233,149 @@ test_no_list(void)
 	fx_close(&fx);
 }
 
+/* A rule's reject of mail to billing@ answers as billing: its From and
+ * address in the text, never support@'s; its signature. */
+static void
+test_reject_voice(void)
+{
+	struct fixture fx;
+	char *raw;
+	unsigned long n = 0;
+	GPtrArray *rows;
+	const struct fx_row *rej;
+
+	if (!ok(fx_open(&fx, "", QUEUES "rules = ( { name = \"promo\"; "
+	    "from = \"@promo\\\\.test$\"; reject = \"reject\"; } );\n") == 0,
+	    "reject: fixture with a reject rule opens"))
+		return;
+	raw = mail_to("Pete <pete@promo.test>", "billing@example.test",
+	    "Cheap invoices", "Buy our invoicing software.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n == 0,
+	    "reject: no ticket");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	rej = fx_find(rows, "reject", "pete@promo.test");
+	if (ok(rej != NULL, "reject: answered")) {
+		ok(has(rej->data, "From: ACME Billing <billing@example.test>"),
+		    "reject: From billing@");
+		ok(has(rej->text, "billing@example.test") &&
+		    !has(rej->text, "support@example.test") &&
+		    !has(rej->text, "ACME Support"),
+		    "reject: the text names billing, not support");
+		ok(has(rej->text, "-- \nОтдел расчётов ACME"),
+		    "reject: billing's signature");
+		is_str(rej->env_from, "", "reject: null envelope");
+	}
+	g_ptr_array_unref(rows);
+	raw = mail_to("Pete <pete@promo.test>", "support@example.test",
+	    "Cheap printers", "Buy our printers.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED, "reject: to support@");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	rej = fx_find(rows, "reject", "pete@promo.test");
+	ok(rej && has(rej->data, "From: ACME Support <support@example.test>")
+	    && !has(rej->text, "billing@") && !has(rej->text, "Отдел"),
+	    "reject: mail to support@ answered as support");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
+}
+
+/* A queue whose address has a +detail (one mailbox, plus-addressed):
+ * mail written to it files into it, and mail from it is our own, never a
+ * request that is acknowledged back to ourselves. */
+static void
+test_plus_address(void)
+{
+	struct fixture fx;
+	char *raw;
+	unsigned long n = 0;
+	GPtrArray *rows;
+
+	if (!ok(fx_open(&fx, "", "queues = ( { name = \"support\"; "
+	    "addresses = \"support@example.test\"; },\n  { name = "
+	    "\"billing\"; addresses = \"desk+billing@example.test\"; "
+	    "tag = \"BILL\"; } );\n") == 0, "plus address: fixture opens"))
+		return;
+	ok(config_queue_by_address(fx.cfg, "Desk+Billing@example.test") ==
+	    config_queue(fx.cfg, "billing"), "plus address: found by it");
+	raw = mail_to("Dan <dan@client.test>", "desk+billing@example.test",
+	    "Charged twice", "My card.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n, "plus address: "
+	    "a ticket");
+	g_free(raw);
+	queue_is(&fx, n, "billing", "plus address: filed into billing");
+	g_ptr_array_unref(fx_outbox(&fx));
+	raw = mail_to("desk+billing@example.test", "support@example.test",
+	    "Your ticket", "Looping back.");
+	n = 0;
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n == 0,
+	    "plus address: mail from it opens no ticket");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	ok(!fx_find(rows, "ack", "desk+billing@example.test"),
+	    "plus address: no ack to our own address");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
+	/* The gateway's own address in no queue: still ours, +detail and
+	 * all. */
+	if (!ok(fx_open(&fx, "", "queues = ( { name = \"help\"; addresses "
+	    "= \"help@example.test\"; } );\n") == 0,
+	    "gateway address: fixture opens"))
+		return;
+	raw = mail_to("support+x@example.test", "help@example.test",
+	    "Your ticket", "Looping back.");
+	n = 0;
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n == 0,
+	    "gateway address: mail from support+x@ opens no ticket");
+	g_free(raw);
+	rows = fx_outbox(&fx);
+	ok(rows->len == 0, "gateway address: nothing sent");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
+}
+
+/* A client organisation whose requests go to billing@ hears of its plan
+ * from billing@, not from the gateway's support@. */
+static void
+test_plan_voice(void)
+{
+	struct fixture fx;
+	struct tx tx;
+	char *raw;
+	unsigned long n = 0;
+	GPtrArray *rows;
+	const struct fx_row *w;
+
+	if (!ok(fx_open(&fx, "", "queues = (\n"
+	    "  { name = \"support\"; addresses = \"support@example.test\";\n"
+	    "    display_name = \"ACME Support\"; },\n"
+	    "  { name = \"billing\"; addresses = \"billing@example.test\";\n"
+	    "    display_name = \"ACME Billing\"; tag = \"BILL\"; } );\n"
+	    "plans = ( { name = \"P\"; hours = 1; warn_at = [ 50 ]; } );\n"
+	    "clients = ( { name = \"Acme\"; domains = \"acme.test\"; "
+	    "plan = \"P\"; } );\n") == 0, "plan: fixture opens"))
+		return;
+	raw = mail_to("Dan <dan@acme.test>", "billing@example.test",
+	    "Invoice", "Charged twice.");
+	ok(fx_deliver(&fx, raw, &n) == PIPE_STORED && n, "plan: a ticket");
+	g_free(raw);
+	queue_is(&fx, n, "billing", "plan: in billing");
+	g_ptr_array_unref(fx_outbox(&fx));
+	tx = (struct tx){ .db = fx.db, .cfg = fx.cfg };
+	ok(store_time_add(fx.db, n, "Olga Ivanova", 40, true) == 0 &&
+	    plans_check(&tx, "Acme", pd_now()) == 0, "plan: 40 of 60 "
+	    "minutes used, checked");
+	rows = fx_outbox(&fx);
+	w = fx_find(rows, "plan_warning", "dan@acme.test");
+	ok(w && has(w->data, "From: ACME Billing <billing@example.test>") &&
+	    !has(w->text, "support@example.test") &&
+	    !has(w->text, "ACME Support") && has(w->text, "ACME Billing") &&
+	    !has(w->subject, "ACME Support"),
+	    "plan: the warning comes from billing@");
+	g_ptr_array_unref(rows);
+	fx_close(&fx);
+}
+
 int
 main(void)
 {
@@ -239,6 +384,9 @@ main(void)
 
 	g_mime_init();
 	test_no_list();
+	test_reject_voice();
+	test_plus_address();
+	test_plan_voice();
 	if (!ok(fx_open(&fx, "", QUEUES) == 0, "fixture with queues opens"))
 		return tap_done();
 	test_lookup(&fx);

@@ -302,6 +302,48 @@ test_trace(void)
 	config_free(&cfg);
 }
 
+/* A pattern that backtracks without end, on a header a stranger repeats
+ * as often as the parser lets him: each try gives up quickly, so the
+ * message costs about half a second (PCRE2's default limit made it some
+ * 40 seconds). */
+static void
+test_backtracking(void)
+{
+	struct pd_config *cfg = load(
+	    "rules = ( { name = \"bad\"; header = [ \"X-Tag\", "
+	    "\"^(a+)+$\" ]; tags = [ \"x\" ]; },\n"
+	    "  { name = \"good\"; body = \"(\\\\w+\\\\s+){2}down\"; "
+	    "tags = [ \"y\" ]; } );\n");
+	GString *raw = g_string_new("From: x@stranger.test\n"
+	    "To: support@example.test\nSubject: hi\nMessage-ID: <b@x>\n");
+	struct pd_msg *m;
+	gint64 t0;
+	char *got;
+
+	for (unsigned i = 0; i < 900; i++)
+		g_string_append(raw, "X-Tag: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\n");
+	g_string_append(raw, "\n");
+	for (unsigned i = 0; i < 20000; i++)
+		g_string_append(raw, "some words of text\n");
+	g_string_append(raw, "the server is down\n");
+	m = parse(raw->str);
+	if (!ok(cfg && m, "backtracking: config and message")) {
+		g_string_free(raw, TRUE);
+		return;
+	}
+	t0 = g_get_monotonic_time();
+	got = fired(cfg, m, NULL, NULL);
+	ok(g_get_monotonic_time() - t0 < 10 * G_USEC_PER_SEC,
+	    "backtracking: 900 headers tried in %.2f s",
+	    (g_get_monotonic_time() - t0) / 1e6);
+	is_str(got, "good", "backtracking: no match for the runaway "
+	    "pattern; an ordinary one on a long body still matches");
+	g_free(got);
+	msg_free(&m);
+	config_free(&cfg);
+	g_string_free(raw, TRUE);
+}
+
 static void
 rm_rf(const char *path)
 {
@@ -331,6 +373,7 @@ main(void)
 	test_conditions();
 	test_flow();
 	test_trace();
+	test_backtracking();
 	g_mime_shutdown();
 	rm_rf(dir);
 	return tap_done();

@@ -212,10 +212,18 @@ check_tight(const char *raw, size_t len)
 	check_addr(&m->reply_to, lim.max_header_length);
 	FUZZ_CHECK(m->to->len <= lim.max_recipients);
 	FUZZ_CHECK(m->cc->len <= lim.max_recipients);
-	for (guint i = 0; i < m->to->len; i++)
+	/* Only mailboxes with an '@' (msg.h); a cut names its limit. */
+	for (guint i = 0; i < m->to->len; i++) {
 		check_addr(m->to->pdata[i], lim.max_header_length);
-	for (guint i = 0; i < m->cc->len; i++)
+		FUZZ_CHECK(strchr(((struct pd_addr *)m->to->pdata[i])->address,
+		    '@') != NULL);
+	}
+	for (guint i = 0; i < m->cc->len; i++) {
 		check_addr(m->cc->pdata[i], lim.max_header_length);
+		FUZZ_CHECK(strchr(((struct pd_addr *)m->cc->pdata[i])->address,
+		    '@') != NULL);
+	}
+	FUZZ_CHECK(m->truncated == (m->truncated_by != 0));
 	check_str(m->message_id, lim.max_header_length);
 	check_str(m->in_reply_to, lim.max_header_length);
 	for (guint i = 0; i < m->references->len; i++)
@@ -226,6 +234,9 @@ check_tight(const char *raw, size_t len)
 		const struct pd_attachment *a = m->attachments->pdata[i];
 
 		check_str(a->filename, lim.max_header_length);
+		/* A file name never holds a control character (msg.h). */
+		for (const char *p = a->filename; *p; p++)
+			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
 		check_str(a->content_type, 0);
 		FUZZ_CHECK(a->data == NULL ||
 		    g_bytes_get_size(a->data) == a->size);

@@ -1,0 +1,249 @@
+/* unit_cli.c: the CLI's JSON writer (daemon/json.h) and its table
+ * helpers (daemon/cli.h): escaping of quotes, control characters and
+ * invalid UTF-8, nesting and commas, rows of a statement, display widths
+ * and cutting with an ellipsis; what the fetch workers record for
+ * `postdesk status` (store_source_seen), and the search index of schema
+ * v12 (trigrams: case, endings, attachment names). */
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include "cli.h"
+#include "db.h"
+#include "json.h"
+#include "store.h"
+#include "store_cli.h"
+#include "tap.h"
+
+static void
+escapes(void)
+{
+	GString *s = g_string_new(NULL);
+
+	json_escape(s, "a\"b\\c\n\t\x01\x7f", 9);
+	is_str(s->str, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"",
+	    "quotes, backslashes and control characters escaped");
+	g_string_truncate(s, 0);
+	json_escape(s, "ok\xff\xc3(end", 8);
+	is_str(s->str, "\"ok\\ufffd\\ufffd(end\"",
+	    "invalid UTF-8: one U+FFFD per byte");
+	g_string_truncate(s, 0);
+	json_escape(s, "принтер \xe2\x80\xa8", 18);
+	is_str(s->str, "\"принтер \\u2028\"",
+	    "Cyrillic kept, U+2028 escaped");
+	g_string_truncate(s, 0);
+	json_escape(s, "a\0b", 3);
+	is_str(s->str, "\"a\\u0000b\"", "NUL escaped, length honoured");
+	g_string_free(s, TRUE);
+}
+
+static void
+nesting(void)
+{
+	struct json j;
+
+	json_init(&j);
+	json_arr(&j);
+	json_obj(&j);
+	json_key(&j, "n");
+	json_int(&j, -5);
+	json_key(&j, "list");
+	json_arr(&j);
+	json_str(&j, "x");
+	json_null(&j);
+	json_bool(&j, true);
+	json_end(&j);
+	json_key(&j, "empty");
+	json_obj(&j);
+	json_end(&j);
+	json_end(&j);
+	json_obj(&j);
+	json_end(&j);
+	json_end(&j);
+	is_str(json_finish(&j), "[{\"n\":-5,\"list\":[\"x\",null,true],"
+	    "\"empty\":{}},{}]\n", "commas and nesting");
+	json_free(&j);
+}
+
+static void
+rows(void)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct json j;
+
+	sqlite3_open(":memory:", &db);
+	sqlite3_prepare_v2(db, "SELECT 1 AS n, 'a\"' AS s, NULL AS z, 2.5 AS "
+	    "f, 0 AS \"b:bool\", 'hidden' AS _t, x'0102' AS blob", -1, &st,
+	    NULL);
+	json_init(&j);
+	sqlite3_step(st);
+	json_row(&j, st);
+	is_str(json_finish(&j), "{\"n\":1,\"s\":\"a\\\"\",\"z\":null,"
+	    "\"f\":2.5,\"b\":false,\"blob\":2}\n",
+	    "a row: numbers, strings, null, bool, _hidden left out, blob size");
+	json_free(&j);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+widths(void)
+{
+	char *s;
+
+	ok(cli_width("abc") == 3, "width of ASCII");
+	ok(cli_width("принтер") == 7, "width of Cyrillic: one per letter");
+	ok(cli_width("日本") == 4, "width of wide characters: two each");
+	s = cli_fit("Не печатает принтер", 8);
+	is_str(s, "Не печа…", "cut by display width with an ellipsis");
+	ok(cli_width(s) == 8, "the cut fits");
+	g_free(s);
+	s = cli_fit("日本語テキスト", 5);
+	ok(cli_width(s) <= 5, "a wide character is never split");
+	g_free(s);
+	s = cli_fit("short", 10);
+	is_str(s, "short", "short text is kept");
+	g_free(s);
+}
+
+static int64_t
+num(sqlite3 *db, const char *sql)
+{
+	int64_t v = -1;
+
+	db_int(db, &v, sql, "");
+	return v;
+}
+
+static void
+source_status(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	store_source_seen(db, "main", 1, -1, NULL);
+	ok(num(db, "SELECT connected FROM source_status WHERE source = "
+	    "'main'") == 1, "connect recorded");
+	ok(num(db, "SELECT last_fetch IS NULL FROM source_status") == 1,
+	    "no fetch yet");
+	store_source_seen(db, "main", -1, 7, NULL);
+	ok(num(db, "SELECT backlog FROM source_status") == 7 &&
+	    num(db, "SELECT last_fetch IS NOT NULL AND connected FROM "
+	    "source_status") == 1, "a listing: backlog and time, still "
+	    "connected");
+	store_source_seen(db, "main", 0, -1, "connection reset");
+	ok(num(db, "SELECT connected = 0 AND backlog = 7 AND last_error = "
+	    "'connection reset' FROM source_status") == 1,
+	    "an error: disconnected, backlog kept, error kept");
+	for (int i = 0; i < 150; i++)
+		store_source_seen(db, "other", 0, -1, "refused");
+	ok(num(db, "SELECT COUNT(*) FROM recent_errors") == 100,
+	    "only the last 100 errors are kept");
+	st = store_cli_sources(db);
+	ok(st && sqlite3_step(st) == SQLITE_ROW && strcmp(
+	    sqlite3_column_name(st, 1), "connected:bool") == 0,
+	    "status lists sources with connected as a bool");
+	sqlite3_finalize(st);
+}
+
+static void
+search_index(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	db_exec(db, "INSERT INTO messages (id, direction, message_id, "
+	    "subject, body, content_hash, raw, created) VALUES (1, 'in', "
+	    "'a@b', 'Не печатает', 'ПРИНТЕРА в бухгалтерии', 'h', x'', 0)",
+	    "");
+	db_exec(db, "INSERT INTO attachments (message, filename, "
+	    "content_type, size) VALUES (1, 'schema-podklyucheniya.pdf', "
+	    "'application/pdf', 1)", "");
+	st = store_cli_search(db, "\"принтер\"", 10);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		n++;
+	sqlite3_finalize(st);
+	ok(n == 1, "the trigram index folds Cyrillic case");
+	n = 0;
+	st = store_cli_search(db, "\"podklyuch\"", 10);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		n += sqlite3_column_int64(st, 1) == 1;
+	sqlite3_finalize(st);
+	ok(n == 1, "attachment names are indexed");
+}
+
+/* A database of schema 8 (before the search index of v9; later steps must be undone here too) with a message and an attachment, as an older
+ * postdesk left it: the migration indexes them for search. */
+static void
+migration(void)
+{
+	char *dir = g_dir_make_tmp("unit_cli-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "pd.db", NULL), *err = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	int64_t version = 0;
+	int n = 0;
+
+	db_open(path, &db, &err);
+	/* Undo v10 (timer notices), then v9 (the search index). */
+	sqlite3_exec(db, "DROP TABLE timer_notices; DROP INDEX tickets_client; "
+	    "DROP INDEX events_event;", NULL, NULL, NULL);
+	sqlite3_exec(db, "DROP TRIGGER search_fts_msg; DROP TRIGGER "
+	    "search_fts_file; DROP TABLE search_fts; DROP TABLE source_status; "
+	    "DROP TABLE recent_errors; CREATE VIRTUAL TABLE messages_fts USING "
+	    "fts5(subject, body, content='messages', content_rowid='id'); "
+	    "INSERT INTO messages (id, direction, message_id, subject, body, "
+	    "content_hash, raw, created) VALUES (7, 'in', 'old@x', 'Счёт', "
+	    "'Принтеры сломались', 'h', x'', 0); INSERT INTO attachments "
+	    "(message, filename, content_type, size) VALUES (7, 'akt-sverki.pdf', "
+	    "'application/pdf', 1); PRAGMA user_version = 8;", NULL, NULL,
+	    NULL);
+	db_close(&db);
+	ok(db_open_ro(path, &db, &version, &err) == 1 && version == 8,
+	    "read-only open of schema 8: older, says which");
+	db_close(&db);
+	ok(db_open(path, &db, &err) == 0, "migrates from schema 8");
+	ok(num(db, "PRAGMA user_version") == DB_SCHEMA_VERSION,
+	    "now schema %d", DB_SCHEMA_VERSION);
+	st = store_cli_search(db, "\"принтер\" \"sverki\"", 10);
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		n += sqlite3_column_int64(st, 1) == 7;
+	sqlite3_finalize(st);
+	ok(n == 1, "an old message and its attachment are searchable");
+	db_close(&db);
+	ok(db_open_ro(path, &db, &version, &err) == 0 && version ==
+	    DB_SCHEMA_VERSION, "read-only open of the current schema");
+	db_close(&db);
+	g_free(err);
+	for (const char *f = "pd.db\0pd.db-wal\0pd.db-shm\0"; *f;
+	    f += strlen(f) + 1) {
+		char *p = g_build_filename(dir, f, NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
+int
+main(void)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+
+	escapes();
+	nesting();
+	rows();
+	widths();
+	if (!ok(db_open(":memory:", &db, &err) == 0, "schema %d",
+	    DB_SCHEMA_VERSION))
+		printf("# %s\n", err);
+	else {
+		source_status(db);
+		search_index(db);
+	}
+	db_close(&db);
+	migration();
+	return tap_done();
+}
