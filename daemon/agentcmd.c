@@ -2,8 +2,11 @@
 #include <string.h>
 #include <time.h>
 #include "agentcmd.h"
+#include "bizhours.h"
 #include "agentmail.h"
 #include "clock.h"
+#include "faqtext.h"
+#include "store_faq.h"
 #include "log.h"
 #include "plans.h"
 #include "sla.h"
@@ -227,6 +230,16 @@ load_answer(const struct pd_config *cfg, const char *lang, const char *name)
 	g_free(file);
 	if (data && !g_utf8_validate(data, -1, NULL))
 		g_clear_pointer(&data, g_free);
+	if (data) {
+		/* A FAQ entry's header block (Title:, Keywords:, Language:)
+		 * is for the knowledge base, not for the client (faqtext.h). */
+		struct faq_header h;
+
+		faq_header_parse(data, &h);
+		g_free(data);
+		data = g_strdup(h.body);
+		faq_header_clear(&h);
+	}
 	return data;
 }
 
@@ -251,10 +264,26 @@ static int
 do_due(struct agentcmd *x, const struct cmd *c, GString *res)
 {
 	GHashTable *vars;
-	char *date = c->days ? sla_due_in_days(x->tx->cfg, pd_now(),
-	    c->days) : g_strdup(c->value);
+	char *date, *today;
 	int r;
 
+	/* A promise on a finished ticket would never be checked (sla.h:
+	 * only open tickets' dates are), and one in the past would tell the
+	 * client a date already missed and the lead at once. */
+	if (strcmp(x->t->status, "resolved") == 0 ||
+	    strcmp(x->t->status, "closed") == 0)
+		return fail(res, "the ticket is resolved: reopen it (#status "
+		    "open) before promising a date");
+	today = bizhours_format(x->tx->cfg->bizhours, pd_now(), "%Y-%m-%d");
+	if (!c->days && strcmp(c->value, today) < 0) {
+		g_string_printf(res, "%s is in the past (today is %s)",
+		    c->value, today);
+		g_free(today);
+		return 1;
+	}
+	g_free(today);
+	date = c->days ? sla_due_in_days(x->tx->cfg, pd_now(), c->days) :
+	    g_strdup(c->value);
 	if (!date)
 		return fail(res, "no working day within that many days");
 	vars = notify_vars_new();
@@ -398,6 +427,45 @@ do_note(struct agentcmd *x, const struct cmd *c, GString *res)
 	return 0;
 }
 
+/* "#faq Title": the answer of this mail (its text after the commands and
+ * the canned answers added so far) becomes a FAQ entry linked to the
+ * ticket, in the ticket's language (faq.h). */
+static int
+do_faq(struct agentcmd *x, const struct cmd *c, GString *res)
+{
+	char *text = g_strstrip(g_strdup_printf("%s%s%s", x->rest ? x->rest :
+	    "", x->rest && *x->rest && x->answer->len ? "\n\n" : "",
+	    x->answer->str));
+	char *detail;
+	int64_t id = 0;
+	int r;
+
+	/* Entries are shown to other clients: never an internal note
+	 * (#note or the note address; stage_agent.c sets pending_note). */
+	if (x->tx->pending_note) {
+		g_free(text);
+		return fail(res, "an internal note cannot become a FAQ entry: "
+		    "other clients would read it");
+	}
+	if (!*text || g_utf8_strlen(c->value, -1) > 200) {
+		g_free(text);
+		return fail(res, *text ? "the title is longer than 200 "
+		    "characters" : "#faq needs an answer below the commands");
+	}
+	r = store_faq_add(x->tx->db, x->t->number, c->value, x->t->language,
+	    text, x->agent->name, &id);
+	g_free(text);
+	if (r != 0)
+		return -1;
+	detail = g_strdup_printf("#%" G_GINT64_FORMAT " %s", id, c->value);
+	r = store_event_add(x->tx->db, x->t->number, x->agent->name, "faq",
+	    detail);
+	g_free(detail);
+	g_string_printf(res, "FAQ entry #%" G_GINT64_FORMAT " '%s' added", id,
+	    c->value);
+	return r;
+}
+
 static const struct {
 	enum cmd_verb verb;
 	cmd_fn fn;
@@ -420,6 +488,7 @@ static const struct {
 	{ CMD_CLIENT, do_client, false },
 	{ CMD_DUE, do_due, true },
 	{ CMD_QUEUE, do_queue, false },
+	{ CMD_FAQ, do_faq, true },
 };
 
 /* The verbs that let another address see a ticket's content. */

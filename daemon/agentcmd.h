@@ -32,6 +32,8 @@ struct agentcmd {
 	                           * of agentcmd_needs_strong fail */
 	GPtrArray *cmds;          /* the mail's commands while agentcmd_run
 	                           * runs them (#client reads its #queue) */
+	const char *rest;         /* the text after the commands (#faq), or
+	                           * NULL */
 };
 
 /* The first command of cmds that lets another address see a ticket's

@@ -14,8 +14,25 @@
 /* Hours used by the client of t this month (a calendar month of
  * gateway.timezone, like the plan's notices, plans.h), against its
  * plan. */
+static bool
+ru(const char *lang)
+{
+	return lang && strcmp(lang, "ru") == 0;
+}
+
+/* Hours with one decimal, the decimal point as lang writes it. */
 static char *
-plan_line(struct tx *tx, const struct pd_ticket *t)
+hours_of(double h, const char *lang)
+{
+	char *s = g_strdup_printf("%.1f", h);
+
+	if (ru(lang))
+		g_strdelimit(s, ".", ',');
+	return s;
+}
+
+static char *
+plan_line(struct tx *tx, const struct pd_ticket *t, const char *lang)
 {
 	const struct pd_client *cl = config_client_of(tx->cfg, t->requester);
 	const struct pd_plan *p = cl ? config_plan(tx->cfg, cl->plan) : NULL;
@@ -31,27 +48,38 @@ plan_line(struct tx *tx, const struct pd_ticket *t)
 		store_time_used_between(tx->db, cl->name, from, to, &used);
 	if (!p)
 		return g_strdup(cl ? cl->name : "-");
-	return g_strdup_printf("%s, plan %s: %.1f of %.1f h left this month",
-	    cl->name, p->name, p->hours - used / 60.0, p->hours);
+	{
+		char *left = hours_of(p->hours - used / 60.0, lang);
+		char *all = hours_of(p->hours, lang);
+		char *s = g_strdup_printf(ru(lang) ? "%s, тариф «%s»: в этом "
+		    "месяце осталось %s ч из %s" : "%s, plan %s: %s of %s h "
+		    "left this month", cl->name, p->name, left, all);
+
+		g_free(left);
+		g_free(all);
+		return s;
+	}
 }
 
 /* The first-response due time in business hours (sla.h). */
 static char *
-sla_line(struct tx *tx, const struct pd_ticket *t)
+sla_line(struct tx *tx, const struct pd_ticket *t, const char *lang)
 {
 	int64_t first = 0, due;
 	unsigned hours = sla_target(tx->cfg, t->requester, t->priority, false);
 
 	if (store_ticket_first_response_at(tx->db, t->number, &first) < 0 ||
 	    first)
-		return g_strdup(first ? "answered" : "-");
+		return g_strdup(first ? ru(lang) ? "ответ дан" : "answered" :
+		    "-");
 	if (!hours)
 		return g_strdup("-");
 	due = bizhours_add(tx->cfg->bizhours, t->created, (int64_t)hours *
 	    3600);
 	if (due == INT64_MAX)
 		return g_strdup("-");
-	return bizhours_format(tx->cfg->bizhours, due,
+	return bizhours_format(tx->cfg->bizhours, due, ru(lang) ?
+	    "первый ответ до %Y-%m-%d %H:%M %Z" :
 	    "first response due %Y-%m-%d %H:%M %Z");
 }
 
@@ -63,8 +91,6 @@ state_vars(struct tx *tx, const struct pd_ticket *t, const char *text)
 	g_hash_table_insert(v, "ticket.type", g_strdup(t->type));
 	g_hash_table_insert(v, "ticket.assignee", g_strdup(*t->assignee ?
 	    t->assignee : "-"));
-	g_hash_table_insert(v, "ticket.plan", plan_line(tx, t));
-	g_hash_table_insert(v, "ticket.sla", sla_line(tx, t));
 	g_hash_table_insert(v, "message.text", g_strdup(text));
 	return v;
 }
@@ -125,6 +151,16 @@ send_internal(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
 		.reply_to = am->reply_to, .kind = am->kind,
 		.attachments = am->attachments, .msgid_r = msgid_r };
 
+	/* The plan and SLA lines in the reader's language (the mail's:
+	 * lang, else the ticket's). */
+	if (t && am->vars) {
+		const char *l = lang ? lang : t->language;
+
+		g_hash_table_insert(am->vars, "ticket.plan", plan_line(tx, t,
+		    l));
+		g_hash_table_insert(am->vars, "ticket.sla", sla_line(tx, t,
+		    l));
+	}
 	/* Challenges (per agent address) and transcripts are capped like
 	 * every automatic mail (floodguard.h), beneath notify_send. */
 	return notify_send(tx, t, &m);
@@ -156,6 +192,46 @@ int
 agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text)
 {
+	return agentmail_client_message_faq(tx, t, m, text, NULL, false);
+}
+
+/* agent_message's faq.note in lang (NULL: the ticket's): the block of
+ * agent_faq_offered for the entries offered, or of agent_faq_solved, or
+ * "" (faq_offer.h).  A template that fails is logged and shows nothing. */
+static void
+faq_note_var(struct tx *tx, const struct pd_ticket *t, const char *lang,
+    const char *offered, bool solved, GHashTable *vars)
+{
+	const char *name = offered ? "agent_faq_offered" : "agent_faq_solved";
+	GHashTable *v;
+	struct pd_rendered rd;
+	char *err = NULL;
+
+	if (!offered && !solved) {
+		g_hash_table_insert(vars, "faq.note", g_strdup(""));
+		return;
+	}
+	v = notify_vars_new();
+	if (offered)
+		g_hash_table_insert(v, "faq.entries", g_strdup(offered));
+	if (notify_render(tx, t, name, lang, v, &rd, &err) == 0) {
+		g_hash_table_insert(vars, "faq.note", g_strdup(g_strstrip(
+		    rd.body)));
+		template_clear(&rd);
+	} else {
+		log_warnx("ticket=%lu stage=notify event=error template=%s "
+		    "error=\"%s\"", t->number, name, err);
+		g_free(err);
+		g_hash_table_insert(vars, "faq.note", g_strdup(""));
+	}
+	g_hash_table_unref(v);
+}
+
+int
+agentmail_client_message_faq(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_msg *m, const char *text, const char *offered,
+    bool solved)
+{
 	GHashTable *vars = state_vars(tx, t, text);
 	/* A display name holding an "@" would show agents an address the
 	 * sender never proved ("boss@acme.test via ..."): show the real one. */
@@ -167,7 +243,27 @@ agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
 	int r;
 
 	g_hash_table_insert(vars, "message.from", g_strdup(m->from.address));
-	r = send_team(tx, t, NULL, &am);
+	faq_note_var(tx, t, NULL, offered, solved, vars);
+	if (!offered && !solved)
+		r = send_team(tx, t, NULL, &am);
+	else {
+		/* send_team, with the FAQ line in each agent's language. */
+		GPtrArray *agents = ticket_agents(tx->cfg, t, NULL);
+
+		r = 0;
+		for (guint i = 0; r == 0 && i < agents->len; i++) {
+			const struct pd_agent *a = agents->pdata[i];
+
+			faq_note_var(tx, t, a->language, offered, solved, vars);
+			r = send_internal(tx, t, a->addresses->pdata[0],
+			    a->name, a->language, &am, NULL);
+		}
+		faq_note_var(tx, t, NULL, offered, solved, vars);
+		if (r == 0 && tx->cfg->team_copy)
+			r = send_internal(tx, t, tx->cfg->team_copy,
+			    voice_name(tx, t), NULL, &am, NULL);
+		g_ptr_array_unref(agents);
+	}
 	g_free(from);
 	g_hash_table_unref(vars);
 	return r;

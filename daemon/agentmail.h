@@ -16,6 +16,12 @@
 /* Tells the agents of t about client message m (text: its new text). */
 int agentmail_client_message(struct tx *tx, const struct pd_ticket *t,
     const struct pd_msg *m, const char *text);
+/* The same with what the FAQ did (faq_offer.h), shown in each agent's
+ * language: offered, the entries the acknowledgement offered (one per
+ * line; NULL: none), or solved, the client's "solved" resolved it. */
+int agentmail_client_message_faq(struct tx *tx, const struct pd_ticket *t,
+    const struct pd_msg *m, const char *text, const char *offered,
+    bool solved);
 
 /* Copies internal note text by agent a to the other agents of t and
  * team_copy. */

@@ -1,12 +1,29 @@
 /* cli_plan.c: see cli_plan.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include "bizhours.h"
 #include "clock.h"
 #include "cli_plan.h"
 #include "plans.h"
 #include "store.h"
 #include "store_report.h"
+
+/* Prints "postdesk plan: message" and the usage line; EX_USAGE. */
+static G_GNUC_PRINTF(1, 2) int
+usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("postdesk plan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nUsage: postdesk plan CLIENT [--month YYYY-MM] [--json]\n",
+	    stderr);
+	return EX_USAGE;
+}
 
 int
 cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
@@ -27,32 +44,42 @@ cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
 		if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
 			month = argv[++i];
 		else if (argv[i][0] == '-' || name)
-			return 2;
+			return usage(argv[i][0] == '-' ? "unknown option '%s'" :
+			    "one CLIENT only: '%s' is one too many", argv[i]);
 		else
 			name = argv[i];
 	}
 	if (!name)
-		return 2;
+		return usage("which CLIENT?%s", "");
+	/* The name in any case, like `postdesk report`. */
+	for (guint i = 0; !(cl = config_client(cfg, name)) && i <
+	    cfg->clients->len; i++)
+		if (g_ascii_strcasecmp(((const struct pd_client *)
+		    cfg->clients->pdata[i])->name, name) == 0) {
+			name = ((const struct pd_client *)
+			    cfg->clients->pdata[i])->name;
+			break;
+		}
 	if (!(cl = config_client(cfg, name))) {
-		fprintf(stderr, "postdesk: no client '%s' in %s\n", name,
+		fprintf(stderr, "postdesk plan: no client '%s' in %s\n", name,
 		    cfg->file);
-		return 1;
+		return EX_NOINPUT;
 	}
 	p = config_plan(cfg, cl->plan);
 	/* Months of gateway.timezone, like the notices (plans.h). */
 	bh = bizhours_new_always(cfg->timezone);
 	if (month) {
 		if (bizhours_month_parse(bh, month, &q.from, &q.to) != 0) {
-			fprintf(stderr, "postdesk: --month wants YYYY-MM\n");
 			bizhours_free(bh);
-			return 2;
+			return usage("--month wants YYYY-MM, not '%s'", month);
 		}
 		g_strlcpy(label, month, sizeof label);
 	} else
 		bizhours_month(bh, pd_now(), &q.from, &q.to, label);
 	if (store_time_used_between(db, cl->name, q.from, q.to, &used) != 0) {
+		fprintf(stderr, "postdesk plan: %s\n", sqlite3_errmsg(db));
 		bizhours_free(bh);
-		return 1;
+		return EX_SOFTWARE;
 	}
 	q.client = cl->name;
 	q.plan = p ? p->name : NULL;
@@ -63,5 +90,7 @@ cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
 	q.zone = bh;
 	r = report_plan(db, &q, json);
 	bizhours_free(bh);
-	return r;
+	if (r != 0)
+		fprintf(stderr, "postdesk plan: %s\n", sqlite3_errmsg(db));
+	return r ? EX_SOFTWARE : EX_OK;
 }

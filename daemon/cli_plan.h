@@ -7,8 +7,10 @@
 #include <sqlite3.h>
 #include "config.h"
 
-/* argv[0] is "plan".  Returns the exit status: 0, 1 (unknown client, a
- * query failed) or 2 (usage). */
+/* argv[0] is "plan".  Returns the exit status (sysexits.h, cli.h), the
+ * message printed: EX_OK, EX_USAGE (a missing or extra argument, an
+ * unknown option, a bad --month), EX_NOINPUT (no such client),
+ * EX_SOFTWARE (a query failed). */
 int cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc,
     char **argv, int json);
 

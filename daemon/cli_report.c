@@ -1,7 +1,9 @@
 /* cli_report.c: see cli_report.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include "clock.h"
 #include "cli_report.h"
 #include "db.h"
@@ -40,6 +42,21 @@ parse_month(const char *s, int *year_r, int *month_r)
 	return 0;
 }
 
+/* Prints "postdesk report: message" and the usage line; EX_USAGE. */
+static G_GNUC_PRINTF(1, 2) int
+usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("postdesk report: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nUsage: postdesk report CLIENT [--month YYYY-MM] [--send] "
+	    "[--json]\n", stderr);
+	return EX_USAGE;
+}
+
 static int
 print_text(struct tx *tx, const struct report *r)
 {
@@ -48,11 +65,11 @@ print_text(struct tx *tx, const struct report *r)
 	char *err = NULL;
 	int rc = 0;
 
-	if (notify_render(tx, NULL, "report_client", r->lang, vars, &out,
-	    &err) != 0) {
-		fprintf(stderr, "postdesk: %s\n", err);
+	if (notify_render_queue(tx, r->queue, "report_client", r->lang, vars,
+	    &out, &err) != 0) {
+		fprintf(stderr, "postdesk report: %s\n", err);
 		g_free(err);
-		rc = 1;
+		rc = EX_CONFIG;
 	} else {
 		printf("Subject: %s\n\n%s", out.subject, out.body);
 		template_clear(&out);
@@ -64,20 +81,36 @@ print_text(struct tx *tx, const struct report *r)
 static int
 send(struct tx *tx, const struct pd_client *cl, const struct report *r)
 {
-	if (cl->addresses->len == 0) {
-		fprintf(stderr, "postdesk: client '%s' has no addresses to "
-		    "send the report to\n", cl->name);
-		return 1;
+	static const char count[] = "SELECT COUNT(*) FROM outbox WHERE kind "
+	    "= 'report_client'";
+	int64_t before = 0, after = 0;
+
+	if (report_recipients(cl)->len == 0) {
+		fprintf(stderr, "postdesk report: client '%s' has no contacts "
+		    "or addresses to send the report to\n", cl->name);
+		return EX_DATAERR;
 	}
 	if (db_begin(tx->db) != 0)
-		return 1;
-	if (report_send(tx, cl, r) != 0 || db_commit(tx->db) != 0) {
+		return EX_SOFTWARE;
+	if (db_int(tx->db, &before, count, "") < 0 ||
+	    report_send(tx, cl, r) != 0 ||
+	    db_int(tx->db, &after, count, "") < 0 ||
+	    db_commit(tx->db) != 0) {
 		db_rollback(tx->db);
-		fprintf(stderr, "postdesk: the report could not be queued\n");
-		return 1;
+		fprintf(stderr, "postdesk report: the report could not be "
+		    "queued: %s\n", sqlite3_errmsg(tx->db));
+		return EX_SOFTWARE;
 	}
-	fprintf(stderr, "postdesk: report queued for %u contact(s)\n",
-	    cl->addresses->len);
+	/* notify.c holds mail to a failing address and caps floods: say
+	 * so rather than "queued" (the events and the log name each). */
+	if (after == before) {
+		fprintf(stderr, "postdesk report: nothing queued: every "
+		    "recipient is held (a bounce) or capped (floods); see "
+		    "the log and the events\n");
+		return EX_TEMPFAIL;
+	}
+	fprintf(stderr, "postdesk report: queued for %lld of %u contact(s)\n",
+	    (long long)(after - before), report_recipients(cl)->len);
 	return 0;
 }
 
@@ -101,30 +134,29 @@ cli_report(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 		else if (argv[i][0] != '-' && !client)
 			client = argv[i];
 		else
-			return 2;
+			return usage(argv[i][0] == '-' ? "unknown option '%s'" :
+			    "one CLIENT only: '%s' is one too many", argv[i]);
 	}
 	if (!client)
-		return 2;
+		return usage("which CLIENT?%s", "");
 	if (!(cl = client_named(cfg, client))) {
-		fprintf(stderr, "postdesk: no client '%s' in the "
-		    "configuration\n", client);
-		return 1;
+		fprintf(stderr, "postdesk report: no client '%s' in %s\n",
+		    client, cfg->file);
+		return EX_NOINPUT;
 	}
-	if (month && parse_month(month, &year, &mon) != 0) {
-		fprintf(stderr, "postdesk: --month wants YYYY-MM\n");
-		return 2;
-	}
+	if (month && parse_month(month, &year, &mon) != 0)
+		return usage("--month wants YYYY-MM, not '%s'", month);
 	if (!month)
 		report_last_month(cfg, pd_now(), &year, &mon);
 	if (report_compute(db, cfg, cl, year, mon, &r) != 0) {
 		report_clear(&r);
-		fprintf(stderr, "postdesk: %s\n", sqlite3_errmsg(db));
-		return 1;
+		fprintf(stderr, "postdesk report: %s\n", sqlite3_errmsg(db));
+		return EX_SOFTWARE;
 	}
 	if (json) {
 		char *j = report_json(db, &r);
 
-		rc = j ? 0 : 1;
+		rc = j ? EX_OK : EX_SOFTWARE;
 		if (j)
 			printf("%s\n", j);
 		g_free(j);

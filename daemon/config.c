@@ -161,7 +161,7 @@ static struct pd_client *
 load_client(struct cctx *c, const config_setting_t *g)
 {
 	static const char *const known[] = { "name", "domains", "addresses",
-		"plan", "language", "contacts", NULL };
+		"plan", "language", "contacts", "suggest_faq", NULL };
 	struct pd_client *cl = g_new0(struct pd_client, 1);
 
 	check_known(c, g, known);
@@ -182,6 +182,7 @@ load_client(struct cctx *c, const config_setting_t *g)
 		cerr(c, config_setting_get_member(g, "language"), "client "
 		    "'%s': language must be \"en\" or \"ru\"", cl->name);
 	config_load_client_contacts(c, g, cl);
+	cl->faq_off = config_load_faq_switch(c, g);
 	return cl;
 }
 
@@ -513,7 +514,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	static const char *const top[] = { "gateway", "database", "limits",
 		"sources", "smtp", "agents", "clients", "tickets", "plans", "sla",
 		"floods", "queues", "rules", "business_hours", "digests",
-		"reports", NULL };
+		"reports", "faq", NULL };
 	static const char *const smtp_keys[] = { "host", "port", "tls",
 		"tls_verify", "ca_file", "user", "password_file", "auth",
 		"timeout", NULL };
@@ -535,6 +536,7 @@ load_all(struct cctx *c, config_t *lc, struct pd_config *cfg)
 	config_load_bounces(c, lc, cfg);
 	config_load_plans(c, lc, cfg);
 	config_load_digests(c, lc, cfg);
+	config_load_faq(c, lc, cfg);
 	if (!smtp)
 		cerr(c, NULL, "the 'smtp' group is required");
 	check_known(c, smtp, smtp_keys);

@@ -80,6 +80,7 @@ struct pd_client {
 	GPtrArray *contacts;  /* of char *, lower-cased: who hears about the
 	                       * plan (config_plans.c); empty: the people of
 	                       * its tickets */
+	bool faq_off;         /* suggest_faq = false (config_faq.c) */
 };
 
 /* A queue: a support line with its own voice (docs/architecture.md; postdesk.conf(5)
@@ -99,6 +100,7 @@ struct pd_queue {
 	                       * the agents whose `queues` name it, or who
 	                       * list none */
 	char *lead;           /* agent name, or NULL: any lead */
+	bool faq_off;         /* suggest_faq = false (config_faq.c) */
 };
 
 struct pd_config {
@@ -195,6 +197,9 @@ struct pd_config {
 	                            * gateway's time zone, sorted; empty: no
 	                            * digests */
 	bool report_monthly;       /* reports.monthly (true) */
+	/* the FAQ in the acknowledgement (config_faq.c, faq.h) */
+	bool faq_suggest;          /* faq.suggest (true) */
+	double faq_threshold;      /* faq.threshold, 0..1 (0.5) */
 };
 
 /* Reads and checks path.  On success returns 0 and *cfg_r.  On failure

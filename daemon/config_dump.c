@@ -461,4 +461,8 @@ config_dump(const struct pd_config *cfg, FILE *out)
 	business_hours(out, cfg);
 	rules(out, cfg);
 	digests_reports(out, cfg);
+	fputs("faq = {\n", out);
+	kv_bool(out, in, "suggest", cfg->faq_suggest);
+	fprintf(out, "%sthreshold = %.3f;\n", in, cfg->faq_threshold);
+	fputs("};\n", out);
 }

@@ -81,4 +81,10 @@ void config_load_templates(struct cctx *c, const config_setting_t *gw,
 void config_load_digests(struct cctx *c, config_t *lc, struct pd_config *cfg);
 void config_free_digests(struct pd_config *cfg);
 
+/* config_faq.c: the `faq` group (postdesk.conf(5) FAQ); and a client's
+ * or queue's `suggest_faq` (true when absent): true when it turns the
+ * suggestions off. */
+void config_load_faq(struct cctx *c, config_t *lc, struct pd_config *cfg);
+bool config_load_faq_switch(struct cctx *c, const config_setting_t *g);
+
 #endif

@@ -40,7 +40,7 @@ load_queue(struct cctx *c, const config_setting_t *g,
 {
 	static const char *const known[] = { "name", "addresses",
 		"display_name", "tag", "language", "signature", "agents",
-		"lead", NULL };
+		"lead", "suggest_faq", NULL };
 	char *name = get_str(c, g, "name", "", 1), *s;
 	struct pd_queue *q = queue_new(cfg, name);
 
@@ -78,6 +78,7 @@ load_queue(struct cctx *c, const config_setting_t *g,
 	g_ptr_array_unref(q->agents);
 	q->agents = get_strv(c, g, "agents", 0);
 	q->lead = get_str(c, g, "lead", NULL, 0);
+	q->faq_off = config_load_faq_switch(c, g);
 	return q;
 }
 

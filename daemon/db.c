@@ -2,12 +2,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <glib.h>
 #include "db.h"
 #include "log.h"
 #include "store.h"
+
+/* Here sqlite3_finalize is SQLite's own (db.h maps it to db_finalize). */
+#undef sqlite3_finalize
 
 /* Schema v1.  Every message is kept raw, forever (docs/upgrade.md). */
 static const char schema_v1[] =
@@ -331,6 +335,23 @@ static const char schema_v10[] =
 "CREATE INDEX tickets_client ON tickets(client, created);"
 "CREATE INDEX events_event ON events(event, at);";
 
+/* v11: the FAQ entries agents make with "#faq Title" on an answer (faq.h;
+ * the canned answer files are the other half of the knowledge base).
+ * The full-text index of both is built per request in memory
+ * (store_faq.c): a few hundred entries, and the files may change at any
+ * time. */
+static const char schema_v11[] =
+"CREATE TABLE faq_entries ("
+"  id INTEGER PRIMARY KEY,"
+"  ticket INTEGER REFERENCES tickets(number),"
+"  title TEXT NOT NULL,"
+"  keywords TEXT NOT NULL DEFAULT '',"
+"  language TEXT,"
+"  body TEXT NOT NULL,"
+"  author TEXT NOT NULL DEFAULT '',"
+"  created INTEGER NOT NULL"
+") STRICT;";
+
 /* v13: one copy of each attachment (docs/storage.md).  Decoded
  * attachments move to blobs, keyed by their SHA-256 (pd_sha256, a
  * function of store_blobs.c registered by db_open); raw_spans says where
@@ -367,7 +388,7 @@ static const char schema_v13[] =
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
 	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
-	schema_v10, schema_v13 };
+	schema_v10, schema_v11, schema_v13 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so
@@ -424,6 +445,97 @@ migrate(sqlite3 *db, char **error_r)
 	return v < 0 ? -1 : 0;
 }
 
+
+/* The statement cache of db_prep, db_exec and db_int: per connection,
+ * keyed by the SQL text, prepared once with SQLITE_PREPARE_PERSISTENT,
+ * reset and its bindings cleared after each use (so it holds no read
+ * snapshot and no copy of a bound blob).  A statement of db_prep goes
+ * back to the cache when its caller "finalizes" it: db.h maps
+ * sqlite3_finalize to db_finalize.  A statement still in use when the
+ * same SQL is asked for again (a loop over rows calling a function that
+ * runs the same query) is prepared afresh and finalized after, as before.
+ * SQLite re-prepares a cached statement itself after a schema change
+ * (sqlite3_prepare_v3(3)).  The map from connection to cache is shared by
+ * all threads, under a lock; each cache is used only by the thread that
+ * owns its connection.  SQL built at run time could make the cache grow
+ * without end: past CACHE_MAX statements the rest are not cached. */
+#define CACHE_MAX 512
+
+struct cached {
+	sqlite3_stmt *st;
+	bool busy;		/* handed out, not yet given back */
+};
+
+static GMutex cache_lock;
+static GHashTable *caches;	/* sqlite3 * -> GHashTable (sql -> cached) */
+
+static void
+cached_free(gpointer p)
+{
+	struct cached *c = p;
+
+	sqlite3_finalize(c->st);
+	g_free(c);
+}
+
+static GHashTable *
+cache_of(sqlite3 *db, bool create)
+{
+	GHashTable *c;
+
+	g_mutex_lock(&cache_lock);
+	if (caches == NULL)
+		caches = g_hash_table_new(g_direct_hash, g_direct_equal);
+	if ((c = g_hash_table_lookup(caches, db)) == NULL && create) {
+		c = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+		    cached_free);
+		g_hash_table_insert(caches, db, c);
+	}
+	g_mutex_unlock(&cache_lock);
+	return c;
+}
+
+static void
+cache_drop(sqlite3 *db)
+{
+	GHashTable *c = NULL;
+
+	g_mutex_lock(&cache_lock);
+	if (caches != NULL && (c = g_hash_table_lookup(caches, db)) != NULL)
+		g_hash_table_remove(caches, db);
+	g_mutex_unlock(&cache_lock);
+	if (c != NULL)
+		g_hash_table_destroy(c);
+}
+
+/* The cache entry st came from, or NULL when st is not cached. */
+static struct cached *
+cached_of(sqlite3_stmt *st)
+{
+	GHashTable *c;
+	struct cached *e;
+
+	if (st == NULL || (c = cache_of(sqlite3_db_handle(st), false)) ==
+	    NULL)
+		return NULL;
+	e = g_hash_table_lookup(c, sqlite3_sql(st));
+	return e != NULL && e->st == st ? e : NULL;
+}
+
+int
+db_finalize(sqlite3_stmt *st)
+{
+	struct cached *e = cached_of(st);
+	int r;
+
+	if (e == NULL)
+		return sqlite3_finalize(st);
+	r = sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	e->busy = false;
+	return r;
+}
+
 int
 db_open(const char *path, sqlite3 **db_r, char **error_r)
 {
@@ -457,8 +569,13 @@ db_open(const char *path, sqlite3 **db_r, char **error_r)
 		sqlite3_close(db);
 		return -1;
 	}
+	/* synchronous=FULL: in WAL mode NORMAL may lose the last commits on
+	 * a power loss, after the IMAP server was told the message is ours
+	 * ("persist before acknowledging", docs/guarantees.md).  FULL syncs
+	 * the WAL at every commit; group commit (pipeline.h) pays it once per
+	 * batch. */
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA "
-	    "foreign_keys=ON; PRAGMA synchronous=NORMAL;", NULL, NULL,
+	    "foreign_keys=ON; PRAGMA synchronous=FULL;", NULL, NULL,
 	    NULL) != SQLITE_OK || migrate(db, error_r) != 0) {
 		if (!*error_r)
 			*error_r = g_strdup_printf("%s: %s", path,
@@ -474,6 +591,7 @@ void
 db_close(sqlite3 **db)
 {
 	if (db && *db) {
+		cache_drop(*db);
 		sqlite3_close(*db);
 		*db = NULL;
 	}
@@ -517,24 +635,46 @@ db_savepoint_release(sqlite3 *db)
 	return db_exec(db, "RELEASE pd_all_or_none", "");
 }
 
+/* Prepares sql, from the cache of db when there is a free one, and binds
+ * the arguments.  The caller ends with db_finalize. */
 static sqlite3_stmt *
 db_vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
 {
+	GHashTable *cache = cache_of(db, true);
+	struct cached *e = g_hash_table_lookup(cache, sql);
 	sqlite3_stmt *st = NULL;
+	bool keep = e == NULL && g_hash_table_size(cache) < CACHE_MAX;
 	int i = 1;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (e != NULL && !e->busy)
+		st = e->st;
+	else if (sqlite3_prepare_v3(db, sql, -1, keep ?
+	    SQLITE_PREPARE_PERSISTENT : 0, &st, NULL) != SQLITE_OK) {
 		log_warnx("stage=db event=error sql=\"%.60s\" error=\"%s\"",
 		    sql, sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return NULL;
+	} else if (st != NULL && keep) {
+		/* Keyed by SQLite's copy of the text: it lives as long as
+		 * the statement. */
+		e = g_new0(struct cached, 1);
+		e->st = st;
+		g_hash_table_replace(cache, (gpointer)sqlite3_sql(st), e);
+	}
+	if (st == NULL) {
+		/* Only white space or a comment: nothing to run. */
+		log_warnx("stage=db event=bug sql=\"%.60s\" empty", sql);
 		return NULL;
 	}
+	if (e != NULL && e->st == st)
+		e->busy = true;
 	/* A type string that does not match the placeholders would read
 	 * arguments that were never passed: refuse it, loudly. */
 	if ((int)strlen(types) != sqlite3_bind_parameter_count(st)) {
 		log_warnx("stage=db event=bug sql=\"%.60s\" types=%s "
 		    "placeholders=%d", sql, types,
 		    sqlite3_bind_parameter_count(st));
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return NULL;
 	}
 	for (const char *t = types; *t; t++, i++) {
@@ -573,7 +713,7 @@ step_error(sqlite3 *db, sqlite3_stmt *st)
 {
 	log_warnx("stage=db event=error sql=\"%.60s\" error=\"%s\"",
 	    sqlite3_sql(st), sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return -1;
 }
 
@@ -593,7 +733,7 @@ db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 		;
 	if (r != SQLITE_DONE)
 		return step_error(db, st);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }
 
@@ -612,12 +752,12 @@ db_int(sqlite3 *db, int64_t *out, const char *sql, const char *types, ...)
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return 1;
 	}
 	if (r != SQLITE_DONE)
 		return step_error(db, st);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }
 
@@ -635,7 +775,7 @@ db_rows_done(sqlite3 *db, sqlite3_stmt *st, int step)
 	if (step != SQLITE_DONE)
 		log_warnx("stage=db event=error error=\"%s\"",
 		    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return step == SQLITE_DONE ? 0 : -1;
 }
 

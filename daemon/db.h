@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 11
+#define DB_SCHEMA_VERSION 12
 
 /* Opens path (creating it and its schema when new; a new file is mode 0600,
  * and SQLite gives its -wal and -shm files that mode), in WAL mode with
@@ -51,7 +51,9 @@ int db_savepoint_release(sqlite3 *db);
 /* Prepares sql and binds the arguments described by types, one letter per
  * placeholder: 'i' int64_t, 'u' unsigned long, 't' const char * (NULL binds
  * NULL), 'b' const void * then size_t (a blob).  Returns the statement
- * (caller finalizes), or NULL (logged). */
+ * (caller finalizes), or NULL (logged).  Statements are prepared once per
+ * connection and SQL text and kept (db.c): the caller's sqlite3_finalize
+ * (db_finalize, below) gives the statement back. */
 sqlite3_stmt *db_prep(sqlite3 *db, const char *sql, const char *types, ...);
 
 /* db_prep, then steps until done.  Returns 0, or -1 (logged). */
@@ -83,5 +85,12 @@ int db_open_ro(const char *path, sqlite3 **db_r, int64_t *version_r,
  * with SQLite's online backup API: a consistent snapshot while others
  * write.  0, or -1 with a g_malloc'd *error_r (path removed). */
 int db_backup(sqlite3 *db, const char *path, char **error_r);
+/* Ends the use of a statement: one of db_prep's cache is reset, its
+ * bindings cleared and kept for the next db_prep of the same SQL; any
+ * other is finalized.  Returns what sqlite3_finalize(3) would.  Every file
+ * that includes db.h calls it for sqlite3_finalize, so the callers of
+ * db_prep stay as they were. */
+int db_finalize(sqlite3_stmt *st);
+#define sqlite3_finalize(st) db_finalize(st)
 
 #endif

@@ -1,8 +1,10 @@
 /* digest.c: see digest.h. */
 #include <string.h>
+#include "bizhours.h"
 #include "digest.h"
 #include "log.h"
 #include "notify.h"
+#include "sla.h"
 #include "store_digest.h"
 #include "token.h"
 
@@ -94,19 +96,21 @@ digest_agent_serves(const struct pd_config *cfg, const struct pd_agent *a,
 	return false;
 }
 
-static const char *const prio_names[] = { "low", "normal", "high",
-	"urgent" };
-
-/* The first-response deadline of w (cfg->sla_hours by priority), or 0
- * when none applies (no window, or answered already). */
+/* The first-response deadline of w, as sla.c counts it (sla_target: the
+ * client plan's target, else the sla group's; in business hours), or 0
+ * when none applies (no target, or answered already), so the digest
+ * and the SLA notices agree on what is overdue. */
 static int64_t
 sla_due(const struct pd_config *cfg, const struct store_waiting *w)
 {
-	for (unsigned i = 0; i < G_N_ELEMENTS(prio_names); i++)
-		if (strcmp(w->priority, prio_names[i]) == 0)
-			return cfg->sla_hours[i] && !w->first_response ?
-			    w->created + (int64_t)cfg->sla_hours[i] * 3600 : 0;
-	return 0;
+	unsigned h = w->first_response ? 0 : sla_target(cfg, w->requester,
+	    w->priority, false);
+	int64_t due;
+
+	if (!h)
+		return 0;
+	due = bizhours_add(cfg->bizhours, w->created, (int64_t)h * 3600);
+	return due == INT64_MAX ? 0 : due;
 }
 
 /* "SLA overdue", "SLA: 3h left" in lang, or "" without a deadline. */
@@ -191,7 +195,8 @@ agent_digest(struct tx *tx, const struct pd_agent *a, GPtrArray *waiting,
 		tok = token_format(config_queue_voice(tx->cfg,
 		    w->queue)->tag, w->number);
 		age = digest_duration(now - w->created, a->language);
-		g_string_append_printf(lines, "- [%s] %s (%s%s%s)\n", tok,
+		/* The token carries its brackets (token.h). */
+		g_string_append_printf(lines, "- %s %s (%s%s%s)\n", tok,
 		    w->subject, age, *w->assignee ? "" : ru(a->language) ?
 		    ", без исполнителя" :
 		    ", unassigned", sla);

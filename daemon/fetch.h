@@ -4,7 +4,35 @@
 #ifndef PD_FETCH_H
 #define PD_FETCH_H
 
+#include <stdint.h>
+#include <sqlite3.h>
 #include <glib.h>
+#include "source.h"
+#include "worker.h"
+
+/* A batch holds at most this many messages (fetch.c). */
+#define FETCH_BATCH_MAX 200
+
+/* The state of one source's loop; tests (tests/unit_fetch_batch.c) fill
+ * it with a fake driver and call fetch_drain. */
+struct fetch {
+	struct worker *w;		/* cfg, src, stop, outbox */
+	const struct pd_source *src;
+	const struct source_driver *drv;
+	sqlite3 *db;
+	struct source_conn *conn;
+	uint32_t uidvalidity;
+	GByteArray *raws[FETCH_BATCH_MAX];	/* bodies of one batch */
+};
+
+/* Allocates / frees f->raws. */
+void fetch_init(struct fetch *f);
+void fetch_deinit(struct fetch *f);
+
+/* Everything waiting in the folder: lists it, acknowledges UIDs already
+ * committed, then in batches fetches, files (one transaction each) and
+ * acknowledges only what committed.  SRC_TEMP means reconnect. */
+enum src_status fetch_drain(struct fetch *f);
 
 /* Thread body of a fetch worker: arg is the struct worker * (worker.h)
  * with its source; wakes the outbox worker when mail was queued. */

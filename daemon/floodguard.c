@@ -53,14 +53,19 @@ record(struct tx *tx, const char *rcpt, const char *domain,
 }
 
 /* Templates that tell the team about a ticket (agent_*, lead_*,
- * guard_*), and the digests (digest_*: a few a day at configured times,
- * which no stranger can trigger). */
+ * guard_*), the digests (digest_*: a few a day at configured times,
+ * which no stranger can trigger), and the timers' warnings to the team
+ * (sla_*, due_warning, due_missed, plan_warning_lead: each claimed once
+ * in notices_sent before it is queued, so a capped one would be lost for
+ * good, never retried; sla.h, plans.h). */
 static bool
 team_kind(const char *kind)
 {
 	return g_str_has_prefix(kind, "agent_") ||
 	    g_str_has_prefix(kind, "lead_") || g_str_has_prefix(kind, "guard_") ||
-	    g_str_has_prefix(kind, "digest_");
+	    g_str_has_prefix(kind, "digest_") || g_str_has_prefix(kind, "sla_") ||
+	    strcmp(kind, "due_warning") == 0 || strcmp(kind, "due_missed") == 0 ||
+	    strcmp(kind, "plan_warning_lead") == 0;
 }
 
 int

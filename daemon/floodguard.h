@@ -6,7 +6,8 @@
  * sliding day; challenges count against the agent address they go to.
  * Agents' answers relayed to a client are not automatic and never capped;
  * neither are notifications to agents and team_copy (agent_*, lead_*,
- * guard_* templates).  Challenges, transcripts and what a client gets are
+ * guard_*, digest_* templates, and the timers' sla_*, due_warning,
+ * due_missed and plan_warning_lead).  Challenges, transcripts and what a client gets are
  * capped whoever receives them: a stranger may write as team_copy.
  *
  * Counting and refusing happen in the caller's transaction, next to the

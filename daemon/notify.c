@@ -20,7 +20,7 @@ notify_vars_new(void)
 
 static GHashTable *
 ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
-    GHashTable *extra)
+    const char *queue, GHashTable *extra)
 {
 	GHashTable *v = notify_vars_new();
 	GHashTableIter it;
@@ -28,13 +28,14 @@ ticket_vars(const struct pd_config *cfg, const struct pd_ticket *t,
 	/* The ticket's queue speaks (postdesk.conf(5) "QUEUES"): its name
 	 * and address are the "gateway" of every template about the
 	 * ticket, so "write to {{gateway.address}}" names the address the
-	 * client wrote to.  Gateway-wide notices speak as the gateway. */
-	const struct pd_queue *q = config_queue_voice(cfg, t ? t->queue :
-	    NULL);
+	 * client wrote to.  Gateway-wide notices speak as the gateway,
+	 * unless they name a queue (notify_mail.queue). */
+	const char *qn = t ? t->queue : queue;
+	const struct pd_queue *q = config_queue_voice(cfg, qn);
 
-	g_hash_table_insert(v, "gateway.name", g_strdup(t ? q->display_name :
+	g_hash_table_insert(v, "gateway.name", g_strdup(qn ? q->display_name :
 	    cfg->name));
-	g_hash_table_insert(v, "gateway.address", g_strdup(t ?
+	g_hash_table_insert(v, "gateway.address", g_strdup(qn ?
 	    config_queue_from(cfg, q) : cfg->address));
 	g_hash_table_insert(v, "queue.name", g_strdup(q->name));
 	g_hash_table_insert(v, "queue.address",
@@ -61,42 +62,69 @@ extra:
 	return v;
 }
 
-/* The gateway.* and queue.* placeholders of queue q, then extra (may be
- * NULL) over them: a new table. */
-static GHashTable *
-voice_vars(const struct pd_config *cfg, const struct pd_queue *q,
-    GHashTable *extra)
-{
-	GHashTable *v = notify_vars_new();
-	GHashTableIter it;
-	gpointer k, val;
+/* The ticket's status, priority and type as a Russian reader says them,
+ * in the words the agent commands accept (filters/commands.c): English
+ * "urgent" in a Russian notice reads as an error. */
+static const char *const ru_words[][2] = {
+	{ "new", "новая" }, { "open", "открыта" }, { "waiting", "ожидание" },
+	{ "resolved", "решена" }, { "closed", "закрыта" },
+	{ "low", "низкий" }, { "normal", "обычный" }, { "high", "высокий" },
+	{ "urgent", "срочный" },
+	{ "question", "вопрос" }, { "bug", "ошибка" }, { "feature", "доработка" },
+};
 
-	g_hash_table_insert(v, "gateway.name", g_strdup(q->display_name));
-	g_hash_table_insert(v, "gateway.address",
-	    g_strdup(config_queue_from(cfg, q)));
-	g_hash_table_insert(v, "queue.name", g_strdup(q->name));
-	g_hash_table_insert(v, "queue.address",
-	    g_strdup(config_queue_from(cfg, q)));
-	g_hash_table_insert(v, "queue.tag", g_strdup(q->tag));
-	if (extra) {
-		g_hash_table_iter_init(&it, extra);
-		while (g_hash_table_iter_next(&it, &k, &val))
-			g_hash_table_insert(v, k, g_strdup(val));
+static void
+words_ru(GHashTable *all)
+{
+	static const char *const keys[] = { "ticket.status", "ticket.priority",
+		"ticket.type" };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
+		const char *v = g_hash_table_lookup(all, keys[k]);
+
+		for (size_t i = 0; v && i < G_N_ELEMENTS(ru_words); i++)
+			if (strcmp(v, ru_words[i][0]) == 0) {
+				g_hash_table_insert(all, (gpointer)keys[k],
+				    g_strdup(ru_words[i][1]));
+				break;
+			}
 	}
-	return v;
+}
+
+/* notify_render, speaking as queue when t is NULL (NULL: the
+ * gateway). */
+static int
+render_as(struct tx *tx, const struct pd_ticket *t, const char *queue,
+    const char *name, const char *lang, GHashTable *vars,
+    struct pd_rendered *r, char **error_r)
+{
+	GHashTable *all = ticket_vars(tx->cfg, t, queue, vars);
+	int rc;
+
+	if (!lang)
+		lang = t ? t->language : queue ? config_queue_voice(tx->cfg,
+		    queue)->language : tx->cfg->language;
+	if (lang && strcmp(lang, "ru") == 0)
+		words_ru(all);
+	rc = template_render_dirs(tx->cfg->templates_dirs, lang, name, all, r,
+	    error_r);
+	g_hash_table_unref(all);
+	return rc;
 }
 
 int
 notify_render(struct tx *tx, const struct pd_ticket *t, const char *name,
     const char *lang, GHashTable *vars, struct pd_rendered *r, char **error_r)
 {
-	GHashTable *all = ticket_vars(tx->cfg, t, vars);
-	int rc;
+	return render_as(tx, t, NULL, name, lang, vars, r, error_r);
+}
 
-	rc = template_render_dirs(tx->cfg->templates_dirs, lang ? lang : t ?
-	    t->language : tx->cfg->language, name, all, r, error_r);
-	g_hash_table_unref(all);
-	return rc;
+int
+notify_render_queue(struct tx *tx, const char *queue, const char *name,
+    const char *lang, GHashTable *vars, struct pd_rendered *r,
+    char **error_r)
+{
+	return render_as(tx, NULL, queue, name, lang, vars, r, error_r);
 }
 
 /* The leak guard hook: internal text never reaches a client, whatever
@@ -187,36 +215,33 @@ not_failing(struct tx *tx, unsigned long ticket, const char *kind,
 
 /* Client-bound mail of a ticket ends with its queue's signature (a
  * g_malloc'd body), or NULL when it gets none: mail to agents, team_copy
- * and the admin speaks to the team.  signed_as: the same for queue q
- * (NULL: no signature), for a client's mail about no ticket. */
+ * and the admin speaks to the team. */
 static char *
-signed_as(struct tx *tx, const struct pd_queue *q, const char *rcpt,
-    const char *body)
+signed_body(struct tx *tx, const struct pd_ticket *t, const char *queue,
+    const char *rcpt, const char *body)
 {
-	if (!q || !rcpt || guard_internal_rcpt(tx->cfg, rcpt) ||
+	const struct pd_queue *q;
+	const char *qn = t ? t->queue : queue;
+
+	if (!qn || !rcpt || guard_internal_rcpt(tx->cfg, rcpt) ||
 	    (tx->cfg->admin && g_ascii_strcasecmp(rcpt, tx->cfg->admin) == 0))
 		return NULL;
+	q = config_queue_voice(tx->cfg, qn);
 	if (!q->signature || !*q->signature)
 		return NULL;
 	return g_strdup_printf("%s%s-- \n%s\n", body, *body &&
 	    body[strlen(body) - 1] != '\n' ? "\n\n" : "\n", q->signature);
 }
 
-static char *
-signed_body(struct tx *tx, const struct pd_ticket *t, const char *rcpt,
-    const char *body)
-{
-	return signed_as(tx, t ? config_queue_voice(tx->cfg, t->queue) :
-	    NULL, rcpt, body);
-}
-
 /* The envelope sender of t's mail that may bounce: its queue's address,
  * where hygiene recognises the bounce. */
 static const char *
-env_sender(struct tx *tx, const struct pd_ticket *t)
+env_sender(struct tx *tx, const struct pd_ticket *t, const char *queue)
 {
-	return t ? config_queue_from(tx->cfg, config_queue_voice(tx->cfg,
-	    t->queue)) : tx->cfg->address;
+	const char *qn = t ? t->queue : queue;
+
+	return qn ? config_queue_from(tx->cfg, config_queue_voice(tx->cfg,
+	    qn)) : tx->cfg->address;
 }
 
 /* The one writer of outgoing mail: every mail passes the leak guard (when
@@ -228,7 +253,7 @@ env_sender(struct tx *tx, const struct pd_ticket *t)
 static int
 queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
     const struct compose_req *q, const char *env_from, bool automatic,
-    char **msgid_r)
+    char **msgid_r, const char *voice)
 {
 	unsigned long num = t ? t->number : 0;
 	char *data, *id, *env;
@@ -245,8 +270,9 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 		return r;
 	/* Every mail of a ticket speaks with its queue's voice
 	 * (postdesk.conf(5) "QUEUES"); gateway-wide notices with the
-	 * gateway's. */
-	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : q->voice;
+	 * gateway's, or the queue they name (notify_mail.queue). */
+	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : voice ?
+	    config_queue_voice(tx->cfg, voice) : NULL;
 	data = compose_mail(&voiced, &len, &id);
 	/* Its bounce names the mail (verp.h). */
 	env = verp_sender(env_from, id);
@@ -293,42 +319,30 @@ notify_send(struct tx *tx, const struct pd_ticket *t,
 		.attachments = m->attachments, .auto_submitted = m->auto_reply ?
 		"auto-replied" : "auto-generated" };
 	char *err = NULL, *sig, *html = NULL;
-	GHashTable *vars = m->vars;
 	int rc;
 
 	if (m->reply) {
 		q.in_reply_to = m->reply->message_id;
 		q.references = m->reply->references;
 	}
-	/* A client's mail about no ticket (a rule's reject) still answers
-	 * as the queue the client wrote to, never as another queue
-	 * (postdesk.conf(5) "QUEUES"): its From, and the gateway.*
-	 * placeholders that tell the client where to write. */
-	if (!t && m->queue)
-		vars = voice_vars(tx->cfg, (q.voice = config_queue_voice(
-		    tx->cfg, m->queue)), m->vars);
-	if (notify_render(tx, t, m->name, m->lang, vars, &r, &err) != 0) {
+	if (render_as(tx, t, m->queue, m->name, m->lang, m->vars, &r, &err) !=
+	    0) {
 		log_warnx("ticket=%lu stage=notify event=error template=%s "
 		    "error=\"%s\"", t ? t->number : 0, m->name, err);
 		g_free(err);
-		if (vars != m->vars)
-			g_hash_table_unref(vars);
 		return 0;
 	}
-	if (vars != m->vars)
-		g_hash_table_unref(vars);
 	q.subject = r.subject;
 	q.body = r.body;
-	sig = t ? signed_body(tx, t, m->rcpt, r.body) :
-	    signed_as(tx, q.voice, m->rcpt, r.body);
+	sig = signed_body(tx, t, m->queue, m->rcpt, r.body);
 	if (sig)
 		q.body = sig;
 	if (m->html_tail)
 		q.html = html = html_of(r.subject, q.body, m->html_tail);
 	/* Bounces of our notifications come back to the queue's address,
 	 * where hygiene recognises them; auto-replies carry none at all. */
-	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : env_sender(tx, t),
-	    true, m->msgid_r);
+	rc = queue(tx, t, m->name, &q, m->auto_reply ? "" : env_sender(tx, t,
+	    m->queue), true, m->msgid_r, m->queue);
 	g_free(sig);
 	template_clear(&r);
 	g_free(html);
@@ -340,7 +354,8 @@ notify_answer(struct tx *tx, const struct pd_ticket *t,
     const struct compose_req *base, const char *rcpt, const char *rcpt_name)
 {
 	struct compose_req q = *base;
-	char *sig = signed_body(tx, t, rcpt, base->body ? base->body : "");
+	char *sig = signed_body(tx, t, NULL, rcpt, base->body ? base->body :
+	    "");
 	int rc;
 
 	q.rcpt = rcpt;
@@ -348,7 +363,8 @@ notify_answer(struct tx *tx, const struct pd_ticket *t,
 	if (sig)
 		q.body = sig;
 	/* An agent's own words: not automatic, never capped (floodguard.h). */
-	rc = queue(tx, t, "answer", &q, env_sender(tx, t), false, NULL);
+	rc = queue(tx, t, "answer", &q, env_sender(tx, t, NULL), false, NULL,
+	    NULL);
 	g_free(sig);
 	return rc;
 }

@@ -38,12 +38,13 @@ struct notify_mail {
 	                             * text in an HTML alternative (the text
 	                             * escaped, lines kept); NULL: text
 	                             * only */
-	/* Mail about no ticket (t NULL) that answers a client, such as a
-	 * rule's reject (stage_rules.c): */
-	const char *queue;          /* the queue it speaks for: its From,
-	                             * name, address and signature (the
-	                             * gateway.* placeholders); NULL: the
-	                             * gateway's.  Ignored when t is set. */
+	const char *queue;          /* when t is NULL: the queue whose voice
+	                             * (From, name, signature, language when
+	                             * lang is NULL) a client notice about no
+	                             * one ticket speaks with, e.g. a plan
+	                             * warning or report to a client whose
+	                             * tickets are billing's; NULL: the
+	                             * gateway's */
 };
 
 /* Renders and queues; t may be NULL for gateway-wide notices (no ticket
@@ -89,5 +90,13 @@ int notify_flood_hit(struct tx *tx, unsigned long ticket, const char *key,
 
 /* A new table for notify_mail.vars (keys static, values g_malloc'd). */
 GHashTable *notify_vars_new(void);
+
+/* notify_render of a notice about no ticket that speaks with the voice of
+ * queue (notify_mail.queue; NULL: the gateway's), as notify_send renders
+ * it: `postdesk report` prints what the client gets.  0, or -1 with
+ * *error_r. */
+int notify_render_queue(struct tx *tx, const char *queue, const char *name,
+    const char *lang, GHashTable *vars, struct pd_rendered *r,
+    char **error_r);
 
 #endif

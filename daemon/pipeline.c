@@ -1,6 +1,7 @@
 /* pipeline.c: see pipeline.h.  One message: parse, dedupe, classify()
  * (classify.c), then the stage table (stage.c) applies the verdict; one
- * transaction around all of it. */
+ * transaction around all but the parse.  A batch: every message parsed
+ * first, then one transaction with a savepoint per message. */
 #include <string.h>
 #include "db.h"
 #include "classify.h"
@@ -15,7 +16,8 @@ pipeline_seen(sqlite3 *db, const struct pipe_origin *o)
 	    o->uidvalidity, o->uid) == 1;
 }
 
-/* Keeps raw in the quarantine (stage_quarantine.c) and commits. */
+/* Keeps raw in the quarantine (stage_quarantine.c) inside the open
+ * transaction; commits nothing. */
 static enum pipe_result
 quarantine(struct stage_ctx *c, const char *reason, size_t size)
 {
@@ -24,26 +26,32 @@ quarantine(struct stage_ctx *c, const char *reason, size_t size)
 	enum pipe_result r = PIPE_QUARANTINED;
 
 	c->size = size;
-	if (stage_apply(c, &v) != 0 || db_commit(c->db) != 0) {
-		db_rollback(c->db);
+	if (stage_apply(c, &v) != 0)
 		r = PIPE_TEMPFAIL;
-	} else
-		log_warnx("stage=parse event=quarantined id=%lld source=%s "
-		    "reason=\"%s\"", (long long)c->quarantine_id, c->o->source,
-		    reason);
 	verdict_clear(&v);
 	return r;
 }
 
-/* classify, then the stage table; commits. */
+/* Files the message of c inside the open transaction, commits nothing:
+ * perr (why it did not parse, c->m NULL) sends it to the quarantine as a
+ * message of size bytes;
+ * a message already stored is only marked; else classify, then the stage
+ * table.  PIPE_TEMPFAIL when a stage failed: the caller rolls back. */
 static enum pipe_result
-classify_and_file(struct stage_ctx *c)
+file_msg(struct stage_ctx *c, const char *perr, size_t size)
 {
 	struct pipe_origin o = *c->o;
 	struct verdict v;
 	int r;
 	enum pipe_result res = PIPE_STORED;
 
+	if (perr != NULL)
+		return quarantine(c, perr, size);
+	stage_hash(c);
+	if (store_message_dup(c->db, c->m->message_id, c->hash) > 0)
+		return stage_mark_uid(c, 0, 0) != 0 ? PIPE_TEMPFAIL :
+		    PIPE_DUPLICATE;
+	/* The rules' size_over sees the whole message (rules.h). */
 	o.size = c->len;
 	r = classify(c->db, c->cfg, &o, c->m, NULL, &v);
 	if (r == 0)
@@ -52,31 +60,20 @@ classify_and_file(struct stage_ctx *c)
 	if (v.kind == VERDICT_RULE_HOLD)
 		res = PIPE_QUARANTINED;
 	verdict_clear(&v);
-	if (r != 0 || db_commit(c->db) != 0)
-		return PIPE_TEMPFAIL;
-	return res;
+	return r != 0 ? PIPE_TEMPFAIL : res;
 }
 
-static enum pipe_result
-process(struct stage_ctx *c)
+/* The log line of a committed result. */
+static void
+log_filed(const struct stage_ctx *c, enum pipe_result r, const char *why)
 {
-	char *err = NULL;
-
-	if (msg_parse(c->raw, c->len, &c->cfg->limits, &c->m, &err) != 0) {
-		enum pipe_result q = quarantine(c, err, c->len);
-
-		g_free(err);
-		return q;
-	}
-	stage_hash(c);
-	if (store_message_dup(c->db, c->m->message_id, c->hash) > 0) {
-		if (stage_mark_uid(c, 0, 0) != 0 || db_commit(c->db) != 0)
-			return PIPE_TEMPFAIL;
+	if (r == PIPE_QUARANTINED)
+		log_warnx("stage=parse event=quarantined id=%lld source=%s "
+		    "reason=\"%s\"", (long long)c->quarantine_id,
+		    c->o->source, why);
+	else if (r == PIPE_DUPLICATE && c->m != NULL)
 		log_info("msg=<%s> stage=store event=duplicate",
 		    c->m->message_id);
-		return PIPE_DUPLICATE;
-	}
-	return classify_and_file(c);
 }
 
 enum pipe_result
@@ -87,23 +84,119 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 	struct stage_ctx c = { .db = db, .cfg = cfg, .o = o, .raw = raw,
 		.len = len, .tx = { .db = db, .cfg = cfg } };
 	enum pipe_result r;
+	char *perr = NULL;
 
 	memset(out, 0, sizeof *out);
+	/* Parsing needs no lock: it happens before BEGIN IMMEDIATE. */
+	if (msg_parse(raw, len, &cfg->limits, &c.m, &perr) != 0)
+		c.m = NULL;
 	if (db_begin(db) != 0)
-		return PIPE_TEMPFAIL;
-	if (pipeline_seen(db, o)) {
+		r = PIPE_TEMPFAIL;
+	else if (pipeline_seen(db, o)) {
 		db_rollback(db);
-		return PIPE_DUPLICATE;
-	}
-	r = process(&c);
-	if (r == PIPE_TEMPFAIL)
+		r = PIPE_DUPLICATE;
+	} else if ((r = file_msg(&c, perr, len)) == PIPE_TEMPFAIL ||
+	    db_commit(db) != 0) {
 		db_rollback(db);
-	else {
+		r = PIPE_TEMPFAIL;
+	} else {
+		log_filed(&c, r, perr);
 		out->ticket = c.ticket;
 		out->queued = c.tx.queued;
 	}
+	g_free(perr);
 	msg_free(&c.m);
 	return r;
+}
+
+/* One message of pipeline_deliver_batch, while it runs. */
+struct batch_msg {
+	struct stage_ctx c;
+	char *why;	/* why it goes to the quarantine, or NULL */
+};
+
+#define BATCH_SAVEPOINT "pd_batch_msg"
+
+/* Files b in its own savepoint; a failing message is rolled back alone.
+ * Returns 0, or -1 when the whole transaction is gone (SQLite rolls back
+ * everything on some errors, such as a full disk). */
+static int
+batch_one(struct batch_msg *b, struct pipe_item *it)
+{
+	sqlite3 *db = b->c.db;
+
+	if (db_exec(db, "SAVEPOINT " BATCH_SAVEPOINT, "") != 0) {
+		it->r = PIPE_TEMPFAIL;
+		return sqlite3_get_autocommit(db) ? -1 : 0;
+	}
+	if (pipeline_seen(db, &it->o))
+		it->r = PIPE_DUPLICATE;
+	else
+		it->r = file_msg(&b->c, b->why, it->raw ? it->len :
+		    it->size);
+	if (it->r != PIPE_TEMPFAIL &&
+	    db_exec(db, "RELEASE " BATCH_SAVEPOINT, "") == 0)
+		return 0;
+	it->r = PIPE_TEMPFAIL;
+	if (sqlite3_get_autocommit(db))
+		return -1;
+	db_exec(db, "ROLLBACK TO " BATCH_SAVEPOINT, "");
+	db_exec(db, "RELEASE " BATCH_SAVEPOINT, "");
+	return sqlite3_get_autocommit(db) ? -1 : 0;
+}
+
+int
+pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
+    struct pipe_item *items, size_t n)
+{
+	struct batch_msg *b = g_new0(struct batch_msg, n);
+	int ret = 0;
+	size_t i;
+
+	/* Parse everything first, outside the write lock. */
+	for (i = 0; i < n; i++) {
+		struct pipe_item *it = &items[i];
+		struct stage_ctx *c = &b[i].c;
+
+		memset(&it->out, 0, sizeof it->out);
+		it->r = PIPE_TEMPFAIL;
+		c->db = db;
+		c->cfg = cfg;
+		c->o = &it->o;
+		c->raw = it->raw;
+		c->len = it->raw ? it->len : 0;
+		c->tx.db = db;
+		c->tx.cfg = cfg;
+		if (it->raw == NULL)
+			b[i].why = g_strdup_printf("message of %zu bytes is "
+			    "over max_message_size", it->size);
+		else if (msg_parse(it->raw, it->len, &cfg->limits, &c->m,
+		    &b[i].why) != 0)
+			c->m = NULL;
+	}
+	if (n > 0 && db_begin(db) != 0)
+		ret = -1;
+	for (i = 0; ret == 0 && i < n; i++)
+		ret = batch_one(&b[i], &items[i]);
+	if (ret == 0 && n > 0 && db_commit(db) != 0)
+		ret = -1;
+	if (ret != 0)
+		db_rollback(db);
+	for (i = 0; i < n; i++) {
+		struct pipe_item *it = &items[i];
+
+		if (ret != 0)
+			it->r = PIPE_TEMPFAIL;
+		else if (it->r != PIPE_TEMPFAIL) {
+			log_filed(&b[i].c, it->r, b[i].why);
+			it->out.ticket = b[i].c.ticket;
+			it->out.queued = b[i].c.tx.queued;
+		}
+		g_free(b[i].why);
+		msg_free(&b[i].c.m);
+	}
+	g_free(b);
+	return ret;
 }
 
 /* Quarantines the (prefix of an) oversized message of c in its own
@@ -120,6 +213,11 @@ oversized(struct stage_ctx *c, char *reason, size_t size,
 		return PIPE_TEMPFAIL;
 	}
 	r = quarantine(c, reason, size);
+	if (r == PIPE_TEMPFAIL || db_commit(c->db) != 0) {
+		db_rollback(c->db);
+		r = PIPE_TEMPFAIL;
+	} else
+		log_filed(c, r, reason);
 	out->queued = r == PIPE_QUARANTINED && c->tx.queued;
 	g_free(reason);
 	return r;

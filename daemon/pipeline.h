@@ -73,5 +73,27 @@ struct pd_agent;
 enum pipe_result pipeline_release_held(sqlite3 *db,
     const struct pd_config *cfg, int64_t id, const struct pd_agent *agent,
     const char *raw, size_t len, const char *source, struct pipe_out *out);
+/* One message of a batch (pipeline_deliver_batch). */
+struct pipe_item {
+	struct pipe_origin o;  /* in: where it came from */
+	const char *raw;       /* in: the message, borrowed; NULL when it is
+	                        * over max_message_size and was not fetched */
+	size_t len;            /* in: bytes at raw */
+	size_t size;           /* in: the whole size when raw is NULL */
+	enum pipe_result r;    /* out */
+	struct pipe_out out;   /* out */
+};
+
+/* Group commit: parses every message of items first, then files them all
+ * in one transaction (BEGIN IMMEDIATE ... COMMIT, one sync), each in its
+ * own savepoint, the way pipeline_deliver (or pipeline_oversized when raw
+ * is NULL) files one.  A message whose stages fail is rolled back alone and
+ * gets PIPE_TEMPFAIL while the others commit: the caller retries it alone
+ * with pipeline_deliver, its own error path.  Messages see the effects of
+ * those before them (a follow-up to a request earlier in the batch).
+ * Returns 0 when the transaction committed (every r set), or -1 when
+ * nothing was committed (every r is PIPE_TEMPFAIL). */
+int pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
+    struct pipe_item *items, size_t n);
 
 #endif

@@ -74,27 +74,22 @@ plan_vars(const struct pd_client *cl, const struct pd_plan *p,
 	return v;
 }
 
-/* One notice to one contact of the client, in the language and with the
- * voice (postdesk.conf(5) "QUEUES") of their newest ticket: a client of
- * billing@ hears from billing@. */
+/* One notice to one contact of client cl, with the voice of queue (the
+ * queue of the client's newest ticket; NULL: the gateway's), in the
+ * client's configured language, else the language of the contact's
+ * newest ticket, else the queue's (notify.h). */
 static int
-tell_contact(struct tx *tx, const char *addr, const char *name,
-    const char *lang, GHashTable *vars)
+tell_contact(struct tx *tx, const struct pd_client *cl, const char *queue,
+    const char *addr, const char *name, const char *lang, GHashTable *vars)
 {
 	struct notify_mail m = { .name = "plan_warning", .rcpt = addr,
-		.rcpt_name = name && *name ? name : NULL, .lang = lang && *lang
-		? lang : NULL, .vars = vars };
-	char *queue = NULL;
-	int r;
+		.rcpt_name = name && *name ? name : NULL, .lang = cl->language ?
+		cl->language : lang && *lang ? lang : NULL, .vars = vars,
+		.queue = queue };
 
 	if (guard_internal_rcpt(tx->cfg, addr))
 		return 0;
-	if (store_contact_queue(tx->db, addr, &queue) < 0)
-		return -1;
-	m.queue = queue;
-	r = notify_send(tx, NULL, &m);
-	g_free(queue);
-	return r;
+	return notify_send(tx, NULL, &m);
 }
 
 static int
@@ -102,26 +97,28 @@ tell_contacts(struct tx *tx, const struct pd_client *cl, int64_t since,
     GHashTable *vars)
 {
 	GPtrArray *who = g_ptr_array_new_with_free_func(g_free);
-	int r = 0;
+	char *queue = NULL;
+	int r = store_client_queue(tx->db, cl->name, &queue) < 0 ? -1 : 0;
 
-	if (cl->contacts && cl->contacts->len) {
+	if (r == 0 && cl->contacts && cl->contacts->len) {
 		for (guint i = 0; r == 0 && i < cl->contacts->len; i++) {
 			char *lang = NULL;
 
 			r = store_contact_language(tx->db,
 			    cl->contacts->pdata[i], &lang) < 0 ? -1 : 0;
 			if (r == 0)
-				r = tell_contact(tx, cl->contacts->pdata[i],
-				    NULL, lang, vars);
+				r = tell_contact(tx, cl, queue,
+				    cl->contacts->pdata[i], NULL, lang, vars);
 			g_free(lang);
 		}
-	} else {
+	} else if (r == 0) {
 		r = store_client_contacts(tx->db, cl->name, since,
 		    MAX_CONTACTS, who);
 		for (guint i = 0; r == 0 && i + 2 < who->len; i += 3)
-			r = tell_contact(tx, who->pdata[i], who->pdata[i + 1],
-			    who->pdata[i + 2], vars);
+			r = tell_contact(tx, cl, queue, who->pdata[i],
+			    who->pdata[i + 1], who->pdata[i + 2], vars);
 	}
+	g_free(queue);
 	g_ptr_array_unref(who);
 	return r;
 }

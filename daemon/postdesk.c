@@ -17,6 +17,7 @@
 #include "cli_plan.h"
 #include "cli_report.h"
 #include "cli_rules.h"
+#include "cli_faq.h"
 #include "cli_ticket.h"
 #include "config.h"
 #include "db.h"
@@ -70,6 +71,9 @@ static const struct cli_cmd commands[] = {
 	{ "report", "CLIENT [--month YYYY-MM] [--send]", "A client's monthly "
 	  "report (last month by default); --send mails it to the client's "
 	  "addresses.", cli_report_cmd },
+	{ "faq", "[list | show ID | drop ID | test MESSAGE.eml]", "The FAQ "
+	  "entries (answer files with a title, and #faq ones); which a mail "
+	  "would be offered, with scores (read-only).", cli_faq },
 };
 
 /* --help or -h among a command's own arguments (commands that parse
@@ -100,7 +104,7 @@ cli_rules_cmd(struct cli *c, int argc, char **argv)
 	return r == 2 ? EX_USAGE : r == 1 ? EX_DATAERR : r;
 }
 
-/* `plan` (cli_plan.h): 2 is a usage error, 1 an unknown client. */
+/* `plan` (cli_plan.h): its exit status, sysexits.h. */
 static int
 cli_plan_cmd(struct cli *c, int argc, char **argv)
 {
@@ -113,12 +117,11 @@ cli_plan_cmd(struct cli *c, int argc, char **argv)
 		json |= strcmp(argv[i], "--json") == 0;
 	if ((r = cli_open(c, CLI_READ)) != 0)
 		return r;
-	r = cli_plan(c->db, c->cfg, argc, argv, json);
-	return r == 2 ? EX_USAGE : r == 1 ? EX_NOINPUT : r;
+	return cli_plan(c->db, c->cfg, argc, argv, json);
 }
 
-/* `report` (cli_report.h): --send queues mail, so it writes; 2 is a
- * usage error, 1 an unknown client or a failed query. */
+/* `report` (cli_report.h): --send queues mail, so it writes; its exit
+ * status, sysexits.h. */
 static int
 cli_report_cmd(struct cli *c, int argc, char **argv)
 {
@@ -131,8 +134,7 @@ cli_report_cmd(struct cli *c, int argc, char **argv)
 		send |= strcmp(argv[i], "--send") == 0;
 	if ((r = cli_open(c, send ? CLI_WRITE : CLI_READ)) != 0)
 		return r;
-	r = cli_report(c->db, c->cfg, argc, argv);
-	return r == 2 ? EX_USAGE : r == 1 ? EX_NOINPUT : r;
+	return cli_report(c->db, c->cfg, argc, argv);
 }
 
 static void

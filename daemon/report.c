@@ -64,10 +64,16 @@ report_compute(sqlite3 *db, const struct pd_config *cfg,
 
 	memset(r, 0, sizeof *r);
 	r->client = g_strdup(cl->name);
-	/* The client's language is the one its people write in (their
-	 * newest ticket's), else the gateway's. */
-	if (!(r->lang = store_client_language(db, cl->name)))
-		r->lang = g_strdup(cfg->language);
+	/* Its voice is the queue its people write to (their newest
+	 * ticket's); its language the client's configured one, else the
+	 * one its people write in (their newest ticket's), else the
+	 * queue's, else the gateway's (notify.h). */
+	if (store_client_queue(db, cl->name, &r->queue) < 0)
+		goto out;
+	if (cl->language)
+		r->lang = g_strdup(cl->language);
+	else if (!(r->lang = store_client_language(db, cl->name)))
+		r->lang = g_strdup(config_queue_voice(cfg, r->queue)->language);
 	r->year = year;
 	r->month = month;
 	snprintf(r->key, sizeof r->key, "%04d-%02d", (year % 10000 + 10000) %
@@ -113,6 +119,7 @@ report_clear(struct report *r)
 {
 	g_free(r->client);
 	g_free(r->lang);
+	g_free(r->queue);
 	store_month_clear(&r->m);
 	memset(r, 0, sizeof *r);
 }
@@ -210,9 +217,12 @@ report_vars(const struct report *r)
 	    (long long)r->m.opened));
 	g_hash_table_insert(v, "report.resolved", g_strdup_printf("%lld",
 	    (long long)r->m.resolved));
+	/* Rounded to the nearest percent, like the hours' share: 2 of 3 is
+	 * 67 %, as a reader computes it. */
 	g_hash_table_insert(v, "report.resolved_12m", r->opened12 ?
 	    g_strdup_printf(ru(r->lang) ? "%d %%" : "%d%%",
-	    (int)(r->resolved12 * 100 / r->opened12)) : g_strdup("—"));
+	    (int)((r->resolved12 * 200 + r->opened12) / (2 * r->opened12))) :
+	    g_strdup("—"));
 	g_hash_table_insert(v, "report.hours", hours_line(r));
 	g_hash_table_insert(v, "report.first_response",
 	    r->median_response < 0 ? g_strdup("—") :
@@ -318,24 +328,32 @@ report_json(sqlite3 *db, const struct report *r)
 	return g_string_free(s, FALSE);
 }
 
+GPtrArray *
+report_recipients(const struct pd_client *cl)
+{
+	return cl->contacts && cl->contacts->len ? cl->contacts :
+	    cl->addresses;
+}
+
 int
 report_send(struct tx *tx, const struct pd_client *cl,
     const struct report *r)
 {
 	GHashTable *vars = report_vars(r);
 	char *chart = report_chart_html(r);
+	GPtrArray *to = report_recipients(cl);
 	int rc = 0;
 
-	for (guint i = 0; rc == 0 && i < cl->addresses->len; i++) {
+	for (guint i = 0; rc == 0 && i < to->len; i++) {
 		struct notify_mail m = { .name = "report_client",
-			.rcpt = cl->addresses->pdata[i], .lang = r->lang,
-			.vars = vars, .html_tail = chart };
+			.rcpt = to->pdata[i], .lang = r->lang, .vars = vars,
+			.html_tail = chart, .queue = r->queue };
 
 		rc = notify_send(tx, NULL, &m);
 	}
 	if (rc == 0)
 		log_info("stage=timer event=report client=\"%s\" month=%s "
-		    "contacts=%u", r->client, r->key, cl->addresses->len);
+		    "contacts=%u", r->client, r->key, to->len);
 	g_free(chart);
 	g_hash_table_unref(vars);
 	return rc;
@@ -380,8 +398,8 @@ report_run(struct tx *tx, int64_t now)
 
 		key = g_strdup_printf("report %s %04d-%02d", cl->name, year,
 		    month);
-		if (cl->addresses->len && (r = store_timer_claim(tx->db, key,
-		    now)) == 1) {
+		if (report_recipients(cl)->len && (r = store_timer_claim(
+		    tx->db, key, now)) == 1) {
 			r = report_compute(tx->db, tx->cfg, cl, year, month,
 			    &rep);
 			/* A client with no ticket in a year and no time

@@ -32,6 +32,9 @@ struct report {
 	char labels[12][16];     /* "YYYY-MM" of each */
 	double plan_hours;       /* included hours a month; < 0: no plan */
 	int64_t median_response; /* seconds; < 0: no answered ticket */
+	char *queue;             /* whose voice the mail speaks with: the
+	                          * queue of the client's newest ticket, or
+	                          * NULL (the gateway's) */
 };
 
 /* Counts the report of cl for year-month.  0 or -1 (a database error,
@@ -49,8 +52,13 @@ char *report_chart_html(const struct report *r);
 /* The report as one JSON document, g_malloc'd, or NULL on an error. */
 char *report_json(sqlite3 *db, const struct report *r);
 
-/* Queues the report to every contact of cl.  0 (also with no contacts)
- * or -1. */
+/* Who gets cl's report: its `contacts` (postdesk.conf(5) clients), like
+ * the plan's notices, else its `addresses`.  Borrowed; may be empty (a
+ * client known only by its domain). */
+GPtrArray *report_recipients(const struct pd_client *cl);
+
+/* Queues the report to every recipient of cl (report_recipients) with the
+ * voice of r->queue.  0 (also with none) or -1. */
 int report_send(struct tx *tx, const struct pd_client *cl,
     const struct report *r);
 

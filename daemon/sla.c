@@ -67,6 +67,16 @@ sla_ack_vars(struct tx *tx, const struct pd_ticket *t, GHashTable *vars)
 	return 0;
 }
 
+/* The statuses in which the resolution clock stands still: waiting for
+ * the client, and finished (a reopened ticket's clock goes on from where
+ * it stopped, not from the weeks it was resolved). */
+static bool
+paused(const char *status)
+{
+	return strcmp(status, "waiting") == 0 ||
+	    strcmp(status, "resolved") == 0 || strcmp(status, "closed") == 0;
+}
+
 int
 sla_status_change(struct tx *tx, unsigned long num, const char *from,
     const char *to, int64_t now)
@@ -76,9 +86,11 @@ sla_status_change(struct tx *tx, unsigned long num, const char *from,
 
 	if (strcmp(from, to) == 0)
 		return 0;
-	if (strcmp(to, "waiting") == 0)
+	/* From one pause to another (waiting -> resolved) it stays paused
+	 * since the first (store_sla_pause keeps paused_since). */
+	if (paused(to))
 		return store_sla_pause(tx->db, num, now);
-	if (strcmp(from, "waiting") != 0)
+	if (!paused(from))
 		return 0;
 	if ((r = store_sla_paused_since(tx->db, num, &since)) != 1)
 		return r < 0 ? -1 : 0;

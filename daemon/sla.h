@@ -4,7 +4,8 @@
  *
  * First response: from the ticket's creation to the first agent answer
  * relayed to the client.  Resolution: from creation until resolved, less
- * the time spent in `waiting` (paused_seconds, paused_since).  Both count
+ * the time spent in `waiting` and, for a reopened ticket, resolved or
+ * closed (paused_seconds, paused_since).  Both count
  * business hours (bizhours.h).  The jobs compute what is due from the
  * database at now, so a deadline that passed while the daemon was down is
  * handled at its first run; each notice is claimed once
@@ -27,7 +28,8 @@ unsigned sla_target(const struct pd_config *cfg, const char *requester,
 int sla_ack_vars(struct tx *tx, const struct pd_ticket *t, GHashTable *vars);
 
 /* Keeps the resolution clock of ticket num: it stops when the status
- * becomes "waiting" and runs again when it leaves it.  0 or -1. */
+ * becomes "waiting", "resolved" or "closed" and runs again when it
+ * becomes "new" or "open" (a reopen).  0 or -1. */
 int sla_status_change(struct tx *tx, unsigned long num, const char *from,
     const char *to, int64_t now);
 

@@ -46,6 +46,29 @@ struct source_driver {
 	    unsigned timeout_s, char **error_r);
 	/* Logs out and frees *c; sets it NULL; accepts NULL. */
 	void (*close)(struct source_conn **c);
+
+	/* Batches (fetch.c): n UIDs at a time, ascending, each call one
+	 * command whatever n is.
+	 *
+	 * The RFC822.SIZE of uids[i] into sizes[i] (UID FETCH <set>
+	 * (RFC822.SIZE)); SIZE_MAX for a UID that is gone. */
+	enum src_status (*sizes)(struct source_conn *c, const uint32_t *uids,
+	    size_t n, size_t *sizes, char **error_r);
+	/* The raw message uids[i] into raws[i] (replacing its contents;
+	 * UID FETCH <set> BODY.PEEK[]<0.max_size+1>, never \Seen).  A UID
+	 * that is gone leaves raws[i] empty and sizes[i] SIZE_MAX; one over
+	 * max_size leaves raws[i] empty and sets sizes[i] to at least
+	 * max_size + 1; else sizes[i] is the length. */
+	enum src_status (*bodies)(struct source_conn *c, const uint32_t *uids,
+	    size_t n, size_t max_size, GByteArray **raws, size_t *sizes,
+	    char **error_r);
+	/* ack() for n UIDs whose effects are committed, in one command
+	 * (UID MOVE <set>, or COPY + STORE + UID EXPUNGE <set>, or STORE in
+	 * flag mode when folder is NULL).  Creates folder first when this
+	 * session has not seen it (a processed folder named by the month is
+	 * new every month). */
+	enum src_status (*ack_set)(struct source_conn *c, const uint32_t *uids,
+	    size_t n, const char *folder, char **error_r);
 };
 
 extern const struct source_driver source_imap;

@@ -33,6 +33,7 @@ struct source_conn {
 	unsigned poll_interval;
 	bool idle;
 	bool dead;
+	GHashTable *folders;	/* folders known to exist (ack_set) */
 };
 
 static enum src_status
@@ -352,11 +353,18 @@ imap_setup(struct source_conn *c, const struct pd_source *src,
 	enum src_status st;
 	int r;
 
-	if (src->after == PD_AFTER_MOVE &&
+	/* A processed folder named by date (strftime(3) '%', fetch.c) is
+	 * made when first used, by ack_set. */
+	if (src->after == PD_AFTER_MOVE && src->processed_folder != NULL &&
+	    strchr(src->processed_folder, '%') == NULL &&
 	    (st = folder_ensure(c, src->processed_folder, error_r)) != SRC_OK)
 		return st;
+	if (src->after == PD_AFTER_MOVE && src->processed_folder != NULL)
+		g_hash_table_add(c->folders, g_strdup(src->processed_folder));
 	if ((st = folder_ensure(c, src->quarantine_folder, error_r)) != SRC_OK)
 		return st;
+	if (src->quarantine_folder != NULL)
+		g_hash_table_add(c->folders, g_strdup(src->quarantine_folder));
 	r = mailimap_select(c->s, c->folder);
 	if (r != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "SELECT", error_r);
@@ -380,6 +388,7 @@ imap_close(struct source_conn **cp)
 	cut_release();
 	g_free(c->name);
 	g_free(c->folder);
+	g_hash_table_destroy(c->folders);
 	g_free(c);
 	*cp = NULL;
 }
@@ -400,6 +409,8 @@ imap_open(const struct pd_source *src, struct source_conn **conn_r,
 	c->after = src->after;
 	c->poll_interval = src->poll_interval ? src->poll_interval : 60;
 	c->idle = src->idle;
+	c->folders = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
 	c->s = mailimap_new(0, NULL);
 	mailimap_set_timeout(c->s,
 	    ep->timeout ? ep->timeout : IMAP_TIMEOUT_DEFAULT);
@@ -621,7 +632,7 @@ store_flags(struct source_conn *c, struct mailimap_set *set, bool deleted)
 	return r;
 }
 
-/* Without MOVE: COPY, \Deleted, then UID EXPUNGE of just this UID.  A plain
+/* Without MOVE: COPY, \Deleted, then UID EXPUNGE of just these UIDs.  A plain
  * EXPUNGE would also remove what others flagged \Deleted, so it is the
  * last resort, for servers without UIDPLUS. */
 static enum src_status
@@ -643,9 +654,172 @@ ack_copy(struct source_conn *c, struct mailimap_set *set, const char *folder,
 	return SRC_OK;
 }
 
+/* The UIDs as an IMAP set of ranges ("1:5,7,9:12"): uids ascending. */
+static struct mailimap_set *
+uid_set(const uint32_t *uids, size_t n)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i; j + 1 < n && uids[j + 1] == uids[j] + 1; j++)
+			;
+		if (mailimap_set_add_interval(set, uids[i], uids[j]) !=
+		    MAILIMAP_NO_ERROR)
+			g_error("out of memory");
+		i = j + 1;
+	}
+	return set;
+}
+
+/* The index of uid in uids (ascending), or -1. */
+static ssize_t
+uid_index(const uint32_t *uids, size_t n, uint32_t uid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (uids[mid] == uid)
+			return (ssize_t)mid;
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* The UID and the static attribute of type in one FETCH response. */
+static struct mailimap_msg_att_static *
+att_of(struct mailimap_msg_att *ma, int type, uint32_t *uid_r)
+{
+	struct mailimap_msg_att_static *want = NULL;
+
+	*uid_r = 0;
+	for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
+		struct mailimap_msg_att_item *it = clist_content(j);
+		struct mailimap_msg_att_static *st;
+
+		if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = it->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			*uid_r = st->att_data.att_uid;
+		else if (st->att_type == type)
+			want = st;
+	}
+	return want;
+}
+
+/* UID FETCH <set> (UID att). */
+static int
+uid_fetch_set(struct source_conn *c, const uint32_t *uids, size_t n,
+    struct mailimap_fetch_att *att, clist **res_r)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	int r;
+
+	*res_r = NULL;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, att);
+	set = uid_set(uids, n);
+	r = mailimap_uid_fetch(c->s, set, ft, res_r);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	return r;
+}
+
 static enum src_status
-imap_ack(struct source_conn *c, uint32_t uid, const char *folder,
-    char **error_r)
+imap_sizes(struct source_conn *c, const uint32_t *uids, size_t n,
+    size_t *sizes, char **error_r)
+{
+	clist *res;
+	int r;
+
+	*error_r = NULL;
+	for (size_t i = 0; i < n; i++)
+		sizes[i] = SIZE_MAX;
+	if (c->dead)
+		return imap_dead(c, error_r);
+	if (n == 0)
+		return SRC_OK;
+	r = uid_fetch_set(c, uids, n, mailimap_fetch_att_new_rfc822_size(),
+	    &res);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "UID FETCH RFC822.SIZE", error_r);
+	/* Servers may mix in unsolicited FETCH responses for other
+	 * messages: only the UIDs asked for count. */
+	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {
+		struct mailimap_msg_att_static *st;
+		uint32_t uid;
+		ssize_t k;
+
+		st = att_of(clist_content(i), MAILIMAP_MSG_ATT_RFC822_SIZE,
+		    &uid);
+		if (st != NULL && (k = uid_index(uids, n, uid)) >= 0)
+			sizes[k] = st->att_data.att_rfc822_size;
+	}
+	mailimap_fetch_list_free(res);
+	return SRC_OK;
+}
+
+/* BODY.PEEK[]<0.max_size+1> of a set: asking for at most max_size + 1
+ * bytes of each, a server lying about RFC822.SIZE cannot make us hold
+ * more.  The caller bounds the set's total (fetch.c). */
+static enum src_status
+imap_bodies(struct source_conn *c, const uint32_t *uids, size_t n,
+    size_t max_size, GByteArray **raws, size_t *sizes, char **error_r)
+{
+	struct mailimap_fetch_att *att;
+	clist *res;
+	int r;
+
+	*error_r = NULL;
+	for (size_t i = 0; i < n; i++) {
+		g_byte_array_set_size(raws[i], 0);
+		sizes[i] = SIZE_MAX;
+	}
+	if (c->dead)
+		return imap_dead(c, error_r);
+	if (n == 0)
+		return SRC_OK;
+	if (max_size < UINT32_MAX)
+		att = mailimap_fetch_att_new_body_peek_section_partial(
+		    mailimap_section_new(NULL), 0, (uint32_t)max_size + 1);
+	else
+		att = mailimap_fetch_att_new_body_peek_section(
+		    mailimap_section_new(NULL));
+	if ((r = uid_fetch_set(c, uids, n, att, &res)) != MAILIMAP_NO_ERROR)
+		return imap_fail(c, r, "UID FETCH BODY.PEEK[]", error_r);
+	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {
+		struct mailimap_msg_att_body_section *b;
+		struct mailimap_msg_att_static *st;
+		uint32_t uid;
+		ssize_t k;
+
+		st = att_of(clist_content(i), MAILIMAP_MSG_ATT_BODY_SECTION,
+		    &uid);
+		if (st == NULL || (k = uid_index(uids, n, uid)) < 0 ||
+		    (b = st->att_data.att_body_section)->sec_body_part ==
+		    NULL || raws[k]->len > 0)
+			continue;
+		sizes[k] = b->sec_length;
+		if (b->sec_length <= max_size)
+			g_byte_array_append(raws[k],
+			    (const guint8 *)b->sec_body_part, b->sec_length);
+	}
+	mailimap_fetch_list_free(res);
+	return SRC_OK;
+}
+
+static enum src_status
+imap_ack_set(struct source_conn *c, const uint32_t *uids, size_t n,
+    const char *folder, char **error_r)
 {
 	struct mailimap_set *set;
 	enum src_status st = SRC_OK;
@@ -654,7 +828,14 @@ imap_ack(struct source_conn *c, uint32_t uid, const char *folder,
 	*error_r = NULL;
 	if (c->dead)
 		return imap_dead(c, error_r);
-	set = mailimap_set_new_single(uid);
+	if (n == 0)
+		return SRC_OK;
+	if (folder != NULL && !g_hash_table_contains(c->folders, folder)) {
+		if ((st = folder_ensure(c, folder, error_r)) != SRC_OK)
+			return st;
+		g_hash_table_add(c->folders, g_strdup(folder));
+	}
+	set = uid_set(uids, n);
 	if (folder == NULL) {
 		if ((r = store_flags(c, set, false)) != MAILIMAP_NO_ERROR)
 			st = imap_fail(c, r, "UID STORE", error_r);
@@ -666,6 +847,13 @@ imap_ack(struct source_conn *c, uint32_t uid, const char *folder,
 		st = ack_copy(c, set, folder, error_r);
 	mailimap_set_free(set);
 	return st;
+}
+
+static enum src_status
+imap_ack(struct source_conn *c, uint32_t uid, const char *folder,
+    char **error_r)
+{
+	return imap_ack_set(c, &uid, 1, folder, error_r);
 }
 
 /* Polls fd (may be -1) and wake_fd for up to ms; 1 when one is ready. */
@@ -758,4 +946,7 @@ const struct source_driver source_imap = {
 	.ack = imap_ack,
 	.wait = imap_wait,
 	.close = imap_close,
+	.sizes = imap_sizes,
+	.bodies = imap_bodies,
+	.ack_set = imap_ack_set,
 };

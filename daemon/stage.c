@@ -130,7 +130,8 @@ tell_agents(struct stage_ctx *c)
 		return 0;
 	if ((r = store_ticket_get(c->db, c->ticket, &t)) != 1)
 		return r;
-	r = agentmail_client_message(&c->tx, &t, c->m, c->new_text);
+	r = agentmail_client_message_faq(&c->tx, &t, c->m, c->new_text,
+	    c->faq_note, c->faq_solved);
 	store_ticket_clear(&t);
 	return r;
 }
@@ -197,6 +198,7 @@ stage_apply(struct stage_ctx *c, const struct verdict *v)
 			r = tell_agents(c);
 		break;
 	}
+	g_clear_pointer(&c->faq_note, g_free);
 	if (r == 0 && c->held_raw)
 		r = release(c);
 	g_clear_pointer(&c->held_raw, g_bytes_unref);

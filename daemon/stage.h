@@ -56,6 +56,12 @@ struct stage_ctx {
 	unsigned long repeat_ticket; /* ... and its ticket, 0 when none */
 	const struct rules_result *rules; /* the routing rules that fired
 	                           * (rules.h), from the verdict */
+	char *faq_note;           /* for the agents' copy: the FAQ entries
+	                           * the ack offered, one per line
+	                           * (faq_offer.h); g_malloc'd, freed by
+	                           * stage_apply */
+	bool faq_solved;          /* ... or the client's "solved" resolved
+	                           * the ticket */
 };
 
 /* ---- stage.c ---- */

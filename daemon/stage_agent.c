@@ -189,6 +189,7 @@ stage_agent(struct stage_ctx *c, const struct thread_result *tr)
 	x.fresh = c->fresh;
 	x.strong = c->strong;
 	commands_parse(c->new_text, &p);
+	x.rest = p.rest;
 	note = pending_note(c, &p);
 	c->tx.agent = c->agent;
 	c->tx.pending_note = note;

@@ -58,7 +58,10 @@ stage_hash(struct stage_ctx *c)
 
 	if (*c->m->message_id) {
 		const char *crlf = g_strstr_len(c->raw, c->len, "\r\n\r\n");
-		const char *lf = g_strstr_len(c->raw, c->len, "\n\n");
+		/* Only a "\n\n" before crlf matters: an IMAP message (CRLF)
+		 * is not scanned to its end for one. */
+		const char *lf = g_strstr_len(c->raw, crlf ? crlf - c->raw + 1 :
+		    (gssize)c->len, "\n\n");
 
 		body = crlf && (!lf || crlf < lf) ? crlf + 4 : lf ? lf + 2 :
 		    NULL;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "clock.h"
 #include "store.h"
+#include "faq_offer.h"
 #include "followup.h"
 #include "log.h"
 #include "floodguard.h"
@@ -146,6 +147,12 @@ join(struct stage_ctx *c, const struct pd_ticket *t, const char *by)
 		return finished(c, t, &l);
 	if (stage_store(c, t->number, "client") != 0)
 		return -1;
+	/* "solved" to an ack that offered FAQ entries (faq_offer.h). */
+	if ((r = faq_solved(&c->tx, t, c->m->from.address,
+	    c->new_text)) != 0) {
+		c->faq_solved = r > 0;
+		return r < 0 ? -1 : 0;
+	}
 	if (strcmp(t->status, "waiting") == 0)
 		return ticket_set_status(&c->tx, t->number, "open",
 		    c->m->from.address, "the client answered") < 0 ? -1 : 0;

@@ -5,6 +5,7 @@
  * and offers to split them ("split" reply, see stage_join.c). */
 #include <string.h>
 #include "clock.h"
+#include "faq_offer.h"
 #include "store.h"
 #include "log.h"
 #include "plans.h"
@@ -95,6 +96,18 @@ acknowledge(struct stage_ctx *c, const struct pd_ticket *t)
 		    g_strdup_printf("%u", tasks->len));
 		log_info("ticket=%lu msg=<%s> stage=policy event=tasks "
 		    "count=%u", t->number, c->m->message_id, tasks->len);
+	}
+	/* Entries of the knowledge base that may answer it (faq_offer.h);
+	 * never for automated mail. */
+	if (r == 0 && !several && !c->automated) {
+		char *offered = NULL;
+
+		r = faq_offer(&c->tx, t, t->subject, c->new_text, vars,
+		    &offered);
+		if (offered) {
+			g_free(c->faq_note);
+			c->faq_note = offered;
+		}
 	}
 	if (r == 0)
 		r = notify_requester(&c->tx, t, several ? "ack_tasks" : "ack",

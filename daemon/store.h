@@ -413,9 +413,10 @@ int store_client_contacts(sqlite3 *db, const char *client, int64_t since,
  * (g_malloc'd), 0 when none, -1. */
 int store_contact_language(sqlite3 *db, const char *address, char **lang_r);
 
-/* The queue of the newest ticket address takes part in: 1 with *queue_r
- * (g_malloc'd), 0 when none, -1. */
-int store_contact_queue(sqlite3 *db, const char *address, char **queue_r);
+/* The queue of client's newest ticket, whose voice its plan notices and
+ * reports speak with: 1 with *queue_r (g_malloc'd), 0 when it has no
+ * ticket, -1. */
+int store_client_queue(sqlite3 *db, const char *client, char **queue_r);
 
 /* A ticket whose SLA clocks still run (not resolved, closed or merged). */
 struct store_sla_row {

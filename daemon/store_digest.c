@@ -25,7 +25,7 @@ store_digest_waiting(sqlite3 *db, int limit, GPtrArray *out)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT number, subject, queue, "
 	    "COALESCE(assignee, ''), priority, created, "
-	    "COALESCE(first_response, 0) FROM tickets WHERE status IN "
+	    "COALESCE(first_response, 0), requester FROM tickets WHERE status IN "
 	    "('new', 'open') AND merged_into IS NULL ORDER BY created, number "
 	    "LIMIT ?", "i", (int64_t)limit);
 	int rc;
@@ -42,6 +42,7 @@ store_digest_waiting(sqlite3 *db, int limit, GPtrArray *out)
 		w->priority = col_str(st, 4);
 		w->created = sqlite3_column_int64(st, 5);
 		w->first_response = sqlite3_column_int64(st, 6);
+		w->requester = col_str(st, 7);
 		g_ptr_array_add(out, w);
 	}
 	sqlite3_finalize(st);
@@ -57,6 +58,7 @@ store_waiting_free(gpointer p)
 	g_free(w->queue);
 	g_free(w->assignee);
 	g_free(w->priority);
+	g_free(w->requester);
 	g_free(w);
 }
 

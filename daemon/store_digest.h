@@ -22,6 +22,8 @@ struct store_waiting {
 	char *subject, *queue, *assignee, *priority; /* assignee "" when
 	                                              * none */
 	int64_t created, first_response; /* first_response 0: none yet */
+	char *requester;             /* whose client plan sets the SLA
+	                              * target (sla_target) */
 };
 
 /* Appends (struct store_waiting *, free with store_waiting_free) the

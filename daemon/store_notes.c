@@ -295,7 +295,11 @@ leakindex_guard(sqlite3 *db, const struct pd_config *cfg,
 	sqlite3_finalize(st);
 	if (r == 0 && !st)
 		r = -1;
-	if (r == 0)
+	/* Without an agent, sees() admits only the ticket's own notes, and
+	 * those are all in x.notes already: the index has nothing to add
+	 * (the common case, an acknowledgement to a client, costs no lookup
+	 * of every feature of the text). */
+	if (r == 0 && agent != NULL)
 		r = candidates(&x, text, hashes);
 	g_hash_table_iter_init(&it, x.notes);
 	while (r == 0 && g_hash_table_iter_next(&it, &k, NULL)) {

@@ -92,11 +92,11 @@ store_contact_language(sqlite3 *db, const char *address, char **lang_r)
 }
 
 int
-store_contact_queue(sqlite3 *db, const char *address, char **queue_r)
+store_client_queue(sqlite3 *db, const char *client, char **queue_r)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT t.queue FROM tickets t "
-	    "JOIN participants p ON p.ticket = t.number WHERE p.address = "
-	    "lower(?) ORDER BY t.number DESC LIMIT 1", "t", address);
+	sqlite3_stmt *st = db_prep(db, "SELECT queue FROM tickets WHERE "
+	    "client = ? AND merged_into IS NULL ORDER BY created DESC, number "
+	    "DESC LIMIT 1", "t", client);
 	int r;
 
 	*queue_r = NULL;

@@ -5,11 +5,11 @@
 #include "template_vars.h"
 
 const struct template_spec template_specs[] = {
-	{ "ack", "sla.promise plan.notice" },
+	{ "ack", "sla.promise plan.notice faq.suggestions" },
 	{ "ack_tasks", "tasks tasks.count sla.promise plan.notice" },
 	{ "agent_answer_copy", "agent.name message.text" },
 	{ "agent_assigned", "" },
-	{ "agent_message", "message.text message.from" },
+	{ "agent_message", "message.text message.from faq.note" },
 	{ "agent_note", "agent.name message.text" },
 	{ "challenge", "held.reason held.subject held.text" },
 	{ "due", "" },
@@ -63,6 +63,11 @@ const struct template_spec template_specs[] = {
 	{ "sla_resolution_breach", "sla.deadline sla.hours" },
 	{ "due_warning", "" },
 	{ "due_missed", "" },
+	/* the FAQ in the acknowledgement (faq_offer.c): its block, and the
+	 * agents' line in agent_message (agentmail.c) */
+	{ "ack_faq", "faq.list" },
+	{ "agent_faq_offered", "faq.entries" },
+	{ "agent_faq_solved", "" },
 };
 const unsigned template_nspecs = G_N_ELEMENTS(template_specs);
 
@@ -73,6 +78,14 @@ const char *const template_langs[] = { "en", "ru", NULL };
 static const char *const common[] = { "gateway.name", "gateway.address",
 	"client.name", "client.address", "queue.name", "queue.address",
 	"queue.tag", NULL };
+
+/* The ticket's fields a notice may show (notify.c, agentmail.c,
+ * agentcmd.c #due, sla.c): a name, not any "ticket." prefix, so that
+ * {{ticket.asignee}} is a config error, not an empty gap. */
+static const char *const ticket_vars[] = { "ticket.number",
+	"ticket.token", "ticket.subject", "ticket.status", "ticket.priority",
+	"ticket.type", "ticket.assignee", "ticket.plan", "ticket.sla",
+	"ticket.due", NULL };
 
 bool
 template_var_allowed(const char *name, const char *var)
@@ -85,8 +98,9 @@ template_var_allowed(const char *name, const char *var)
 			spec = &template_specs[i];
 	if (!spec)
 		return false;
-	if (g_str_has_prefix(var, "ticket.") && var[7])
-		return true;
+	for (const char *const *c = ticket_vars; *c; c++)
+		if (strcmp(*c, var) == 0)
+			return true;
 	for (const char *const *c = common; *c; c++)
 		if (strcmp(*c, var) == 0)
 			return true;

@@ -27,8 +27,10 @@ extern const unsigned template_nspecs;
 extern const char *const template_langs[];
 
 /* Whether template name may use placeholder var: the common placeholders
- * (gateway.name, gateway.address, client.name, client.address and every
- * ticket.*) and the template's own.  False for a template not in the
+ * (gateway.name, gateway.address, client.name, client.address, queue.name,
+ * queue.address, queue.tag and the ticket's fields: ticket.number, token,
+ * subject, status, priority, type, assignee, plan, sla, due) and the
+ * template's own.  False for a template not in the
  * registry. */
 bool template_var_allowed(const char *name, const char *var);
 

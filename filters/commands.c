@@ -54,6 +54,7 @@ static const struct word verbs[] = {
 	{ "client", CMD_CLIENT }, { "клиент", CMD_CLIENT },
 	{ "due", CMD_DUE }, { "срок", CMD_DUE },
 	{ "queue", CMD_QUEUE }, { "очередь", CMD_QUEUE },
+	{ "faq", CMD_FAQ }, { "база", CMD_FAQ }, { "чзв", CMD_FAQ },
 };
 
 /* Values: id is an index into the canonical names below. */
@@ -433,6 +434,7 @@ parse_args(struct cmd *c)
 		[CMD_TAG] = parse_tag, [CMD_CC] = parse_address,
 		[CMD_CLIENT] = parse_address, [CMD_MERGE] = parse_merge,
 		[CMD_DUE] = parse_due, [CMD_QUEUE] = parse_name,
+		[CMD_FAQ] = parse_name,
 	};
 
 	c->billable = 1;

@@ -35,6 +35,8 @@ enum cmd_verb {
 	               * or working days: #due 3d, #срок 3д */
 	CMD_QUEUE,    /* #queue NAME, #очередь NAME: move the ticket, or
 	               * with #client file the new one there */
+	CMD_FAQ,      /* #faq TITLE, #база TITLE, #чзв TITLE: the answer
+	               * below becomes a FAQ entry (faq.h) */
 };
 
 struct cmd {

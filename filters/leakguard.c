@@ -27,7 +27,11 @@ struct leakguard {
 	GHashTable *pieces;	/* 4 joined keys -> GArray of note numbers */
 	GHashTable *rare;	/* rare token key -> itself */
 	GHashTable *files;	/* attachment hash -> itself */
-	GHashTable *public;	/* token keys the client wrote -> itself */
+	GPtrArray *public;	/* what the client wrote (g_strdup'd): its
+				 * rare tokens are no secret.  Tokenised only
+				 * when a check meets a rare note token, which
+				 * is seldom: most mails leave with no note in
+				 * the guard at all. */
 	guint notes;		/* notes added so far */
 };
 
@@ -477,8 +481,7 @@ leakguard_new(void)
 	g->rare = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	g->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    NULL);
-	g->public = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
+	g->public = g_ptr_array_new_with_free_func(g_free);
 	return g;
 }
 
@@ -528,15 +531,27 @@ leakguard_add_note(struct leakguard *g, const char *note)
 void
 leakguard_add_public(struct leakguard *g, const char *text)
 {
-	struct words w;
-
 	if (g == NULL || text == NULL)
 		return;
-	words_init(&w, text);
-	for (guint i = 0; i < w.tok->len; i++)
-		if (g_array_index(w.tok, struct token, i).rare)
-			g_hash_table_add(g->public, tok_key(&w, i));
-	words_clear(&w);
+	g_ptr_array_add(g->public, g_strdup(text));
+}
+
+/* The rare token keys of the public texts of g, -> themselves. */
+static GHashTable *
+public_set(const struct leakguard *g)
+{
+	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+	struct words w;
+
+	for (guint j = 0; j < g->public->len; j++) {
+		words_init(&w, g->public->pdata[j]);
+		for (guint i = 0; i < w.tok->len; i++)
+			if (g_array_index(w.tok, struct token, i).rare)
+				g_hash_table_add(set, tok_key(&w, i));
+		words_clear(&w);
+	}
+	return set;
 }
 
 void
@@ -651,6 +666,7 @@ pieces_hit(const struct leakguard *g, const struct words *w, GString *s)
 char *
 leakguard_check(const struct leakguard *g, const char *text)
 {
+	GHashTable *public = NULL;
 	struct words w;
 	GString *s;
 	char *hit = NULL;
@@ -666,8 +682,10 @@ leakguard_check(const struct leakguard *g, const char *text)
 		char *k = tok_key(&w, i);
 
 		/* Never the secret itself: the reason goes into a mail. */
+		if (g_hash_table_contains(g->rare, k) && public == NULL)
+			public = public_set(g);
 		if (g_hash_table_contains(g->rare, k) &&
-		    !g_hash_table_contains(g->public, k))
+		    !g_hash_table_contains(public, k))
 			hit = g_strdup_printf("a password-like word of a note "
 			    "(%.*s...)", (int)(g_utf8_offset_to_pointer(k,
 			    MIN(2, g_utf8_strlen(k, -1))) - k), k);
@@ -675,6 +693,8 @@ leakguard_check(const struct leakguard *g, const char *text)
 	}
 	if (hit == NULL)
 		hit = pieces_hit(g, &w, s);
+	if (public != NULL)
+		g_hash_table_unref(public);
 	g_string_free(s, TRUE);
 	words_clear(&w);
 	return hit;
@@ -697,7 +717,7 @@ leakguard_free(struct leakguard **gp)
 	g_hash_table_unref((*gp)->pieces);
 	g_hash_table_unref((*gp)->rare);
 	g_hash_table_unref((*gp)->files);
-	g_hash_table_unref((*gp)->public);
+	g_ptr_array_unref((*gp)->public);
 	g_free(*gp);
 	*gp = NULL;
 }

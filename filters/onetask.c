@@ -151,6 +151,29 @@ item_free(gpointer p)
 	g_free(it);
 }
 
+/* The pre-filter of re.item: after white space (what \s may match with
+ * PCRE2_UCP, and no more than white space), an item starts with a digit
+ * (\d is Unicode Nd), a bullet, or any character followed by ')' (the
+ * letter of "a)").  Lines that fail it cannot match, so most lines of a
+ * mail skip the regex. */
+static gboolean
+item_start(const char *s)
+{
+	gunichar c;
+
+	for (; *s != '\0'; s = g_utf8_next_char(s)) {
+		c = g_utf8_get_char(s);
+		if (!g_unichar_isspace(c) && c != 0x0b && c != 0x85)
+			break;
+	}
+	if (*s == '\0')
+		return FALSE;
+	c = g_utf8_get_char(s);
+	return g_unichar_isdigit(c) || *g_utf8_next_char(s) == ')' ||
+	    c == '-' || c == '*' || c == 0x2022 || c == 0x2013 ||
+	    c == 0xb7 || c == 0x25aa || c == 0x25cf || c == 0x25e6;
+}
+
 /* Parses a list item line: its kind, indent and text (g_malloc'd). */
 static gboolean
 parse_item(const char *line, gunichar *kind, int *indent, char **text)
@@ -158,6 +181,8 @@ parse_item(const char *line, gunichar *kind, int *indent, char **text)
 	GMatchInfo *mi;
 	char *s;
 
+	if (!item_start(line))
+		return FALSE;
 	if (!g_regex_match(re.item, line, 0, &mi)) {
 		g_match_info_free(mi);
 		return FALSE;

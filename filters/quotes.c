@@ -86,6 +86,70 @@ regex_init(void)
 	g_once_init_leave(&once, 1);
 }
 
+/* The pre-filter: what a line must
+ * hold for a regex to have a chance, checked in one pass without PCRE.
+ * Each test only rules out lines on which the regex cannot match, so the
+ * results are the regexes' own:
+ * - every attribution and header regex ends in, or holds, a literal ':';
+ * - re.separator needs ':' or "--";
+ * - re.underscores needs ten '_' in a row;
+ * - re.mobile is anchored after white space at a word that starts with
+ *   s (or the long s U+017F, its caseless twin), g, о or п. */
+struct hints {
+	gboolean colon;		/* holds ':' */
+	gboolean dashes;	/* holds "--" */
+	gboolean underscores;	/* holds "__________" */
+	gboolean mobile;	/* re.mobile's first letter comes first */
+};
+
+/* Skips what \s may match with PCRE2_UCP (White_Space: ASCII space and
+ * controls, Z categories, NEL); skipping more is harmless, as none of it
+ * can start a match of re.mobile's words. */
+static const char *
+skip_space(const char *s)
+{
+	while (*s != '\0') {
+		gunichar c = g_utf8_get_char(s);
+
+		if (!g_unichar_isspace(c) && c != 0x0b && c != 0x85)
+			break;
+		s = g_utf8_next_char(s);
+	}
+	return s;
+}
+
+/* True when s ends in ':', maybe followed by what PCRE2 takes for the
+ * newline before the end that '$' may skip: the attribution regexes all
+ * end in "\s*:$". */
+static gboolean
+ends_colon(const char *s)
+{
+	const char *p = strrchr(s, ':');
+
+	if (p == NULL)
+		return FALSE;
+	for (p++; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c != '\n' && c != '\r' && c != 0x0b && c != 0x0c &&
+		    c != 0x85 && c != 0x2028 && c != 0x2029)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+hints_of(const char *s, struct hints *h)
+{
+	gunichar c = g_utf8_get_char(skip_space(s));
+
+	h->colon = strchr(s, ':') != NULL;
+	h->dashes = strstr(s, "--") != NULL;
+	h->underscores = strstr(s, "__________") != NULL;
+	h->mobile = c == 's' || c == 'S' || c == 0x17f || c == 'g' ||
+	    c == 'G' || c == 0x43e || c == 0x41e || c == 0x43f || c == 0x41f;
+}
+
 static gboolean
 is_quote(const char *s)
 {
@@ -164,6 +228,9 @@ attribution(char **lines, int i, int n)
 		j->len = strlen(j->str);
 		if (j->len > ATTRIB_MAX)
 			break;
+		/* All four end in ':' (the pre-filter above). */
+		if (!ends_colon(j->str))
+			continue;
 		if (matches(re.attr_on, j->str) ||
 		    matches(re.attr_dated, j->str) ||
 		    matches(re.attr_addr, j->str))
@@ -187,17 +254,22 @@ static gboolean
 header_block(char **lines, int i, int n)
 {
 	int k, others = 0;
+	struct hints h;
 
-	if (!matches(re.hdr_from, lines[i]))
+	if (strchr(lines[i], ':') == NULL || !matches(re.hdr_from, lines[i]))
 		return FALSE;
-	if (i > 0 && !fregex_blank(lines[i - 1]) &&
-	    !matches(re.underscores, lines[i - 1]) &&
-	    !matches(re.separator, lines[i - 1]))
-		return FALSE;
+	if (i > 0 && !fregex_blank(lines[i - 1])) {
+		hints_of(lines[i - 1], &h);
+		if (!(h.underscores && matches(re.underscores, lines[i - 1]))
+		    && !((h.colon || h.dashes) &&
+		    matches(re.separator, lines[i - 1])))
+			return FALSE;
+	}
 	for (k = i + 1; k < n && k <= i + HDR_LOOKAHEAD; k++) {
 		if (fregex_blank(lines[k]))
 			break;
-		if (matches(re.hdr_other, lines[k]))
+		if (strchr(lines[k], ':') != NULL &&
+		    matches(re.hdr_other, lines[k]))
 			others++;
 	}
 	return others >= 2;
@@ -214,6 +286,7 @@ static enum marker
 marker_at(char **lines, int i, int n, int *span)
 {
 	const char *l = lines[i];
+	struct hints h;
 	int k;
 
 	if (fregex_blank(l) || is_quote(l))
@@ -224,10 +297,12 @@ marker_at(char **lines, int i, int n, int *span)
 		return MK_NONE;
 	if ((*span = attribution(lines, i, n)) > 0)
 		return MK_ATTRIB;
-	if (matches(re.separator, l) || matches(re.mobile, l) ||
-	    header_block(lines, i, n))
+	hints_of(l, &h);
+	if (((h.colon || h.dashes) && matches(re.separator, l)) ||
+	    (h.mobile && matches(re.mobile, l)) ||
+	    (h.colon && header_block(lines, i, n)))
 		return MK_CUT;
-	if (matches(re.underscores, l)) {
+	if (h.underscores && matches(re.underscores, l)) {
 		k = next_text(lines, i + 1, n);
 		if (k < n && k <= i + 3 && header_block(lines, k, n))
 			return MK_CUT;

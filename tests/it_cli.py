@@ -391,6 +391,7 @@ def read_only(s):
     # a backup first.
     db = os.path.join(empty, "pd.db")
     con = sqlite3.connect(db)
+    con.execute("DROP TABLE faq_entries")  # v11, the FAQ entries
     for undo in ("DROP TABLE timer_notices", "DROP INDEX tickets_client",
                  "DROP INDEX events_event"):  # v10, timer notices
         con.execute(undo)

@@ -197,6 +197,45 @@ def main():
         r = subprocess.run([harness.POSTDESK, "-c", s.conf, "report", "Globex", "--month",
                             "2026-13"], capture_output=True, text=True)
         tap.ok(r.returncode == 64, "a bad --month is a usage error (EX_USAGE)")
+        tap.ok("2026-13" in r.stderr and "YYYY-MM" in r.stderr,
+               "... naming the value and the form", r.stderr)
+
+        # Usage errors name what was wrong (daemon/cli.h), for plan too.
+        def run(*args):
+            return subprocess.run([harness.POSTDESK, "-c", s.conf] + list(args),
+                                  capture_output=True, text=True)
+        for args, code, says in ((("report",), 64, "which CLIENT"),
+                                 (("report", "Globex", "--bogus"), 64, "'--bogus'"),
+                                 (("report", "Globex", "Initech"), 64, "'Initech'"),
+                                 (("plan",), 64, "which CLIENT"),
+                                 (("plan", "Globex", "--bogus"), 64, "'--bogus'"),
+                                 (("plan", "Globex", "--month", "2026-1"), 64, "'2026-1'"),
+                                 (("plan", "Nobody"), 66, "no client 'Nobody'")):
+            r = run(*args)
+            tap.ok(r.returncode == code and says in r.stderr
+                   and r.stderr.startswith("postdesk %s: " % args[0]),
+                   "postdesk %s: exit %d, says %s" % (" ".join(args), code, says),
+                   "exit %d: %s" % (r.returncode, r.stderr.strip()))
+        r = run("plan", "GLOBEX", "--month", "2026-10")
+        tap.ok(r.returncode == 0 and "Globex" in r.stdout,
+               "plan: the client's name in any case, like report", r.stderr)
+        r = run("plan", "--help")
+        tap.ok(r.returncode == 0 and "CLIENT" in r.stdout + r.stderr, "plan --help: exit 0")
+
+        # --send to a failing address queues nothing, and says so.
+        harness.db_exec(s, "INSERT INTO failing_addresses (address, since, until, reason) "
+                        "VALUES (?, 1, 4102444800, '5.1.1 no such user')", (BOSS,))
+        before = len([e for e in s.outbox() if e["kind"] == "report_client"])
+        r = run("report", "Globex", "--month", "2026-10", "--send")
+        tap.ok(r.returncode == 75 and "nothing queued" in r.stderr,
+               "report --send to a held address: EX_TEMPFAIL, nothing queued",
+               "exit %d: %s" % (r.returncode, r.stderr.strip()))
+        harness.db_exec(s, "DELETE FROM failing_addresses WHERE address = ?", (BOSS,))
+        r = run("report", "Globex", "--month", "2026-10", "--send")
+        tap.ok(r.returncode == 0 and "queued for 1 of 1" in r.stderr,
+               "report --send: queued", "exit %d: %s" % (r.returncode, r.stderr.strip()))
+        tap.eq(len([e for e in s.outbox() if e["kind"] == "report_client"]), before + 1,
+               "report --send: one report_client row")
         tap.ok(d.alive(), "daemon still running")
 
 

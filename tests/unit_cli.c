@@ -185,6 +185,8 @@ migration(void)
 
 	db_open(path, &db, &err);
 	/* Undo v10 (timer notices), then v9 (the search index). */
+	/* ... and v11 (the FAQ entries). */
+	sqlite3_exec(db, "DROP TABLE faq_entries;", NULL, NULL, NULL);
 	sqlite3_exec(db, "DROP TABLE timer_notices; DROP INDEX tickets_client; "
 	    "DROP INDEX events_event;", NULL, NULL, NULL);
 	sqlite3_exec(db, "DROP TRIGGER search_fts_msg; DROP TRIGGER "

@@ -311,7 +311,7 @@ static const char full[] =
 	"  { name = \"Example\"; domains = [ \"Example.com\" ];\n"
 	"    addresses = \"jane@mail.example.net\"; plan = \"gold\";\n"
 	"    language = \"en\";\n"
-	"    contacts = [ \"Boss@Example.com\" ]; }\n"
+	"    contacts = [ \"Boss@Example.com\" ]; suggest_faq = false; }\n"
 	");\n"
 	"queues = (\n"
 	"  { name = \"support\"; addresses = \"help@acme.test\";\n"
@@ -320,7 +320,7 @@ static const char full[] =
 	"    addresses = [ \"Billing@acme.test\", \"invoices@acme.test\" ];\n"
 	"    display_name = \"ACME Billing\"; tag = \"bill\";\n"
 	"    language = \"en\"; signature = \"ACME Billing, +1 555 0100\";\n"
-	"    agents = [ \"Olga\" ]; lead = \"Olga\"; }\n"
+	"    agents = [ \"Olga\" ]; lead = \"Olga\"; suggest_faq = false; }\n"
 	");\n"
 	"plans = ( { name = \"gold\"; hours = 40.5; warn_at = [100, 50];\n"
 	"    sla = { first_response = { urgent = 1; };\n"
@@ -344,7 +344,8 @@ static const char full[] =
 	"rules = ( { name = \"urgent\"; subject = \"urgent\";\n"
 	"  priority = \"urgent\"; } );\n"
 	"digests = { times = [ \"09:00\", \"14:30\" ]; };\n"
-	"reports = { monthly = false; };\n";
+	"reports = { monthly = false; };\n"
+	"faq = { suggest = false; threshold = 0.7; };\n";
 
 static void
 test_full(void)
@@ -1138,6 +1139,16 @@ test_dump(void)
 	    strstr(out, "user = \"postdesk\";") &&
 	    strstr(out, "binary_attachments = \"hold\";"),
 	    "dump: values as set");
+	ok(strstr(out, "timezone = \"Europe/Moscow\";") &&
+	    strstr(out, "contacts = [ \"boss@example.com\" ];") &&
+	    strstr(out, "warn_at = [ 50, 100 ];") &&
+	    strstr(out, "resolution = { low = 0; normal = 0; high = 24; "
+	    "urgent = 0; };") &&
+	    strstr(out, "resolution = { low = 80; normal = 40; high = 16; "
+	    "urgent = 8; };") && strstr(out, "warn_at = 75;") &&
+	    strstr(out, "times = [ \"09:00\", \"14:30\" ];") &&
+	    strstr(out, "monthly = false;"), "dump: the settings of plans, "
+	    "SLA, digests and reports");
 	again = load(out, e);
 	ok(again != NULL, "dump: the output loads again (%s)", oneline(e));
 	if (again) {
@@ -1479,6 +1490,43 @@ test_plans_sla(void)
 	g_string_free(e, TRUE);
 }
 
+/* The FAQ in the acknowledgement (postdesk.conf(5) faq, FAQ): defaults,
+ * the full file's values, a client's and a queue's suggest_faq, bad
+ * values as file:line errors. */
+static void
+test_faq(void)
+{
+	GString *e = g_string_new(NULL);
+	struct pd_config *cfg = load(MINIMAL, e);
+	static const char bad[] = MINIMAL
+	    "faq = { suggest = \"yes\"; threshold = 1.5; colour = 1; };\n";
+	char *want;
+
+	ok(cfg && cfg->faq_suggest && cfg->faq_threshold == 0.5,
+	    "faq: defaults suggest = true, threshold = 0.5");
+	config_free(&cfg);
+	cfg = load(full, e);
+	ok(cfg && !cfg->faq_suggest && cfg->faq_threshold == 0.7,
+	    "faq: the full file's suggest and threshold");
+	ok(cfg && ((struct pd_client *)cfg->clients->pdata[0])->faq_off &&
+	    config_queue(cfg, "billing")->faq_off &&
+	    !config_queue(cfg, "support")->faq_off,
+	    "faq: suggest_faq = false of a client and a queue");
+	config_free(&cfg);
+	cfg = load(MINIMAL "faq = { threshold = 1; };\n", e);
+	ok(cfg && cfg->faq_threshold == 1.0, "faq: an integer threshold");
+	config_free(&cfg);
+	cfg = load(bad, e);
+	want = g_strdup_printf("t.conf:%u: faq.threshold must be a number "
+	    "from 0 to 1", line_of(bad, "faq ="));
+	ok(!cfg && strstr(e->str, want) && strstr(e->str, "colour") &&
+	    count_lines(e) == 3, "faq: bad values, one error each (%s)",
+	    oneline(e));
+	g_free(want);
+	config_free(&cfg);
+	g_string_free(e, TRUE);
+}
+
 int
 main(void)
 {
@@ -1497,6 +1545,7 @@ main(void)
 	test_dump();
 	test_rules();
 	test_plans_sla();
+	test_faq();
 	rm_rf(dir);
 	return tap_done();
 }

@@ -57,7 +57,7 @@ sample_vars(const struct template_spec *spec)
 		"ticket.number", "ticket.token", "ticket.subject",
 		"ticket.status", "ticket.priority", "ticket.type",
 		"ticket.assignee", "ticket.plan", "ticket.sla", "ticket.due",
-		NULL };
+		"queue.name", "queue.address", "queue.tag", NULL };
 	GHashTable *v = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
 	char **own = g_strsplit(spec->vars, " ", -1);
@@ -71,6 +71,29 @@ sample_vars(const struct template_spec *spec)
 			    "<%s>\n<second line>", *o));
 	g_strfreev(own);
 	return v;
+}
+
+/* Whether every {{name}} of template name in lang is a key of v. */
+static bool
+all_filled(GPtrArray *dirs, const char *lang, const char *name,
+    GHashTable *v)
+{
+	char *path = template_find(dirs, lang, name), *data = NULL;
+	const char *p, *open, *close;
+	bool all = path && g_file_get_contents(path, &data, NULL, NULL);
+
+	for (p = data; all && (open = strstr(p, "{{")) && (close =
+	    strstr(open + 2, "}}")); p = close + 2) {
+		char *key = g_strstrip(g_strndup(open + 2, close - open - 2));
+
+		if (!(all = g_hash_table_contains(v, key)))
+			printf("# %s/%s: {{%s}} has no value\n", lang, name,
+			    key);
+		g_free(key);
+	}
+	g_free(data);
+	g_free(path);
+	return all;
 }
 
 static void
@@ -101,6 +124,10 @@ test_every_template(void)
 			    !strstr(r.body, "{{") && !strstr(r.body, "}}"),
 			    "%s/%s: a subject, no placeholder left", *l,
 			    s->name);
+			/* A placeholder without a value renders as nothing:
+			 * every one the file names must get its value. */
+			ok(all_filled(dirs, *l, s->name, v), "%s/%s: every "
+			    "placeholder has a value", *l, s->name);
 			/* Russian templates are written in Russian. */
 			if (strcmp(*l, "ru") == 0)
 				ok(g_regex_match_simple("[а-яА-ЯёЁ]", r.body, 0,
@@ -169,6 +196,26 @@ test_check(void)
 	    "the shipped directory, not the override's en/ack");
 	template_clear(&r);
 
+	/* A typo in a ticket field is reported, not rendered as a gap. */
+	{
+		char *typo = g_build_filename(tmp, "typo", NULL);
+		GString *e2 = g_string_new(NULL);
+		char *pre;
+
+		put("typo/en/sla_first_breach.txt", "Subject: {{ticket.token}}"
+		    "\n\nassignee {{ticket.asignee}}\n");
+		g_ptr_array_insert(dirs, 0, typo);
+		n = template_check(dirs, "/etc/p.conf", 7, e2);
+		pre = g_strdup_printf("%s/en/sla_first_breach.txt:3: ", typo);
+		ok(n == 2 && has_line(e2, pre, "unknown placeholder "
+		    "{{ticket.asignee}}"), "a misspelt ticket field is "
+		    "file:line of the template");
+		g_ptr_array_remove_index(dirs, 0);
+		g_free(pre);
+		g_free(typo);
+		g_string_free(e2, TRUE);
+	}
+
 	/* Without the shipped directory: every missing file, in every
 	 * language, at the config's `templates` line. */
 	g_ptr_array_remove_index(dirs, 1);
@@ -181,7 +228,10 @@ test_check(void)
 	ok(!has_line(e, "/etc/p.conf:7: ", "missing template en/ack.txt"),
 	    "a present one is not reported");
 	ok(template_var_allowed("digest_agent", "digest.tickets") &&
-	    template_var_allowed("ack", "ticket.anything") &&
+	    template_var_allowed("sla_first_breach", "ticket.assignee") &&
+	    template_var_allowed("due", "ticket.due") &&
+	    !template_var_allowed("sla_first_breach", "ticket.asignee") &&
+	    !template_var_allowed("ack", "ticket.anything") &&
 	    !template_var_allowed("ack", "digest.tickets") &&
 	    !template_var_allowed("digest_agent", "digest") &&
 	    !template_var_allowed("nosuch", "ticket.token"),

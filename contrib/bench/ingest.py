@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""ingest.py: how fast postdeskd stores new requests queued in IMAP, next to
+the raw bulk-fetch baseline on the same mailbox.  Not a test.
+
+    make -C _build && top_builddir=_build python3 contrib/bench/ingest.py [N]
+
+Starts the private Dovecot and SMTP sink of the integration tests
+(tests/harness.py), queues N (default 3000) realistic requests (about 18.7
+KB on average: 39 % Russian, 15 % HTML, 10 % with a 100 KB attachment),
+then:
+  1. raw bulk fetch: Python imaplib `UID FETCH 1:* BODY.PEEK[]`, msg/s;
+  2. postdeskd started on the mailbox: the time from its start until every
+     request is stored and INBOX is empty, msg/s (its outbox sends the
+     acknowledgements to the sink at the same time);
+and prints a table and one line of JSON."""
+import json
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests"))
+os.environ.setdefault("top_srcdir", os.path.abspath(os.path.join(HERE, "..", "..")))
+import harness  # noqa: E402
+from harness import SUPPORT  # noqa: E402
+from email.message import EmailMessage  # noqa: E402
+from email.utils import make_msgid, formatdate  # noqa: E402
+
+EN = ("The printer on the third floor stops after every second page and shows "
+      "error 0x4F. We restarted it twice and replaced the toner, but the "
+      "problem comes back within an hour. Could you please have a look? ")
+RU = ("Принтер на третьем этаже останавливается после каждой второй страницы "
+      "и показывает ошибку 0x4F. Мы дважды его перезапускали и заменили "
+      "картридж, но через час проблема возвращается. Посмотрите, пожалуйста. ")
+QUOTE_EN = ("On Mon, 23 Nov 2026 at 10:00, ACME Support <support@example.test> "
+            "wrote:\n")
+QUOTE_RU = "пн, 23 нояб. 2026 г. в 10:00, ACME Support <support@example.test>:\n"
+
+
+def body_text(rnd, ru, i):
+    para = RU if ru else EN
+    lines = []
+    for _ in range(rnd.randint(3, 9)):
+        lines.append(para * rnd.randint(1, 3))
+        lines.append("")
+    lines.append("Иван Петров" if ru else "John Smith")
+    lines.append("+7 495 123-45-%02d" % (i % 100) if ru else "+1 555 0100 %04d" % i)
+    lines.append("")
+    lines.append(QUOTE_RU if ru else QUOTE_EN)
+    for _ in range(rnd.randint(10, 40)):
+        lines.append("> " + (para[:70] if rnd.random() < 0.5 else ""))
+    return "\n".join(lines) + "\n"
+
+
+def make_request(rnd, i, attachment):
+    ru = rnd.random() < 0.39
+    html = rnd.random() < 0.15
+    m = EmailMessage()
+    name = ("Иван Клиентов %d" % i) if ru else ("Client %d" % i)
+    m["From"] = "%s <client%05d@c%05d.test>" % (name, i, i)
+    m["To"] = SUPPORT
+    m["Subject"] = ("Не печатает принтер %d" % i) if ru else ("Printer %d stops" % i)
+    m["Date"] = formatdate(localtime=False)
+    m["Message-ID"] = make_msgid(domain="c%05d.test" % i)
+    text = body_text(rnd, ru, i)
+    m.set_content(text)
+    if html:
+        h = "<html><body>%s</body></html>" % "".join(
+            "<p>%s</p>" % p for p in text.split("\n\n"))
+        m.add_alternative(h, subtype="html")
+    if rnd.random() < attachment:
+        data = rnd.randbytes(100 * 1024)
+        m.add_attachment(data, maintype="application", subtype="pdf",
+                         filename="report-%d.pdf" % i)
+    return m.as_bytes()
+
+
+def raw_bulk_fetch(s):
+    m = s.imap(SUPPORT)
+    try:
+        m.select("INBOX", readonly=True)
+        t0 = time.monotonic()
+        typ, data = m.uid("FETCH", "1:*", "(BODY.PEEK[])")
+        dt = time.monotonic() - t0
+        n = sum(1 for item in data if isinstance(item, tuple))
+    finally:
+        m.logout()
+    return n, dt
+
+
+def stored(s):
+    try:
+        return harness.db_query(s, "SELECT count(*) FROM messages WHERE "
+                                "direction = 'in'")[0][0]
+    except Exception:
+        return 0
+
+
+def peak_rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of the process so far."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    rnd = random.Random(13)
+    raws = [make_request(rnd, i, 0.10) for i in range(n)]
+    avg = sum(len(r) for r in raws) / n
+    with harness.Session("bench_ingest", base=45000) as s:
+        for k in range(0, n, 500):
+            s.inject_many(raws[k:k + 500])
+        queued = s.count(SUPPORT)
+        got, dt_raw = raw_bulk_fetch(s)
+        raw_rate = got / dt_raw
+        d = s.daemon(s.write_config())
+        t0 = time.monotonic()
+        proc = d.start()
+        perf = None
+        # perf -p follows the threads that exist: wait for the first batch.
+        harness.wait_until(lambda: stored(s) > 0, timeout=30, interval=0.02)
+        if os.environ.get("BENCH_PERF"):
+            # BENCH_PERF=file: a perf(1) profile of the daemon while it ingests.
+            import subprocess
+            perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "300", "--call-graph", "dwarf,32768", "-o",
+                                     os.environ["BENCH_PERF"], "-p", str(proc.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rss = 0
+        while True:
+            c = stored(s)
+            rss = max(rss, peak_rss_kb(proc.pid))
+            if c >= n:
+                break
+            if time.monotonic() - t0 > 600 or not d.alive():
+                break
+            time.sleep(0.05)
+        dt_store = time.monotonic() - t0
+        cpu = cpu_seconds(proc.pid)
+        if perf is not None:
+            perf.send_signal(2)
+            perf.wait()
+        harness.wait_until(lambda: s.count(SUPPORT) == 0, timeout=120, interval=0.05)
+        dt_empty = time.monotonic() - t0
+        rss = max(rss, peak_rss_kb(proc.pid))
+        d.stop()
+        if os.environ.get("BENCH_LOG"):
+            # BENCH_LOG=file: keep the daemon's log (the session's
+            # directory is removed at the end).
+            import shutil
+            shutil.copy(d.log_path, os.environ["BENCH_LOG"])
+        rate = c / dt_store
+        load = os.getloadavg()
+        res = {
+            "queued": queued, "avg_bytes": round(avg), "stored": c,
+            "raw_bulk_fetch_msg_s": round(raw_rate, 1),
+            "ingest_s": round(dt_store, 3), "inbox_empty_s": round(dt_empty, 3),
+            "ingest_msg_s": round(rate, 1),
+            "ingest_vs_raw": round(rate / raw_rate, 3),
+            "peak_rss_kb": rss, "daemon_cpu_s": round(cpu, 2),
+            "msg_per_cpu_s": round(c / cpu, 1) if cpu else None,
+            "loadavg": [round(x, 2) for x in load],
+            "cpus": os.cpu_count(),
+        }
+        print("# %-28s %12s" % ("what", "value"))
+        print("# %-28s %12d (avg %d bytes)" % ("requests queued", queued, avg))
+        print("# %-28s %12.1f msg/s (%d in %.3f s)" % ("raw UID FETCH 1:* BODY.PEEK[]",
+                                                      raw_rate, got, dt_raw))
+        print("# %-28s %12.1f msg/s (%d in %.3f s; INBOX empty at %.3f s)"
+              % ("postdeskd ingest", rate, c, dt_store, dt_empty))
+        print("# %-28s %12.3f" % ("ingest / raw bulk fetch", rate / raw_rate))
+        print("# %-28s %12d KB" % ("postdeskd peak RSS", rss))
+        print("# %-28s %12.2f s (%.1f msg per CPU second, all its "
+              "threads)" % ("postdeskd CPU (user+sys)", cpu, c / cpu if cpu else 0))
+        print("# %-28s %12s" % ("load average (1, 5, 15 min)",
+                                " ".join("%.2f" % x for x in load)))
+        print("# JSON " + json.dumps(res))
+        s.tap.ok(c >= n, "every request stored")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+/* unit_fetch_batch.c: the fetch loop in batches (fetch.c), with a fake
+ * source driver over the real pipeline and a database file.
+ *
+ * - the sizes of the whole pending set come in one command, bodies and
+ *   acknowledgements once per batch, and a batch holds at most
+ *   FETCH_BATCH_MAX messages and about 4 MB;
+ * - a UID is acknowledged only when its effects are committed: the fake
+ *   driver looks it up through a second connection, which sees only what
+ *   is committed;
+ * - a poison message (a TEMP trigger makes its store fail) is rolled back
+ *   alone: the batch around it commits and is acknowledged, it stays in
+ *   the folder; an unparseable and an oversized one go to the quarantine;
+ * - crash points: the acknowledgement lost after the commit (the next round
+ *   only acknowledges, nothing is stored twice) and the transaction lost
+ *   before the commit (nothing acknowledged; the next round stores each
+ *   message once);
+ * - a processed_folder with strftime(3) conversions is expanded at
+ *   acknowledgement time. */
+#include <stdint.h>
+#include <time.h>
+#include "fixture.h"
+#include "clock.h"
+#include "fetch.h"
+#include "source.h"
+#include "tap.h"
+
+enum where { IN_INBOX, IN_FOLDER };
+
+struct fake_msg {
+	uint32_t uid;
+	char *raw;
+	size_t len;
+	enum where where;
+	char *folder;		/* where it was moved to */
+};
+
+struct source_conn {
+	GPtrArray *msgs;	/* of struct fake_msg *, ascending UIDs */
+	uint32_t next_uid;
+	sqlite3 *peek;		/* a second connection: sees commits only */
+	const char *src_name, *src_folder;
+	unsigned lists, sizes, bodies, acks, acked_uids;
+	size_t max_ack_set, max_body_set, max_body_bytes;
+	unsigned uncommitted_acks;	/* UIDs acknowledged before commit */
+	int fail_next_ack;		/* the next ack_set "crashes" */
+};
+
+static struct fake_msg *
+find(struct source_conn *c, uint32_t uid)
+{
+	for (guint i = 0; i < c->msgs->len; i++) {
+		struct fake_msg *m = g_ptr_array_index(c->msgs, i);
+
+		if (m->uid == uid)
+			return m;
+	}
+	return NULL;
+}
+
+static void
+add(struct source_conn *c, char *raw)
+{
+	struct fake_msg *m = g_new0(struct fake_msg, 1);
+
+	m->uid = c->next_uid++;
+	m->raw = raw;
+	m->len = strlen(raw);
+	g_ptr_array_add(c->msgs, m);
+}
+
+static enum src_status
+f_list(struct source_conn *c, uint32_t *uidvalidity_r, GArray *uids,
+    char **error_r)
+{
+	*error_r = NULL;
+	*uidvalidity_r = 7;
+	c->lists++;
+	for (guint i = 0; i < c->msgs->len; i++) {
+		struct fake_msg *m = g_ptr_array_index(c->msgs, i);
+
+		if (m->where == IN_INBOX)
+			g_array_append_val(uids, m->uid);
+	}
+	return SRC_OK;
+}
+
+static enum src_status
+f_sizes(struct source_conn *c, const uint32_t *uids, size_t n,
+    size_t *sizes, char **error_r)
+{
+	*error_r = NULL;
+	c->sizes++;
+	for (size_t i = 0; i < n; i++) {
+		struct fake_msg *m = find(c, uids[i]);
+
+		sizes[i] = m && m->where == IN_INBOX ? m->len : SIZE_MAX;
+	}
+	return SRC_OK;
+}
+
+static enum src_status
+f_bodies(struct source_conn *c, const uint32_t *uids, size_t n,
+    size_t max_size, GByteArray **raws, size_t *sizes, char **error_r)
+{
+	size_t bytes = 0;
+
+	*error_r = NULL;
+	c->bodies++;
+	c->max_body_set = MAX(c->max_body_set, n);
+	for (size_t i = 0; i < n; i++) {
+		struct fake_msg *m = find(c, uids[i]);
+
+		g_byte_array_set_size(raws[i], 0);
+		sizes[i] = SIZE_MAX;
+		if (m == NULL || m->where != IN_INBOX)
+			continue;
+		sizes[i] = m->len;
+		if (m->len <= max_size)
+			g_byte_array_append(raws[i], (guint8 *)m->raw, m->len);
+		bytes += m->len;
+	}
+	c->max_body_bytes = MAX(c->max_body_bytes, bytes);
+	return SRC_OK;
+}
+
+static enum src_status
+f_ack_set(struct source_conn *c, const uint32_t *uids, size_t n,
+    const char *folder, char **error_r)
+{
+	*error_r = NULL;
+	if (c->fail_next_ack) {
+		c->fail_next_ack = 0;
+		*error_r = g_strdup("connection lost (simulated crash)");
+		return SRC_TEMP;
+	}
+	c->acks++;
+	c->acked_uids += n;
+	c->max_ack_set = MAX(c->max_ack_set, n);
+	for (size_t i = 0; i < n; i++) {
+		struct fake_msg *m = find(c, uids[i]);
+
+		if (store_uid_done(c->peek, c->src_name, c->src_folder, 7,
+		    uids[i]) != 1)
+			c->uncommitted_acks++;
+		if (m == NULL)
+			continue;
+		m->where = IN_FOLDER;
+		g_free(m->folder);
+		m->folder = g_strdup(folder ? folder : "(flagged)");
+	}
+	return SRC_OK;
+}
+
+static const struct source_driver fake = {
+	.name = "fake",
+	.list = f_list,
+	.sizes = f_sizes,
+	.bodies = f_bodies,
+	.ack_set = f_ack_set,
+};
+
+static unsigned
+count_in(struct source_conn *c, enum where w, const char *folder)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; i < c->msgs->len; i++) {
+		struct fake_msg *m = g_ptr_array_index(c->msgs, i);
+
+		if (m->where == w && (folder == NULL ||
+		    (m->folder && strcmp(m->folder, folder) == 0)))
+			n++;
+	}
+	return n;
+}
+
+static char *
+request(unsigned i, const char *subject)
+{
+	char *h = g_strdup_printf("From: Client %u <c%u@d%u.test>\n"
+	    "Subject: %s %u\n", i, i, i, subject, i);
+	char *raw = fx_mail(h, "My printer does not print.\n\n"
+	    "On Mon, 30 Nov 2026 at 08:00, Support <support@example.test> "
+	    "wrote:\n> How can we help?\n");
+
+	g_free(h);
+	return raw;
+}
+
+static void
+fake_msg_free(gpointer p)
+{
+	struct fake_msg *m = p;
+
+	g_free(m->raw);
+	g_free(m->folder);
+	g_free(m);
+}
+
+int
+main(void)
+{
+	struct fixture fx;
+	struct source_conn conn = { 0 };
+	struct pd_source src = { .name = "test", .folder = "INBOX",
+		.queue = NULL, .after = PD_AFTER_MOVE,
+		.processed_folder = "Processed/%Y-%m",
+		.quarantine_folder = "Quarantine" };
+	struct worker w = { 0 };
+	struct fetch f = { 0 };
+	char *path, *err = NULL, want_folder[64];
+	int64_t stored, tickets, n;
+	time_t now;
+	struct tm tm;
+	unsigned before, bodies;
+
+	g_mime_init();
+	if (fx_open(&fx, "", "") != 0)
+		return 1;
+	/* A database file, so that a second connection sees the commits. */
+	db_close(&fx.db);
+	path = g_build_filename(fx.dir, "batch.db", NULL);
+	if (db_open(path, &fx.db, &err) != 0 ||
+	    db_open(path, &conn.peek, &err) != 0) {
+		printf("# %s\n", err);
+		return 1;
+	}
+	fx.cfg->limits.max_message_size = 64 * 1024;
+	w.cfg = fx.cfg;
+	w.src = &src;
+	f.w = &w;
+	f.src = &src;
+	f.drv = &fake;
+	f.db = fx.db;
+	f.conn = &conn;
+	fetch_init(&f);
+	conn.msgs = g_ptr_array_new_with_free_func(fake_msg_free);
+	conn.next_uid = 1;
+	conn.src_name = src.name;
+	conn.src_folder = src.folder;
+	now = (time_t)pd_now();
+	localtime_r(&now, &tm);
+	strftime(want_folder, sizeof want_folder, "Processed/%Y-%m", &tm);
+
+	/* 1. 250 requests, a poison one among them, one that is no message
+	 * and one over max_message_size. */
+	for (unsigned i = 0; i < 250; i++)
+		add(&conn, request(i, i == 120 ? "poison" : "Printer"));
+	add(&conn, g_strdup("\x01\x02 this is not a mail at all"));
+	{
+		GString *big = g_string_new(NULL);
+		char *h = g_strdup("From: Big <big@big.test>\nSubject: big\n");
+
+		for (int i = 0; i < 2000; i++)
+			g_string_append(big, "all work and no play makes "
+			    "jack a dull boy\n");
+		add(&conn, fx_mail(h, big->str));
+		g_free(h);
+		g_string_free(big, TRUE);
+	}
+	sqlite3_exec(fx.db, "CREATE TEMP TRIGGER poison BEFORE INSERT ON "
+	    "messages WHEN new.subject LIKE 'poison%' BEGIN SELECT "
+	    "RAISE(ABORT, 'poisoned'); END;", NULL, NULL, NULL);
+	ok(fetch_drain(&f) == SRC_OK, "drain: ok");
+	ok(conn.sizes == 1, "one UID FETCH RFC822.SIZE for 252 pending UIDs "
+	    "(%u)", conn.sizes);
+	ok(conn.bodies == (252 + FETCH_BATCH_MAX - 1) / FETCH_BATCH_MAX,
+	    "bodies in one command per %d messages (%u)", FETCH_BATCH_MAX,
+	    conn.bodies);
+	ok(conn.max_body_set <= FETCH_BATCH_MAX && conn.max_body_set > 1,
+	    "a body command asks for 2..%d messages (%zu)", FETCH_BATCH_MAX,
+	    conn.max_body_set);
+	ok(conn.acks <= conn.bodies + 1 + 1, "at most one acknowledgement "
+	    "per batch and folder, and the poison one's (%u commands)",
+	    conn.acks);
+	ok(conn.max_ack_set >= 90, "one acknowledgement covers a batch "
+	    "(%zu UIDs)", conn.max_ack_set);
+	ok(conn.uncommitted_acks == 0, "no UID acknowledged before its "
+	    "commit (%u)", conn.uncommitted_acks);
+	ok(count_in(&conn, IN_FOLDER, want_folder) == 249, "249 requests "
+	    "moved to %s (%u)", want_folder,
+	    count_in(&conn, IN_FOLDER, want_folder));
+	ok(count_in(&conn, IN_FOLDER, "Quarantine") == 2, "the unparseable "
+	    "and the oversized one moved to Quarantine (%u)",
+	    count_in(&conn, IN_FOLDER, "Quarantine"));
+	ok(count_in(&conn, IN_INBOX, NULL) == 1 && find(&conn, 121)->where ==
+	    IN_INBOX, "only the poison message stays in INBOX");
+	ok(find(&conn, 120)->where == IN_FOLDER && find(&conn, 122)->where ==
+	    IN_FOLDER, "its neighbours in the batch are acknowledged");
+	stored = fx_int(&fx, "SELECT count(*) FROM messages WHERE "
+	    "direction = 'in'");
+	tickets = fx_int(&fx, "SELECT count(*) FROM tickets");
+	ok(stored == 249 && tickets == 249, "249 messages on 249 tickets "
+	    "(%lld, %lld)", (long long)stored, (long long)tickets);
+	ok(fx_int(&fx, "SELECT count(*) FROM quarantine") == 2,
+	    "two quarantine rows");
+	ok(fx_int(&fx, "SELECT count(*) FROM quarantine WHERE "
+	    "ifnull(length(raw), 0) = 0 AND size > 65536") == 1,
+	    "the oversized one was not fetched");
+	ok(fx_int(&fx, "SELECT count(*) FROM source_uids WHERE uid = 121")
+	    == 0, "the poison message left no trace");
+
+	/* 2. The acknowledgement is lost after the commit (a crash between
+	 * the two): the next round only acknowledges. */
+	sqlite3_exec(fx.db, "DROP TRIGGER poison", NULL, NULL, NULL);
+	for (unsigned i = 300; i < 330; i++)
+		add(&conn, request(i, "Scanner"));
+	conn.fail_next_ack = 1;
+	ok(fetch_drain(&f) == SRC_TEMP, "a lost acknowledgement: reconnect");
+	stored = fx_int(&fx, "SELECT count(*) FROM messages WHERE "
+	    "direction = 'in'");
+	ok(stored == 249 + 31, "the batch (and the poison message, now "
+	    "healed) committed before the ack (%lld)", (long long)stored);
+	ok(count_in(&conn, IN_INBOX, NULL) == 31, "31 left in INBOX (%u)",
+	    count_in(&conn, IN_INBOX, NULL));
+	bodies = conn.bodies;
+	ok(fetch_drain(&f) == SRC_OK, "the next round: ok");
+	ok(conn.bodies == bodies, "committed UIDs are not fetched again");
+	ok(count_in(&conn, IN_INBOX, NULL) == 0, "INBOX empty");
+	ok(fx_int(&fx, "SELECT count(*) FROM messages WHERE direction = "
+	    "'in'") == stored, "nothing stored twice");
+	ok(fx_int(&fx, "SELECT count(*) FROM (SELECT message_id FROM "
+	    "messages WHERE direction = 'in' GROUP BY message_id HAVING "
+	    "count(*) > 1)") == 0, "no Message-ID twice");
+
+	/* 3. The transaction is lost before the commit (SQLite rolls all of
+	 * it back): nothing is acknowledged; the next round stores each
+	 * message once. */
+	sqlite3_exec(fx.db, "CREATE TEMP TRIGGER crash BEFORE INSERT ON "
+	    "messages WHEN new.subject LIKE 'Crash 45%' BEGIN SELECT "
+	    "RAISE(ROLLBACK, 'crash'); END;", NULL, NULL, NULL);
+	for (unsigned i = 400; i < 460; i++)
+		add(&conn, request(i, "Crash"));
+	before = conn.acked_uids;
+	tickets = fx_int(&fx, "SELECT count(*) FROM tickets");
+	ok(fetch_drain(&f) == SRC_OK, "a lost transaction: ok");
+	ok(conn.acked_uids == before, "nothing acknowledged (%u)",
+	    conn.acked_uids - before);
+	ok(fx_int(&fx, "SELECT count(*) FROM tickets") == tickets,
+	    "nothing committed");
+	ok(conn.uncommitted_acks == 0, "still no UID acknowledged before "
+	    "its commit");
+	sqlite3_exec(fx.db, "DROP TRIGGER crash", NULL, NULL, NULL);
+	ok(fetch_drain(&f) == SRC_OK && count_in(&conn, IN_INBOX, NULL) == 0,
+	    "after the crash: INBOX empty");
+	ok(fx_int(&fx, "SELECT count(*) FROM tickets") == tickets + 60,
+	    "60 more tickets, each once");
+
+	/* 4. The bytes of a batch are bounded: 600 KB messages. */
+	fx.cfg->limits.max_message_size = 25u * 1024 * 1024;
+	conn.max_body_bytes = 0;
+	bodies = conn.bodies;
+	for (unsigned i = 500; i < 512; i++) {
+		GString *b = g_string_new(NULL);
+		char *h = g_strdup_printf("From: L%u <l%u@l%u.test>\n"
+		    "Subject: log %u\n", i, i, i, i);
+
+		while (b->len < 600 * 1024)
+			g_string_append(b, "log line: the printer spooler "
+			    "restarted again\n");
+		add(&conn, fx_mail(h, b->str));
+		g_free(h);
+		g_string_free(b, TRUE);
+	}
+	ok(fetch_drain(&f) == SRC_OK && count_in(&conn, IN_INBOX, NULL) == 0,
+	    "12 large messages processed");
+	ok(conn.bodies - bodies >= 2, "in several body commands (%u)",
+	    conn.bodies - bodies);
+	ok(conn.max_body_bytes <= 4u * 1024 * 1024 + 700 * 1024,
+	    "at most about 4 MB fetched at once (%zu)", conn.max_body_bytes);
+	n = fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
+	    "'log %%'");
+	ok(n == 12, "12 stored (%lld)", (long long)n);
+
+	fetch_deinit(&f);
+	g_ptr_array_unref(conn.msgs);
+	db_close(&conn.peek);
+	db_close(&fx.db);
+	g_unlink(path);
+	{
+		char *wal = g_strconcat(path, "-wal", NULL), *shm =
+		    g_strconcat(path, "-shm", NULL);
+
+		g_unlink(wal);
+		g_unlink(shm);
+		g_free(wal);
+		g_free(shm);
+	}
+	g_free(path);
+	fx_close(&fx);
+	return tap_done();
+}
