@@ -8,6 +8,7 @@
 #include <glib.h>
 #include "db.h"
 #include "log.h"
+#include "store.h"
 
 /* Here sqlite3_finalize is SQLite's own (db.h maps it to db_finalize). */
 #undef sqlite3_finalize
@@ -351,10 +352,43 @@ static const char schema_v11[] =
 "  created INTEGER NOT NULL"
 ") STRICT;";
 
+/* v13: one copy of each attachment (docs/storage.md).  Decoded
+ * attachments move to blobs, keyed by their SHA-256 (pd_sha256, a
+ * function of store_blobs.c registered by db_open); raw_spans says where
+ * an attachment's encoded text was cut out of a stored raw message (new
+ * messages only: the raw of older ones stays whole); raw_format 1 is a
+ * raw stored deflated (store_blobs.c).  A sent outbox row
+ * keeps its headers, the SHA-256 and the size of what was sent.
+ * (Numbered 13 for issue 13: the lead renumbers at merge.) */
+static const char schema_v13[] =
+"CREATE TABLE blobs ("
+"  hash TEXT PRIMARY KEY,"
+"  size INTEGER NOT NULL,"
+"  data BLOB NOT NULL"
+") STRICT;"
+"ALTER TABLE attachments ADD COLUMN blob TEXT REFERENCES blobs(hash);"
+"INSERT INTO blobs (hash, size, data)"
+"  SELECT pd_sha256(data), length(data), data FROM attachments"
+"  WHERE data IS NOT NULL ON CONFLICT (hash) DO NOTHING;"
+"UPDATE attachments SET blob = pd_sha256(data), data = NULL"
+"  WHERE data IS NOT NULL;"
+"CREATE TABLE raw_spans ("
+"  message INTEGER NOT NULL REFERENCES messages(id),"
+"  offset INTEGER NOT NULL,"
+"  blob TEXT NOT NULL REFERENCES blobs(hash),"
+"  form INTEGER NOT NULL,"
+"  PRIMARY KEY (message, offset)"
+") STRICT, WITHOUT ROWID;"
+"ALTER TABLE messages ADD COLUMN raw_format INTEGER NOT NULL DEFAULT 0;"
+"ALTER TABLE outbox ADD COLUMN data_hash TEXT;"
+"ALTER TABLE outbox ADD COLUMN data_size INTEGER;"
+"UPDATE outbox SET data_hash = pd_sha256(data), data_size = length(data),"
+"  data = pd_headers(data) WHERE status = 'sent';";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
 	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
-	schema_v10, schema_v11 };
+	schema_v10, schema_v11, schema_v13 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so
@@ -529,6 +563,12 @@ db_open(const char *path, sqlite3 **db_r, char **error_r)
 		return -1;
 	}
 	sqlite3_busy_timeout(db, 30000);
+	if (store_sql_functions(db) != 0) {
+		*error_r = g_strdup_printf("%s: cannot register SQL functions",
+		    path);
+		sqlite3_close(db);
+		return -1;
+	}
 	/* synchronous=FULL: in WAL mode NORMAL may lose the last commits on
 	 * a power loss, after the IMAP server was told the message is ours
 	 * ("persist before acknowledging", docs/guarantees.md).  FULL syncs

@@ -1,4 +1,5 @@
 /* outbox.c: see outbox.h. */
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include "clock.h"
@@ -91,92 +92,293 @@ unstall(struct outbox_sender *s, int64_t now)
 	s->retry_at = 0;
 }
 
-/* Tries to write the outcome kept in memory.  Returns 0 when none is left
- * unrecorded, -1 when it still is (the sender stays stalled). */
+static unsigned
+held_count(const struct outbox_sender *s)
+{
+	return s->held.id ? 1 + (s->more ? s->more->len : 0) : 0;
+}
+
+/* Keeps o (taking its strings) among the unrecorded outcomes. */
+static void
+held_push(struct outbox_sender *s, struct outbox_outcome *o)
+{
+	if (!s->held.id)
+		s->held = *o;
+	else {
+		if (!s->more)
+			s->more = g_array_new(FALSE, FALSE, sizeof *o);
+		g_array_append_val(s->more, *o);
+	}
+	memset(o, 0, sizeof *o);
+}
+
+static struct outbox_outcome *
+held_at(struct outbox_sender *s, unsigned i)
+{
+	return i == 0 ? &s->held : &g_array_index(s->more,
+	    struct outbox_outcome, i - 1);
+}
+
+static void
+held_clear(struct outbox_sender *s, bool log_recorded)
+{
+	unsigned i, n = held_count(s);
+
+	for (i = 0; i < n; i++) {
+		struct outbox_outcome *o = held_at(s, i);
+
+		if (log_recorded)
+			log_info("ticket=%lld msg=<%s> stage=send "
+			    "event=recorded", (long long)o->ticket, o->msgid);
+		outcome_clear(o);
+	}
+	if (s->more)
+		g_array_set_size(s->more, 0);
+}
+
+/* Writes every outcome kept in memory in one transaction.  Returns 0 when
+ * none is left unrecorded, -1 when they still are (the sender stalls). */
 static int
 record_held(sqlite3 *db, struct outbox_sender *s, int64_t now)
 {
 	char *err = NULL;
+	unsigned i, n = held_count(s);
+	bool after_stall = s->backoff != 0;
 
-	if (!s->held.id)
+	if (n == 0)
 		return 0;
-	if (outcome_write(db, &s->held, &err) != 0) {
-		stall(s, now, "the outcome of a sent mail", err);
-		g_free(err);
-		return -1;
+	if (db_begin(db) != 0) {
+		err = g_strdup(sqlite3_errmsg(db));
+		goto fail;
 	}
-	log_info("ticket=%lld msg=<%s> stage=send event=recorded",
-	    (long long)s->held.ticket, s->held.msgid);
-	outcome_clear(&s->held);
+	for (i = 0; i < n; i++)
+		if (outcome_write(db, held_at(s, i), &err) != 0)
+			goto fail;
+	if (db_commit(db) != 0) {
+		err = g_strdup(sqlite3_errmsg(db));
+		goto fail;
+	}
+	held_clear(s, after_stall);
 	return 0;
+fail:
+	db_rollback(db);
+	stall(s, now, "the outcome of a sent mail", err);
+	g_free(err);
+	return -1;
 }
 
-/* One attempt: claim the row (committed before the handoff, so a crash
- * cannot make the row due at once), hand it to SMTP, record the outcome.
- * Returns 0, or -1 when a state write failed and the sender must stop. */
-static int
-send_row(sqlite3 *db, const struct pd_config *cfg,
-    const struct sink_driver *drv, struct outbox_sender *sd,
-    const struct store_outbox_row *r,
-    int64_t now)
+/* The recipient's domain, lower case (g_malloc'd). */
+static char *
+rcpt_domain(const char *rcpt)
 {
-	const char *rcpts[1] = { r->rcpt };
-	char *err = NULL, *werr = NULL;
-	gsize len;
-	const char *data = g_bytes_get_data(r->data, &len);
-	struct outbox_outcome o = { .id = r->id, .ticket = r->ticket };
-	int c;
+	const char *at = strrchr(rcpt, '@');
 
-	/* The claim: counts the attempt and moves next_attempt past the
-	 * handoff.  If the daemon dies before the outcome is written, the row
-	 * is sent again only after that backoff ("at least once", outbox.h). */
-	o.wait = outbox_backoff(r->attempts + 1);
-	c = store_outbox_claim(db, r->id, r->attempts, now + o.wait, &werr);
-	if (c < 0) {
-		stall(sd, now, "the start of an attempt", werr);
-		g_free(werr);
-		return -1;
-	}
-	if (c > 0)
-		return 0; /* changed meanwhile (e.g. by the CLI): not ours */
-	o.status = drv->send(&cfg->smtp, cfg->smtp_helo, r->env_from, rcpts,
-	    1, data, len, &err);
-	o.at = pd_now();
-	o.error = err;
-	o.give_up = o.status == SINK_TEMP && now - r->created >=
-	    OUTBOX_GIVE_UP;
-	if (o.status == SINK_OK)
-		log_info("ticket=%lld msg=<%s> stage=send event=sent",
-		    (long long)r->ticket, r->msgid);
-	else if (o.status == SINK_TEMP && !o.give_up)
-		log_warnx("ticket=%lld msg=<%s> stage=send event=deferred "
-		    "retry_in=%ds error=\"%s\"", (long long)r->ticket,
-		    r->msgid, o.wait, err ? err : "");
-	else
-		log_warnx("ticket=%lld msg=<%s> stage=send event=failed "
-		    "error=\"%s\"", (long long)r->ticket, r->msgid,
-		    err ? err : "");
-	if (outcome_write(db, &o, &werr) == 0) {
-		g_free(err);
+	return g_ascii_strdown(at ? at + 1 : rcpt, -1);
+}
+
+/* 1 when rows of domain never tried yet must wait (the domain failed
+ * temporarily a moment ago), with the time in *until_r. */
+static int
+domain_slow(struct outbox_sender *s, const char *domain, int64_t now,
+    int64_t *until_r)
+{
+	int64_t *u = s->slow ? g_hash_table_lookup(s->slow, domain) : NULL;
+
+	if (!u)
+		return 0;
+	if (*u <= now) {
+		g_hash_table_remove(s->slow, domain);
 		return 0;
 	}
-	/* Kept in memory: nothing is handed to SMTP until it is written. */
-	o.msgid = g_strdup(r->msgid);
-	sd->held = o;
-	stall(sd, o.at, "the outcome of a sent mail", werr);
+	*until_r = *u;
+	return 1;
+}
+
+static void
+domain_mark_slow(struct outbox_sender *s, const char *domain, int64_t until)
+{
+	if (!s->slow)
+		s->slow = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    g_free);
+	g_hash_table_replace(s->slow, g_strdup(domain),
+	    g_memdup2(&until, sizeof until));
+}
+
+/* The claims of a batch, one transaction: rows of a slow domain never
+ * tried are moved to the domain's time instead.  claimed[i] is set for
+ * the rows that are ours to send.  0, or -1 (stalled). */
+static int
+claim_batch(sqlite3 *db, struct outbox_sender *sd, GPtrArray *rows,
+    bool *claimed, int64_t now)
+{
+	char *werr = NULL;
+	guint i;
+
+	if (db_begin(db) != 0) {
+		werr = g_strdup(sqlite3_errmsg(db));
+		goto fail;
+	}
+	for (i = 0; i < rows->len; i++) {
+		const struct store_outbox_row *r = rows->pdata[i];
+		char *dom = rcpt_domain(r->rcpt);
+		int64_t until = 0;
+		int c;
+
+		if (r->attempts == 0 && domain_slow(sd, dom, now, &until)) {
+			g_free(dom);
+			if (store_outbox_defer(db, r->id, until, &werr) != 0)
+				goto fail;
+			continue;
+		}
+		g_free(dom);
+		c = store_outbox_claim(db, r->id, r->attempts, now +
+		    outbox_backoff(r->attempts + 1), &werr);
+		if (c < 0)
+			goto fail;
+		claimed[i] = c == 0; /* 1: changed meanwhile, not ours */
+	}
+	if (db_commit(db) != 0) {
+		werr = g_strdup(sqlite3_errmsg(db));
+		goto fail;
+	}
+	return 0;
+fail:
+	db_rollback(db);
+	memset(claimed, 0, rows->len * sizeof *claimed);
+	stall(sd, now, "the start of an attempt", werr);
 	g_free(werr);
 	return -1;
+}
+
+static enum sink_status
+deliver(const struct pd_config *cfg, const struct sink_driver *drv,
+    struct outbox_sender *sd, const struct store_outbox_row *r, char **err)
+{
+	const char *rcpts[1] = { r->rcpt };
+	gsize len;
+	const char *data = g_bytes_get_data(r->data, &len);
+
+	if (drv->send_pooled == NULL)
+		return drv->send(&cfg->smtp, cfg->smtp_helo, r->env_from,
+		    rcpts, 1, data, len, err);
+	if (sd->drv != drv && sd->drv && sd->drv->pool_close)
+		sd->drv->pool_close(&sd->pool);
+	sd->drv = drv;
+	return drv->send_pooled(&sd->pool, &cfg->smtp, cfg->smtp_helo,
+	    r->env_from, rcpts, 1, data, len, err);
+}
+
+static void
+outcome_log(const struct store_outbox_row *r, const struct outbox_outcome *o)
+{
+	const char *err = o->error ? o->error : "";
+
+	if (o->status == SINK_OK)
+		log_info("ticket=%lld msg=<%s> stage=send event=sent",
+		    (long long)r->ticket, r->msgid);
+	else if (o->status == SINK_TEMP && !o->give_up)
+		log_warnx("ticket=%lld msg=<%s> stage=send event=deferred "
+		    "retry_in=%ds error=\"%s\"", (long long)r->ticket,
+		    r->msgid, o->wait, err);
+	else
+		log_warnx("ticket=%lld msg=<%s> stage=send event=failed "
+		    "error=\"%s\"", (long long)r->ticket, r->msgid, err);
+}
+
+/* One batch: claim (committed before any handoff, so a crash cannot make
+ * a row due at once), send over the kept session, record the outcomes.
+ * Returns 0, or -1 when a state write failed and the sender must stop. */
+static int
+send_batch(sqlite3 *db, const struct pd_config *cfg,
+    const struct sink_driver *drv, struct outbox_sender *sd, GPtrArray *rows)
+{
+	bool *claimed = g_new0(bool, rows->len ? rows->len : 1);
+	GHashTable *failed = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+	char *setup_err = NULL;
+	int64_t first = 0; /* monotonic time of the first unrecorded 250 */
+	int rc = 0;
+	guint i;
+
+	if (claim_batch(db, sd, rows, claimed, pd_now()) != 0) {
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < rows->len; i++) {
+		const struct store_outbox_row *r = rows->pdata[i];
+		struct outbox_outcome o = { .id = r->id, .ticket = r->ticket };
+		char *dom, *err = NULL;
+		int64_t now = pd_now();
+
+		if (!claimed[i])
+			continue;
+		dom = rcpt_domain(r->rcpt);
+		o.wait = outbox_backoff(r->attempts + 1);
+		if (setup_err || g_hash_table_contains(failed, dom)) {
+			/* Not tried: the relay or this domain failed just
+			 * now; the claim already moved it past its wait. */
+			o.status = SINK_TEMP;
+			err = g_strdup_printf("not tried: %s", setup_err ?
+			    setup_err : "its domain failed temporarily in "
+			    "this batch");
+			o.at = now;
+		} else {
+			o.status = deliver(cfg, drv, sd, r, &err);
+			o.at = pd_now();
+			o.give_up = o.status == SINK_TEMP && now - r->created >=
+			    OUTBOX_GIVE_UP;
+		}
+		o.error = err;
+		outcome_log(r, &o);
+		if (o.status == SINK_TEMP && !setup_err &&
+		    !g_hash_table_contains(failed, dom)) {
+			if (drv->send_pooled && sd->pool.setup_failed)
+				setup_err = g_strdup(err ? err : "no session");
+			else {
+				domain_mark_slow(sd, dom, o.at + o.wait);
+				g_hash_table_add(failed, g_strdup(dom));
+			}
+		}
+		g_free(dom);
+		if (o.status == SINK_OK && first == 0)
+			first = g_get_monotonic_time();
+		o.msgid = g_strdup(r->msgid);
+		held_push(sd, &o);
+		if (first && g_get_monotonic_time() - first >=
+		    OUTBOX_FLUSH_MS * 1000) {
+			if (record_held(db, sd, pd_now()) != 0) {
+				rc = -1;
+				goto out;
+			}
+			first = 0;
+		}
+	}
+	if (record_held(db, sd, pd_now()) != 0)
+		rc = -1;
+out:
+	g_free(claimed);
+	g_free(setup_err);
+	g_hash_table_unref(failed);
+	return rc;
 }
 
 void
 outbox_sender_clear(struct outbox_sender *s)
 {
-	if (s->held.id)
+	unsigned i, n = held_count(s);
+
+	for (i = 0; i < n; i++)
 		log_warnx("ticket=%lld msg=<%s> stage=send event=unrecorded "
 		    "reason=\"stopping with the outcome unrecorded; the mail "
 		    "may be sent again after a restart\"",
-		    (long long)s->held.ticket, s->held.msgid);
-	outcome_clear(&s->held);
+		    (long long)held_at(s, i)->ticket, held_at(s, i)->msgid);
+	held_clear(s, false);
+	if (s->more)
+		g_array_unref(s->more);
+	if (s->slow)
+		g_hash_table_unref(s->slow);
+	if (s->drv && s->drv->pool_close)
+		s->drv->pool_close(&s->pool);
 	memset(s, 0, sizeof *s);
 }
 
@@ -186,7 +388,8 @@ outbox_send(sqlite3 *db, const struct pd_config *cfg,
 {
 	int64_t now = pd_now(), next = 0;
 	GPtrArray *rows;
-	guint n, i;
+	guint n;
+	int r;
 
 	if (s->backoff) {
 		if (now < s->retry_at)
@@ -197,11 +400,9 @@ outbox_send(sqlite3 *db, const struct pd_config *cfg,
 	}
 	rows = store_outbox_due(db, now, OUTBOX_BATCH);
 	n = rows->len;
-	for (i = 0; i < rows->len; i++)
-		if (send_row(db, cfg, drv, s, rows->pdata[i], pd_now()) != 0)
-			break;
+	r = n ? send_batch(db, cfg, drv, s, rows) : 0;
 	g_ptr_array_unref(rows);
-	if (i < n)
+	if (r != 0)
 		return s->backoff < max_wait ? s->backoff : max_wait;
 	unstall(s, pd_now());
 	if (n == OUTBOX_BATCH)

@@ -4,8 +4,21 @@
  * them, so a crash either keeps both or neither.  The outbox worker drains
  * due rows through a sink driver: 2xx marks a row sent, 4xx and connection
  * failures retry with exponential backoff, 5xx fails it for good.  A crash
- * between the server's 250 and our UPDATE sends that one mail twice, with
- * the same Message-ID (mail clients fold such duplicates).
+ * between the server's 250 and our commit of the outcome sends those
+ * mails twice, with the same Message-ID (mail clients fold such
+ * duplicates): at most the mails accepted in the last OUTBOX_FLUSH_MS ms,
+ * and never more than one batch (docs/guarantees.md).
+ *
+ * Due rows are taken a batch at a time and sent over one SMTP session
+ * (the driver's send_pooled: RSET between mails, a new session when the
+ * server closed the old one).  The batch's claims are one transaction,
+ * and its outcomes are another, committed at the end of the batch or
+ * OUTBOX_FLUSH_MS after the first unrecorded 250, whichever comes first.
+ * A temporary failure (4xx, a timeout) for a recipient domain defers the
+ * rest of that domain's rows of the batch untried, and the domain's
+ * untried rows of later batches until its backoff is over: a slow domain
+ * costs the others at most one timeout per backoff period.  A failure to
+ * set up the session (connect, TLS, AUTH) defers the rest of the batch.
  *
  * No row is handed to SMTP again while the outcome of its previous attempt
  * is unrecorded.  Before the handoff the attempt is committed (attempts + 1
@@ -51,7 +64,17 @@ struct outbox_sender {
 	int64_t retry_at;           /* no write is tried before this time */
 	int64_t stalled_since;
 	unsigned stalls;            /* episodes so far */
+	GArray *more;               /* further unrecorded outcomes (struct
+	                             * outbox_outcome) beside held */
+	struct sink_pool pool;      /* the SMTP session kept between mails */
+	GHashTable *slow;           /* domain -> until (int64_t *): untried
+	                             * rows wait; see the top of this file */
+	const struct sink_driver *drv; /* the driver owning pool's session */
 };
+
+/* Outcomes are committed at least this often (and at the end of each
+ * batch): the at-least-once window. */
+#define OUTBOX_FLUSH_MS 200
 
 /* Sends every due row once, unless the sender is stalled: then it first
  * retries the write it owes, and sends nothing until that succeeds.  Stops
@@ -60,8 +83,8 @@ struct outbox_sender {
 int outbox_send(sqlite3 *db, const struct pd_config *cfg,
     const struct sink_driver *drv, struct outbox_sender *s, int max_wait);
 
-/* Logs an outcome still unrecorded (it may be sent again after a restart)
- * and frees what s holds. */
+/* Logs the outcomes still unrecorded (they may be sent again after a
+ * restart), closes the SMTP session and frees what s holds. */
 void outbox_sender_clear(struct outbox_sender *s);
 
 /* outbox_send with the calling thread's own sender (kept until the thread

@@ -1,11 +1,15 @@
 /* sink.h: the mail-sink driver interface (docs/architecture.md).
  *
- * One call sends one message to one or more recipients over a fresh SMTP
- * session.  The outbox (outbox.c) decides retries from the result. */
+ * send() sends one message to one or more recipients over a fresh SMTP
+ * session; send_pooled() sends it over a session kept in a struct
+ * sink_pool and reused for the next message (RSET between messages).  The
+ * outbox (outbox.c) decides retries from the result. */
 #ifndef PD_SINK_H
 #define PD_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "addr.h"
 #include "config.h"
 
@@ -14,6 +18,22 @@ enum sink_status {
 	SINK_TEMP = -1,  /* connection failure, timeout, or 4xx: retry later */
 	SINK_PERM = -2,  /* 5xx, or an invalid address: do not retry */
 };
+
+/* A reusable session of one sending thread; zero-initialise it, and end
+ * it with the driver's pool_close().  Never shared between threads. */
+struct sink_pool {
+	void *session;         /* the driver's open session, or NULL */
+	int64_t last_used;     /* g_get_monotonic_time() of the last mail */
+	unsigned connects;     /* sessions opened so far (for tests, bench) */
+	unsigned reused;       /* mails sent over an already open session */
+	bool setup_failed;     /* the last call failed before MAIL FROM
+	                        * (connect, greeting, EHLO, TLS, AUTH): about
+	                        * the relay, not the message or its domain */
+};
+
+/* A pooled session idle this long is closed before the next mail: relays
+ * drop idle clients after a few minutes (Postfix smtpd_timeout 300 s). */
+#define SINK_POOL_IDLE_SECONDS 30
 
 struct sink_driver {
 	const char *name;
@@ -26,6 +46,18 @@ struct sink_driver {
 	enum sink_status (*send)(const struct pd_endpoint *ep, const char *helo,
 	    const char *env_from, const char *const *rcpts, size_t n,
 	    const char *data, size_t len, char **error_r);
+	/* As send, over p's session: opened when there is none (or it was
+	 * idle SINK_POOL_IDLE_SECONDS), else reused after an RSET; an RSET
+	 * that fails (the server closed it, 421) opens a new one, so nothing
+	 * has been sent when that happens.  A broken stream (timeout) closes
+	 * the session.  NULL in drivers without sessions (the outbox then
+	 * calls send). */
+	enum sink_status (*send_pooled)(struct sink_pool *p,
+	    const struct pd_endpoint *ep, const char *helo,
+	    const char *env_from, const char *const *rcpts, size_t n,
+	    const char *data, size_t len, char **error_r);
+	/* QUITs and frees p's session, if any.  NULL with send_pooled. */
+	void (*pool_close)(struct sink_pool *p);
 };
 
 extern const struct sink_driver sink_smtp;

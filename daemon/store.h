@@ -16,6 +16,8 @@
  *   store_plans.c     once-only notices, plan usage, SLA clocks
  *   store_digest.c    timer notices sent once, the queries of digests
  *                     and monthly reports (store_digest.h)
+ *   store_blobs.c     attachments stored once by SHA-256 (blobs), the
+ *                     spans cut out of raw messages (docs/storage.md)
  *
  * Thin, typed operations over db.h.  None of them begins or commits a
  * transaction: the pipeline wraps all writes of one message in one
@@ -311,6 +313,9 @@ int store_outbox_retry(sqlite3 *db, int64_t id, int64_t next,
     const char *error, char **err_r);
 int store_outbox_failed(sqlite3 *db, int64_t id, const char *error,
     char **err_r);
+/* Moves a row not tried yet to next (never earlier), attempts unchanged:
+ * its domain is failing temporarily (outbox.h).  0 or -1 with *err_r. */
+int store_outbox_defer(sqlite3 *db, int64_t id, int64_t next, char **err_r);
 
 /* The earliest next_attempt of a pending row: 1 with *next_r (0 when
  * none is pending), 0 without a row, -1. */
@@ -447,5 +452,51 @@ int store_sla_resume(sqlite3 *db, unsigned long num, int64_t add);
  * statement outside any message's transaction (fetch.c).  0 or -1. */
 int store_source_seen(sqlite3 *db, const char *source, int connected,
     int64_t backlog, const char *error);
+
+/* ---- store_blobs.c (docs/storage.md) ---- */
+
+/* The hex SHA-256 of data (libsodium crypto_hash_sha256) into out. */
+void blob_hash(const void *data, size_t len, char out[65]);
+
+/* Stores data once under its hash (hash_r gets it), keeping the row that
+ * is already there.  0 or -1. */
+int store_blob_put(sqlite3 *db, const void *data, size_t len,
+    char hash_r[65]);
+
+/* The blob with hash, or NULL when there is none (or on an error). */
+GBytes *store_blob_get(sqlite3 *db, const char *hash);
+
+/* Where an attachment's encoded text was cut out of a raw message. */
+struct raw_span {
+	size_t at;       /* in the raw without the span (shortened) */
+	size_t len;      /* of the encoded text cut out */
+	int form;        /* how to encode the blob again */
+	char blob[65];   /* its hash */
+};
+
+/* The raw message with the text of each attachment of atts (struct
+ * pd_attachment *) that we can write again byte for byte cut out, the
+ * spans appended to spans (struct raw_span), in order.  Pure: writes
+ * nothing.  The attachments must be stored as blobs for the spans to be
+ * read back. */
+GByteArray *store_raw_split(const void *raw, size_t len, GPtrArray *atts,
+    GArray *spans);
+
+/* What store_raw_split left, as stored: deflated (*format_r 1) when that
+ * is smaller, else as it is (*format_r 0).  Never NULL. */
+GBytes *store_raw_pack(GByteArray *raw, int *format_r);
+
+/* Records the spans of message.  0 or -1. */
+int store_raw_spans_add(sqlite3 *db, int64_t message, GArray *spans);
+
+/* The raw message id as it was received (its spans put back), or NULL
+ * when there is none or on an error.  Every reader of messages.raw goes
+ * through this. */
+GBytes *store_message_raw(sqlite3 *db, int64_t id);
+
+/* Registers the SQL functions pd_sha256(x) (hex SHA-256) and
+ * pd_headers(x) (the header section of a mail) on db, which the
+ * migrations and the outbox use.  0 or -1. */
+int store_sql_functions(sqlite3 *db);
 
 #endif

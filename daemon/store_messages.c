@@ -50,11 +50,14 @@ store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts)
 		const struct pd_attachment *a = atts->pdata[i];
 		gsize n = 0;
 		const void *p = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+		char hash[65];
 
-		if (db_exec(db, "INSERT INTO attachments (message, filename, "
-		    "content_type, size, data) VALUES (?, ?, ?, ?, ?)", "itti"
-		    "b", msg, a->filename, a->content_type, (int64_t)a->size,
-		    p, (size_t)n) != 0)
+		/* The content once, in blobs (docs/storage.md). */
+		if (store_blob_put(db, p, n, hash) != 0 ||
+		    db_exec(db, "INSERT INTO attachments (message, filename, "
+		    "content_type, size, blob) VALUES (?, ?, ?, ?, ?)", "itti"
+		    "t", msg, a->filename, a->content_type, (int64_t)a->size,
+		    hash) != 0)
 			return -1;
 	}
 	return 0;
@@ -66,26 +69,43 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 {
 	char *to = addr_list(m->to), *cc = addr_list(m->cc);
 	char *refs = ref_list(m->references);
-	int r;
+	GArray *spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
+	/* Kept whole, but without the attachments' text we can write again
+	 * from their blobs (store_message_raw puts it back). */
+	GByteArray *raw = store_raw_split(s->raw, s->raw_len, m->attachments,
+	    spans);
+	int r, format = 0;
+	GBytes *packed = store_raw_pack(raw, &format);
+	gsize plen = 0;
+	const void *pdata = g_bytes_get_data(packed, &plen);
 
 	r = db_exec(db, "INSERT INTO messages (ticket, direction, kind, "
 	    "message_id, in_reply_to, refs, from_addr, from_name, to_addrs, "
 	    "cc_addrs, subject, body, automated, content_hash, source, raw, "
-	    "created) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, lower(?), ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt" "bi", s->ticket,
+	    "created, raw_format) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, "
+	    "lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt"
+	    "bii", s->ticket,
 	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
 	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
 	    s->body : m->text,
-	    s->automated, s->hash, s->source, s->raw, s->raw_len,
-	    pd_now());
+	    s->automated, s->hash, s->source, pdata, (size_t)plen,
+	    pd_now(), (int64_t)format);
 	g_free(to);
 	g_free(cc);
 	g_free(refs);
-	if (r != 0)
+	g_byte_array_unref(raw);
+	g_bytes_unref(packed);
+	if (r != 0) {
+		g_array_unref(spans);
 		return -1;
+	}
 	int64_t id = sqlite3_last_insert_rowid(db);
-	if (store_attachments(db, id, m->attachments) != 0)
+	if (store_attachments(db, id, m->attachments) != 0 ||
+	    store_raw_spans_add(db, id, spans) != 0) {
+		g_array_unref(spans);
 		return -1;
+	}
+	g_array_unref(spans);
 	if (s->ticket && store_ticket_touch(db, s->ticket) != 0)
 		return -1;
 	return id;

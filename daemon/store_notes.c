@@ -19,8 +19,9 @@ static int
 note_text(sqlite3 *db, int64_t note, const char *body, GString *out,
     struct leaktext *lt)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT filename, content_type, data "
-	    "FROM attachments WHERE message = ?", "i", note);
+	sqlite3_stmt *st = db_prep(db, "SELECT a.filename, a.content_type, "
+	    "COALESCE(b.data, a.data) FROM attachments a LEFT JOIN blobs b "
+	    "ON b.hash = a.blob WHERE a.message = ?", "i", note);
 	int r;
 
 	if (!st)

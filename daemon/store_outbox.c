@@ -97,10 +97,22 @@ store_outbox_claim(sqlite3 *db, int64_t id, int64_t attempts, int64_t next,
 }
 
 int
+store_outbox_defer(sqlite3 *db, int64_t id, int64_t next, char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET next_attempt = "
+	    "MAX(next_attempt, ?) WHERE id = ? AND status = 'pending'", "ii",
+	    next, id), -1, err_r) < 0 ? -1 : 0;
+}
+
+int
 store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
 {
+	/* The body goes once it is sent; the headers, a hash and the size
+	 * stay (docs/storage.md). */
 	return quiet_step(db, db_prep(db, "UPDATE outbox SET status = 'sent', "
-	    "sent_at = ?, last_error = '' WHERE id = ?", "ii", at, id), -1,
+	    "sent_at = ?, last_error = '', data_hash = pd_sha256(data), "
+	    "data_size = length(data), data = pd_headers(data) WHERE id = ?",
+	    "ii", at, id), -1,
 	    err_r) < 0 ? -1 : 0;
 }
 

@@ -1,0 +1,261 @@
+/* unit_blobs: one copy of each attachment (docs/storage.md,
+ * store_blobs.c): the same file in two mails is one blob; the raw message
+ * comes back byte for byte without its attachment's text stored twice;
+ * a sent outbox row keeps its headers and a hash; the migration moves an
+ * old database's attachments into blobs. */
+#include "fixture.h"
+#include "tap.h"
+
+#define ATT_SIZE (100 * 1024)
+
+static guchar *
+pattern(size_t n, unsigned seed)
+{
+	guchar *d = g_malloc(n);
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = (guchar)((i * 2654435761u + seed) >> 13);
+	return d;
+}
+
+/* A mail with one attachment, base64 in lines of cols characters, each
+ * ended by eol (the whole mail uses eol). */
+static char *
+mail_with(const char *from, const char *msgid, const guchar *att, size_t n,
+    int cols, const char *eol)
+{
+	gchar *b64 = g_base64_encode(att, n);
+	GString *s = g_string_new(NULL);
+	size_t len = strlen(b64);
+
+	char *head = g_strdup_printf("From: %s\nTo: support@example.test\n"
+	    "Subject: the report\nMessage-ID: <%s>\nDate: Mon, 30 Nov 2026 "
+	    "08:00:00 +0000\nMIME-Version: 1.0\nContent-Type: "
+	    "multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: "
+	    "text/plain; charset=utf-8\n\nPlease look at the file.\n--b1\n"
+	    "Content-Type: application/octet-stream; name=\"r.bin\"\n"
+	    "Content-Disposition: attachment; filename=\"r.bin\"\n"
+	    "Content-Transfer-Encoding: base64\n\n", from, msgid);
+	char **lines = g_strsplit(head, "\n", -1);
+	char *joined = g_strjoinv(eol, lines);
+
+	g_string_append(s, joined);
+	g_free(joined);
+	g_strfreev(lines);
+	g_free(head);
+	for (size_t i = 0; i < len; i += cols) {
+		g_string_append_len(s, b64 + i, MIN((size_t)cols, len - i));
+		g_string_append(s, eol);
+	}
+	g_string_append_printf(s, "--b1--%s", eol);
+	g_free(b64);
+	return g_string_free(s, FALSE);
+}
+
+static int64_t
+msg_id(struct fixture *fx, const char *msgid)
+{
+	return fx_int(fx, "SELECT id FROM messages WHERE message_id = '%s'",
+	    msgid);
+}
+
+static bool
+raw_back(struct fixture *fx, const char *msgid, const char *raw)
+{
+	GBytes *b = store_message_raw(fx->db, msg_id(fx, msgid));
+	gsize n = 0;
+	const void *p = b ? g_bytes_get_data(b, &n) : NULL;
+	bool same = p && n == strlen(raw) && memcmp(p, raw, n) == 0;
+
+	if (b)
+		g_bytes_unref(b);
+	return same;
+}
+
+static void
+test_store(void)
+{
+	struct fixture fx;
+	guchar *att = pattern(ATT_SIZE, 7), *other = pattern(ATT_SIZE, 9);
+	char *a = mail_with("ann@client.test", "a@client.test", att, ATT_SIZE,
+	    76, "\r\n");
+	char *b = mail_with("bob@client.test", "b@client.test", att, ATT_SIZE,
+	    76, "\n");
+	char *c = mail_with("cy@client.test", "c@client.test", other,
+	    ATT_SIZE, 60, "\n");
+	char hash[65];
+	GBytes *blob;
+	unsigned long t = 0;
+
+	if (!ok(fx_open(&fx, "", "") == 0, "fixture opens"))
+		return;
+	fx_deliver(&fx, a, &t);
+	fx_deliver(&fx, b, &t);
+	fx_deliver(&fx, c, &t);
+	blob_hash(att, ATT_SIZE, hash);
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM attachments") == 3,
+	    "three attachments stored");
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM blobs") == 2, "the same file "
+	    "twice is one blob (%lld blobs)", (long long)fx_int(&fx,
+	    "SELECT COUNT(*) FROM blobs"));
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM attachments WHERE blob = '%s' "
+	    "AND data IS NULL", hash) == 2, "both attachments name it by "
+	    "SHA-256, no copy of their own");
+	blob = store_blob_get(fx.db, hash);
+	ok(blob && g_bytes_get_size(blob) == ATT_SIZE &&
+	    memcmp(g_bytes_get_data(blob, NULL), att, ATT_SIZE) == 0,
+	    "the blob holds the decoded file");
+	if (blob)
+		g_bytes_unref(blob);
+	ok(raw_back(&fx, "a@client.test", a), "raw with CRLF: byte for byte");
+	ok(raw_back(&fx, "b@client.test", b), "raw with LF: byte for byte");
+	ok(raw_back(&fx, "c@client.test", c), "raw with 60-column base64: "
+	    "byte for byte");
+	ok(fx_int(&fx, "SELECT length(raw) FROM messages WHERE message_id = "
+	    "'a@client.test'") < 2000, "the file's text is not stored in the "
+	    "raw again (%lld bytes)", (long long)fx_int(&fx, "SELECT "
+	    "length(raw) FROM messages WHERE message_id = 'a@client.test'"));
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM raw_spans s JOIN messages m ON "
+	    "m.id = s.message WHERE m.message_id = 'c@client.test'") == 0,
+	    "base64 we would not write alike stays in the raw");
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM messages WHERE raw_format = 1") ==
+	    3, "what is left of each raw is stored deflated");
+	ok(fx_int(&fx, "SELECT COALESCE(SUM(length(data)), 0) FROM blobs") +
+	    fx_int(&fx, "SELECT SUM(length(raw)) FROM messages") <
+	    (int64_t)(strlen(a) + strlen(b) + strlen(c)),
+	    "the store is smaller than the mails");
+	fx_close(&fx);
+	g_free(a);
+	g_free(b);
+	g_free(c);
+	g_free(att);
+	g_free(other);
+}
+
+/* An outbox row once sent: headers, hash and size stay, the body goes. */
+static void
+test_outbox(void)
+{
+	struct fixture fx;
+	const char *mail = "Message-ID: <o1@x>\r\nSubject: hi\r\n\r\nbody "
+	    "text\r\n";
+	char hash[65], *err = NULL, *kept;
+	int64_t id;
+
+	if (!ok(fx_open(&fx, "", "") == 0, "fixture opens"))
+		return;
+	id = store_outbox_insert(fx.db, 0, "ack", "o1@x", "",
+	    "c@client.test", mail, strlen(mail));
+	ok(store_outbox_sent(fx.db, id, 1, &err) == 0, "sent recorded");
+	blob_hash(mail, strlen(mail), hash);
+	kept = fx_str(&fx, "SELECT CAST(data AS TEXT) FROM outbox");
+	is_str(kept, "Message-ID: <o1@x>\r\nSubject: hi\r\n\r\n",
+	    "sent row: the headers stay");
+	g_free(kept);
+	kept = fx_str(&fx, "SELECT data_hash FROM outbox");
+	is_str(kept, hash, "sent row: the SHA-256 of what was sent");
+	g_free(kept);
+	ok(fx_int(&fx, "SELECT data_size FROM outbox") ==
+	    (int64_t)strlen(mail), "sent row: its size");
+	fx_close(&fx);
+}
+
+/* A database of the schema before the blobs (attachments with data, sent outbox rows with
+ * their whole text) is migrated. */
+static void
+test_migration(void)
+{
+	char dir[] = "/tmp/unit_blobs.XXXXXX";
+	char *path, *err = NULL, hash[65];
+	sqlite3 *db = NULL;
+	guchar *att = pattern(5000, 3);
+	const char *mail = "Subject: x\n\nlong body\n";
+	int64_t v = 0;
+	int rc;
+
+	if (!g_mkdtemp(dir))
+		return;
+	path = g_build_filename(dir, "old.db", NULL);
+	if (!ok(db_open(path, &db, &err) == 0, "new database"))
+		return;
+	/* Back to the layout before the blobs (the last migration). */
+	rc = sqlite3_exec(db, "PRAGMA foreign_keys = OFF; DROP TABLE raw_spans; "
+	    "DROP TABLE attachments; DROP TABLE blobs; "
+	    "CREATE TABLE attachments (id INTEGER PRIMARY KEY, message INTEGER "
+	    "NOT NULL REFERENCES messages(id), filename TEXT NOT NULL, "
+	    "content_type TEXT NOT NULL, size INTEGER NOT NULL, data BLOB) "
+	    "STRICT; "
+	    "ALTER TABLE messages DROP COLUMN raw_format; "
+	    "ALTER TABLE outbox DROP COLUMN data_hash; "
+	    "ALTER TABLE outbox DROP COLUMN data_size; "
+	    "INSERT INTO messages (id, direction, message_id, content_hash, raw, "
+	    "created) "
+	    "VALUES (1, 'in', 'm1', 'h1', x'00', 0), (2, 'in', 'm2', 'h2', x'00', "
+	    "0); "
+	    "", NULL, NULL, &err);
+	ok(rc == SQLITE_OK, "the layout before the blobs: %s", err ? err :
+	    "made");
+	{
+		char *v = g_strdup_printf("PRAGMA user_version = %d",
+		    DB_SCHEMA_VERSION - 1);
+
+		sqlite3_exec(db, v, NULL, NULL, NULL);
+		g_free(v);
+	}
+	sqlite3_free(err);
+	err = NULL;
+	for (int m = 1; m <= 2; m++)
+		db_exec(db, "INSERT INTO attachments (message, filename, "
+		    "content_type, size, data) VALUES (?, 'f.bin', "
+		    "'application/octet-stream', 5000, ?)", "ib", (int64_t)m,
+		    att, (size_t)5000);
+	db_exec(db, "INSERT INTO outbox (kind, message_id, env_from, rcpt, "
+	    "data, status, next_attempt, created) VALUES ('ack', 'o', '', "
+	    "'c@x', ?, 'sent', 0, 0), ('ack', 'p', '', 'c@x', ?, 'pending', "
+	    "0, 0)", "bb", mail, strlen(mail), mail, strlen(mail));
+	db_close(&db);
+	if (!ok(db_open(path, &db, &err) == 0, "old database opens: %s",
+	    err ? err : "migrated"))
+		return;
+	db_int(db, &v, "PRAGMA user_version", "");
+	ok(v == DB_SCHEMA_VERSION, "migrated to schema %lld", (long long)v);
+	blob_hash(att, 5000, hash);
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM blobs WHERE hash = ? AND size = "
+	    "5000", "t", hash);
+	ok(v == 1, "migration: two copies became one blob");
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM attachments WHERE blob = ? AND "
+	    "data IS NULL", "t", hash);
+	ok(v == 2, "migration: both attachments name it, their data gone");
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM outbox WHERE message_id = 'o' "
+	    "AND CAST(data AS TEXT) = 'Subject: x\n\n' AND data_size = 22", "");
+	ok(v == 1, "migration: a sent row keeps its headers and size");
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM outbox WHERE message_id = 'p' "
+	    "AND CAST(data AS TEXT) = ? AND data_hash IS NULL", "t", mail);
+	ok(v == 1, "migration: a pending row keeps its whole text");
+	db_close(&db);
+	for (const char *e = "\0-wal\0-shm\0"; ; e += strlen(e) + 1) {
+		char *p = g_strdup_printf("%s%s", path, e);
+
+		g_unlink(p);
+		g_free(p);
+		if (strcmp(e, "-shm") == 0)
+			break;
+	}
+	g_rmdir(dir);
+	g_free(path);
+	g_free(att);
+}
+
+int
+main(void)
+{
+	g_mime_init();
+	test_store();
+	test_outbox();
+	test_migration();
+	return tap_done();
+}
