@@ -395,14 +395,14 @@ static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
  * the version is read again inside the write lock.  Returns the version
  * now in force, or -1. */
 static int64_t
-migrate_step(sqlite3 *db, char **error_r)
+migrate_step(sqlite3 *db, int64_t target, char **error_r)
 {
 	int64_t v = 0;
 	char *err = NULL, *sql;
 
 	if (db_begin(db) != 0 || db_int(db, &v, "PRAGMA user_version", "") < 0)
 		goto fail;
-	if (v >= DB_SCHEMA_VERSION) {
+	if (v >= target) {
 		db_rollback(db);
 		return v;
 	}
@@ -426,7 +426,7 @@ fail:
 }
 
 static int
-migrate(sqlite3 *db, char **error_r)
+migrate(sqlite3 *db, int64_t target, char **error_r)
 {
 	int64_t v = 0;
 
@@ -440,9 +440,40 @@ migrate(sqlite3 *db, char **error_r)
 		    DB_SCHEMA_VERSION);
 		return -1;
 	}
-	while (v >= 0 && v < DB_SCHEMA_VERSION)
-		v = migrate_step(db, error_r);
+	while (v >= 0 && v < target)
+		v = migrate_step(db, target, error_r);
 	return v < 0 ? -1 : 0;
+}
+
+int
+db_create_at(const char *path, int version, char **error_r)
+{
+	sqlite3 *db = NULL;
+	int fd;
+
+	*error_r = NULL;
+	if (version < 0 || version > DB_SCHEMA_VERSION) {
+		*error_r = g_strdup_printf("no schema %d", version);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0) {
+		*error_r = g_strdup_printf("%s: %s", path, g_strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK || store_sql_functions(db) != 0 ||
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL;", NULL,
+	    NULL, NULL) != SQLITE_OK || migrate(db, version, error_r) != 0) {
+		if (!*error_r)
+			*error_r = g_strdup_printf("%s: %s", path, db ?
+			    sqlite3_errmsg(db) : "out of memory");
+		db_close(&db);
+		return -1;
+	}
+	db_close(&db);
+	return 0;
 }
 
 
@@ -576,7 +607,7 @@ db_open(const char *path, sqlite3 **db_r, char **error_r)
 	 * batch. */
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA "
 	    "foreign_keys=ON; PRAGMA synchronous=FULL;", NULL, NULL,
-	    NULL) != SQLITE_OK || migrate(db, error_r) != 0) {
+	    NULL) != SQLITE_OK || migrate(db, DB_SCHEMA_VERSION, error_r) != 0) {
 		if (!*error_r)
 			*error_r = g_strdup_printf("%s: %s", path,
 			    sqlite3_errmsg(db));

@@ -91,6 +91,12 @@ int db_backup(sqlite3 *db, const char *path, char **error_r);
  * that includes db.h calls it for sqlite3_finalize, so the callers of
  * db_prep stay as they were. */
 int db_finalize(sqlite3_stmt *st);
+
+/* Creates a new database file at path (refused when it exists) with the
+ * schema of version (0 to DB_SCHEMA_VERSION), as an older postdesk left
+ * it: for the tests of migrations and of the CLI's refusal of an older
+ * schema (tests/mkolddb.c).  0, or -1 with a g_malloc'd *error_r. */
+int db_create_at(const char *path, int version, char **error_r);
 #define sqlite3_finalize(st) db_finalize(st)
 
 #endif

@@ -390,21 +390,13 @@ def read_only(s):
     # An older schema: read commands refuse and name migrate, which takes
     # a backup first.
     db = os.path.join(empty, "pd.db")
-    con = sqlite3.connect(db)
-    con.execute("DROP TABLE faq_entries")  # v11, the FAQ entries
-    for undo in ("DROP TABLE timer_notices", "DROP INDEX tickets_client",
-                 "DROP INDEX events_event"):  # v10, timer notices
-        con.execute(undo)
-    con.execute("DROP TABLE source_status")
-    con.execute("DROP TABLE recent_errors")
-    con.execute("DROP TRIGGER search_fts_msg")
-    con.execute("DROP TRIGGER search_fts_file")
-    con.execute("DROP TABLE search_fts")
-    con.execute("CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body, "
-                "content='messages', content_rowid='id')")
-    con.execute("PRAGMA user_version = 8")  # before the search index (db.c v9); undo later steps here too
-    con.commit()
-    con.close()
+    for f in ("pd.db", "pd.db-wal", "pd.db-shm"):
+        if os.path.exists(os.path.join(empty, f)):
+            os.unlink(os.path.join(empty, f))
+    # Schema 8, before the search index (db_create_at, tests/mkolddb.c).
+    r = subprocess.run([os.path.join(harness.BUILDDIR, "tests", "mkolddb"), db, "8"],
+                       capture_output=True, text=True)
+    tap.ok(r.returncode == 0, "a database of schema 8 made", r.stderr)
     before = sorted(os.listdir(empty))
     code, _, err = run(s, "tickets", conf=conf)
     tap.ok(code == 69 and "older" in err and "postdesk migrate" in err,

@@ -245,8 +245,9 @@ search_index(sqlite3 *db)
 	ok(n == 1, "attachment names are indexed");
 }
 
-/* A database of schema 8 (before the search index of v9; later steps must be undone here too) with a message and an attachment, as an older
- * postdesk left it: the migration indexes them for search. */
+/* A database of schema 8 (before the search index of v9, db_create_at)
+ * with a message and an attachment, as an older postdesk left it: the
+ * migration indexes them for search. */
 static void
 migration(void)
 {
@@ -257,23 +258,16 @@ migration(void)
 	int64_t version = 0;
 	int n = 0;
 
-	db_open(path, &db, &err);
-	/* Undo v10 (timer notices), then v9 (the search index). */
-	/* ... and v11 (the FAQ entries). */
-	sqlite3_exec(db, "DROP TABLE faq_entries;", NULL, NULL, NULL);
-	sqlite3_exec(db, "DROP TABLE timer_notices; DROP INDEX tickets_client; "
-	    "DROP INDEX events_event;", NULL, NULL, NULL);
-	sqlite3_exec(db, "DROP TRIGGER search_fts_msg; DROP TRIGGER "
-	    "search_fts_file; DROP TABLE search_fts; DROP TABLE source_status; "
-	    "DROP TABLE recent_errors; CREATE VIRTUAL TABLE messages_fts USING "
-	    "fts5(subject, body, content='messages', content_rowid='id'); "
-	    "INSERT INTO messages (id, direction, message_id, subject, body, "
-	    "content_hash, raw, created) VALUES (7, 'in', 'old@x', 'Счёт', "
-	    "'Принтеры сломались', 'h', x'', 0); INSERT INTO attachments "
-	    "(message, filename, content_type, size) VALUES (7, 'akt-sverki.pdf', "
-	    "'application/pdf', 1); PRAGMA user_version = 8;", NULL, NULL,
-	    NULL);
-	db_close(&db);
+	ok(db_create_at(path, 8, &err) == 0, "a database of schema 8 (%s)",
+	    err ? err : "");
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "INSERT INTO messages (id, direction, message_id, "
+	    "subject, body, content_hash, raw, created) VALUES (7, 'in', "
+	    "'old@x', 'Счёт', 'Принтеры сломались', 'h', x'', 0); INSERT INTO "
+	    "attachments (message, filename, content_type, size) VALUES (7, "
+	    "'akt-sverki.pdf', 'application/pdf', 1);", NULL, NULL, NULL);
+	sqlite3_close(db);
+	db = NULL;
 	ok(db_open_ro(path, &db, &version, &err) == 1 && version == 8,
 	    "read-only open of schema 8: older, says which");
 	db_close(&db);
