@@ -21,20 +21,7 @@
 static const char *
 language_of(const struct stage_ctx *c)
 {
-	const char *texts[] = { c->m->subject, c->new_text };
-	const struct pd_client *cl = config_client_of(c->cfg,
-	    c->m->from.address);
-
-	if (cl && cl->language)
-		return cl->language;
-
-	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
-		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
-			if (g_utf8_get_char(p) >= 0x400 &&
-			    g_utf8_get_char(p) <= 0x4ff)
-				return "ru";
-	return config_queue_language(c->cfg, config_queue_voice(c->cfg,
-	    c->queue), NULL);
+	return ticket_language(c->cfg, c->m, c->new_text, c->queue);
 }
 
 /* Cc'd (and co-addressed) contacts of the requester's organisation follow
