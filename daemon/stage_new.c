@@ -15,15 +15,6 @@
 #include "ticket.h"
 #include "token.h"
 
-/* Language of the client: their organisation's `language`, else Russian
- * when they write Cyrillic, else the queue's (postdesk.conf(5)
- * "QUEUES"). */
-static const char *
-language_of(const struct stage_ctx *c)
-{
-	return ticket_language(c->cfg, c->m, c->new_text, c->queue);
-}
-
 /* Cc'd (and co-addressed) contacts of the requester's organisation follow
  * the ticket's public mail. */
 static int
@@ -115,7 +106,8 @@ stage_new(struct stage_ctx *c, const struct thread_result *tr)
 
 	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->queue,
 	    *c->m->from.address ? c->m->from.address : "unknown",
-	    c->m->from.name, language_of(c), 0, NULL, "");
+	    c->m->from.name, ticket_language(c->cfg, c->m,
+	    c->new_text, c->queue), 0, NULL, "");
 	g_free(subject);
 	if (r == 0 && tr->mentioned) {
 		/* For agents only: the sender is never told. */
