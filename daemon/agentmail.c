@@ -8,6 +8,7 @@
 #include "guard.h"
 #include "leaktext.h"
 #include "log.h"
+#include "plans.h"
 #include "store.h"
 #include "token.h"
 
@@ -18,17 +19,6 @@ static bool
 ru(const char *lang)
 {
 	return lang && strcmp(lang, "ru") == 0;
-}
-
-/* Hours with one decimal, the decimal point as lang writes it. */
-static char *
-hours_of(double h, const char *lang)
-{
-	char *s = g_strdup_printf("%.1f", h);
-
-	if (ru(lang))
-		g_strdelimit(s, ".", ',');
-	return s;
 }
 
 static char *
@@ -49,8 +39,8 @@ plan_line(struct tx *tx, const struct pd_ticket *t, const char *lang)
 	if (!p)
 		return g_strdup(cl ? cl->name : "-");
 	{
-		char *left = hours_of(p->hours - used / 60.0, lang);
-		char *all = hours_of(p->hours, lang);
+		char *left = plans_hours_text(p->hours - used / 60.0, lang);
+		char *all = plans_hours_text(p->hours, lang);
 		char *s = g_strdup_printf(ru(lang) ? "%s, тариф «%s»: в этом "
 		    "месяце осталось %s ч из %s" : "%s, plan %s: %s of %s h "
 		    "left this month", cl->name, p->name, left, all);

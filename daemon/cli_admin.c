@@ -138,6 +138,30 @@ action_id(struct cli *c, int argc, char **argv, const char *const *actions,
 	return EX_OK;
 }
 
+/* The common start of `outbox` and `held`: options (--json), the action
+ * and its ID (action_id).  `list` prints the table of list(c->db) with
+ * cols, read-only, and sets *action_r to NULL: the command is done.  Any
+ * other action opens the database for writing.  Returns the exit code:
+ * EX_OK (go on with *action_r unless NULL) or an error already printed. */
+static int
+action_open(struct cli *c, int argc, char **argv, const char *const *actions,
+    sqlite3_stmt *(*list)(sqlite3 *), const struct cli_col *cols,
+    int ncols, const char **action_r, int64_t *id_r)
+{
+	int r;
+
+	if ((r = cli_options(c, &argc, &argv, NULL, CLI_JSON, 0, 2)) != 0 ||
+	    (r = action_id(c, argc, argv, actions, action_r, id_r)) != 0)
+		return r;
+	if (strcmp(*action_r, "list") == 0) {
+		*action_r = NULL;
+		if ((r = cli_open(c, CLI_READ)) != 0)
+			return r;
+		return cli_table(c, list(c->db), cols, ncols);
+	}
+	return cli_open(c, CLI_WRITE);
+}
+
 int
 cli_outbox(struct cli *c, int argc, char **argv)
 {
@@ -153,16 +177,8 @@ cli_outbox(struct cli *c, int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_options(c, &argc, &argv, NULL, CLI_JSON, 0, 2)) != 0 ||
-	    (r = action_id(c, argc, argv, actions, &action, &id)) != 0)
-		return r;
-	if (strcmp(action, "list") == 0) {
-		if ((r = cli_open(c, CLI_READ)) != 0)
-			return r;
-		return cli_table(c, store_cli_outbox(c->db), cols,
-		    G_N_ELEMENTS(cols));
-	}
-	if ((r = cli_open(c, CLI_WRITE)) != 0)
+	if ((r = action_open(c, argc, argv, actions, store_cli_outbox, cols,
+	    G_N_ELEMENTS(cols), &action, &id)) != 0 || action == NULL)
 		return r;
 	r = store_cli_outbox_status(c->db, id, &status);
 	if (r == 0)
@@ -241,16 +257,8 @@ cli_held(struct cli *c, int argc, char **argv)
 	int64_t id = 0;
 	int r;
 
-	if ((r = cli_options(c, &argc, &argv, NULL, CLI_JSON, 0, 2)) != 0 ||
-	    (r = action_id(c, argc, argv, actions, &action, &id)) != 0)
-		return r;
-	if (strcmp(action, "list") == 0) {
-		if ((r = cli_open(c, CLI_READ)) != 0)
-			return r;
-		return cli_table(c, store_cli_held(c->db), cols,
-		    G_N_ELEMENTS(cols));
-	}
-	if ((r = cli_open(c, CLI_WRITE)) != 0)
+	if ((r = action_open(c, argc, argv, actions, store_cli_held, cols,
+	    G_N_ELEMENTS(cols), &action, &id)) != 0 || action == NULL)
 		return r;
 	r = store_cli_held_status(c->db, id, &status);
 	if (r == 0)

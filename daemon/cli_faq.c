@@ -9,6 +9,7 @@
 #include "msg.h"
 #include "quotes.h"
 #include "store_faq.h"
+#include "ticket.h"
 
 /* Files and rows, in that order; owning. */
 static int
@@ -183,26 +184,6 @@ do_drop(struct cli *c, const char *which)
 	return EX_OK;
 }
 
-/* The client's language as stage_new.c reads it: the organisation's,
- * else Russian for Cyrillic, else the default queue's. */
-static const char *
-language_of(const struct pd_config *cfg, const struct pd_msg *m,
-    const char *text)
-{
-	const char *texts[] = { m->subject, text };
-	const struct pd_client *cl = config_client_of(cfg, m->from.address);
-
-	if (cl && cl->language)
-		return cl->language;
-	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
-		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
-			if (g_utf8_get_char(p) >= 0x400 &&
-			    g_utf8_get_char(p) <= 0x4ff)
-				return "ru";
-	return config_queue_language(cfg, config_queue_voice(cfg, NULL),
-	    NULL);
-}
-
 static void
 print_test(struct cli *c, const struct pd_msg *m, const char *lang,
     const char *automated, const char *off, GArray *hits, double best,
@@ -329,7 +310,7 @@ do_test(struct cli *c, const char *path)
 		off = "the default queue's suggest_faq is false";
 	text = quotes_strip(m->text);
 	subject = config_queue_strip_tokens(c->cfg, m->subject);
-	lang = language_of(c->cfg, m, text);
+	lang = ticket_language(c->cfg, m, text, NULL);
 	sel = faq_select(all, lang);
 	if (faq_rank(sel, g_strstrip(subject), text, &hits, &best, &err) !=
 	    0) {

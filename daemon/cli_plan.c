@@ -52,15 +52,7 @@ cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
 	if (!name)
 		return usage("which CLIENT?%s", "");
 	/* The name in any case, like `postdesk report`. */
-	for (guint i = 0; !(cl = config_client(cfg, name)) && i <
-	    cfg->clients->len; i++)
-		if (g_ascii_strcasecmp(((const struct pd_client *)
-		    cfg->clients->pdata[i])->name, name) == 0) {
-			name = ((const struct pd_client *)
-			    cfg->clients->pdata[i])->name;
-			break;
-		}
-	if (!(cl = config_client(cfg, name))) {
+	if (!(cl = config_client_named(cfg, name))) {
 		fprintf(stderr, "postdesk plan: no client '%s' in %s\n", name,
 		    cfg->file);
 		return EX_NOINPUT;

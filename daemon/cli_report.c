@@ -10,18 +10,6 @@
 #include "notify.h"
 #include "report.h"
 
-static const struct pd_client *
-client_named(const struct pd_config *cfg, const char *name)
-{
-	for (guint i = 0; i < cfg->clients->len; i++) {
-		const struct pd_client *cl = cfg->clients->pdata[i];
-
-		if (g_ascii_strcasecmp(cl->name, name) == 0)
-			return cl;
-	}
-	return NULL;
-}
-
 /* "YYYY-MM" into year and month: 0, or -1 when malformed. */
 static int
 parse_month(const char *s, int *year_r, int *month_r)
@@ -139,7 +127,7 @@ cli_report(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 	}
 	if (!client)
 		return usage("which CLIENT?%s", "");
-	if (!(cl = client_named(cfg, client))) {
+	if (!(cl = config_client_named(cfg, client))) {
 		fprintf(stderr, "postdesk report: no client '%s' in %s\n",
 		    client, cfg->file);
 		return EX_NOINPUT;

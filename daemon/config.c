@@ -803,3 +803,15 @@ config_client(const struct pd_config *cfg, const char *name)
 	}
 	return NULL;
 }
+
+const struct pd_client *
+config_client_named(const struct pd_config *cfg, const char *name)
+{
+	const struct pd_client *cl = config_client(cfg, name);
+
+	for (guint i = 0; !cl && name && i < cfg->clients->len; i++)
+		if (g_ascii_strcasecmp(((const struct pd_client *)
+		    cfg->clients->pdata[i])->name, name) == 0)
+			cl = cfg->clients->pdata[i];
+	return cl;
+}

@@ -307,4 +307,10 @@ const char *config_queue_language(const struct pd_config *cfg,
  * (as config_queue_by_address compares)? */
 bool config_same_mailbox(const char *a, const char *b);
 
+/* The client organisation a person typed (`postdesk plan`, `postdesk
+ * report`): called name exactly (config_client), else the first whose
+ * name matches in any ASCII case; NULL when none.  Borrowed. */
+const struct pd_client *config_client_named(const struct pd_config *cfg,
+    const char *name);
+
 #endif

@@ -146,4 +146,10 @@ void msg_embedded_ids(const struct pd_msg *m, GPtrArray *out);
 bool msg_header_raw_at(const struct pd_msg *m, unsigned i,
     const char **name_r, const char **raw_r);
 
+/* Whether v (a Return-Path value; NULL: false) is the null reverse-path:
+ * "<>", or empty, after leading blanks, as a bounce or an RFC 3834 reply
+ * has it.  Used by the automated-mail filter (hygiene.c) and the bounce
+ * reader (parse_dsn.c). */
+bool msg_null_path(const char *v);
+
 #endif

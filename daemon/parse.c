@@ -203,8 +203,8 @@ bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
 	return 0;
 }
 
-static GMimeMessage *
-construct(const char *raw, size_t len)
+GMimeMessage *
+parse_construct(const char *raw, size_t len)
 {
 	GMimeStream *st;
 	GMimeParser *p;
@@ -524,7 +524,7 @@ parse_bounded(const char *raw, size_t len, const struct pd_limits *lim,
 		return -1;
 	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
 	    &cut);
-	msg = flen > 0 ? construct(fixed, flen) : NULL;
+	msg = flen > 0 ? parse_construct(fixed, flen) : NULL;
 	g_free(fixed);
 	if (msg == NULL || !has_headers(msg)) {
 		if (msg != NULL)
@@ -702,4 +702,12 @@ msg_free(struct pd_msg **mp)
 		g_object_unref(m->mime);
 	g_free(m);
 	*mp = NULL;
+}
+
+bool
+msg_null_path(const char *v)
+{
+	while (v && g_ascii_isspace(*v))
+		v++;
+	return v != NULL && (*v == '\0' || strncmp(v, "<>", 2) == 0);
 }

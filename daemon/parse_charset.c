@@ -57,8 +57,8 @@ charset_declared_free(struct pd_declared *d)
 	d->n = 0;
 }
 
-static bool
-iconv_knows(const char *cs)
+bool
+charset_iconv_knows(const char *cs)
 {
 	GIConv cd = g_iconv_open("UTF-8", cs);
 
@@ -178,7 +178,7 @@ charset_decode_exact(const char *cs, const char *p, size_t n)
 	 * some (gb2312 to GBK). */
 	if ((v = charset_strict(cs, p, n)) != NULL)
 		return v;
-	return iconv_knows(cs) ? NULL :
+	return charset_iconv_knows(cs) ? NULL :
 	    charset_strict(g_mime_charset_iconv_name(cs), p, n);
 }
 
@@ -467,24 +467,9 @@ score(const char *u, enum script sc, unsigned *common_r)
 static bool
 mostly_utf8(const char *p, size_t n)
 {
-	const char *end = p + n;
-	size_t good = 0, bad = 0;
-	gunichar c;
+	size_t good, bad;
 
-	while (p < end) {
-		if ((unsigned char)*p < 0x80) {
-			p++;
-			continue;
-		}
-		c = g_utf8_get_char_validated(p, end - p);
-		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			bad++;
-			p++;
-			continue;
-		}
-		good++;
-		p = g_utf8_next_char(p);
-	}
+	charset_utf8_count(p, n, &good, &bad);
 	return good > 0 && good >= 2 * bad;
 }
 
@@ -516,4 +501,29 @@ charset_guess_cjk(const char *p, size_t n, const char **cs_r)
 			g_free(v);
 	}
 	return best;
+}
+
+void
+charset_utf8_count(const char *p, size_t n, size_t *good_r, size_t *bad_r)
+{
+	const char *end = p + n;
+	size_t good = 0, bad = 0;
+	gunichar c;
+
+	while (p < end) {
+		if ((unsigned char)*p < 0x80) {
+			p++;
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, end - p);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			bad++;
+			p++;
+			continue;
+		}
+		good++;
+		p = g_utf8_next_char(p);
+	}
+	*good_r = good;
+	*bad_r = bad;
 }

@@ -71,4 +71,13 @@ bool charset_cyrillic_shaped(const char *p, size_t n);
  * NULL) is set to the iconv name chosen (a static string). */
 char *charset_guess_cjk(const char *p, size_t n, const char **cs_r);
 
+/* Whether iconv (g_iconv_open) converts from cs to UTF-8. */
+bool charset_iconv_knows(const char *cs);
+
+/* Counts the 8-bit sequences of p[0..n): *good_r the valid UTF-8
+ * characters, *bad_r the bytes that start none (each counted once; ASCII
+ * counts as neither).  Callers judge "mostly UTF-8" by their own measure. */
+void charset_utf8_count(const char *p, size_t n, size_t *good_r,
+    size_t *bad_r);
+
 #endif

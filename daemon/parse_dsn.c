@@ -187,18 +187,11 @@ static GMimeMessage *
 header_block(const char *text, size_t len)
 {
 	GString *s = g_string_new_len(text, len);
-	GMimeStream *st;
-	GMimeParser *p;
 	GMimeMessage *msg;
 
 	g_string_append(s, "\n\n");
-	st = g_mime_stream_mem_new_with_buffer(s->str, s->len);
+	msg = parse_construct(s->str, s->len);
 	g_string_free(s, TRUE);
-	p = g_mime_parser_new_with_stream(st);
-	g_object_unref(st);
-	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
-	msg = g_mime_parser_construct_message(p, parse_options());
-	g_object_unref(p);
 	return msg;
 }
 
@@ -386,15 +379,6 @@ walk(struct walk *w, GMimeObject *obj, unsigned depth, bool in_report)
 
 /* ---- plain-text bounces (Exim, qmail) ---- */
 
-/* "<>", or empty, as a bounce's Return-Path is. */
-static bool
-null_path(const char *v)
-{
-	while (v && g_ascii_isspace(*v))
-		v++;
-	return v != NULL && (*v == '\0' || strncmp(v, "<>", 2) == 0);
-}
-
 /* The signs of a bounce without a report: a null sender, MAILER-DAEMON
  * or postmaster, or Exim's X-Failed-Recipients. */
 static bool
@@ -403,7 +387,7 @@ bounce_sender(const struct pd_msg *m)
 	const char *a = m->from.address, *at = strchr(a, '@');
 	size_t n = at ? (size_t)(at - a) : strlen(a);
 
-	if (null_path(msg_header(m, "Return-Path")) ||
+	if (msg_null_path(msg_header(m, "Return-Path")) ||
 	    msg_header(m, "X-Failed-Recipients") != NULL)
 		return true;
 	return (n == 13 && g_ascii_strncasecmp(a, "mailer-daemon", 13) == 0) ||

@@ -10,6 +10,11 @@
  * and loose RFC 2047 mode.  Created once, shared, never freed. */
 GMimeParserOptions *parse_options(void);
 
+/* GMime's message of raw[0..len) (copied: raw may go at once) read with
+ * parse_options(), or NULL when it has no header at all.  The caller
+ * unrefs it.  parse.c's whole message and parse_dsn.c's header blocks. */
+GMimeMessage *parse_construct(const char *raw, size_t len);
+
 /* A g_malloc'd valid UTF-8 copy of s (NULL gives ""), at most max bytes
  * (0: no bound), cut on a character boundary; *cut_r set when cut. */
 char *parse_utf8(const char *s, size_t max, bool *cut_r);

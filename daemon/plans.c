@@ -225,3 +225,13 @@ plans_ack_vars(struct tx *tx, const struct pd_ticket *t, int64_t now,
 	template_clear(&rd);
 	return 0;
 }
+
+char *
+plans_hours_text(double h, const char *lang)
+{
+	char *s = g_strdup_printf("%.1f", h);
+
+	if (lang && strcmp(lang, "ru") == 0)
+		g_strdelimit(s, ".", ',');
+	return s;
+}

@@ -44,4 +44,10 @@ int plans_job(struct tx *tx, int64_t now);
 int plans_ack_vars(struct tx *tx, const struct pd_ticket *t, int64_t now,
     GHashTable *vars);
 
+/* Hours of a plan with one decimal, the decimal point as lang writes it
+ * ("12.5", or "12,5" for "ru"; lang may be NULL: English).  g_malloc'd.
+ * The agents' mail (agentmail.c) and the monthly report (report.c) both
+ * show hours this way. */
+char *plans_hours_text(double h, const char *lang);
+
 #endif

@@ -4,6 +4,7 @@
 #include "digest.h"
 #include "log.h"
 #include "notify.h"
+#include "plans.h"
 #include "report.h"
 
 /* The chart's colours: opened, resolved. */
@@ -133,22 +134,11 @@ static const char *const month_names[2][12] = {
 	  "август", "сентябрь", "октябрь", "ноябрь", "декабрь" },
 };
 
-/* Hours with one decimal, the decimal point as the language writes it. */
-static char *
-hours(double h, const char *lang)
-{
-	char *s = g_strdup_printf("%.1f", h);
-
-	if (ru(lang))
-		g_strdelimit(s, ".", ',');
-	return s;
-}
-
 static char *
 hours_line(const struct report *r)
 {
 	double used = r->m.minutes / 60.0;
-	char *u = hours(used, r->lang), *p, *s;
+	char *u = plans_hours_text(used, r->lang), *p, *s;
 
 	if (r->plan_hours < 0) {
 		s = g_strdup_printf(ru(r->lang) ? "%s ч (без тарифного плана)" :
@@ -156,7 +146,7 @@ hours_line(const struct report *r)
 		g_free(u);
 		return s;
 	}
-	p = hours(r->plan_hours, r->lang);
+	p = plans_hours_text(r->plan_hours, r->lang);
 	s = g_strdup_printf(ru(r->lang) ? "%s ч из %s ч (%d %%)" :
 	    "%s h of %s h (%d%%)", u, p, r->plan_hours > 0 ?
 	    (int)(used * 100 / r->plan_hours + 0.5) : 0);

@@ -244,40 +244,14 @@ is_blank_line(const char *p, const char *eol)
 	return p == eol || (eol - p == 1 && *p == '\r');
 }
 
-static bool
-iconv_knows(const char *cs)
-{
-	GIConv cd = g_iconv_open("UTF-8", cs);
-
-	if (cd == (GIConv)-1)
-		return false;
-	g_iconv_close(cd);
-	return true;
-}
-
 /* Raw UTF-8 with a few broken bytes (a name cut in the middle of a
  * character) would otherwise go to the windows-1251 fallback whole. */
 static bool
 mostly_utf8(const char *p, size_t n)
 {
-	const char *end = p + n;
-	unsigned good = 0, bad = 0;
-	gunichar c;
+	size_t good, bad;
 
-	while (p < end) {
-		if ((unsigned char)*p < 0x80) {
-			p++;
-			continue;
-		}
-		c = g_utf8_get_char_validated(p, end - p);
-		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			bad++;
-			p++;
-			continue;
-		}
-		good++;
-		p = g_utf8_next_char(p);
-	}
+	charset_utf8_count(p, n, &good, &bad);
 	return bad > 0 && good >= 3 && good >= 2 * bad;
 }
 
@@ -456,7 +430,7 @@ charset_hint(const char *raw, size_t len)
 		;
 	cs = g_strndup(p, q - p);
 	if (*cs == '\0' || g_ascii_strncasecmp(cs, "utf", 3) == 0 ||
-	    g_ascii_strcasecmp(cs, "us-ascii") == 0 || !iconv_knows(cs)) {
+	    g_ascii_strcasecmp(cs, "us-ascii") == 0 || !charset_iconv_knows(cs)) {
 		g_free(cs);
 		return NULL;
 	}

@@ -479,42 +479,52 @@ imap_list(struct source_conn *c, uint32_t *uidvalidity_r, GArray *uids,
 	return SRC_OK;
 }
 
+/* The UID and the static attribute of type in one FETCH response. */
+static struct mailimap_msg_att_static *
+att_of(struct mailimap_msg_att *ma, int type, uint32_t *uid_r)
+{
+	struct mailimap_msg_att_static *want = NULL;
+
+	*uid_r = 0;
+	for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
+		struct mailimap_msg_att_item *it = clist_content(j);
+		struct mailimap_msg_att_static *st;
+
+		if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		st = it->att_data.att_static;
+		if (st->att_type == MAILIMAP_MSG_ATT_UID)
+			*uid_r = st->att_data.att_uid;
+		else if (st->att_type == type)
+			want = st;
+	}
+	return want;
+}
+
 /* The static attribute of type in the response for uid; servers may mix
  * in unsolicited FETCH responses for other messages. */
 static struct mailimap_msg_att_static *
 att_find(clist *res, uint32_t uid, int type)
 {
 	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {
-		struct mailimap_msg_att *ma = clist_content(i);
-		struct mailimap_msg_att_static *want = NULL;
-		uint32_t got = 0;
+		struct mailimap_msg_att_static *want;
+		uint32_t got;
 
-		for (clistiter *j = clist_begin(ma->att_list); j;
-		    j = clist_next(j)) {
-			struct mailimap_msg_att_item *it = clist_content(j);
-			struct mailimap_msg_att_static *st;
-
-			if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-				continue;
-			st = it->att_data.att_static;
-			if (st->att_type == MAILIMAP_MSG_ATT_UID)
-				got = st->att_data.att_uid;
-			else if (st->att_type == type)
-				want = st;
-		}
+		want = att_of(clist_content(i), type, &got);
 		if (got == uid && want != NULL)
 			return want;
 	}
 	return NULL;
 }
 
-/* UID FETCH uid (att); *res_r is freed by the caller. */
+/* UID FETCH <set> (UID att): takes set and att (both freed here); *res_r
+ * (NULL on error) is freed by the caller with mailimap_fetch_list_free().
+ * Returns libetpan's MAILIMAP_* code. */
 static int
-uid_fetch(struct source_conn *c, uint32_t uid, struct mailimap_fetch_att *att,
-    clist **res_r)
+uid_fetch_in(struct source_conn *c, struct mailimap_set *set,
+    struct mailimap_fetch_att *att, clist **res_r)
 {
 	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
 	int r;
 
 	*res_r = NULL;
@@ -522,11 +532,30 @@ uid_fetch(struct source_conn *c, uint32_t uid, struct mailimap_fetch_att *att,
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
 	    mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, att);
-	set = mailimap_set_new_single(uid);
 	r = mailimap_uid_fetch(c->s, set, ft, res_r);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	return r;
+}
+
+/* UID FETCH uid (att); *res_r is freed by the caller. */
+static int
+uid_fetch(struct source_conn *c, uint32_t uid, struct mailimap_fetch_att *att,
+    clist **res_r)
+{
+	return uid_fetch_in(c, mailimap_set_new_single(uid), att, res_r);
+}
+
+/* BODY.PEEK[]<0.max_size+1>, or the whole BODY.PEEK[] when max_size + 1
+ * does not fit the partial's 32 bits: a new att for uid_fetch_in(). */
+static struct mailimap_fetch_att *
+body_peek_att(size_t max_size)
+{
+	if (max_size < UINT32_MAX)
+		return mailimap_fetch_att_new_body_peek_section_partial(
+		    mailimap_section_new(NULL), 0, (uint32_t)max_size + 1);
+	return mailimap_fetch_att_new_body_peek_section(
+	    mailimap_section_new(NULL));
 }
 
 static enum src_status
@@ -563,12 +592,7 @@ fetch_body(struct source_conn *c, uint32_t uid, size_t max_size,
 	clist *res;
 	int r;
 
-	if (max_size < UINT32_MAX)
-		att = mailimap_fetch_att_new_body_peek_section_partial(
-		    mailimap_section_new(NULL), 0, (uint32_t)max_size + 1);
-	else
-		att = mailimap_fetch_att_new_body_peek_section(
-		    mailimap_section_new(NULL));
+	att = body_peek_att(max_size);
 	if ((r = uid_fetch(c, uid, att, &res)) != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "UID FETCH BODY.PEEK[]", error_r);
 	st = att_find(res, uid, MAILIMAP_MSG_ATT_BODY_SECTION);
@@ -691,47 +715,12 @@ uid_index(const uint32_t *uids, size_t n, uint32_t uid)
 	return -1;
 }
 
-/* The UID and the static attribute of type in one FETCH response. */
-static struct mailimap_msg_att_static *
-att_of(struct mailimap_msg_att *ma, int type, uint32_t *uid_r)
-{
-	struct mailimap_msg_att_static *want = NULL;
-
-	*uid_r = 0;
-	for (clistiter *j = clist_begin(ma->att_list); j; j = clist_next(j)) {
-		struct mailimap_msg_att_item *it = clist_content(j);
-		struct mailimap_msg_att_static *st;
-
-		if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
-			continue;
-		st = it->att_data.att_static;
-		if (st->att_type == MAILIMAP_MSG_ATT_UID)
-			*uid_r = st->att_data.att_uid;
-		else if (st->att_type == type)
-			want = st;
-	}
-	return want;
-}
-
 /* UID FETCH <set> (UID att). */
 static int
 uid_fetch_set(struct source_conn *c, const uint32_t *uids, size_t n,
     struct mailimap_fetch_att *att, clist **res_r)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	int r;
-
-	*res_r = NULL;
-	ft = mailimap_fetch_type_new_fetch_att_list_empty();
-	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid());
-	mailimap_fetch_type_new_fetch_att_list_add(ft, att);
-	set = uid_set(uids, n);
-	r = mailimap_uid_fetch(c->s, set, ft, res_r);
-	mailimap_set_free(set);
-	mailimap_fetch_type_free(ft);
-	return r;
+	return uid_fetch_in(c, uid_set(uids, n), att, res_r);
 }
 
 static enum src_status
@@ -788,12 +777,7 @@ imap_bodies(struct source_conn *c, const uint32_t *uids, size_t n,
 		return imap_dead(c, error_r);
 	if (n == 0)
 		return SRC_OK;
-	if (max_size < UINT32_MAX)
-		att = mailimap_fetch_att_new_body_peek_section_partial(
-		    mailimap_section_new(NULL), 0, (uint32_t)max_size + 1);
-	else
-		att = mailimap_fetch_att_new_body_peek_section(
-		    mailimap_section_new(NULL));
+	att = body_peek_att(max_size);
 	if ((r = uid_fetch_set(c, uids, n, att, &res)) != MAILIMAP_NO_ERROR)
 		return imap_fail(c, r, "UID FETCH BODY.PEEK[]", error_r);
 	for (clistiter *i = clist_begin(res); i; i = clist_next(i)) {

@@ -15,28 +15,6 @@
 #include "ticket.h"
 #include "token.h"
 
-/* Language of the client: their organisation's `language`, else Russian
- * when they write Cyrillic, else the queue's (postdesk.conf(5)
- * "QUEUES"). */
-static const char *
-language_of(const struct stage_ctx *c)
-{
-	const char *texts[] = { c->m->subject, c->new_text };
-	const struct pd_client *cl = config_client_of(c->cfg,
-	    c->m->from.address);
-
-	if (cl && cl->language)
-		return cl->language;
-
-	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
-		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
-			if (g_utf8_get_char(p) >= 0x400 &&
-			    g_utf8_get_char(p) <= 0x4ff)
-				return "ru";
-	return config_queue_language(c->cfg, config_queue_voice(c->cfg,
-	    c->queue), NULL);
-}
-
 /* Cc'd (and co-addressed) contacts of the requester's organisation follow
  * the ticket's public mail. */
 static int
@@ -128,7 +106,8 @@ stage_new(struct stage_ctx *c, const struct thread_result *tr)
 
 	r = ticket_open(&c->tx, &t, g_strstrip(subject), c->queue,
 	    *c->m->from.address ? c->m->from.address : "unknown",
-	    c->m->from.name, language_of(c), 0, NULL, "");
+	    c->m->from.name, ticket_language(c->cfg, c->m,
+	    c->new_text, c->queue), 0, NULL, "");
 	g_free(subject);
 	if (r == 0 && tr->mentioned) {
 		/* For agents only: the sender is never told. */

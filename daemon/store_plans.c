@@ -72,23 +72,33 @@ store_client_contacts(sqlite3 *db, const char *client, int64_t since,
 	return db_rows_done(db, st, r);
 }
 
+/* The first column of st's first row into *str_r (g_malloc'd, NULL when
+ * none or SQL NULL); finalizes st.  1: a row, 0: none, -1: st is NULL
+ * (db_prep failed) or a database error (db_rows_done). */
+static int
+first_str(sqlite3 *db, sqlite3_stmt *st, char **str_r)
+{
+	int r;
+
+	*str_r = NULL;
+	if (!st)
+		return -1;
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*str_r = db_col_str(st, 0);
+		sqlite3_finalize(st);
+		return 1;
+	}
+	return db_rows_done(db, st, r);
+}
+
 int
 store_contact_language(sqlite3 *db, const char *address, char **lang_r)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT t.language FROM tickets t "
 	    "JOIN participants p ON p.ticket = t.number WHERE p.address = "
 	    "lower(?) ORDER BY t.number DESC LIMIT 1", "t", address);
-	int r;
 
-	*lang_r = NULL;
-	if (!st)
-		return -1;
-	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		*lang_r = db_col_str(st, 0);
-		sqlite3_finalize(st);
-		return 1;
-	}
-	return db_rows_done(db, st, r);
+	return first_str(db, st, lang_r);
 }
 
 int
@@ -97,17 +107,8 @@ store_client_queue(sqlite3 *db, const char *client, char **queue_r)
 	sqlite3_stmt *st = db_prep(db, "SELECT queue FROM tickets WHERE "
 	    "client = ? AND merged_into IS NULL ORDER BY created DESC, number "
 	    "DESC LIMIT 1", "t", client);
-	int r;
 
-	*queue_r = NULL;
-	if (!st)
-		return -1;
-	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		*queue_r = db_col_str(st, 0);
-		sqlite3_finalize(st);
-		return 1;
-	}
-	return db_rows_done(db, st, r);
+	return first_str(db, st, queue_r);
 }
 
 void

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "hdrtext.h"
 #include "log.h"
+#include "msg.h"
 #include "sla.h"
 #include "ticket.h"
 #include "token.h"
@@ -357,3 +358,20 @@ ticket_split_tasks(struct tx *tx, const struct pd_ticket *t,
 	return r;
 }
 
+const char *
+ticket_language(const struct pd_config *cfg, const struct pd_msg *m,
+    const char *text, const char *queue)
+{
+	const char *texts[] = { m->subject, text };
+	const struct pd_client *cl = config_client_of(cfg, m->from.address);
+
+	if (cl && cl->language)
+		return cl->language;
+	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
+		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
+			if (g_utf8_get_char(p) >= 0x400 &&
+			    g_utf8_get_char(p) <= 0x4ff)
+				return "ru";
+	return config_queue_language(cfg, config_queue_voice(cfg, queue),
+	    NULL);
+}

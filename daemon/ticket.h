@@ -74,4 +74,14 @@ int ticket_split_tasks(struct tx *tx, const struct pd_ticket *t,
 int ticket_set_rating(struct tx *tx, unsigned long num, int rating,
     const char *actor);
 
+/* The language a new ticket for m is answered in: the requester's client
+ * organisation's `language`, else "ru" when m's subject or text (the new
+ * text without quotes; may be NULL) holds a Cyrillic letter (U+0400 to
+ * U+04FF), else the language of queue (NULL: the default queue;
+ * postdesk.conf(5) "QUEUES").  Used by stage_new.c and by `postdesk faq
+ * test` so both pick the same one.
+ * Never NULL; the string belongs to cfg or is static. */
+const char *ticket_language(const struct pd_config *cfg,
+    const struct pd_msg *m, const char *text, const char *queue);
+
 #endif

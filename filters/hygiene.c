@@ -76,15 +76,6 @@ mailing_list(const struct pd_msg *m, const char *loop)
 	return NULL;
 }
 
-/* "<>" or empty, as a bounce or an RFC 3834 reply has it. */
-static bool
-null_path(const char *v)
-{
-	while (v && g_ascii_isspace(*v))
-		v++;
-	return v != NULL && (*v == '\0' || strncmp(v, "<>", 2) == 0);
-}
-
 static bool
 daemon_address(const char *a)
 {
@@ -100,7 +91,7 @@ bounce(const struct pd_msg *m, const char *loop)
 
 	if (m->is_dsn)
 		return "bounce or receipt (multipart/report)";
-	if (null_path(rp))
+	if (msg_null_path(rp))
 		return "null return-path";
 	if (daemon_address(m->from.address))
 		return "from mailer-daemon";

@@ -929,3 +929,25 @@ def wait_job(daemon, job, epoch, timeout=30):
     epoch: its log line "stage=timer event=ran job=JOB now=EPOCH"."""
     return wait_until(lambda: daemon.log_has("event=ran", "job=%s " % job,
                                              "now=%d" % int(epoch)), timeout)
+
+
+class Clock:
+    """The test clock of session as an object, for tests that move it
+    often: clock.set(epoch) is set_clock(session, epoch); clock.path is
+    the file POSTDESK_TEST_CLOCK names."""
+
+    def __init__(self, session):
+        self.session = session
+        self.path = os.path.join(session.dir, "clock")
+
+    def set(self, epoch):
+        return set_clock(self.session, epoch)
+
+
+def daemon_started(daemon):
+    """Waits until the daemon's latest start logged event=started (its
+    signal handlers are set: SIGHUP before that would end it)."""
+    def up():
+        log = daemon.log()
+        return "event=started" in log[log.rfind("=== harness: start #"):]
+    return wait_until(up, 30)

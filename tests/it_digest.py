@@ -34,28 +34,9 @@ def at(h, m=0, day=0):
     return DAY + day * 86400 + h * 3600 + m * 60
 
 
-class Clock:
-    def __init__(self, path):
-        self.path = path
-
-    def set(self, t):
-        with open(self.path + ".tmp", "w") as f:
-            f.write("%d\n" % t)
-        os.replace(self.path + ".tmp", self.path)
-
-
 def digests(s, kind=None):
     return [e for e in s.outbox() if e["kind"] in (
         (kind,) if kind else ("digest_agent", "digest_lead"))]
-
-
-def started(d):
-    """Waits until the daemon's latest start logged event=started (its
-    signal handlers are set: SIGHUP before that would end it)."""
-    def up():
-        log = d.log()
-        return "event=started" in log[log.rfind("=== harness: start #"):]
-    return wait_until(up, 30)
 
 
 def tick(s, d, want):
@@ -63,7 +44,7 @@ def tick(s, d, want):
     waits until the outbox holds want digest rows in all.  Mail the jobs
     of an earlier start would have queued is there by then: a later
     digest appearing is the barrier for "nothing else came"."""
-    started(d)
+    harness.daemon_started(d)
     d.signal(signal.SIGHUP)
     return wait_until(lambda: len(digests(s)) >= want and digests(s), 30)
 
@@ -78,7 +59,7 @@ def mail_to(s, addr, subject_word, n=1):
 def main():
     with harness.Session("it_digest", base=58100) as s:
         tap = s.tap
-        clock = Clock(os.path.join(s.dir, "clock"))
+        clock = harness.Clock(s)
         clock.set(at(7))
         os.environ["POSTDESK_TEST_CLOCK"] = clock.path
         conf = s.write_config(agents=AGENTS, gateway_timezone="UTC",
@@ -184,7 +165,7 @@ def main():
         # meanwhile): the 09:00 digests are not repeated, Mike gets none.
         tap.ok(d.stop(), "daemon stops cleanly (#1)")
         d.start()
-        started(d)
+        harness.daemon_started(d)
         cli(s, "status", nums["billing"], "resolved")
         clock.set(at(14, 0) + 5)
         tick(s, d, 7)

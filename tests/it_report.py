@@ -35,25 +35,6 @@ def t(month, day, h=0, m=0):
     return calendar.timegm((2026, month, day, h, m, 0))
 
 
-class Clock:
-    def __init__(self, path):
-        self.path = path
-
-    def set(self, when):
-        with open(self.path + ".tmp", "w") as f:
-            f.write("%d\n" % when)
-        os.replace(self.path + ".tmp", self.path)
-
-
-def started(d):
-    """Waits until the daemon's latest start logged event=started (its
-    signal handlers are set: SIGHUP before that would end it)."""
-    def up():
-        log = d.log()
-        return "event=started" in log[log.rfind("=== harness: start #"):]
-    return wait_until(up, 30)
-
-
 def parts(msg):
     """(text/plain, text/html) of a parsed mail, decoded."""
     plain = html = None
@@ -81,7 +62,7 @@ def rate(s, label, n, rating):
 def main():
     with harness.Session("it_report", base=58300) as s:
         tap = s.tap
-        clock = Clock(os.path.join(s.dir, "clock"))
+        clock = harness.Clock(s)
         clock.set(t(9, 10, 10))
         os.environ["POSTDESK_TEST_CLOCK"] = clock.path
         conf = agent_config(s, clients=CLIENTS, plans=PLANS, gateway_timezone="UTC",
@@ -170,7 +151,7 @@ def main():
         # Once per client and month, also across a restart.
         tap.ok(d.stop(), "daemon stops cleanly (#1)")
         d.start()
-        started(d)
+        harness.daemon_started(d)
         clock.set(t(11, 2, 9))
         d.signal(signal.SIGHUP)
         wait_until(lambda: d.log().count("event=reloaded") >= 2, 30)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <gmime/gmime.h>
 #include "dsn.h"
+#include "mailfile.h"
 #include "msg.h"
 #include "tap.h"
 #include "verp.h"
@@ -33,21 +34,17 @@ parse_raw(const char *raw, size_t len)
 static struct pd_msg *
 parse_file(const char *name)
 {
-	const char *top = getenv("top_srcdir");
-	char *path = g_strdup_printf("%s/tests/mail/%s", top ? top : ".", name);
-	char *raw = NULL, **parts;
+	char *raw = mail_file(name, NULL), **parts;
 	struct pd_msg *m = NULL;
 
-	if (g_file_get_contents(path, &raw, NULL, NULL)) {
+	if (raw) {
 		parts = g_strsplit(raw, "@@MSGID@@", -1);
 		g_free(raw);
 		raw = g_strjoinv(OURS, parts);
 		g_strfreev(parts);
 		m = parse_raw(raw, strlen(raw));
-	} else
-		printf("# cannot read %s\n", path);
+	}
 	g_free(raw);
-	g_free(path);
 	return m;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <gmime/gmime.h>
+#include "mailfile.h"
 #include "msg.h"
 #include "parse_charset.h"
 #include "parse_priv.h"
@@ -30,18 +31,15 @@ parse_str(const char *raw)
 static struct pd_msg *
 parse_file(const char *name)
 {
-	const char *top = getenv("top_srcdir");
-	char *path = g_strdup_printf("%s/tests/mail/%s", top ? top : ".", name);
 	struct pd_msg *m = NULL;
-	char *raw = NULL, *err = NULL;
+	char *err = NULL;
 	gsize len;
+	char *raw = mail_file(name, &len);
 
-	if (g_file_get_contents(path, &raw, &len, NULL) &&
-	    msg_parse(raw, len, &lim, &m, &err) != 0)
+	if (raw && msg_parse(raw, len, &lim, &m, &err) != 0)
 		printf("# %s: %s\n", name, err);
 	g_free(err);
 	g_free(raw);
-	g_free(path);
 	return m;
 }
 
@@ -1084,8 +1082,6 @@ test_truncation_and_salvage(void)
 	char *why, *err = NULL;
 	gchar *raw = NULL;
 	gsize len;
-	const char *top = getenv("top_srcdir");
-	char *path;
 
 	ok(m && m->truncated && (m->truncated_by & PD_CUT_DEPTH),
 	    "nesting cut: max_depth");
@@ -1111,9 +1107,7 @@ test_truncation_and_salvage(void)
 	g_free(err);
 	err = NULL;
 	msg_free(&m);
-	path = g_strdup_printf("%s/tests/mail/refuse-header-flood.eml",
-	    top ? top : ".");
-	if (!g_file_get_contents(path, &raw, &len, NULL))
+	if (!(raw = mail_file("refuse-header-flood.eml", &len)))
 		len = 0;
 	ok(msg_parse(raw, len, &lim, &m, &err) == -1 && m == NULL,
 	    "header flood refused");
@@ -1138,7 +1132,6 @@ test_truncation_and_salvage(void)
 	    "salvage: nothing from nothing");
 	g_free(err);
 	g_free(raw);
-	g_free(path);
 }
 
 int
