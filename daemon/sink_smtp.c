@@ -1,14 +1,19 @@
 /* sink_smtp.c: the SMTP mail sink (docs/architecture.md), on libetpan's mailsmtp.
  *
  * send(): a fresh session per message.  send_pooled(): one session kept
- * for many messages, with RSET between them (RFC 5321 4.1.1.5), which is
- * also how we find out that the server has closed it meanwhile.
+ * for many messages.  After a mail accepted with 250 at the end of DATA
+ * the server has already cleared its transaction (RFC 5321 4.1.1.4), so
+ * the next MAIL FROM follows at once; RSET (4.1.1.5) is sent only after a
+ * transaction that failed or was abandoned half-way.  A server that closed
+ * the kept session meanwhile shows up as a broken stream or a 421 reply to
+ * that MAIL FROM: nothing of the mail has been accepted then, so we open
+ * a new session and try the mail once more on it.
  *
  * No PIPELINING (RFC 2920): libetpan's mailsmtp writes one command and
  * reads its reply inside each call (mailsmtp_mail, _rcpt, _data), and its
  * reply reader is private, so pipelining MAIL/RCPT/DATA would mean our own
  * SMTP reply parser over the mailstream.  On a kept session the round
- * trips per mail are RSET, MAIL, RCPT, DATA and the end of data; with
+ * trips per mail are MAIL, RCPT, DATA and the end of data; with
  * TCP_NODELAY each costs one network round trip, not a delayed ACK.
  *
  * We open the TCP and TLS stream ourselves:
@@ -171,16 +176,21 @@ smtp_hello(mailsmtp *m, const struct pd_endpoint *ep, char **error_r)
 	return SINK_OK;
 }
 
-/* With several recipients the first refusal decides for the message. */
+/* With several recipients the first refusal decides for the message.
+ * *at_mail_r (may be NULL) tells that it failed at MAIL FROM, before the
+ * server accepted anything of this mail. */
 static enum sink_status
 smtp_transaction(mailsmtp *m, const char *from, const char *const *rcpts,
-    size_t n, const char *data, size_t len, char **error_r)
+    size_t n, const char *data, size_t len, bool *at_mail_r, char **error_r)
 {
 	size_t i;
 	int r;
 
-	if ((r = mailsmtp_mail(m, from)) != MAILSMTP_NO_ERROR)
+	if ((r = mailsmtp_mail(m, from)) != MAILSMTP_NO_ERROR) {
+		if (at_mail_r)
+			*at_mail_r = true;
 		return smtp_fail(m, r, "MAIL FROM", true, error_r);
+	}
 	for (i = 0; i < n; i++)
 		if ((r = mailsmtp_rcpt(m, rcpts[i])) != MAILSMTP_NO_ERROR)
 			return smtp_fail(m, r, "RCPT TO", true, error_r);
@@ -233,7 +243,7 @@ smtp_send(const struct pd_endpoint *ep, const char *helo,
 	mailsmtp_set_timeout(m, t);
 	if ((st = smtp_connect(m, ep, t, error_r)) == SINK_OK &&
 	    (st = smtp_hello(m, ep, error_r)) == SINK_OK &&
-	    (st = smtp_transaction(m, env_from, rcpts, n, data, len,
+	    (st = smtp_transaction(m, env_from, rcpts, n, data, len, NULL,
 	    error_r)) == SINK_OK)
 		log_debug("sink=smtp event=sent rcpts=%zu", n);
 	if (m->stream != NULL)
@@ -255,27 +265,37 @@ pool_close(struct sink_pool *p)
 	p->session = NULL;
 }
 
-/* The pool's session, ready for MAIL FROM: the kept one after a good
- * RSET, else a new one. */
+/* The pool's session, ready for MAIL FROM: the kept one (after an RSET
+ * if its last transaction did not end with a 250, p->dirty), else a new
+ * one.  *kept_r: the kept session was taken unchecked (no RSET), so a
+ * closed one is only seen at MAIL FROM. */
 static enum sink_status
 pool_session(struct sink_pool *p, const struct pd_endpoint *ep, time_t t,
-    char **error_r)
+    bool *kept_r, char **error_r)
 {
 	int64_t now = g_get_monotonic_time();
 	enum sink_status st;
 	mailsmtp *m = p->session;
 
+	*kept_r = false;
 	if (m != NULL && (m->stream == NULL || now - p->last_used >
 	    (int64_t)SINK_POOL_IDLE_SECONDS * G_USEC_PER_SEC))
 		pool_close(p);
-	else if (m != NULL) {
+	else if (m != NULL && !p->dirty) {
+		p->reused++;
+		*kept_r = true;
+		return SINK_OK;
+	} else if (m != NULL) {
+		p->rsets++;
 		if (mailsmtp_reset(m) == MAILSMTP_NO_ERROR) {
+			p->dirty = false;
 			p->reused++;
 			return SINK_OK;
 		}
 		log_debug("sink=smtp event=reconnect reason=\"RSET failed\"");
 		pool_close(p);
 	}
+	p->dirty = false;
 	m = mailsmtp_new(0, NULL);
 	mailsmtp_set_timeout(m, t);
 	if ((st = smtp_connect(m, ep, t, error_r)) != SINK_OK ||
@@ -297,6 +317,7 @@ smtp_send_pooled(struct sink_pool *p, const struct pd_endpoint *ep,
 {
 	time_t t = ep->timeout ? ep->timeout : SMTP_TIMEOUT_DEFAULT;
 	enum sink_status st;
+	bool kept, at_mail = false;
 	mailsmtp *m;
 
 	(void)helo;
@@ -304,12 +325,32 @@ smtp_send_pooled(struct sink_pool *p, const struct pd_endpoint *ep,
 	p->setup_failed = false;
 	if ((st = addrs_check(env_from, rcpts, n, error_r)) != SINK_OK)
 		return st;
-	if ((st = pool_session(p, ep, t, error_r)) != SINK_OK) {
+	if ((st = pool_session(p, ep, t, &kept, error_r)) != SINK_OK) {
 		p->setup_failed = true;
 		return st;
 	}
 	m = p->session;
-	st = smtp_transaction(m, env_from, rcpts, n, data, len, error_r);
+	st = smtp_transaction(m, env_from, rcpts, n, data, len, &at_mail,
+	    error_r);
+	if (st != SINK_OK && kept && at_mail && (m->stream == NULL ||
+	    m->response_code == 421)) {
+		/* The kept session was closed by the server (idle limit,
+		 * mails per session): nothing of this mail was accepted, so
+		 * it goes once more over a new session. */
+		log_debug("sink=smtp event=reconnect reason=\"%s\"",
+		    *error_r);
+		g_clear_pointer(error_r, g_free);
+		pool_close(p);
+		if ((st = pool_session(p, ep, t, &kept, error_r)) != SINK_OK) {
+			p->setup_failed = true;
+			return st;
+		}
+		m = p->session;
+		st = smtp_transaction(m, env_from, rcpts, n, data, len, NULL,
+		    error_r);
+	}
+	/* Only a 250 at the end of DATA leaves no transaction open. */
+	p->dirty = st != SINK_OK;
 	p->last_used = g_get_monotonic_time();
 	if (st == SINK_OK)
 		log_debug("sink=smtp event=sent rcpts=%zu", n);
