@@ -9,12 +9,14 @@
  * that MAIL FROM: nothing of the mail has been accepted then, so we open
  * a new session and try the mail once more on it.
  *
- * No PIPELINING (RFC 2920): libetpan's mailsmtp writes one command and
- * reads its reply inside each call (mailsmtp_mail, _rcpt, _data), and its
- * reply reader is private, so pipelining MAIL/RCPT/DATA would mean our own
- * SMTP reply parser over the mailstream.  On a kept session the round
- * trips per mail are MAIL, RCPT, DATA and the end of data; with
- * TCP_NODELAY each costs one network round trip, not a delayed ACK.
+ * PIPELINING (RFC 2920), when the server offers it and the mail has one
+ * recipient (the outbox's case): MAIL, RCPT and DATA go in one write and
+ * their three replies are read after it with libetpan's own reply reader
+ * (mailsmtp_read_response, exported but not in its installed headers), so
+ * a mail costs two round trips (the commands, the end of data) instead of
+ * four.  Without it each of MAIL, RCPT, DATA and the end of data waits
+ * for its reply; with TCP_NODELAY each costs one network round trip, not
+ * a delayed ACK.
  *
  * We open the TCP and TLS stream ourselves:
  * mailsmtp_socket_connect ignores the session timeout for plaintext reads
@@ -41,6 +43,10 @@
 /* Exported by libetpan 1.9.4 but missing from its headers. */
 int mail_tcp_connect_timeout(const char *server, uint16_t port,
     time_t timeout);
+/* Exported by libetpan 1.9.4, declared in its uninstalled
+ * mailsmtp_private.h: reads one (multi-line) reply into m->response and
+ * returns its code, 0 when the stream failed. */
+int mailsmtp_read_response(mailsmtp *session);
 
 static enum sink_status
 smtp_fail(mailsmtp *m, int r, const char *what, bool msg_cmd,
@@ -176,6 +182,9 @@ smtp_hello(mailsmtp *m, const struct pd_endpoint *ep, char **error_r)
 	return SINK_OK;
 }
 
+static enum sink_status smtp_data_end(mailsmtp *m, const char *data,
+    size_t len, char **error_r);
+
 /* With several recipients the first refusal decides for the message.
  * *at_mail_r (may be NULL) tells that it failed at MAIL FROM, before the
  * server accepted anything of this mail. */
@@ -196,12 +205,101 @@ smtp_transaction(mailsmtp *m, const char *from, const char *const *rcpts,
 			return smtp_fail(m, r, "RCPT TO", true, error_r);
 	if ((r = mailsmtp_data(m)) != MAILSMTP_NO_ERROR)
 		return smtp_fail(m, r, "DATA", true, error_r);
-	/* It appends CRLF.CRLF itself; a final newline would add a line. */
+	return smtp_data_end(m, data, len, error_r);
+}
+
+/* Ends the message: libetpan appends CRLF.CRLF itself, so a final
+ * newline would add a line. */
+static enum sink_status
+smtp_data_end(mailsmtp *m, const char *data, size_t len, char **error_r)
+{
+	int r;
+
 	if (len > 0 && data[len - 1] == '\n')
 		len -= (len > 1 && data[len - 2] == '\r') ? 2 : 1;
 	if ((r = mailsmtp_data_message(m, data, len)) != MAILSMTP_NO_ERROR)
 		return smtp_fail(m, r, "end of DATA", true, error_r);
 	return SINK_OK;
+}
+
+/* As smtp_transaction for one recipient, pipelined (RFC 2920): MAIL, RCPT
+ * and DATA in one write, then their replies.  The first refusal decides;
+ * a 354 after a refusal (no valid recipient, yet the server waits for the
+ * message) is answered by dropping the connection, which abandons the
+ * transaction (RFC 5321 3.8), never by an empty message.  The addresses
+ * were checked by addrs_check(): no CR or LF reaches the command line. */
+static enum sink_status
+smtp_pipelined(mailsmtp *m, const char *from, const char *rcpt,
+    const char *data, size_t len, bool *at_mail_r, char **error_r)
+{
+	static const char *const what[] = { "MAIL FROM", "RCPT TO", "DATA" };
+	char *cmds = g_strdup_printf("MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\n"
+	    "DATA\r\n", from, rcpt);
+	size_t cl = strlen(cmds);
+	int i, code, fail = -1, fail_code = 0;
+	char *fail_text = NULL;
+	bool broken;
+
+	broken = mailstream_write(m->stream, cmds, cl) != (ssize_t)cl ||
+	    mailstream_flush(m->stream) != 0;
+	g_free(cmds);
+	for (i = 0; i < 3 && !broken; i++) {
+		code = mailsmtp_read_response(m);
+		if (code == 0) {
+			broken = true;
+			break;
+		}
+		if (code / 100 == (i < 2 ? 2 : 3) && fail < 0)
+			continue;
+		if (fail < 0) {
+			fail = i;
+			fail_code = code;
+			fail_text = g_strndup(m->response ? m->response : "",
+			    400);
+		}
+		if (i == 2 && code == 354)
+			broken = true; /* drop it: see above */
+	}
+	if (broken && m->stream != NULL) {
+		mailstream_close(m->stream);
+		m->stream = NULL;
+	}
+	if (fail < 0 && broken) {
+		*at_mail_r = i == 0;
+		*error_r = g_strdup_printf("%s failed: connection lost",
+		    what[i < 3 ? i : 2]);
+		return SINK_TEMP;
+	}
+	if (fail >= 0) {
+		*at_mail_r = fail == 0;
+		m->response_code = fail_code;
+		g_strdelimit(fail_text, "\r\n", ' ');
+		*error_r = g_strdup_printf("%s failed: %d %s", what[fail],
+		    fail_code, fail_text);
+		g_free(fail_text);
+		return fail_code / 100 == 5 ? SINK_PERM : SINK_TEMP;
+	}
+	return smtp_data_end(m, data, len, error_r);
+}
+
+/* A transaction over a kept or new session: pipelined when the server
+ * offers it and there is one recipient. */
+static enum sink_status
+smtp_mail_one(mailsmtp *m, const char *from, const char *const *rcpts,
+    size_t n, const char *data, size_t len, bool *at_mail_r, char **error_r)
+{
+	bool at_mail = false;
+	enum sink_status st;
+
+	if (n == 1 && (m->esmtp & MAILSMTP_ESMTP_PIPELINING))
+		st = smtp_pipelined(m, from, rcpts[0], data, len, &at_mail,
+		    error_r);
+	else
+		st = smtp_transaction(m, from, rcpts, n, data, len, &at_mail,
+		    error_r);
+	if (at_mail_r)
+		*at_mail_r = at_mail;
+	return st;
 }
 
 static enum sink_status
@@ -243,7 +341,7 @@ smtp_send(const struct pd_endpoint *ep, const char *helo,
 	mailsmtp_set_timeout(m, t);
 	if ((st = smtp_connect(m, ep, t, error_r)) == SINK_OK &&
 	    (st = smtp_hello(m, ep, error_r)) == SINK_OK &&
-	    (st = smtp_transaction(m, env_from, rcpts, n, data, len, NULL,
+	    (st = smtp_mail_one(m, env_from, rcpts, n, data, len, NULL,
 	    error_r)) == SINK_OK)
 		log_debug("sink=smtp event=sent rcpts=%zu", n);
 	if (m->stream != NULL)
@@ -330,7 +428,7 @@ smtp_send_pooled(struct sink_pool *p, const struct pd_endpoint *ep,
 		return st;
 	}
 	m = p->session;
-	st = smtp_transaction(m, env_from, rcpts, n, data, len, &at_mail,
+	st = smtp_mail_one(m, env_from, rcpts, n, data, len, &at_mail,
 	    error_r);
 	if (st != SINK_OK && kept && at_mail && (m->stream == NULL ||
 	    m->response_code == 421)) {
@@ -346,7 +444,7 @@ smtp_send_pooled(struct sink_pool *p, const struct pd_endpoint *ep,
 			return st;
 		}
 		m = p->session;
-		st = smtp_transaction(m, env_from, rcpts, n, data, len, NULL,
+		st = smtp_mail_one(m, env_from, rcpts, n, data, len, NULL,
 		    error_r);
 	}
 	/* Only a 250 at the end of DATA leaves no transaction open. */
