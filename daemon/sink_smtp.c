@@ -39,6 +39,7 @@
 #include "tlsverify.h"
 
 #define SMTP_TIMEOUT_DEFAULT 60
+#define SMTP_STREAM_BUFFER (64 * 1024)
 
 /* Exported by libetpan 1.9.4 but missing from its headers. */
 int mail_tcp_connect_timeout(const char *server, uint16_t port,
@@ -113,8 +114,18 @@ smtp_connect(mailsmtp *m, const struct pd_endpoint *ep, time_t t,
 	if (ep->tls == PD_TLS_IMPLICIT)
 		st = mailstream_ssl_open_with_callback_timeout(fd, t, sni_cb,
 		    ep->host);
-	else
-		st = mailstream_socket_open_timeout(fd, t);
+	else {
+		/* The buffer holds a whole mail of the usual size, so its
+		 * data leaves in one flush, not in 8 KB pieces (libetpan's
+		 * default) that each become a TLS record and a write. */
+		mailstream_low *low = mailstream_low_socket_open(fd);
+
+		if (low != NULL)
+			mailstream_low_set_timeout(low, t);
+		st = low ? mailstream_new(low, SMTP_STREAM_BUFFER) : NULL;
+		if (low != NULL && st == NULL)
+			mailstream_low_free(low);
+	}
 	if (st == NULL) {
 		close(fd);
 		*error_r = g_strdup_printf("%s:%u: TLS handshake failed",
