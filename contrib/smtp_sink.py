@@ -8,7 +8,7 @@ AUTH only after STARTTLS, as real submission servers do).  Every accepted
 message is stored in MAILDIR with X-Sink-Mail-From / X-Sink-Rcpt-To headers
 and, when LMTP_PORT is given, delivered to Dovecot over LMTP so it lands in
 the recipient's IMAP mailbox.  Recipients @reject.test get 550, @tempfail.test
-get 451.  Run it with Debian's /usr/bin/python3 (python3-aiosmtpd)."""
+get 451.  It offers PIPELINING.  Run it with Debian's /usr/bin/python3 (python3-aiosmtpd)."""
 import mailbox, signal, smtplib, ssl, sys, threading
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -19,6 +19,12 @@ box = mailbox.Maildir(maildir, create=True)
 
 
 class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # Offer PIPELINING (RFC 2920) as Postfix and Exim do; aiosmtpd
+        # reads commands in order from its stream, so it serves it.
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING"] + responses[-1:]
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.endswith("@reject.test"):
             return "550 5.1.1 <%s>: user unknown" % address

@@ -10,10 +10,11 @@
  * and never more than one batch (docs/guarantees.md).
  *
  * Due rows are taken a batch at a time and sent over one SMTP session
- * (the driver's send_pooled: RSET between mails, a new session when the
- * server closed the old one).  The batch's claims are one transaction,
- * and its outcomes are another, committed at the end of the batch or
- * OUTBOX_FLUSH_MS after the first unrecorded 250, whichever comes first.
+ * (the driver's send_pooled: RSET only after a failed mail, a new
+ * session when the server closed the old one).  The batch's claims are
+ * one transaction, and its outcomes are another, committed at the end of
+ * the batch or OUTBOX_FLUSH_MS after the first unrecorded 250, whichever
+ * comes first.
  * A temporary failure (4xx, a timeout) for a recipient domain defers the
  * rest of that domain's rows of the batch untried, and the domain's
  * untried rows of later batches until its backoff is over: a slow domain

@@ -2,7 +2,8 @@
  *
  * send() sends one message to one or more recipients over a fresh SMTP
  * session; send_pooled() sends it over a session kept in a struct
- * sink_pool and reused for the next message (RSET between messages).  The
+ * sink_pool and reused for the next message (RSET only after a failed
+ * one: RFC 5321 4.1.1.4 ends the transaction with the 250 after DATA).  The
  * outbox (outbox.c) decides retries from the result. */
 #ifndef PD_SINK_H
 #define PD_SINK_H
@@ -29,6 +30,9 @@ struct sink_pool {
 	bool setup_failed;     /* the last call failed before MAIL FROM
 	                        * (connect, greeting, EHLO, TLS, AUTH): about
 	                        * the relay, not the message or its domain */
+	bool dirty;            /* the session's last transaction did not end
+	                        * with a 250 after DATA: RSET before the next */
+	unsigned rsets;        /* RSETs sent (for tests) */
 };
 
 /* A pooled session idle this long is closed before the next mail: relays
@@ -47,11 +51,13 @@ struct sink_driver {
 	    const char *env_from, const char *const *rcpts, size_t n,
 	    const char *data, size_t len, char **error_r);
 	/* As send, over p's session: opened when there is none (or it was
-	 * idle SINK_POOL_IDLE_SECONDS), else reused after an RSET; an RSET
-	 * that fails (the server closed it, 421) opens a new one, so nothing
-	 * has been sent when that happens.  A broken stream (timeout) closes
-	 * the session.  NULL in drivers without sessions (the outbox then
-	 * calls send). */
+	 * idle SINK_POOL_IDLE_SECONDS), else reused, after an RSET only when
+	 * its last transaction failed.  A kept session the server closed
+	 * meanwhile (RSET or MAIL FROM fails with a broken stream or 421)
+	 * is replaced by a new one and the mail tried once more on it, so
+	 * nothing has been sent when that happens.  A broken stream
+	 * (timeout) closes the session.  NULL in drivers without sessions
+	 * (the outbox then calls send). */
 	enum sink_status (*send_pooled)(struct sink_pool *p,
 	    const struct pd_endpoint *ep, const char *helo,
 	    const char *env_from, const char *const *rcpts, size_t n,

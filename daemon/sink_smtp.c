@@ -1,15 +1,22 @@
 /* sink_smtp.c: the SMTP mail sink (docs/architecture.md), on libetpan's mailsmtp.
  *
  * send(): a fresh session per message.  send_pooled(): one session kept
- * for many messages, with RSET between them (RFC 5321 4.1.1.5), which is
- * also how we find out that the server has closed it meanwhile.
+ * for many messages.  After a mail accepted with 250 at the end of DATA
+ * the server has already cleared its transaction (RFC 5321 4.1.1.4), so
+ * the next MAIL FROM follows at once; RSET (4.1.1.5) is sent only after a
+ * transaction that failed or was abandoned half-way.  A server that closed
+ * the kept session meanwhile shows up as a broken stream or a 421 reply to
+ * that MAIL FROM: nothing of the mail has been accepted then, so we open
+ * a new session and try the mail once more on it.
  *
- * No PIPELINING (RFC 2920): libetpan's mailsmtp writes one command and
- * reads its reply inside each call (mailsmtp_mail, _rcpt, _data), and its
- * reply reader is private, so pipelining MAIL/RCPT/DATA would mean our own
- * SMTP reply parser over the mailstream.  On a kept session the round
- * trips per mail are RSET, MAIL, RCPT, DATA and the end of data; with
- * TCP_NODELAY each costs one network round trip, not a delayed ACK.
+ * PIPELINING (RFC 2920), when the server offers it and the mail has one
+ * recipient (the outbox's case): MAIL, RCPT and DATA go in one write and
+ * their three replies are read after it with libetpan's own reply reader
+ * (mailsmtp_read_response, exported but not in its installed headers), so
+ * a mail costs two round trips (the commands, the end of data) instead of
+ * four.  Without it each of MAIL, RCPT, DATA and the end of data waits
+ * for its reply; with TCP_NODELAY each costs one network round trip, not
+ * a delayed ACK.
  *
  * We open the TCP and TLS stream ourselves:
  * mailsmtp_socket_connect ignores the session timeout for plaintext reads
@@ -32,10 +39,15 @@
 #include "tlsverify.h"
 
 #define SMTP_TIMEOUT_DEFAULT 60
+#define SMTP_STREAM_BUFFER (64 * 1024)
 
 /* Exported by libetpan 1.9.4 but missing from its headers. */
 int mail_tcp_connect_timeout(const char *server, uint16_t port,
     time_t timeout);
+/* Exported by libetpan 1.9.4, declared in its uninstalled
+ * mailsmtp_private.h: reads one (multi-line) reply into m->response and
+ * returns its code, 0 when the stream failed. */
+int mailsmtp_read_response(mailsmtp *session);
 
 static enum sink_status
 smtp_fail(mailsmtp *m, int r, const char *what, bool msg_cmd,
@@ -102,8 +114,18 @@ smtp_connect(mailsmtp *m, const struct pd_endpoint *ep, time_t t,
 	if (ep->tls == PD_TLS_IMPLICIT)
 		st = mailstream_ssl_open_with_callback_timeout(fd, t, sni_cb,
 		    ep->host);
-	else
-		st = mailstream_socket_open_timeout(fd, t);
+	else {
+		/* The buffer holds a whole mail of the usual size, so its
+		 * data leaves in one flush, not in 8 KB pieces (libetpan's
+		 * default) that each become a TLS record and a write. */
+		mailstream_low *low = mailstream_low_socket_open(fd);
+
+		if (low != NULL)
+			mailstream_low_set_timeout(low, t);
+		st = low ? mailstream_new(low, SMTP_STREAM_BUFFER) : NULL;
+		if (low != NULL && st == NULL)
+			mailstream_low_free(low);
+	}
 	if (st == NULL) {
 		close(fd);
 		*error_r = g_strdup_printf("%s:%u: TLS handshake failed",
@@ -171,27 +193,124 @@ smtp_hello(mailsmtp *m, const struct pd_endpoint *ep, char **error_r)
 	return SINK_OK;
 }
 
-/* With several recipients the first refusal decides for the message. */
+static enum sink_status smtp_data_end(mailsmtp *m, const char *data,
+    size_t len, char **error_r);
+
+/* With several recipients the first refusal decides for the message.
+ * *at_mail_r (may be NULL) tells that it failed at MAIL FROM, before the
+ * server accepted anything of this mail. */
 static enum sink_status
 smtp_transaction(mailsmtp *m, const char *from, const char *const *rcpts,
-    size_t n, const char *data, size_t len, char **error_r)
+    size_t n, const char *data, size_t len, bool *at_mail_r, char **error_r)
 {
 	size_t i;
 	int r;
 
-	if ((r = mailsmtp_mail(m, from)) != MAILSMTP_NO_ERROR)
+	if ((r = mailsmtp_mail(m, from)) != MAILSMTP_NO_ERROR) {
+		if (at_mail_r)
+			*at_mail_r = true;
 		return smtp_fail(m, r, "MAIL FROM", true, error_r);
+	}
 	for (i = 0; i < n; i++)
 		if ((r = mailsmtp_rcpt(m, rcpts[i])) != MAILSMTP_NO_ERROR)
 			return smtp_fail(m, r, "RCPT TO", true, error_r);
 	if ((r = mailsmtp_data(m)) != MAILSMTP_NO_ERROR)
 		return smtp_fail(m, r, "DATA", true, error_r);
-	/* It appends CRLF.CRLF itself; a final newline would add a line. */
+	return smtp_data_end(m, data, len, error_r);
+}
+
+/* Ends the message: libetpan appends CRLF.CRLF itself, so a final
+ * newline would add a line. */
+static enum sink_status
+smtp_data_end(mailsmtp *m, const char *data, size_t len, char **error_r)
+{
+	int r;
+
 	if (len > 0 && data[len - 1] == '\n')
 		len -= (len > 1 && data[len - 2] == '\r') ? 2 : 1;
 	if ((r = mailsmtp_data_message(m, data, len)) != MAILSMTP_NO_ERROR)
 		return smtp_fail(m, r, "end of DATA", true, error_r);
 	return SINK_OK;
+}
+
+/* As smtp_transaction for one recipient, pipelined (RFC 2920): MAIL, RCPT
+ * and DATA in one write, then their replies.  The first refusal decides;
+ * a 354 after a refusal (no valid recipient, yet the server waits for the
+ * message) is answered by dropping the connection, which abandons the
+ * transaction (RFC 5321 3.8), never by an empty message.  The addresses
+ * were checked by addrs_check(): no CR or LF reaches the command line. */
+static enum sink_status
+smtp_pipelined(mailsmtp *m, const char *from, const char *rcpt,
+    const char *data, size_t len, bool *at_mail_r, char **error_r)
+{
+	static const char *const what[] = { "MAIL FROM", "RCPT TO", "DATA" };
+	char *cmds = g_strdup_printf("MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\n"
+	    "DATA\r\n", from, rcpt);
+	size_t cl = strlen(cmds);
+	int i, code, fail = -1, fail_code = 0;
+	char *fail_text = NULL;
+	bool broken;
+
+	broken = mailstream_write(m->stream, cmds, cl) != (ssize_t)cl ||
+	    mailstream_flush(m->stream) != 0;
+	g_free(cmds);
+	for (i = 0; i < 3 && !broken; i++) {
+		code = mailsmtp_read_response(m);
+		if (code == 0) {
+			broken = true;
+			break;
+		}
+		if (code / 100 == (i < 2 ? 2 : 3) && fail < 0)
+			continue;
+		if (fail < 0) {
+			fail = i;
+			fail_code = code;
+			fail_text = g_strndup(m->response ? m->response : "",
+			    400);
+		}
+		if (i == 2 && code == 354)
+			broken = true; /* drop it: see above */
+	}
+	if (broken && m->stream != NULL) {
+		mailstream_close(m->stream);
+		m->stream = NULL;
+	}
+	if (fail < 0 && broken) {
+		*at_mail_r = i == 0;
+		*error_r = g_strdup_printf("%s failed: connection lost",
+		    what[i < 3 ? i : 2]);
+		return SINK_TEMP;
+	}
+	if (fail >= 0) {
+		*at_mail_r = fail == 0;
+		m->response_code = fail_code;
+		g_strdelimit(fail_text, "\r\n", ' ');
+		*error_r = g_strdup_printf("%s failed: %d %s", what[fail],
+		    fail_code, fail_text);
+		g_free(fail_text);
+		return fail_code / 100 == 5 ? SINK_PERM : SINK_TEMP;
+	}
+	return smtp_data_end(m, data, len, error_r);
+}
+
+/* A transaction over a kept or new session: pipelined when the server
+ * offers it and there is one recipient. */
+static enum sink_status
+smtp_mail_one(mailsmtp *m, const char *from, const char *const *rcpts,
+    size_t n, const char *data, size_t len, bool *at_mail_r, char **error_r)
+{
+	bool at_mail = false;
+	enum sink_status st;
+
+	if (n == 1 && (m->esmtp & MAILSMTP_ESMTP_PIPELINING))
+		st = smtp_pipelined(m, from, rcpts[0], data, len, &at_mail,
+		    error_r);
+	else
+		st = smtp_transaction(m, from, rcpts, n, data, len, &at_mail,
+		    error_r);
+	if (at_mail_r)
+		*at_mail_r = at_mail;
+	return st;
 }
 
 static enum sink_status
@@ -233,7 +352,7 @@ smtp_send(const struct pd_endpoint *ep, const char *helo,
 	mailsmtp_set_timeout(m, t);
 	if ((st = smtp_connect(m, ep, t, error_r)) == SINK_OK &&
 	    (st = smtp_hello(m, ep, error_r)) == SINK_OK &&
-	    (st = smtp_transaction(m, env_from, rcpts, n, data, len,
+	    (st = smtp_mail_one(m, env_from, rcpts, n, data, len, NULL,
 	    error_r)) == SINK_OK)
 		log_debug("sink=smtp event=sent rcpts=%zu", n);
 	if (m->stream != NULL)
@@ -255,27 +374,37 @@ pool_close(struct sink_pool *p)
 	p->session = NULL;
 }
 
-/* The pool's session, ready for MAIL FROM: the kept one after a good
- * RSET, else a new one. */
+/* The pool's session, ready for MAIL FROM: the kept one (after an RSET
+ * if its last transaction did not end with a 250, p->dirty), else a new
+ * one.  *kept_r: the kept session was taken unchecked (no RSET), so a
+ * closed one is only seen at MAIL FROM. */
 static enum sink_status
 pool_session(struct sink_pool *p, const struct pd_endpoint *ep, time_t t,
-    char **error_r)
+    bool *kept_r, char **error_r)
 {
 	int64_t now = g_get_monotonic_time();
 	enum sink_status st;
 	mailsmtp *m = p->session;
 
+	*kept_r = false;
 	if (m != NULL && (m->stream == NULL || now - p->last_used >
 	    (int64_t)SINK_POOL_IDLE_SECONDS * G_USEC_PER_SEC))
 		pool_close(p);
-	else if (m != NULL) {
+	else if (m != NULL && !p->dirty) {
+		p->reused++;
+		*kept_r = true;
+		return SINK_OK;
+	} else if (m != NULL) {
+		p->rsets++;
 		if (mailsmtp_reset(m) == MAILSMTP_NO_ERROR) {
+			p->dirty = false;
 			p->reused++;
 			return SINK_OK;
 		}
 		log_debug("sink=smtp event=reconnect reason=\"RSET failed\"");
 		pool_close(p);
 	}
+	p->dirty = false;
 	m = mailsmtp_new(0, NULL);
 	mailsmtp_set_timeout(m, t);
 	if ((st = smtp_connect(m, ep, t, error_r)) != SINK_OK ||
@@ -297,6 +426,7 @@ smtp_send_pooled(struct sink_pool *p, const struct pd_endpoint *ep,
 {
 	time_t t = ep->timeout ? ep->timeout : SMTP_TIMEOUT_DEFAULT;
 	enum sink_status st;
+	bool kept, at_mail = false;
 	mailsmtp *m;
 
 	(void)helo;
@@ -304,12 +434,32 @@ smtp_send_pooled(struct sink_pool *p, const struct pd_endpoint *ep,
 	p->setup_failed = false;
 	if ((st = addrs_check(env_from, rcpts, n, error_r)) != SINK_OK)
 		return st;
-	if ((st = pool_session(p, ep, t, error_r)) != SINK_OK) {
+	if ((st = pool_session(p, ep, t, &kept, error_r)) != SINK_OK) {
 		p->setup_failed = true;
 		return st;
 	}
 	m = p->session;
-	st = smtp_transaction(m, env_from, rcpts, n, data, len, error_r);
+	st = smtp_mail_one(m, env_from, rcpts, n, data, len, &at_mail,
+	    error_r);
+	if (st != SINK_OK && kept && at_mail && (m->stream == NULL ||
+	    m->response_code == 421)) {
+		/* The kept session was closed by the server (idle limit,
+		 * mails per session): nothing of this mail was accepted, so
+		 * it goes once more over a new session. */
+		log_debug("sink=smtp event=reconnect reason=\"%s\"",
+		    *error_r);
+		g_clear_pointer(error_r, g_free);
+		pool_close(p);
+		if ((st = pool_session(p, ep, t, &kept, error_r)) != SINK_OK) {
+			p->setup_failed = true;
+			return st;
+		}
+		m = p->session;
+		st = smtp_mail_one(m, env_from, rcpts, n, data, len, NULL,
+		    error_r);
+	}
+	/* Only a 250 at the end of DATA leaves no transaction open. */
+	p->dirty = st != SINK_OK;
 	p->last_used = g_get_monotonic_time();
 	if (st == SINK_OK)
 		log_debug("sink=smtp event=sent rcpts=%zu", n);

@@ -3,7 +3,11 @@
  * (outbox.h, sink.h): a batch of mails goes over one session; a server
  * that closes the session mid-batch costs a reconnect and nothing is lost
  * or sent twice; a recipient domain that times out defers only its own
- * rows. */
+ * rows; RSET only after a failed transaction, never after a 250 for the
+ * mail (RFC 5321 4.1.1.4); a 421 to MAIL FROM on a kept session costs a
+ * new session, not the mail; a server offering PIPELINING gets MAIL,
+ * RCPT and DATA in one write (RFC 2920), and a refused recipient with it
+ * delivers nothing. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -23,6 +27,10 @@ static unsigned connects;     /* sessions accepted */
 static unsigned slow_rcpts;   /* RCPT TO for @slow.test seen */
 static unsigned close_after;  /* close a session after this many mails */
 static GHashTable *got;       /* Message-ID line -> times delivered */
+static unsigned rsets;        /* RSET commands seen */
+static unsigned refuse_after; /* 421 to MAIL FROM after this many mails */
+static bool pipelining;       /* offer PIPELINING in EHLO */
+static unsigned pipelined;    /* MAIL lines with the RCPT already sent */
 
 static int
 readline(int fd, char *buf, size_t size)
@@ -54,13 +62,19 @@ session(void *arg)
 {
 	int fd = GPOINTER_TO_INT(arg);
 	char line[1024], *msgid = NULL;
-	unsigned mails = 0;
+	unsigned mails = 0, accepted = 0;
 
 	say(fd, "220 pool.test ESMTP\r\n");
 	while (readline(fd, line, sizeof line) == 0) {
 		if (g_ascii_strncasecmp(line, "EHLO", 4) == 0)
-			say(fd, "250-pool.test\r\n250 8BITMIME\r\n");
+			say(fd, pipelining ? "250-pool.test\r\n250-PIPELINING\r\n"
+			    "250 8BITMIME\r\n" : "250-pool.test\r\n"
+			    "250 8BITMIME\r\n");
 		else if (g_ascii_strncasecmp(line, "RCPT", 4) == 0) {
+			if (strstr(line, "@reject.test")) {
+				say(fd, "550 5.1.1 unknown\r\n");
+				continue;
+			}
 			if (strstr(line, "@slow.test")) {
 				g_mutex_lock(&lock);
 				slow_rcpts++;
@@ -83,13 +97,36 @@ session(void *arg)
 			g_mutex_unlock(&lock);
 			msgid = NULL;
 			say(fd, "250 queued\r\n");
+			accepted++;
 			if (close_after && ++mails >= close_after)
 				break; /* as a server limiting mails per session */
+		} else if (g_ascii_strncasecmp(line, "MAIL", 4) == 0 &&
+		    refuse_after && accepted >= refuse_after) {
+			/* As a server ending an idle or long session. */
+			say(fd, "421 4.4.2 closing\r\n");
+			break;
+		} else if (g_ascii_strncasecmp(line, "MAIL", 4) == 0) {
+			char peek[5] = "";
+
+			/* The client wrote RCPT with MAIL when it is already
+			 * here, unread (this server reads a byte at a time). */
+			if (recv(fd, peek, 4, MSG_PEEK | MSG_DONTWAIT) == 4 &&
+			    g_ascii_strncasecmp(peek, "RCPT", 4) == 0) {
+				g_mutex_lock(&lock);
+				pipelined++;
+				g_mutex_unlock(&lock);
+			}
+			say(fd, "250 ok\r\n");
+		} else if (g_ascii_strncasecmp(line, "RSET", 4) == 0) {
+			g_mutex_lock(&lock);
+			rsets++;
+			g_mutex_unlock(&lock);
+			say(fd, "250 ok\r\n");
 		} else if (g_ascii_strncasecmp(line, "QUIT", 4) == 0) {
 			say(fd, "221 bye\r\n");
 			break;
 		} else
-			say(fd, "250 ok\r\n"); /* MAIL, RSET, NOOP */
+			say(fd, "250 ok\r\n"); /* NOOP */
 	}
 	close(fd);
 	return NULL;
@@ -178,6 +215,17 @@ count(sqlite3 *db, const char *where)
 }
 
 static unsigned
+rsets_now(void)
+{
+	unsigned n;
+
+	g_mutex_lock(&lock);
+	n = rsets;
+	g_mutex_unlock(&lock);
+	return n;
+}
+
+static unsigned
 connects_now(void)
 {
 	unsigned n;
@@ -237,6 +285,8 @@ main(void)
 	ok(s.pool.reused == 29, "one session: reused for 29 mails (%u)",
 	    s.pool.reused);
 	ok(count(db, "status = 'sent'") == 30, "one session: all recorded sent");
+	ok(rsets_now() == 0 && s.pool.rsets == 0, "one session: no RSET after "
+	    "mails accepted with 250 (%u)", rsets_now());
 	queue(db, "b", "client@fast.test", 5);
 	outbox_send(db, &cfg, &sink_smtp, &s, 5);
 	ok(each_once("b", 5) && connects_now() == 1,
@@ -291,9 +341,57 @@ main(void)
 	    "attempts are not counted");
 	db_close(&db);
 
+	/* 4. RSET after a refused transaction only; a 421 to MAIL FROM on
+	 * the kept session (the server ending it) costs a new session and
+	 * the mail goes out on it. */
+	db = fresh_db(dir, "c.db");
+	queue(db, "r", "client@reject.test", 1);
+	queue(db, "h", "client@fast.test", 2);
+	c0 = rsets_now();
+	outbox_send(db, &cfg, &sink_smtp, &s, 5);
+	ok(each_once("h", 2) && count(db, "status = 'failed'") == 1,
+	    "refused recipient: failed, the next mails sent");
+	ok(rsets_now() - c0 == 1, "refused recipient: one RSET after it, "
+	    "none after the mails accepted (%u)", rsets_now() - c0);
+	refuse_after = 2;
+	c0 = connects_now();
+	queue(db, "i", "client@fast.test", 5);
+	outbox_send(db, &cfg, &sink_smtp, &s, 5);
+	ok(each_once("i", 5) && count(db, "status = 'sent'") == 7 &&
+	    count(db, "status = 'pending'") == 0,
+	    "421 to MAIL FROM: each of 5 mails delivered once and recorded "
+	    "sent");
+	ok(connects_now() - c0 >= 2, "421 to MAIL FROM: new sessions (%u)",
+	    connects_now() - c0);
+	refuse_after = 0;
+	db_close(&db);
+
+	/* 5. PIPELINING offered: one write for MAIL, RCPT and DATA; this
+	 * server answers DATA with 354 even after refusing the recipient,
+	 * and the client then drops the session rather than send. */
+	outbox_sender_clear(&s);
+	pipelining = true;
+	db = fresh_db(dir, "d.db");
+	queue(db, "p", "client@fast.test", 3);
+	queue(db, "q", "client@reject.test", 1);
+	queue(db, "u", "client@fast.test", 2);
+	c0 = connects_now();
+	outbox_send(db, &cfg, &sink_smtp, &s, 5);
+	ok(each_once("p", 3) && each_once("u", 2) && delivered("q", 0) == 0,
+	    "pipelining: the mails delivered once, the refused one not");
+	ok(count(db, "status = 'sent'") == 5 &&
+	    count(db, "status = 'failed'") == 1, "pipelining: 5 recorded "
+	    "sent, the refused one failed");
+	ok(pipelined == 6, "pipelining: MAIL, RCPT, DATA in one write (%u "
+	    "of 6)", pipelined);
+	ok(connects_now() - c0 == 2, "pipelining: 354 after a refusal drops "
+	    "the session (%u sessions)", connects_now() - c0);
+	pipelining = false;
+	db_close(&db);
+
 	outbox_sender_clear(&s);
 	{
-		const char *names[] = { "a.db", "b.db" };
+		const char *names[] = { "a.db", "b.db", "c.db", "d.db" };
 		const char *ext[] = { "", "-wal", "-shm" };
 
 		for (unsigned i = 0; i < G_N_ELEMENTS(names); i++)
