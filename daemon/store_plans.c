@@ -128,8 +128,8 @@ store_sla_open(sqlite3 *db, GPtrArray *out)
 	sqlite3_stmt *st = db_prep(db, "SELECT number, created, "
 	    "COALESCE(first_response, 0), paused_seconds, "
 	    "COALESCE(paused_since, 0), status, priority, COALESCE(due, '') "
-	    "FROM tickets WHERE merged_into IS NULL AND status NOT IN "
-	    "('resolved', 'closed') ORDER BY number", "");
+	    "FROM tickets WHERE merged_into IS NULL AND status IN "
+	    "('new', 'open', 'waiting') ORDER BY number", "");
 	int r;
 
 	if (!st)
