@@ -352,15 +352,14 @@ static const char schema_v11[] =
 "  created INTEGER NOT NULL"
 ") STRICT;";
 
-/* v13: one copy of each attachment (docs/storage.md).  Decoded
+/* v12: one copy of each attachment (docs/storage.md).  Decoded
  * attachments move to blobs, keyed by their SHA-256 (pd_sha256, a
  * function of store_blobs.c registered by db_open); raw_spans says where
  * an attachment's encoded text was cut out of a stored raw message (new
  * messages only: the raw of older ones stays whole); raw_format 1 is a
  * raw stored deflated (store_blobs.c).  A sent outbox row
- * keeps its headers, the SHA-256 and the size of what was sent.
- * (Numbered 13 for issue 13: the lead renumbers at merge.) */
-static const char schema_v13[] =
+ * keeps its headers, the SHA-256 and the size of what was sent. */
+static const char schema_v12[] =
 "CREATE TABLE blobs ("
 "  hash TEXT PRIMARY KEY,"
 "  size INTEGER NOT NULL,"
@@ -406,7 +405,7 @@ static const char schema_v13[] =
  * reads a few more segments.
  * (The timer jobs need no new index: they read the tickets not resolved
  * or closed by status, through tickets_status of v2.) */
-static const char schema_v14[] =
+static const char schema_v13[] =
 "DROP TRIGGER IF EXISTS search_fts_msg;"
 "DROP TRIGGER IF EXISTS search_fts_file;"
 "DROP TABLE IF EXISTS search_fts;"
@@ -436,7 +435,7 @@ static const char schema_v14[] =
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
 	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
-	schema_v10, schema_v11, schema_v13, schema_v14 };
+	schema_v10, schema_v11, schema_v12, schema_v13 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

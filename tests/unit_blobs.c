@@ -176,34 +176,22 @@ test_migration(void)
 	if (!g_mkdtemp(dir))
 		return;
 	path = g_build_filename(dir, "old.db", NULL);
-	if (!ok(db_open(path, &db, &err) == 0, "new database"))
+	/* The layout before the blobs: schema 11 (db_create_at). */
+	if (!ok(db_create_at(path, 11, &err) == 0, "a database of schema 11 "
+	    "(%s)", err ? err : "made"))
 		return;
-	/* Back to the layout before the blobs (the last migration). */
-	rc = sqlite3_exec(db, "PRAGMA foreign_keys = OFF; DROP TABLE raw_spans; "
-	    "DROP TABLE attachments; DROP TABLE blobs; "
-	    "CREATE TABLE attachments (id INTEGER PRIMARY KEY, message INTEGER "
-	    "NOT NULL REFERENCES messages(id), filename TEXT NOT NULL, "
-	    "content_type TEXT NOT NULL, size INTEGER NOT NULL, data BLOB) "
-	    "STRICT; "
-	    "ALTER TABLE messages DROP COLUMN raw_format; "
-	    "ALTER TABLE outbox DROP COLUMN data_hash; "
-	    "ALTER TABLE outbox DROP COLUMN data_size; "
-	    "INSERT INTO messages (id, direction, message_id, content_hash, raw, "
-	    "created) "
-	    "VALUES (1, 'in', 'm1', 'h1', x'00', 0), (2, 'in', 'm2', 'h2', x'00', "
-	    "0); "
-	    "", NULL, NULL, &err);
-	ok(rc == SQLITE_OK, "the layout before the blobs: %s", err ? err :
-	    "made");
+	sqlite3_open(path, &db);
 	{
-		char *v = g_strdup_printf("PRAGMA user_version = %d",
-		    DB_SCHEMA_VERSION - 1);
+		char *serr = NULL;
 
-		sqlite3_exec(db, v, NULL, NULL, NULL);
-		g_free(v);
+		rc = sqlite3_exec(db, "INSERT INTO messages (id, direction, "
+		    "message_id, content_hash, raw, created) VALUES (1, 'in', "
+		    "'m1', 'h1', x'00', 0), (2, 'in', 'm2', 'h2', x'00', 0);",
+		    NULL, NULL, &serr);
+		ok(rc == SQLITE_OK, "the layout before the blobs: %s", serr ?
+		    serr : "made");
+		sqlite3_free(serr);
 	}
-	sqlite3_free(err);
-	err = NULL;
 	for (int m = 1; m <= 2; m++)
 		db_exec(db, "INSERT INTO attachments (message, filename, "
 		    "content_type, size, data) VALUES (?, 'f.bin', "
