@@ -76,8 +76,12 @@ check_cmd(const struct cmd *c)
 		FUZZ_CHECK(c->billable == 0 || c->billable == 1);
 		break;
 	case CMD_DUE:
-		FUZZ_CHECK(c->value && strlen(c->value) == 10 &&
-		    c->value[4] == '-' && c->value[7] == '-');
+		/* A date, or working days from today ("#due 3d"). */
+		if (c->value)
+			FUZZ_CHECK(c->days == 0 && strlen(c->value) == 10 &&
+			    c->value[4] == '-' && c->value[7] == '-');
+		else
+			FUZZ_CHECK(c->days > 0);
 		break;
 	case CMD_TAG:
 		FUZZ_CHECK(c->tags_add && c->tags_del &&
