@@ -174,37 +174,6 @@ q_retry(sqlite3 *db, const struct pd_config *cfg, int64_t id)
 	return r == PIPE_STORED || r == PIPE_DUPLICATE ? 0 : 1;
 }
 
-int
-cli_quarantine(sqlite3 *db, const struct pd_config *cfg, int argc,
-    char **argv, int json)
-{
-	const char *sub = argc > 1 ? argv[1] : "list";
-	int64_t id = argc > 2 ? strtoll(argv[2], NULL, 10) : 0;
-	char *source = NULL;
-	int64_t size = 0;
-	GBytes *raw;
-
-	if (strcmp(sub, "list") == 0) {
-		for (int i = 0; i < argc; i++)
-			if (strcmp(argv[i], "--all") == 0)
-				return report_quarantine(db, true, json);
-		return report_quarantine(db, false, json);
-	}
-	if (id <= 0)
-		return 2;
-	if (strcmp(sub, "retry") == 0)
-		return q_retry(db, cfg, id);
-	if (strcmp(sub, "drop") == 0)
-		return store_quarantine_set(db, id, "dropped", true) == 1 ?
-		    0 : 1;
-	if (strcmp(sub, "show") != 0 || !(raw = q_raw(db, id, &source,
-	    &size)))
-		return strcmp(sub, "show") == 0 ? 1 : 2;
-	fwrite(g_bytes_get_data(raw, NULL), 1, g_bytes_get_size(raw), stdout);
-	g_bytes_unref(raw);
-	g_free(source);
-	return 0;
-}
 
 /* ---- the subcommands, with the machinery of cli.h ---- */
 

@@ -19,8 +19,6 @@
 
 int cli_deliver(sqlite3 *db, const struct pd_config *cfg, int argc,
     char **argv);
-int cli_quarantine(sqlite3 *db, const struct pd_config *cfg, int argc,
-    char **argv, int json);
 
 /* The same as subcommands with options, --help and exit codes (cli.h):
  * deliver exits 75 for anything but a wrong command line (64). */

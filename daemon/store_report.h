@@ -11,19 +11,9 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-/* `postdesk tickets [--status S]`: status NULL for all. */
-int report_tickets(sqlite3 *db, const char *status, bool json);
 
-/* `postdesk show N`; tag is the ticket tag of the configuration. */
-int report_show(sqlite3 *db, const char *tag, unsigned long n, bool json);
 
-/* `postdesk outbox`, `held`, `unfiled`. */
-int report_outbox(sqlite3 *db, bool json);
-int report_held(sqlite3 *db, bool json);
-int report_unfiled(sqlite3 *db, bool json);
 
-/* `postdesk quarantine list [--all]`. */
-int report_quarantine(sqlite3 *db, bool all, bool json);
 
 struct bizhours;
 
