@@ -500,3 +500,16 @@ cli_json_rows(struct cli *c, struct json *j, sqlite3_stmt *st)
 		return -1;
 	return db_rows_done(c->db, st, step);
 }
+
+int
+cli_usage(const char *cmd, const char *args, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "postdesk %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nUsage: postdesk %s %s\n", cmd, args);
+	return EX_USAGE;
+}

@@ -138,4 +138,10 @@ void cli_print_json(struct json *j);
  * finalizes st.  0, or -1 when st is NULL or a step failed. */
 int cli_json_rows(struct cli *c, struct json *j, sqlite3_stmt *st);
 
+/* For a command that reads its own arguments without a struct cli
+ * (plan, report): prints "postdesk CMD: message" and the line
+ * "Usage: postdesk CMD ARGS" to stderr; returns EX_USAGE. */
+int cli_usage(const char *cmd, const char *args, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
 #endif

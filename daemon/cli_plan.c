@@ -1,29 +1,17 @@
 /* cli_plan.c: see cli_plan.h. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 #include "bizhours.h"
 #include "clock.h"
+#include "cli.h"
 #include "cli_plan.h"
 #include "plans.h"
 #include "store.h"
 #include "store_report.h"
 
-/* Prints "postdesk plan: message" and the usage line; EX_USAGE. */
-static G_GNUC_PRINTF(1, 2) int
-usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("postdesk plan: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nUsage: postdesk plan CLIENT [--month YYYY-MM] [--json]\n",
-	    stderr);
-	return EX_USAGE;
-}
+/* The usage line of `postdesk plan` (cli_usage). */
+static const char usage_args[] = "CLIENT [--month YYYY-MM] [--json]";
 
 int
 cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
@@ -44,13 +32,14 @@ cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
 		if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
 			month = argv[++i];
 		else if (argv[i][0] == '-' || name)
-			return usage(argv[i][0] == '-' ? "unknown option '%s'" :
+			return cli_usage("plan", usage_args,
+			    argv[i][0] == '-' ? "unknown option '%s'" :
 			    "one CLIENT only: '%s' is one too many", argv[i]);
 		else
 			name = argv[i];
 	}
 	if (!name)
-		return usage("which CLIENT?%s", "");
+		return cli_usage("plan", usage_args, "which CLIENT?");
 	/* The name in any case, like `postdesk report`. */
 	if (!(cl = config_client_named(cfg, name))) {
 		fprintf(stderr, "postdesk plan: no client '%s' in %s\n", name,
@@ -63,7 +52,8 @@ cli_plan(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv,
 	if (month) {
 		if (bizhours_month_parse(bh, month, &q.from, &q.to) != 0) {
 			bizhours_free(bh);
-			return usage("--month wants YYYY-MM, not '%s'", month);
+			return cli_usage("plan", usage_args,
+			    "--month wants YYYY-MM, not '%s'", month);
 		}
 		g_strlcpy(label, month, sizeof label);
 	} else

@@ -1,10 +1,10 @@
 /* cli_report.c: see cli_report.h. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include "clock.h"
+#include "cli.h"
 #include "cli_report.h"
 #include "db.h"
 #include "notify.h"
@@ -30,20 +30,9 @@ parse_month(const char *s, int *year_r, int *month_r)
 	return 0;
 }
 
-/* Prints "postdesk report: message" and the usage line; EX_USAGE. */
-static G_GNUC_PRINTF(1, 2) int
-usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("postdesk report: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nUsage: postdesk report CLIENT [--month YYYY-MM] [--send] "
-	    "[--json]\n", stderr);
-	return EX_USAGE;
-}
+/* The usage line of `postdesk report` (cli_usage). */
+static const char usage_args[] = "CLIENT [--month YYYY-MM] [--send] "
+    "[--json]";
 
 static int
 print_text(struct tx *tx, const struct report *r)
@@ -122,18 +111,20 @@ cli_report(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 		else if (argv[i][0] != '-' && !client)
 			client = argv[i];
 		else
-			return usage(argv[i][0] == '-' ? "unknown option '%s'" :
+			return cli_usage("report", usage_args,
+			    argv[i][0] == '-' ? "unknown option '%s'" :
 			    "one CLIENT only: '%s' is one too many", argv[i]);
 	}
 	if (!client)
-		return usage("which CLIENT?%s", "");
+		return cli_usage("report", usage_args, "which CLIENT?");
 	if (!(cl = config_client_named(cfg, client))) {
 		fprintf(stderr, "postdesk report: no client '%s' in %s\n",
 		    client, cfg->file);
 		return EX_NOINPUT;
 	}
 	if (month && parse_month(month, &year, &mon) != 0)
-		return usage("--month wants YYYY-MM, not '%s'", month);
+		return cli_usage("report", usage_args,
+		    "--month wants YYYY-MM, not '%s'", month);
 	if (!month)
 		report_last_month(cfg, pd_now(), &year, &mon);
 	if (report_compute(db, cfg, cl, year, mon, &r) != 0) {
