@@ -7,29 +7,20 @@
 #include "config.h"
 #include "flood.h"
 #include "hygiene.h"
+#include "json.h"
 #include "msg.h"
 #include "quotes.h"
 #include "rulematch.h"
 #include "rules.h"
 
-/* A JSON string (msg.h strings are valid UTF-8). */
+/* A JSON string, or null; escaped by json.h like every other --json. */
 static void
 jstr(GString *o, const char *s)
 {
-	if (!s) {
+	if (!s)
 		g_string_append(o, "null");
-		return;
-	}
-	g_string_append_c(o, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			g_string_append_printf(o, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			g_string_append_printf(o, "\\u%04x", *p);
-		else
-			g_string_append_c(o, (char)*p);
-	}
-	g_string_append_c(o, '"');
+	else
+		json_escape(o, s, strlen(s));
 }
 
 static void
