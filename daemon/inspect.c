@@ -3,44 +3,34 @@
 #include <string.h>
 #include <glib.h>
 #include "inspect.h"
+#include "json.h"
 #include "msg.h"
 #include "token.h"
 #include "hygiene.h"
 
-/* A JSON string: UTF-8 passes through (msg.h guarantees it is valid),
- * quotes, backslashes and control characters are escaped. */
+/* A JSON string, or null; escaped by json.h like every other --json. */
 static void
-json_str(FILE *fp, const char *s)
+json_fstr(FILE *fp, const char *s)
 {
+	GString *o;
+
 	if (s == NULL) {
 		fputs("null", fp);
 		return;
 	}
-	fputc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':  fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(fp, "\\u%04x", *p);
-			else
-				fputc(*p, fp);
-		}
-	}
-	fputc('"', fp);
+	o = g_string_sized_new(strlen(s) + 2);
+	json_escape(o, s, strlen(s));
+	fputs(o->str, fp);
+	g_string_free(o, TRUE);
 }
 
 static void
 json_addr(FILE *fp, const struct pd_addr *a)
 {
 	fputs("{\"name\": ", fp);
-	json_str(fp, a ? a->name : "");
+	json_fstr(fp, a ? a->name : "");
 	fputs(", \"address\": ", fp);
-	json_str(fp, a ? a->address : "");
+	json_fstr(fp, a ? a->address : "");
 	fputc('}', fp);
 }
 
@@ -63,7 +53,7 @@ json_strs(FILE *fp, const GPtrArray *l)
 	for (guint i = 0; l && i < l->len; i++) {
 		if (i > 0)
 			fputs(", ", fp);
-		json_str(fp, l->pdata[i]);
+		json_fstr(fp, l->pdata[i]);
 	}
 	fputc(']', fp);
 }
@@ -77,9 +67,9 @@ json_attachments(FILE *fp, const GPtrArray *l)
 	for (guint i = 0; l && i < l->len; i++) {
 		a = l->pdata[i];
 		fputs(i > 0 ? ", {\"filename\": " : "{\"filename\": ", fp);
-		json_str(fp, a->filename);
+		json_fstr(fp, a->filename);
 		fputs(", \"content_type\": ", fp);
-		json_str(fp, a->content_type);
+		json_fstr(fp, a->content_type);
 		fprintf(fp, ", \"size\": %zu}", a->size);
 	}
 	fputc(']', fp);
@@ -113,7 +103,7 @@ print_json(FILE *fp, const struct pd_msg *m, const char *error)
 	bool is = m ? hygiene_is_automated(m, NULL, &reason) : false;
 
 	fputs("{\"subject\": ", fp);
-	json_str(fp, S(subject));
+	json_fstr(fp, S(subject));
 	fputs(", \"from\": ", fp);
 	json_addr(fp, m ? &m->from : NULL);
 	fputs(", \"to\": ", fp);
@@ -121,20 +111,20 @@ print_json(FILE *fp, const struct pd_msg *m, const char *error)
 	fputs(", \"cc\": ", fp);
 	json_addrs(fp, m ? m->cc : NULL);
 	fputs(", \"message_id\": ", fp);
-	json_str(fp, S(message_id));
+	json_fstr(fp, S(message_id));
 	fputs(", \"in_reply_to\": ", fp);
-	json_str(fp, S(in_reply_to));
+	json_fstr(fp, S(in_reply_to));
 	fputs(", \"references\": ", fp);
 	json_strs(fp, m ? m->references : NULL);
 	fputs(", \"text\": ", fp);
-	json_str(fp, S(text));
+	json_fstr(fp, S(text));
 	fputs(", \"attachments\": ", fp);
 	json_attachments(fp, m ? m->attachments : NULL);
 	fputs(", \"tokens\": ", fp);
 	json_strs(fp, toks);
 	fprintf(fp, ", \"automated\": {\"is\": %s, \"reason\": ",
 	    is ? "true" : "false");
-	json_str(fp, reason);
+	json_fstr(fp, reason);
 	fputc('}', fp);
 	fprintf(fp, ", \"truncated\": %s", m && m->truncated ? "true" :
 	    "false");
@@ -142,14 +132,14 @@ print_json(FILE *fp, const struct pd_msg *m, const char *error)
 		char *why = msg_truncated_reason(m);
 
 		fputs(", \"truncated_reason\": ", fp);
-		json_str(fp, *why ? why : "limit");
+		json_fstr(fp, *why ? why : "limit");
 		g_free(why);
 	}
 	if (m != NULL && m->junk_lines > 0)
 		fprintf(fp, ", \"junk_lines\": %u", m->junk_lines);
 	if (error != NULL) {
 		fputs(", \"error\": ", fp);
-		json_str(fp, error);
+		json_fstr(fp, error);
 	}
 	fputs("}\n", fp);
 	g_ptr_array_unref(toks);
