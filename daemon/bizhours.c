@@ -332,12 +332,10 @@ int
 bizhours_month_parse(const struct bizhours *bh, const char *label,
     int64_t *start_r, int64_t *end_r)
 {
-	unsigned y, m;
-	char tail, buf[8];
+	int y, m;
+	char buf[8];
 
-	if (!label || strlen(label) != 7 || sscanf(label, "%4u-%2u%c", &y, &m,
-	    &tail) != 2 || label[4] != '-' || m < 1 || m > 12 || y < 1970 ||
-	    y > 9999)
+	if (bizhours_month_label(label, &y, &m) != 0)
 		return -1;
 	bizhours_month(bh, bizhours_midnight(bh, y, m, 15), start_r, end_r,
 	    buf);
@@ -354,4 +352,19 @@ bizhours_format(const struct bizhours *bh, int64_t t, const char *fmt)
 	g_date_time_unref(l);
 	g_date_time_unref(u);
 	return s ? s : g_strdup("");
+}
+
+int
+bizhours_month_label(const char *label, int *year_r, int *month_r)
+{
+	unsigned y, m;
+	char tail;
+
+	if (!label || strlen(label) != 7 || sscanf(label, "%4u-%2u%c", &y, &m,
+	    &tail) != 2 || label[4] != '-' || m < 1 || m > 12 || y < 1970 ||
+	    y > 9999)
+		return -1;
+	*year_r = (int)y;
+	*month_r = (int)m;
+	return 0;
 }

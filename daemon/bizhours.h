@@ -90,4 +90,9 @@ int bizhours_month_parse(const struct bizhours *bh, const char *label,
  * (g_date_time_format).  g_malloc'd. */
 char *bizhours_format(const struct bizhours *bh, int64_t t, const char *fmt);
 
+/* The month "YYYY-MM" (years 1970-9999) into year and month, no zone
+ * needed: the --month of `postdesk plan` and `postdesk report`.  0, or -1
+ * when malformed. */
+int bizhours_month_label(const char *label, int *year_r, int *month_r);
+
 #endif

@@ -1,34 +1,14 @@
 /* cli_report.c: see cli_report.h. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include "bizhours.h"
 #include "clock.h"
 #include "cli.h"
 #include "cli_report.h"
 #include "db.h"
 #include "notify.h"
 #include "report.h"
-
-/* "YYYY-MM" into year and month: 0, or -1 when malformed. */
-static int
-parse_month(const char *s, int *year_r, int *month_r)
-{
-	char *end;
-	long y, m;
-
-	if (strlen(s) != 7 || s[4] != '-')
-		return -1;
-	y = strtol(s, &end, 10);
-	if (end != s + 4 || y < 1970 || y > 9999)
-		return -1;
-	m = strtol(s + 5, &end, 10);
-	if (*end || m < 1 || m > 12)
-		return -1;
-	*year_r = (int)y;
-	*month_r = (int)m;
-	return 0;
-}
 
 /* The usage line of `postdesk report` (cli_usage). */
 static const char usage_args[] = "CLIENT [--month YYYY-MM] [--send] "
@@ -122,7 +102,7 @@ cli_report(sqlite3 *db, const struct pd_config *cfg, int argc, char **argv)
 		    client, cfg->file);
 		return EX_NOINPUT;
 	}
-	if (month && parse_month(month, &year, &mon) != 0)
+	if (month && bizhours_month_label(month, &year, &mon) != 0)
 		return cli_usage("report", usage_args,
 		    "--month wants YYYY-MM, not '%s'", month);
 	if (!month)

@@ -183,6 +183,13 @@ test_months(void)
 	    bizhours_month_parse(msk, "2026-1", &s, &e) < 0 &&
 	    bizhours_month_parse(msk, "26-01-01", &s, &e) < 0,
 	    "month: malformed");
+	ok(bizhours_month_label("2026-10", &y, &m) == 0 && y == 2026 &&
+	    m == 10, "month label: year and month");
+	ok(bizhours_month_label("1969-12", &y, &m) < 0 &&
+	    bizhours_month_label("2026-00", &y, &m) < 0 &&
+	    bizhours_month_label("2026-1x", &y, &m) < 0 &&
+	    bizhours_month_label(NULL, &y, &m) < 0,
+	    "month label: malformed or before 1970");
 	bizhours_free(msk);
 	msk = bizhours_new("Europe/Moscow", 0x1f, 9 * 60, 18 * 60);
 	eq64(bizhours_workday_before(msk, 2026, 11, 30), at("Europe/Moscow",
