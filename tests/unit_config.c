@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "bizhours.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 #define SECRET "Pw-7f3Q9x-never-shown"
 
@@ -1384,26 +1385,6 @@ test_rules(void)
 	g_string_free(e, TRUE);
 }
 
-static void
-rm_rf(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *n;
-
-	while (d && (n = g_dir_read_name(d))) {
-		char *p = g_build_filename(path, n, NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_DIR))
-			rm_rf(p);
-		else
-			g_unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(path);
-}
-
 /* Plans, SLA and business hours (config_plans.c): the values of the full
  * file, the defaults, an older sla group, and each bad value on its
  * line. */
@@ -1546,6 +1527,6 @@ main(void)
 	test_rules();
 	test_plans_sla();
 	test_faq();
-	rm_rf(dir);
+	tmp_rm_tree(dir);
 	return tap_done();
 }

@@ -14,6 +14,7 @@
 #include "rulematch.h"
 #include "rules.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 static char *dir;
 
@@ -344,23 +345,6 @@ test_backtracking(void)
 	g_string_free(raw, TRUE);
 }
 
-static void
-rm_rf(const char *path)
-{
-	GDir *d = g_dir_open(path, 0, NULL);
-	const char *n;
-
-	while (d && (n = g_dir_read_name(d))) {
-		char *p = g_build_filename(path, n, NULL);
-
-		g_unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(path);
-}
-
 int
 main(void)
 {
@@ -375,6 +359,6 @@ main(void)
 	test_trace();
 	test_backtracking();
 	g_mime_shutdown();
-	rm_rf(dir);
+	tmp_rm_tree(dir);
 	return tap_done();
 }

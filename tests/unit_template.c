@@ -12,6 +12,7 @@
 #include "msg.h"
 #include "template.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 /* Every hostile form of a line break, with what the text must become. */
 static const struct {
@@ -367,26 +368,6 @@ test_compose(void)
 	mac_reset();
 }
 
-static void
-rm_tree(const char *dir)
-{
-	GDir *d = g_dir_open(dir, 0, NULL);
-	const char *e;
-
-	while (d && (e = g_dir_read_name(d)) != NULL) {
-		char *p = g_build_filename(dir, e, NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_DIR))
-			rm_tree(p);
-		else
-			g_unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(dir);
-}
-
 int
 main(void)
 {
@@ -405,7 +386,7 @@ main(void)
 	test_header_block();
 	test_shipped_ack();
 	test_compose();
-	rm_tree(tdir);
+	tmp_rm_tree(tdir);
 	g_free(en);
 	g_free(tdir);
 	g_mime_shutdown();

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include "fuzz.h"
+#include "../tmpdir.h"
 
 static char *tmpdir;
 
@@ -28,33 +29,7 @@ fatal_criticals(void)
 static void
 rm_tmpdir(void)
 {
-	GDir *d = g_dir_open(tmpdir, 0, NULL);
-	const char *n;
-
-	/* Two levels at most: the targets make dir/file and dir/sub/file. */
-	while (d && (n = g_dir_read_name(d)) != NULL) {
-		char *p = g_build_filename(tmpdir, n, NULL);
-
-		if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
-			GDir *s = g_dir_open(p, 0, NULL);
-			const char *m;
-
-			while (s && (m = g_dir_read_name(s)) != NULL) {
-				char *q = g_build_filename(p, m, NULL);
-
-				g_unlink(q);
-				g_free(q);
-			}
-			if (s)
-				g_dir_close(s);
-			g_rmdir(p);
-		} else
-			g_unlink(p);
-		g_free(p);
-	}
-	if (d)
-		g_dir_close(d);
-	g_rmdir(tmpdir);
+	tmp_rm_tree(tmpdir);
 }
 
 const char *
