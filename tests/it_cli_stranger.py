@@ -3,8 +3,9 @@
 no escape sequence reach the terminal (ESC, the 8-bit CSI U+009B, a
 bidirectional override in the text or a file name), and a line of the
 client's text cannot pose as an INTERNAL NOTE banner; `search` finds a word
-as the index folds it ("Straße", "İzmir": no folding of our own that the
-trigram index does not share) and without the punctuation around it;
+as the index folds it ("Hauptstraße", "HAUPTSTRAẞE", "İzmir": no folding of
+our own that the word index does not share) and without the punctuation
+around it;
 the file name loses its override; --json
 stays valid; `quarantine show` on a terminal shows no escape sequence
 (raw bytes to a pipe); plan and report name their usage errors, and `postdesk
@@ -68,7 +69,9 @@ def main():
             tap.ok(False, "show --json: valid", "%s %r" % (e, out[:300]))
         # Punctuation around a word (a stray shell quote, FTS5 syntax
         # typed by habit) is not part of it.
-        for word in ("Straße", "hauptstraße", "STRAẞE", "İzmir", '"parcel',
+        # (The index holds words since schema 14, db.c: "Straße" alone
+        # no longer finds the compound "Hauptstraße".)
+        for word in ("Hauptstraße", "hauptstraße", "HAUPTSTRAẞE", "İzmir", '"parcel',
                      "(Hauptstraße),", "^İzmir*"):
             code, out, err = run(s, "search", word, "--json")
             try:
