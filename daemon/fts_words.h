@@ -9,7 +9,7 @@
  *   finds "счёт" and the other way round.
  * A connection that inserts messages (the trigger indexes them) or
  * searches needs the tokenizer: db_open, db_open_ro and db_create_at
- * register it.  No other state. */
+ * register it.  The tokenizer takes no arguments.  No other state. */
 #ifndef PD_FTS_WORDS_H
 #define PD_FTS_WORDS_H
 
