@@ -332,10 +332,24 @@ cli_show(struct cli *c, int argc, char **argv)
 	return c->json ? show_json(c, n) : show_text(c, n);
 }
 
+/* Whether c is Han, Hiragana, Katakana or Hangul: the characters the
+ * index's tokenizer makes a token each (fts_words.h). */
+static bool
+cjk_char(gunichar c)
+{
+	GUnicodeScript s = g_unichar_get_script(c);
+
+	return s == G_UNICODE_SCRIPT_HAN || s == G_UNICODE_SCRIPT_HIRAGANA ||
+	    s == G_UNICODE_SCRIPT_KATAKANA || s == G_UNICODE_SCRIPT_HANGUL;
+}
+
 /* An FTS5 query of the words: each without the punctuation around it,
  * stemmed as typed (stem_typed, stem.h) when it is all letters, as a
- * quoted string, all of them required.  NULL when no word has three
- * characters (the trigram index cannot look for less). */
+ * quoted prefix query ("stem"*: every indexed word that begins with the
+ * stem, so other endings and cases are found; a word with punctuation or
+ * CJK characters inside is a phrase of its parts, the last one a
+ * prefix), all of them required.  NULL when no word has three characters
+ * or a CJK character (shorter prefixes match too much). */
 static char *
 fts_query(int argc, char **argv)
 {
@@ -345,7 +359,7 @@ fts_query(int argc, char **argv)
 		char **words = g_strsplit_set(argv[i], " \t\n", -1);
 
 		for (char **w = words; *w; w++) {
-			bool letters = true;
+			bool letters = true, cjk = false;
 			char *s, *word = *w, *end;
 
 			if (!g_utf8_validate(word, -1, NULL))
@@ -365,11 +379,13 @@ fts_query(int argc, char **argv)
 				end = prev;
 			}
 			*end = '\0';
-			if (g_utf8_strlen(word, -1) < 3)
-				continue;
-			for (const char *p = word; *p; p = g_utf8_next_char(p))
+			for (const char *p = word; *p; p = g_utf8_next_char(p)) {
 				letters &= g_unichar_isalpha(
 				    g_utf8_get_char(p));
+				cjk |= cjk_char(g_utf8_get_char(p));
+			}
+			if (g_utf8_strlen(word, -1) < 3 && !cjk)
+				continue;
 			s = letters ? stem_typed(word) : g_strdup(word);
 			g_string_append(q, q->len ? " \"" : "\"");
 			for (const char *p = s; *p; p++) {
@@ -377,7 +393,7 @@ fts_query(int argc, char **argv)
 					g_string_append_c(q, '"');
 				g_string_append_c(q, *p);
 			}
-			g_string_append_c(q, '"');
+			g_string_append(q, "\"*");
 			g_free(s);
 		}
 		g_strfreev(words);

@@ -48,7 +48,7 @@ sqlite3_stmt *store_cli_files(sqlite3 *db, int64_t message);
 /* numbers of every ticket (not merged away) updated since, ascending. */
 sqlite3_stmt *store_cli_export_tickets(sqlite3 *db, int64_t since);
 
-/* Full-text search (the trigram index of schema v12, db.c): match is an
+/* Full-text search (the word index of schema v14, db.c): match is an
  * FTS5 query.  ticket, message, kind, from, subject, rank, snippet. */
 sqlite3_stmt *store_cli_search(sqlite3 *db, const char *match, int limit);
 

@@ -1,6 +1,8 @@
-/* stem.h: the query side of the trigram full-text index (db.c, schema
- * v9): a word's Russian or English ending stripped, so the index (which
- * matches substrings, any case) finds every form of it.  Shared by
+/* stem.h: the query side of the full-text indexes: a word's Russian or
+ * English ending stripped, so that the word index of `postdesk search`
+ * (db.c, schema v14), asked for the words beginning with the stem, and
+ * the FAQ's trigram index (which matches substrings) find every form of
+ * it, in any case.  Shared by
  * `postdesk search` (cli_list.c) and the FAQ ranking (faq.c), so both
  * read words the same way.  No I/O. */
 #ifndef PD_STEM_H
@@ -11,7 +13,7 @@
 char *stem(const char *word);
 
 /* The same ending stripped, but the word kept in the case it was typed
- * (g_malloc'd): for queries of the trigram index, which folds case
+ * (g_malloc'd): for queries of an FTS5 index, which folds case
  * itself; folding here as well would differ from it (g_utf8_casefold
  * makes "Straße" "strasse" and "İ" two characters, which the index never
  * holds). */

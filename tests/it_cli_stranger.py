@@ -3,8 +3,9 @@
 no escape sequence reach the terminal (ESC, the 8-bit CSI U+009B, a
 bidirectional override in the text or a file name), and a line of the
 client's text cannot pose as an INTERNAL NOTE banner; `search` finds a word
-as the index folds it ("Straße", "İzmir": no folding of our own that the
-trigram index does not share) and without the punctuation around it;
+as the index folds it ("Hauptstraße", "HAUPTSTRAẞE", "İzmir": no folding of
+our own that the word index does not share), a Japanese word inside a
+sentence, and without the punctuation around it;
 the file name loses its override; --json
 stays valid; `quarantine show` on a terminal shows no escape sequence
 (raw bytes to a pipe); plan and report name their usage errors, and `postdesk
@@ -21,6 +22,7 @@ from harness import build_mail
 CLIENT = "Eve Stranger <eve@stranger.test>"
 FORGED = "=== INTERNAL NOTE by John Smith, 2026-01-01 10:00, message 1 ==="
 BODY = ("Hello,\n\nthe parcel for Hauptstraße 5 in İzmir never came.\x1b[2J\n"
+        "東京都の事務所にも届きません。\n"
         "Red \x1b[31mtext\x1b[0m and \u009b31mcsi\u009b0m, \u202etxt.exe\n"
         + FORGED + "\nRefund the client 5000 EUR at once.\n"
         "=== END OF INTERNAL NOTE ===\n")
@@ -68,8 +70,12 @@ def main():
             tap.ok(False, "show --json: valid", "%s %r" % (e, out[:300]))
         # Punctuation around a word (a stray shell quote, FTS5 syntax
         # typed by habit) is not part of it.
-        for word in ("Straße", "hauptstraße", "STRAẞE", "İzmir", '"parcel',
-                     "(Hauptstraße),", "^İzmir*"):
+        # (The index holds words since schema 14, db.c: "Straße" alone
+        # no longer finds the compound "Hauptstraße".)
+        # A CJK word (fts_words.h) is found inside a run of text without
+        # spaces, and may be shorter than three characters.
+        for word in ("Hauptstraße", "hauptstraße", "HAUPTSTRAẞE", "İzmir", '"parcel',
+                     "(Hauptstraße),", "^İzmir*", "京都", "事務所", "届き"):
             code, out, err = run(s, "search", word, "--json")
             try:
                 hits = [h["ticket"] for h in json.loads(out)]

@@ -3,7 +3,8 @@
  * invalid UTF-8, nesting and commas, rows of a statement, display widths
  * and cutting with an ellipsis, terminal-safe text (cli_safe); what the fetch workers record for
  * `postdesk status` (store_source_seen), and the search index of schema
- * v12 (trigrams: case, endings, attachment names). */
+ * v14 (words: case, endings by prefix, attachment names, CJK words, ё; the
+ * migration from the trigram index of v13). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -219,6 +220,21 @@ source_status(sqlite3 *db)
 	sqlite3_finalize(st);
 }
 
+/* How many messages the FTS5 query match finds; -1 on an error. */
+static int
+hits(sqlite3 *db, const char *match)
+{
+	sqlite3_stmt *st = store_cli_search(db, match, 100);
+	int n = 0, step;
+
+	while (st && (step = sqlite3_step(st)) == SQLITE_ROW)
+		n++;
+	if (!st || step != SQLITE_DONE)
+		n = -1;
+	sqlite3_finalize(st);
+	return n;
+}
+
 static void
 search_index(sqlite3 *db)
 {
@@ -232,13 +248,16 @@ search_index(sqlite3 *db)
 	db_exec(db, "INSERT INTO attachments (message, filename, "
 	    "content_type, size) VALUES (1, 'schema-podklyucheniya.pdf', "
 	    "'application/pdf', 1)", "");
-	st = store_cli_search(db, "\"принтер\"", 10);
+	st = store_cli_search(db, "\"принтер\"*", 10);
 	while (st && sqlite3_step(st) == SQLITE_ROW)
 		n++;
 	sqlite3_finalize(st);
-	ok(n == 1, "the trigram index folds Cyrillic case");
+	ok(n == 1, "the word index folds Cyrillic case, a prefix finds the "
+	    "other endings");
+	ok(hits(db, "\"принтер\"") == 0, "words, not substrings: "
+	    "ПРИНТЕРА is not the word принтер");
 	n = 0;
-	st = store_cli_search(db, "\"podklyuch\"", 10);
+	st = store_cli_search(db, "\"podklyuch\"*", 10);
 	while (st && sqlite3_step(st) == SQLITE_ROW)
 		n += sqlite3_column_int64(st, 1) == 1;
 	sqlite3_finalize(st);
@@ -254,13 +273,34 @@ search_index(sqlite3 *db)
 	    "content_type, size) VALUES (1, 'invoice-2024.pdf', "
 	    "'application/pdf', 1)", "");
 	n = 0;
-	st = store_cli_search(db, "\"podklyuch\" \"invoice\"", 10);
+	st = store_cli_search(db, "\"podklyuch\"* \"invoice\"*", 10);
 	while (st && sqlite3_step(st) == SQLITE_ROW)
 		n += sqlite3_column_int64(st, 1) == 1;
 	sqlite3_finalize(st);
 	ok(n == 1 && db_exec(db, "INSERT INTO search_fts(search_fts) "
 	    "VALUES ('integrity-check')", "") == 0, "a second attachment: "
 	    "both names found, the index matches the text");
+	/* The tokenizer pd_words (fts_words.h): ё read as е both ways; a
+	 * CJK word found as a phrase of its characters inside a run; its
+	 * snippet marks the characters of the original text. */
+	db_exec(db, "INSERT INTO messages (id, direction, message_id, "
+	    "subject, body, content_hash, raw, created) VALUES (2, 'in', "
+	    "'c@d', 'Счёт за ЁЛКУ', 'プリンターが動きません。東京都の事務所', "
+	    "'h', x'', 0)", "");
+	ok(hits(db, "\"счет\"*") == 1 && hits(db, "\"елк\"*") == 1 &&
+	    hits(db, "\"ёлк\"*") == 1, "ё and е are the same letter");
+	ok(hits(db, "\"京都\"*") == 1 && hits(db, "\"プリンター\"*") == 1 &&
+	    hits(db, "\"動き\"*") == 1, "a CJK word inside a run is found");
+	ok(hits(db, "\"京東\"*") == 0, "CJK characters in another order "
+	    "are not the word");
+	st = store_cli_search(db, "\"東京\"*", 10);
+	ok(st && sqlite3_step(st) == SQLITE_ROW && strstr((const char *)
+	    sqlite3_column_text(st, 6), "。[東京]都の") != NULL,
+	    "the snippet marks the CJK characters found (%s)", st ?
+	    (const char *)sqlite3_column_text(st, 6) : "");
+	sqlite3_finalize(st);
+	ok(db_exec(db, "INSERT INTO search_fts(search_fts) VALUES "
+	    "('integrity-check')", "") == 0, "the index matches the text");
 }
 
 /* A database of schema 8 (before the search index of v9, db_create_at)
@@ -292,7 +332,7 @@ migration(void)
 	ok(db_open(path, &db, &err) == 0, "migrates from schema 8");
 	ok(num(db, "PRAGMA user_version") == DB_SCHEMA_VERSION,
 	    "now schema %d", DB_SCHEMA_VERSION);
-	st = store_cli_search(db, "\"принтер\" \"sverki\"", 10);
+	st = store_cli_search(db, "\"принтер\"* \"sverki\"*", 10);
 	while (st && sqlite3_step(st) == SQLITE_ROW)
 		n += sqlite3_column_int64(st, 1) == 7;
 	sqlite3_finalize(st);
@@ -300,6 +340,55 @@ migration(void)
 	db_close(&db);
 	ok(db_open_ro(path, &db, &version, &err) == 0 && version ==
 	    DB_SCHEMA_VERSION, "read-only open of the current schema");
+	db_close(&db);
+	g_free(err);
+	for (const char *f = "pd.db\0pd.db-wal\0pd.db-shm\0"; *f;
+	    f += strlen(f) + 1) {
+		char *p = g_build_filename(dir, f, NULL);
+
+		g_unlink(p);
+		g_free(p);
+	}
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
+/* A database of schema 13 (the trigram index) with a message and two
+ * attachments indexed by its triggers: the migration to 14 indexes
+ * them again by words ('rebuild' over the view). */
+static void
+migration_v13(void)
+{
+	char *dir = g_dir_make_tmp("unit_cli-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "pd.db", NULL), *err = NULL;
+	sqlite3 *db = NULL;
+
+	ok(db_create_at(path, 13, &err) == 0, "a database of schema 13 (%s)",
+	    err ? err : "");
+	sqlite3_open(path, &db);
+	sqlite3_exec(db, "INSERT INTO messages (id, direction, message_id, "
+	    "subject, body, content_hash, raw, created) VALUES (3, 'in', "
+	    "'v13@x', 'Счёт не пришёл', 'Бухгалтерии нужен акт', 'h', x'', 0);"
+	    "INSERT INTO attachments (message, filename, content_type, size) "
+	    "VALUES (3, 'akt-sverki.pdf', 'application/pdf', 1);"
+	    "INSERT INTO attachments (message, filename, content_type, size) "
+	    "VALUES (3, 'invoice_2024.pdf', 'application/pdf', 1);", NULL, NULL,
+	    NULL);
+	ok(num(db, "SELECT COUNT(*) FROM search_fts WHERE search_fts MATCH "
+	    "'\"галтер\"'") == 1, "schema 13 finds substrings (trigrams)");
+	sqlite3_close(db);
+	db = NULL;
+	ok(db_open(path, &db, &err) == 0 && num(db, "PRAGMA user_version") ==
+	    DB_SCHEMA_VERSION, "migrates from schema 13 to %d",
+	    DB_SCHEMA_VERSION);
+	ok(hits(db, "\"бухгалтер\"* \"sverki\"* \"invoice\"* \"счет\"*") ==
+	    1 && hits(db, "\"галтер\"*") == 0, "the old message, its text "
+	    "and both attachments are indexed by words");
+	ok(db_exec(db, "INSERT INTO search_fts(search_fts) VALUES "
+	    "('integrity-check')", "") == 0 && num(db, "SELECT COUNT(*) FROM "
+	    "sqlite_master WHERE sql LIKE '%trigram%'") == 0,
+	    "no trigram index is left, the index matches the text");
 	db_close(&db);
 	g_free(err);
 	for (const char *f = "pd.db\0pd.db-wal\0pd.db-shm\0"; *f;
@@ -336,5 +425,6 @@ main(void)
 	}
 	db_close(&db);
 	migration();
+	migration_v13();
 	return tap_done();
 }
