@@ -333,8 +333,8 @@ def latency(s, sink, n, rate):
         t0 = time.monotonic()
         for i in range(n):
             due = t0 + i / rate
-            while time.monotonic() < due:
-                time.sleep(min(0.005, due - time.monotonic()))
+            while (left := due - time.monotonic()) > 0:
+                time.sleep(min(0.005, left))
             mid, raw = mails.request(i)
             l.sendmail(harness.sender_of(raw), [harness.SUPPORT], raw)
             sent[harness.norm_id(mid)] = time.monotonic()
