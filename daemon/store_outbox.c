@@ -36,10 +36,17 @@ GPtrArray *
 store_outbox_due(sqlite3 *db, int64_t now, int limit)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
+	/* The ids first, from the covering index outbox_due, then only
+	 * those rows.  Ordering whole rows by id made SQLite read every due
+	 * row, body and all, into its sorter whenever the due times did not
+	 * follow the ids (retries after an outage): each batch then cost
+	 * time in proportion to the backlog's bytes.  Same rows, same
+	 * order. */
 	sqlite3_stmt *st = db_prep(db, "SELECT id, COALESCE(ticket, 0), "
 	    "attempts, created, message_id, env_from, rcpt, data FROM outbox "
-	    "WHERE status = 'pending' AND next_attempt <= ? ORDER BY id "
-	    "LIMIT ?", "ii", now, (int64_t)limit);
+	    "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND "
+	    "next_attempt <= ? ORDER BY id LIMIT ?) ORDER BY id", "ii", now,
+	    (int64_t)limit);
 
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct store_outbox_row *r = g_new0(struct store_outbox_row, 1);

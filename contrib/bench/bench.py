@@ -2,8 +2,12 @@
 """bench.py: postdesk's benchmark (issue 13; `make bench`; not a test).
 
 Starts the private Dovecot of the integration tests (tests/harness.py) and
-the SMTP sink of contrib/smtp_sink.py (STARTTLS + AUTH, storing every mail
-in a Maildir, not relaying it), generates BENCH_N (default 10,000) mails of
+an SMTP sink (STARTTLS + AUTH + PIPELINING, storing every mail in a Maildir,
+not relaying it): contrib/bench/bench-sink (contrib/bench/sink.c), which
+costs microseconds per mail, so that the outbox rate is postdeskd's and not
+the sink's; BENCH_SINK=python uses the integration tests' aiosmtpd sink
+(contrib/smtp_sink.py, a few milliseconds of CPU per mail) instead.  It
+generates BENCH_N (default 10,000) mails of
 the mix in contrib/bench/mails.py, and measures in one run:
 
   sink        the SMTP sink's own capacity: smtplib over one session, and
@@ -14,7 +18,9 @@ the mix in contrib/bench/mails.py, and measures in one run:
               second (sink stopped, so only ingest runs), and its ratio to
               each baseline;
   outbox      the acknowledgements and notices queued by the ingest, sent
-              by a restarted postdeskd to the sink: mails/s;
+              by a restarted postdeskd to the sink: mails/s, and the CPU
+              per mail of postdeskd and of the sink meanwhile (the figure
+              to compare when other work shares the machine);
   latency     a steady offered load (BENCH_RATE requests/s, default 10, for
               BENCH_LAT_N requests, default 200) over LMTP: from Dovecot's
               250 to the acknowledgement's arrival in the sink, p50/p99/max;
@@ -59,7 +65,11 @@ SEED_PIPELINE = int(os.environ.get("BENCH_SEED_PIPELINE", "20000"))
 RATE = float(os.environ.get("BENCH_RATE", "10"))
 LAT_N = int(os.environ.get("BENCH_LAT_N", "200"))
 SEED = os.path.join(harness.BUILDDIR, "contrib", "bench", "bench-seed")
-SINK = os.path.join(harness.SRCDIR, "contrib", "smtp_sink.py")
+SINK_KIND = os.environ.get("BENCH_SINK", "c")
+if SINK_KIND == "python":
+    SINK = ["/usr/bin/python3", os.path.join(harness.SRCDIR, "contrib", "smtp_sink.py")]
+else:
+    SINK = [os.path.join(harness.BUILDDIR, "contrib", "bench", "bench-sink")]
 result = {"machine": {}, "params": {"n": N, "big": BIG, "big_n": BIG_N,
                                     "rate": RATE, "lat_n": LAT_N}}
 
@@ -87,7 +97,9 @@ def machine():
 
 
 class Sink:
-    """contrib/smtp_sink.py without the LMTP relay, stopped by its PID."""
+    """bench-sink, or contrib/smtp_sink.py without the LMTP relay; both
+    take PORT MAILDIR CERT KEY and store each mail in MAILDIR/new.  Stopped
+    by its PID."""
 
     def __init__(self, s):
         self.s = s
@@ -98,7 +110,7 @@ class Sink:
         os.makedirs(os.path.dirname(self.maildir), exist_ok=True)
         log = open(os.path.join(self.s.dir, "bench-sink.log"), "a")
         self.proc = subprocess.Popen(
-            ["/usr/bin/python3", SINK, str(self.s.smtp_port), self.maildir,
+            SINK + [str(self.s.smtp_port), self.maildir,
              os.path.join(self.s.dir, "cert.pem"), os.path.join(self.s.dir, "key.pem")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         harness.wait_until(self.up, 20, 0.05)
@@ -115,6 +127,9 @@ class Sink:
             self.proc.terminate()
             self.proc.wait(20)
         self.proc = None
+
+    def cpu(self):
+        return proc_cpu(self.proc)
 
     def count(self):
         d = os.path.join(self.maildir, "new")
@@ -156,7 +171,7 @@ def sink_capacity(s, n, size):
     per = k / (time.monotonic() - t)
     return {"one_session_mails_s": round(one, 1),
             "session_per_mail_mails_s": round(per, 1), "mails": n,
-            "mail_bytes": len(msg)}
+            "mail_bytes": len(msg), "sink": SINK_KIND}
 
 
 def imap_login(s):
@@ -209,6 +224,16 @@ def db_one(s, sql, missing=-1):
         c.close()
 
 
+def proc_cpu(proc):
+    """User + system CPU seconds of a running child so far (0 when gone)."""
+    try:
+        with open("/proc/%d/stat" % proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError, IndexError, ValueError):
+        return 0.0
+
+
 def hwm(d):
     try:
         with open("/proc/%d/status" % d.proc.pid) as f:
@@ -253,16 +278,21 @@ def outbox_phase(s, conf, sink):
     c.close()
     sink.start()
     d = s.daemon(conf, "postdeskd-outbox.log")
+    sink_cpu = sink.cpu()
     t = time.monotonic()
     d.start()
     harness.wait_until(lambda: db_one(s, "SELECT COUNT(*) FROM outbox WHERE "
                                       "status = 'pending'") == 0,
                        timeout=max(600, pending / 5), interval=0.05)
     el = time.monotonic() - t
+    d_cpu, sink_cpu = proc_cpu(d.proc), sink.cpu() - sink_cpu
     sent = db_one(s, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+    per = lambda cpu: round(1000 * cpu / pending, 3) if pending else 0  # noqa: E731
     return d, {"mails": pending, "seconds": round(el, 2),
                "mails_s": round(pending / el, 1) if el else 0,
-               "sent_total": sent}
+               "sent_total": sent, "sink": SINK_KIND,
+               "daemon_cpu_ms_per_mail": per(d_cpu),
+               "sink_cpu_ms_per_mail": per(sink_cpu)}
 
 
 def latency(s, sink, n, rate):
@@ -303,8 +333,8 @@ def latency(s, sink, n, rate):
         t0 = time.monotonic()
         for i in range(n):
             due = t0 + i / rate
-            while time.monotonic() < due:
-                time.sleep(min(0.005, due - time.monotonic()))
+            while (left := due - time.monotonic()) > 0:
+                time.sleep(min(0.005, left))
             mid, raw = mails.request(i)
             l.sendmail(harness.sender_of(raw), [harness.SUPPORT], raw)
             sent[harness.norm_id(mid)] = time.monotonic()
@@ -451,11 +481,13 @@ def report(r):
         ("raw FETCH + UID MOVE per 50", "%.0f msg/s" % b["fetch_move50_msg_s"]),
         ("ingest, empty database", "%.1f msg/s (%.3fx bulk, %.3fx fetch+move)"
          % (i["msg_s"], i["vs_bulk_fetch"], i["vs_fetch_move50"])),
-        ("SMTP sink, smtplib one session", "%.0f mails/s (%.1f KB mails)"
+        ("SMTP sink (%s), smtplib one session" % r["sink"]["sink"], "%.0f mails/s (%.1f KB mails)"
          % (r["sink"]["one_session_mails_s"], r["sink"]["mail_bytes"] / 1024)),
         ("SMTP sink, smtplib session per mail", "%.0f mails/s" % r["sink"]["session_per_mail_mails_s"]),
         ("outbox drained", "%.1f mails/s (%d mails; %.2fx smtplib one session)"
          % (o["mails_s"], o["mails"], o["mails_s"] / r["sink"]["one_session_mails_s"])),
+        ("outbox CPU per mail", "postdeskd %.3f ms, %s sink %.3f ms"
+         % (o["daemon_cpu_ms_per_mail"], o["sink"], o["sink_cpu_ms_per_mail"])),
         ("arrival -> ack at %.0f/s" % l.get("offered_per_s", 0),
          "p50 %.3f s, p99 %.3f s, max %.3f s (%d acks)"
          % (l.get("p50_s", 0), l.get("p99_s", 0), l.get("max_s", 0), l.get("acks", 0))),
