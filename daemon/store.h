@@ -285,7 +285,9 @@ int store_time_used(sqlite3 *db, const char *client, int64_t since,
 
 /* ---- store_outbox.c ---- */
 
-/* Inserts an outbox row (pending, due now).  Returns the row id or -1. */
+/* Inserts an outbox row (pending, due now): the row with the header
+ * section, SHA-256 and size of data, and data whole in outbox_bodies
+ * (docs/storage.md), both or neither.  Returns the row id or -1. */
 int64_t store_outbox_insert(sqlite3 *db, unsigned long ticket,
     const char *kind, const char *msgid, const char *env_from,
     const char *rcpt, const char *data, size_t len);
@@ -297,7 +299,8 @@ struct store_outbox_row {
 };
 
 /* The pending rows due at now, oldest first, at most limit (struct
- * store_outbox_row *, freed with the array); empty on an error. */
+ * store_outbox_row *, freed with the array; data is the whole mail);
+ * empty on an error. */
 GPtrArray *store_outbox_due(sqlite3 *db, int64_t now, int limit);
 
 /* The sender's state writes: quiet (no log line per failure, the sender
@@ -306,8 +309,9 @@ GPtrArray *store_outbox_due(sqlite3 *db, int64_t now, int limit);
  * next_attempt to next; 0 claimed, 1 changed meanwhile (not ours). */
 int store_outbox_claim(sqlite3 *db, int64_t id, int64_t attempts,
     int64_t next, char **err_r);
-/* Records the outcome: sent at at; retry at next with error; failed with
- * error.  0 or -1 with *err_r. */
+/* Records the outcome: sent at at (its outbox_bodies row deleted with
+ * it); retry at next with error; failed with error (the body stays).
+ * 0 or -1 with *err_r. */
 int store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r);
 int store_outbox_retry(sqlite3 *db, int64_t id, int64_t next,
     const char *error, char **err_r);

@@ -5,19 +5,48 @@
 #include "db.h"
 #include "store.h"
 
+/* Runs sql (a SAVEPOINT, RELEASE or ROLLBACK TO) without a log line. */
+static int
+savepoint(sqlite3 *db, const char *sql, char **err_r)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	if (err_r)
+		*err_r = g_strdup(sqlite3_errmsg(db));
+	return -1;
+}
+
 int64_t
 store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len)
 {
-	int64_t now = pd_now();
+	int64_t now = pd_now(), id;
 
-	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
-	    "env_from, rcpt, data, next_attempt, created) VALUES "
-	    "(NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?)", "utttt" "bii", ticket, kind,
-	    msgid, env_from, rcpt, data, len, now, now) != 0)
+	/* The row keeps the header section, the SHA-256 and the size of
+	 * the mail from the start, and never shrinks; the whole mail waits
+	 * in outbox_bodies until it is sent (schema v15 in db.c,
+	 * docs/storage.md).  Both rows or neither: a savepoint, so that a
+	 * caller outside a transaction gets that too. */
+	if (savepoint(db, "SAVEPOINT outbox_insert", NULL) != 0)
 		return -1;
-	return sqlite3_last_insert_rowid(db);
+	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
+	    "env_from, rcpt, data, data_hash, data_size, next_attempt, "
+	    "created) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, pd_headers(?6), "
+	    "pd_sha256(?6), length(?6), ?7, ?8)", "utttt" "bii", ticket, kind,
+	    msgid, env_from, rcpt, data, len, now, now) != 0)
+		goto fail;
+	id = sqlite3_last_insert_rowid(db);
+	if (db_exec(db, "INSERT INTO outbox_bodies (id, data) VALUES (?, ?)",
+	    "ib", id, data, len) != 0)
+		goto fail;
+	if (savepoint(db, "RELEASE outbox_insert", NULL) != 0)
+		goto fail;
+	return id;
+fail:
+	savepoint(db, "ROLLBACK TO outbox_insert; RELEASE outbox_insert",
+	    NULL);
+	return -1;
 }
 
 static void
@@ -36,17 +65,16 @@ GPtrArray *
 store_outbox_due(sqlite3 *db, int64_t now, int limit)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func(row_free);
-	/* The ids first, from the covering index outbox_due, then only
-	 * those rows.  Ordering whole rows by id made SQLite read every due
-	 * row, body and all, into its sorter whenever the due times did not
-	 * follow the ids (retries after an outage): each batch then cost
-	 * time in proportion to the backlog's bytes.  Same rows, same
-	 * order. */
-	sqlite3_stmt *st = db_prep(db, "SELECT id, COALESCE(ticket, 0), "
-	    "attempts, created, message_id, env_from, rcpt, data FROM outbox "
-	    "WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND "
-	    "next_attempt <= ? ORDER BY id LIMIT ?) ORDER BY id", "ii", now,
-	    (int64_t)limit);
+	/* The ids first, from the covering index outbox_due, then only those
+	 * rows, so that no sorter reads the bodies of every due row.  The
+	 * whole mail is the row's outbox_bodies row (store_outbox_insert);
+	 * outbox.data, its headers, stands in only if a row had none. */
+	sqlite3_stmt *st = db_prep(db, "SELECT o.id, COALESCE(o.ticket, 0), "
+	    "o.attempts, o.created, o.message_id, o.env_from, o.rcpt, "
+	    "COALESCE(b.data, o.data) FROM outbox o LEFT JOIN outbox_bodies b "
+	    "ON b.id = o.id WHERE o.id IN (SELECT id FROM outbox WHERE status "
+	    "= 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?) ORDER BY "
+	    "o.id", "ii", now, (int64_t)limit);
 
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct store_outbox_row *r = g_new0(struct store_outbox_row, 1);
@@ -114,13 +142,22 @@ store_outbox_defer(sqlite3 *db, int64_t id, int64_t next, char **err_r)
 int
 store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
 {
-	/* The body goes once it is sent; the headers, a hash and the size
-	 * stay (docs/storage.md). */
-	return quiet_step(db, db_prep(db, "UPDATE outbox SET status = 'sent', "
-	    "sent_at = ?, last_error = '', data_hash = pd_sha256(data), "
-	    "data_size = length(data), data = pd_headers(data) WHERE id = ?",
-	    "ii", at, id), -1,
-	    err_r) < 0 ? -1 : 0;
+	/* The body goes once it is sent; the headers, the hash and the size
+	 * stay in the row, which keeps its size (docs/storage.md).  A
+	 * savepoint: both changes or neither, inside the caller's
+	 * transaction or not. */
+	if (savepoint(db, "SAVEPOINT outbox_sent", err_r) != 0)
+		return -1;
+	if (quiet_step(db, db_prep(db, "UPDATE outbox SET status = 'sent', "
+	    "sent_at = ?, last_error = '' WHERE id = ?", "ii", at, id), -1,
+	    err_r) < 0 || quiet_step(db, db_prep(db, "DELETE FROM "
+	    "outbox_bodies WHERE id = ?", "i", id), -1, err_r) < 0 ||
+	    savepoint(db, "RELEASE outbox_sent", err_r) != 0) {
+		savepoint(db, "ROLLBACK TO outbox_sent; RELEASE outbox_sent",
+		    NULL);
+		return -1;
+	}
+	return 0;
 }
 
 int

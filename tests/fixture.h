@@ -229,7 +229,8 @@ fx_deliver(struct fixture *fx, const char *raw, unsigned long *ticket_r)
 }
 
 /* One row of "SELECT id, COALESCE(ticket, 0), kind, rcpt, env_from, data
- * FROM outbox", its mail parsed back. */
+ * FROM outbox", its mail parsed back (the data: the whole mail from
+ * outbox_bodies while there is one, else the headers kept once sent). */
 static G_GNUC_UNUSED struct fx_row *
 fx_row_read(const struct fixture *fx, sqlite3_stmt *st)
 {
@@ -264,7 +265,9 @@ fx_outbox(struct fixture *fx)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func(fx_row_free);
 	sqlite3_stmt *st = db_prep(fx->db, "SELECT id, COALESCE(ticket, 0), "
-	    "kind, rcpt, env_from, data FROM outbox WHERE id > ? ORDER BY id",
+	    "kind, rcpt, env_from, COALESCE((SELECT b.data FROM outbox_bodies "
+	    "b WHERE b.id = outbox.id), data) FROM outbox WHERE id > ? ORDER "
+	    "BY id",
 	    "i", fx->seen);
 
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -358,7 +361,9 @@ fx_rows(struct fixture *fx, int64_t after)
 {
 	GPtrArray *rows = g_ptr_array_new_with_free_func(fx_row_free);
 	sqlite3_stmt *st = db_prep(fx->db, "SELECT id, COALESCE(ticket, 0), "
-	    "kind, rcpt, env_from, data FROM outbox WHERE id > ? ORDER BY id",
+	    "kind, rcpt, env_from, COALESCE((SELECT b.data FROM outbox_bodies "
+	    "b WHERE b.id = outbox.id), data) FROM outbox WHERE id > ? ORDER "
+	    "BY id",
 	    "i", after);
 
 	while (st && sqlite3_step(st) == SQLITE_ROW)

@@ -1,8 +1,9 @@
 /* unit_blobs: one copy of each attachment (docs/storage.md,
  * store_blobs.c): the same file in two mails is one blob; the raw message
  * comes back byte for byte without its attachment's text stored twice;
- * a sent outbox row keeps its headers and a hash; the migration moves an
- * old database's attachments into blobs. */
+ * an outbox row keeps its headers and a hash, its whole mail in
+ * outbox_bodies only until sent; the migrations move an old database's
+ * attachments into blobs and its unsent mail into outbox_bodies. */
 #include "fixture.h"
 #include "tap.h"
 
@@ -132,32 +133,173 @@ test_store(void)
 	g_free(other);
 }
 
-/* An outbox row once sent: headers, hash and size stay, the body goes. */
+/* What `postdesk outbox retry ID` does to a failed row (the statement of
+ * store_cli_outbox_retry, which only the CLI links): 1 when retried. */
+static int
+retry(sqlite3 *db, int64_t id)
+{
+	if (db_exec(db, "UPDATE outbox SET status = 'pending', attempts = 0, "
+	    "next_attempt = 0 WHERE id = ? AND status IN ('pending', "
+	    "'failed')", "i", id) != 0)
+		return -1;
+	return sqlite3_changes(db) > 0;
+}
+
+/* The whole mail of the due row id as store_outbox_due (the sender)
+ * reads it, g_malloc'd; NULL when the row is not due. */
+static char *
+due_mail(sqlite3 *db, int64_t id)
+{
+	GPtrArray *rows = store_outbox_due(db, G_MAXINT64 / 2, 100);
+	char *mail = NULL;
+
+	for (guint i = 0; i < rows->len; i++) {
+		const struct store_outbox_row *r = rows->pdata[i];
+		gsize n;
+		const char *d = g_bytes_get_data(r->data, &n);
+
+		if (r->id == id)
+			mail = g_strndup(d, n);
+	}
+	g_ptr_array_free(rows, TRUE);
+	return mail;
+}
+
+/* An outbox row holds the headers, the hash and the size from the start
+ * (its size never changes: docs/storage.md); the whole mail waits in
+ * outbox_bodies while pending or failed, and goes once sent. */
 static void
 test_outbox(void)
 {
 	struct fixture fx;
 	const char *mail = "Message-ID: <o1@x>\r\nSubject: hi\r\n\r\nbody "
 	    "text\r\n";
+	const char *heads = "Message-ID: <o1@x>\r\nSubject: hi\r\n\r\n";
 	char hash[65], *err = NULL, *kept;
-	int64_t id;
+	int64_t id, id2, size;
 
 	if (!ok(fx_open(&fx, "", "") == 0, "fixture opens"))
 		return;
 	id = store_outbox_insert(fx.db, 0, "ack", "o1@x", "",
 	    "c@client.test", mail, strlen(mail));
-	ok(store_outbox_sent(fx.db, id, 1, &err) == 0, "sent recorded");
 	blob_hash(mail, strlen(mail), hash);
+	kept = fx_str(&fx, "SELECT CAST(data AS TEXT) FROM outbox_bodies");
+	is_str(kept, mail, "pending row: its whole mail in outbox_bodies");
+	g_free(kept);
+	kept = due_mail(fx.db, id);
+	is_str(kept, mail, "pending row: the sender reads the whole mail");
+	g_free(kept);
+	kept = fx_str(&fx, "SELECT CAST(data AS TEXT) || data_hash || "
+	    "data_size FROM outbox");
+	ok(kept && g_str_has_prefix(kept, heads) && strstr(kept, hash),
+	    "pending row: headers, hash and size from the start");
+	g_free(kept);
+	size = fx_int(&fx, "SELECT length(CAST(data AS BLOB)) + "
+	    "length(data_hash) + data_size FROM outbox");
+	ok(store_outbox_sent(fx.db, id, 1, &err) == 0, "sent recorded");
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM outbox_bodies") == 0,
+	    "sent row: its body row is gone");
+	ok(fx_int(&fx, "SELECT length(CAST(data AS BLOB)) + "
+	    "length(data_hash) + data_size FROM outbox") == size,
+	    "sent row: the row itself did not shrink");
 	kept = fx_str(&fx, "SELECT CAST(data AS TEXT) FROM outbox");
-	is_str(kept, "Message-ID: <o1@x>\r\nSubject: hi\r\n\r\n",
-	    "sent row: the headers stay");
+	is_str(kept, heads, "sent row: the headers stay");
 	g_free(kept);
 	kept = fx_str(&fx, "SELECT data_hash FROM outbox");
 	is_str(kept, hash, "sent row: the SHA-256 of what was sent");
 	g_free(kept);
 	ok(fx_int(&fx, "SELECT data_size FROM outbox") ==
 	    (int64_t)strlen(mail), "sent row: its size");
+	ok(fx_int(&fx, "SELECT status = 'sent' AND sent_at = 1 FROM outbox")
+	    == 1, "sent row: status and time");
+
+	/* A failed row keeps its mail: `postdesk outbox retry` sends it
+	 * again, whole. */
+	id2 = store_outbox_insert(fx.db, 0, "ack", "o2@x", "",
+	    "c@client.test", mail, strlen(mail));
+	ok(store_outbox_failed(fx.db, id2, "550 no", &err) == 0,
+	    "failure recorded");
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM outbox_bodies") == 1,
+	    "failed row: its body stays");
+	kept = due_mail(fx.db, id2);
+	ok(kept == NULL, "failed row: not due");
+	g_free(kept);
+	ok(retry(fx.db, id2) == 1, "retried");
+	kept = due_mail(fx.db, id2);
+	is_str(kept, mail, "retried row: the sender reads the whole mail");
+	g_free(kept);
 	fx_close(&fx);
+}
+
+/* A database of schema 14 (one outbox row per mail, the whole mail in
+ * outbox.data until sent) is migrated: pending and failed mail stays
+ * sendable, whole. */
+static void
+test_migration_bodies(void)
+{
+	char dir[] = "/tmp/unit_blobs.XXXXXX";
+	char *path, *err = NULL, *kept, hash[65];
+	sqlite3 *db = NULL;
+	const char *mail = "Subject: x\r\n\r\nlong body\r\n";
+	int64_t v = 0;
+
+	if (!g_mkdtemp(dir))
+		return;
+	path = g_build_filename(dir, "old.db", NULL);
+	if (!ok(db_create_at(path, 14, &err) == 0, "a database of schema 14 "
+	    "(%s)", err ? err : "made"))
+		return;
+	sqlite3_open(path, &db);
+	db_exec(db, "INSERT INTO outbox (id, kind, message_id, env_from, "
+	    "rcpt, data, status, next_attempt, created, data_hash, data_size) "
+	    "VALUES (1, 'ack', 's', '', 'c@x', ?, 'sent', 0, 0, 'h', 99), "
+	    "(2, 'ack', 'p', '', 'c@x', ?, 'pending', 0, 0, NULL, NULL), "
+	    "(3, 'ack', 'f', '', 'c@x', ?, 'failed', 0, 0, NULL, NULL)", "bbb",
+	    "Subject: x\r\n\r\n", (size_t)15, mail, strlen(mail), mail,
+	    strlen(mail));
+	db_close(&db);
+	if (!ok(db_open(path, &db, &err) == 0, "schema 14 opens: %s",
+	    err ? err : "migrated"))
+		return;
+	db_int(db, &v, "PRAGMA user_version", "");
+	ok(v == DB_SCHEMA_VERSION, "migrated to schema %lld", (long long)v);
+	blob_hash(mail, strlen(mail), hash);
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM outbox o JOIN outbox_bodies b "
+	    "ON b.id = o.id WHERE CAST(b.data AS TEXT) = ? AND CAST(o.data AS "
+	    "TEXT) = 'Subject: x\r\n\r\n' AND o.data_hash = ? AND "
+	    "o.data_size = ?", "tti", mail, hash, (int64_t)strlen(mail));
+	ok(v == 2, "migration: pending and failed mail moved to outbox_bodies, "
+	    "the rows keep headers, hash and size");
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM outbox WHERE id = 1 AND "
+	    "data_hash = 'h' AND data_size = 99 AND id NOT IN (SELECT id FROM "
+	    "outbox_bodies)", "");
+	ok(v == 1, "migration: a sent row is left alone");
+	kept = due_mail(db, 2);
+	is_str(kept, mail, "migrated pending row: sent whole");
+	g_free(kept);
+	ok(retry(db, 3) == 1, "migrated failed row "
+	    "retried");
+	kept = due_mail(db, 3);
+	is_str(kept, mail, "migrated failed row: sent whole");
+	g_free(kept);
+	ok(store_outbox_sent(db, 2, 5, &err) == 0 && store_outbox_sent(db, 3,
+	    5, &err) == 0, "both sent");
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM outbox_bodies", "");
+	ok(v == 0, "no body is left once sent");
+	db_close(&db);
+	for (const char *e = "\0-wal\0-shm\0"; ; e += strlen(e) + 1) {
+		char *p = g_strdup_printf("%s%s", path, e);
+
+		g_unlink(p);
+		g_free(p);
+		if (strcmp(e, "-shm") == 0)
+			break;
+	}
+	g_rmdir(dir);
+	g_free(path);
 }
 
 /* A database of the schema before the blobs (attachments with data, sent outbox rows with
@@ -221,8 +363,9 @@ test_migration(void)
 	    "AND CAST(data AS TEXT) = 'Subject: x\n\n' AND data_size = 22", "");
 	ok(v == 1, "migration: a sent row keeps its headers and size");
 	v = -1;
-	db_int(db, &v, "SELECT COUNT(*) FROM outbox WHERE message_id = 'p' "
-	    "AND CAST(data AS TEXT) = ? AND data_hash IS NULL", "t", mail);
+	db_int(db, &v, "SELECT COUNT(*) FROM outbox o JOIN outbox_bodies b "
+	    "ON b.id = o.id WHERE o.message_id = 'p' AND CAST(b.data AS TEXT) "
+	    "= ? AND o.data_size = 22", "t", mail);
 	ok(v == 1, "migration: a pending row keeps its whole text");
 	db_close(&db);
 	for (const char *e = "\0-wal\0-shm\0"; ; e += strlen(e) + 1) {
@@ -245,5 +388,6 @@ main(void)
 	test_store();
 	test_outbox();
 	test_migration();
+	test_migration_bodies();
 	return tap_done();
 }

@@ -362,9 +362,14 @@ def db_stats(s):
              "used_bytes": page * (pages - free),
              "bytes_per_message": round(page * (pages - free) / max(msgs, 1)),
              "file_bytes_per_message": round(page * pages / max(msgs, 1))}
-        r["outbox_rows"] = {st: {"rows": n, "avg_data_bytes": round(b or 0)} for st, n, b in
-                            c.execute("SELECT status, COUNT(*), AVG(length(data)) FROM outbox "
-                                      "GROUP BY status")}
+        # avg_data_bytes: outbox.data (the headers; schema 15);
+        # avg_body_bytes: the whole mail in outbox_bodies, pending and failed rows only.
+        r["outbox_rows"] = {st: {"rows": n, "avg_data_bytes": round(b or 0),
+                                 "bodies": nb, "avg_body_bytes": round(bb or 0)}
+                            for st, n, b, nb, bb in c.execute(
+                                "SELECT o.status, COUNT(*), AVG(length(o.data)), COUNT(b.id), "
+                                "AVG(length(b.data)) FROM outbox o LEFT JOIN outbox_bodies b "
+                                "ON b.id = o.id GROUP BY o.status")}
         r["messages_avg"] = dict(zip(("raw", "body"), (round(x or 0) for x in c.execute(
             "SELECT AVG(length(raw)), AVG(length(body)) FROM messages").fetchone())))
         try:
@@ -373,7 +378,7 @@ def db_stats(s):
             tables = {}
             for name, b in rows:
                 key = name
-                for t in ("outbox", "messages_fts", "messages", "attachments",
+                for t in ("outbox_bodies", "outbox", "messages_fts", "messages", "attachments",
                           "blobs", "raw_spans", "events", "tickets", "auto_mail",
                           "recent_requests", "source_uids", "participants"):
                     if name == t or name.startswith(t + "_") or \
@@ -428,8 +433,8 @@ def run(s, sink):
     d.stop()
     say("SMTP sink capacity")
     sink.start()
-    size = db_one(s, "SELECT CAST(AVG(length(data)) AS INTEGER) FROM outbox "
-                     "WHERE status = 'pending'") or 3000
+    size = db_one(s, "SELECT CAST(AVG(length(b.data)) AS INTEGER) FROM outbox_bodies b "
+                     "JOIN outbox o ON o.id = b.id WHERE o.status = 'pending'") or 3000
     result["sink"] = sink_capacity(s, min(2000, max(500, N // 5)), size)
     sink.stop()
     say("outbox")
