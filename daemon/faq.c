@@ -1,5 +1,6 @@
 /* faq.c: see faq.h. */
 #include <string.h>
+#include "casefold.h"
 #include "faq.h"
 #include "log.h"
 #include "store_faq.h"
@@ -160,8 +161,8 @@ folded_text(const struct faq_entry *e)
 {
 	char *all = g_strdup_printf("%s\n%s\n%s", e->title, e->keywords ?
 	    e->keywords : "", e->body);
-	char *f = g_utf8_casefold(all, -1);
-	char *n = g_utf8_normalize(f, -1, G_NORMALIZE_NFC);
+	char *f = casefold(all, -1);
+	char *n = casefold_nfc(f, -1);
 
 	g_free(all);
 	g_free(f);
@@ -185,20 +186,30 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 {
 	char *req = g_strdup_printf("%s\n%s", subject ? subject : "",
 	    text ? text : "");
-	char *rf = g_utf8_casefold(req, -1);
-	char *reqf = g_utf8_normalize(rf, -1, G_NORMALIZE_NFC);
-	GPtrArray *terms = faq_terms(req, MAX_TERMS);
+	char *rf, *reqf;
+	GPtrArray *terms;
 	guint n = entries->len;
-	double *bm = g_new0(double, n ? n : 1), *idf = g_new0(double,
-	    terms->len ? terms->len : 1), idf_sum = 0;
-	char **texts = g_new0(char *, n + 1);
+	double *bm, *idf, idf_sum = 0;
+	char **texts;
 	GArray *hits = g_array_new(FALSE, TRUE, sizeof(struct faq_hit));
 	sqlite3 *mem = NULL;
 	char *match;
 	int r = 0;
 
-	g_free(rf);
 	*best_r = 0;
+	if (n == 0) {
+		/* Nothing to rank: no hit, whatever the request says. */
+		g_free(req);
+		*hits_r = hits;
+		return 0;
+	}
+	rf = casefold(req, -1);
+	reqf = casefold_nfc(rf, -1);
+	terms = faq_terms(req, MAX_TERMS);
+	bm = g_new0(double, n);
+	idf = g_new0(double, terms->len ? terms->len : 1);
+	texts = g_new0(char *, n + 1);
+	g_free(rf);
 	if (terms->len && n) {
 		match = match_of(terms);
 		r = store_faq_index(entries, &mem, err_r);
