@@ -194,7 +194,7 @@ GBytes *
 store_raw_pack(GByteArray *raw, int *format_r)
 {
 	GZlibCompressor *z = g_zlib_compressor_new(
-	    G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 6);
+	    G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 3);
 	size_t n = 0;
 	guchar *p = convert_all(G_CONVERTER(z), raw->data, raw->len, &n);
 
