@@ -43,15 +43,19 @@ end_of(const char *s, gssize len)
 	    s + strnlen(s, (size_t)len));
 }
 
-char *
-casefold(const char *s, gssize len)
+void
+casefold_append(GString *out, const char *s, gssize len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = end_of(s,
 	    len);
-	char *out = g_malloc((size_t)(end - p) + 1), *o = out;
+	gsize was = out->len;
+	char *o;
 	gunichar c;
 	int n;
 
+	/* Folding never makes a character of the fast path longer. */
+	g_string_set_size(out, was + (gsize)(end - p));
+	o = out->str + was;
 	while ((n = fast_char(p, end, &c)) > 0) {
 		if (c < 0x80)
 			*o++ = g_ascii_tolower((char)c);
@@ -66,11 +70,22 @@ casefold(const char *s, gssize len)
 		p += n;
 	}
 	if (p == end) {
-		*o = '\0';
-		return out;
+		g_string_truncate(out, (gsize)(o - out->str));
+		return;
 	}
-	g_free(out);
-	return g_utf8_casefold(s, len);
+	g_string_truncate(out, was);
+	o = g_utf8_casefold(s, len);
+	g_string_append(out, o);
+	g_free(o);
+}
+
+char *
+casefold(const char *s, gssize len)
+{
+	GString *out = g_string_sized_new(len < 0 ? strlen(s) : (gsize)len);
+
+	casefold_append(out, s, len);
+	return g_string_free(out, FALSE);
 }
 
 char *

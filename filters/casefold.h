@@ -15,6 +15,9 @@
  * past a NUL.  g_malloc'd, never NULL. */
 char *casefold(const char *s, gssize len);
 
+/* casefold(s, len) appended to out. */
+void casefold_append(GString *out, const char *s, gssize len);
+
 /* g_utf8_normalize(s, len, G_NORMALIZE_NFC): g_malloc'd, NULL when s is
  * not valid UTF-8 (as GLib's). */
 char *casefold_nfc(const char *s, gssize len);

@@ -12,7 +12,6 @@ static void
 add_word(GString *out, const char *p, const char *end)
 {
 	bool digit = false, hex = end - p >= 8;
-	char *fold;
 
 	for (const char *q = p; q < end; q = g_utf8_next_char(q)) {
 		gunichar c = (unsigned char)*q < 0x80 ? (unsigned char)*q :
@@ -29,9 +28,7 @@ add_word(GString *out, const char *p, const char *end)
 		g_string_append_c(out, '#');
 		return;
 	}
-	fold = casefold(p, end - p);
-	g_string_append(out, fold);
-	g_free(fold);
+	casefold_append(out, p, end - p);
 }
 
 char *
