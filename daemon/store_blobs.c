@@ -73,13 +73,40 @@ b64_lines(const guchar *data, size_t len, const char *eol)
 	GString *s = g_string_sized_new(len / 57 * (76 + 2) + 80);
 
 	for (size_t i = 0; i < len; i += 57) {
-		gchar *l = g_base64_encode(data + i, MIN(57, len - i));
+		/* What g_base64_encode() does, without its allocation. */
+		gchar l[80];
+		gint state = 0, save = 0;
+		gsize n = g_base64_encode_step(data + i, MIN(57, len - i),
+		    FALSE, l, &state, &save);
 
-		g_string_append(s, l);
+		n += g_base64_encode_close(FALSE, l + n, &state, &save);
+		g_string_append_len(s, l, (gssize)n);
 		g_string_append(s, eol);
-		g_free(l);
 	}
 	return s;
+}
+
+/* memmem(hay, hlen, needle, nlen) for a long needle (nlen > 0): its
+ * first line looked for (glibc's fast search of short needles), the rest
+ * compared only where that matched.  The same first match. */
+static const guchar *
+find_text(const guchar *hay, size_t hlen, const guchar *needle,
+    size_t nlen)
+{
+	size_t head = MIN(nlen, 80);
+	const guchar *p = hay, *end = hay + hlen;
+
+	while ((size_t)(end - p) >= nlen) {
+		const guchar *q = memmem(p, (size_t)(end - p) - (nlen - head),
+		    needle, head);
+
+		if (!q)
+			return NULL;
+		if (memcmp(q + head, needle + head, nlen - head) == 0)
+			return q;
+		p = q + 1;
+	}
+	return NULL;
 }
 
 GByteArray *
@@ -103,7 +130,8 @@ store_raw_split(const void *raw, size_t len, GPtrArray *atts,
 		for (int form = FORM_B64_CRLF; form <= FORM_B64_LF; form++) {
 			GString *enc = b64_lines(d, n, form == FORM_B64_CRLF ?
 			    "\r\n" : "\n");
-			const guchar *p = memmem(r, len, enc->str, enc->len);
+			const guchar *p = find_text(r, len,
+			    (const guchar *)enc->str, enc->len);
 			struct raw_span sp = { .form = form };
 			bool overlap = false;
 
