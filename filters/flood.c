@@ -4,6 +4,9 @@
 #include "casefold.h"
 #include "flood.h"
 
+/* U+0400..U+045F: each is a letter (Unicode Lu or Ll). */
+#define CYRILLIC_LETTER(c) ((c) >= 0x400 && (c) <= 0x45f)
+
 /* Appends the word [p, end) to out, case-folded, or "#" when it is an
  * id: numbers and ids change from one automatic mail to the next.  An id
  * holds a digit, or is a run of 8 or more hex letters: a random hex id
@@ -17,7 +20,8 @@ add_word(GString *out, const char *p, const char *end)
 		gunichar c = (unsigned char)*q < 0x80 ? (unsigned char)*q :
 		    g_utf8_get_char(q);
 
-		if (c < 0x80 ? g_ascii_isdigit(c) : g_unichar_isdigit(c))
+		if (c < 0x80 ? g_ascii_isdigit(c) : !CYRILLIC_LETTER(c) &&
+		    g_unichar_isdigit(c))
 			digit = true;
 		if (!g_ascii_isxdigit(c))
 			hex = false;
@@ -44,10 +48,10 @@ flood_normalise(const char *text)
 		gunichar c = (unsigned char)*p < 0x80 ? (unsigned char)*p :
 		    g_utf8_get_char(p);
 
-		/* ASCII without GLib's tables: no mark, the same letters
-		 * and digits. */
-		if (c < 0x80 ? g_ascii_isalnum(c) : (g_unichar_isalnum(c) ||
-		    g_unichar_ismark(c))) {
+		/* ASCII and the Russian alphabet without GLib's tables: no
+		 * mark, the same letters and digits. */
+		if (c < 0x80 ? g_ascii_isalnum(c) : (CYRILLIC_LETTER(c) ||
+		    g_unichar_isalnum(c) || g_unichar_ismark(c))) {
 			if (!word)
 				word = p;
 			continue;
