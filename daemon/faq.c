@@ -169,6 +169,66 @@ folded_text(const struct faq_entry *e)
 	return n;
 }
 
+/* The FAQ index and folded texts of the last entries ranked, kept while
+ * the entries stay the same: every new request is ranked against the
+ * same entries, and building the index took most of the time.  Rebuilt
+ * from scratch when an entry changes (a file edited, `postdesk faq`),
+ * so the scores are those of a fresh index.  One for the process, under
+ * its lock: the sources' threads rank at once. */
+static GMutex cache_lock;
+static struct {
+	GString *key;   /* entries_key() of the entries held; NULL: none */
+	sqlite3 *mem;   /* their index; NULL until one is wanted */
+	guint n;
+	char **texts;   /* folded_text() of each */
+} cache;
+
+/* What the index and the folded texts are made of, unambiguously: the
+ * title, keywords and body of each entry in order, each after its
+ * length. */
+static GString *
+entries_key(GPtrArray *entries)
+{
+	GString *k = g_string_new(NULL);
+
+	for (guint i = 0; i < entries->len; i++) {
+		const struct faq_entry *e = entries->pdata[i];
+		const char *f[3] = { e->title, e->keywords ? e->keywords : "",
+		    e->body };
+
+		for (int j = 0; j < 3; j++) {
+			g_string_append_printf(k, "%zu:", strlen(f[j]));
+			g_string_append(k, f[j]);
+		}
+	}
+	return k;
+}
+
+/* Makes the cache hold entries; with cache_lock held. */
+static void
+cache_for(GPtrArray *entries)
+{
+	GString *k = entries_key(entries);
+
+	if (cache.key && cache.key->len == k->len && memcmp(cache.key->str,
+	    k->str, k->len) == 0) {
+		g_string_free(k, TRUE);
+		return;
+	}
+	store_faq_index_free(cache.mem);
+	cache.mem = NULL;
+	for (guint i = 0; i < cache.n; i++)
+		g_free(cache.texts[i]);
+	g_free(cache.texts);
+	if (cache.key)
+		g_string_free(cache.key, TRUE);
+	cache.key = k;
+	cache.n = entries->len;
+	cache.texts = g_new0(char *, cache.n + 1);
+	for (guint i = 0; i < cache.n; i++)
+		cache.texts[i] = folded_text(entries->pdata[i]);
+}
+
 static gint
 by_score(gconstpointer a, gconstpointer b)
 {
@@ -192,7 +252,6 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 	double *bm, *idf, idf_sum = 0;
 	char **texts;
 	GArray *hits = g_array_new(FALSE, TRUE, sizeof(struct faq_hit));
-	sqlite3 *mem = NULL;
 	char *match;
 	int r = 0;
 
@@ -208,18 +267,18 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 	terms = faq_terms(req, MAX_TERMS);
 	bm = g_new0(double, n);
 	idf = g_new0(double, terms->len ? terms->len : 1);
-	texts = g_new0(char *, n + 1);
 	g_free(rf);
+	g_mutex_lock(&cache_lock);
+	cache_for(entries);
+	texts = cache.texts;
 	if (terms->len && n) {
 		match = match_of(terms);
-		r = store_faq_index(entries, &mem, err_r);
+		if (!cache.mem)
+			r = store_faq_index(entries, &cache.mem, err_r);
 		if (r == 0)
-			r = store_faq_bm25(mem, match, bm, n, err_r);
-		store_faq_index_free(mem);
+			r = store_faq_bm25(cache.mem, match, bm, n, err_r);
 		g_free(match);
 	}
-	for (guint i = 0; r == 0 && i < n; i++)
-		texts[i] = folded_text(entries->pdata[i]);
 	/* Rare words tell more: an inverse document frequency over the
 	 * entries at hand (1 / (1 + df), without libm). */
 	for (guint t = 0; r == 0 && t < terms->len; t++) {
@@ -255,14 +314,12 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 		if (h.sig.matched)
 			g_array_append_val(hits, h);
 	}
+	g_mutex_unlock(&cache_lock);
 	g_array_sort(hits, by_score);
 	if (hits->len)
 		*best_r = faq_margin_score(g_array_index(hits, struct faq_hit,
 		    0).score, hits->len > 1 ? g_array_index(hits,
 		    struct faq_hit, 1).score : 0);
-	for (guint i = 0; i < n; i++)
-		g_free(texts[i]);
-	g_free(texts);
 	g_free(bm);
 	g_free(idf);
 	g_free(req);
