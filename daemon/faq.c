@@ -181,6 +181,7 @@ static struct {
 	sqlite3 *mem;   /* their index; NULL until one is wanted */
 	guint n;
 	char **texts;   /* folded_text() of each */
+	GPtrArray **keys; /* the terms of each one's title and keywords */
 } cache;
 
 /* What the index and the folded texts are made of, unambiguously: the
@@ -217,16 +218,27 @@ cache_for(GPtrArray *entries)
 	}
 	store_faq_index_free(cache.mem);
 	cache.mem = NULL;
-	for (guint i = 0; i < cache.n; i++)
+	for (guint i = 0; i < cache.n; i++) {
 		g_free(cache.texts[i]);
+		g_ptr_array_unref(cache.keys[i]);
+	}
 	g_free(cache.texts);
+	g_free(cache.keys);
 	if (cache.key)
 		g_string_free(cache.key, TRUE);
 	cache.key = k;
 	cache.n = entries->len;
 	cache.texts = g_new0(char *, cache.n + 1);
-	for (guint i = 0; i < cache.n; i++)
-		cache.texts[i] = folded_text(entries->pdata[i]);
+	cache.keys = g_new0(GPtrArray *, cache.n + 1);
+	for (guint i = 0; i < cache.n; i++) {
+		const struct faq_entry *e = entries->pdata[i];
+		char *kt = g_strdup_printf("%s %s", e->title, e->keywords ?
+		    e->keywords : "");
+
+		cache.texts[i] = folded_text(e);
+		cache.keys[i] = faq_terms(kt, MAX_TERMS);
+		g_free(kt);
+	}
 }
 
 static gint
@@ -292,13 +304,10 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 	for (guint i = 0; r == 0 && i < n; i++) {
 		const struct faq_entry *e = entries->pdata[i];
 		struct faq_hit h = { .e = e };
-		char *kt = g_strdup_printf("%s %s", e->title, e->keywords ?
-		    e->keywords : "");
-		GPtrArray *keys = faq_terms(kt, MAX_TERMS);
+		GPtrArray *keys = cache.keys[i];
 		double got = 0;
 		unsigned kin = 0;
 
-		g_free(kt);
 		for (guint t = 0; t < terms->len; t++)
 			if (idf[t] > 0 && strstr(texts[i], terms->pdata[t])) {
 				got += idf[t];
@@ -310,7 +319,6 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 		h.sig.cover = idf_sum > 0 ? got / idf_sum : 0;
 		h.sig.key_cover = keys->len ? (double)kin / keys->len : 0;
 		h.score = faq_score(&h.sig);
-		g_ptr_array_unref(keys);
 		if (h.sig.matched)
 			g_array_append_val(hits, h);
 	}
