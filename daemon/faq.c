@@ -169,20 +169,25 @@ folded_text(const struct faq_entry *e)
 	return n;
 }
 
-/* The FAQ index and folded texts of the last entries ranked, kept while
+/* The FAQ index and folded texts of the entries last ranked, kept while
  * the entries stay the same: every new request is ranked against the
- * same entries, and building the index took most of the time.  Rebuilt
+ * same entries, and building the index took most of the time.  A few
+ * sets, one per language the clients write in (faq_select); rebuilt
  * from scratch when an entry changes (a file edited, `postdesk faq`),
- * so the scores are those of a fresh index.  One for the process, under
- * its lock: the sources' threads rank at once. */
-static GMutex cache_lock;
-static struct {
+ * so the scores are those of a fresh index.  For the process, under one
+ * lock: the sources' threads rank at once. */
+#define CACHE_SETS 4
+struct cached_set {
 	GString *key;   /* entries_key() of the entries held; NULL: none */
 	sqlite3 *mem;   /* their index; NULL until one is wanted */
 	guint n;
 	char **texts;   /* folded_text() of each */
 	GPtrArray **keys; /* the terms of each one's title and keywords */
-} cache;
+	guint64 used;   /* when last used (use_clock) */
+};
+static GMutex cache_lock;
+static struct cached_set cache_sets[CACHE_SETS];
+static guint64 use_clock;
 
 /* What the index and the folded texts are made of, unambiguously: the
  * title, keywords and body of each entry in order, each after its
@@ -205,40 +210,52 @@ entries_key(GPtrArray *entries)
 	return k;
 }
 
-/* Makes the cache hold entries; with cache_lock held. */
-static void
+/* The set of the cache that holds entries, made from them when none
+ * does (in place of the one least recently used); with cache_lock
+ * held. */
+static struct cached_set *
 cache_for(GPtrArray *entries)
 {
 	GString *k = entries_key(entries);
+	struct cached_set *c = &cache_sets[0];
 
-	if (cache.key && cache.key->len == k->len && memcmp(cache.key->str,
-	    k->str, k->len) == 0) {
-		g_string_free(k, TRUE);
-		return;
+	for (int i = 0; i < CACHE_SETS; i++) {
+		struct cached_set *x = &cache_sets[i];
+
+		if (x->key && x->key->len == k->len && memcmp(x->key->str,
+		    k->str, k->len) == 0) {
+			g_string_free(k, TRUE);
+			x->used = ++use_clock;
+			return x;
+		}
+		if (x->used < c->used)
+			c = x;
 	}
-	store_faq_index_free(cache.mem);
-	cache.mem = NULL;
-	for (guint i = 0; i < cache.n; i++) {
-		g_free(cache.texts[i]);
-		g_ptr_array_unref(cache.keys[i]);
+	store_faq_index_free(c->mem);
+	c->mem = NULL;
+	for (guint i = 0; i < c->n; i++) {
+		g_free(c->texts[i]);
+		g_ptr_array_unref(c->keys[i]);
 	}
-	g_free(cache.texts);
-	g_free(cache.keys);
-	if (cache.key)
-		g_string_free(cache.key, TRUE);
-	cache.key = k;
-	cache.n = entries->len;
-	cache.texts = g_new0(char *, cache.n + 1);
-	cache.keys = g_new0(GPtrArray *, cache.n + 1);
-	for (guint i = 0; i < cache.n; i++) {
+	g_free(c->texts);
+	g_free(c->keys);
+	if (c->key)
+		g_string_free(c->key, TRUE);
+	c->key = k;
+	c->used = ++use_clock;
+	c->n = entries->len;
+	c->texts = g_new0(char *, c->n + 1);
+	c->keys = g_new0(GPtrArray *, c->n + 1);
+	for (guint i = 0; i < c->n; i++) {
 		const struct faq_entry *e = entries->pdata[i];
 		char *kt = g_strdup_printf("%s %s", e->title, e->keywords ?
 		    e->keywords : "");
 
-		cache.texts[i] = folded_text(e);
-		cache.keys[i] = faq_terms(kt, MAX_TERMS);
+		c->texts[i] = folded_text(e);
+		c->keys[i] = faq_terms(kt, MAX_TERMS);
 		g_free(kt);
 	}
+	return c;
 }
 
 static gint
@@ -264,6 +281,7 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 	double *bm, *idf, idf_sum = 0;
 	char **texts;
 	GArray *hits = g_array_new(FALSE, TRUE, sizeof(struct faq_hit));
+	struct cached_set *c;
 	char *match;
 	int r = 0;
 
@@ -281,14 +299,14 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 	idf = g_new0(double, terms->len ? terms->len : 1);
 	g_free(rf);
 	g_mutex_lock(&cache_lock);
-	cache_for(entries);
-	texts = cache.texts;
+	c = cache_for(entries);
+	texts = c->texts;
 	if (terms->len && n) {
 		match = match_of(terms);
-		if (!cache.mem)
-			r = store_faq_index(entries, &cache.mem, err_r);
+		if (!c->mem)
+			r = store_faq_index(entries, &c->mem, err_r);
 		if (r == 0)
-			r = store_faq_bm25(cache.mem, match, bm, n, err_r);
+			r = store_faq_bm25(c->mem, match, bm, n, err_r);
 		g_free(match);
 	}
 	/* Rare words tell more: an inverse document frequency over the
@@ -304,7 +322,7 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 	for (guint i = 0; r == 0 && i < n; i++) {
 		const struct faq_entry *e = entries->pdata[i];
 		struct faq_hit h = { .e = e };
-		GPtrArray *keys = cache.keys[i];
+		GPtrArray *keys = c->keys[i];
 		double got = 0;
 		unsigned kin = 0;
 
