@@ -1,5 +1,6 @@
 /* faq.c: see faq.h. */
 #include <string.h>
+#include "casefold.h"
 #include "faq.h"
 #include "log.h"
 #include "store_faq.h"
@@ -160,12 +161,101 @@ folded_text(const struct faq_entry *e)
 {
 	char *all = g_strdup_printf("%s\n%s\n%s", e->title, e->keywords ?
 	    e->keywords : "", e->body);
-	char *f = g_utf8_casefold(all, -1);
-	char *n = g_utf8_normalize(f, -1, G_NORMALIZE_NFC);
+	char *f = casefold(all, -1);
+	char *n = casefold_nfc(f, -1);
 
 	g_free(all);
 	g_free(f);
 	return n;
+}
+
+/* The FAQ index and folded texts of the entries last ranked, kept while
+ * the entries stay the same: every new request is ranked against the
+ * same entries, and building the index took most of the time.  A few
+ * sets, one per language the clients write in (faq_select); rebuilt
+ * from scratch when an entry changes (a file edited, `postdesk faq`),
+ * so the scores are those of a fresh index.  For the process, under one
+ * lock: the sources' threads rank at once. */
+#define CACHE_SETS 4
+struct cached_set {
+	GString *key;   /* entries_key() of the entries held; NULL: none */
+	sqlite3 *mem;   /* their index; NULL until one is wanted */
+	guint n;
+	char **texts;   /* folded_text() of each */
+	GPtrArray **keys; /* the terms of each one's title and keywords */
+	guint64 used;   /* when last used (use_clock) */
+};
+static GMutex cache_lock;
+static struct cached_set cache_sets[CACHE_SETS];
+static guint64 use_clock;
+
+/* What the index and the folded texts are made of, unambiguously: the
+ * title, keywords and body of each entry in order, each after its
+ * length. */
+static GString *
+entries_key(GPtrArray *entries)
+{
+	GString *k = g_string_new(NULL);
+
+	for (guint i = 0; i < entries->len; i++) {
+		const struct faq_entry *e = entries->pdata[i];
+		const char *f[3] = { e->title, e->keywords ? e->keywords : "",
+		    e->body };
+
+		for (int j = 0; j < 3; j++) {
+			g_string_append_printf(k, "%zu:", strlen(f[j]));
+			g_string_append(k, f[j]);
+		}
+	}
+	return k;
+}
+
+/* The set of the cache that holds entries, made from them when none
+ * does (in place of the one least recently used); with cache_lock
+ * held. */
+static struct cached_set *
+cache_for(GPtrArray *entries)
+{
+	GString *k = entries_key(entries);
+	struct cached_set *c = &cache_sets[0];
+
+	for (int i = 0; i < CACHE_SETS; i++) {
+		struct cached_set *x = &cache_sets[i];
+
+		if (x->key && x->key->len == k->len && memcmp(x->key->str,
+		    k->str, k->len) == 0) {
+			g_string_free(k, TRUE);
+			x->used = ++use_clock;
+			return x;
+		}
+		if (x->used < c->used)
+			c = x;
+	}
+	store_faq_index_free(c->mem);
+	c->mem = NULL;
+	for (guint i = 0; i < c->n; i++) {
+		g_free(c->texts[i]);
+		g_ptr_array_unref(c->keys[i]);
+	}
+	g_free(c->texts);
+	g_free(c->keys);
+	if (c->key)
+		g_string_free(c->key, TRUE);
+	c->key = k;
+	c->used = ++use_clock;
+	c->n = entries->len;
+	c->texts = g_new0(char *, c->n + 1);
+	c->keys = g_new0(GPtrArray *, c->n + 1);
+	for (guint i = 0; i < c->n; i++) {
+		const struct faq_entry *e = entries->pdata[i];
+		char *kt = g_strdup_printf("%s %s", e->title, e->keywords ?
+		    e->keywords : "");
+
+		c->texts[i] = folded_text(e);
+		c->keys[i] = faq_terms(kt, MAX_TERMS);
+		g_free(kt);
+	}
+	return c;
 }
 
 static gint
@@ -185,30 +275,40 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 {
 	char *req = g_strdup_printf("%s\n%s", subject ? subject : "",
 	    text ? text : "");
-	char *rf = g_utf8_casefold(req, -1);
-	char *reqf = g_utf8_normalize(rf, -1, G_NORMALIZE_NFC);
-	GPtrArray *terms = faq_terms(req, MAX_TERMS);
+	char *rf, *reqf;
+	GPtrArray *terms;
 	guint n = entries->len;
-	double *bm = g_new0(double, n ? n : 1), *idf = g_new0(double,
-	    terms->len ? terms->len : 1), idf_sum = 0;
-	char **texts = g_new0(char *, n + 1);
+	double *bm, *idf, idf_sum = 0;
+	char **texts;
 	GArray *hits = g_array_new(FALSE, TRUE, sizeof(struct faq_hit));
-	sqlite3 *mem = NULL;
+	struct cached_set *c;
 	char *match;
 	int r = 0;
 
-	g_free(rf);
 	*best_r = 0;
+	if (n == 0) {
+		/* Nothing to rank: no hit, whatever the request says. */
+		g_free(req);
+		*hits_r = hits;
+		return 0;
+	}
+	rf = casefold(req, -1);
+	reqf = casefold_nfc(rf, -1);
+	terms = faq_terms(req, MAX_TERMS);
+	bm = g_new0(double, n);
+	idf = g_new0(double, terms->len ? terms->len : 1);
+	g_free(rf);
+	g_mutex_lock(&cache_lock);
+	c = cache_for(entries);
+	texts = c->texts;
 	if (terms->len && n) {
 		match = match_of(terms);
-		r = store_faq_index(entries, &mem, err_r);
+		if (!c->mem)
+			r = store_faq_index(entries, &c->mem, err_r);
 		if (r == 0)
-			r = store_faq_bm25(mem, match, bm, n, err_r);
-		store_faq_index_free(mem);
+			r = store_faq_bm25(c->mem, match, bm, n, err_r);
 		g_free(match);
 	}
-	for (guint i = 0; r == 0 && i < n; i++)
-		texts[i] = folded_text(entries->pdata[i]);
 	/* Rare words tell more: an inverse document frequency over the
 	 * entries at hand (1 / (1 + df), without libm). */
 	for (guint t = 0; r == 0 && t < terms->len; t++) {
@@ -222,13 +322,10 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 	for (guint i = 0; r == 0 && i < n; i++) {
 		const struct faq_entry *e = entries->pdata[i];
 		struct faq_hit h = { .e = e };
-		char *kt = g_strdup_printf("%s %s", e->title, e->keywords ?
-		    e->keywords : "");
-		GPtrArray *keys = faq_terms(kt, MAX_TERMS);
+		GPtrArray *keys = c->keys[i];
 		double got = 0;
 		unsigned kin = 0;
 
-		g_free(kt);
 		for (guint t = 0; t < terms->len; t++)
 			if (idf[t] > 0 && strstr(texts[i], terms->pdata[t])) {
 				got += idf[t];
@@ -240,18 +337,15 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 		h.sig.cover = idf_sum > 0 ? got / idf_sum : 0;
 		h.sig.key_cover = keys->len ? (double)kin / keys->len : 0;
 		h.score = faq_score(&h.sig);
-		g_ptr_array_unref(keys);
 		if (h.sig.matched)
 			g_array_append_val(hits, h);
 	}
+	g_mutex_unlock(&cache_lock);
 	g_array_sort(hits, by_score);
 	if (hits->len)
 		*best_r = faq_margin_score(g_array_index(hits, struct faq_hit,
 		    0).score, hits->len > 1 ? g_array_index(hits,
 		    struct faq_hit, 1).score : 0);
-	for (guint i = 0; i < n; i++)
-		g_free(texts[i]);
-	g_free(texts);
 	g_free(bm);
 	g_free(idf);
 	g_free(req);

@@ -98,6 +98,11 @@ store_faq_index(GPtrArray *entries, sqlite3 **mem_r, char **err_r)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	/* One segment, not one per entry: each term of a query is looked
+	 * up in every segment (the same matches and bm25). */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(mem, "INSERT INTO faq_fts (faq_fts) VALUES "
+		    "('optimize')", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		*err_r = g_strdup_printf("FAQ index: %s", mem ?
 		    sqlite3_errmsg(mem) : "out of memory");

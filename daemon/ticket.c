@@ -367,11 +367,22 @@ ticket_language(const struct pd_config *cfg, const struct pd_msg *m,
 
 	if (cl && cl->language)
 		return cl->language;
-	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++)
+	for (unsigned i = 0; i < G_N_ELEMENTS(texts); i++) {
+		/* In valid UTF-8, U+0400..U+04FF are the characters that
+		 * start with a byte 0xD0..0xD3, and such a byte starts
+		 * nothing else: a scan of bytes. */
+		if (texts[i] && g_utf8_validate(texts[i], -1, NULL)) {
+			for (const guchar *p = (const guchar *)texts[i]; *p;
+			    p++)
+				if (*p >= 0xd0 && *p <= 0xd3)
+					return "ru";
+			continue;
+		}
 		for (const char *p = texts[i]; p && *p; p = g_utf8_next_char(p))
 			if (g_utf8_get_char(p) >= 0x400 &&
 			    g_utf8_get_char(p) <= 0x4ff)
 				return "ru";
+	}
 	return config_queue_language(cfg, config_queue_voice(cfg, queue),
 	    NULL);
 }

@@ -1,5 +1,6 @@
 /* faqtext.c: see faqtext.h. */
 #include <string.h>
+#include "casefold.h"
 #include "faqtext.h"
 #include "stem.h"
 
@@ -120,13 +121,107 @@ static const char *const stopwords[] = {
 	"может", "могу", "можете", "коллеги", "всем", "вот", "ещё",
 	NULL };
 
+/* The stop words as a set, made once: every word of every request is
+ * looked up. */
 static bool
 is_stopword(const char *w)
 {
-	for (const char *const *s = stopwords; *s; s++)
-		if (strcmp(*s, w) == 0)
-			return true;
-	return false;
+	static gsize once;
+	static GHashTable *set;
+
+	if (g_once_init_enter(&once)) {
+		GHashTable *h = g_hash_table_new(g_str_hash, g_str_equal);
+
+		for (const char *const *s = stopwords; *s; s++)
+			g_hash_table_add(h, (gpointer)*s);
+		set = h;
+		g_once_init_leave(&once, 1);
+	}
+	return g_hash_table_contains(set, w);
+}
+
+/* Whether the character at p (valid UTF-8) is a letter. */
+static bool
+alpha_at(const char *p)
+{
+	if ((unsigned char)*p < 0x80)
+		return g_ascii_isalpha(*p);
+	return g_unichar_isalpha(g_utf8_get_char(p));
+}
+
+/* Calls word(p, len, curly, data) for each word of text (letters and
+ * digits; an apostrophe inside a word is kept) as it stands in text,
+ * curly when it holds a U+2019, until word returns false.  ASCII is
+ * tested without GLib's tables (the same classes). */
+static void
+each_span(const char *text, bool (*word)(const char *, size_t, bool,
+    void *), void *data)
+{
+	const char *p = text, *start = NULL;
+	bool curly = false;
+
+	for (;;) {
+		unsigned char b = (unsigned char)*p;
+		gunichar ch = b < 0x80 ? b : g_utf8_get_char(p);
+		bool in;
+
+		if (b < 0x80)
+			in = b && (g_ascii_isalnum(b) || (b == '\'' && start &&
+			    alpha_at(p + 1)));
+		else
+			in = g_unichar_isalnum(ch) || (ch == 0x2019 && start &&
+			    alpha_at(g_utf8_next_char(p)));
+		if (in) {
+			if (!start)
+				start = p;
+			curly |= ch == 0x2019;
+		} else if (start) {
+			if (!word(start, (size_t)(p - start), curly, data))
+				return;
+			start = NULL;
+			curly = false;
+		}
+		if (!ch)
+			break;
+		p = g_utf8_next_char(p);
+	}
+}
+
+/* The word [p, p + len) case-folded, a U+2019 in it made an ASCII
+ * apostrophe.  g_malloc'd. */
+static char *
+fold_word(const char *p, size_t len, bool curly)
+{
+	GString *w;
+	char *f;
+
+	if (!curly)
+		return casefold(p, (gssize)len);
+	w = g_string_sized_new(len);
+	for (const char *q = p; q < p + len; q = g_utf8_next_char(q)) {
+		gunichar ch = g_utf8_get_char(q);
+
+		g_string_append_unichar(w, ch == 0x2019 ? '\'' : ch);
+	}
+	f = casefold(w->str, -1);
+	g_string_free(w, TRUE);
+	return f;
+}
+
+struct each_word {
+	void (*add)(const char *, void *);
+	void *data;
+};
+
+static bool
+each_word_span(const char *p, size_t len, bool curly, void *data)
+{
+	struct each_word *ew = data;
+	char *f = fold_word(p, len, curly);
+
+	ew->add(f, ew->data);
+	g_free(f);
+	return true;
 }
 
 /* Calls add for each word of text (letters and digits; an apostrophe
@@ -134,34 +229,19 @@ is_stopword(const char *w)
 static void
 each_word(const char *text, void (*add)(const char *, void *), void *data)
 {
-	GString *w = g_string_new(NULL);
-	const char *p = text;
+	struct each_word ew = { add, data };
 
-	for (;;) {
-		gunichar ch = *p ? g_utf8_get_char(p) : 0;
-		bool in = ch && (g_unichar_isalnum(ch) || ((ch == '\'' ||
-		    ch == 0x2019) && w->len && g_unichar_isalpha(
-		    g_utf8_get_char(g_utf8_next_char(p)))));
-
-		if (in)
-			g_string_append_unichar(w, ch == 0x2019 ? '\'' : ch);
-		else if (w->len) {
-			char *f = g_utf8_casefold(w->str, -1);
-
-			add(f, data);
-			g_free(f);
-			g_string_truncate(w, 0);
-		}
-		if (!ch)
-			break;
-		p = g_utf8_next_char(p);
-	}
-	g_string_free(w, TRUE);
+	each_span(text, each_word_span, &ew);
 }
 
 struct terms {
 	GPtrArray *out;
 	unsigned max;
+	/* The words met so far, as written: a word's fate is the same
+	 * each time (kept once, or left out), so a repeat is skipped
+	 * before folding. */
+	GHashTable *seen;
+	GString *scratch;
 };
 
 static void
@@ -187,13 +267,39 @@ add_term(const char *w, void *data)
 	g_ptr_array_add(t->out, s);
 }
 
+/* add_term for a word as written, once per distinct word; false (stop)
+ * once max terms are found: no later word can be added. */
+static bool
+term_span(const char *p, size_t len, bool curly, void *data)
+{
+	struct terms *t = data;
+	char *f;
+
+	g_string_truncate(t->scratch, 0);
+	g_string_append_len(t->scratch, p, (gssize)len);
+	if (g_hash_table_contains(t->seen, t->scratch->str))
+		return true;
+	g_hash_table_add(t->seen, g_strdup(t->scratch->str));
+	f = fold_word(p, len, curly);
+	add_term(f, t);
+	g_free(f);
+	return t->out->len < t->max;
+}
+
 GPtrArray *
 faq_terms(const char *text, unsigned max)
 {
-	struct terms t = { g_ptr_array_new_with_free_func(g_free), max };
+	struct terms t = { g_ptr_array_new_with_free_func(g_free), max,
+	    NULL, NULL };
 
-	if (text && g_utf8_validate(text, -1, NULL))
-		each_word(text, add_term, &t);
+	if (text && max && g_utf8_validate(text, -1, NULL)) {
+		t.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    NULL);
+		t.scratch = g_string_new(NULL);
+		each_span(text, term_span, &t);
+		g_hash_table_unref(t.seen);
+		g_string_free(t.scratch, TRUE);
+	}
 	return t.out;
 }
 

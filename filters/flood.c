@@ -1,7 +1,11 @@
 /* flood.c: see flood.h. */
 #include <string.h>
 #include <glib.h>
+#include "casefold.h"
 #include "flood.h"
+
+/* U+0400..U+045F: each is a letter (Unicode Lu or Ll). */
+#define CYRILLIC_LETTER(c) ((c) >= 0x400 && (c) <= 0x45f)
 
 /* Appends the word [p, end) to out, case-folded, or "#" when it is an
  * id: numbers and ids change from one automatic mail to the next.  An id
@@ -11,12 +15,13 @@ static void
 add_word(GString *out, const char *p, const char *end)
 {
 	bool digit = false, hex = end - p >= 8;
-	char *fold;
 
 	for (const char *q = p; q < end; q = g_utf8_next_char(q)) {
-		gunichar c = g_utf8_get_char(q);
+		gunichar c = (unsigned char)*q < 0x80 ? (unsigned char)*q :
+		    g_utf8_get_char(q);
 
-		if (g_unichar_isdigit(c))
+		if (c < 0x80 ? g_ascii_isdigit(c) : !CYRILLIC_LETTER(c) &&
+		    g_unichar_isdigit(c))
 			digit = true;
 		if (!g_ascii_isxdigit(c))
 			hex = false;
@@ -27,9 +32,7 @@ add_word(GString *out, const char *p, const char *end)
 		g_string_append_c(out, '#');
 		return;
 	}
-	fold = g_utf8_casefold(p, end - p);
-	g_string_append(out, fold);
-	g_free(fold);
+	casefold_append(out, p, end - p);
 }
 
 char *
@@ -42,9 +45,13 @@ flood_normalise(const char *text)
 	if (!text || !g_utf8_validate(text, -1, NULL))
 		return g_string_free(out, FALSE);
 	for (; *p && n < FLOOD_MAX_WORDS; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
+		gunichar c = (unsigned char)*p < 0x80 ? (unsigned char)*p :
+		    g_utf8_get_char(p);
 
-		if (g_unichar_isalnum(c) || g_unichar_ismark(c)) {
+		/* ASCII and the Russian alphabet without GLib's tables: no
+		 * mark, the same letters and digits. */
+		if (c < 0x80 ? g_ascii_isalnum(c) : (CYRILLIC_LETTER(c) ||
+		    g_unichar_isalnum(c) || g_unichar_ismark(c))) {
 			if (!word)
 				word = p;
 			continue;

@@ -1,6 +1,7 @@
 /* stem.c: see stem.h. */
 #include <string.h>
 #include <glib.h>
+#include "casefold.h"
 #include "stem.h"
 
 /* The endings stripped from a word typed into search, longest first:
@@ -22,17 +23,21 @@ static const char *const endings[] = {
 char *
 stem(const char *word)
 {
-	char *w = g_utf8_casefold(word, -1);
-	char *n = g_utf8_normalize(w, -1, G_NORMALIZE_NFC);
+	char *w = casefold(word, -1);
+	char *n = casefold_nfc(w, -1);
 	glong len = g_utf8_strlen(n, -1);
+	size_t nl = strlen(n);
 
 	g_free(w);
 	for (const char *const *e = endings; *e; e++) {
-		glong el = g_utf8_strlen(*e, -1);
-		size_t bl = strlen(*e), nl = strlen(n);
+		size_t bl = strlen(*e);
+		glong el;
 
-		if (len - el >= MIN_STEM - 1 && len - el >= 3 && nl > bl &&
-		    strcmp(n + nl - bl, *e) == 0) {
+		/* The ending first: it rarely matches. */
+		if (nl <= bl || memcmp(n + nl - bl, *e, bl) != 0)
+			continue;
+		el = g_utf8_strlen(*e, -1);
+		if (len - el >= MIN_STEM - 1 && len - el >= 3) {
 			n[nl - bl] = '\0';
 			break;
 		}
