@@ -1,6 +1,5 @@
 /* faq.c: see faq.h. */
 #include <string.h>
-#include "casefold.h"
 #include "faq.h"
 #include "log.h"
 #include "store_faq.h"
@@ -161,8 +160,8 @@ folded_text(const struct faq_entry *e)
 {
 	char *all = g_strdup_printf("%s\n%s\n%s", e->title, e->keywords ?
 	    e->keywords : "", e->body);
-	char *f = casefold(all, -1);
-	char *n = casefold_nfc(f, -1);
+	char *f = g_utf8_casefold(all, -1);
+	char *n = g_utf8_normalize(f, -1, G_NORMALIZE_NFC);
 
 	g_free(all);
 	g_free(f);
@@ -292,8 +291,8 @@ faq_rank(GPtrArray *entries, const char *subject, const char *text,
 		*hits_r = hits;
 		return 0;
 	}
-	rf = casefold(req, -1);
-	reqf = casefold_nfc(rf, -1);
+	rf = g_utf8_casefold(req, -1);
+	reqf = g_utf8_normalize(rf, -1, G_NORMALIZE_NFC);
 	terms = faq_terms(req, MAX_TERMS);
 	bm = g_new0(double, n);
 	idf = g_new0(double, terms->len ? terms->len : 1);

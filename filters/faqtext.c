@@ -1,6 +1,5 @@
 /* faqtext.c: see faqtext.h. */
 #include <string.h>
-#include "casefold.h"
 #include "faqtext.h"
 #include "stem.h"
 
@@ -196,14 +195,14 @@ fold_word(const char *p, size_t len, bool curly)
 	char *f;
 
 	if (!curly)
-		return casefold(p, (gssize)len);
+		return g_utf8_casefold(p, (gssize)len);
 	w = g_string_sized_new(len);
 	for (const char *q = p; q < p + len; q = g_utf8_next_char(q)) {
 		gunichar ch = g_utf8_get_char(q);
 
 		g_string_append_unichar(w, ch == 0x2019 ? '\'' : ch);
 	}
-	f = casefold(w->str, -1);
+	f = g_utf8_casefold(w->str, -1);
 	g_string_free(w, TRUE);
 	return f;
 }

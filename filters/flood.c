@@ -1,7 +1,6 @@
 /* flood.c: see flood.h. */
 #include <string.h>
 #include <glib.h>
-#include "casefold.h"
 #include "flood.h"
 
 /* U+0400..U+045F: each is a letter (Unicode Lu or Ll). */
@@ -15,6 +14,7 @@ static void
 add_word(GString *out, const char *p, const char *end)
 {
 	bool digit = false, hex = end - p >= 8;
+	char *fold;
 
 	for (const char *q = p; q < end; q = g_utf8_next_char(q)) {
 		gunichar c = (unsigned char)*q < 0x80 ? (unsigned char)*q :
@@ -32,7 +32,9 @@ add_word(GString *out, const char *p, const char *end)
 		g_string_append_c(out, '#');
 		return;
 	}
-	casefold_append(out, p, end - p);
+	fold = g_utf8_casefold(p, end - p);
+	g_string_append(out, fold);
+	g_free(fold);
 }
 
 char *

@@ -1,7 +1,6 @@
 /* stem.c: see stem.h. */
 #include <string.h>
 #include <glib.h>
-#include "casefold.h"
 #include "stem.h"
 
 /* The endings stripped from a word typed into search, longest first:
@@ -23,8 +22,8 @@ static const char *const endings[] = {
 char *
 stem(const char *word)
 {
-	char *w = casefold(word, -1);
-	char *n = casefold_nfc(w, -1);
+	char *w = g_utf8_casefold(word, -1);
+	char *n = g_utf8_normalize(w, -1, G_NORMALIZE_NFC);
 	glong len = g_utf8_strlen(n, -1);
 	size_t nl = strlen(n);
 
