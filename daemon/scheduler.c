@@ -10,6 +10,7 @@
 #include "plans.h"
 #include "scheduler.h"
 #include "sla.h"
+#include "store.h"
 #include "ticket.h"
 #include "worker.h"
 
@@ -18,6 +19,20 @@ static int
 autoclose(struct tx *tx, int64_t now)
 {
 	return ticket_autoclose(tx, now) < 0 ? -1 : 0;
+}
+
+/* Merges the search index while no mail has come for SEARCH_QUIET
+ * seconds, SEARCH_PAGES leaves (4 KB each) a run: a run holds the write
+ * lock for a fraction of a second, and a minute's runs outpace what a
+ * busy desk adds to the index (docs/storage.md). */
+#define SEARCH_QUIET 15
+#define SEARCH_PAGES 500
+
+static int
+search_merge(struct tx *tx, int64_t now)
+{
+	return store_search_merge(tx->db, now - SEARCH_QUIET, SEARCH_PAGES) <
+	    0 ? -1 : 0;
 }
 
 const struct sched_job scheduler_jobs[] = {
@@ -29,6 +44,7 @@ const struct sched_job scheduler_jobs[] = {
 	{ "digest", 60, digest_run },
 	/* report.h: last month's client reports not yet sent */
 	{ "report", 60, report_run },
+	{ "search-merge", 60, search_merge },
 };
 const unsigned scheduler_njobs = G_N_ELEMENTS(scheduler_jobs);
 

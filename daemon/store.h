@@ -503,4 +503,12 @@ GBytes *store_message_raw(sqlite3 *db, int64_t id);
  * migrations and the outbox use.  0 or -1. */
 int store_sql_functions(sqlite3 *db);
 
+/* Merges the search index (search_fts) by at most about pages leaves,
+ * unless a message was stored at quiet_since or later.  FTS5's own
+ * automerge does this work inside the transaction of every message
+ * stored, the more of it the bigger the index; with automerge off
+ * (docs/storage.md) it waits here for a quiet desk.  Returns 1 when it merged, 0 when there was nothing to do
+ * or the desk was busy, -1 on an error (logged). */
+int store_search_merge(sqlite3 *db, int64_t quiet_since, int64_t pages);
+
 #endif

@@ -243,6 +243,45 @@ test_plans(struct fixture *fx)
 	g_ptr_array_unref(v);
 }
 
+/* store_search_merge: waits for a quiet desk, then merges the search
+ * index's segments (one per message stored in its own transaction). */
+static void
+test_search_merge(struct fixture *fx)
+{
+	int64_t segs = 0;
+	int r1, r2, r3;
+
+	for (int i = 0; i < 6; i++)
+		db_exec(fx->db, "INSERT INTO messages (direction, message_id, "
+		    "subject, body, content_hash, raw, created) VALUES ('in', "
+		    "'merge' || ? || '@client.test', 'printer', 'the printer "
+		    "stops', 'h', x'00', ?)", "ii", (int64_t)i,
+		    (int64_t)(1000 + i));
+	r1 = store_search_merge(fx->db, 1005, 100);
+	r2 = store_search_merge(fx->db, 1006, 100);
+	r3 = store_search_merge(fx->db, 1006, 100);
+	ok(r1 == 0, "search merge: waits while mail comes (%d)", r1);
+	ok(r2 == 1 && r3 == 0, "search merge: merges once the desk is quiet, "
+	    "then has nothing to do (%d, %d)", r2, r3);
+	db_int(fx->db, &segs, "SELECT COUNT(*) FROM search_fts "
+	    "WHERE search_fts MATCH 'printer'", "");
+	ok(segs == 6, "search merge: every message still found (%lld)",
+	    (long long)segs);
+}
+
+/* db_open's connection settings: secure_delete=FAST (1 is Debian's
+ * default, which zeroes and writes every freed page: the search index's
+ * merges made ingest twice as slow with a million tickets). */
+static void
+test_pragmas(struct fixture *fx)
+{
+	int64_t v = -1;
+	int r = db_int(fx->db, &v, "PRAGMA secure_delete", "");
+
+	ok(r == 1 && v == 2, "db_open: secure_delete is FAST (%lld)",
+	    (long long)v);
+}
+
 int
 main(void)
 {
@@ -256,6 +295,8 @@ main(void)
 	test_held_quarantine(&fx);
 	test_outbox_flood_time(&fx);
 	test_plans(&fx);
+	test_pragmas(&fx);
+	test_search_merge(&fx);
 	fx_close(&fx);
 	g_mime_shutdown();
 	return tap_done();
