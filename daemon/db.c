@@ -450,9 +450,16 @@ static const char schema_v13[] =
  * matching message again to rank it (7 times slower on the benchmark's
  * database) for 2.0 or 2.8 KB per message less.  No prefix= index: one
  * for prefixes of 2 and 3 characters more than doubles the index, and a
- * stem's prefix query is fast without it.  The view, the triggers and
- * automerge 16 are those of v13; 'rebuild' indexes the stored messages
- * again from the view. */
+ * stem's prefix query is fast without it.  The view and the triggers
+ * are those of v13; 'rebuild' indexes the stored messages again from the
+ * view.  automerge 0 and crisismerge 64 (FTS5 keeps both in the index):
+ * FTS5 writes a segment at every savepoint, one per message, and with
+ * automerge each segment paid merge work in proportion to the index's
+ * levels, which grow with the database (at a million tickets 909
+ * messages wrote 31,154 index blocks against 6,028 in an empty
+ * database).  The search-merge timer job merges while no mail comes
+ * (store_search.c); a desk never quiet gets FTS5's crisis merges, of 64
+ * segments of one level at once (docs/storage.md). */
 static const char schema_v14[] =
 "DROP TRIGGER IF EXISTS search_fts_msg;"
 "DROP TRIGGER IF EXISTS search_fts_file;"
@@ -460,7 +467,8 @@ static const char schema_v14[] =
 "CREATE VIRTUAL TABLE search_fts USING fts5(subject, body, files,"
 "  tokenize = 'pd_words', content = 'search_src', content_rowid = 'id');"
 "INSERT INTO search_fts(search_fts) VALUES ('rebuild');"
-"INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 16);"
+"INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 0);"
+"INSERT INTO search_fts(search_fts, rank) VALUES ('crisismerge', 64);"
 "CREATE TRIGGER search_fts_msg AFTER INSERT ON messages BEGIN"
 "  INSERT INTO search_fts(rowid, subject, body, files)"
 "    VALUES (new.id, new.subject, new.body, '');"

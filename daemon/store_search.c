@@ -15,7 +15,7 @@ store_search_merge(sqlite3 *db, int64_t quiet_since, int64_t pages)
 		return -1;
 	if (last >= quiet_since)
 		return 0;
-	/* FTS5's 'merge' command (https://sqlite.org/fts5.html): at most
+	/* FTS5's 'merge' command: at most
 	 * about pages leaves written, only on a level that holds usermerge
 	 * (4) segments or more, or to finish a merge begun before.  It
 	 * changes two rows or more when it did work. */
