@@ -451,8 +451,9 @@ static const char schema_v13[] =
  * database) for 2.0 or 2.8 KB per message less.  No prefix= index: one
  * for prefixes of 2 and 3 characters more than doubles the index, and a
  * stem's prefix query is fast without it.  The view and the triggers
- * are those of v13; 'rebuild' indexes the stored messages again from the
- * view.  automerge 0 and crisismerge 64 (FTS5 keeps both in the index):
+ * of v13 stay (a trigger names the index only in its body, so it follows
+ * the new table of the same name); 'rebuild' indexes the stored messages
+ * again from the view.  automerge 0 and crisismerge 64 (FTS5 keeps both in the index):
  * FTS5 writes a segment at every savepoint, one per message, and with
  * automerge each segment paid merge work in proportion to the index's
  * levels, which grow with the database (at a million tickets 909
@@ -461,28 +462,12 @@ static const char schema_v13[] =
  * (store_search.c); a desk never quiet gets FTS5's crisis merges, of 64
  * segments of one level at once (docs/storage.md). */
 static const char schema_v14[] =
-"DROP TRIGGER IF EXISTS search_fts_msg;"
-"DROP TRIGGER IF EXISTS search_fts_file;"
 "DROP TABLE IF EXISTS search_fts;"
 "CREATE VIRTUAL TABLE search_fts USING fts5(subject, body, files,"
 "  tokenize = 'pd_words', content = 'search_src', content_rowid = 'id');"
 "INSERT INTO search_fts(search_fts) VALUES ('rebuild');"
 "INSERT INTO search_fts(search_fts, rank) VALUES ('automerge', 0);"
-"INSERT INTO search_fts(search_fts, rank) VALUES ('crisismerge', 64);"
-"CREATE TRIGGER search_fts_msg AFTER INSERT ON messages BEGIN"
-"  INSERT INTO search_fts(rowid, subject, body, files)"
-"    VALUES (new.id, new.subject, new.body, '');"
-"END;"
-"CREATE TRIGGER search_fts_file AFTER INSERT ON attachments BEGIN"
-"  INSERT INTO search_fts(search_fts, rowid, subject, body, files)"
-"    SELECT 'delete', m.id, m.subject, m.body, COALESCE((SELECT"
-"    group_concat(f.filename, ' ') FROM (SELECT a.filename FROM"
-"    attachments a WHERE a.message = m.id AND a.id <> new.id"
-"    ORDER BY a.id) f), '') FROM messages m WHERE m.id = new.message;"
-"  INSERT INTO search_fts(rowid, subject, body, files)"
-"    SELECT id, subject, body, files FROM search_src"
-"    WHERE id = new.message;"
-"END;";
+"INSERT INTO search_fts(search_fts, rank) VALUES ('crisismerge', 64);";
 
 /* Version 15 (issue 13, docs/storage.md): the whole mail of an outbox
  * row lives in outbox_bodies until it is sent; outbox.data holds only

@@ -6,6 +6,7 @@
  * attachments into blobs and its unsent mail into outbox_bodies. */
 #include "fixture.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 #define ATT_SIZE (100 * 1024)
 
@@ -290,15 +291,7 @@ test_migration_bodies(void)
 	db_int(db, &v, "SELECT COUNT(*) FROM outbox_bodies", "");
 	ok(v == 0, "no body is left once sent");
 	db_close(&db);
-	for (const char *e = "\0-wal\0-shm\0"; ; e += strlen(e) + 1) {
-		char *p = g_strdup_printf("%s%s", path, e);
-
-		g_unlink(p);
-		g_free(p);
-		if (strcmp(e, "-shm") == 0)
-			break;
-	}
-	g_rmdir(dir);
+	tmp_rm_tree(dir);
 	g_free(path);
 }
 
@@ -368,15 +361,7 @@ test_migration(void)
 	    "= ? AND o.data_size = 22", "t", mail);
 	ok(v == 1, "migration: a pending row keeps its whole text");
 	db_close(&db);
-	for (const char *e = "\0-wal\0-shm\0"; ; e += strlen(e) + 1) {
-		char *p = g_strdup_printf("%s%s", path, e);
-
-		g_unlink(p);
-		g_free(p);
-		if (strcmp(e, "-shm") == 0)
-			break;
-	}
-	g_rmdir(dir);
+	tmp_rm_tree(dir);
 	g_free(path);
 	g_free(att);
 }

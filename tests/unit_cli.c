@@ -17,6 +17,7 @@
 #include "store.h"
 #include "store_cli.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 static void
 escapes(void)
@@ -342,14 +343,7 @@ migration(void)
 	    DB_SCHEMA_VERSION, "read-only open of the current schema");
 	db_close(&db);
 	g_free(err);
-	for (const char *f = "pd.db\0pd.db-wal\0pd.db-shm\0"; *f;
-	    f += strlen(f) + 1) {
-		char *p = g_build_filename(dir, f, NULL);
-
-		g_unlink(p);
-		g_free(p);
-	}
-	g_rmdir(dir);
+	tmp_rm_tree(dir);
 	g_free(path);
 	g_free(dir);
 }
@@ -391,14 +385,7 @@ migration_v13(void)
 	    "no trigram index is left, the index matches the text");
 	db_close(&db);
 	g_free(err);
-	for (const char *f = "pd.db\0pd.db-wal\0pd.db-shm\0"; *f;
-	    f += strlen(f) + 1) {
-		char *p = g_build_filename(dir, f, NULL);
-
-		g_unlink(p);
-		g_free(p);
-	}
-	g_rmdir(dir);
+	tmp_rm_tree(dir);
 	g_free(path);
 	g_free(dir);
 }
