@@ -498,9 +498,16 @@ int store_raw_spans_add(sqlite3 *db, int64_t message, GArray *spans);
  * through this. */
 GBytes *store_message_raw(sqlite3 *db, int64_t id);
 
-/* Registers the SQL functions pd_sha256(x) (hex SHA-256) and
- * pd_headers(x) (the header section of a mail) on db, which the
- * migrations and the outbox use.  0 or -1. */
+/* A message's text as messages.body_z stores it (schema 16): deflated
+ * (zlib, level 3), or NULL when that gains nothing (short texts), and then
+ * the text goes in messages.body as it is.  The caller unrefs. */
+GBytes *store_text_pack(const char *text);
+
+/* Registers the SQL functions pd_sha256(x) (hex SHA-256), pd_headers(x)
+ * (the header section of a mail), which the migrations and the outbox
+ * use, and pd_body(body, body_z) (a message's text, whichever way it is
+ * stored: every reader of messages' text goes through it) on db.  0 or
+ * -1. */
 int store_sql_functions(sqlite3 *db);
 
 /* Merges the search index (search_fts) by at most about pages leaves,

@@ -353,6 +353,50 @@ sql_headers(sqlite3_context *c, int argc, sqlite3_value **v)
 	sqlite3_result_blob(c, p ? p : "", (int)n, SQLITE_TRANSIENT);
 }
 
+/* pd_body(body, body_z): a message's text, from body_z (deflated,
+ * store_text_pack) when it is not NULL, else body as it is (messages
+ * stored before schema 16, and texts too short to gain). */
+static void
+sql_body(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	GZlibDecompressor *z;
+	guchar *plain;
+	size_t n = 0;
+
+	if (sqlite3_value_type(v[1]) == SQLITE_NULL) {
+		sqlite3_result_value(c, v[0]);
+		return;
+	}
+	z = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
+	plain = convert_all(G_CONVERTER(z), sqlite3_value_blob(v[1]),
+	    sqlite3_value_bytes(v[1]), &n);
+	g_object_unref(z);
+	if (!plain) {
+		sqlite3_result_error(c, "pd_body: a damaged text", -1);
+		return;
+	}
+	sqlite3_result_text(c, (const char *)plain, (int)n, g_free);
+}
+
+GBytes *
+store_text_pack(const char *text)
+{
+	size_t len = strlen(text), n = 0;
+	GZlibCompressor *z;
+	guchar *p;
+
+	if (len < 128)
+		return NULL;
+	z = g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 3);
+	p = convert_all(G_CONVERTER(z), (const guchar *)text, len, &n);
+	g_object_unref(z);
+	if (!p || n >= len) {
+		g_free(p);
+		return NULL;
+	}
+	return g_bytes_new_take(p, n);
+}
+
 int
 store_sql_functions(sqlite3 *db)
 {
@@ -361,7 +405,9 @@ store_sql_functions(sqlite3 *db)
 	if (sqlite3_create_function(db, "pd_sha256", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, NULL, sql_sha256, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "pd_headers", 1, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, NULL, sql_headers, NULL, NULL) != SQLITE_OK)
+	    SQLITE_DETERMINISTIC, NULL, sql_headers, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "pd_body", 2, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, sql_body, NULL, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }

@@ -56,7 +56,8 @@ store_cli_messages(sqlite3 *db, unsigned long n)
 {
 	return db_prep(db, "SELECT m.id, m.created, m.direction, m.kind, "
 	    "m.from_addr, m.from_name, m.to_addrs, m.cc_addrs, m.subject, "
-	    "m.body, m.automated, (SELECT group_concat(a.filename, ', ') "
+	    "pd_body(m.body, m.body_z) AS body, m.automated, (SELECT "
+	    "group_concat(a.filename, ', ') "
 	    "FROM attachments a WHERE a.message = m.id), m.message_id, "
 	    "m.in_reply_to FROM messages m WHERE m.ticket = ? ORDER BY m.id",
 	    "u", n);
@@ -289,9 +290,10 @@ store_cli_show(sqlite3 *db, unsigned long n, enum store_show part,
 		    "ticket = ?", "u", n);
 	case SHOW_MESSAGES:
 		return db_prep(db, "SELECT id, message_id, from_addr AS "
-		    "\"from\", from_name, subject, direction, kind, body AS "
-		    "text, automated IS NOT NULL AS \"automated:bool\", "
-		    "automated AS automated_reason, created FROM messages "
+		    "\"from\", from_name, subject, direction, kind, "
+		    "pd_body(body, body_z) AS text, automated IS NOT NULL AS "
+		    "\"automated:bool\", automated AS automated_reason, "
+		    "created FROM messages "
 		    "WHERE ticket = ? ORDER BY id", "u", n);
 	case SHOW_ATTACHMENTS:
 		return db_prep(db, "SELECT filename, content_type, size FROM "

@@ -76,25 +76,31 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	    spans);
 	int r, format = 0;
 	GBytes *packed = store_raw_pack(raw, &format);
-	gsize plen = 0;
+	gsize plen = 0, blen = 0;
 	const void *pdata = g_bytes_get_data(packed, &plen);
+	const char *text = s->body ? s->body : m->text;
+	/* Deflated where that gains (schema 16, docs/storage.md); readers
+	 * go through pd_body(). */
+	GBytes *bz = store_text_pack(text);
+	const void *bdata = bz ? g_bytes_get_data(bz, &blen) : NULL;
 
 	r = db_exec(db, "INSERT INTO messages (ticket, direction, kind, "
 	    "message_id, in_reply_to, refs, from_addr, from_name, to_addrs, "
 	    "cc_addrs, subject, body, automated, content_hash, source, raw, "
-	    "created, raw_format) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, "
-	    "lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt"
-	    "bii", s->ticket,
+	    "created, raw_format, body_z) VALUES (NULLIF(?, 0), ?, ?, ?, ?, "
+	    "?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, X''))",
+	    "utttttttttttttt" "biib", s->ticket,
 	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
-	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
-	    s->body : m->text,
+	    m->from.address, m->from.name, to, cc, m->subject, bz ? "" : text,
 	    s->automated, s->hash, s->source, pdata, (size_t)plen,
-	    pd_now(), (int64_t)format);
+	    pd_now(), (int64_t)format, bdata, (size_t)blen);
 	g_free(to);
 	g_free(cc);
 	g_free(refs);
 	g_byte_array_unref(raw);
 	g_bytes_unref(packed);
+	if (bz)
+		g_bytes_unref(bz);
 	if (r != 0) {
 		g_array_unref(spans);
 		return -1;

@@ -107,9 +107,9 @@ leakindex_note(sqlite3 *db, int64_t note, const char *body,
 static int
 backfill(sqlite3 *db)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT u.note, COALESCE(m.body, '') "
-	    "FROM note_unindexed u LEFT JOIN messages m ON m.id = u.note "
-	    "LIMIT ?", "i", (int64_t)BACKFILL);
+	sqlite3_stmt *st = db_prep(db, "SELECT u.note, "
+	    "COALESCE(pd_body(m.body, m.body_z), '') FROM note_unindexed u "
+	    "LEFT JOIN messages m ON m.id = u.note LIMIT ?", "i", (int64_t)BACKFILL);
 	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	GPtrArray *bodies = g_ptr_array_new_with_free_func(g_free);
 	int r = 0;
@@ -284,8 +284,9 @@ leakindex_guard(sqlite3 *db, const struct pd_config *cfg,
 	if (!st)
 		r = -1;
 	/* What the client wrote is no secret of the notes. */
-	st = r == 0 ? db_prep(db, "SELECT subject, body FROM messages WHERE "
-	    "ticket = ? AND kind = 'client'", "u", ticket) : NULL;
+	st = r == 0 ? db_prep(db, "SELECT subject, pd_body(body, body_z) "
+	    "FROM messages WHERE ticket = ? AND kind = 'client'", "u", ticket) :
+	    NULL;
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		leakguard_add_public(g, (const char *)sqlite3_column_text(st,
 		    0));
@@ -305,8 +306,8 @@ leakindex_guard(sqlite3 *db, const struct pd_config *cfg,
 	while (r == 0 && g_hash_table_iter_next(&it, &k, NULL)) {
 		gint64 id = *(gint64 *)k;
 
-		st = db_prep(db, "SELECT body FROM messages WHERE id = ?", "i",
-		    (int64_t)id);
+		st = db_prep(db, "SELECT pd_body(body, body_z) FROM messages "
+		    "WHERE id = ?", "i", (int64_t)id);
 		if (!st)
 			r = -1;
 		else if (sqlite3_step(st) == SQLITE_ROW)

@@ -707,9 +707,14 @@ def agent_config(session, **over):
 
 
 def db_query(session, sql, params=()):
-    """Rows of one query on the session's database."""
+    """Rows of one query on the session's database.  pd_body(body,
+    body_z) reads a message's text as the daemon's SQL function of that
+    name does (docs/storage.md: deflated in body_z, else body)."""
     import sqlite3
+    import zlib
     con = sqlite3.connect(os.path.join(session.dir, "pd.db"), timeout=30)
+    con.create_function("pd_body", 2, lambda body, z: body if z is None else
+                        zlib.decompress(z).decode("utf-8"), deterministic=True)
     try:
         return con.execute(sql, params).fetchall()
     finally:

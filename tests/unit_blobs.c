@@ -2,9 +2,12 @@
  * store_blobs.c): the same file in two mails is one blob; the raw message
  * comes back byte for byte without its attachment's text stored twice;
  * an outbox row keeps its headers and a hash, its whole mail in
- * outbox_bodies only until sent; the migrations move an old database's
- * attachments into blobs and its unsent mail into outbox_bodies. */
+ * outbox_bodies only until sent; a message's text is stored deflated
+ * (body_z) and read back, searched and snippeted through pd_body(); the
+ * migrations move an old database's attachments into blobs and its unsent
+ * mail into outbox_bodies, and keep its plain texts readable. */
 #include "fixture.h"
+#include "fts_words.h"
 #include "tap.h"
 #include "tmpdir.h"
 
@@ -366,6 +369,102 @@ test_migration(void)
 	g_free(att);
 }
 
+/* Texts (schema 16): a long one deflated in body_z, a short one plain in
+ * body; both read back whole, searched and snippeted. */
+static void
+test_texts(void)
+{
+	struct fixture fx;
+	GString *long_text = g_string_new(NULL);
+	char *a, *b, *snip;
+	unsigned long t = 0;
+
+	for (int i = 0; i < 40; i++)
+		g_string_append(long_text, "Принтер в бухгалтерии снова не "
+		    "печатает, помогите пожалуйста.\n");
+	a = g_strdup_printf("From: ann@client.test\r\nTo: support@example."
+	    "test\r\nSubject: printer\r\nMessage-ID: <long@client.test>\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n%s", long_text->str);
+	b = g_strdup("From: bob@client.test\r\nTo: support@example.test\r\n"
+	    "Subject: short\r\nMessage-ID: <short@client.test>\r\n\r\n"
+	    "Modem broken.\r\n");
+	if (!ok(fx_open(&fx, "", "") == 0, "fixture opens"))
+		return;
+	fx_deliver(&fx, a, &t);
+	fx_deliver(&fx, b, &t);
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM messages WHERE message_id = "
+	    "'long@client.test' AND body = '' AND body_z IS NOT NULL AND "
+	    "length(body_z) * 4 < length(CAST(pd_body(body, body_z) AS "
+	    "BLOB))") == 1, "a long text is stored deflated, a quarter of "
+	    "its size or less");
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM messages WHERE message_id = "
+	    "'long@client.test' AND instr(pd_body(body, body_z), "
+	    "'бухгалтерии снова') > 0 AND length(pd_body(body, body_z)) >= "
+	    "%d", (int)g_utf8_strlen(long_text->str, -1) - 80) == 1,
+	    "pd_body reads it back whole");
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM messages WHERE message_id = "
+	    "'short@client.test' AND body_z IS NULL AND body LIKE "
+	    "'Modem broken%%'") == 1, "a short text stays plain in body");
+	ok(fx_int(&fx, "SELECT COUNT(*) FROM search_fts WHERE search_fts "
+	    "MATCH '\"бухгалтер\"*'") == 1 && fx_int(&fx, "SELECT COUNT(*) "
+	    "FROM search_fts WHERE search_fts MATCH '\"modem\"'") == 1,
+	    "both are found by search");
+	snip = fx_str(&fx, "SELECT snippet(search_fts, 1, '[', ']', '', 6) "
+	    "FROM search_fts WHERE search_fts MATCH '\"печатает\"'");
+	ok(snip && strstr(snip, "[печатает]"), "the snippet is cut from the "
+	    "deflated text: %s", snip ? snip : "none");
+	ok(db_exec(fx.db, "INSERT INTO search_fts(search_fts, rank) VALUES "
+	    "('integrity-check', 1)", "") == 0, "the index matches the texts");
+	g_free(snip);
+	g_free(a);
+	g_free(b);
+	g_string_free(long_text, TRUE);
+	fx_close(&fx);
+}
+
+/* A database of schema 15 (texts plain in body) migrates: its texts read
+ * back through pd_body and its index still matches them. */
+static void
+test_migration_texts(void)
+{
+	char dir[] = "/tmp/unit_blobs.XXXXXX";
+	char *path, *err = NULL;
+	sqlite3 *db = NULL;
+	int64_t v = -1;
+
+	if (!g_mkdtemp(dir))
+		return;
+	path = g_build_filename(dir, "old.db", NULL);
+	if (!ok(db_create_at(path, 15, &err) == 0, "a database of schema 15 "
+	    "(%s)", err ? err : "made"))
+		return;
+	sqlite3_open(path, &db);
+	fts_words_register(db);
+	ok(db_exec(db, "INSERT INTO messages (direction, kind, message_id, "
+	    "subject, body, content_hash, raw, created) VALUES ('in', "
+	    "'client', 'old@x', 'old', 'Старый текст про сканер', 'h', "
+	    "X'00', 0)", "") == 0, "an old message stored plain");
+	db_close(&db);
+	if (!ok(db_open(path, &db, &err) == 0, "schema 15 opens: %s",
+	    err ? err : "migrated"))
+		return;
+	db_int(db, &v, "SELECT COUNT(*) FROM messages WHERE body_z IS NULL "
+	    "AND pd_body(body, body_z) = 'Старый текст про сканер'", "");
+	ok(v == 1, "migration: the old text reads back through pd_body");
+	v = -1;
+	db_int(db, &v, "SELECT COUNT(*) FROM search_fts WHERE search_fts "
+	    "MATCH '\"сканер\"*'", "");
+	ok(v == 1, "migration: the old text is still found");
+	ok(db_exec(db, "INSERT INTO search_fts(search_fts, rank) VALUES "
+	    "('integrity-check', 1)", "") == 0, "migration: the index matches "
+	    "the texts through the new view");
+	db_close(&db);
+	tmp_rm_tree(dir);
+	g_free(path);
+	g_free(err);
+}
+
 int
 main(void)
 {
@@ -374,5 +473,7 @@ main(void)
 	test_outbox();
 	test_migration();
 	test_migration_bodies();
+	test_texts();
+	test_migration_texts();
 	return tap_done();
 }
