@@ -3,6 +3,8 @@
  * into headers and body before placeholders are filled in, with hostile
  * subjects and names; composed mail with hostile header values. */
 #include <stdlib.h>
+#include <stdio.h>
+#include <utime.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
@@ -368,6 +370,48 @@ test_compose(void)
 	mac_reset();
 }
 
+/* A template read once is kept (template.c), but never past an edit: a
+ * rewrite in place of the same size, and a new file renamed over it. */
+static void
+test_edited(void)
+{
+	char *path = g_build_filename(tdir, "en", "e.txt", NULL);
+	struct pd_rendered r;
+	struct utimbuf old = { .actime = 1000000000, .modtime = 1000000000 };
+	FILE *f;
+
+	write_template("e", "Subject: one\n\nAAAA\n");
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "AAAA\n") == 0,
+	    "edited: first text");
+	template_clear(&r);
+	/* Old times: the next read is kept. */
+	utime(path, &old);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "AAAA\n") == 0,
+	    "edited: read again, kept");
+	template_clear(&r);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "AAAA\n") == 0,
+	    "edited: the kept text");
+	template_clear(&r);
+	if ((f = fopen(path, "r+")) != NULL) {
+		fputs("Subject: one\n\nBBBB\n", f);
+		fclose(f);
+	}
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "BBBB\n") == 0,
+	    "edited: a same-size rewrite in place is read");
+	template_clear(&r);
+	utime(path, &old);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "BBBB\n") == 0,
+	    "edited: kept again");
+	template_clear(&r);
+	write_template("e", "Subject: two\n\nCCCC\n");
+	utime(path, &old);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "CCCC\n") == 0 &&
+	    strcmp(r.subject, "two") == 0,
+	    "edited: a new file renamed over it is read");
+	template_clear(&r);
+	g_free(path);
+}
+
 int
 main(void)
 {
@@ -386,6 +430,7 @@ main(void)
 	test_header_block();
 	test_shipped_ack();
 	test_compose();
+	test_edited();
 	tmp_rm_tree(tdir);
 	g_free(en);
 	g_free(tdir);
