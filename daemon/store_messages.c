@@ -84,7 +84,7 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	    "cc_addrs, subject, body, automated, content_hash, source, raw, "
 	    "created, raw_format) VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, "
 	    "lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "utttttttttttttt"
-	    "bii", s->ticket,
+	    "Bii", s->ticket,
 	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
 	    m->from.address, m->from.name, to, cc, m->subject, s->body ?
 	    s->body : m->text,
