@@ -170,12 +170,22 @@ attachment_part(const struct pd_attachment *a)
 	return GMIME_OBJECT(part);
 }
 
+/* The text's own UTF-8 bytes, labelled utf-8.  Not
+ * g_mime_text_part_set_text(): it scans the whole text for the smallest
+ * charset, and a text whose every character fits in ISO-8859-1 ("Grüße")
+ * it converts to that, which the utf-8 label then misnamed. */
 static GMimeTextPart *
 text_part(const char *subtype, const char *text)
 {
 	GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
+	GMimeStream *data = g_mime_stream_mem_new_with_buffer(text,
+	    strlen(text));
+	GMimeDataWrapper *dw = g_mime_data_wrapper_new_with_stream(data,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
 
-	g_mime_text_part_set_text(part, text);
+	g_object_unref(data);
+	g_mime_part_set_content(GMIME_PART(part), dw);
+	g_object_unref(dw);
 	g_mime_text_part_set_charset(part, "utf-8");
 	g_mime_part_set_content_encoding(GMIME_PART(part),
 	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);

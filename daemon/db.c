@@ -874,6 +874,14 @@ db_vprep(sqlite3 *db, const char *sql, const char *types, va_list ap)
 
 			sqlite3_bind_blob64(st, i, p ? p : "", n,
 			    SQLITE_TRANSIENT);
+		} else if (*t == 'B') {
+			/* A mail of up to megabytes: no copy of it per
+			 * statement (db.h). */
+			const void *p = va_arg(ap, const void *);
+			size_t n = va_arg(ap, size_t);
+
+			sqlite3_bind_blob64(st, i, p ? p : "", n,
+			    SQLITE_STATIC);
 		}
 	}
 	return st;

@@ -50,7 +50,9 @@ int db_savepoint_release(sqlite3 *db);
 
 /* Prepares sql and binds the arguments described by types, one letter per
  * placeholder: 'i' int64_t, 'u' unsigned long, 't' const char * (NULL binds
- * NULL), 'b' const void * then size_t (a blob).  Returns the statement
+ * NULL), 'b' const void * then size_t (a blob), 'B' the same blob bound
+ * without a copy (SQLITE_STATIC: only where the caller keeps it until the
+ * statement is given back, as db_exec does).  Returns the statement
  * (caller finalizes), or NULL (logged).  Statements are prepared once per
  * connection and SQL text and kept (db.c): the caller's sqlite3_finalize
  * (db_finalize, below) gives the statement back. */

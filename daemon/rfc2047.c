@@ -1,4 +1,5 @@
 /* rfc2047.c: see rfc2047.h. */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 #include <gmime/gmime.h>
 #include "parse_charset.h"
@@ -159,6 +160,17 @@ word_start(const char *ew, const char *end)
 	    q1[1] != '\0' && q1[2] == '?';
 }
 
+/* g_strstr_len(p, n, "=?"): the first "=?" before any NUL byte, found by
+ * memchr and memmem rather than GLib's byte-by-byte loop (every header
+ * line of every mail is searched). */
+static const char *
+find_ew(const char *p, size_t n)
+{
+	const char *nul = memchr(p, '\0', n);
+
+	return memmem(p, nul ? (size_t)(nul - p) : n, "=?", 2);
+}
+
 /* Unclosed encoded-word starts kept per header (rfc2047.h). */
 #define UNCLOSED_MAX 16
 
@@ -176,7 +188,7 @@ rewrite(GString *out, const char *s, size_t len, bool b_words,
 		if (q[-2] == '?' && q[-1] == '=')
 			last = q - 2;
 	while (p < end) {
-		ew = end - p >= 2 ? g_strstr_len(p, end - p, "=?") : NULL;
+		ew = end - p >= 2 ? find_ew(p, (size_t)(end - p)) : NULL;
 		if (ew == NULL) {
 			g_string_append_len(out, p, end - p);
 			break;

@@ -1,4 +1,5 @@
 /* stage_common.c: the helpers every stage uses (see stage.h). */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 #include "mac.h"
 #include "stage.h"
@@ -48,6 +49,17 @@ stage_may_answer(const struct stage_ctx *c)
 	    !(c->cfg->queues_listed && config_queue_by_address(c->cfg, from));
 }
 
+/* g_strstr_len(h, len, needle) by memchr and memmem: the first match
+ * before any NUL byte, without GLib's byte-by-byte loop. */
+static const char *
+find_text(const char *h, size_t len, const char *needle)
+{
+	const char *nul = memchr(h, '\0', len);
+
+	return memmem(h, nul ? (size_t)(nul - h) : len, needle,
+	    strlen(needle));
+}
+
 /* With a Message-ID, the hash covers the body only, so the same mail
  * reaching two support mailboxes (different Received: lines) is stored
  * once; without one, the whole message counts. */
@@ -57,11 +69,11 @@ stage_hash(struct stage_ctx *c)
 	const char *body = NULL;
 
 	if (*c->m->message_id) {
-		const char *crlf = g_strstr_len(c->raw, c->len, "\r\n\r\n");
+		const char *crlf = find_text(c->raw, c->len, "\r\n\r\n");
 		/* Only a "\n\n" before crlf matters: an IMAP message (CRLF)
 		 * is not scanned to its end for one. */
-		const char *lf = g_strstr_len(c->raw, crlf ? crlf - c->raw + 1 :
-		    (gssize)c->len, "\n\n");
+		const char *lf = find_text(c->raw, crlf ? (size_t)(crlf -
+		    c->raw + 1) : c->len, "\n\n");
 
 		body = crlf && (!lf || crlf < lf) ? crlf + 4 : lf ? lf + 2 :
 		    NULL;

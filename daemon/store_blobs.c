@@ -47,7 +47,7 @@ store_blob_put(sqlite3 *db, const void *data, size_t len, char hash_r[65])
 {
 	blob_hash(data, len, hash_r);
 	return db_exec(db, "INSERT INTO blobs (hash, size, data) VALUES (?, ?, "
-	    "?) ON CONFLICT (hash) DO NOTHING", "tib", hash_r, (int64_t)len,
+	    "?) ON CONFLICT (hash) DO NOTHING", "tiB", hash_r, (int64_t)len,
 	    data, len);
 }
 

@@ -89,7 +89,7 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	    "cc_addrs, subject, body, automated, content_hash, source, raw, "
 	    "created, raw_format, body_z) VALUES (NULLIF(?, 0), ?, ?, ?, ?, "
 	    "?, lower(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, X''))",
-	    "utttttttttttttt" "biib", s->ticket,
+	    "utttttttttttttt" "Biib", s->ticket,
 	    s->direction, s->kind, m->message_id, m->in_reply_to, refs,
 	    m->from.address, m->from.name, to, cc, m->subject, bz ? "" : text,
 	    s->automated, s->hash, s->source, pdata, (size_t)plen,

@@ -1,15 +1,26 @@
 /* store_outbox.c: outbox rows and the sender's bookkeeping (see store.h,
  * outbox.h). */
+#include <string.h>
 #include <time.h>
 #include "clock.h"
 #include "db.h"
 #include "store.h"
 
-/* Runs sql (a SAVEPOINT, RELEASE or ROLLBACK TO) without a log line. */
+/* Runs sql (a SAVEPOINT, RELEASE or ROLLBACK TO) without a log line.
+ * One statement is prepared once and kept (db_prep); the rare two-statement
+ * undo goes through sqlite3_exec. */
 static int
 savepoint(sqlite3 *db, const char *sql, char **err_r)
 {
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+	sqlite3_stmt *st;
+
+	if (!strchr(sql, ';') && (st = db_prep(db, sql, "")) != NULL) {
+		int r = sqlite3_step(st);
+
+		db_finalize(st);
+		if (r == SQLITE_DONE)
+			return 0;
+	} else if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	if (err_r)
 		*err_r = g_strdup(sqlite3_errmsg(db));
@@ -33,12 +44,12 @@ store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
 	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
 	    "env_from, rcpt, data, data_hash, data_size, next_attempt, "
 	    "created) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, pd_headers(?6), "
-	    "pd_sha256(?6), length(?6), ?7, ?8)", "utttt" "bii", ticket, kind,
+	    "pd_sha256(?6), length(?6), ?7, ?8)", "utttt" "Bii", ticket, kind,
 	    msgid, env_from, rcpt, data, len, now, now) != 0)
 		goto fail;
 	id = sqlite3_last_insert_rowid(db);
 	if (db_exec(db, "INSERT INTO outbox_bodies (id, data) VALUES (?, ?)",
-	    "ib", id, data, len) != 0)
+	    "iB", id, data, len) != 0)
 		goto fail;
 	if (savepoint(db, "RELEASE outbox_insert", NULL) != 0)
 		goto fail;

@@ -1,5 +1,8 @@
 /* template.c: see template.h. */
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <glib/gstdio.h>
 #include "hdrtext.h"
 #include "template.h"
 
@@ -20,28 +23,139 @@ template_find(GPtrArray *dirs, const char *lang, const char *name)
 	return path;
 }
 
+/* template_find, keeping what stat(2) said of the file found. */
+static char *
+find_stat(GPtrArray *dirs, const char *lang, const char *name,
+    GStatBuf *st)
+{
+	char *file = g_strdup_printf("%s.txt", name), *path = NULL;
+
+	for (guint i = 0; dirs && i < dirs->len && !path; i++) {
+		path = g_build_filename(dirs->pdata[i], lang, file, NULL);
+		if (g_stat(path, st) != 0 || !S_ISREG(st->st_mode))
+			g_clear_pointer(&path, g_free);
+	}
+	g_free(file);
+	return path;
+}
+
+/* The text of each template file read, valid UTF-8, by path: every mail
+ * renders one or two templates, and reading the same small files again
+ * cost more than filling them in.  An entry serves only while stat(2)
+ * says the file is the one read (device, inode, size, change and
+ * modification times), so an edited template is read again at its next
+ * use, as before.  At most one entry per template file found; renders
+ * run in several threads, hence the lock. */
+struct cached_text {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	char *data;
+};
+
+static GMutex cache_lock;
+static GHashTable *cache; /* path -> struct cached_text */
+
+static void
+cached_free(gpointer p)
+{
+	struct cached_text *c = p;
+
+	g_free(c->data);
+	g_free(c);
+}
+
+static bool
+same_file(const struct cached_text *c, const GStatBuf *st)
+{
+	return c->dev == st->st_dev && c->ino == st->st_ino &&
+	    c->size == st->st_size &&
+	    c->mtime.tv_sec == st->st_mtim.tv_sec &&
+	    c->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	    c->ctime.tv_sec == st->st_ctim.tv_sec &&
+	    c->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* A copy of path's text from the cache, or NULL. */
+static char *
+cache_get(const char *path, const GStatBuf *st)
+{
+	struct cached_text *c;
+	char *data = NULL;
+
+	g_mutex_lock(&cache_lock);
+	c = cache ? g_hash_table_lookup(cache, path) : NULL;
+	if (c && same_file(c, st))
+		data = g_strdup(c->data);
+	g_mutex_unlock(&cache_lock);
+	return data;
+}
+
+static void
+cache_put(const char *path, const GStatBuf *st, const char *data)
+{
+	struct cached_text *c = g_new0(struct cached_text, 1);
+
+	c->dev = st->st_dev;
+	c->ino = st->st_ino;
+	c->size = st->st_size;
+	c->mtime = st->st_mtim;
+	c->ctime = st->st_ctim;
+	c->data = g_strdup(data);
+	g_mutex_lock(&cache_lock);
+	if (!cache)
+		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    cached_free);
+	g_hash_table_replace(cache, g_strdup(path), c);
+	g_mutex_unlock(&cache_lock);
+}
+
 /* lang/name.txt from the first directory holding it, else en/name.txt
  * from the first holding that. */
 static char *
 load(GPtrArray *dirs, const char *lang, const char *name, char **error_r)
 {
-	char *path = template_find(dirs, lang, name), *data = NULL;
+	GStatBuf st, st2;
+	char *path = find_stat(dirs, lang, name, &st), *data = NULL;
 	GError *err = NULL;
+	gsize len = 0;
 
 	if (!path)
-		path = template_find(dirs, "en", name);
+		path = find_stat(dirs, "en", name, &st);
 	if (!path) {
 		*error_r = g_strdup_printf("no template %s/%s.txt", lang,
 		    name);
 		return NULL;
 	}
-	if (!g_file_get_contents(path, &data, NULL, &err)) {
+	if ((data = cache_get(path, &st)) != NULL) {
+		g_free(path);
+		return data;
+	}
+	if (!g_file_get_contents(path, &data, &len, &err)) {
 		*error_r = g_strdup(err->message);
 		g_error_free(err);
 	}
 	if (data && !g_utf8_validate(data, -1, NULL)) {
 		*error_r = g_strdup_printf("%s: not UTF-8", path);
 		g_clear_pointer(&data, g_free);
+	}
+	/* Kept only when the file did not change while it was read, and
+	 * only once its modification time is older than the file system's
+	 * clock step can hide: a file's times tick in steps of up to a few
+	 * milliseconds (stat(2)), so a same-size rewrite right after a read
+	 * may keep them.  This compares with the file system's own clock,
+	 * not the ticket clock of clock.h. */
+	if (data && g_stat(path, &st2) == 0 && (gsize)st2.st_size == len) {
+		struct cached_text now = { .dev = st.st_dev, .ino = st.st_ino,
+			.size = st.st_size, .mtime = st.st_mtim,
+			.ctime = st.st_ctim };
+		struct timespec wall;
+
+		clock_gettime(CLOCK_REALTIME, &wall);
+		if (same_file(&now, &st2) && st2.st_mtim.tv_sec + 2 <
+		    wall.tv_sec)
+			cache_put(path, &st2, data);
 	}
 	g_free(path);
 	return data;

@@ -13,7 +13,7 @@
 static void
 add_word(GString *out, const char *p, const char *end)
 {
-	bool digit = false, hex = end - p >= 8;
+	bool digit = false, hex = end - p >= 8, ascii = true;
 	char *fold;
 
 	for (const char *q = p; q < end; q = g_utf8_next_char(q)) {
@@ -25,11 +25,20 @@ add_word(GString *out, const char *p, const char *end)
 			digit = true;
 		if (!g_ascii_isxdigit(c))
 			hex = false;
+		if (c >= 0x80)
+			ascii = false;
 	}
 	if (out->len)
 		g_string_append_c(out, ' ');
 	if (digit || hex) {
 		g_string_append_c(out, '#');
+		return;
+	}
+	/* An ASCII word folds to its lower case (Unicode's CaseFolding.txt
+	 * maps A-Z to a-z and nothing else below U+0080): no copy. */
+	if (ascii) {
+		for (const char *q = p; q < end; q++)
+			g_string_append_c(out, g_ascii_tolower(*q));
 		return;
 	}
 	fold = g_utf8_casefold(p, end - p);

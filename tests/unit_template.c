@@ -3,6 +3,8 @@
  * into headers and body before placeholders are filled in, with hostile
  * subjects and names; composed mail with hostile header values. */
 #include <stdlib.h>
+#include <stdio.h>
+#include <utime.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <gmime/gmime.h>
@@ -310,6 +312,43 @@ test_compose(void)
 		g_object_unref(m);
 	g_free(wire);
 	g_free(id);
+	/* A text whose every letter is in ISO-8859-1 stays UTF-8 under its
+	 * utf-8 label (compose.c text_part); Cyrillic and ASCII likewise. */
+	{
+		static const char *const texts[] = { "Gr\xc3\xbc\xc3\x9f" "e, "
+			"Jos\xc3\xa9\n", "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2"
+			"\xd0\xb5\xd1\x82 \xc3\xa9\n", "plain\n" };
+
+		for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
+			GMimeObject *body;
+			char *got = NULL, *name;
+
+			q.body = texts[i];
+			wire = compose_mail(&q, &len, &id);
+			m = parse_wire(wire);
+			body = m ? g_mime_message_get_body(m) : NULL;
+			if (body && GMIME_IS_TEXT_PART(body))
+				got = g_mime_text_part_get_text(
+				    GMIME_TEXT_PART(body));
+			ok(body && g_strcmp0(g_mime_object_get_content_type_parameter(
+			    body, "charset"), "utf-8") == 0,
+			    "compose: text %zu labelled utf-8", i);
+			/* The wire's CRLF back to the text's LF. */
+			for (char *r = got ? strchr(got, '\r') : NULL; r;
+			    r = strchr(r, '\r'))
+				memmove(r, r + 1, strlen(r));
+			name = g_strdup_printf("compose: text %zu decodes "
+			    "to itself", i);
+			is_str(got, texts[i], name);
+			g_free(name);
+			g_free(got);
+			if (m)
+				g_object_unref(m);
+			g_free(wire);
+			g_free(id);
+		}
+		q.body = "Hello\n";
+	}
 	/* RFC 5322 §2.1.1: no line over 998 octets, whatever a stranger's
 	 * subject, name or message id is long; an id too long for one line
 	 * cannot be folded, so it is left out (a downstream server that
@@ -368,6 +407,48 @@ test_compose(void)
 	mac_reset();
 }
 
+/* A template read once is kept (template.c), but never past an edit: a
+ * rewrite in place of the same size, and a new file renamed over it. */
+static void
+test_edited(void)
+{
+	char *path = g_build_filename(tdir, "en", "e.txt", NULL);
+	struct pd_rendered r;
+	struct utimbuf old = { .actime = 1000000000, .modtime = 1000000000 };
+	FILE *f;
+
+	write_template("e", "Subject: one\n\nAAAA\n");
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "AAAA\n") == 0,
+	    "edited: first text");
+	template_clear(&r);
+	/* Old times: the next read is kept. */
+	utime(path, &old);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "AAAA\n") == 0,
+	    "edited: read again, kept");
+	template_clear(&r);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "AAAA\n") == 0,
+	    "edited: the kept text");
+	template_clear(&r);
+	if ((f = fopen(path, "r+")) != NULL) {
+		fputs("Subject: one\n\nBBBB\n", f);
+		fclose(f);
+	}
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "BBBB\n") == 0,
+	    "edited: a same-size rewrite in place is read");
+	template_clear(&r);
+	utime(path, &old);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "BBBB\n") == 0,
+	    "edited: kept again");
+	template_clear(&r);
+	write_template("e", "Subject: two\n\nCCCC\n");
+	utime(path, &old);
+	ok(render(tdir, "en", "e", NULL, &r) && strcmp(r.body, "CCCC\n") == 0 &&
+	    strcmp(r.subject, "two") == 0,
+	    "edited: a new file renamed over it is read");
+	template_clear(&r);
+	g_free(path);
+}
+
 int
 main(void)
 {
@@ -386,6 +467,7 @@ main(void)
 	test_header_block();
 	test_shipped_ack();
 	test_compose();
+	test_edited();
 	tmp_rm_tree(tdir);
 	g_free(en);
 	g_free(tdir);
