@@ -24,6 +24,9 @@ the mix in contrib/bench/mails.py, and measures in one run:
   latency     a steady offered load (BENCH_RATE requests/s, default 10, for
               BENCH_LAT_N requests, default 200) over LMTP: from Dovecot's
               250 to the acknowledgement's arrival in the sink, p50/p99/max;
+  idle        the floor under that: Dovecot's own IDLE delay, from LMTP's
+              250 to the untagged EXISTS of a raw IDLE session, at the same
+              rate on a mailbox no daemon reads;
   rss         peak RSS of postdeskd (VmHWM of /proc/PID/status) over the
               phases;
   db          database bytes per stored message (pages in use, after a
@@ -36,7 +39,8 @@ the mix in contrib/bench/mails.py, and measures in one run:
               database's.  BENCH_BIG=0 skips it.
 
 Prints a table, then one line of JSON (also written to bench.json in the
-build directory).  The machine is whatever runs it: the JSON names it."""
+build directory), ending with issue 13's targets, each marked reached or
+not.  The machine is whatever runs it: the JSON names it."""
 import email.parser
 import json
 import os
@@ -295,6 +299,63 @@ def outbox_phase(s, conf, sink):
                "sink_cpu_ms_per_mail": per(sink_cpu)}
 
 
+
+def idle_baseline(s, n, rate):
+    """Dovecot's own IDLE delay, the floor under arrival-to-ack: n small
+    mails over LMTP, one every 1/rate s, to a mailbox no daemon reads,
+    watched by a raw IDLE session; from LMTP's 250 to the untagged
+    EXISTS that counts the mail.  EXISTS may count several at once."""
+    user = "idle@example.test"
+    m = s.imap(user)
+    base = int(m.select("INBOX")[1][0] or 0)
+    tag = m._new_tag()
+    m.send(tag + b" IDLE\r\n")
+    if not m.readline().startswith(b"+"):
+        raise RuntimeError("IDLE refused")
+    sent, seen = {}, {}
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            line = m.readline()
+            if not line:
+                return
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == b"*" and parts[2] == b"EXISTS":
+                now = time.monotonic()
+                for k in range(base + 1, int(parts[1]) + 1):
+                    seen.setdefault(k, now)
+            elif line.startswith(tag):
+                return
+
+    w = threading.Thread(target=watch, daemon=True)
+    w.start()
+    with smtplib.LMTP("127.0.0.1", s.lmtp_port) as l:
+        t0 = time.monotonic()
+        for i in range(n):
+            due = t0 + i / rate
+            while (left := due - time.monotonic()) > 0:
+                time.sleep(min(0.005, left))
+            _, raw = mails.request(100000 + i)
+            l.sendmail(harness.sender_of(raw), [user], raw)
+            sent[base + 1 + i] = time.monotonic()
+    harness.wait_until(lambda: len(seen) >= n, timeout=30, interval=0.1)
+    done.set()
+    m.send(b"DONE\r\n")
+    w.join(5)
+    try:
+        m.logout()
+    except Exception:  # noqa: BLE001 (the session may be mid-IDLE)
+        pass
+    lat = sorted(seen[k] - sent[k] for k in sent if k in seen)
+    if not lat:
+        return {"notified": 0}
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
+    return {"mails": n, "notified": len(lat),
+            "p50_s": round(statistics.median(lat), 3), "p99_s": round(p(0.99), 3),
+            "max_s": round(lat[-1], 3)}
+
+
 def latency(s, sink, n, rate):
     """Offered load: n small requests, one every 1/rate s, over one LMTP
     session; the ack's arrival is seen in the sink's Maildir."""
@@ -441,6 +502,8 @@ def run(s, sink):
     d, result["outbox"] = outbox_phase(s, conf, sink)
     say("latency at %.0f requests/s" % RATE)
     result["latency"] = latency(s, sink, LAT_N, RATE)
+    say("Dovecot's own IDLE delay at %.0f mails/s" % RATE)
+    result["idle"] = idle_baseline(s, min(LAT_N, 100), RATE)
     peak = max(peak, hwm(d))
     d.stop()
     result["peak_rss_bytes"] = peak
@@ -478,6 +541,33 @@ def run(s, sink):
     s.tap.ok(result["ingest"]["done"], "every mail was handled")
 
 
+
+def targets(r):
+    """Issue 13's targets against this run: name -> (what, reached).  The
+    ingest target is for new requests (contrib/bench/ingest.py measures
+    exactly that); this run's ingest is of the whole mix."""
+    i, o, l, d = r["ingest"], r["outbox"], r["latency"], r.get("idle", {})
+    t = {
+        "ingest of the mix >= 1,000 msg/s and >= 0.1x bulk fetch":
+            ("%.1f msg/s, %.3fx" % (i["msg_s"], i["vs_bulk_fetch"]),
+             i["msg_s"] >= 1000 and i["vs_bulk_fetch"] >= 0.1),
+        "outbox >= 300 mails/s": ("%.1f mails/s" % o["mails_s"], o["mails_s"] >= 300),
+        "p99 arrival -> ack <= IDLE p99 + 0.1 s":
+            ("%.3f s against %.3f s" % (l.get("p99_s", 0), d.get("p99_s", 0) + 0.1),
+             bool(l.get("acks")) and bool(d.get("notified")) and
+             l["p99_s"] <= d["p99_s"] + 0.1),
+        "peak RSS < 64 MB": ("%.1f MB" % (r["peak_rss_bytes"] / 1048576),
+                             r["peak_rss_bytes"] < 64 * 1048576),
+        "database <= 25 KB (25,000 bytes) per message":
+            ("%d bytes" % r["db"]["bytes_per_message"],
+             r["db"]["bytes_per_message"] <= 25000),
+    }
+    if "big" in r:
+        t["at %d tickets >= 0.8x the empty rate" % r["big"]["tickets"]] = (
+            "%.3fx" % r["big"]["vs_empty"], r["big"]["vs_empty"] >= 0.8)
+    return t
+
+
 def report(r):
     b, i, o, l = r["baselines"], r["ingest"], r["outbox"], r["latency"]
     rows = [
@@ -507,6 +597,13 @@ def report(r):
                      "%.1f msg/s = %.2fx (seeded in %.0f s: %d by the pipeline at %.0f/s, %d copies)"
                      % (g["msg_s"], g["vs_empty"], g["seed_seconds"], g["seed_pipeline"],
                         g["seed_pipeline_per_s"], g["seed_copies"])))
+    d = r.get("idle", {})
+    rows.append(("Dovecot's IDLE delay alone", "p50 %.3f s, p99 %.3f s, max %.3f s (%d mails)"
+                 % (d.get("p50_s", 0), d.get("p99_s", 0), d.get("max_s", 0),
+                    d.get("notified", 0))))
+    r["targets"] = targets(r)
+    for name, (want, got) in r["targets"].items():
+        rows.append(("target: " + name, "%s (%s)" % ("reached" if got else "NOT reached", want)))
     w = max(len(a) for a, _ in rows)
     print("\n| %-*s | %s |" % (w, "what", "measured"))
     print("|%s|%s|" % ("-" * (w + 2), "-" * 10))
