@@ -6,24 +6,8 @@
 #include "hdrtext.h"
 #include "template.h"
 
-/* The first of dirs holding lang/name.txt: a directory an admin puts
- * first overrides the shipped templates file by file (postdesk.conf(5)
- * "templates"). */
-char *
-template_find(GPtrArray *dirs, const char *lang, const char *name)
-{
-	char *file = g_strdup_printf("%s.txt", name), *path = NULL;
-
-	for (guint i = 0; dirs && i < dirs->len && !path; i++) {
-		path = g_build_filename(dirs->pdata[i], lang, file, NULL);
-		if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
-			g_clear_pointer(&path, g_free);
-	}
-	g_free(file);
-	return path;
-}
-
-/* template_find, keeping what stat(2) said of the file found. */
+/* The first of dirs holding lang/name.txt (a regular file), with what
+ * stat(2) said of it in *st. */
 static char *
 find_stat(GPtrArray *dirs, const char *lang, const char *name,
     GStatBuf *st)
@@ -37,6 +21,17 @@ find_stat(GPtrArray *dirs, const char *lang, const char *name,
 	}
 	g_free(file);
 	return path;
+}
+
+/* The first of dirs holding lang/name.txt: a directory an admin puts
+ * first overrides the shipped templates file by file (postdesk.conf(5)
+ * "templates"). */
+char *
+template_find(GPtrArray *dirs, const char *lang, const char *name)
+{
+	GStatBuf st;
+
+	return find_stat(dirs, lang, name, &st);
 }
 
 /* The text of each template file read, valid UTF-8, by path: every mail
