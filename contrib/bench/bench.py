@@ -300,6 +300,29 @@ def outbox_phase(s, conf, sink):
 
 
 
+def paced_lmtp(s, n, rate, rcpt, first, on_sent):
+    """Sends mails.request(first + i) for i < n over one LMTP session, one
+    every 1/rate s, to rcpt, calling on_sent(i, Message-ID, monotonic time
+    of LMTP's 250) after each, while the next waits: a watcher may see the
+    answer before the last mail is sent."""
+    with smtplib.LMTP("127.0.0.1", s.lmtp_port) as l:
+        t0 = time.monotonic()
+        for i in range(n):
+            due = t0 + i / rate
+            while (left := due - time.monotonic()) > 0:
+                time.sleep(min(0.005, left))
+            mid, raw = mails.request(first + i)
+            l.sendmail(harness.sender_of(raw), [rcpt], raw)
+            on_sent(i, mid, time.monotonic())
+
+
+def spread(lat):
+    """p50, p99 and max of sorted latencies, rounded to the millisecond."""
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
+    return {"p50_s": round(statistics.median(lat), 3), "p99_s": round(p(0.99), 3),
+            "max_s": round(lat[-1], 3)}
+
+
 def idle_baseline(s, n, rate):
     """Dovecot's own IDLE delay, the floor under arrival-to-ack: n small
     mails over LMTP, one every 1/rate s, to a mailbox no daemon reads,
@@ -330,15 +353,8 @@ def idle_baseline(s, n, rate):
 
     w = threading.Thread(target=watch, daemon=True)
     w.start()
-    with smtplib.LMTP("127.0.0.1", s.lmtp_port) as l:
-        t0 = time.monotonic()
-        for i in range(n):
-            due = t0 + i / rate
-            while (left := due - time.monotonic()) > 0:
-                time.sleep(min(0.005, left))
-            _, raw = mails.request(100000 + i)
-            l.sendmail(harness.sender_of(raw), [user], raw)
-            sent[base + 1 + i] = time.monotonic()
+    paced_lmtp(s, n, rate, user, 100000,
+               lambda i, _, at: sent.__setitem__(base + 1 + i, at))
     harness.wait_until(lambda: len(seen) >= n, timeout=30, interval=0.1)
     done.set()
     m.send(b"DONE\r\n")
@@ -350,10 +366,7 @@ def idle_baseline(s, n, rate):
     lat = sorted(seen[k] - sent[k] for k in sent if k in seen)
     if not lat:
         return {"notified": 0}
-    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-    return {"mails": n, "notified": len(lat),
-            "p50_s": round(statistics.median(lat), 3), "p99_s": round(p(0.99), 3),
-            "max_s": round(lat[-1], 3)}
+    return dict({"mails": n, "notified": len(lat)}, **spread(lat))
 
 
 def latency(s, sink, n, rate):
@@ -390,25 +403,15 @@ def latency(s, sink, n, rate):
     w = threading.Thread(target=watch, daemon=True)
     w.start()
     time.sleep(0.2)
-    with smtplib.LMTP("127.0.0.1", s.lmtp_port) as l:
-        t0 = time.monotonic()
-        for i in range(n):
-            due = t0 + i / rate
-            while (left := due - time.monotonic()) > 0:
-                time.sleep(min(0.005, left))
-            mid, raw = mails.request(i)
-            l.sendmail(harness.sender_of(raw), [harness.SUPPORT], raw)
-            sent[harness.norm_id(mid)] = time.monotonic()
+    paced_lmtp(s, n, rate, harness.SUPPORT, 0,
+               lambda _, mid, at: sent.__setitem__(harness.norm_id(mid), at))
     harness.wait_until(lambda: len(seen) >= n, timeout=60, interval=0.1)
     stop.set()
     w.join(2)
     lat = sorted(seen[k] - sent[k] for k in seen)
     if not lat:
         return {"acks": 0}
-    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
-    return {"offered_per_s": rate, "requests": n, "acks": len(lat),
-            "p50_s": round(statistics.median(lat), 3), "p99_s": round(p(0.99), 3),
-            "max_s": round(lat[-1], 3)}
+    return dict({"offered_per_s": rate, "requests": n, "acks": len(lat)}, **spread(lat))
 
 
 def db_stats(s):
