@@ -1,26 +1,22 @@
 /* store_outbox.c: outbox rows and the sender's bookkeeping (see store.h,
  * outbox.h). */
-#include <string.h>
 #include <time.h>
 #include "clock.h"
 #include "db.h"
 #include "store.h"
 
-/* Runs sql (a SAVEPOINT, RELEASE or ROLLBACK TO) without a log line.
- * One statement is prepared once and kept (db_prep); the rare two-statement
- * undo goes through sqlite3_exec. */
+/* Runs sql (a SAVEPOINT, RELEASE or ROLLBACK TO) without a log line;
+ * the statement is prepared once and kept (db_prep).  0, or -1 with
+ * *err_r set when err_r is not NULL. */
 static int
 savepoint(sqlite3 *db, const char *sql, char **err_r)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = db_prep(db, sql, "");
+	int r = st ? sqlite3_step(st) : SQLITE_ERROR;
 
-	if (!strchr(sql, ';') && (st = db_prep(db, sql, "")) != NULL) {
-		int r = sqlite3_step(st);
-
+	if (st)
 		db_finalize(st);
-		if (r == SQLITE_DONE)
-			return 0;
-	} else if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+	if (r == SQLITE_DONE)
 		return 0;
 	if (err_r)
 		*err_r = g_strdup(sqlite3_errmsg(db));
@@ -55,8 +51,8 @@ store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
 		goto fail;
 	return id;
 fail:
-	savepoint(db, "ROLLBACK TO outbox_insert; RELEASE outbox_insert",
-	    NULL);
+	savepoint(db, "ROLLBACK TO outbox_insert", NULL);
+	savepoint(db, "RELEASE outbox_insert", NULL);
 	return -1;
 }
 
@@ -164,8 +160,8 @@ store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
 	    err_r) < 0 || quiet_step(db, db_prep(db, "DELETE FROM "
 	    "outbox_bodies WHERE id = ?", "i", id), -1, err_r) < 0 ||
 	    savepoint(db, "RELEASE outbox_sent", err_r) != 0) {
-		savepoint(db, "ROLLBACK TO outbox_sent; RELEASE outbox_sent",
-		    NULL);
+		savepoint(db, "ROLLBACK TO outbox_sent", NULL);
+		savepoint(db, "RELEASE outbox_sent", NULL);
 		return -1;
 	}
 	return 0;
