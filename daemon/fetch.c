@@ -7,7 +7,29 @@
  * wait (IDLE or poll) -> again.  Any connection trouble reconnects with
  * exponential backoff; nothing here ever exits the daemon.  A UID whose
  * effects are already committed (a crash between commit and
- * acknowledgement) is only acknowledged, never processed twice. */
+ * acknowledgement) is only acknowledged, never processed twice.
+ *
+ * Two threads per source while a backlog drains (process_pending): the
+ * source's thread, and one filer thread per batch (g_thread_try_new, one
+ * at a time, joined before the next starts).  What each owns:
+ * - the source's thread: the IMAP connection f->conn (a libetpan session
+ *   is not thread-safe; the cut, source.h, is this thread's), the UID
+ *   lists, the bodies being fetched and their parsing
+ *   (pipeline_batch_parse: GMime objects of that batch only), and the
+ *   acknowledgements;
+ * - the filer thread: f->db (with its statement cache, db.c) and the
+ *   batch it files (items, parsed messages), from g_thread_try_new to
+ *   g_thread_join, which order its memory with the source's thread.
+ *   Between those two calls the source's thread touches neither f->db nor
+ *   that batch: it only acknowledges the batch before (IMAP) and fetches
+ *   and parses the next (IMAP, GMime on other objects).  Anything that
+ *   writes to the database from the source's thread (a message retried
+ *   alone, the source's status rows) runs with no filer thread alive.
+ * So at most two batches' bodies are held at once (the one filed, the one
+ * fetched), each bounded as below.  GMime objects are never shared
+ * between threads, only handed over (GMime's charset, iconv and utils
+ * functions are thread-safe, its objects are not: its FAQ); lazily built
+ * regexes and tables use g_once. */
 #include <string.h>
 #include <time.h>
 #include "clock.h"
@@ -105,64 +127,139 @@ process_alone(struct fetch *f, const struct pipe_item *it)
 	return ack(f, &it->o.uid, 1, r);
 }
 
+/* One batch on its way: its bodies, its items, its parsed messages
+ * (pipeline_batch_parse) and, while a filer thread files it, that thread.
+ * Owned by the source's thread except between filing_start and
+ * filing_end, when the filer thread alone touches items, parsed and the
+ * database (see the top of this file). */
+struct batch {
+	GByteArray **raws;	/* nwant bodies */
+	size_t nwant;
+	struct pipe_item *items;
+	size_t nitems;
+	struct pipe_batch *parsed;	/* NULL once filed */
+	sqlite3 *db;		/* the filer's database: the source's */
+	GThread *filer;		/* while it files on another thread */
+	int filed;		/* pipeline_batch_file's result */
+};
+
+static void
+batch_free(struct batch *b)
+{
+	if (b == NULL)
+		return;
+	pipeline_batch_free(b->parsed);
+	for (size_t i = 0; i < b->nwant; i++)
+		g_byte_array_unref(b->raws[i]);
+	g_free(b->raws);
+	g_free(b->items);
+	g_free(b);
+}
+
+/* True when some item of a filed batch must be retried alone. */
+static bool
+batch_has_alone(const struct batch *b)
+{
+	for (size_t i = 0; i < b->nitems; i++)
+		if (b->items[i].r == PIPE_TEMPFAIL)
+			return true;
+	return false;
+}
+
 /* Acknowledges the committed items of a batch: one command per
- * destination (processed or flagged, quarantine); then the failed ones,
- * one by one. */
+ * destination (processed or flagged, quarantine).  IMAP only, no
+ * database: it may run while the next batch is filed. */
 static enum src_status
-ack_batch(struct fetch *f, struct pipe_item *items, size_t n)
+ack_sets(struct fetch *f, const struct batch *b)
 {
 	GArray *done = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	GArray *quar = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	enum src_status s;
 
-	for (size_t i = 0; i < n; i++) {
-		if (items[i].r == PIPE_QUARANTINED)
-			g_array_append_val(quar, items[i].o.uid);
-		else if (items[i].r != PIPE_TEMPFAIL)
-			g_array_append_val(done, items[i].o.uid);
+	for (size_t i = 0; i < b->nitems; i++) {
+		if (b->items[i].r == PIPE_QUARANTINED)
+			g_array_append_val(quar, b->items[i].o.uid);
+		else if (b->items[i].r != PIPE_TEMPFAIL)
+			g_array_append_val(done, b->items[i].o.uid);
 	}
 	s = ack(f, (uint32_t *)done->data, done->len, PIPE_STORED);
 	if (s == SRC_OK)
 		s = ack(f, (uint32_t *)quar->data, quar->len,
 		    PIPE_QUARANTINED);
-	for (size_t i = 0; s == SRC_OK && i < n; i++)
-		if (items[i].r == PIPE_TEMPFAIL)
-			s = process_alone(f, &items[i]);
 	g_array_unref(done);
 	g_array_unref(quar);
 	return s;
 }
 
-/* One batch: n UIDs of known sizes (SIZE_MAX: gone).  Bodies in one
- * command (those over max_message_size are not fetched), one transaction
- * for all, then the acknowledgements. */
+/* ack_sets, then the failed ones, one by one in their own transactions
+ * (the database: never while a filer thread runs). */
 static enum src_status
-process_batch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
-    size_t n)
+ack_batch(struct fetch *f, const struct batch *b)
+{
+	enum src_status s = ack_sets(f, b);
+
+	for (size_t i = 0; s == SRC_OK && i < b->nitems; i++)
+		if (b->items[i].r == PIPE_TEMPFAIL)
+			s = process_alone(f, &b->items[i]);
+	return s;
+}
+
+/* The next batch of the pending UIDs from *next: at most BATCH_MSGS
+ * messages and BATCH_BYTES bytes (by RFC822.SIZE), so the bytes held at
+ * once stay bounded; a message alone over BATCH_BYTES is a batch of its
+ * own.  Its bodies in one command (those over max_message_size are not
+ * fetched), then parsed.  *b_r is NULL when nothing is left, when the
+ * source is stopping, or on an error (returned). */
+static enum src_status
+batch_fetch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
+    size_t n, size_t *next, struct batch **b_r)
 {
 	size_t max = f->w->cfg->limits.max_message_size;
-	struct pipe_item *items = g_new0(struct pipe_item, n);
-	uint32_t *want = g_new(uint32_t, n);
-	size_t *got = g_new(size_t, n);
-	size_t nwant = 0, nitems = 0, k = 0;
-	bool queued = false;
+	size_t i = *next, j = i, bytes = 0, k = 0;
+	struct batch *b;
+	uint32_t *want;
+	size_t *got;
 	enum src_status s;
 	char *err = NULL;
 
-	for (size_t i = 0; i < n; i++)
-		if (sizes[i] <= max)
-			want[nwant++] = uids[i];
-	s = f->drv->bodies(f->conn, want, nwant, max, f->raws, got, &err);
+	*b_r = NULL;
+	if (i >= n || atomic_load(&f->w->stop))
+		return SRC_OK;
+	while (j < n && j - i < BATCH_MSGS) {
+		size_t add = sizes[j] <= max ? sizes[j] : 0;
+
+		if (j > i && bytes + add > BATCH_BYTES)
+			break;
+		bytes += add;
+		j++;
+	}
+	*next = j;
+	uids += i;
+	sizes += i;
+	n = j - i;
+	b = g_new0(struct batch, 1);
+	b->items = g_new0(struct pipe_item, n);
+	b->raws = g_new(GByteArray *, n);
+	want = g_new(uint32_t, n);
+	got = g_new(size_t, n);
+	for (i = 0; i < n; i++)
+		if (sizes[i] <= max) {
+			b->raws[b->nwant] = g_byte_array_new();
+			want[b->nwant++] = uids[i];
+		}
+	s = f->drv->bodies(f->conn, want, b->nwant, max, b->raws, got, &err);
 	if (s != SRC_OK) {
 		log_warnx("source=%s stage=fetch event=fetch-failed "
 		    "error=\"%s\"", f->src->name, err ? err : "");
+		batch_free(b);
+		b = NULL;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct pipe_item *it = &items[nitems];
+	for (i = 0; i < n; i++) {
+		struct pipe_item *it = &b->items[b->nitems];
 		bool fetched = sizes[i] <= max;
 		size_t size = fetched ? got[k] : sizes[i];
-		GByteArray *raw = fetched ? f->raws[k++] : NULL;
+		GByteArray *raw = fetched ? b->raws[k++] : NULL;
 
 		if (size == SIZE_MAX) {
 			/* Gone (expunged by someone else): nothing to do. */
@@ -180,59 +277,117 @@ process_batch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 			it->len = raw->len;
 		}
 		it->size = size;
-		nitems++;
+		b->nitems++;
 	}
-	if (pipeline_deliver_batch(f->db, f->w->cfg, items, nitems) != 0) {
-		/* Nothing committed, nothing acknowledged: the next round
-		 * tries them again. */
-		log_warnx("source=%s uid=%u count=%zu stage=store "
-		    "event=tempfail", f->src->name, nitems ? items[0].o.uid :
-		    0, nitems);
-		goto out;
-	}
-	for (size_t i = 0; i < nitems; i++)
-		queued |= items[i].out.queued;
-	if (queued)
-		worker_wake(f->w->outbox);
-	s = ack_batch(f, items, nitems);
+	/* Pure work, on this thread: the filer may be busy with the batch
+	 * before. */
+	b->parsed = pipeline_batch_parse(f->w->cfg, b->items, b->nitems);
 out:
-	/* A GByteArray keeps its largest size: give the batch's bytes back
-	 * now rather than hold the biggest message of each slot forever. */
-	for (size_t i = 0; i < nwant; i++) {
-		g_byte_array_unref(f->raws[i]);
-		f->raws[i] = g_byte_array_new();
-	}
+	*b_r = b;
 	g_free(err);
-	g_free(items);
 	g_free(want);
 	g_free(got);
 	return s;
 }
 
-/* Processes the pending UIDs in batches of at most BATCH_MSGS messages
- * and BATCH_BYTES bytes (by RFC822.SIZE): the bytes held at once stay
- * bounded.  A message alone over BATCH_BYTES is a batch of its own. */
+static gpointer
+filer_main(gpointer arg)
+{
+	struct batch *b = arg;
+
+	b->filed = pipeline_batch_file(b->db, b->parsed);
+	b->parsed = NULL;
+	return NULL;
+}
+
+/* Files b in one transaction: on a filer thread when the caller has
+ * other work to overlap with it (background), else (or when no thread
+ * can be made) here. */
+static void
+filing_start(struct fetch *f, struct batch *b, bool background)
+{
+	GError *gerr = NULL;
+
+	b->db = f->db;
+	if (background) {
+		b->filer = g_thread_try_new("pd-file", filer_main, b, &gerr);
+		if (b->filer != NULL)
+			return;
+		log_warnx("source=%s stage=fetch event=error error=\"no "
+		    "filer thread: %s\"", f->src->name, gerr->message);
+		g_error_free(gerr);
+	}
+	filer_main(b);
+}
+
+/* Waits for b to be filed; the database is the caller's again.  True
+ * when it committed (its acknowledgements are due). */
+static bool
+filing_end(struct fetch *f, struct batch *b)
+{
+	bool queued = false;
+
+	if (b->filer != NULL)
+		g_thread_join(g_steal_pointer(&b->filer));
+	if (b->filed != 0) {
+		/* Nothing committed, nothing acknowledged: the next round
+		 * tries them again. */
+		log_warnx("source=%s uid=%u count=%zu stage=store "
+		    "event=tempfail", f->src->name, b->nitems ?
+		    b->items[0].o.uid : 0, b->nitems);
+		return false;
+	}
+	for (size_t i = 0; i < b->nitems; i++)
+		queued |= b->items[i].out.queued;
+	if (queued)
+		worker_wake(f->w->outbox);
+	return true;
+}
+
+/* Processes the pending UIDs in batches, two at a time on two threads:
+ * while the filer thread files batch k, this thread acknowledges batch
+ * k-1 (committed) and fetches and parses batch k+1.  A batch is
+ * acknowledged only after its own commit; a batch fetched but not yet
+ * filed when an error or a stop ends the loop is dropped: its messages
+ * stay in the folder for the next round. */
 static enum src_status
 process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
     size_t n)
 {
-	size_t max = f->w->cfg->limits.max_message_size;
-	enum src_status s = SRC_OK;
+	struct batch *cur = NULL, *done = NULL, *next;
 	size_t i = 0;
+	enum src_status s;
 
-	while (s == SRC_OK && i < n && !atomic_load(&f->w->stop)) {
-		size_t j = i, bytes = 0;
-
-		while (j < n && j - i < BATCH_MSGS) {
-			size_t add = sizes[j] <= max ? sizes[j] : 0;
-
-			if (j > i && bytes + add > BATCH_BYTES)
-				break;
-			bytes += add;
-			j++;
+	s = batch_fetch(f, uids, sizes, n, &i, &cur);
+	while (cur != NULL) {
+		/* A message to retry alone writes to the database: finish
+		 * that batch before the filer takes the database. */
+		if (done != NULL && batch_has_alone(done)) {
+			s = ack_batch(f, done);
+			g_clear_pointer(&done, batch_free);
 		}
-		s = process_batch(f, uids + i, sizes + i, j - i);
-		i = j;
+		if (s != SRC_OK || atomic_load(&f->w->stop)) {
+			g_clear_pointer(&cur, batch_free);
+			break;
+		}
+		filing_start(f, cur, done != NULL || i < n);
+		if (done != NULL) {
+			s = ack_sets(f, done);
+			g_clear_pointer(&done, batch_free);
+		}
+		next = NULL;
+		if (s == SRC_OK)
+			s = batch_fetch(f, uids, sizes, n, &i, &next);
+		if (filing_end(f, cur))
+			done = cur;
+		else
+			batch_free(cur);
+		cur = next;
+	}
+	if (done != NULL) {
+		if (s == SRC_OK)
+			s = ack_batch(f, done);
+		batch_free(done);
 	}
 	return s;
 }
@@ -342,15 +497,13 @@ run(struct fetch *f)
 void
 fetch_init(struct fetch *f)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(f->raws); i++)
-		f->raws[i] = g_byte_array_new();
+	(void)f;
 }
 
 void
 fetch_deinit(struct fetch *f)
 {
-	for (size_t i = 0; i < G_N_ELEMENTS(f->raws); i++)
-		g_clear_pointer(&f->raws[i], g_byte_array_unref);
+	(void)f;
 }
 
 gpointer

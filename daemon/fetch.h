@@ -22,16 +22,18 @@ struct fetch {
 	sqlite3 *db;
 	struct source_conn *conn;
 	uint32_t uidvalidity;
-	GByteArray *raws[FETCH_BATCH_MAX];	/* bodies of one batch */
 };
 
-/* Allocates / frees f->raws. */
+/* Prepare / release f (nothing is held between drains now: each batch
+ * owns its bodies, fetch.c). */
 void fetch_init(struct fetch *f);
 void fetch_deinit(struct fetch *f);
 
 /* Everything waiting in the folder: lists it, acknowledges UIDs already
  * committed, then in batches fetches, files (one transaction each) and
- * acknowledges only what committed.  SRC_TEMP means reconnect. */
+ * acknowledges only what committed.  SRC_TEMP means reconnect.  While it
+ * runs, f->db is lent to a filer thread batch by batch (fetch.c); when it
+ * returns, no other thread uses f->db or f->conn. */
 enum src_status fetch_drain(struct fetch *f);
 
 /* Thread body of a fetch worker: arg is the struct worker * (worker.h)

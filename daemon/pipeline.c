@@ -47,7 +47,9 @@ file_msg(struct stage_ctx *c, const char *perr, size_t size)
 
 	if (perr != NULL)
 		return quarantine(c, perr, size);
-	stage_hash(c);
+	/* A batch hashed it while parsing (pipeline_batch_parse). */
+	if (c->hash[0] == '\0')
+		stage_hash(c);
 	if (store_message_dup(c->db, c->m->message_id, c->hash) > 0)
 		return stage_mark_uid(c, 0, 0) != 0 ? PIPE_TEMPFAIL :
 		    PIPE_DUPLICATE;
@@ -145,27 +147,36 @@ batch_one(struct batch_msg *b, struct pipe_item *it)
 	return sqlite3_get_autocommit(db) ? -1 : 0;
 }
 
-int
-pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
-    struct pipe_item *items, size_t n)
-{
-	struct batch_msg *b = g_new0(struct batch_msg, n);
-	int ret = 0;
-	size_t i;
+/* The parsed half of a batch (pipeline_batch_parse). */
+struct pipe_batch {
+	const struct pd_config *cfg;
+	struct pipe_item *items;
+	size_t n;
+	struct batch_msg *b;
+};
 
-	/* Parse everything first, outside the write lock. */
-	for (i = 0; i < n; i++) {
+struct pipe_batch *
+pipeline_batch_parse(const struct pd_config *cfg, struct pipe_item *items,
+    size_t n)
+{
+	struct pipe_batch *pb = g_new0(struct pipe_batch, 1);
+	struct batch_msg *b = g_new0(struct batch_msg, n);
+
+	pb->cfg = cfg;
+	pb->items = items;
+	pb->n = n;
+	pb->b = b;
+	/* Parse everything first, outside the write lock; no database. */
+	for (size_t i = 0; i < n; i++) {
 		struct pipe_item *it = &items[i];
 		struct stage_ctx *c = &b[i].c;
 
 		memset(&it->out, 0, sizeof it->out);
 		it->r = PIPE_TEMPFAIL;
-		c->db = db;
 		c->cfg = cfg;
 		c->o = &it->o;
 		c->raw = it->raw;
 		c->len = it->raw ? it->len : 0;
-		c->tx.db = db;
 		c->tx.cfg = cfg;
 		if (it->raw == NULL)
 			b[i].why = g_strdup_printf("message of %zu bytes is "
@@ -173,6 +184,36 @@ pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
 		else if (msg_parse(it->raw, it->len, &cfg->limits, &c->m,
 		    &b[i].why) != 0)
 			c->m = NULL;
+		else
+			stage_hash(c);
+	}
+	return pb;
+}
+
+void
+pipeline_batch_free(struct pipe_batch *pb)
+{
+	if (pb == NULL)
+		return;
+	for (size_t i = 0; i < pb->n; i++) {
+		g_free(pb->b[i].why);
+		msg_free(&pb->b[i].c.m);
+	}
+	g_free(pb->b);
+	g_free(pb);
+}
+
+int
+pipeline_batch_file(sqlite3 *db, struct pipe_batch *pb)
+{
+	struct pipe_item *items = pb->items;
+	struct batch_msg *b = pb->b;
+	size_t n = pb->n, i;
+	int ret = 0;
+
+	for (i = 0; i < n; i++) {
+		b[i].c.db = db;
+		b[i].c.tx.db = db;
 	}
 	if (n > 0 && db_begin(db) != 0)
 		ret = -1;
@@ -192,11 +233,16 @@ pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
 			it->out.ticket = b[i].c.ticket;
 			it->out.queued = b[i].c.tx.queued;
 		}
-		g_free(b[i].why);
-		msg_free(&b[i].c.m);
 	}
-	g_free(b);
+	pipeline_batch_free(pb);
 	return ret;
+}
+
+int
+pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
+    struct pipe_item *items, size_t n)
+{
+	return pipeline_batch_file(db, pipeline_batch_parse(cfg, items, n));
 }
 
 /* Quarantines the (prefix of an) oversized message of c in its own
