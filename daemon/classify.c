@@ -136,14 +136,24 @@ route(const struct pd_config *cfg, const struct pipe_origin *o,
 /* The comparable form of a client's request (subject and new text), for
  * the repeat guard. */
 static char *
-request_norm(const struct pd_msg *m, const struct verdict *v)
+norm_of(const struct pd_msg *m, const char *new_text)
 {
 	char *text = g_strdup_printf("%s\n%s", m->subject ? m->subject : "",
-	    v->new_text ? v->new_text : "");
+	    new_text ? new_text : "");
 	char *norm = flood_normalise(text);
 
 	g_free(text);
 	return norm;
+}
+
+/* The comparable form, worked out ahead when p has it. */
+static char *
+request_norm(const struct pd_msg *m, const struct verdict *v,
+    struct classify_pre *p)
+{
+	if (p != NULL && p->norm != NULL)
+		return g_steal_pointer(&p->norm);
+	return norm_of(m, v->new_text);
 }
 
 /* A client's follow-up to a resolved or closed ticket may open a new
@@ -153,7 +163,8 @@ request_norm(const struct pd_msg *m, const struct verdict *v)
  * decides whether a new ticket is opened, and files it.  0 or -1. */
 static int
 followup(sqlite3 *db, const struct pd_config *cfg,
-    const struct pipe_origin *o, const struct pd_msg *m, struct verdict *v)
+    const struct pipe_origin *o, const struct pd_msg *m, struct verdict *v,
+    struct classify_pre *p)
 {
 	struct tx tx = { .db = db, .cfg = cfg };
 	int64_t closed_at = 0, reopens = 0;
@@ -171,7 +182,7 @@ followup(sqlite3 *db, const struct pd_config *cfg,
 		return r < 0 ? -1 : 0;
 	if (!finished)
 		return 0;
-	v->norm = request_norm(m, v);
+	v->norm = request_norm(m, v, p);
 	/* Read-only: the window is moved by the stage that files it. */
 	r = floodguard_repeat_find(&tx, m->from.address, v->norm,
 	    &v->repeat_ticket, &v->repeat_first);
@@ -186,7 +197,8 @@ followup(sqlite3 *db, const struct pd_config *cfg,
  * is filed into that request's ticket, anything else opens a ticket. */
 static int
 new_request(sqlite3 *db, const struct pd_config *cfg,
-    const struct pipe_origin *o, const struct pd_msg *m, struct verdict *v)
+    const struct pipe_origin *o, const struct pd_msg *m, struct verdict *v,
+    struct classify_pre *p)
 {
 	struct tx tx = { .db = db, .cfg = cfg };
 	const char *from = m->from.address;
@@ -202,7 +214,7 @@ new_request(sqlite3 *db, const struct pd_config *cfg,
 	}
 	if (v->automated || v->agent || !*from)
 		return 0;
-	v->norm = request_norm(m, v);
+	v->norm = request_norm(m, v, p);
 	/* Read-only: the window is moved by the stage that files it. */
 	r = floodguard_repeat_find(&tx, from, v->norm, &num, &v->repeat_first);
 	if (r == 1) {
@@ -253,6 +265,29 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
     const struct pd_msg *m, const struct pd_agent *confirmed,
     struct verdict *v)
 {
+	return classify_with(db, cfg, o, m, confirmed, NULL, v);
+}
+
+void
+classify_prepare(const struct pd_msg *m, struct classify_pre *p)
+{
+	p->new_text = quotes_strip(m->text);
+	p->norm = norm_of(m, p->new_text);
+}
+
+void
+classify_pre_clear(struct classify_pre *p)
+{
+	g_clear_pointer(&p->new_text, g_free);
+	g_clear_pointer(&p->norm, g_free);
+}
+
+int
+classify_with(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, const struct pd_msg *m,
+    const struct pd_agent *confirmed, struct classify_pre *p,
+    struct verdict *v)
+{
 	const struct pd_agent *agent = NULL;
 
 	memset(v, 0, sizeof *v);
@@ -262,7 +297,8 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 		reason(v, "automated=\"%s\"", v->automated);
 	else
 		v->automated = NULL;
-	v->new_text = quotes_strip(m->text);
+	v->new_text = p != NULL && p->new_text != NULL ?
+	    g_steal_pointer(&p->new_text) : quotes_strip(m->text);
 	/* Our own mail come back (hygiene.h sees only the X-Loop header):
 	 * kept outside any ticket, never answered. */
 	if (!confirmed && own_address(cfg, m->from.address)) {
@@ -324,11 +360,11 @@ classify(sqlite3 *db, const struct pd_config *cfg, const struct pipe_origin *o,
 		/* An agent's auto-reply without proof: kept, never acted on. */
 		v->kind = VERDICT_UNFILED;
 	else if (v->tr.how == THREAD_JOIN)
-		return followup(db, cfg, o, m, v);
+		return followup(db, cfg, o, m, v, p);
 	else if (v->tr.how == THREAD_MULTI)
 		v->kind = VERDICT_MULTI;
 	else
-		return new_request(db, cfg, o, m, v);
+		return new_request(db, cfg, o, m, v, p);
 	return 0;
 }
 

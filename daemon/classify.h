@@ -142,4 +142,24 @@ const char *verdict_name(enum verdict_kind k);
 const char *classify_queue(const struct pd_config *cfg,
     const struct pipe_origin *o, const struct pd_msg *m);
 
+/* The pure part of classify(), worked out ahead: a batch does it while it
+ * parses, on the thread that fetches, not on the one that holds the write
+ * transaction (pipeline.h, fetch.c).  Reads m only (filters, no database,
+ * no configuration). */
+struct classify_pre {
+	char *new_text;	/* quotes_strip(m->text) */
+	char *norm;	/* the request's normalised form (floodguard.h) */
+};
+
+void classify_prepare(const struct pd_msg *m, struct classify_pre *p);
+void classify_pre_clear(struct classify_pre *p);
+
+/* classify() with p from classify_prepare(m) (or NULL: as classify()):
+ * the same verdict, without working its pure part out again; it takes
+ * what it uses from p (those fields become NULL). */
+int classify_with(sqlite3 *db, const struct pd_config *cfg,
+    const struct pipe_origin *o, const struct pd_msg *m,
+    const struct pd_agent *confirmed, struct classify_pre *p,
+    struct verdict *v);
+
 #endif

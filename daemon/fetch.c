@@ -137,7 +137,7 @@ struct batch {
 	size_t nwant;
 	struct pipe_item *items;
 	size_t nitems;
-	struct pipe_batch *parsed;	/* NULL once filed */
+	struct pipe_batch *parsed;	/* freed here, after filing too */
 	sqlite3 *db;		/* the filer's database: the source's */
 	GThread *filer;		/* while it files on another thread */
 	int filed;		/* pipeline_batch_file's result */
@@ -296,7 +296,6 @@ filer_main(gpointer arg)
 	struct batch *b = arg;
 
 	b->filed = pipeline_batch_file(b->db, b->parsed);
-	b->parsed = NULL;
 	return NULL;
 }
 

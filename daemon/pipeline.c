@@ -38,7 +38,8 @@ quarantine(struct stage_ctx *c, const char *reason, size_t size)
  * a message already stored is only marked; else classify, then the stage
  * table.  PIPE_TEMPFAIL when a stage failed: the caller rolls back. */
 static enum pipe_result
-file_msg(struct stage_ctx *c, const char *perr, size_t size)
+file_msg(struct stage_ctx *c, const char *perr, size_t size,
+    struct classify_pre *pre)
 {
 	struct pipe_origin o = *c->o;
 	struct verdict v;
@@ -55,7 +56,7 @@ file_msg(struct stage_ctx *c, const char *perr, size_t size)
 		    PIPE_DUPLICATE;
 	/* The rules' size_over sees the whole message (rules.h). */
 	o.size = c->len;
-	r = classify(c->db, c->cfg, &o, c->m, NULL, &v);
+	r = classify_with(c->db, c->cfg, &o, c->m, NULL, pre, &v);
 	if (r == 0)
 		r = stage_apply(c, &v);
 	/* Held by a rule: in the quarantine, and so in its folder. */
@@ -97,7 +98,7 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 	else if (pipeline_seen(db, o)) {
 		db_rollback(db);
 		r = PIPE_DUPLICATE;
-	} else if ((r = file_msg(&c, perr, len)) == PIPE_TEMPFAIL ||
+	} else if ((r = file_msg(&c, perr, len, NULL)) == PIPE_TEMPFAIL ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		r = PIPE_TEMPFAIL;
@@ -115,6 +116,7 @@ pipeline_deliver(sqlite3 *db, const struct pd_config *cfg,
 struct batch_msg {
 	struct stage_ctx c;
 	char *why;	/* why it goes to the quarantine, or NULL */
+	struct classify_pre pre;	/* classify()'s pure part, done ahead */
 };
 
 #define BATCH_SAVEPOINT "pd_batch_msg"
@@ -135,7 +137,7 @@ batch_one(struct batch_msg *b, struct pipe_item *it)
 		it->r = PIPE_DUPLICATE;
 	else
 		it->r = file_msg(&b->c, b->why, it->raw ? it->len :
-		    it->size);
+		    it->size, &b->pre);
 	if (it->r != PIPE_TEMPFAIL &&
 	    db_exec(db, "RELEASE " BATCH_SAVEPOINT, "") == 0)
 		return 0;
@@ -184,8 +186,10 @@ pipeline_batch_parse(const struct pd_config *cfg, struct pipe_item *items,
 		else if (msg_parse(it->raw, it->len, &cfg->limits, &c->m,
 		    &b[i].why) != 0)
 			c->m = NULL;
-		else
+		else {
 			stage_hash(c);
+			classify_prepare(c->m, &b[i].pre);
+		}
 	}
 	return pb;
 }
@@ -197,6 +201,7 @@ pipeline_batch_free(struct pipe_batch *pb)
 		return;
 	for (size_t i = 0; i < pb->n; i++) {
 		g_free(pb->b[i].why);
+		classify_pre_clear(&pb->b[i].pre);
 		msg_free(&pb->b[i].c.m);
 	}
 	g_free(pb->b);
@@ -234,7 +239,6 @@ pipeline_batch_file(sqlite3 *db, struct pipe_batch *pb)
 			it->out.queued = b[i].c.tx.queued;
 		}
 	}
-	pipeline_batch_free(pb);
 	return ret;
 }
 
@@ -242,7 +246,11 @@ int
 pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
     struct pipe_item *items, size_t n)
 {
-	return pipeline_batch_file(db, pipeline_batch_parse(cfg, items, n));
+	struct pipe_batch *pb = pipeline_batch_parse(cfg, items, n);
+	int r = pipeline_batch_file(db, pb);
+
+	pipeline_batch_free(pb);
+	return r;
 }
 
 /* Quarantines the (prefix of an) oversized message of c in its own

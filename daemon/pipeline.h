@@ -98,14 +98,16 @@ int pipeline_deliver_batch(sqlite3 *db, const struct pd_config *cfg,
 
 /* pipeline_deliver_batch in its two halves, so that they may run on two
  * threads (fetch.c: the next batch is parsed while this one is filed).
- * pipeline_batch_parse is pure: it parses and hashes every item, touches
- * no database and no shared state but GMime's thread-safe internals
- * (charsets, iconv) and lazily compiled regexes (g_once); it sets every
- * item's r to PIPE_TEMPFAIL.  The batch borrows items (and their raw
- * bytes) until it is filed or freed, and its parsed messages are owned by
- * whichever one thread holds it.  pipeline_batch_file files it on db as
- * pipeline_deliver_batch does (same result) and frees it;
- * pipeline_batch_free drops one that is not filed (NULL is fine). */
+ * pipeline_batch_parse is pure: it parses and hashes every item and works
+ * out classify()'s pure part (classify_prepare); it touches no database
+ * and no shared state but GMime's thread-safe internals (charsets,
+ * iconv) and lazily compiled regexes (g_once); it sets every item's r to
+ * PIPE_TEMPFAIL.  The batch borrows items (and their raw bytes) until it
+ * is freed; its parsed messages belong to whichever one thread holds it.
+ * pipeline_batch_file files it on db as pipeline_deliver_batch does (same
+ * result, same contract); pipeline_batch_free then frees it (also one
+ * never filed; NULL is fine): apart, so that a caller on two threads
+ * frees the parsed messages off the thread that holds the write lock. */
 struct pipe_batch;
 struct pipe_batch *pipeline_batch_parse(const struct pd_config *cfg,
     struct pipe_item *items, size_t n);
