@@ -15,7 +15,13 @@
  *   before the commit (nothing acknowledged; the next round stores each
  *   message once);
  * - a processed_folder with strftime(3) conversions is expanded at
- *   acknowledgement time. */
+ *   acknowledgement time;
+ * - two threads: the next batch's bodies are fetched while the batch
+ *   before is being filed (a trigger on the filer's connection counts the
+ *   rows it inserts, and the fake driver sees that count move during a
+ *   body command); a stop or a failed fetch while a batch is filed drops
+ *   the batch fetched ahead (it stays in the folder) and never
+ *   acknowledges anything uncommitted. */
 #include <stdint.h>
 #include <time.h>
 #include "fixture.h"
@@ -23,6 +29,24 @@
 #include "fetch.h"
 #include "source.h"
 #include "tap.h"
+
+/* Rows the filer inserted into messages (the trigger "watch"). */
+static gint filed_rows;
+static GThread *main_thread;
+static gint filed_elsewhere;
+
+static void
+note_filed(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (g_thread_self() != main_thread)
+		g_atomic_int_set(&filed_elsewhere, 1);
+	/* Slow enough that a body command falls inside a batch's filing. */
+	g_usleep(1000);
+	g_atomic_int_inc(&filed_rows);
+	sqlite3_result_null(ctx);
+}
 
 enum where { IN_INBOX, IN_FOLDER };
 
@@ -43,6 +67,13 @@ struct source_conn {
 	size_t max_ack_set, max_body_set, max_body_bytes;
 	unsigned uncommitted_acks;	/* UIDs acknowledged before commit */
 	int fail_next_ack;		/* the next ack_set "crashes" */
+	/* Two threads (5.-7.): body commands of this phase; whether each
+	 * after the first saw rows filed while it ran; stop the worker or
+	 * fail at this body command of the phase. */
+	unsigned phase_bodies, overlapped;
+	bool watch;
+	unsigned stop_at, fail_at;
+	struct worker *w;
 };
 
 static struct fake_msg *
@@ -106,6 +137,26 @@ f_bodies(struct source_conn *c, const uint32_t *uids, size_t n,
 
 	*error_r = NULL;
 	c->bodies++;
+	c->phase_bodies++;
+	if (c->fail_at && c->phase_bodies == c->fail_at) {
+		*error_r = g_strdup("connection lost (simulated)");
+		return SRC_TEMP;
+	}
+	if (c->stop_at && c->phase_bodies == c->stop_at)
+		atomic_store(&c->w->stop, 1);
+	if (c->watch && c->phase_bodies > 1) {
+		/* The batch before is being filed meanwhile: its rows
+		 * appear while this command runs (up to 5 s). */
+		gint before = g_atomic_int_get(&filed_rows);
+
+		for (int t = 0; t < 5000; t++) {
+			if (g_atomic_int_get(&filed_rows) != before) {
+				c->overlapped++;
+				break;
+			}
+			g_usleep(1000);
+		}
+	}
 	c->max_body_set = MAX(c->max_body_set, n);
 	for (size_t i = 0; i < n; i++) {
 		struct fake_msg *m = find(c, uids[i]);
@@ -371,6 +422,78 @@ main(void)
 	n = fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
 	    "'log %%'");
 	ok(n == 12, "12 stored (%lld)", (long long)n);
+
+	/* 5. Two threads: 450 requests, three batches; each body command
+	 * after the first runs while the batch before is filed. */
+	main_thread = g_thread_self();
+	conn.w = &w;
+	sqlite3_create_function(fx.db, "pd_test_note", 0, SQLITE_UTF8, NULL,
+	    note_filed, NULL, NULL);
+	sqlite3_exec(fx.db, "CREATE TEMP TRIGGER watch AFTER INSERT ON "
+	    "messages BEGIN SELECT pd_test_note(); END;", NULL, NULL, NULL);
+	for (unsigned i = 600; i < 1050; i++)
+		add(&conn, request(i, "Overlap"));
+	conn.phase_bodies = conn.overlapped = 0;
+	conn.watch = true;
+	ok(fetch_drain(&f) == SRC_OK && count_in(&conn, IN_INBOX, NULL) == 0,
+	    "450 requests processed");
+	conn.watch = false;
+	ok(conn.phase_bodies == 3 && conn.overlapped == 2, "the 2nd and 3rd "
+	    "batches were fetched while the one before was filed (%u of %u)",
+	    conn.overlapped, conn.phase_bodies - 1);
+	ok(g_atomic_int_get(&filed_elsewhere), "filed on another thread");
+	ok(fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
+	    "'Overlap %%'") == 450, "450 stored");
+	ok(conn.uncommitted_acks == 0, "no UID acknowledged before its "
+	    "commit");
+
+	/* 6. A stop while the first batch is filed and the second fetched:
+	 * the first commits and is acknowledged, the second is dropped. */
+	for (unsigned i = 1100; i < 1550; i++)
+		add(&conn, request(i, "Stop"));
+	conn.phase_bodies = 0;
+	conn.stop_at = 2;
+	ok(fetch_drain(&f) == SRC_OK, "stopped: ok");
+	conn.stop_at = 0;
+	n = fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
+	    "'Stop %%'");
+	ok(n == FETCH_BATCH_MAX && count_in(&conn, IN_INBOX, NULL) == 450 -
+	    FETCH_BATCH_MAX, "the batch being filed committed and was "
+	    "acknowledged, the one fetched ahead stays in INBOX (%lld, %u)",
+	    (long long)n, count_in(&conn, IN_INBOX, NULL));
+	atomic_store(&w.stop, 0);
+	ok(fetch_drain(&f) == SRC_OK && count_in(&conn, IN_INBOX, NULL) == 0,
+	    "the next round takes the rest");
+	ok(fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
+	    "'Stop %%'") == 450, "450 stored, each once");
+
+	/* 7. The connection fails fetching the second batch while the first
+	 * is filed: the first commits but is not acknowledged (the next
+	 * round only acknowledges it), the second is dropped. */
+	for (unsigned i = 1600; i < 2050; i++)
+		add(&conn, request(i, "Fail"));
+	conn.phase_bodies = 0;
+	conn.fail_at = 2;
+	before = conn.acked_uids;
+	ok(fetch_drain(&f) == SRC_TEMP, "a failed prefetch: reconnect");
+	conn.fail_at = 0;
+	n = fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
+	    "'Fail %%'");
+	ok(n == FETCH_BATCH_MAX && conn.acked_uids == before &&
+	    count_in(&conn, IN_INBOX, NULL) == 450, "the batch being filed "
+	    "committed, nothing acknowledged (%lld, %u)", (long long)n,
+	    conn.acked_uids - before);
+	conn.phase_bodies = 0;
+	ok(fetch_drain(&f) == SRC_OK && count_in(&conn, IN_INBOX, NULL) == 0,
+	    "the next round: INBOX empty");
+	ok(conn.phase_bodies == 2, "the committed batch is only "
+	    "acknowledged, not fetched again (%u body commands)",
+	    conn.phase_bodies);
+	ok(fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
+	    "'Fail %%'") == 450, "450 stored, each once");
+	ok(conn.uncommitted_acks == 0, "still no UID acknowledged before "
+	    "its commit");
+	sqlite3_exec(fx.db, "DROP TRIGGER watch", NULL, NULL, NULL);
 
 	fetch_deinit(&f);
 	g_ptr_array_unref(conn.msgs);
