@@ -54,7 +54,8 @@ struct source_driver {
 	 * (RFC822.SIZE)); SIZE_MAX for a UID that is gone. */
 	enum src_status (*sizes)(struct source_conn *c, const uint32_t *uids,
 	    size_t n, size_t *sizes, char **error_r);
-	/* The raw message uids[i] into raws[i] (replacing its contents;
+	/* The raw message uids[i] into raws[i] (replacing its contents, or
+	 * the array: the driver may unref raws[i] and put another there;
 	 * UID FETCH <set> BODY.PEEK[]<0.max_size+1>, never \Seen).  A UID
 	 * that is gone leaves raws[i] empty and sizes[i] SIZE_MAX; one over
 	 * max_size leaves raws[i] empty and sets sizes[i] to at least

@@ -793,9 +793,14 @@ imap_bodies(struct source_conn *c, const uint32_t *uids, size_t n,
 		    NULL || raws[k]->len > 0)
 			continue;
 		sizes[k] = b->sec_length;
-		if (b->sec_length <= max_size)
-			g_byte_array_append(raws[k],
-			    (const guint8 *)b->sec_body_part, b->sec_length);
+		/* A copy of exactly its size: appending would round the
+		 * array up to a power of two, and a batch's bodies are held
+		 * while the one before is filed (fetch.c). */
+		if (b->sec_length > 0 && b->sec_length <= max_size) {
+			g_byte_array_unref(raws[k]);
+			raws[k] = g_byte_array_new_take(g_memdup2(
+			    b->sec_body_part, b->sec_length), b->sec_length);
+		}
 	}
 	mailimap_fetch_list_free(res);
 	return SRC_OK;
