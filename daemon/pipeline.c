@@ -117,6 +117,7 @@ struct batch_msg {
 	struct stage_ctx c;
 	char *why;	/* why it goes to the quarantine, or NULL */
 	struct classify_pre pre;	/* classify()'s pure part, done ahead */
+	struct store_prepack pack;	/* store_message_add()'s, done ahead */
 };
 
 #define BATCH_SAVEPOINT "pd_batch_msg"
@@ -189,6 +190,8 @@ pipeline_batch_parse(const struct pd_config *cfg, struct pipe_item *items,
 		else {
 			stage_hash(c);
 			classify_prepare(c->m, &b[i].pre);
+			store_prepack(&b[i].pack, c->m, c->raw, c->len);
+			c->pre = &b[i].pack;
 		}
 	}
 	return pb;
@@ -202,6 +205,7 @@ pipeline_batch_free(struct pipe_batch *pb)
 	for (size_t i = 0; i < pb->n; i++) {
 		g_free(pb->b[i].why);
 		classify_pre_clear(&pb->b[i].pre);
+		store_prepack_clear(&pb->b[i].pack);
 		msg_free(&pb->b[i].c.m);
 	}
 	g_free(pb->b);

@@ -62,6 +62,8 @@ struct stage_ctx {
 	                           * stage_apply */
 	bool faq_solved;          /* ... or the client's "solved" resolved
 	                           * the ticket */
+	const struct store_prepack *pre; /* store_prepack() of raw and m,
+	                           * done ahead by a batch, or NULL */
 };
 
 /* ---- stage.c ---- */

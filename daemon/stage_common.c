@@ -28,7 +28,7 @@ stage_store_body(struct stage_ctx *c, unsigned long ticket, const char *kind,
 		.kind = c->automated ? "auto" : kind,
 		.automated = c->automated, .source = c->o->source,
 		.hash = c->hash, .raw = c->raw, .raw_len = c->len,
-		.body = body };
+		.body = body, .pre = c->pre };
 	int64_t id = store_message_add(c->db, c->m, &s);
 
 	c->ticket = ticket;

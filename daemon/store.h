@@ -166,6 +166,8 @@ int store_message_ticket(sqlite3 *db, const char *id, int64_t *ticket_r);
 int64_t store_message_dup(sqlite3 *db, const char *message_id,
     const char *hash);
 
+struct store_prepack;
+
 struct pd_stored {
 	unsigned long ticket;   /* 0: kept outside any ticket */
 	const char *direction;  /* "in" or "out" */
@@ -177,6 +179,8 @@ struct pd_stored {
 	size_t raw_len;
 	const char *body;       /* text to keep, NULL: m->text (a note keeps
 	                         * only its own words, not what it quotes) */
+	const struct store_prepack *pre; /* store_prepack() of this raw and
+	                         * message, or NULL: worked out here */
 };
 
 /* Stores m (its raw source, decoded fields and attachments) as described
@@ -466,6 +470,9 @@ void blob_hash(const void *data, size_t len, char out[65]);
  * is already there.  0 or -1. */
 int store_blob_put(sqlite3 *db, const void *data, size_t len,
     char hash_r[65]);
+/* The same with the hash already worked out (blob_hash of data). */
+int store_blob_put_hashed(sqlite3 *db, const void *data, size_t len,
+    const char hash[65]);
 
 /* The blob with hash, or NULL when there is none (or on an error). */
 GBytes *store_blob_get(sqlite3 *db, const char *hash);
@@ -517,5 +524,29 @@ int store_sql_functions(sqlite3 *db);
  * (docs/storage.md) it waits here for a quiet desk.  Returns 1 when it merged, 0 when there was nothing to do
  * or the desk was busy, -1 on an error (logged). */
 int store_search_merge(sqlite3 *db, int64_t quiet_since, int64_t pages);
+
+/* store_message_add()'s pure work on a message, done ahead: the raw split
+ * and deflated, the text deflated, each attachment's hash.  A batch does
+ * it while it parses, on the thread that fetches, not on the one that
+ * holds the write transaction (pipeline.h, docs/architecture.md).  Reads
+ * only raw and m (no database); store_message_add uses what matches what
+ * it stores (the same raw, m->text as the body, as many attachments) and
+ * works out the rest, so the rows are the same either way. */
+struct store_prepack {
+	const void *raw;        /* what it was made of (borrowed) */
+	size_t raw_len;
+	const char *text;       /* the text packed: m->text (borrowed) */
+	GBytes *packed;         /* store_raw_pack() of the split raw */
+	int format;
+	GArray *spans;          /* struct raw_span, from store_raw_split() */
+	GBytes *text_z;         /* store_text_pack(text) (may be NULL) */
+	char (*hashes)[65];     /* blob_hash() of each attachment */
+	guint nhashes;
+};
+
+void store_prepack(struct store_prepack *p, const struct pd_msg *m,
+    const void *raw, size_t len);
+/* Frees what p holds (a zeroed p too). */
+void store_prepack_clear(struct store_prepack *p);
 
 #endif

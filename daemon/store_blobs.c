@@ -46,8 +46,15 @@ int
 store_blob_put(sqlite3 *db, const void *data, size_t len, char hash_r[65])
 {
 	blob_hash(data, len, hash_r);
+	return store_blob_put_hashed(db, data, len, hash_r);
+}
+
+int
+store_blob_put_hashed(sqlite3 *db, const void *data, size_t len,
+    const char hash[65])
+{
 	return db_exec(db, "INSERT INTO blobs (hash, size, data) VALUES (?, ?, "
-	    "?) ON CONFLICT (hash) DO NOTHING", "tiB", hash_r, (int64_t)len,
+	    "?) ON CONFLICT (hash) DO NOTHING", "tiB", hash, (int64_t)len,
 	    data, len);
 }
 

@@ -43,17 +43,25 @@ ref_list(GPtrArray *refs)
 	return g_string_free(s, FALSE);
 }
 
+/* hashes: blob_hash() of each attachment (store_prepack), or NULL. */
 static int
-store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts)
+store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts,
+    char (*hashes)[65])
 {
 	for (guint i = 0; atts && i < atts->len; i++) {
 		const struct pd_attachment *a = atts->pdata[i];
 		gsize n = 0;
 		const void *p = a->data ? g_bytes_get_data(a->data, &n) : NULL;
 		char hash[65];
+		int r;
 
 		/* The content once, in blobs (docs/storage.md). */
-		if (store_blob_put(db, p, n, hash) != 0 ||
+		if (hashes != NULL) {
+			memcpy(hash, hashes[i], sizeof hash);
+			r = store_blob_put_hashed(db, p, n, hash);
+		} else
+			r = store_blob_put(db, p, n, hash);
+		if (r != 0 ||
 		    db_exec(db, "INSERT INTO attachments (message, filename, "
 		    "content_type, size, blob) VALUES (?, ?, ?, ?, ?)", "itti"
 		    "t", msg, a->filename, a->content_type, (int64_t)a->size,
@@ -63,26 +71,55 @@ store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts)
 	return 0;
 }
 
+/* The prepack of s when it was made of what s stores. */
+static const struct store_prepack *
+prepack_of(const struct pd_msg *m, const struct pd_stored *s)
+{
+	const struct store_prepack *p = s->pre;
+
+	if (p == NULL || p->packed == NULL || p->raw != (const void *)s->raw ||
+	    p->raw_len != s->raw_len)
+		return NULL;
+	if (p->nhashes != (m->attachments ? m->attachments->len : 0))
+		return NULL;
+	return p;
+}
+
 int64_t
 store_message_add(sqlite3 *db, const struct pd_msg *m,
     const struct pd_stored *s)
 {
+	const struct store_prepack *pre = prepack_of(m, s);
 	char *to = addr_list(m->to), *cc = addr_list(m->cc);
 	char *refs = ref_list(m->references);
-	GArray *spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
-	/* Kept whole, but without the attachments' text we can write again
-	 * from their blobs (store_message_raw puts it back). */
-	GByteArray *raw = store_raw_split(s->raw, s->raw_len, m->attachments,
-	    spans);
-	int r, format = 0;
-	GBytes *packed = store_raw_pack(raw, &format);
+	GArray *spans = pre ? g_array_ref(pre->spans) :
+	    g_array_new(FALSE, FALSE, sizeof(struct raw_span));
+	int r, format = pre ? pre->format : 0;
+	GBytes *packed = pre ? g_bytes_ref(pre->packed) : NULL;
 	gsize plen = 0, blen = 0;
-	const void *pdata = g_bytes_get_data(packed, &plen);
+	const void *pdata;
 	const char *text = s->body ? s->body : m->text;
+	GBytes *bz;
+	const void *bdata;
+
+	if (packed == NULL) {
+		/* Kept whole, but without the attachments' text we can
+		 * write again from their blobs (store_message_raw puts it
+		 * back). */
+		GByteArray *raw = store_raw_split(s->raw, s->raw_len,
+		    m->attachments, spans);
+
+		packed = store_raw_pack(raw, &format);
+		g_byte_array_unref(raw);
+	}
+	pdata = g_bytes_get_data(packed, &plen);
 	/* Deflated where that gains (schema 16, docs/storage.md); readers
 	 * go through pd_body(). */
-	GBytes *bz = store_text_pack(text);
-	const void *bdata = bz ? g_bytes_get_data(bz, &blen) : NULL;
+	if (pre != NULL && pre->text == text)
+		bz = pre->text_z ? g_bytes_ref(pre->text_z) : NULL;
+	else
+		bz = store_text_pack(text);
+	bdata = bz ? g_bytes_get_data(bz, &blen) : NULL;
 
 	r = db_exec(db, "INSERT INTO messages (ticket, direction, kind, "
 	    "message_id, in_reply_to, refs, from_addr, from_name, to_addrs, "
@@ -97,7 +134,6 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	g_free(to);
 	g_free(cc);
 	g_free(refs);
-	g_byte_array_unref(raw);
 	g_bytes_unref(packed);
 	if (bz)
 		g_bytes_unref(bz);
@@ -106,8 +142,8 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 		return -1;
 	}
 	int64_t id = sqlite3_last_insert_rowid(db);
-	if (store_attachments(db, id, m->attachments) != 0 ||
-	    store_raw_spans_add(db, id, spans) != 0) {
+	if (store_attachments(db, id, m->attachments, pre ? pre->hashes :
+	    NULL) != 0 || store_raw_spans_add(db, id, spans) != 0) {
 		g_array_unref(spans);
 		return -1;
 	}
@@ -115,6 +151,43 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 	if (s->ticket && store_ticket_touch(db, s->ticket) != 0)
 		return -1;
 	return id;
+}
+
+void
+store_prepack(struct store_prepack *p, const struct pd_msg *m,
+    const void *raw, size_t len)
+{
+	GPtrArray *atts = m->attachments;
+	GByteArray *split;
+
+	memset(p, 0, sizeof *p);
+	p->raw = raw;
+	p->raw_len = len;
+	p->text = m->text;
+	p->spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
+	split = store_raw_split(raw, len, atts, p->spans);
+	p->packed = store_raw_pack(split, &p->format);
+	g_byte_array_unref(split);
+	p->text_z = store_text_pack(m->text);
+	p->nhashes = atts ? atts->len : 0;
+	p->hashes = g_malloc(sizeof *p->hashes * MAX(p->nhashes, 1));
+	for (guint i = 0; i < p->nhashes; i++) {
+		const struct pd_attachment *a = atts->pdata[i];
+		gsize n = 0;
+		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+
+		blob_hash(d, n, p->hashes[i]);
+	}
+}
+
+void
+store_prepack_clear(struct store_prepack *p)
+{
+	g_clear_pointer(&p->packed, g_bytes_unref);
+	g_clear_pointer(&p->spans, g_array_unref);
+	g_clear_pointer(&p->text_z, g_bytes_unref);
+	g_clear_pointer(&p->hashes, g_free);
+	p->nhashes = 0;
 }
 
 int
