@@ -219,6 +219,28 @@ parse_construct(const char *raw, size_t len)
 	return msg;
 }
 
+/* parse_construct() of buf (g_malloc'd, len bytes), which it takes: the
+ * message's memory stream keeps buf itself, cut to len, instead of a copy.
+ * GMime's own copy (g_mime_stream_mem_new_with_buffer) is rounded up to a
+ * power of two and lives as long as the message; a batch holds the
+ * parsed messages of two batches at once (fetch.c). */
+static GMimeMessage *
+parse_construct_take(char *buf, size_t len)
+{
+	GByteArray *ba = g_byte_array_new_take((guint8 *)g_realloc(buf, len),
+	    len);
+	/* The stream owns ba (and frees it with buf). */
+	GMimeStream *st = g_mime_stream_mem_new_with_byte_array(ba);
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
+	GMimeMessage *msg;
+
+	g_object_unref(st);
+	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(p, parse_options());
+	g_object_unref(p);
+	return msg;
+}
+
 /* A subject or display name as msg.h promises it: valid UTF-8, bounded,
  * one line (hdrtext.h), without blanks around.  g_malloc'd. */
 static char *
@@ -524,8 +546,12 @@ parse_bounded(const char *raw, size_t len, const struct pd_limits *lim,
 		return -1;
 	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
 	    &cut);
-	msg = flen > 0 ? parse_construct(fixed, flen) : NULL;
-	g_free(fixed);
+	if (flen > 0)
+		msg = parse_construct_take(fixed, flen);
+	else {
+		g_free(fixed);
+		msg = NULL;
+	}
 	if (msg == NULL || !has_headers(msg)) {
 		if (msg != NULL)
 			g_object_unref(msg);
