@@ -51,6 +51,9 @@
  * command, and about this many bytes of bodies held at once. */
 #define BATCH_MSGS FETCH_BATCH_MAX
 #define BATCH_BYTES (4u << 20)
+/* Bodies are asked for in commands of about this many bytes
+ * (bodies_chunked). */
+#define FETCH_CHUNK_BYTES (1u << 20)
 /* Sizes are asked for this many pending UIDs at a time. */
 #define SIZES_MAX 5000
 
@@ -204,6 +207,31 @@ ack_batch(struct fetch *f, const struct batch *b)
 	return s;
 }
 
+/* The bodies of want[0..n) (RFC822.SIZE wsize[i]) into raws and got as
+ * drv->bodies puts them, in commands of about FETCH_CHUNK_BYTES each: the
+ * IMAP library holds a command's whole response twice (its read buffer,
+ * kept at its largest, and the parsed bodies) while we copy it, so one
+ * command for a whole batch would add about three batches' bytes to the
+ * peak memory while another batch is filed. */
+static enum src_status
+bodies_chunked(struct fetch *f, const uint32_t *want, const size_t *wsize,
+    size_t n, size_t max, GByteArray **raws, size_t *got, char **err_r)
+{
+	enum src_status s = SRC_OK;
+	size_t i = 0;
+
+	while (s == SRC_OK && i < n) {
+		size_t j = i, bytes = 0;
+
+		while (j < n && (j == i || bytes + wsize[j] <= FETCH_CHUNK_BYTES))
+			bytes += wsize[j++];
+		s = f->drv->bodies(f->conn, want + i, j - i, max, raws + i,
+		    got + i, err_r);
+		i = j;
+	}
+	return s;
+}
+
 /* The next batch of the pending UIDs from *next: at most BATCH_MSGS
  * messages and BATCH_BYTES bytes (by RFC822.SIZE), so the bytes held at
  * once stay bounded; a message alone over BATCH_BYTES is a batch of its
@@ -218,7 +246,7 @@ batch_fetch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 	size_t i = *next, j = i, bytes = 0, k = 0;
 	struct batch *b;
 	uint32_t *want;
-	size_t *got;
+	size_t *got, *wsize;
 	enum src_status s;
 	char *err = NULL;
 
@@ -241,13 +269,15 @@ batch_fetch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 	b->items = g_new0(struct pipe_item, n);
 	b->raws = g_new(GByteArray *, n);
 	want = g_new(uint32_t, n);
+	wsize = g_new(size_t, n);
 	got = g_new(size_t, n);
 	for (i = 0; i < n; i++)
 		if (sizes[i] <= max) {
 			b->raws[b->nwant] = g_byte_array_new();
+			wsize[b->nwant] = sizes[i];
 			want[b->nwant++] = uids[i];
 		}
-	s = f->drv->bodies(f->conn, want, b->nwant, max, b->raws, got, &err);
+	s = bodies_chunked(f, want, wsize, b->nwant, max, b->raws, got, &err);
 	if (s != SRC_OK) {
 		log_warnx("source=%s stage=fetch event=fetch-failed "
 		    "error=\"%s\"", f->src->name, err ? err : "");
@@ -286,6 +316,7 @@ out:
 	*b_r = b;
 	g_free(err);
 	g_free(want);
+	g_free(wsize);
 	g_free(got);
 	return s;
 }

@@ -91,6 +91,13 @@ char *msg_truncated_reason(const struct pd_msg *m);
 int msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
     struct pd_msg **msg_r, char **error_r);
 
+/* msg_parse() that may keep reading raw instead of a copy of it: raw
+ * must stay valid and unchanged until msg_free(*msg_r).  The same
+ * message; a batch of mail uses it (pipeline.c), whose bytes outlive
+ * their parsed form, so that a batch's bytes are held once. */
+int msg_parse_borrowed(const char *raw, size_t len,
+    const struct pd_limits *lim, struct pd_msg **msg_r, char **error_r);
+
 /* msg_parse() for a reader that wants whatever can be read (postdesk
  * inspect): returns what msg_parse() returns, with the same *error_r, but
  * on -1 still sets *msg_r to what could be recovered: a message over

@@ -241,6 +241,38 @@ parse_construct_take(char *buf, size_t len)
 	return msg;
 }
 
+/* The weak reference of a borrowing stream: the array's struct goes with
+ * the stream, its bytes stay the caller's. */
+static void
+forget_array(gpointer ba, GObject *gone)
+{
+	guint8 *bytes = g_byte_array_free(ba, FALSE);
+
+	(void)gone;
+	(void)bytes;
+}
+
+/* parse_construct() over raw itself, without any copy: raw must outlive
+ * the message (msg_parse_borrowed). */
+static GMimeMessage *
+parse_construct_borrowed(const char *raw, size_t len)
+{
+	GByteArray *ba = g_byte_array_new_take((guint8 *)raw, len);
+	GMimeStream *st = g_mime_stream_mem_new();
+	GMimeParser *p;
+	GMimeMessage *msg;
+
+	/* Not the stream's: it never frees ba (nor writes to it). */
+	g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(st), ba);
+	g_object_weak_ref(G_OBJECT(st), forget_array, ba);
+	p = g_mime_parser_new_with_stream(st);
+	g_object_unref(st);
+	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+	msg = g_mime_parser_construct_message(p, parse_options());
+	g_object_unref(p);
+	return msg;
+}
+
 /* A subject or display name as msg.h promises it: valid UTF-8, bounded,
  * one line (hdrtext.h), without blanks around.  g_malloc'd. */
 static char *
@@ -524,10 +556,11 @@ too_many_headers(GMimeMessage *msg, const struct pd_limits *lim,
 	return true;
 }
 
-/* msg_parse() without the size check; *junk_r: junk lines skipped. */
+/* msg_parse() without the size check; borrow: GMime may read raw itself
+ * (msg_parse_borrowed). */
 static int
-parse_bounded(const char *raw, size_t len, const struct pd_limits *lim,
-    struct pd_msg **msg_r, char **error_r)
+parse_bounded_as(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r, bool borrow)
 {
 	GMimeMessage *msg;
 	struct pd_msg *m;
@@ -546,7 +579,12 @@ parse_bounded(const char *raw, size_t len, const struct pd_limits *lim,
 		return -1;
 	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
 	    &cut);
-	if (flen > 0)
+	if (borrow && flen == len && memcmp(fixed, raw, len) == 0) {
+		/* The header needed no repair: GMime reads the caller's
+		 * bytes, no copy of them lives as long as the message. */
+		g_free(fixed);
+		msg = parse_construct_borrowed(raw, len);
+	} else if (flen > 0)
 		msg = parse_construct_take(fixed, flen);
 	else {
 		g_free(fixed);
@@ -580,9 +618,16 @@ parse_bounded(const char *raw, size_t len, const struct pd_limits *lim,
 	return 0;
 }
 
-int
-msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
+static int
+parse_bounded(const char *raw, size_t len, const struct pd_limits *lim,
     struct pd_msg **msg_r, char **error_r)
+{
+	return parse_bounded_as(raw, len, lim, msg_r, error_r, false);
+}
+
+static int
+parse_checked(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r, bool borrow)
 {
 	*msg_r = NULL;
 	if (lim->max_message_size > 0 && len > lim->max_message_size) {
@@ -590,7 +635,21 @@ msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
 		    "max_message_size", len);
 		return -1;
 	}
-	return parse_bounded(raw, len, lim, msg_r, error_r);
+	return parse_bounded_as(raw, len, lim, msg_r, error_r, borrow);
+}
+
+int
+msg_parse(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r)
+{
+	return parse_checked(raw, len, lim, msg_r, error_r, false);
+}
+
+int
+msg_parse_borrowed(const char *raw, size_t len, const struct pd_limits *lim,
+    struct pd_msg **msg_r, char **error_r)
+{
+	return parse_checked(raw, len, lim, msg_r, error_r, true);
 }
 
 /* raw with its top-level header cut to its first max fields (the rest of

@@ -184,8 +184,8 @@ pipeline_batch_parse(const struct pd_config *cfg, struct pipe_item *items,
 		if (it->raw == NULL)
 			b[i].why = g_strdup_printf("message of %zu bytes is "
 			    "over max_message_size", it->size);
-		else if (msg_parse(it->raw, it->len, &cfg->limits, &c->m,
-		    &b[i].why) != 0)
+		else if (msg_parse_borrowed(it->raw, it->len, &cfg->limits,
+		    &c->m, &b[i].why) != 0)
 			c->m = NULL;
 		else {
 			stage_hash(c);
