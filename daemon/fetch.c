@@ -30,6 +30,7 @@
  * between threads, only handed over (GMime's charset, iconv and utils
  * functions are thread-safe, its objects are not: its FAQ); lazily built
  * regexes and tables use g_once. */
+#include <malloc.h>
 #include <string.h>
 #include <time.h>
 #include "clock.h"
@@ -50,7 +51,7 @@
 /* A batch: at most this many messages in one transaction and one IMAP
  * command, and about this many bytes of bodies held at once. */
 #define BATCH_MSGS FETCH_BATCH_MAX
-#define BATCH_BYTES (4u << 20)
+#define BATCH_BYTES (3u << 20)
 /* Bodies are asked for in commands of about this many bytes
  * (bodies_chunked). */
 #define FETCH_CHUNK_BYTES (1u << 20)
@@ -404,6 +405,7 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 		if (done != NULL) {
 			s = ack_sets(f, done);
 			g_clear_pointer(&done, batch_free);
+			malloc_trim(0);
 		}
 		next = NULL;
 		if (s == SRC_OK)
