@@ -465,6 +465,96 @@ test_migration_texts(void)
 	g_free(err);
 }
 
+/* The columns of the one message of fx that store_message_add wrote from
+ * the raw and the text, and its attachments and spans, as one string. */
+static char *
+stored_row(struct fixture *fx)
+{
+	return fx_str(fx, "SELECT hex(raw) || '|' || raw_format || '|' || "
+	    "body || '|' || COALESCE(hex(body_z), '-') || '|' || (SELECT "
+	    "group_concat(blob || ':' || size, ',') FROM attachments) || '|' "
+	    "|| (SELECT group_concat(offset || ':' || blob || ':' || form, "
+	    "',') FROM raw_spans) FROM messages");
+}
+
+/* store_message_add from m and raw, with pre (or NULL). */
+static int64_t
+store_with(struct fixture *fx, const struct pd_msg *m, const char *raw,
+    const struct store_prepack *pre)
+{
+	struct pd_stored s = { .direction = "in", .kind = "client",
+		.hash = "h", .raw = raw, .raw_len = strlen(raw), .pre = pre };
+
+	return store_message_add(fx->db, m, &s);
+}
+
+/* A batch's work done ahead (store_prepack on the fetching thread, a
+ * parse that borrows the fetched bytes) changes nothing stored: the same
+ * rows as store_message_add working it out itself; a prepack made of other
+ * bytes, or of another text, is not used. */
+static void
+test_prepack(void)
+{
+	guchar *att = pattern(ATT_SIZE, 11);
+	char *raw = mail_with("dee@client.test", "d@client.test", att,
+	    ATT_SIZE, 76, "\r\n");
+	char *copy = g_strdup(raw), *err = NULL, *plain, *ahead, *other;
+	const struct pd_limits lim = PD_LIMITS_DEFAULT;
+	struct pd_msg *m = NULL, *mb = NULL;
+	struct store_prepack pre, pre_other;
+	struct fixture a, b, c;
+	gsize n1 = 0, n2 = 0;
+	const void *d1, *d2;
+
+	if (!ok(msg_parse(raw, strlen(raw), &lim, &m, &err) == 0 &&
+	    msg_parse_borrowed(raw, strlen(raw), &lim, &mb, &err) == 0,
+	    "parsed both ways")) {
+		g_free(err);
+		return;
+	}
+	d1 = m->attachments->len ? g_bytes_get_data(((struct pd_attachment *)
+	    m->attachments->pdata[0])->data, &n1) : NULL;
+	d2 = mb->attachments->len ? g_bytes_get_data(((struct pd_attachment *)
+	    mb->attachments->pdata[0])->data, &n2) : NULL;
+	ok(g_strcmp0(m->text, mb->text) == 0 && g_strcmp0(m->subject,
+	    mb->subject) == 0 && m->attachments->len == 1 &&
+	    mb->attachments->len == 1 && n1 == ATT_SIZE && n1 == n2 &&
+	    memcmp(d1, d2, n1) == 0, "a borrowing parse reads the same "
+	    "message");
+	store_prepack(&pre, mb, raw, strlen(raw));
+	store_prepack(&pre_other, mb, copy, strlen(copy));
+	if (!ok(fx_open(&a, "", "") == 0 && fx_open(&b, "", "") == 0 &&
+	    fx_open(&c, "", "") == 0, "fixtures open"))
+		return;
+	ok(store_with(&a, m, raw, NULL) > 0, "stored, worked out in place");
+	ok(store_with(&b, mb, raw, &pre) > 0, "stored with the prepack");
+	ok(store_with(&c, mb, raw, &pre_other) > 0, "stored with a prepack "
+	    "of other bytes");
+	plain = stored_row(&a);
+	ahead = stored_row(&b);
+	other = stored_row(&c);
+	ok(plain && strstr(plain, "|1|Please look at the file.") &&
+	    strstr(plain, ":102400|"),
+	    "the raw deflated, its attachment cut out");
+	is_str(ahead, plain, "the same rows with the work done ahead");
+	is_str(other, plain, "the same rows when the prepack is not its own");
+	ok(raw_back(&b, "d@client.test", raw), "the raw back byte for byte");
+	g_free(plain);
+	g_free(ahead);
+	g_free(other);
+	fx_close(&a);
+	fx_close(&b);
+	fx_close(&c);
+	store_prepack_clear(&pre);
+	store_prepack_clear(&pre_other);
+	store_prepack_clear(&pre);
+	msg_free(&m);
+	msg_free(&mb);
+	g_free(raw);
+	g_free(copy);
+	g_free(att);
+}
+
 int
 main(void)
 {
@@ -475,5 +565,6 @@ main(void)
 	test_migration_bodies();
 	test_texts();
 	test_migration_texts();
+	test_prepack();
 	return tap_done();
 }
