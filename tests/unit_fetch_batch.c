@@ -1,8 +1,9 @@
 /* unit_fetch_batch.c: the fetch loop in batches (fetch.c), with a fake
  * source driver over the real pipeline and a database file.
  *
- * - the sizes of the whole pending set come in one command, bodies and
- *   acknowledgements once per batch, and a batch holds at most
+ * - the sizes of the whole pending set come in one command,
+ *   acknowledgements once per batch, bodies in commands of about 1 MB
+ *   (one per batch of small mail), and a batch holds at most
  *   FETCH_BATCH_MAX messages and about 4 MB;
  * - a UID is acknowledged only when its effects are committed: the fake
  *   driver looks it up through a second connection, which sees only what
@@ -263,7 +264,7 @@ main(void)
 	int64_t stored, tickets, n;
 	time_t now;
 	struct tm tm;
-	unsigned before, bodies;
+	unsigned before, bodies, acks;
 
 	g_mime_init();
 	if (fx_open(&fx, "", "") != 0)
@@ -401,6 +402,7 @@ main(void)
 	fx.cfg->limits.max_message_size = 25u * 1024 * 1024;
 	conn.max_body_bytes = 0;
 	bodies = conn.bodies;
+	acks = conn.acks;
 	for (unsigned i = 500; i < 512; i++) {
 		GString *b = g_string_new(NULL);
 		char *h = g_strdup_printf("From: L%u <l%u@l%u.test>\n"
@@ -419,6 +421,15 @@ main(void)
 	    conn.bodies - bodies);
 	ok(conn.max_body_bytes <= 4u * 1024 * 1024 + 700 * 1024,
 	    "at most about 4 MB fetched at once (%zu)", conn.max_body_bytes);
+	/* The IMAP library holds a command's whole response: bodies in
+	 * commands of about 1 MB (a message alone may be more), while a
+	 * batch is still several messages in one transaction. */
+	ok(conn.max_body_bytes <= 1024 * 1024, "a body command asks for "
+	    "about 1 MB at most (%zu)", conn.max_body_bytes);
+	ok(conn.bodies - bodies == 12 && conn.acks - acks <= 4,
+	    "one body command per 600 KB message, a batch of several "
+	    "acknowledged at once (%u commands, %u acks)", conn.bodies -
+	    bodies, conn.acks - acks);
 	n = fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
 	    "'log %%'");
 	ok(n == 12, "12 stored (%lld)", (long long)n);
