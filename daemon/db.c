@@ -1067,3 +1067,28 @@ db_backup(sqlite3 *db, const char *path, char **error_r)
 	sqlite3_close(to);
 	return 0;
 }
+
+void
+db_autocheckpoint(sqlite3 *db, int pages)
+{
+	sqlite3_wal_autocheckpoint(db, pages);
+}
+
+int
+db_checkpoint(sqlite3 *db, int *log_r, int *done_r)
+{
+	int nlog = 0, ndone = 0;
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &ndone);
+
+	if (log_r)
+		*log_r = nlog;
+	if (done_r)
+		*done_r = ndone;
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		log_warnx("stage=store event=checkpoint-failed error=\"%s\"",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}

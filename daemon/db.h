@@ -101,4 +101,15 @@ int db_finalize(sqlite3_stmt *st);
 int db_create_at(const char *path, int version, char **error_r);
 #define sqlite3_finalize(st) db_finalize(st)
 
+/* WAL checkpoints away from the connection that commits (fetch.c: the
+ * source's thread checkpoints on a second connection while the filer
+ * thread files a batch, instead of inside the filer's commits).
+ * db_autocheckpoint: sqlite3_wal_autocheckpoint(3) (0: never; SQLite's
+ * default is 1000 pages).  db_checkpoint: a PASSIVE checkpoint (never
+ * waits for a writer or reader; copies what it can); *log_r and *done_r,
+ * when not NULL, get the frames in the WAL and those copied.  0 or -1
+ * (logged). */
+void db_autocheckpoint(sqlite3 *db, int pages);
+int db_checkpoint(sqlite3 *db, int *log_r, int *done_r);
+
 #endif

@@ -61,6 +61,13 @@
 /* Bodies are asked for in commands of about this many bytes
  * (bodies_chunked). */
 #define FETCH_CHUNK_BYTES (1u << 20)
+/* While a backlog drains, the WAL is copied into the database on the
+ * source's thread (f->ckpt) while the filer files, not inside the filer's
+ * commits, which then only append and sync the WAL; the WAL starts again
+ * from its beginning only once wholly copied, so when it holds more than
+ * this many frames (4 KB pages), the frames of the batch just filed are
+ * copied too, before the next is filed (docs/performance.md). */
+#define WAL_RESTART_FRAMES 4096
 /* Sizes are asked for this many pending UIDs at a time. */
 #define SIZES_MAX 5000
 
@@ -395,7 +402,10 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 	struct batch *cur = NULL, *done = NULL, *next;
 	size_t i = 0;
 	enum src_status s;
+	int wal = 0;
 
+	if (f->ckpt != NULL)
+		db_autocheckpoint(f->db, 0);
 	s = batch_fetch(f, uids, sizes, n, &i, &cur);
 	while (cur != NULL) {
 		/* A message to retry alone writes to the database: finish
@@ -416,6 +426,11 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 			 * threads' arenas otherwise keep the peak of both. */
 			malloc_trim(0);
 		}
+		/* What is committed (batch k-1 and before), while batch k
+		 * is filed: a PASSIVE checkpoint never waits for the
+		 * writer. */
+		if (f->ckpt != NULL)
+			db_checkpoint(f->ckpt, &wal, NULL);
 		next = NULL;
 		if (s == SRC_OK)
 			s = batch_fetch(f, uids, sizes, n, &i, &next);
@@ -423,12 +438,20 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 			done = cur;
 		else
 			batch_free(cur);
+		if (f->ckpt != NULL && wal > WAL_RESTART_FRAMES) {
+			db_checkpoint(f->ckpt, NULL, NULL);
+			wal = 0;
+		}
 		cur = next;
 	}
 	if (done != NULL) {
 		if (s == SRC_OK)
 			s = ack_batch(f, done);
 		batch_free(done);
+	}
+	if (f->ckpt != NULL) {
+		db_autocheckpoint(f->db, 1000);	/* SQLite's default */
+		db_checkpoint(f->ckpt, NULL, NULL);
 	}
 	return s;
 }
@@ -561,9 +584,16 @@ fetch_main(gpointer arg)
 		g_free(err);
 		return NULL;
 	}
+	if (db_open(f.w->cfg->database, &f.ckpt, &err) != 0) {
+		/* Only slower: the commits checkpoint as before. */
+		log_warnx("source=%s stage=fetch event=error error=\"%s\"",
+		    f.src->name, err);
+		g_clear_pointer(&err, g_free);
+	}
 	fetch_init(&f);
 	run(&f);
 	fetch_deinit(&f);
+	db_close(&f.ckpt);
 	db_close(&f.db);
 	source_cut_use(NULL);
 	return NULL;

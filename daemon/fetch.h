@@ -22,6 +22,9 @@ struct fetch {
 	sqlite3 *db;
 	struct source_conn *conn;
 	uint32_t uidvalidity;
+	sqlite3 *ckpt;		/* a second connection for WAL checkpoints
+				 * on the source's thread, or NULL: the
+				 * commits on db checkpoint (fetch.c) */
 };
 
 /* Prepare / release f (nothing is held between drains now: each batch
