@@ -450,7 +450,7 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 		batch_free(done);
 	}
 	if (f->ckpt != NULL) {
-		db_autocheckpoint(f->db, 1000);	/* SQLite's default */
+		db_autocheckpoint(f->db, 1000);	/* SQLite default */
 		db_checkpoint(f->ckpt, NULL, NULL);
 	}
 	return s;

@@ -273,7 +273,8 @@ main(void)
 	db_close(&fx.db);
 	path = g_build_filename(fx.dir, "batch.db", NULL);
 	if (db_open(path, &fx.db, &err) != 0 ||
-	    db_open(path, &conn.peek, &err) != 0) {
+	    db_open(path, &conn.peek, &err) != 0 ||
+	    db_open(path, &f.ckpt, &err) != 0) {
 		printf("# %s\n", err);
 		return 1;
 	}
@@ -457,6 +458,19 @@ main(void)
 	    "'Overlap %%'") == 450, "450 stored");
 	ok(conn.uncommitted_acks == 0, "no UID acknowledged before its "
 	    "commit");
+	{
+		/* Checkpoints on the source's thread (f.ckpt), not in the
+		 * filer's commits: the drain ends with the WAL wholly
+		 * copied, so the next write starts it again from its
+		 * beginning; the filer's autocheckpoint would have left up
+		 * to 1000 frames in it. */
+		int log = -1, done = -2;
+		int r = db_checkpoint(conn.peek, &log, &done);
+
+		ok(r == 0 && log >= 0 && log <= 64, "after a drain the WAL "
+		    "was checkpointed and started again (%d frames in it)",
+		    log);
+	}
 
 	/* 6. A stop while the first batch is filed and the second fetched:
 	 * the first commits and is acknowledged, the second is dropped. */
@@ -509,6 +523,7 @@ main(void)
 	fetch_deinit(&f);
 	g_ptr_array_unref(conn.msgs);
 	db_close(&conn.peek);
+	db_close(&f.ckpt);
 	db_close(&fx.db);
 	g_unlink(path);
 	{
