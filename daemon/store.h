@@ -506,8 +506,9 @@ GBytes *store_text_pack(const char *text);
 /* Registers the SQL functions pd_sha256(x) (hex SHA-256), pd_headers(x)
  * (the header section of a mail), which the migrations and the outbox
  * use, and pd_body(body, body_z) (a message's text, whichever way it is
- * stored: every reader of messages' text goes through it) on db.  0 or
- * -1. */
+ * stored: every reader of messages' text goes through it) on db, and
+ * those of store_search_functions (the triggers of search_fts ask one).
+ * 0 or -1. */
 int store_sql_functions(sqlite3 *db);
 
 /* Merges the search index (search_fts) by at most about pages leaves,
@@ -517,5 +518,29 @@ int store_sql_functions(sqlite3 *db);
  * (docs/storage.md) it waits here for a quiet desk.  Returns 1 when it merged, 0 when there was nothing to do
  * or the desk was busy, -1 on an error (logged). */
 int store_search_merge(sqlite3 *db, int64_t quiet_since, int64_t pages);
+
+/* Registers on db the SQL functions of a batch's deferred indexing:
+ * pd_fts_now(id), which the triggers of search_fts ask whether to index
+ * message id now (schema 17), and pd_fts_batch(floor), which the
+ * functions below set (docs/storage.md, "One segment per batch").  Called
+ * by store_sql_functions.  0 or -1. */
+int store_search_functions(sqlite3 *db);
+
+/* Group commit's indexing (pipeline_deliver_batch): inside the open
+ * transaction, the triggers stop indexing the messages added after this
+ * call (and their attachments); store_search_catch_up then indexes them
+ * all with one INSERT before the commit, so FTS5 writes one segment for
+ * the batch instead of one at every savepoint, and what commits is
+ * indexed exactly (a message rolled back to its savepoint is not there to
+ * be indexed).  Messages stored before keep their live triggers.  Not
+ * nested.  Every path that calls store_search_defer must end with
+ * store_search_catch_up before its commit, or store_search_live after its
+ * rollback: until then every message this connection adds goes
+ * unindexed.  store_search_defer and store_search_catch_up return 0 or -1
+ * (logged); catch_up turns the live triggers back on even when it fails
+ * (the caller rolls back). */
+int store_search_defer(sqlite3 *db);
+int store_search_catch_up(sqlite3 *db);
+void store_search_live(sqlite3 *db);
 
 #endif

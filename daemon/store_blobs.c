@@ -407,7 +407,8 @@ store_sql_functions(sqlite3 *db)
 	    sqlite3_create_function(db, "pd_headers", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, NULL, sql_headers, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "pd_body", 2, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, NULL, sql_body, NULL, NULL) != SQLITE_OK)
+	    SQLITE_DETERMINISTIC, NULL, sql_body, NULL, NULL) != SQLITE_OK ||
+	    store_search_functions(db) != 0)
 		return -1;
 	return 0;
 }
