@@ -537,8 +537,8 @@ int store_search_functions(sqlite3 *db);
  * store_search_catch_up before its commit, or store_search_live after its
  * rollback: until then every message this connection adds goes
  * unindexed.  store_search_defer and store_search_catch_up return 0 or -1
- * (logged); catch_up turns the live triggers back on even when it fails
- * (the caller rolls back). */
+ * (logged); after a -1 of either the caller rolls back and calls
+ * store_search_live. */
 int store_search_defer(sqlite3 *db);
 int store_search_catch_up(sqlite3 *db);
 void store_search_live(sqlite3 *db);
