@@ -353,6 +353,12 @@ int64_t store_outbox_insert_split(sqlite3 *db, unsigned long ticket,
     const char *rcpt, const char *data, size_t len, GArray *spans,
     GPtrArray *atts);
 
+/* The mail of outbox row id as the sender reads it: its body with the
+ * spans put back; its headers alone once sent; NULL when there is no
+ * such row or on an error.  Every reader of an outbox row's mail other
+ * than the sender goes through this. */
+GBytes *store_outbox_mail(sqlite3 *db, int64_t id);
+
 /* Records hash as row id's data_hash where it has none.  0 or -1 with
  * *err_r (quiet, as the sender's other writes). */
 int store_outbox_set_hash(sqlite3 *db, int64_t id, const char *hash,

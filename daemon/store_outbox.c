@@ -132,6 +132,40 @@ fail:
 	return -1;
 }
 
+/* The mail of outbox row id whose stored body (len bytes) lacks the
+ * text of its spans, with them put back; NULL on an error. */
+static GByteArray *
+put_back(sqlite3 *db, int64_t id, const void *body, size_t len)
+{
+	sqlite3_stmt *sp = db_prep(db, "SELECT s.offset, s.form, b.data FROM "
+	    "outbox_spans s JOIN blobs b ON b.hash = s.blob WHERE s.outbox = ? "
+	    "ORDER BY s.offset", "i", id);
+	GByteArray *all = g_byte_array_sized_new(len + len / 2 + 4096);
+	int r = store_spans_put_back(sp, body, len, all);
+
+	sqlite3_finalize(sp);
+	if (r != 0) {
+		g_byte_array_unref(all);
+		return NULL;
+	}
+	return all;
+}
+
+GBytes *
+store_outbox_mail(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT COALESCE(b.data, o.data) FROM "
+	    "outbox o LEFT JOIN outbox_bodies b ON b.id = o.id WHERE o.id = ?",
+	    "i", id);
+	GByteArray *all = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		all = put_back(db, id, sqlite3_column_blob(st, 0),
+		    sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	return all ? g_byte_array_free_to_bytes(all) : NULL;
+}
+
 static void
 row_free(gpointer p)
 {
@@ -168,21 +202,15 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 		 * text put back, here in the sender, out of the
 		 * transaction that queued it (docs/storage.md). */
 		if (sqlite3_column_int(st, 8)) {
-			sqlite3_stmt *sp = db_prep(db, "SELECT s.offset, "
-			    "s.form, b.data FROM outbox_spans s JOIN blobs b "
-			    "ON b.hash = s.blob WHERE s.outbox = ? ORDER BY "
-			    "s.offset", "i", sqlite3_column_int64(st, 0));
-			GByteArray *all = g_byte_array_sized_new(
-			    sqlite3_column_bytes(st, 7) + 150000);
-			int j = store_spans_put_back(sp,
+			GByteArray *all = put_back(db,
+			    sqlite3_column_int64(st, 0),
 			    sqlite3_column_blob(st, 7),
-			    sqlite3_column_bytes(st, 7), all);
+			    sqlite3_column_bytes(st, 7));
 
-			sqlite3_finalize(sp);
-			if (j != 0) {
-				/* Not sent in pieces: skipped, retried at
-				 * the next call (logged by db_prep). */
-				g_byte_array_unref(all);
+			if (!all) {
+				/* Not sent in pieces: skipped, tried again
+				 * at the next call (the blobs cannot go:
+				 * a foreign key). */
 				g_free(r);
 				continue;
 			}
