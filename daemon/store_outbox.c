@@ -189,8 +189,9 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 	 * outbox.data, its headers, stands in only if a row had none. */
 	sqlite3_stmt *st = db_prep(db, "SELECT o.id, COALESCE(o.ticket, 0), "
 	    "o.attempts, o.created, o.message_id, o.env_from, o.rcpt, "
-	    "COALESCE(b.data, o.data), o.data_hash IS NULL AND b.id IS NOT "
-	    "NULL FROM outbox o LEFT JOIN outbox_bodies b "
+	    "COALESCE(b.data, o.data), b.id IS NOT NULL AND EXISTS (SELECT 1 "
+	    "FROM outbox_spans s WHERE s.outbox = o.id), o.data_hash IS NULL "
+	    "FROM outbox o LEFT JOIN outbox_bodies b "
 	    "ON b.id = o.id WHERE o.id IN (SELECT id FROM outbox WHERE status "
 	    "= 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?) ORDER BY "
 	    "o.id", "ii", now, (int64_t)limit);
@@ -198,9 +199,10 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct store_outbox_row *r = g_new0(struct store_outbox_row, 1);
 
-		/* A mail queued with spans (no data_hash yet): the blobs'
-		 * text put back, here in the sender, out of the
-		 * transaction that queued it (docs/storage.md). */
+		/* A mail queued with spans: the blobs' text put back, here
+		 * in the sender, out of the transaction that queued it
+		 * (docs/storage.md); hashed while the row has no hash yet
+		 * (its first claim records it). */
 		if (sqlite3_column_int(st, 8)) {
 			GByteArray *all = put_back(db,
 			    sqlite3_column_int64(st, 0),
@@ -214,8 +216,10 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 				g_free(r);
 				continue;
 			}
-			r->data_hash = g_malloc(65);
-			blob_hash(all->data, all->len, r->data_hash);
+			if (sqlite3_column_int(st, 9)) {
+				r->data_hash = g_malloc(65);
+				blob_hash(all->data, all->len, r->data_hash);
+			}
 			r->data = g_byte_array_free_to_bytes(all);
 		} else
 			r->data = g_bytes_new(sqlite3_column_blob(st, 7),

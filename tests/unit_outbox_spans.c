@@ -219,6 +219,29 @@ test_compose(void)
 	ok(db_exec(fx.db, "DELETE FROM blobs WHERE hash IN (SELECT blob "
 	    "FROM outbox_spans WHERE outbox = ?)", "i", id) != 0,
 	    "pending: its blob cannot be deleted");
+	{
+		/* The claim records the hash; a second attempt (after a
+		 * crash, a 4xx) still sends the whole mail. */
+		size_t n1 = 0, n2 = 0;
+		char *h1 = NULL, *h2 = NULL, *m1 = due_mail(fx.db, id, &n1,
+		    &h1), *m2;
+
+		ok(h1 && store_outbox_claim(fx.db, id, 0, 0, &err) == 0 &&
+		    store_outbox_set_hash(fx.db, id, h1, &err) == 0,
+		    "claimed, its hash recorded");
+		m2 = due_mail(fx.db, id, &n2, &h2);
+		ok(m1 && m2 && n1 == n2 && memcmp(m1, m2, n1) == 0 &&
+		    n1 > 50000, "the next attempt sends the whole mail again "
+		    "(%zu bytes)", n2);
+		ok(h2 == NULL, "and hashes it no more");
+		ok(fx_int(&fx, "SELECT data_hash = %Q FROM outbox WHERE id = "
+		    "%lld", h1, (long long)id) == 1, "data_hash is the whole "
+		    "mail's");
+		g_free(m1);
+		g_free(m2);
+		g_free(h1);
+		g_free(h2);
+	}
 	ok(store_outbox_failed(fx.db, id, "550 no", &err) == 0, "failed");
 	ok(db_exec(fx.db, "DELETE FROM blobs WHERE hash IN (SELECT blob "
 	    "FROM outbox_spans WHERE outbox = ?)", "i", id) != 0,
