@@ -565,11 +565,30 @@ static const char schema_v17[] =
 "    WHERE id = new.message;"
 "END;";
 
+/* Version 18 (issue 13, docs/storage.md): a queued mail references the
+ * blobs of its attachments instead of holding their base64 text.
+ * outbox_bodies.data of such a row lacks that text; outbox_spans says
+ * where each blob's text goes back (as raw_spans for messages), and the
+ * sender puts it back (store_outbox_due), so the attachments are
+ * encoded outside the transaction that queues the mail.  The rows go
+ * with the body once the mail is sent.  Their foreign key keeps every
+ * blob a pending or failed row needs.  data_hash of such a row is set
+ * when the sender first has the whole mail (its claim).  Rows queued
+ * before keep their whole mail. */
+static const char schema_v18[] =
+"CREATE TABLE outbox_spans ("
+"  outbox INTEGER NOT NULL REFERENCES outbox(id),"
+"  offset INTEGER NOT NULL,"
+"  blob TEXT NOT NULL REFERENCES blobs(hash),"
+"  form INTEGER NOT NULL,"
+"  PRIMARY KEY (outbox, offset)"
+") STRICT, WITHOUT ROWID;";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
 	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
 	schema_v10, schema_v11, schema_v12, schema_v13, schema_v14,
-	schema_v15, schema_v16, schema_v17 };
+	schema_v15, schema_v16, schema_v17, schema_v18 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

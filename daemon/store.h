@@ -296,6 +296,10 @@ struct store_outbox_row {
 	int64_t id, ticket, attempts, created;
 	char *msgid, *env_from, *rcpt;
 	GBytes *data;
+	char *data_hash; /* the SHA-256 of data, computed here when the row
+	                  * has none yet (queued with spans,
+	                  * store_outbox_insert_split), else NULL: the claim
+	                  * records it (store_outbox_set_hash) */
 };
 
 /* The pending rows due at now, oldest first, at most limit (struct
@@ -333,6 +337,32 @@ int store_outbox_sent_at(sqlite3 *db, const char *msgid, int64_t *at_r);
  * 0 when not, -1. */
 int store_outbox_has(sqlite3 *db, const char *kind, unsigned long ticket,
     const char *msgid, const char *rcpt);
+
+/* store_outbox_insert of a mail whose attachments' encoded text is left
+ * out: data (len bytes) is the mail without them and spans (struct
+ * raw_span, RAW_SPAN_B64_CRLF, in offset order; compose.h blob_spans)
+ * say where each blob's text goes back.  The row references the blobs
+ * (outbox_spans, schema 18, docs/storage.md) until it is sent, and
+ * store_outbox_due() puts the text back.  A blob missing from the
+ * database is stored first, from the attachment of atts (struct
+ * pd_attachment *) with its hash.  data_size is the whole mail's;
+ * data_hash waits for the sender (store_outbox_row.data_hash).  NULL or
+ * empty spans: store_outbox_insert.  The row id or -1. */
+int64_t store_outbox_insert_split(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, const char *data, size_t len, GArray *spans,
+    GPtrArray *atts);
+
+/* The mail of outbox row id as the sender reads it: its body with the
+ * spans put back; its headers alone once sent; NULL when there is no
+ * such row or on an error.  Every reader of an outbox row's mail other
+ * than the sender goes through this. */
+GBytes *store_outbox_mail(sqlite3 *db, int64_t id);
+
+/* Records hash as row id's data_hash where it has none.  0 or -1 with
+ * *err_r (quiet, as the sender's other writes). */
+int store_outbox_set_hash(sqlite3 *db, int64_t id, const char *hash,
+    char **err_r);
 
 /* ---- store_flood.c ---- */
 
@@ -492,6 +522,23 @@ GBytes *store_raw_pack(GByteArray *raw, int *format_r);
 
 /* Records the spans of message.  0 or -1. */
 int store_raw_spans_add(sqlite3 *db, int64_t message, GArray *spans);
+
+/* Attachments smaller than this stay inside a stored raw message or
+ * queued mail: the span row would cost about as much as it saves. */
+#define RAW_SPAN_MIN 2048
+
+/* The length of the text a span of form RAW_SPAN_B64_CRLF puts back for
+ * a blob of n bytes (lines of 76 characters and CRLF, the last too). */
+#define RAW_SPAN_B64_CRLF 1
+size_t store_span_b64_len(size_t n);
+
+/* Appends raw (len bytes, a stored raw or queued mail without its spans)
+ * to out with the spans put back.  spans is a statement whose rows are
+ * (offset, form, blob data) in offset order; it is stepped to its end,
+ * not finalized.  0, or -1 on a database error or a span out of place
+ * (out then holds part of the text). */
+int store_spans_put_back(sqlite3_stmt *spans, const void *raw, size_t len,
+    GByteArray *out);
 
 /* The raw message id as it was received (its spans put back), or NULL
  * when there is none or on an error.  Every reader of messages.raw goes
