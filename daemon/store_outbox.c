@@ -29,32 +29,38 @@ store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len)
 {
-	int64_t now = pd_now(), id;
+	return store_outbox_insert_split(db, ticket, kind, msgid, env_from,
+	    rcpt, data, len, NULL, NULL);
+}
 
-	/* The row keeps the header section, the SHA-256 and the size of
-	 * the mail from the start, and never shrinks; the whole mail waits
-	 * in outbox_bodies until it is sent (schema v15 in db.c,
-	 * docs/storage.md).  Both rows or neither: a savepoint, so that a
-	 * caller outside a transaction gets that too. */
-	if (savepoint(db, "SAVEPOINT outbox_insert", NULL) != 0)
+/* Whether a blob of hash is stored, storing it from the attachment of
+ * atts that has that hash: the attachments of a mail we store are blobs
+ * already (in the same transaction); any other is stored here.  1 when
+ * it is stored now, 0 when no attachment has it, -1 on an error. */
+static int
+span_blob(sqlite3 *db, const char *hash, GPtrArray *atts)
+{
+	int64_t one = 0;
+
+	if (db_int(db, &one, "SELECT 1 FROM blobs WHERE hash = ?", "t",
+	    hash) < 0)
 		return -1;
-	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
-	    "env_from, rcpt, data, data_hash, data_size, next_attempt, "
-	    "created) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, pd_headers(?6), "
-	    "pd_sha256(?6), length(?6), ?7, ?8)", "utttt" "Bii", ticket, kind,
-	    msgid, env_from, rcpt, data, len, now, now) != 0)
-		goto fail;
-	id = sqlite3_last_insert_rowid(db);
-	if (db_exec(db, "INSERT INTO outbox_bodies (id, data) VALUES (?, ?)",
-	    "iB", id, data, len) != 0)
-		goto fail;
-	if (savepoint(db, "RELEASE outbox_insert", NULL) != 0)
-		goto fail;
-	return id;
-fail:
-	savepoint(db, "ROLLBACK TO outbox_insert", NULL);
-	savepoint(db, "RELEASE outbox_insert", NULL);
-	return -1;
+	for (guint j = 0; !one && atts && j < atts->len; j++) {
+		const struct pd_attachment *a = atts->pdata[j];
+		gsize n = 0;
+		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+		char h[65];
+
+		if (!d || n < RAW_SPAN_MIN)
+			continue;
+		blob_hash(d, n, h);
+		if (strcmp(h, hash) != 0)
+			continue;
+		if (store_blob_put(db, d, n, h) != 0)
+			return -1;
+		one = 1;
+	}
+	return one ? 1 : 0;
 }
 
 int64_t
@@ -63,58 +69,40 @@ store_outbox_insert_split(sqlite3 *db, unsigned long ticket,
     const char *rcpt, const char *data, size_t len, GArray *spans,
     GPtrArray *atts)
 {
-	int64_t now = pd_now(), id, size = len, one;
+	int64_t now = pd_now(), id, size = len;
+	guint nspans = spans ? spans->len : 0;
 
-	if (!spans || spans->len == 0)
-		return store_outbox_insert(db, ticket, kind, msgid, env_from,
-		    rcpt, data, len);
-	/* As store_outbox_insert, with data_size the whole mail's and the
-	 * spans in outbox_spans, whose blobs may then never go (a foreign
-	 * key: schema 18, docs/storage.md).  data_hash is NULL until the
-	 * sender has the whole mail (store_outbox_due). */
+	/* The row keeps the header section, the SHA-256 and the size of
+	 * the mail from the start, and never shrinks; the whole mail waits
+	 * in outbox_bodies until it is sent (schema v15 in db.c,
+	 * docs/storage.md).  With spans, data_size is the whole mail's and
+	 * the spans go in outbox_spans, whose blobs may then never go (a
+	 * foreign key: schema 18, docs/storage.md); data_hash is NULL until
+	 * the sender has the whole mail (store_outbox_due).  All rows or
+	 * none: a savepoint, so that a caller outside a transaction gets
+	 * that too. */
 	if (savepoint(db, "SAVEPOINT outbox_insert", NULL) != 0)
 		return -1;
-	for (guint i = 0; i < spans->len; i++) {
+	for (guint i = 0; i < nspans; i++) {
 		const struct raw_span *sp = &g_array_index(spans,
 		    struct raw_span, i);
 
 		size += sp->len;
-		one = 0;
-		if (db_int(db, &one, "SELECT 1 FROM blobs WHERE hash = ?", "t",
-		    sp->blob) < 0)
-			goto fail;
-		/* The attachments of a mail we store are blobs already (in
-		 * the same transaction); any other is stored here. */
-		for (guint j = 0; !one && atts && j < atts->len; j++) {
-			const struct pd_attachment *a = atts->pdata[j];
-			gsize n = 0;
-			const void *d = a->data ? g_bytes_get_data(a->data,
-			    &n) : NULL;
-			char h[65];
-
-			if (!d || n < RAW_SPAN_MIN)
-				continue;
-			blob_hash(d, n, h);
-			if (strcmp(h, sp->blob) != 0)
-				continue;
-			if (store_blob_put(db, d, n, h) != 0)
-				goto fail;
-			one = 1;
-		}
-		if (!one)
+		if (span_blob(db, sp->blob, atts) != 1)
 			goto fail;
 	}
 	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
 	    "env_from, rcpt, data, data_hash, data_size, next_attempt, "
 	    "created) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, pd_headers(?6), "
-	    "NULL, ?7, ?8, ?9)", "utttt" "Biii", ticket, kind, msgid, env_from,
-	    rcpt, data, len, size, now, now) != 0)
+	    "CASE WHEN ?10 THEN pd_sha256(?6) END, ?7, ?8, ?9)", "utttt"
+	    "Biiii", ticket, kind, msgid, env_from, rcpt, data, len, size,
+	    now, now, (int64_t)(nspans == 0)) != 0)
 		goto fail;
 	id = sqlite3_last_insert_rowid(db);
 	if (db_exec(db, "INSERT INTO outbox_bodies (id, data) VALUES (?, ?)",
 	    "iB", id, data, len) != 0)
 		goto fail;
-	for (guint i = 0; i < spans->len; i++) {
+	for (guint i = 0; i < nspans; i++) {
 		const struct raw_span *sp = &g_array_index(spans,
 		    struct raw_span, i);
 
