@@ -1,6 +1,7 @@
 /* compose.c: see compose.h. */
 #include <string.h>
 #include <gmime/gmime.h>
+#include <sodium.h>
 #include "compose.h"
 #include "hdrtext.h"
 #include "mac.h"
@@ -134,8 +135,31 @@ set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
 	}
 }
 
+/* Whether attachment a goes out base64, and big enough for its text to
+ * be left out of a queued mail (compose_req.blob_spans). */
+static bool
+spanned(const struct pd_attachment *a)
+{
+	char *ct;
+	bool message;
+
+	if (!a->data || g_bytes_get_size(a->data) < RAW_SPAN_MIN)
+		return false;
+	/* attachment_part's test of a message part, on the same text. */
+	ct = hdrtext_line(a->content_type);
+	ct[strcspn(ct, "/")] = '\0';
+	message = strcmp(ct, "message") == 0;
+	g_free(ct);
+	return !message;
+}
+
+/* a's part; with marker (spanned(a) only), its body is marker and a line
+ * end instead of the base64 text, written as it is: GMime copies a
+ * content already in the part's encoding without encoding it again
+ * (g_mime_part's write_content), so the part is what it would be with
+ * the text in place of that line. */
 static GMimeObject *
-attachment_part(const struct pd_attachment *a)
+attachment_part(const struct pd_attachment *a, const char *marker)
 {
 	/* One line, as every header value we write (a stored type is
 	 * GMime's "type/subtype", but that is GMime's promise, not ours). */
@@ -157,9 +181,18 @@ attachment_part(const struct pd_attachment *a)
 		g_mime_part_set_filename(part, fn);
 		g_free(fn);
 	}
-	data = g_mime_stream_mem_new_with_buffer(p, n);
-	dw = g_mime_data_wrapper_new_with_stream(data,
-	    GMIME_CONTENT_ENCODING_DEFAULT);
+	if (marker) {
+		char *line = g_strconcat(marker, "\n", NULL);
+
+		data = g_mime_stream_mem_new_with_buffer(line, strlen(line));
+		g_free(line);
+		dw = g_mime_data_wrapper_new_with_stream(data,
+		    GMIME_CONTENT_ENCODING_BASE64);
+	} else {
+		data = g_mime_stream_mem_new_with_buffer(p, n);
+		dw = g_mime_data_wrapper_new_with_stream(data,
+		    GMIME_CONTENT_ENCODING_DEFAULT);
+	}
 	g_object_unref(data);
 	g_mime_part_set_content(part, dw);
 	g_object_unref(dw);
@@ -195,7 +228,7 @@ text_part(const char *subtype, const char *text)
 /* text/plain alone, or with an HTML alternative (RFC 2046 5.1.4: the
  * plainest first), and multipart/mixed with the attachments after it. */
 static GMimeObject *
-body_part(const struct compose_req *r)
+body_part(const struct compose_req *r, const char *nonce)
 {
 	GMimeObject *text = GMIME_OBJECT(text_part("plain", r->body));
 	GMimeMultipart *mp;
@@ -217,12 +250,58 @@ body_part(const struct compose_req *r)
 	g_mime_multipart_add(mp, text);
 	g_object_unref(text);
 	for (guint i = 0; i < r->attachments->len; i++) {
-		GMimeObject *a = attachment_part(r->attachments->pdata[i]);
+		const struct pd_attachment *att = r->attachments->pdata[i];
+		char *marker = nonce && spanned(att) ?
+		    g_strdup_printf("%s%u=", nonce, i) : NULL;
+		GMimeObject *a = attachment_part(att, marker);
 
 		g_mime_multipart_add(mp, a);
 		g_object_unref(a);
+		g_free(marker);
 	}
 	return GMIME_OBJECT(mp);
+}
+
+/* wire composed with the markers of nonce: each marker line cut out, a
+ * span (raw_span) for it appended to spans.  Returns the shortened mail
+ * (g_malloc'd, *len_r), or NULL when a marker is missing (cannot happen:
+ * GMime writes the part's content as it is). */
+static char *
+cut_markers(const struct compose_req *r, const char *wire, const char *nonce,
+    size_t *len_r, GArray *spans)
+{
+	GString *out = g_string_sized_new(strlen(wire));
+	const char *from = wire;
+
+	for (guint i = 0; r->attachments && i < r->attachments->len; i++) {
+		const struct pd_attachment *a = r->attachments->pdata[i];
+		char *marker;
+		const char *p;
+		struct raw_span sp = { .form = RAW_SPAN_B64_CRLF };
+		gsize n = 0;
+		const void *d;
+
+		if (!spanned(a))
+			continue;
+		marker = g_strdup_printf("%s%u=\r\n", nonce, i);
+		p = strstr(from, marker);
+		if (!p) {
+			g_free(marker);
+			g_string_free(out, TRUE);
+			return NULL;
+		}
+		g_string_append_len(out, from, p - from);
+		from = p + strlen(marker);
+		g_free(marker);
+		d = g_bytes_get_data(a->data, &n);
+		sp.at = out->len;
+		sp.len = store_span_b64_len(n);
+		blob_hash(d, n, sp.blob);
+		g_array_append_val(spans, sp);
+	}
+	g_string_append(out, from);
+	*len_r = out->len;
+	return g_string_free(out, FALSE);
 }
 
 char *
@@ -233,11 +312,21 @@ compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
 	GMimeObject *body;
 	char *id = mac_msgid_kind(r->ticket ? r->ticket->number : 0, r->rcpt,
 	    r->cfg->domain, r->kind ? r->kind : 'm');
-	char *wire;
+	char *wire, *nonce = NULL;
 
+	if (r->blob_spans) {
+		/* "=" is never literal in the quoted-printable texts, and the
+		 * random part makes the marker unguessable elsewhere. */
+		unsigned char rnd[16];
+		char hex[33];
+
+		randombytes_buf(rnd, sizeof rnd);
+		sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+		nonce = g_strdup_printf("=PD-SPAN=%s=", hex);
+	}
 	set_addresses(msg, r);
 	set_headers(msg, r, id);
-	body = body_part(r);
+	body = body_part(r, nonce);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
@@ -245,6 +334,22 @@ compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
 	g_mime_format_options_free(fo);
 	g_object_unref(msg);
 	*len_r = strlen(wire);
+	if (nonce) {
+		char *cut = cut_markers(r, wire, nonce, len_r, r->blob_spans);
+
+		g_free(nonce);
+		g_free(wire);
+		if (!cut) {
+			/* The mail whole, as without blob_spans. */
+			struct compose_req whole = *r;
+
+			whole.blob_spans = NULL;
+			g_array_set_size(r->blob_spans, 0);
+			g_free(id);
+			return compose_mail(&whole, len_r, msgid_r);
+		}
+		wire = cut;
+	}
 	*msgid_r = id;
 	return wire;
 }

@@ -36,6 +36,16 @@ struct compose_req {
 	const char *html;           /* UTF-8 HTML document: the body becomes
 	                             * multipart/alternative of body (text)
 	                             * and this; NULL: text only */
+	GArray *blob_spans;         /* NULL: the mail whole.  Else (struct
+	                             * raw_span, empty) the base64 text of
+	                             * each attachment of RAW_SPAN_MIN bytes
+	                             * or more is neither encoded nor written:
+	                             * the mail returned lacks it, and a span
+	                             * (offset, blob hash, form CRLF) appended
+	                             * here says where it goes back
+	                             * (store_outbox_insert_split); put back,
+	                             * the mail is byte for byte the whole
+	                             * one (tests/unit_blobs.c). */
 };
 
 /* Returns the g_malloc'd message and its length in *len_r, and the new

@@ -526,11 +526,69 @@ static const char schema_v16[] =
 "    WHERE id = new.message;"
 "END;";
 
+/* Version 17 (issue 13, docs/storage.md "One segment per batch"): the
+ * triggers of v16 index a message only when pd_fts_now(its id) says so
+ * (store_search.c, registered on every connection by
+ * store_sql_functions).  Group commit (pipeline_deliver_batch) files its
+ * messages each in a savepoint, and FTS5 writes its pending terms as a
+ * new segment at every savepoint: 200 small segments for a batch of 200.
+ * While a batch runs, pd_fts_now is 0 for the messages it adds, and the
+ * batch indexes them with one INSERT from search_src before its commit:
+ * one segment, in the same transaction.  Every other path (a single
+ * message, the CLI, a migration) and every message stored before finds
+ * pd_fts_now 1 and is indexed by the triggers as before.  Why a guard and
+ * not the triggers dropped and the indexing in store_message_add's
+ * callers: the triggers stay the one place that knows what a message's
+ * index row holds for every writer (a test that inserts rows, a future
+ * path), and a batch turns them off only for the rows it will index
+ * itself.  The sqlite3 shell, which lacks the function as it lacks
+ * pd_body and pd_words, still reads the database; inserting messages
+ * needed those already.  The index is not rebuilt. */
+static const char schema_v17[] =
+"DROP TRIGGER IF EXISTS search_fts_msg;"
+"DROP TRIGGER IF EXISTS search_fts_file;"
+"CREATE TRIGGER search_fts_msg AFTER INSERT ON messages"
+"  WHEN pd_fts_now(new.id) BEGIN"
+"  INSERT INTO search_fts(rowid, subject, body, files)"
+"    VALUES (new.id, new.subject, pd_body(new.body, new.body_z), '');"
+"END;"
+"CREATE TRIGGER search_fts_file AFTER INSERT ON attachments"
+"  WHEN pd_fts_now(new.message) BEGIN"
+"  INSERT INTO search_fts(search_fts, rowid, subject, body, files)"
+"    SELECT 'delete', m.id, m.subject, pd_body(m.body, m.body_z),"
+"    COALESCE((SELECT group_concat(f.filename, ' ') FROM (SELECT"
+"    a.filename FROM attachments a WHERE a.message = m.id AND a.id <>"
+"    new.id ORDER BY a.id) f), '') FROM messages m WHERE m.id ="
+"    new.message;"
+"  INSERT INTO search_fts(rowid, subject, body, files)"
+"    SELECT id, subject, body, files FROM search_src"
+"    WHERE id = new.message;"
+"END;";
+
+/* Version 18 (issue 13, docs/storage.md): a queued mail references the
+ * blobs of its attachments instead of holding their base64 text.
+ * outbox_bodies.data of such a row lacks that text; outbox_spans says
+ * where each blob's text goes back (as raw_spans for messages), and the
+ * sender puts it back (store_outbox_due), so the attachments are
+ * encoded outside the transaction that queues the mail.  The rows go
+ * with the body once the mail is sent.  Their foreign key keeps every
+ * blob a pending or failed row needs.  data_hash of such a row is set
+ * when the sender first has the whole mail (its claim).  Rows queued
+ * before keep their whole mail. */
+static const char schema_v18[] =
+"CREATE TABLE outbox_spans ("
+"  outbox INTEGER NOT NULL REFERENCES outbox(id),"
+"  offset INTEGER NOT NULL,"
+"  blob TEXT NOT NULL REFERENCES blobs(hash),"
+"  form INTEGER NOT NULL,"
+"  PRIMARY KEY (outbox, offset)"
+") STRICT, WITHOUT ROWID;";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
 	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
 	schema_v10, schema_v11, schema_v12, schema_v13, schema_v14,
-	schema_v15, schema_v16 };
+	schema_v15, schema_v16, schema_v17, schema_v18 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

@@ -261,6 +261,7 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	int64_t row;
 	int r;
 	struct compose_req voiced = *q;
+	GArray *spans;
 
 	if (leaks(tx, t, q->rcpt, q->subject, q->body, kind))
 		return 0;
@@ -273,10 +274,16 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	 * gateway's, or the queue they name (notify_mail.queue). */
 	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : voice ?
 	    config_queue_voice(tx->cfg, voice) : NULL;
+	/* The attachments' base64 is left to the sender: the row
+	 * references their blobs (docs/storage.md). */
+	spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
+	voiced.blob_spans = spans;
 	data = compose_mail(&voiced, &len, &id);
 	/* Its bounce names the mail (verp.h). */
 	env = verp_sender(env_from, id);
-	row = outbox_add(tx->db, num, kind, id, env, q->rcpt, data, len);
+	row = outbox_add_split(tx->db, num, kind, id, env, q->rcpt, data, len,
+	    spans, q->attachments);
+	g_array_unref(spans);
 	g_free(env);
 	if (row > 0) {
 		tx->queued = true;

@@ -31,6 +31,20 @@ outbox_add(sqlite3 *db, unsigned long ticket, const char *kind,
 	    data, len);
 }
 
+int64_t
+outbox_add_split(sqlite3 *db, unsigned long ticket, const char *kind,
+    const char *msgid, const char *env_from, const char *rcpt,
+    const char *data, size_t len, GArray *spans, GPtrArray *atts)
+{
+	if (!addr_is_valid(rcpt) || (*env_from && !addr_is_valid(env_from))) {
+		log_warnx("ticket=%lu stage=notify event=refused reason="
+		    "\"invalid address\" kind=%s", ticket, kind);
+		return 0;
+	}
+	return store_outbox_insert_split(db, ticket, kind, msgid, env_from,
+	    rcpt, data, len, spans, atts);
+}
+
 int
 outbox_backoff(int attempts)
 {
@@ -234,6 +248,11 @@ claim_batch(sqlite3 *db, struct outbox_sender *sd, GPtrArray *rows,
 		c = store_outbox_claim(db, r->id, r->attempts, now +
 		    outbox_backoff(r->attempts + 1), &werr);
 		if (c < 0)
+			goto fail;
+		/* The hash of a mail queued with spans, now that it is
+		 * whole (store_outbox_due), before it leaves. */
+		if (c == 0 && r->data_hash && store_outbox_set_hash(db, r->id,
+		    r->data_hash, &werr) != 0)
 			goto fail;
 		claimed[i] = c == 0; /* 1: changed meanwhile, not ours */
 	}

@@ -45,6 +45,14 @@ int64_t outbox_add(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len);
 
+/* outbox_add of a mail composed with compose_req.blob_spans: data lacks
+ * the attachments' text, spans (struct raw_span) say where it goes back
+ * and atts are the attachments (store_outbox_insert_split). */
+int64_t outbox_add_split(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, const char *data, size_t len, GArray *spans,
+    GPtrArray *atts);
+
 /* An attempt whose outcome is known but not yet in the database. */
 struct outbox_outcome {
 	int64_t id;              /* the row; 0 when none is held */

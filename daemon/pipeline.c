@@ -1,7 +1,8 @@
 /* pipeline.c: see pipeline.h.  One message: parse, dedupe, classify()
  * (classify.c), then the stage table (stage.c) applies the verdict; one
  * transaction around all but the parse.  A batch: every message parsed
- * first, then one transaction with a savepoint per message. */
+ * first, then one transaction with a savepoint per message, and the
+ * search index written once at its end. */
 #include <string.h>
 #include "db.h"
 #include "classify.h"
@@ -224,14 +225,23 @@ pipeline_batch_file(sqlite3 *db, struct pipe_batch *pb)
 		b[i].c.db = db;
 		b[i].c.tx.db = db;
 	}
-	if (n > 0 && db_begin(db) != 0)
+	/* The search index waits for the end of the batch: FTS5 writes its
+	 * pending terms as a segment at every savepoint, so indexing each
+	 * message as it is filed wrote one small segment per message;
+	 * store_search_catch_up indexes what is left of the batch in one
+	 * INSERT before the commit (store.h, docs/storage.md "One segment
+	 * per batch"). */
+	if (n > 0 && (db_begin(db) != 0 || store_search_defer(db) != 0))
 		ret = -1;
 	for (i = 0; ret == 0 && i < n; i++)
 		ret = batch_one(&b[i], &items[i]);
-	if (ret == 0 && n > 0 && db_commit(db) != 0)
+	if (ret == 0 && n > 0 && (store_search_catch_up(db) != 0 ||
+	    db_commit(db) != 0))
 		ret = -1;
-	if (ret != 0)
+	if (ret != 0) {
 		db_rollback(db);
+		store_search_live(db);
+	}
 	for (i = 0; i < n; i++) {
 		struct pipe_item *it = &items[i];
 

@@ -300,6 +300,10 @@ struct store_outbox_row {
 	int64_t id, ticket, attempts, created;
 	char *msgid, *env_from, *rcpt;
 	GBytes *data;
+	char *data_hash; /* the SHA-256 of data, computed here when the row
+	                  * has none yet (queued with spans,
+	                  * store_outbox_insert_split), else NULL: the claim
+	                  * records it (store_outbox_set_hash) */
 };
 
 /* The pending rows due at now, oldest first, at most limit (struct
@@ -337,6 +341,32 @@ int store_outbox_sent_at(sqlite3 *db, const char *msgid, int64_t *at_r);
  * 0 when not, -1. */
 int store_outbox_has(sqlite3 *db, const char *kind, unsigned long ticket,
     const char *msgid, const char *rcpt);
+
+/* store_outbox_insert of a mail whose attachments' encoded text is left
+ * out: data (len bytes) is the mail without them and spans (struct
+ * raw_span, RAW_SPAN_B64_CRLF, in offset order; compose.h blob_spans)
+ * say where each blob's text goes back.  The row references the blobs
+ * (outbox_spans, schema 18, docs/storage.md) until it is sent, and
+ * store_outbox_due() puts the text back.  A blob missing from the
+ * database is stored first, from the attachment of atts (struct
+ * pd_attachment *) with its hash.  data_size is the whole mail's;
+ * data_hash waits for the sender (store_outbox_row.data_hash).  NULL or
+ * empty spans: store_outbox_insert.  The row id or -1. */
+int64_t store_outbox_insert_split(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, const char *data, size_t len, GArray *spans,
+    GPtrArray *atts);
+
+/* The mail of outbox row id as the sender reads it: its body with the
+ * spans put back; its headers alone once sent; NULL when there is no
+ * such row or on an error.  Every reader of an outbox row's mail other
+ * than the sender goes through this. */
+GBytes *store_outbox_mail(sqlite3 *db, int64_t id);
+
+/* Records hash as row id's data_hash where it has none.  0 or -1 with
+ * *err_r (quiet, as the sender's other writes). */
+int store_outbox_set_hash(sqlite3 *db, int64_t id, const char *hash,
+    char **err_r);
 
 /* ---- store_flood.c ---- */
 
@@ -500,6 +530,23 @@ GBytes *store_raw_pack(GByteArray *raw, int *format_r);
 /* Records the spans of message.  0 or -1. */
 int store_raw_spans_add(sqlite3 *db, int64_t message, GArray *spans);
 
+/* Attachments smaller than this stay inside a stored raw message or
+ * queued mail: the span row would cost about as much as it saves. */
+#define RAW_SPAN_MIN 2048
+
+/* The length of the text a span of form RAW_SPAN_B64_CRLF puts back for
+ * a blob of n bytes (lines of 76 characters and CRLF, the last too). */
+#define RAW_SPAN_B64_CRLF 1
+size_t store_span_b64_len(size_t n);
+
+/* Appends raw (len bytes, a stored raw or queued mail without its spans)
+ * to out with the spans put back.  spans is a statement whose rows are
+ * (offset, form, blob data) in offset order; it is stepped to its end,
+ * not finalized.  0, or -1 on a database error or a span out of place
+ * (out then holds part of the text). */
+int store_spans_put_back(sqlite3_stmt *spans, const void *raw, size_t len,
+    GByteArray *out);
+
 /* The raw message id as it was received (its spans put back), or NULL
  * when there is none or on an error.  Every reader of messages.raw goes
  * through this. */
@@ -513,8 +560,9 @@ GBytes *store_text_pack(const char *text);
 /* Registers the SQL functions pd_sha256(x) (hex SHA-256), pd_headers(x)
  * (the header section of a mail), which the migrations and the outbox
  * use, and pd_body(body, body_z) (a message's text, whichever way it is
- * stored: every reader of messages' text goes through it) on db.  0 or
- * -1. */
+ * stored: every reader of messages' text goes through it) on db, and
+ * those of store_search_functions (the triggers of search_fts ask one).
+ * 0 or -1. */
 int store_sql_functions(sqlite3 *db);
 
 /* Merges the search index (search_fts) by at most about pages leaves,
@@ -548,5 +596,29 @@ void store_prepack(struct store_prepack *p, const struct pd_msg *m,
     const void *raw, size_t len);
 /* Frees what p holds (a zeroed p too). */
 void store_prepack_clear(struct store_prepack *p);
+
+/* Registers on db the SQL functions of a batch's deferred indexing:
+ * pd_fts_now(id), which the triggers of search_fts ask whether to index
+ * message id now (schema 17), and pd_fts_batch(floor), which the
+ * functions below set (docs/storage.md, "One segment per batch").  Called
+ * by store_sql_functions.  0 or -1. */
+int store_search_functions(sqlite3 *db);
+
+/* Group commit's indexing (pipeline_deliver_batch): inside the open
+ * transaction, the triggers stop indexing the messages added after this
+ * call (and their attachments); store_search_catch_up then indexes them
+ * all with one INSERT before the commit, so FTS5 writes one segment for
+ * the batch instead of one at every savepoint, and what commits is
+ * indexed exactly (a message rolled back to its savepoint is not there to
+ * be indexed).  Messages stored before keep their live triggers.  Not
+ * nested.  Every path that calls store_search_defer must end with
+ * store_search_catch_up before its commit, or store_search_live after its
+ * rollback: until then every message this connection adds goes
+ * unindexed.  store_search_defer and store_search_catch_up return 0 or -1
+ * (logged); after a -1 of either the caller rolls back and calls
+ * store_search_live. */
+int store_search_defer(sqlite3 *db);
+int store_search_catch_up(sqlite3 *db);
+void store_search_live(sqlite3 *db);
 
 #endif

@@ -20,9 +20,8 @@
 #include "db.h"
 #include "store.h"
 
-/* Attachments smaller than this stay inside the raw message: the row of
- * raw_spans would cost about as much as it saves. */
-#define SPAN_MIN 2048
+/* Attachments smaller than this stay inside the raw message (store.h). */
+#define SPAN_MIN RAW_SPAN_MIN
 
 /* Forms of an encoded span (raw_spans.form). */
 enum { FORM_B64_CRLF = 1, FORM_B64_LF = 2 };
@@ -268,7 +267,7 @@ store_message_raw(sqlite3 *db, int64_t id)
 	GByteArray *out = NULL;
 	const guchar *raw;
 	guchar *plain = NULL;
-	size_t len, done = 0;
+	size_t len;
 	int r;
 
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
@@ -295,34 +294,54 @@ store_message_raw(sqlite3 *db, int64_t id)
 		    "FROM raw_spans s JOIN blobs b ON b.hash = s.blob WHERE "
 		    "s.message = ? ORDER BY s.offset", "i", id);
 
-		while (sp && (r = sqlite3_step(sp)) == SQLITE_ROW) {
-			size_t at = sqlite3_column_int64(sp, 0);
-			GString *enc;
-
-			if (at < done || at > len)
-				break; /* cannot happen: we wrote them */
-			g_byte_array_append(out, raw + done, at - done);
-			done = at;
-			enc = b64_lines(sqlite3_column_blob(sp, 2),
-			    sqlite3_column_bytes(sp, 2),
-			    sqlite3_column_int(sp, 1) == FORM_B64_CRLF ?
-			    "\r\n" : "\n");
-			g_byte_array_append(out, (guchar *)enc->str, enc->len);
-			g_string_free(enc, TRUE);
-		}
-		if (!sp || r != SQLITE_DONE) {
-			sqlite3_finalize(sp);
+		r = store_spans_put_back(sp, raw, len, out);
+		sqlite3_finalize(sp);
+		if (r != 0) {
 			sqlite3_finalize(st);
 			g_byte_array_unref(out);
 			g_free(plain);
 			return NULL;
 		}
-		sqlite3_finalize(sp);
 	}
-	g_byte_array_append(out, raw + done, len - done);
 	sqlite3_finalize(st);
 	g_free(plain);
 	return g_byte_array_free_to_bytes(out);
+}
+
+int
+store_spans_put_back(sqlite3_stmt *sp, const void *raw, size_t len,
+    GByteArray *out)
+{
+	const guchar *r = raw;
+	size_t done = 0;
+	int rc = SQLITE_ERROR;
+
+	while (sp && (rc = sqlite3_step(sp)) == SQLITE_ROW) {
+		size_t at = sqlite3_column_int64(sp, 0);
+		GString *enc;
+
+		if (at < done || at > len)
+			return -1; /* cannot happen: we wrote them */
+		g_byte_array_append(out, r + done, at - done);
+		done = at;
+		enc = b64_lines(sqlite3_column_blob(sp, 2),
+		    sqlite3_column_bytes(sp, 2),
+		    sqlite3_column_int(sp, 1) == FORM_B64_CRLF ? "\r\n" :
+		    "\n");
+		g_byte_array_append(out, (guchar *)enc->str, enc->len);
+		g_string_free(enc, TRUE);
+	}
+	if (rc != SQLITE_DONE)
+		return -1;
+	g_byte_array_append(out, r + done, len - done);
+	return 0;
+}
+
+size_t
+store_span_b64_len(size_t n)
+{
+	/* b64_lines: 57 bytes a line of 76 characters, CRLF after each. */
+	return n / 57 * 78 + (n % 57 ? (n % 57 + 2) / 3 * 4 + 2 : 0);
 }
 
 /* pd_sha256(x): blob_hash of a blob or text, NULL for NULL. */
@@ -414,7 +433,8 @@ store_sql_functions(sqlite3 *db)
 	    sqlite3_create_function(db, "pd_headers", 1, SQLITE_UTF8 |
 	    SQLITE_DETERMINISTIC, NULL, sql_headers, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(db, "pd_body", 2, SQLITE_UTF8 |
-	    SQLITE_DETERMINISTIC, NULL, sql_body, NULL, NULL) != SQLITE_OK)
+	    SQLITE_DETERMINISTIC, NULL, sql_body, NULL, NULL) != SQLITE_OK ||
+	    store_search_functions(db) != 0)
 		return -1;
 	return 0;
 }

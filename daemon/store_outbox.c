@@ -1,5 +1,6 @@
 /* store_outbox.c: outbox rows and the sender's bookkeeping (see store.h,
  * outbox.h). */
+#include <string.h>
 #include <time.h>
 #include "clock.h"
 #include "db.h"
@@ -28,25 +29,88 @@ store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len)
 {
-	int64_t now = pd_now(), id;
+	return store_outbox_insert_split(db, ticket, kind, msgid, env_from,
+	    rcpt, data, len, NULL, NULL);
+}
+
+/* Whether a blob of hash is stored, storing it from the attachment of
+ * atts that has that hash: the attachments of a mail we store are blobs
+ * already (in the same transaction); any other is stored here.  1 when
+ * it is stored now, 0 when no attachment has it, -1 on an error. */
+static int
+span_blob(sqlite3 *db, const char *hash, GPtrArray *atts)
+{
+	int64_t one = 0;
+
+	if (db_int(db, &one, "SELECT 1 FROM blobs WHERE hash = ?", "t",
+	    hash) < 0)
+		return -1;
+	for (guint j = 0; !one && atts && j < atts->len; j++) {
+		const struct pd_attachment *a = atts->pdata[j];
+		gsize n = 0;
+		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+		char h[65];
+
+		if (!d || n < RAW_SPAN_MIN)
+			continue;
+		blob_hash(d, n, h);
+		if (strcmp(h, hash) != 0)
+			continue;
+		if (store_blob_put(db, d, n, h) != 0)
+			return -1;
+		one = 1;
+	}
+	return one ? 1 : 0;
+}
+
+int64_t
+store_outbox_insert_split(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, const char *data, size_t len, GArray *spans,
+    GPtrArray *atts)
+{
+	int64_t now = pd_now(), id, size = len;
+	guint nspans = spans ? spans->len : 0;
 
 	/* The row keeps the header section, the SHA-256 and the size of
 	 * the mail from the start, and never shrinks; the whole mail waits
 	 * in outbox_bodies until it is sent (schema v15 in db.c,
-	 * docs/storage.md).  Both rows or neither: a savepoint, so that a
-	 * caller outside a transaction gets that too. */
+	 * docs/storage.md).  With spans, data_size is the whole mail's and
+	 * the spans go in outbox_spans, whose blobs may then never go (a
+	 * foreign key: schema 18, docs/storage.md); data_hash is NULL until
+	 * the sender has the whole mail (store_outbox_due).  All rows or
+	 * none: a savepoint, so that a caller outside a transaction gets
+	 * that too. */
 	if (savepoint(db, "SAVEPOINT outbox_insert", NULL) != 0)
 		return -1;
+	for (guint i = 0; i < nspans; i++) {
+		const struct raw_span *sp = &g_array_index(spans,
+		    struct raw_span, i);
+
+		size += sp->len;
+		if (span_blob(db, sp->blob, atts) != 1)
+			goto fail;
+	}
 	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
 	    "env_from, rcpt, data, data_hash, data_size, next_attempt, "
 	    "created) VALUES (NULLIF(?1, 0), ?2, ?3, ?4, ?5, pd_headers(?6), "
-	    "pd_sha256(?6), length(?6), ?7, ?8)", "utttt" "Bii", ticket, kind,
-	    msgid, env_from, rcpt, data, len, now, now) != 0)
+	    "CASE WHEN ?10 THEN pd_sha256(?6) END, ?7, ?8, ?9)", "utttt"
+	    "Biiii", ticket, kind, msgid, env_from, rcpt, data, len, size,
+	    now, now, (int64_t)(nspans == 0)) != 0)
 		goto fail;
 	id = sqlite3_last_insert_rowid(db);
 	if (db_exec(db, "INSERT INTO outbox_bodies (id, data) VALUES (?, ?)",
 	    "iB", id, data, len) != 0)
 		goto fail;
+	for (guint i = 0; i < nspans; i++) {
+		const struct raw_span *sp = &g_array_index(spans,
+		    struct raw_span, i);
+
+		if (db_exec(db, "INSERT INTO outbox_spans (outbox, offset, "
+		    "blob, form) VALUES (?, ?, ?, ?)", "iiti", id,
+		    (int64_t)sp->at, sp->blob, (int64_t)sp->form) != 0)
+			goto fail;
+	}
 	if (savepoint(db, "RELEASE outbox_insert", NULL) != 0)
 		goto fail;
 	return id;
@@ -56,11 +120,46 @@ fail:
 	return -1;
 }
 
+/* The mail of outbox row id whose stored body (len bytes) lacks the
+ * text of its spans, with them put back; NULL on an error. */
+static GByteArray *
+put_back(sqlite3 *db, int64_t id, const void *body, size_t len)
+{
+	sqlite3_stmt *sp = db_prep(db, "SELECT s.offset, s.form, b.data FROM "
+	    "outbox_spans s JOIN blobs b ON b.hash = s.blob WHERE s.outbox = ? "
+	    "ORDER BY s.offset", "i", id);
+	GByteArray *all = g_byte_array_sized_new(len + len / 2 + 4096);
+	int r = store_spans_put_back(sp, body, len, all);
+
+	sqlite3_finalize(sp);
+	if (r != 0) {
+		g_byte_array_unref(all);
+		return NULL;
+	}
+	return all;
+}
+
+GBytes *
+store_outbox_mail(sqlite3 *db, int64_t id)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT COALESCE(b.data, o.data) FROM "
+	    "outbox o LEFT JOIN outbox_bodies b ON b.id = o.id WHERE o.id = ?",
+	    "i", id);
+	GByteArray *all = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		all = put_back(db, id, sqlite3_column_blob(st, 0),
+		    sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	return all ? g_byte_array_free_to_bytes(all) : NULL;
+}
+
 static void
 row_free(gpointer p)
 {
 	struct store_outbox_row *r = p;
 
+	g_free(r->data_hash);
 	g_free(r->msgid);
 	g_free(r->env_from);
 	g_free(r->rcpt);
@@ -78,13 +177,41 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 	 * outbox.data, its headers, stands in only if a row had none. */
 	sqlite3_stmt *st = db_prep(db, "SELECT o.id, COALESCE(o.ticket, 0), "
 	    "o.attempts, o.created, o.message_id, o.env_from, o.rcpt, "
-	    "COALESCE(b.data, o.data) FROM outbox o LEFT JOIN outbox_bodies b "
+	    "COALESCE(b.data, o.data), b.id IS NOT NULL AND EXISTS (SELECT 1 "
+	    "FROM outbox_spans s WHERE s.outbox = o.id), o.data_hash IS NULL "
+	    "FROM outbox o LEFT JOIN outbox_bodies b "
 	    "ON b.id = o.id WHERE o.id IN (SELECT id FROM outbox WHERE status "
 	    "= 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?) ORDER BY "
 	    "o.id", "ii", now, (int64_t)limit);
 
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		struct store_outbox_row *r = g_new0(struct store_outbox_row, 1);
+
+		/* A mail queued with spans: the blobs' text put back, here
+		 * in the sender, out of the transaction that queued it
+		 * (docs/storage.md); hashed while the row has no hash yet
+		 * (its first claim records it). */
+		if (sqlite3_column_int(st, 8)) {
+			GByteArray *all = put_back(db,
+			    sqlite3_column_int64(st, 0),
+			    sqlite3_column_blob(st, 7),
+			    sqlite3_column_bytes(st, 7));
+
+			if (!all) {
+				/* Not sent in pieces: skipped, tried again
+				 * at the next call (the blobs cannot go:
+				 * a foreign key). */
+				g_free(r);
+				continue;
+			}
+			if (sqlite3_column_int(st, 9)) {
+				r->data_hash = g_malloc(65);
+				blob_hash(all->data, all->len, r->data_hash);
+			}
+			r->data = g_byte_array_free_to_bytes(all);
+		} else
+			r->data = g_bytes_new(sqlite3_column_blob(st, 7),
+			    sqlite3_column_bytes(st, 7));
 
 		r->id = sqlite3_column_int64(st, 0);
 		r->ticket = sqlite3_column_int64(st, 1);
@@ -93,8 +220,6 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 		r->msgid = db_col_str(st, 4);
 		r->env_from = db_col_str(st, 5);
 		r->rcpt = db_col_str(st, 6);
-		r->data = g_bytes_new(sqlite3_column_blob(st, 7),
-		    sqlite3_column_bytes(st, 7));
 		g_ptr_array_add(rows, r);
 	}
 	sqlite3_finalize(st);
@@ -159,6 +284,8 @@ store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
 	    "sent_at = ?, last_error = '' WHERE id = ?", "ii", at, id), -1,
 	    err_r) < 0 || quiet_step(db, db_prep(db, "DELETE FROM "
 	    "outbox_bodies WHERE id = ?", "i", id), -1, err_r) < 0 ||
+	    quiet_step(db, db_prep(db, "DELETE FROM outbox_spans WHERE "
+	    "outbox = ?", "i", id), -1, err_r) < 0 ||
 	    savepoint(db, "RELEASE outbox_sent", err_r) != 0) {
 		savepoint(db, "ROLLBACK TO outbox_sent", NULL);
 		savepoint(db, "RELEASE outbox_sent", NULL);
@@ -210,4 +337,13 @@ store_outbox_has(sqlite3 *db, const char *kind, unsigned long ticket,
 	return db_int(db, &one, "SELECT 1 FROM outbox WHERE kind = ? AND "
 	    "ticket = ? AND message_id = ? AND rcpt = ?", "tutt", kind, ticket,
 	    msgid, rcpt);
+}
+
+int
+store_outbox_set_hash(sqlite3 *db, int64_t id, const char *hash,
+    char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET data_hash = ? "
+	    "WHERE id = ? AND data_hash IS NULL", "ti", hash, id), -1,
+	    err_r) < 0 ? -1 : 0;
 }

@@ -245,6 +245,20 @@ fx_row_read(const struct fixture *fx, sqlite3_stmt *st)
 	r->env_from = db_col_str(st, 4);
 	r->data = g_strndup(sqlite3_column_blob(st, 5),
 	    sqlite3_column_bytes(st, 5));
+	{
+		/* The whole mail: an attachment's text put back
+		 * (outbox_spans, docs/storage.md). */
+		GBytes *whole = store_outbox_mail(fx->db, r->id);
+		gsize n = 0;
+		const char *d = whole ? g_bytes_get_data(whole, &n) : NULL;
+
+		if (d) {
+			g_free(r->data);
+			r->data = g_strndup(d, n);
+		}
+		if (whole)
+			g_bytes_unref(whole);
+	}
 	if (msg_parse(r->data, strlen(r->data), &fx->cfg->limits, &m,
 	    &err) == 0) {
 		r->subject = g_strdup(m->subject);

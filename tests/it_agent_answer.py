@@ -24,7 +24,9 @@ IGOR = "Игорь Соколов <igor@example.test>"
 IGOR_ADDR = "igor@example.test"
 LENA = "Lena Park <lena@example.test>"
 LENA_ADDR = "lena@example.test"
-SHOT = ("screenshot.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+# 10 KB: bigger than RAW_SPAN_MIN (store.h), so that the agents' copy is
+# queued with a span on its blob and put back by the sender (schema 18).
+SHOT = ("screenshot.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
 LOG = ("install.log", "text/plain", b"step 1 ok\nstep 2 failed: disk full\n")
 
 

@@ -118,6 +118,37 @@ def cpu_seconds(pid):
         return 0.0
 
 
+def thread_cpu_seconds(pid):
+    """(name, user + system CPU seconds) of each thread so far, in the
+    order the threads were made (their ids)."""
+    out = []
+    try:
+        tids = sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
+    except OSError:
+        return out
+    for t in tids:
+        try:
+            with open("/proc/%d/task/%d/stat" % (pid, t)) as f:
+                head, tail = f.read().rsplit(")", 1)
+            fields = tail.split()
+            out.append((head.split("(", 1)[1], round(
+                (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def db_file_bytes(s):
+    """pd.db and its WAL, bytes (0 before the daemon made them)."""
+    n = 0
+    for suffix in ("", "-wal"):
+        try:
+            n += os.path.getsize(os.path.join(s.dir, "pd.db" + suffix))
+        except OSError:
+            pass
+    return n
+
+
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     rnd = random.Random(13)
@@ -146,9 +177,11 @@ def main():
                                      os.environ["BENCH_PERF"], "-p", str(proc.pid)],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rss = 0
+        dbpeak = 0
         while True:
             c = stored(s)
             rss = max(rss, peak_rss_kb(proc.pid))
+            dbpeak = max(dbpeak, db_file_bytes(s))
             if c >= n:
                 break
             if time.monotonic() - t0 > 600 or not d.alive():
@@ -156,6 +189,7 @@ def main():
             time.sleep(0.05)
         dt_store = time.monotonic() - t0
         cpu = cpu_seconds(proc.pid)
+        threads = thread_cpu_seconds(proc.pid)
         if perf is not None:
             perf.send_signal(2)
             perf.wait()
@@ -163,6 +197,11 @@ def main():
         dt_empty = time.monotonic() - t0
         rss = max(rss, peak_rss_kb(proc.pid))
         d.stop()
+        # The database once every request is stored (bench.db_stats:
+        # pages in use per message), and its biggest size (file + WAL)
+        # seen while ingesting.
+        import bench
+        dbs = bench.db_stats(s)
         if os.environ.get("BENCH_LOG"):
             # BENCH_LOG=file: keep the daemon's log (the session's
             # directory is removed at the end).
@@ -180,6 +219,10 @@ def main():
             "msg_per_cpu_s": round(c / cpu, 1) if cpu else None,
             "loadavg": [round(x, 2) for x in load],
             "cpus": os.cpu_count(),
+            "threads_cpu_s": threads,
+            "db_bytes_per_msg": dbs.get("bytes_per_message"),
+            "db_peak_bytes_per_msg": round(dbpeak / max(c, 1)),
+            "db_share": dbs.get("share"),
         }
         print("# %-28s %12s" % ("what", "value"))
         print("# %-28s %12d (avg %d bytes)" % ("requests queued", queued, avg))
@@ -191,6 +234,10 @@ def main():
         print("# %-28s %12d KB" % ("postdeskd peak RSS", rss))
         print("# %-28s %12.2f s (%.1f msg per CPU second, all its "
               "threads)" % ("postdeskd CPU (user+sys)", cpu, c / cpu if cpu else 0))
+        print("# %-28s %12s" % ("CPU s of each thread", " ".join("%s=%.2f" % x for x in threads)))
+        print("# %-28s %12s B (peak file + WAL while ingesting: %d B)"
+              % ("database per message", dbs.get("bytes_per_message"),
+                 round(dbpeak / max(c, 1))))
         print("# %-28s %12s" % ("load average (1, 5, 15 min)",
                                 " ".join("%.2f" % x for x in load)))
         print("# JSON " + json.dumps(res))

@@ -182,8 +182,9 @@ main(int argc, char **argv)
 	/* As the outbox would have: sent, bodies dropped (store_outbox.c). */
 	if (sqlite3_exec(db, "UPDATE outbox SET status = 'sent', sent_at = "
 	    "created WHERE status = 'pending'; DELETE FROM outbox_bodies WHERE "
-	    "id IN (SELECT id FROM outbox WHERE status = 'sent')", NULL, NULL,
-	    NULL) != SQLITE_OK)
+	    "id IN (SELECT id FROM outbox WHERE status = 'sent'); DELETE FROM "
+	    "outbox_spans WHERE outbox IN (SELECT id FROM outbox WHERE status "
+	    "= 'sent')", NULL, NULL, NULL) != SQLITE_OK)
 		fprintf(stderr, "bench-seed: %s\n", sqlite3_errmsg(db));
 	sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	db_close(&db);
