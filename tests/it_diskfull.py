@@ -4,7 +4,8 @@ tmpfs; with mail queued for a stopped SMTP server the filesystem is filled
 up and the server comes back.  No row may be handed to SMTP again while
 the outcome of its previous attempt is unrecorded: the sink receives each
 Message-ID at most once, the sender logs its stall once per episode, and
-mail arriving meanwhile stays in the INBOX.  Once space is freed,
+mail arriving meanwhile stays in the INBOX unless it could be stored.
+Once space is freed,
 everything is sent exactly once and the waiting mail becomes tickets.
 Needs root for mount(8); skipped otherwise."""
 import collections
@@ -104,9 +105,19 @@ def main():
                    "once per episode (%d lines)" % len(stalls),
                    "\n".join(stalls[:20]))
             tap.ok(d.alive(), "disk full: the daemon keeps running")
+            # Mail arriving meanwhile is never lost: it stays in the INBOX,
+            # or it was stored before it left it.  A commit may still fit
+            # on the full disk: the WAL's file keeps its size when the WAL
+            # starts again from its beginning (the fetch thread checkpoints
+            # it after a backlog, docs/performance.md), so a few small
+            # mails can be written there while a checkpoint, which would
+            # grow the database file, fails.
             inbox = s.msgids(harness.SUPPORT)
-            tap.ok(all(norm_id(l) in inbox for l in late),
-                   "disk full: mail arriving meanwhile stays in the INBOX",
+            stored = {l for l in late if norm_id(l) not in inbox
+                      and s.tickets_holding(l)}
+            tap.ok(all(norm_id(l) in inbox or l in stored for l in late),
+                   "disk full: mail arriving meanwhile stays in the INBOX "
+                   "or is stored (%d of %d stored)" % (len(stored), len(late)),
                    "INBOX: %r" % inbox)
 
             # Space comes back.
