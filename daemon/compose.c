@@ -345,6 +345,13 @@ new_boundary(void)
 	return b;
 }
 
+/* A text for the recipe: NULL is "", as hdrtext_line() reads it. */
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
 GVariant *
 compose_resolve(const struct compose_req *r, char **msgid_r)
 {
@@ -378,17 +385,17 @@ compose_resolve(const struct compose_req *r, char **msgid_r)
 
 		if (d && n)
 			blob_hash(d, n, h);
-		g_variant_builder_add(&ab, "(^ay^ay^ay)", h, a->filename,
-		    a->content_type);
+		g_variant_builder_add(&ab, "(^ay^ay^ay)", h, nz(a->filename),
+		    nz(a->content_type));
 	}
 	v = g_variant_new(COMPOSE_RECIPE_FORMAT, (guint32)COMPOSE_RECIPE_V,
 	    (gint64)g_date_time_to_unix(now),
 	    (gint32)(g_date_time_get_utc_offset(now) / G_TIME_SPAN_SECOND),
-	    id, from_name, from_addr, (gboolean)(r->reply_to != NULL),
-	    r->reply_to ? r->reply_to : "", r->rcpt_name ? r->rcpt_name : "",
-	    r->rcpt, r->subject ? r->subject : "", irt ? r->in_reply_to : "",
-	    refs, r->auto_submitted ? r->auto_submitted : "auto-generated",
-	    r->cfg->address, tok ? tok : "", r->body ? r->body : "",
+	    id, nz(from_name), nz(from_addr), (gboolean)(r->reply_to != NULL),
+	    nz(r->reply_to), nz(r->rcpt_name), nz(r->rcpt), nz(r->subject),
+	    irt ? r->in_reply_to : "", refs, r->auto_submitted ?
+	    r->auto_submitted : "auto-generated", nz(r->cfg->address),
+	    nz(tok), nz(r->body),
 	    (gboolean)(r->html != NULL), r->html ? r->html : "",
 	    alt ? alt : "", mixed ? mixed : "", g_variant_builder_end(&ab));
 	g_variant_ref_sink(v);
