@@ -323,7 +323,11 @@ cut_markers(const struct att *atts, guint natts, const char *wire,
 		d = g_bytes_get_data(a->data, &n);
 		sp.at = out->len;
 		sp.len = store_span_b64_len(n);
-		blob_hash(d, n, sp.blob);
+		/* The recipe's hash of these bytes (compose_resolve). */
+		if (strlen(a->hash) == 64)
+			memcpy(sp.blob, a->hash, 65);
+		else
+			blob_hash(d, n, sp.blob);
 		g_array_append_val(spans, sp);
 	}
 	g_string_append(out, from);

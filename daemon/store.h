@@ -616,4 +616,8 @@ int64_t store_outbox_insert_recipe(sqlite3 *db, unsigned long ticket,
 int store_outbox_set_composed(sqlite3 *db, int64_t id, const void *data,
     size_t len, const char *hash, char **err_r);
 
+/* Appends the text a span of form RAW_SPAN_B64_CRLF puts back for the
+ * len bytes of data to out (store_span_b64_len(len) bytes). */
+void store_span_b64_append(GByteArray *out, const void *data, size_t len);
+
 #endif

@@ -143,6 +143,45 @@ put_back(sqlite3 *db, int64_t id, const void *body, size_t len)
 	return all;
 }
 
+/* wire (len bytes, composed with spans) with each span's text put back
+ * from the blob of its hash among hashes and blobs (in the same order). */
+static GByteArray *
+put_spans(const char *wire, size_t len, GArray *spans, GPtrArray *hashes,
+    GPtrArray *blobs)
+{
+	GByteArray *all;
+	size_t done = 0, total = len;
+
+	for (guint i = 0; i < spans->len; i++)
+		total += g_array_index(spans, struct raw_span, i).len;
+	all = g_byte_array_sized_new(total);
+
+	for (guint i = 0; i < spans->len; i++) {
+		const struct raw_span *sp = &g_array_index(spans,
+		    struct raw_span, i);
+		GBytes *b = NULL;
+		gsize n = 0;
+		const void *d;
+
+		for (guint j = 0; !b && j < hashes->len; j++)
+			if (strcmp(hashes->pdata[j], sp->blob) == 0)
+				b = blobs->pdata[j];
+		if (!b || sp->at < done || sp->at > len) {
+			/* Cannot happen: compose_render made the spans of
+			 * these blobs. */
+			g_byte_array_unref(all);
+			return NULL;
+		}
+		g_byte_array_append(all, (const guchar *)wire + done,
+		    sp->at - done);
+		done = sp->at;
+		d = g_bytes_get_data(b, &n);
+		store_span_b64_append(all, d, n);
+	}
+	g_byte_array_append(all, (const guchar *)wire + done, len - done);
+	return all;
+}
+
 /* The mail of a row queued with a recipe (len bytes), composed now from
  * the recipe and its blobs (compose_render), or NULL with *err_r: a
  * corrupt recipe, or a blob missing (cannot be: a foreign key). */
@@ -151,6 +190,8 @@ render_row(sqlite3 *db, const void *data, size_t len, char **err_r)
 {
 	GVariant *rc = compose_recipe_load(data, len, err_r);
 	GPtrArray *hashes, *blobs;
+	GArray *spans;
+	GByteArray *all = NULL;
 	char *wire = NULL;
 	size_t n = 0;
 
@@ -169,12 +210,21 @@ render_row(sqlite3 *db, const void *data, size_t len, char **err_r)
 		}
 		g_ptr_array_add(blobs, b);
 	}
-	wire = compose_render(rc, blobs, NULL, &n, err_r);
+	/* Composed with the bigger attachments' base64 left out, then put
+	 * back here: GMime's encoder and its CRLF filter over the text
+	 * cost twice as much as b64_lines (store_blobs.c), for the same
+	 * bytes (compose.h, tests/unit_outbox_spans.c). */
+	spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
+	wire = compose_render(rc, blobs, spans, &n, err_r);
+	if (wire)
+		all = put_spans(wire, n, spans, hashes, blobs);
+	g_array_unref(spans);
+	g_free(wire);
 out:
 	g_ptr_array_unref(blobs);
 	g_ptr_array_unref(hashes);
 	g_variant_unref(rc);
-	return wire ? g_bytes_new_take(wire, n) : NULL;
+	return all ? g_byte_array_free_to_bytes(all) : NULL;
 }
 
 /* The recipe of row id (g_malloc'd, *len_r), NULL when it has none. */
