@@ -80,9 +80,12 @@ char *compose_render(GVariant *recipe, GPtrArray *blobs, GArray *blob_spans,
     size_t *len_r, char **error_r);
 
 /* A stored recipe read back, checked: at most COMPOSE_RECIPE_MAX bytes,
- * in the normal form of COMPOSE_RECIPE_TYPE (what g_variant_get_data()
- * wrote: anything else is a corrupt row), of version COMPOSE_RECIPE_V.
- * A full reference (the bytes copied), or NULL with *error_r. */
+ * read as COMPOSE_RECIPE_TYPE from untrusted bytes (GVariant's accessors
+ * then stay inside them whatever they hold), every byte string framed as
+ * g_variant_get_data() wrote it (ended by its only NUL; a blob hash "" or
+ * 64 characters), of version COMPOSE_RECIPE_V: anything else is a
+ * corrupt row.  A full reference (the bytes copied), or NULL with
+ * *error_r. */
 GVariant *compose_recipe_load(const void *data, size_t len, char **error_r);
 
 /* The blob hashes of a recipe's attachments, in order (g_malloc'd

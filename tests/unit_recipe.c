@@ -275,7 +275,7 @@ test_recipes(void)
 		GVariant *r;
 		char *id = NULL;
 		struct compose_req q = cases[5].q;
-		int64_t bad, trunc;
+		int64_t bad, trunc, empty, zero;
 
 		r = compose_resolve(&q, &id);
 		bad = outbox_add_recipe(fx.db, 0, "test", id, "", q.rcpt, r,
@@ -286,14 +286,23 @@ test_recipes(void)
 		    "randomblob(300) WHERE id = ?", "i", bad);
 		db_exec(fx.db, "UPDATE outbox_recipes SET recipe = "
 		    "substr(recipe, 1, 40) WHERE id = ?", "i", trunc);
+		empty = outbox_add_recipe(fx.db, 0, "test", id, "", q.rcpt, r,
+		    NULL);
+		zero = outbox_add_recipe(fx.db, 0, "test", id, "", q.rcpt, r,
+		    NULL);
+		db_exec(fx.db, "UPDATE outbox_recipes SET recipe = X'' WHERE "
+		    "id = ?", "i", empty);
+		db_exec(fx.db, "UPDATE outbox_recipes SET recipe = "
+		    "zeroblob(500) WHERE id = ?", "i", zero);
 		outbox_send(fx.db, fx.cfg, &fake, &s, 5);
 		ok(sent->len == G_N_ELEMENTS(cases), "the good rows went (%u "
 		    "of %u), the corrupt ones did not", sent->len,
 		    (unsigned)G_N_ELEMENTS(cases));
 		ok(fx_int(&fx, "SELECT COUNT(*) FROM outbox WHERE id IN "
-		    "(%lld, %lld) AND status = 'failed'", (long long)bad,
-		    (long long)trunc) == 2, "corrupt recipes: their rows "
-		    "failed");
+		    "(%lld, %lld, %lld, %lld) AND status = 'failed'",
+		    (long long)bad, (long long)trunc, (long long)empty,
+		    (long long)zero) == 4, "corrupt recipes (random, cut, "
+		    "empty, zeros): their rows failed");
 		g_variant_unref(r);
 		g_free(id);
 	}
