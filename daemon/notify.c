@@ -246,7 +246,8 @@ env_sender(struct tx *tx, const struct pd_ticket *t, const char *queue)
 
 /* The one writer of outgoing mail: every mail passes the leak guard (when
  * it goes to an outside address) and, when automatic, the flood caps;
- * then it is composed, queued in the outbox and logged.  kind names the
+ * then its recipe (compose_resolve) is queued in the outbox, to be
+ * composed by the sender, and logged.  kind names the
  * row (template name, "answer").  Returns 0 (also when a hook stopped it:
  * logged), -1 on a database error.  *msgid_r (may be NULL) gets the new
  * Message-ID once the hooks let it through. */
