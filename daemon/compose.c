@@ -83,62 +83,84 @@ add_mailbox(InternetAddressList *l, const char *name, const char *address)
 	g_free(a);
 }
 
-static void
-set_addresses(GMimeMessage *msg, const struct compose_req *r)
-{
-	const struct pd_queue *q = r->voice;
+/* The recipe as compose_render reads it: borrowed from the GVariant of
+ * COMPOSE_RECIPE_TYPE (compose.h), in its order. */
+struct recipe {
+	guint32 version;
+	gint64 date;
+	gint32 offset;
+	const char *msgid, *from_name, *from_addr;
+	gboolean has_reply_to;
+	const char *reply_to, *rcpt_name, *rcpt, *subject, *in_reply_to;
+	const char *refs, *auto_submitted, *x_loop, *token, *body;
+	gboolean has_html;
+	const char *html, *bnd_alt, *bnd_mixed;
+	GVariant *atts; /* a(ayayay): blob hash, filename, content type */
+};
 
-	add_mailbox(g_mime_message_get_from(msg), r->from_name ? r->from_name :
-	    q ? q->display_name : r->cfg->name, q && q->addresses->len ?
-	    q->addresses->pdata[0] : r->cfg->address);
-	if (r->reply_to)
-		add_mailbox(g_mime_message_get_reply_to(msg), "", r->reply_to);
+static void
+set_addresses(GMimeMessage *msg, const struct recipe *rc)
+{
+	add_mailbox(g_mime_message_get_from(msg), rc->from_name,
+	    rc->from_addr);
+	if (rc->has_reply_to)
+		add_mailbox(g_mime_message_get_reply_to(msg), "",
+		    rc->reply_to);
 	add_mailbox(g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO),
-	    r->rcpt_name ? r->rcpt_name : "", r->rcpt);
+	    rc->rcpt_name, rc->rcpt);
 }
 
 static void
-set_headers(GMimeMessage *msg, const struct compose_req *r, const char *id)
+set_headers(GMimeMessage *msg, const struct recipe *rc)
 {
 	GMimeObject *o = GMIME_OBJECT(msg);
-	GDateTime *now = g_date_time_new_now_local();
-	char *refs = references(r), *tok, *subject = hdrtext_line(r->subject);
+	/* The Date of the queueing, in its zone then (compose_resolve):
+	 * every attempt writes the same bytes. */
+	GTimeZone *tz = g_time_zone_new_offset(rc->offset);
+	GDateTime *utc = g_date_time_new_from_unix_utc(rc->date);
+	GDateTime *date = utc ? g_date_time_to_timezone(utc, tz) : NULL;
+	char *subject = hdrtext_line(rc->subject);
 
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_free(subject);
-	g_mime_message_set_date(msg, now);
-	g_date_time_unref(now);
-	g_mime_message_set_message_id(msg, id);
-	if (r->in_reply_to && *r->in_reply_to && id_ok(r->in_reply_to)) {
-		char *irt = g_strdup_printf("<%s>", r->in_reply_to);
+	if (date)
+		g_mime_message_set_date(msg, date);
+	if (date)
+		g_date_time_unref(date);
+	if (utc)
+		g_date_time_unref(utc);
+	g_time_zone_unref(tz);
+	g_mime_message_set_message_id(msg, rc->msgid);
+	if (*rc->in_reply_to) {
+		char *irt = g_strdup_printf("<%s>", rc->in_reply_to);
 
 		set_header(o, "In-Reply-To", irt);
 		g_free(irt);
 	}
-	if (*refs)
-		set_header(o, "References", refs);
-	g_free(refs);
-	set_header(o, "Auto-Submitted", r->auto_submitted ?
-	    r->auto_submitted : "auto-generated");
+	if (*rc->refs)
+		set_header(o, "References", rc->refs);
+	set_header(o, "Auto-Submitted", rc->auto_submitted);
 	/* An agent's answer is a person's mail: the client's own
 	 * auto-responder may answer it, and bulk would hide it. */
-	if (!r->auto_submitted || strcmp(r->auto_submitted, "no") != 0) {
+	if (strcmp(rc->auto_submitted, "no") != 0) {
 		set_header(o, "Precedence", "bulk");
 		set_header(o, "X-Auto-Response-Suppress", "All");
 	}
-	set_header(o, "X-Loop", r->cfg->address);
-	if (r->ticket) {
-		tok = g_strdup_printf("%s#%lu", r->voice ? r->voice->tag :
-		    r->cfg->tag, r->ticket->number);
-		set_header(o, "X-Postdesk-Ticket", tok);
-		g_free(tok);
-	}
+	set_header(o, "X-Loop", rc->x_loop);
+	if (*rc->token)
+		set_header(o, "X-Postdesk-Ticket", rc->token);
 }
+
+/* One attachment of a recipe: its type, name and bytes (a blob). */
+struct att {
+	const char *hash, *filename, *content_type;
+	GBytes *data; /* NULL: empty */
+};
 
 /* Whether attachment a goes out base64, and big enough for its text to
  * be left out of a queued mail (compose_req.blob_spans). */
 static bool
-spanned(const struct pd_attachment *a)
+spanned(const struct att *a)
 {
 	char *ct;
 	bool message;
@@ -159,7 +181,7 @@ spanned(const struct pd_attachment *a)
  * (g_mime_part's write_content), so the part is what it would be with
  * the text in place of that line. */
 static GMimeObject *
-attachment_part(const struct pd_attachment *a, const char *marker)
+attachment_part(const struct att *a, const char *marker)
 {
 	/* One line, as every header value we write (a stored type is
 	 * GMime's "type/subtype", but that is GMime's promise, not ours). */
@@ -171,6 +193,8 @@ attachment_part(const struct pd_attachment *a, const char *marker)
 	gsize n = 0;
 	const void *p = a->data ? g_bytes_get_data(a->data, &n) : "";
 
+	if (!p)
+		p = "";
 	if (slash)
 		*slash++ = '\0';
 	part = g_mime_part_new_with_type(ct, slash && *slash ? slash :
@@ -226,34 +250,37 @@ text_part(const char *subtype, const char *text)
 }
 
 /* text/plain alone, or with an HTML alternative (RFC 2046 5.1.4: the
- * plainest first), and multipart/mixed with the attachments after it. */
+ * plainest first), and multipart/mixed with the attachments after it.
+ * The boundaries are the recipe's (chosen by compose_resolve). */
 static GMimeObject *
-body_part(const struct compose_req *r, const char *nonce)
+body_part(const struct recipe *rc, const struct att *atts, guint natts,
+    const char *nonce)
 {
-	GMimeObject *text = GMIME_OBJECT(text_part("plain", r->body));
+	GMimeObject *text = GMIME_OBJECT(text_part("plain", rc->body));
 	GMimeMultipart *mp;
 
-	if (r->html) {
+	if (rc->has_html) {
 		GMimeMultipart *alt = g_mime_multipart_new_with_subtype(
 		    "alternative");
-		GMimeTextPart *html = text_part("html", r->html);
+		GMimeTextPart *html = text_part("html", rc->html);
 
+		g_mime_multipart_set_boundary(alt, rc->bnd_alt);
 		g_mime_multipart_add(alt, text);
 		g_mime_multipart_add(alt, GMIME_OBJECT(html));
 		g_object_unref(text);
 		g_object_unref(html);
 		text = GMIME_OBJECT(alt);
 	}
-	if (!r->attachments || r->attachments->len == 0)
+	if (natts == 0)
 		return text;
 	mp = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_set_boundary(mp, rc->bnd_mixed);
 	g_mime_multipart_add(mp, text);
 	g_object_unref(text);
-	for (guint i = 0; i < r->attachments->len; i++) {
-		const struct pd_attachment *att = r->attachments->pdata[i];
-		char *marker = nonce && spanned(att) ?
+	for (guint i = 0; i < natts; i++) {
+		char *marker = nonce && spanned(&atts[i]) ?
 		    g_strdup_printf("%s%u=", nonce, i) : NULL;
-		GMimeObject *a = attachment_part(att, marker);
+		GMimeObject *a = attachment_part(&atts[i], marker);
 
 		g_mime_multipart_add(mp, a);
 		g_object_unref(a);
@@ -267,14 +294,14 @@ body_part(const struct compose_req *r, const char *nonce)
  * (g_malloc'd, *len_r), or NULL when a marker is missing (cannot happen:
  * GMime writes the part's content as it is). */
 static char *
-cut_markers(const struct compose_req *r, const char *wire, const char *nonce,
-    size_t *len_r, GArray *spans)
+cut_markers(const struct att *atts, guint natts, const char *wire,
+    const char *nonce, size_t *len_r, GArray *spans)
 {
 	GString *out = g_string_sized_new(strlen(wire));
 	const char *from = wire;
 
-	for (guint i = 0; r->attachments && i < r->attachments->len; i++) {
-		const struct pd_attachment *a = r->attachments->pdata[i];
+	for (guint i = 0; i < natts; i++) {
+		const struct att *a = &atts[i];
 		char *marker;
 		const char *p;
 		struct raw_span sp = { .form = RAW_SPAN_B64_CRLF };
@@ -296,7 +323,11 @@ cut_markers(const struct compose_req *r, const char *wire, const char *nonce,
 		d = g_bytes_get_data(a->data, &n);
 		sp.at = out->len;
 		sp.len = store_span_b64_len(n);
-		blob_hash(d, n, sp.blob);
+		/* The recipe's hash of these bytes (compose_resolve). */
+		if (strlen(a->hash) == 64)
+			memcpy(sp.blob, a->hash, 65);
+		else
+			blob_hash(d, n, sp.blob);
 		g_array_append_val(spans, sp);
 	}
 	g_string_append(out, from);
@@ -304,17 +335,221 @@ cut_markers(const struct compose_req *r, const char *wire, const char *nonce,
 	return g_string_free(out, FALSE);
 }
 
-char *
-compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
+/* A boundary as GMime makes one when a multipart has none
+ * (g_mime_multipart_set_boundary with NULL), chosen once. */
+static char *
+new_boundary(void)
 {
-	GMimeMessage *msg = g_mime_message_new(TRUE);
-	GMimeFormatOptions *fo = g_mime_format_options_new();
-	GMimeObject *body;
+	GMimeMultipart *m = g_mime_multipart_new();
+	char *b;
+
+	g_mime_multipart_set_boundary(m, NULL);
+	b = g_strdup(g_mime_multipart_get_boundary(m));
+	g_object_unref(m);
+	return b;
+}
+
+/* A text for the recipe: NULL is "", as hdrtext_line() reads it. */
+static const char *
+nz(const char *s)
+{
+	return s ? s : "";
+}
+
+GVariant *
+compose_resolve(const struct compose_req *r, char **msgid_r)
+{
+	const struct pd_queue *q = r->voice;
+	GDateTime *now = g_date_time_new_now_local();
 	char *id = mac_msgid_kind(r->ticket ? r->ticket->number : 0, r->rcpt,
 	    r->cfg->domain, r->kind ? r->kind : 'm');
+	char *refs = references(r), *tok = NULL, *alt = NULL, *mixed = NULL;
+	const char *from_name = r->from_name ? r->from_name : q ?
+	    q->display_name : r->cfg->name;
+	const char *from_addr = q && q->addresses->len ?
+	    q->addresses->pdata[0] : r->cfg->address;
+	bool irt = r->in_reply_to && *r->in_reply_to && id_ok(r->in_reply_to);
+	guint natts = r->attachments ? r->attachments->len : 0;
+	GVariantBuilder ab;
+	GVariant *v;
+
+	if (r->ticket)
+		tok = g_strdup_printf("%s#%lu", r->voice ? r->voice->tag :
+		    r->cfg->tag, r->ticket->number);
+	if (r->html)
+		alt = new_boundary();
+	if (natts)
+		mixed = new_boundary();
+	g_variant_builder_init(&ab, G_VARIANT_TYPE("a(ayayay)"));
+	for (guint i = 0; i < natts; i++) {
+		const struct pd_attachment *a = r->attachments->pdata[i];
+		gsize n = 0;
+		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+		char h[65] = "";
+
+		if (d && n)
+			blob_hash(d, n, h);
+		g_variant_builder_add(&ab, "(^ay^ay^ay)", h, nz(a->filename),
+		    nz(a->content_type));
+	}
+	v = g_variant_new(COMPOSE_RECIPE_FORMAT, (guint32)COMPOSE_RECIPE_V,
+	    (gint64)g_date_time_to_unix(now),
+	    (gint32)(g_date_time_get_utc_offset(now) / G_TIME_SPAN_SECOND),
+	    id, nz(from_name), nz(from_addr), (gboolean)(r->reply_to != NULL),
+	    nz(r->reply_to), nz(r->rcpt_name), nz(r->rcpt), nz(r->subject),
+	    irt ? r->in_reply_to : "", refs, r->auto_submitted ?
+	    r->auto_submitted : "auto-generated", nz(r->cfg->address),
+	    nz(tok), nz(r->body),
+	    (gboolean)(r->html != NULL), r->html ? r->html : "",
+	    alt ? alt : "", mixed ? mixed : "", g_variant_builder_end(&ab));
+	g_variant_ref_sink(v);
+	g_date_time_unref(now);
+	g_free(refs);
+	g_free(tok);
+	g_free(alt);
+	g_free(mixed);
+	*msgid_r = id;
+	return v;
+}
+
+/* Whether v (an "ay") holds a byte string as g_variant_new_bytestring()
+ * writes it: ended by its only NUL, at most max bytes before it. */
+static bool
+bytestring_ok(GVariant *v, gsize max)
+{
+	gsize n = g_variant_get_size(v);
+	const char *d = g_variant_get_data(v);
+
+	return n > 0 && n - 1 <= max && d && d[n - 1] == '\0' &&
+	    memchr(d, '\0', n - 1) == NULL;
+}
+
+/* The children of a recipe (COMPOSE_RECIPE_TYPE) as compose_resolve()
+ * writes them: see compose_recipe_load(). */
+static bool
+recipe_framed(GVariant *v)
+{
+	gsize n = g_variant_n_children(v);
+	bool good = n == 22;
+
+	for (gsize i = 0; good && i < n; i++) {
+		GVariant *c = g_variant_get_child_value(v, i);
+
+		if (g_variant_is_of_type(c, G_VARIANT_TYPE_BYTESTRING))
+			good = bytestring_ok(c, COMPOSE_RECIPE_MAX);
+		else if (i == 21) {
+			GVariantIter it;
+			GVariant *a;
+
+			g_variant_iter_init(&it, c);
+			while (good && (a = g_variant_iter_next_value(&it))) {
+				GVariant *h = g_variant_get_child_value(a, 0);
+				gsize hl = g_variant_get_size(h);
+
+				good = g_variant_n_children(a) == 3 &&
+				    bytestring_ok(h, 64) && (hl == 1 ||
+				    hl == 65);
+				for (gsize j = 1; good && j < 3; j++) {
+					GVariant *f = g_variant_get_child_value(
+					    a, j);
+
+					good = bytestring_ok(f,
+					    COMPOSE_RECIPE_MAX);
+					g_variant_unref(f);
+				}
+				g_variant_unref(h);
+				g_variant_unref(a);
+			}
+		}
+		g_variant_unref(c);
+	}
+	return good;
+}
+
+GVariant *
+compose_recipe_load(const void *data, size_t len, char **error_r)
+{
+	GBytes *b;
+	GVariant *v;
+	guint32 version = 0;
+
+	if (len == 0 || len > COMPOSE_RECIPE_MAX) {
+		*error_r = g_strdup_printf("recipe of %zu bytes", len);
+		return NULL;
+	}
+	b = g_bytes_new(data, len);
+	v = g_variant_new_from_bytes(G_VARIANT_TYPE(COMPOSE_RECIPE_TYPE), b,
+	    FALSE);
+	g_bytes_unref(b);
+	g_variant_ref_sink(v);
+	/* Read from untrusted bytes (trusted FALSE), GVariant's accessors
+	 * never read outside them, whatever they hold.  What we wrote has
+	 * every byte string ended by a NUL (the framing of a corrupt row
+	 * gives empty or unended children) and every blob hash "" or 64
+	 * characters.  Not g_variant_is_normal_form(): it visits every
+	 * byte of an "ay" one by one, most of a sender's CPU per mail. */
+	if (!recipe_framed(v)) {
+		g_variant_unref(v);
+		*error_r = g_strdup("recipe is not a well-formed GVariant");
+		return NULL;
+	}
+	g_variant_get_child(v, 0, "u", &version);
+	if (version != COMPOSE_RECIPE_V) {
+		g_variant_unref(v);
+		*error_r = g_strdup_printf("recipe version %u", version);
+		return NULL;
+	}
+	return v;
+}
+
+GPtrArray *
+compose_recipe_blobs(GVariant *recipe)
+{
+	GPtrArray *h = g_ptr_array_new_with_free_func(g_free);
+	GVariant *atts = g_variant_get_child_value(recipe, 21);
+	GVariantIter it;
+	const char *hash, *fn, *ct;
+
+	g_variant_iter_init(&it, atts);
+	while (g_variant_iter_next(&it, "(^&ay^&ay^&ay)", &hash, &fn, &ct))
+		g_ptr_array_add(h, g_strdup(hash));
+	g_variant_unref(atts);
+	return h;
+}
+
+char *
+compose_render(GVariant *recipe, GPtrArray *blobs, GArray *blob_spans,
+    size_t *len_r, char **error_r)
+{
+	struct recipe rc;
+	GMimeMessage *msg;
+	GMimeFormatOptions *fo;
+	GMimeObject *body;
+	struct att *atts;
+	guint natts;
+	GVariantIter it;
 	char *wire, *nonce = NULL;
 
-	if (r->blob_spans) {
+	g_variant_get(recipe, COMPOSE_RECIPE_READ, &rc.version, &rc.date,
+	    &rc.offset, &rc.msgid, &rc.from_name, &rc.from_addr,
+	    &rc.has_reply_to, &rc.reply_to, &rc.rcpt_name, &rc.rcpt,
+	    &rc.subject, &rc.in_reply_to, &rc.refs, &rc.auto_submitted,
+	    &rc.x_loop, &rc.token, &rc.body, &rc.has_html, &rc.html,
+	    &rc.bnd_alt, &rc.bnd_mixed, &rc.atts);
+	natts = g_variant_n_children(rc.atts);
+	if (rc.version != COMPOSE_RECIPE_V || natts != (blobs ? blobs->len :
+	    0) || (rc.has_html && !*rc.bnd_alt) || (natts && !*rc.bnd_mixed)) {
+		*error_r = g_strdup("recipe does not fit its blobs");
+		g_variant_unref(rc.atts);
+		return NULL;
+	}
+	atts = g_new0(struct att, natts + 1);
+	g_variant_iter_init(&it, rc.atts);
+	for (guint i = 0; i < natts && g_variant_iter_next(&it,
+	    "(^&ay^&ay^&ay)", &atts[i].hash, &atts[i].filename,
+	    &atts[i].content_type); i++)
+		atts[i].data = blobs->pdata[i];
+	if (blob_spans) {
 		/* "=" is never literal in the quoted-printable texts, and the
 		 * random part makes the marker unguessable elsewhere. */
 		unsigned char rnd[16];
@@ -324,9 +559,11 @@ compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
 		sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
 		nonce = g_strdup_printf("=PD-SPAN=%s=", hex);
 	}
-	set_addresses(msg, r);
-	set_headers(msg, r, id);
-	body = body_part(r, nonce);
+	msg = g_mime_message_new(TRUE);
+	fo = g_mime_format_options_new();
+	set_addresses(msg, &rc);
+	set_headers(msg, &rc);
+	body = body_part(&rc, atts, natts, nonce);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
 	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
@@ -335,21 +572,38 @@ compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
 	g_object_unref(msg);
 	*len_r = strlen(wire);
 	if (nonce) {
-		char *cut = cut_markers(r, wire, nonce, len_r, r->blob_spans);
+		char *cut = cut_markers(atts, natts, wire, nonce, len_r,
+		    blob_spans);
 
 		g_free(nonce);
 		g_free(wire);
 		if (!cut) {
 			/* The mail whole, as without blob_spans. */
-			struct compose_req whole = *r;
-
-			whole.blob_spans = NULL;
-			g_array_set_size(r->blob_spans, 0);
-			g_free(id);
-			return compose_mail(&whole, len_r, msgid_r);
+			g_array_set_size(blob_spans, 0);
+			cut = compose_render(recipe, blobs, NULL, len_r,
+			    error_r);
 		}
 		wire = cut;
 	}
-	*msgid_r = id;
+	g_free(atts);
+	g_variant_unref(rc.atts);
+	return wire;
+}
+
+char *
+compose_mail(const struct compose_req *r, size_t *len_r, char **msgid_r)
+{
+	GVariant *recipe = compose_resolve(r, msgid_r);
+	GPtrArray *blobs = g_ptr_array_new();
+	char *err = NULL, *wire;
+
+	for (guint i = 0; r->attachments && i < r->attachments->len; i++)
+		g_ptr_array_add(blobs, ((struct pd_attachment *)
+		    r->attachments->pdata[i])->data);
+	wire = compose_render(recipe, blobs, r->blob_spans, len_r, &err);
+	/* Cannot fail: the recipe and its blobs are the same request's. */
+	g_assert(wire);
+	g_ptr_array_unref(blobs);
+	g_variant_unref(recipe);
 	return wire;
 }

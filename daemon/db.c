@@ -584,11 +584,32 @@ static const char schema_v18[] =
 "  PRIMARY KEY (outbox, offset)"
 ") STRICT, WITHOUT ROWID;";
 
+/* Version 19 (issue 13, docs/storage.md): a mail is composed by the
+ * sender, not in the transaction that queues it.  A row queued since
+ * holds its recipe (compose.h: everything the mail will be, decided at
+ * queue time, a GVariant) in outbox_recipes instead of a body in
+ * outbox_bodies, and outbox_recipe_blobs names each blob its attachments
+ * are, so that the foreign key keeps them.  Until the first claim
+ * composes it, such a row's outbox.data is empty and data_hash and
+ * data_size are NULL; the claim sets the header section, the SHA-256
+ * and the size (store_outbox_set_composed).  Both rows go once the mail
+ * is sent.  Rows queued before keep their whole mail. */
+static const char schema_v19[] =
+"CREATE TABLE outbox_recipes ("
+"  id INTEGER PRIMARY KEY REFERENCES outbox(id),"
+"  recipe BLOB NOT NULL"
+") STRICT;"
+"CREATE TABLE outbox_recipe_blobs ("
+"  outbox INTEGER NOT NULL REFERENCES outbox(id),"
+"  blob TEXT NOT NULL REFERENCES blobs(hash),"
+"  PRIMARY KEY (outbox, blob)"
+") STRICT, WITHOUT ROWID;";
+
 /* Index i holds the SQL that takes the schema from version i to i + 1. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
 	schema_v4, schema_v5, schema_v6, schema_v7, schema_v8, schema_v9,
 	schema_v10, schema_v11, schema_v12, schema_v13, schema_v14,
-	schema_v15, schema_v16, schema_v17, schema_v18 };
+	schema_v15, schema_v16, schema_v17, schema_v18, schema_v19 };
 
 /* Runs migration v (to v + 1) unless another process already did: the
  * daemon and the CLI may both open a new database at the same moment, so

@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 
-#define DB_SCHEMA_VERSION 18
+#define DB_SCHEMA_VERSION 19
 
 /* Opens path (creating it and its schema when new; a new file is mode 0600,
  * and SQLite gives its -wal and -shm files that mode), in WAL mode with

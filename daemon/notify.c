@@ -246,7 +246,8 @@ env_sender(struct tx *tx, const struct pd_ticket *t, const char *queue)
 
 /* The one writer of outgoing mail: every mail passes the leak guard (when
  * it goes to an outside address) and, when automatic, the flood caps;
- * then it is composed, queued in the outbox and logged.  kind names the
+ * then its recipe (compose_resolve) is queued in the outbox, to be
+ * composed by the sender, and logged.  kind names the
  * row (template name, "answer").  Returns 0 (also when a hook stopped it:
  * logged), -1 on a database error.  *msgid_r (may be NULL) gets the new
  * Message-ID once the hooks let it through. */
@@ -256,12 +257,11 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
     char **msgid_r, const char *voice)
 {
 	unsigned long num = t ? t->number : 0;
-	char *data, *id, *env;
-	size_t len;
+	char *id, *env;
 	int64_t row;
 	int r;
 	struct compose_req voiced = *q;
-	GArray *spans;
+	GVariant *recipe;
 
 	if (leaks(tx, t, q->rcpt, q->subject, q->body, kind))
 		return 0;
@@ -274,16 +274,16 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	 * gateway's, or the queue they name (notify_mail.queue). */
 	voiced.voice = t ? config_queue_voice(tx->cfg, t->queue) : voice ?
 	    config_queue_voice(tx->cfg, voice) : NULL;
-	/* The attachments' base64 is left to the sender: the row
-	 * references their blobs (docs/storage.md). */
-	spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
-	voiced.blob_spans = spans;
-	data = compose_mail(&voiced, &len, &id);
+	/* Everything the mail will be is decided here, in the
+	 * transaction; its bytes are composed by the sender, out of it
+	 * (compose.h, docs/storage.md).  The row references the
+	 * attachments' blobs. */
+	recipe = compose_resolve(&voiced, &id);
 	/* Its bounce names the mail (verp.h). */
 	env = verp_sender(env_from, id);
-	row = outbox_add_split(tx->db, num, kind, id, env, q->rcpt, data, len,
-	    spans, q->attachments);
-	g_array_unref(spans);
+	row = outbox_add_recipe(tx->db, num, kind, id, env, q->rcpt, recipe,
+	    q->attachments);
+	g_variant_unref(recipe);
 	g_free(env);
 	if (row > 0) {
 		tx->queued = true;
@@ -292,7 +292,6 @@ queue(struct tx *tx, const struct pd_ticket *t, const char *kind,
 	}
 	if (msgid_r)
 		*msgid_r = g_strdup(id);
-	g_free(data);
 	g_free(id);
 	return row < 0 ? -1 : 0;
 }

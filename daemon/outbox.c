@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "clock.h"
+#include "compose.h"
 #include "db.h"
 #include "addr.h"
 #include "log.h"
@@ -43,6 +44,27 @@ outbox_add_split(sqlite3 *db, unsigned long ticket, const char *kind,
 	}
 	return store_outbox_insert_split(db, ticket, kind, msgid, env_from,
 	    rcpt, data, len, spans, atts);
+}
+
+int64_t
+outbox_add_recipe(sqlite3 *db, unsigned long ticket, const char *kind,
+    const char *msgid, const char *env_from, const char *rcpt,
+    GVariant *recipe, GPtrArray *atts)
+{
+	GPtrArray *hashes;
+	int64_t row;
+
+	if (!addr_is_valid(rcpt) || (*env_from && !addr_is_valid(env_from))) {
+		log_warnx("ticket=%lu stage=notify event=refused reason="
+		    "\"invalid address\" kind=%s", ticket, kind);
+		return 0;
+	}
+	hashes = compose_recipe_blobs(recipe);
+	row = store_outbox_insert_recipe(db, ticket, kind, msgid, env_from,
+	    rcpt, g_variant_get_data(recipe), g_variant_get_size(recipe), atts,
+	    hashes);
+	g_ptr_array_unref(hashes);
+	return row;
 }
 
 int
@@ -245,15 +267,35 @@ claim_batch(sqlite3 *db, struct outbox_sender *sd, GPtrArray *rows,
 			continue;
 		}
 		g_free(dom);
+		if (r->error) {
+			/* A recipe that cannot be composed never will be:
+			 * that row fails, the others go on. */
+			log_warnx("ticket=%lld msg=<%s> stage=send event=failed "
+			    "error=\"%s\"", (long long)r->ticket, r->msgid,
+			    r->error);
+			if (store_outbox_failed(db, r->id, r->error, &werr) != 0)
+				goto fail;
+			continue;
+		}
 		c = store_outbox_claim(db, r->id, r->attempts, now +
 		    outbox_backoff(r->attempts + 1), &werr);
 		if (c < 0)
 			goto fail;
 		/* The hash of a mail queued with spans, now that it is
 		 * whole (store_outbox_due), before it leaves. */
-		if (c == 0 && r->data_hash && store_outbox_set_hash(db, r->id,
-		    r->data_hash, &werr) != 0)
+		if (c == 0 && r->data_hash && !r->composed &&
+		    store_outbox_set_hash(db, r->id, r->data_hash, &werr) != 0)
 			goto fail;
+		/* A mail queued as a recipe, composed now (store_outbox_due):
+		 * its headers, hash and size, before it leaves (schema 19). */
+		if (c == 0 && r->data_hash && r->composed) {
+			gsize n = 0;
+			const void *d = g_bytes_get_data(r->data, &n);
+
+			if (store_outbox_set_composed(db, r->id, d, n,
+			    r->data_hash, &werr) != 0)
+				goto fail;
+		}
 		claimed[i] = c == 0; /* 1: changed meanwhile, not ours */
 	}
 	if (db_commit(db) != 0) {

@@ -53,6 +53,13 @@ int64_t outbox_add_split(sqlite3 *db, unsigned long ticket,
     const char *rcpt, const char *data, size_t len, GArray *spans,
     GPtrArray *atts);
 
+/* outbox_add of a mail the sender composes: recipe is
+ * compose_resolve()'s, atts the attachments it names (stored as blobs
+ * here when they are not yet: store_outbox_insert_recipe). */
+int64_t outbox_add_recipe(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, GVariant *recipe, GPtrArray *atts);
+
 /* An attempt whose outcome is known but not yet in the database. */
 struct outbox_outcome {
 	int64_t id;              /* the row; 0 when none is held */

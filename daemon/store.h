@@ -304,6 +304,11 @@ struct store_outbox_row {
 	                  * has none yet (queued with spans,
 	                  * store_outbox_insert_split), else NULL: the claim
 	                  * records it (store_outbox_set_hash) */
+	bool composed;   /* composed here from the row's recipe (schema 19,
+	                  * compose.h): the claim records data's headers,
+	                  * hash and size (store_outbox_set_composed) */
+	char *error;     /* the recipe could not be composed (a corrupt
+	                  * row): data is empty, the row must fail */
 };
 
 /* The pending rows due at now, oldest first, at most limit (struct
@@ -620,5 +625,30 @@ int store_search_functions(sqlite3 *db);
 int store_search_defer(sqlite3 *db);
 int store_search_catch_up(sqlite3 *db);
 void store_search_live(sqlite3 *db);
+
+/* ---- store_outbox.c: queued recipes (schema 19, docs/storage.md) ---- */
+
+/* Inserts an outbox row (pending, due now) whose mail the sender
+ * composes: recipe (rlen bytes, compose_resolve's GVariant serialised)
+ * in outbox_recipes, and each attachment of atts (struct pd_attachment
+ * *, in the recipe's order; hashes are compose_recipe_blobs() of the
+ * recipe) stored as a blob unless it is one already, and referenced in
+ * outbox_recipe_blobs.  outbox.data is empty and data_hash and data_size
+ * NULL until the first claim (store_outbox_set_composed).  All or
+ * nothing.  The row id or -1. */
+int64_t store_outbox_insert_recipe(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, const void *recipe, size_t rlen, GPtrArray *atts,
+    GPtrArray *hashes);
+
+/* Records the mail (len bytes) composed from row id's recipe: its header
+ * section as outbox.data, its SHA-256 (hash) and size, where the row has
+ * no hash yet.  0 or -1 with *err_r (quiet, as the sender's writes). */
+int store_outbox_set_composed(sqlite3 *db, int64_t id, const void *data,
+    size_t len, const char *hash, char **err_r);
+
+/* Appends the text a span of form RAW_SPAN_B64_CRLF puts back for the
+ * len bytes of data to out (store_span_b64_len(len) bytes). */
+void store_span_b64_append(GByteArray *out, const void *data, size_t len);
 
 #endif

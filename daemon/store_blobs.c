@@ -438,3 +438,28 @@ store_sql_functions(sqlite3 *db)
 		return -1;
 	return 0;
 }
+
+void
+store_span_b64_append(GByteArray *out, const void *data, size_t len)
+{
+	/* b64_lines with CRLF, written in place: no copy of the text. */
+	const guchar *d = data;
+	guint at = out->len, want = at + store_span_b64_len(len);
+	gchar *p;
+
+	/* g_base64_encode_step may want a few bytes beyond what it
+	 * writes: room for them, cut off below. */
+	g_byte_array_set_size(out, want + 8);
+	p = (gchar *)out->data + at;
+	for (size_t i = 0; i < len; i += 57) {
+		gint state = 0, save = 0;
+		gsize n = g_base64_encode_step(d + i, MIN(57, len - i), FALSE,
+		    p, &state, &save);
+
+		n += g_base64_encode_close(FALSE, p + n, &state, &save);
+		p += n;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	g_byte_array_set_size(out, want);
+}

@@ -3,7 +3,9 @@
 #include <string.h>
 #include <time.h>
 #include "clock.h"
+#include "compose.h"
 #include "db.h"
+#include "log.h"
 #include "store.h"
 
 /* Runs sql (a SAVEPOINT, RELEASE or ROLLBACK TO) without a log line;
@@ -120,6 +122,8 @@ fail:
 	return -1;
 }
 
+static GBytes *store_outbox_mail_stored(sqlite3 *db, int64_t id);
+
 /* The mail of outbox row id whose stored body (len bytes) lacks the
  * text of its spans, with them put back; NULL on an error. */
 static GByteArray *
@@ -139,8 +143,129 @@ put_back(sqlite3 *db, int64_t id, const void *body, size_t len)
 	return all;
 }
 
+/* wire (len bytes, composed with spans) with each span's text put back
+ * from the blob of its hash among hashes and blobs (in the same order). */
+static GByteArray *
+put_spans(const char *wire, size_t len, GArray *spans, GPtrArray *hashes,
+    GPtrArray *blobs)
+{
+	GByteArray *all;
+	size_t done = 0, total = len;
+
+	for (guint i = 0; i < spans->len; i++)
+		total += g_array_index(spans, struct raw_span, i).len;
+	all = g_byte_array_sized_new(total);
+
+	for (guint i = 0; i < spans->len; i++) {
+		const struct raw_span *sp = &g_array_index(spans,
+		    struct raw_span, i);
+		GBytes *b = NULL;
+		gsize n = 0;
+		const void *d;
+
+		for (guint j = 0; !b && j < hashes->len; j++)
+			if (strcmp(hashes->pdata[j], sp->blob) == 0)
+				b = blobs->pdata[j];
+		if (!b || sp->at < done || sp->at > len) {
+			/* Cannot happen: compose_render made the spans of
+			 * these blobs. */
+			g_byte_array_unref(all);
+			return NULL;
+		}
+		g_byte_array_append(all, (const guchar *)wire + done,
+		    sp->at - done);
+		done = sp->at;
+		d = g_bytes_get_data(b, &n);
+		store_span_b64_append(all, d, n);
+	}
+	g_byte_array_append(all, (const guchar *)wire + done, len - done);
+	return all;
+}
+
+/* The mail of a row queued with a recipe (len bytes), composed now from
+ * the recipe and its blobs (compose_render), or NULL with *err_r: a
+ * corrupt recipe, or a blob missing (cannot be: a foreign key). */
+static GBytes *
+render_row(sqlite3 *db, const void *data, size_t len, char **err_r)
+{
+	GVariant *rc = compose_recipe_load(data, len, err_r);
+	GPtrArray *hashes, *blobs;
+	GArray *spans;
+	GByteArray *all = NULL;
+	char *wire = NULL;
+	size_t n = 0;
+
+	if (!rc)
+		return NULL;
+	hashes = compose_recipe_blobs(rc);
+	blobs = g_ptr_array_new_with_free_func((GDestroyNotify)
+	    g_bytes_unref);
+	for (guint i = 0; i < hashes->len; i++) {
+		const char *h = hashes->pdata[i];
+		GBytes *b = *h ? store_blob_get(db, h) : NULL;
+
+		if (*h && !b) {
+			*err_r = g_strdup_printf("blob %s missing", h);
+			goto out;
+		}
+		g_ptr_array_add(blobs, b);
+	}
+	/* Composed with the bigger attachments' base64 left out, then put
+	 * back here: GMime's encoder and its CRLF filter over the text
+	 * cost twice as much as b64_lines (store_blobs.c), for the same
+	 * bytes (compose.h, tests/unit_outbox_spans.c). */
+	spans = g_array_new(FALSE, FALSE, sizeof(struct raw_span));
+	wire = compose_render(rc, blobs, spans, &n, err_r);
+	if (wire)
+		all = put_spans(wire, n, spans, hashes, blobs);
+	g_array_unref(spans);
+	g_free(wire);
+out:
+	g_ptr_array_unref(blobs);
+	g_ptr_array_unref(hashes);
+	g_variant_unref(rc);
+	return all ? g_byte_array_free_to_bytes(all) : NULL;
+}
+
+/* The recipe of row id (g_malloc'd, *len_r), NULL when it has none. */
+static void *
+recipe_of(sqlite3 *db, int64_t id, size_t *len_r)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT recipe FROM outbox_recipes "
+	    "WHERE id = ?", "i", id);
+	void *r = NULL;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		*len_r = sqlite3_column_bytes(st, 0);
+		r = g_memdup2(sqlite3_column_blob(st, 0), *len_r);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 GBytes *
 store_outbox_mail(sqlite3 *db, int64_t id)
+{
+	size_t rlen = 0;
+	void *recipe = recipe_of(db, id, &rlen);
+
+	if (recipe) {
+		char *err = NULL;
+		GBytes *b = render_row(db, recipe, rlen, &err);
+
+		g_free(recipe);
+		if (!b) {
+			log_warnx("stage=send event=error outbox=%lld "
+			    "error=\"%s\"", (long long)id, err);
+			g_free(err);
+		}
+		return b;
+	}
+	return store_outbox_mail_stored(db, id);
+}
+
+static GBytes *
+store_outbox_mail_stored(sqlite3 *db, int64_t id)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT COALESCE(b.data, o.data) FROM "
 	    "outbox o LEFT JOIN outbox_bodies b ON b.id = o.id WHERE o.id = ?",
@@ -160,6 +285,7 @@ row_free(gpointer p)
 	struct store_outbox_row *r = p;
 
 	g_free(r->data_hash);
+	g_free(r->error);
 	g_free(r->msgid);
 	g_free(r->env_from);
 	g_free(r->rcpt);
@@ -178,9 +304,9 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 	sqlite3_stmt *st = db_prep(db, "SELECT o.id, COALESCE(o.ticket, 0), "
 	    "o.attempts, o.created, o.message_id, o.env_from, o.rcpt, "
 	    "COALESCE(b.data, o.data), b.id IS NOT NULL AND EXISTS (SELECT 1 "
-	    "FROM outbox_spans s WHERE s.outbox = o.id), o.data_hash IS NULL "
-	    "FROM outbox o LEFT JOIN outbox_bodies b "
-	    "ON b.id = o.id WHERE o.id IN (SELECT id FROM outbox WHERE status "
+	    "FROM outbox_spans s WHERE s.outbox = o.id), o.data_hash IS NULL, "
+	    "rc.recipe FROM outbox o LEFT JOIN outbox_bodies b "
+	    "ON b.id = o.id LEFT JOIN outbox_recipes rc ON rc.id = o.id WHERE o.id IN (SELECT id FROM outbox WHERE status "
 	    "= 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?) ORDER BY "
 	    "o.id", "ii", now, (int64_t)limit);
 
@@ -191,7 +317,23 @@ store_outbox_due(sqlite3 *db, int64_t now, int limit)
 		 * in the sender, out of the transaction that queued it
 		 * (docs/storage.md); hashed while the row has no hash yet
 		 * (its first claim records it). */
-		if (sqlite3_column_int(st, 8)) {
+		if (sqlite3_column_type(st, 10) == SQLITE_BLOB) {
+			/* Queued with a recipe: composed here, in the
+			 * sender, every attempt alike (compose.h); the
+			 * claim records what it composed (schema 19). */
+			GBytes *b = render_row(db, sqlite3_column_blob(st,
+			    10), sqlite3_column_bytes(st, 10), &r->error);
+
+			r->composed = b != NULL;
+			if (b && sqlite3_column_int(st, 9)) {
+				gsize n = 0;
+				const void *d = g_bytes_get_data(b, &n);
+
+				r->data_hash = g_malloc(65);
+				blob_hash(d ? d : "", n, r->data_hash);
+			}
+			r->data = b ? b : g_bytes_new(NULL, 0);
+		} else if (sqlite3_column_int(st, 8)) {
 			GByteArray *all = put_back(db,
 			    sqlite3_column_int64(st, 0),
 			    sqlite3_column_blob(st, 7),
@@ -286,6 +428,10 @@ store_outbox_sent(sqlite3 *db, int64_t id, int64_t at, char **err_r)
 	    "outbox_bodies WHERE id = ?", "i", id), -1, err_r) < 0 ||
 	    quiet_step(db, db_prep(db, "DELETE FROM outbox_spans WHERE "
 	    "outbox = ?", "i", id), -1, err_r) < 0 ||
+	    quiet_step(db, db_prep(db, "DELETE FROM outbox_recipes WHERE "
+	    "id = ?", "i", id), -1, err_r) < 0 ||
+	    quiet_step(db, db_prep(db, "DELETE FROM outbox_recipe_blobs "
+	    "WHERE outbox = ?", "i", id), -1, err_r) < 0 ||
 	    savepoint(db, "RELEASE outbox_sent", err_r) != 0) {
 		savepoint(db, "ROLLBACK TO outbox_sent", NULL);
 		savepoint(db, "RELEASE outbox_sent", NULL);
@@ -346,4 +492,71 @@ store_outbox_set_hash(sqlite3 *db, int64_t id, const char *hash,
 	return quiet_step(db, db_prep(db, "UPDATE outbox SET data_hash = ? "
 	    "WHERE id = ? AND data_hash IS NULL", "ti", hash, id), -1,
 	    err_r) < 0 ? -1 : 0;
+}
+
+int64_t
+store_outbox_insert_recipe(sqlite3 *db, unsigned long ticket,
+    const char *kind, const char *msgid, const char *env_from,
+    const char *rcpt, const void *recipe, size_t rlen, GPtrArray *atts,
+    GPtrArray *hashes)
+{
+	int64_t now = pd_now(), id;
+
+	if (savepoint(db, "SAVEPOINT outbox_insert", NULL) != 0)
+		return -1;
+	/* Every attachment a blob: the recipe names them by hash.  The
+	 * attachments of a message we store are blobs already (the same
+	 * transaction); any other is stored here. */
+	for (guint i = 0; hashes && i < hashes->len; i++) {
+		const char *h = hashes->pdata[i];
+		const struct pd_attachment *a = atts && i < atts->len ?
+		    atts->pdata[i] : NULL;
+		int64_t one = 0;
+		gsize n = 0;
+		const void *d;
+		char put[65];
+
+		if (!*h)
+			continue;
+		if (db_int(db, &one, "SELECT 1 FROM blobs WHERE hash = ?", "t",
+		    h) < 0)
+			goto fail;
+		if (one)
+			continue;
+		d = a && a->data ? g_bytes_get_data(a->data, &n) : NULL;
+		if (!d || store_blob_put(db, d, n, put) != 0 ||
+		    strcmp(put, h) != 0)
+			goto fail;
+	}
+	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
+	    "env_from, rcpt, data, next_attempt, created) VALUES "
+	    "(NULLIF(?, 0), ?, ?, ?, ?, X'', ?, ?)", "uttttii", ticket, kind,
+	    msgid, env_from, rcpt, now, now) != 0)
+		goto fail;
+	id = sqlite3_last_insert_rowid(db);
+	if (db_exec(db, "INSERT INTO outbox_recipes (id, recipe) VALUES (?, "
+	    "?)", "iB", id, recipe, rlen) != 0)
+		goto fail;
+	for (guint i = 0; hashes && i < hashes->len; i++)
+		if (*(const char *)hashes->pdata[i] && db_exec(db, "INSERT INTO "
+		    "outbox_recipe_blobs (outbox, blob) VALUES (?, ?) ON "
+		    "CONFLICT DO NOTHING", "it", id, hashes->pdata[i]) != 0)
+			goto fail;
+	if (savepoint(db, "RELEASE outbox_insert", NULL) != 0)
+		goto fail;
+	return id;
+fail:
+	savepoint(db, "ROLLBACK TO outbox_insert", NULL);
+	savepoint(db, "RELEASE outbox_insert", NULL);
+	return -1;
+}
+
+int
+store_outbox_set_composed(sqlite3 *db, int64_t id, const void *data,
+    size_t len, const char *hash, char **err_r)
+{
+	return quiet_step(db, db_prep(db, "UPDATE outbox SET data = "
+	    "pd_headers(?), data_hash = ?, data_size = ? WHERE id = ? AND "
+	    "data_hash IS NULL", "Btii", data, len, hash, (int64_t)len, id),
+	    -1, err_r) < 0 ? -1 : 0;
 }
