@@ -18,32 +18,29 @@
 #define OUTBOX_STALL_MIN 1
 #define OUTBOX_STALL_MAX 60
 
+/* Whether rcpt and env_from ("" allowed) may reach an SMTP command line;
+ * logs a refusal. */
+static bool
+addresses_ok(unsigned long ticket, const char *kind, const char *env_from,
+    const char *rcpt)
+{
+	if (!addr_is_valid(rcpt) || (*env_from && !addr_is_valid(env_from))) {
+		log_warnx("ticket=%lu stage=notify event=refused reason="
+		    "\"invalid address\" kind=%s", ticket, kind);
+		return false;
+	}
+	return true;
+}
+
 int64_t
 outbox_add(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len)
 {
-	if (!addr_is_valid(rcpt) || (*env_from && !addr_is_valid(env_from))) {
-		log_warnx("ticket=%lu stage=notify event=refused reason="
-		    "\"invalid address\" kind=%s", ticket, kind);
+	if (!addresses_ok(ticket, kind, env_from, rcpt))
 		return 0;
-	}
 	return store_outbox_insert(db, ticket, kind, msgid, env_from, rcpt,
 	    data, len);
-}
-
-int64_t
-outbox_add_split(sqlite3 *db, unsigned long ticket, const char *kind,
-    const char *msgid, const char *env_from, const char *rcpt,
-    const char *data, size_t len, GArray *spans, GPtrArray *atts)
-{
-	if (!addr_is_valid(rcpt) || (*env_from && !addr_is_valid(env_from))) {
-		log_warnx("ticket=%lu stage=notify event=refused reason="
-		    "\"invalid address\" kind=%s", ticket, kind);
-		return 0;
-	}
-	return store_outbox_insert_split(db, ticket, kind, msgid, env_from,
-	    rcpt, data, len, spans, atts);
 }
 
 int64_t
@@ -54,11 +51,8 @@ outbox_add_recipe(sqlite3 *db, unsigned long ticket, const char *kind,
 	GPtrArray *hashes;
 	int64_t row;
 
-	if (!addr_is_valid(rcpt) || (*env_from && !addr_is_valid(env_from))) {
-		log_warnx("ticket=%lu stage=notify event=refused reason="
-		    "\"invalid address\" kind=%s", ticket, kind);
+	if (!addresses_ok(ticket, kind, env_from, rcpt))
 		return 0;
-	}
 	hashes = compose_recipe_blobs(recipe);
 	row = store_outbox_insert_recipe(db, ticket, kind, msgid, env_from,
 	    rcpt, g_variant_get_data(recipe), g_variant_get_size(recipe), atts,

@@ -45,14 +45,6 @@ int64_t outbox_add(sqlite3 *db, unsigned long ticket, const char *kind,
     const char *msgid, const char *env_from, const char *rcpt,
     const char *data, size_t len);
 
-/* outbox_add of a mail composed with compose_req.blob_spans: data lacks
- * the attachments' text, spans (struct raw_span) say where it goes back
- * and atts are the attachments (store_outbox_insert_split). */
-int64_t outbox_add_split(sqlite3 *db, unsigned long ticket,
-    const char *kind, const char *msgid, const char *env_from,
-    const char *rcpt, const char *data, size_t len, GArray *spans,
-    GPtrArray *atts);
-
 /* outbox_add of a mail the sender composes: recipe is
  * compose_resolve()'s, atts the attachments it names (stored as blobs
  * here when they are not yet: store_outbox_insert_recipe). */
