@@ -389,6 +389,22 @@ filing_end(struct fetch *f, struct batch *b)
 	return true;
 }
 
+/* A checkpoint of the connection db on its way (process_pending): wal
+ * gets the frames in the WAL. */
+struct ckpt {
+	sqlite3 *db;
+	int wal;
+};
+
+static gpointer
+ckpt_main(gpointer arg)
+{
+	struct ckpt *ck = arg;
+
+	db_checkpoint(ck->db, &ck->wal, NULL);
+	return NULL;
+}
+
 /* Processes the pending UIDs in batches, two at a time on two threads:
  * while the filer thread files batch k, this thread acknowledges batch
  * k-1 (committed) and fetches and parses batch k+1.  A batch is
@@ -400,9 +416,10 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
     size_t n)
 {
 	struct batch *cur = NULL, *done = NULL, *next;
+	struct ckpt ck = { .db = f->ckpt };
+	GThread *ckpt = NULL;
 	size_t i = 0;
 	enum src_status s;
-	int wal = 0;
 
 	if (f->ckpt != NULL)
 		db_autocheckpoint(f->db, 0);
@@ -419,6 +436,13 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 			break;
 		}
 		filing_start(f, cur, done != NULL || i < n);
+		/* What is committed (batch k-1 and before) is copied while
+		 * batch k is filed: a PASSIVE checkpoint never waits for the
+		 * writer.  Mostly writes and syncs: on a thread of its own,
+		 * beside this thread's IMAP and parsing. */
+		if (f->ckpt != NULL)
+			ckpt = g_thread_try_new("pd-ckpt", ckpt_main, &ck,
+			    NULL);
 		if (done != NULL) {
 			s = ack_sets(f, done);
 			g_clear_pointer(&done, batch_free);
@@ -426,21 +450,20 @@ process_pending(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 			 * threads' arenas otherwise keep the peak of both. */
 			malloc_trim(0);
 		}
-		/* What is committed (batch k-1 and before), while batch k
-		 * is filed: a PASSIVE checkpoint never waits for the
-		 * writer. */
-		if (f->ckpt != NULL)
-			db_checkpoint(f->ckpt, &wal, NULL);
 		next = NULL;
 		if (s == SRC_OK)
 			s = batch_fetch(f, uids, sizes, n, &i, &next);
+		if (ckpt != NULL)
+			g_thread_join(g_steal_pointer(&ckpt));
+		else if (f->ckpt != NULL)
+			ckpt_main(&ck);
 		if (filing_end(f, cur))
 			done = cur;
 		else
 			batch_free(cur);
-		if (f->ckpt != NULL && wal > WAL_RESTART_FRAMES) {
+		if (f->ckpt != NULL && ck.wal > WAL_RESTART_FRAMES) {
 			db_checkpoint(f->ckpt, NULL, NULL);
-			wal = 0;
+			ck.wal = 0;
 		}
 		cur = next;
 	}

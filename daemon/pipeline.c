@@ -159,42 +159,71 @@ struct pipe_batch {
 	struct batch_msg *b;
 };
 
+/* The messages i = from, from + step, ... < pb->n of a batch parsed, with
+ * classify()'s and store_message_add()'s pure parts done ahead; no
+ * database. */
+static void
+parse_some(struct pipe_batch *pb, size_t from, size_t step)
+{
+	for (size_t i = from; i < pb->n; i += step) {
+		struct pipe_item *it = &pb->items[i];
+		struct batch_msg *b = &pb->b[i];
+		struct stage_ctx *c = &b->c;
+
+		memset(&it->out, 0, sizeof it->out);
+		it->r = PIPE_TEMPFAIL;
+		c->cfg = pb->cfg;
+		c->o = &it->o;
+		c->raw = it->raw;
+		c->len = it->raw ? it->len : 0;
+		c->tx.cfg = pb->cfg;
+		if (it->raw == NULL)
+			b->why = g_strdup_printf("message of %zu bytes is "
+			    "over max_message_size", it->size);
+		else if (msg_parse_borrowed(it->raw, it->len,
+		    &pb->cfg->limits, &c->m, &b->why) != 0)
+			c->m = NULL;
+		else {
+			stage_hash(c);
+			classify_prepare(c->m, &b->pre);
+			store_prepack(&b->pack, c->m, c->raw, c->len);
+			c->pre = &b->pack;
+		}
+	}
+}
+
+/* The odd messages of a batch, on a thread of their own. */
+static gpointer
+parse_odd(gpointer pb)
+{
+	parse_some(pb, 1, 2);
+	return NULL;
+}
+
+/* A batch at least this long is parsed on two threads. */
+#define PARSE_SPLIT_MIN 8
+
 struct pipe_batch *
 pipeline_batch_parse(const struct pd_config *cfg, struct pipe_item *items,
     size_t n)
 {
 	struct pipe_batch *pb = g_new0(struct pipe_batch, 1);
-	struct batch_msg *b = g_new0(struct batch_msg, n);
+	GThread *odd = NULL;
 
 	pb->cfg = cfg;
 	pb->items = items;
 	pb->n = n;
-	pb->b = b;
-	/* Parse everything first, outside the write lock; no database. */
-	for (size_t i = 0; i < n; i++) {
-		struct pipe_item *it = &items[i];
-		struct stage_ctx *c = &b[i].c;
-
-		memset(&it->out, 0, sizeof it->out);
-		it->r = PIPE_TEMPFAIL;
-		c->cfg = cfg;
-		c->o = &it->o;
-		c->raw = it->raw;
-		c->len = it->raw ? it->len : 0;
-		c->tx.cfg = cfg;
-		if (it->raw == NULL)
-			b[i].why = g_strdup_printf("message of %zu bytes is "
-			    "over max_message_size", it->size);
-		else if (msg_parse_borrowed(it->raw, it->len, &cfg->limits,
-		    &c->m, &b[i].why) != 0)
-			c->m = NULL;
-		else {
-			stage_hash(c);
-			classify_prepare(c->m, &b[i].pre);
-			store_prepack(&b[i].pack, c->m, c->raw, c->len);
-			c->pre = &b[i].pack;
-		}
-	}
+	pb->b = g_new0(struct batch_msg, n);
+	/* Parsing is most of the source thread's work while a backlog
+	 * drains, and each message's is its own (no database, no shared
+	 * GMime object; lazily built tables use g_once): the odd messages
+	 * go to a second thread, joined here, so the batch is handed over
+	 * whole (docs/architecture.md). */
+	if (n >= PARSE_SPLIT_MIN)
+		odd = g_thread_try_new("pd-parse", parse_odd, pb, NULL);
+	parse_some(pb, 0, odd ? 2 : 1);
+	if (odd != NULL)
+		g_thread_join(odd);
 	return pb;
 }
 
