@@ -203,20 +203,24 @@ bounded_prefix(const char *raw, size_t len, const struct pd_limits *lim,
 	return 0;
 }
 
-GMimeMessage *
-parse_construct(const char *raw, size_t len)
+/* The message GMime reads from st, which it takes. */
+static GMimeMessage *
+construct(GMimeStream *st)
 {
-	GMimeStream *st;
-	GMimeParser *p;
+	GMimeParser *p = g_mime_parser_new_with_stream(st);
 	GMimeMessage *msg;
 
-	st = g_mime_stream_mem_new_with_buffer(raw, len);
-	p = g_mime_parser_new_with_stream(st);
 	g_object_unref(st);
 	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
 	msg = g_mime_parser_construct_message(p, parse_options());
 	g_object_unref(p);
 	return msg;
+}
+
+GMimeMessage *
+parse_construct(const char *raw, size_t len)
+{
+	return construct(g_mime_stream_mem_new_with_buffer(raw, len));
 }
 
 /* parse_construct() of buf (g_malloc'd, len bytes), which it takes: the
@@ -230,15 +234,7 @@ parse_construct_take(char *buf, size_t len)
 	GByteArray *ba = g_byte_array_new_take((guint8 *)g_realloc(buf, len),
 	    len);
 	/* The stream owns ba (and frees it with buf). */
-	GMimeStream *st = g_mime_stream_mem_new_with_byte_array(ba);
-	GMimeParser *p = g_mime_parser_new_with_stream(st);
-	GMimeMessage *msg;
-
-	g_object_unref(st);
-	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
-	msg = g_mime_parser_construct_message(p, parse_options());
-	g_object_unref(p);
-	return msg;
+	return construct(g_mime_stream_mem_new_with_byte_array(ba));
 }
 
 /* The weak reference of a borrowing stream: the array's struct goes with
@@ -259,18 +255,11 @@ parse_construct_borrowed(const char *raw, size_t len)
 {
 	GByteArray *ba = g_byte_array_new_take((guint8 *)raw, len);
 	GMimeStream *st = g_mime_stream_mem_new();
-	GMimeParser *p;
-	GMimeMessage *msg;
 
 	/* Not the stream's: it never frees ba (nor writes to it). */
 	g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(st), ba);
 	g_object_weak_ref(G_OBJECT(st), forget_array, ba);
-	p = g_mime_parser_new_with_stream(st);
-	g_object_unref(st);
-	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
-	msg = g_mime_parser_construct_message(p, parse_options());
-	g_object_unref(p);
-	return msg;
+	return construct(st);
 }
 
 /* A subject or display name as msg.h promises it: valid UTF-8, bounded,

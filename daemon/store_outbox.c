@@ -35,12 +35,13 @@ store_outbox_insert(sqlite3 *db, unsigned long ticket, const char *kind,
 	    rcpt, data, len, NULL, NULL);
 }
 
-/* Whether a blob of hash is stored, storing it from the attachment of
- * atts that has that hash: the attachments of a mail we store are blobs
- * already (in the same transaction); any other is stored here.  1 when
- * it is stored now, 0 when no attachment has it, -1 on an error. */
+/* Whether the blob of hash (a span's, a recipe's attachment) is stored,
+ * storing it from the attachment of atts that has that hash: the
+ * attachments of a mail we store are blobs already (in the same
+ * transaction); any other is stored here.  1 when it is stored now, 0
+ * when no attachment has it, -1 on an error. */
 static int
-span_blob(sqlite3 *db, const char *hash, GPtrArray *atts)
+have_blob(sqlite3 *db, const char *hash, GPtrArray *atts)
 {
 	int64_t one = 0;
 
@@ -53,7 +54,7 @@ span_blob(sqlite3 *db, const char *hash, GPtrArray *atts)
 		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
 		char h[65];
 
-		if (!d || n < RAW_SPAN_MIN)
+		if (!d)
 			continue;
 		blob_hash(d, n, h);
 		if (strcmp(h, hash) != 0)
@@ -90,7 +91,7 @@ store_outbox_insert_split(sqlite3 *db, unsigned long ticket,
 		    struct raw_span, i);
 
 		size += sp->len;
-		if (span_blob(db, sp->blob, atts) != 1)
+		if (have_blob(db, sp->blob, atts) != 1)
 			goto fail;
 	}
 	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
@@ -507,27 +508,10 @@ store_outbox_insert_recipe(sqlite3 *db, unsigned long ticket,
 	/* Every attachment a blob: the recipe names them by hash.  The
 	 * attachments of a message we store are blobs already (the same
 	 * transaction); any other is stored here. */
-	for (guint i = 0; hashes && i < hashes->len; i++) {
-		const char *h = hashes->pdata[i];
-		const struct pd_attachment *a = atts && i < atts->len ?
-		    atts->pdata[i] : NULL;
-		int64_t one = 0;
-		gsize n = 0;
-		const void *d;
-		char put[65];
-
-		if (!*h)
-			continue;
-		if (db_int(db, &one, "SELECT 1 FROM blobs WHERE hash = ?", "t",
-		    h) < 0)
+	for (guint i = 0; hashes && i < hashes->len; i++)
+		if (*(const char *)hashes->pdata[i] && have_blob(db,
+		    hashes->pdata[i], atts) != 1)
 			goto fail;
-		if (one)
-			continue;
-		d = a && a->data ? g_bytes_get_data(a->data, &n) : NULL;
-		if (!d || store_blob_put(db, d, n, put) != 0 ||
-		    strcmp(put, h) != 0)
-			goto fail;
-	}
 	if (db_exec(db, "INSERT INTO outbox (ticket, kind, message_id, "
 	    "env_from, rcpt, data, next_attempt, created) VALUES "
 	    "(NULLIF(?, 0), ?, ?, ?, ?, X'', ?, ?)", "uttttii", ticket, kind,

@@ -9,6 +9,7 @@
  * and read whole (store_outbox_mail). */
 #include "compose.h"
 #include "fixture.h"
+#include "mailcmp.h"
 #include "tap.h"
 #include "tmpdir.h"
 
@@ -32,72 +33,6 @@ att_new(const char *name, const char *type, size_t n, unsigned seed)
 	a->size = n;
 	a->data = g_bytes_new_take(pattern(n, seed), n);
 	return a;
-}
-
-static void
-att_free(gpointer p)
-{
-	struct pd_attachment *a = p;
-
-	g_free(a->filename);
-	g_free(a->content_type);
-	g_bytes_unref(a->data);
-	g_free(a);
-}
-
-/* The value of the header line starting with name in mail (up to its
- * line end), g_malloc'd, or NULL. */
-static char *
-header_line(const char *mail, const char *name)
-{
-	const char *p = strstr(mail, name), *e;
-
-	if (!p)
-		return NULL;
-	e = strstr(p, "\r\n");
-	return g_strndup(p, e ? (size_t)(e - p) : strlen(p));
-}
-
-/* The i-th boundary="..." of mail, g_malloc'd, or NULL. */
-static char *
-boundary(const char *mail, int i)
-{
-	const char *p = mail;
-
-	while ((p = strstr(p, "boundary=\"")) != NULL) {
-		p += strlen("boundary=\"");
-		if (i-- == 0)
-			return g_strndup(p, strcspn(p, "\""));
-	}
-	return NULL;
-}
-
-/* split with what is random or dated in a composed mail (Message-ID,
- * Date, the multipart boundaries) made whole's, so that the rest can be
- * compared byte for byte. */
-static char *
-same_randoms(const char *split, const char *split_id, const char *whole,
-    const char *whole_id)
-{
-	GString *s = g_string_new(split);
-	char *a, *b;
-
-	g_string_replace(s, split_id, whole_id, 0);
-	a = header_line(split, "\r\nDate: ");
-	b = header_line(whole, "\r\nDate: ");
-	if (a && b)
-		g_string_replace(s, a, b, 1);
-	g_free(a);
-	g_free(b);
-	for (int i = 0; i < 4; i++) {
-		a = boundary(split, i);
-		b = boundary(whole, i);
-		if (a && b)
-			g_string_replace(s, a, b, 0);
-		g_free(a);
-		g_free(b);
-	}
-	return g_string_free(s, FALSE);
 }
 
 /* The mail of due row id as the sender reads it, and its data_hash

@@ -11,6 +11,7 @@
  * the recipe goes once sent. */
 #include "compose.h"
 #include "fixture.h"
+#include "mailcmp.h"
 #include "outbox.h"
 #include "tap.h"
 #include "tmpdir.h"
@@ -61,68 +62,6 @@ att_text(const char *name, const char *type, const char *text)
 	a->size = strlen(text);
 	a->data = g_bytes_new(text, strlen(text));
 	return a;
-}
-
-static void
-att_free(gpointer p)
-{
-	struct pd_attachment *a = p;
-
-	g_free(a->filename);
-	g_free(a->content_type);
-	g_bytes_unref(a->data);
-	g_free(a);
-}
-
-/* The header line starting with name in mail, g_malloc'd, or NULL. */
-static char *
-header_line(const char *mail, const char *name)
-{
-	const char *p = strstr(mail, name), *e;
-
-	if (!p)
-		return NULL;
-	e = strstr(p, "\r\n");
-	return g_strndup(p, e ? (size_t)(e - p) : strlen(p));
-}
-
-static char *
-boundary(const char *mail, int i)
-{
-	const char *p = mail;
-
-	while ((p = strstr(p, "boundary=\"")) != NULL) {
-		p += strlen("boundary=\"");
-		if (i-- == 0)
-			return g_strndup(p, strcspn(p, "\""));
-	}
-	return NULL;
-}
-
-/* a with its Message-ID, Date and boundaries made b's. */
-static char *
-same_randoms(const char *a, const char *a_id, const char *b,
-    const char *b_id)
-{
-	GString *s = g_string_new(a);
-	char *x, *y;
-
-	g_string_replace(s, a_id, b_id, 0);
-	x = header_line(a, "\r\nDate: ");
-	y = header_line(b, "\r\nDate: ");
-	if (x && y)
-		g_string_replace(s, x, y, 1);
-	g_free(x);
-	g_free(y);
-	for (int i = 0; i < 4; i++) {
-		x = boundary(a, i);
-		y = boundary(b, i);
-		if (x && y)
-			g_string_replace(s, x, y, 0);
-		g_free(x);
-		g_free(y);
-	}
-	return g_string_free(s, FALSE);
 }
 
 static bool
