@@ -1,6 +1,6 @@
 /* mailcmp.h: comparing two composed mails byte for byte, apart from what
  * is random or dated in each (Message-ID, Date, multipart boundaries), and
- * freeing test attachments; for unit_outbox_spans and unit_recipe.
+ * test attachments; for unit_outbox_spans and unit_recipe.
  * Header-only. */
 #ifndef PD_TEST_MAILCMP_H
 #define PD_TEST_MAILCMP_H
@@ -8,6 +8,30 @@
 #include <string.h>
 #include <glib.h>
 #include "msg.h"
+
+/* n bytes of a fixed pattern (seed varies it), g_malloc'd. */
+static inline guchar *
+pattern(size_t n, unsigned seed)
+{
+	guchar *d = g_malloc(n ? n : 1);
+
+	for (size_t i = 0; i < n; i++)
+		d[i] = (guchar)((i * 2654435761u + seed) >> 13);
+	return d;
+}
+
+/* A test attachment of n pattern bytes; free it with att_free. */
+static inline struct pd_attachment *
+att_new(const char *name, const char *type, size_t n, unsigned seed)
+{
+	struct pd_attachment *a = g_new0(struct pd_attachment, 1);
+
+	a->filename = g_strdup(name);
+	a->content_type = g_strdup(type);
+	a->size = n;
+	a->data = g_bytes_new_take(pattern(n, seed), n);
+	return a;
+}
 
 /* A struct pd_attachment of a test, with all it holds (a GDestroyNotify
  * for GPtrArray). */

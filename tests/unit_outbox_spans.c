@@ -13,28 +13,6 @@
 #include "tap.h"
 #include "tmpdir.h"
 
-static guchar *
-pattern(size_t n, unsigned seed)
-{
-	guchar *d = g_malloc(n);
-
-	for (size_t i = 0; i < n; i++)
-		d[i] = (guchar)((i * 2654435761u + seed) >> 13);
-	return d;
-}
-
-static struct pd_attachment *
-att_new(const char *name, const char *type, size_t n, unsigned seed)
-{
-	struct pd_attachment *a = g_new0(struct pd_attachment, 1);
-
-	a->filename = g_strdup(name);
-	a->content_type = g_strdup(type);
-	a->size = n;
-	a->data = g_bytes_new_take(pattern(n, seed), n);
-	return a;
-}
-
 /* The mail of due row id as the sender reads it, and its data_hash
  * (computed by store_outbox_due, g_malloc'd or NULL), or NULL. */
 static char *

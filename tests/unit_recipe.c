@@ -30,28 +30,6 @@ fake_send(const struct pd_endpoint *ep, const char *helo,
 
 static const struct sink_driver fake = { .name = "fake", .send = fake_send };
 
-static guchar *
-pattern(size_t n, unsigned seed)
-{
-	guchar *d = g_malloc(n ? n : 1);
-
-	for (size_t i = 0; i < n; i++)
-		d[i] = (guchar)((i * 2654435761u + seed) >> 13);
-	return d;
-}
-
-static struct pd_attachment *
-att_new(const char *name, const char *type, size_t n, unsigned seed)
-{
-	struct pd_attachment *a = g_new0(struct pd_attachment, 1);
-
-	a->filename = g_strdup(name);
-	a->content_type = g_strdup(type);
-	a->size = n;
-	a->data = g_bytes_new_take(pattern(n, seed), n);
-	return a;
-}
-
 static struct pd_attachment *
 att_text(const char *name, const char *type, const char *text)
 {
