@@ -345,6 +345,13 @@ addr_list(GPtrArray *out, InternetAddressList *l, const struct pd_limits *lim,
 		}
 		a = g_new0(struct pd_addr, 1);
 		addr_set(a, ia, lim);
+		/* An address cut at max_header_length may have lost its
+		 * '@': no mailbox then (msg.h), and the cut is said. */
+		if (strchr(a->address, '@') == NULL) {
+			addr_free_ptr(a);
+			*cut_r = true;
+			continue;
+		}
 		g_ptr_array_add(out, a);
 	}
 }
