@@ -581,18 +581,6 @@ run(struct fetch *f)
 	}
 }
 
-void
-fetch_init(struct fetch *f)
-{
-	(void)f;
-}
-
-void
-fetch_deinit(struct fetch *f)
-{
-	(void)f;
-}
-
 gpointer
 fetch_main(gpointer arg)
 {
@@ -613,9 +601,7 @@ fetch_main(gpointer arg)
 		    f.src->name, err);
 		g_clear_pointer(&err, g_free);
 	}
-	fetch_init(&f);
 	run(&f);
-	fetch_deinit(&f);
 	db_close(&f.ckpt);
 	db_close(&f.db);
 	source_cut_use(NULL);

@@ -27,11 +27,6 @@ struct fetch {
 				 * commits on db checkpoint (fetch.c) */
 };
 
-/* Prepare / release f (nothing is held between drains now: each batch
- * owns its bodies, fetch.c). */
-void fetch_init(struct fetch *f);
-void fetch_deinit(struct fetch *f);
-
 /* Everything waiting in the folder: lists it, acknowledges UIDs already
  * committed, then in batches fetches, files (one transaction each) and
  * acknowledges only what committed.  SRC_TEMP means reconnect.  While it

@@ -286,7 +286,6 @@ main(void)
 	f.drv = &fake;
 	f.db = fx.db;
 	f.conn = &conn;
-	fetch_init(&f);
 	conn.msgs = g_ptr_array_new_with_free_func(fake_msg_free);
 	conn.next_uid = 1;
 	conn.src_name = src.name;
@@ -520,7 +519,6 @@ main(void)
 	    "its commit");
 	sqlite3_exec(fx.db, "DROP TRIGGER watch", NULL, NULL, NULL);
 
-	fetch_deinit(&f);
 	g_ptr_array_unref(conn.msgs);
 	db_close(&conn.peek);
 	db_close(&f.ckpt);
