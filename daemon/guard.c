@@ -21,10 +21,12 @@ guard_check(struct tx *tx, unsigned long ticket, const struct pd_agent *a,
 	char *hit = NULL;
 	int r;
 
+	/* The note not yet stored first: leakindex_guard reads the client's
+	 * text only when some note is there to compare with. */
+	if (tx->pending_note)
+		leakguard_add_note(g, tx->pending_note);
 	r = leakindex_guard(tx->db, tx->cfg, ticket, a, all, lt ? lt->hashes :
 	    NULL, g);
-	if (r == 0 && tx->pending_note)
-		leakguard_add_note(g, tx->pending_note);
 	if (r == 0)
 		hit = leakguard_check(g, all);
 	for (guint i = 0; r == 0 && lt && hit == NULL && i < lt->hashes->len;

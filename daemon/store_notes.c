@@ -283,25 +283,31 @@ leakindex_guard(sqlite3 *db, const struct pd_config *cfg,
 	sqlite3_finalize(st);
 	if (!st)
 		r = -1;
-	/* What the client wrote is no secret of the notes. */
-	st = r == 0 ? db_prep(db, "SELECT subject, pd_body(body, body_z) "
-	    "FROM messages WHERE ticket = ? AND kind = 'client'", "u", ticket) :
-	    NULL;
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		leakguard_add_public(g, (const char *)sqlite3_column_text(st,
-		    0));
-		leakguard_add_public(g, (const char *)sqlite3_column_text(st,
-		    1));
-	}
-	sqlite3_finalize(st);
-	if (r == 0 && !st)
-		r = -1;
 	/* Without an agent, sees() admits only the ticket's own notes, and
 	 * those are all in x.notes already: the index has nothing to add
 	 * (the common case, an acknowledgement to a client, costs no lookup
 	 * of every feature of the text). */
 	if (r == 0 && agent != NULL)
 		r = candidates(&x, text, hashes);
+	/* What the client wrote is no secret of the notes: read only when
+	 * some note is there to be compared with (g's own, or this
+	 * ticket's or the index's): an acknowledgement on a ticket without
+	 * notes reads none of its messages. */
+	if (r == 0 && (g_hash_table_size(x.notes) > 0 ||
+	    leakguard_notes(g) > 0)) {
+		st = db_prep(db, "SELECT subject, pd_body(body, body_z) FROM "
+		    "messages WHERE ticket = ? AND kind = 'client'", "u",
+		    ticket);
+		while (st && sqlite3_step(st) == SQLITE_ROW) {
+			leakguard_add_public(g, (const char *)
+			    sqlite3_column_text(st, 0));
+			leakguard_add_public(g, (const char *)
+			    sqlite3_column_text(st, 1));
+		}
+		sqlite3_finalize(st);
+		if (!st)
+			r = -1;
+	}
 	g_hash_table_iter_init(&it, x.notes);
 	while (r == 0 && g_hash_table_iter_next(&it, &k, NULL)) {
 		gint64 id = *(gint64 *)k;

@@ -26,7 +26,8 @@ int leakindex_note(sqlite3 *db, int64_t note, const char *body,
 /* Adds to g the notes text (with files hashes, of char *, may be NULL)
  * must be compared with: those of ticket (0: none) and the indexed notes
  * sharing a feature or file with it on tickets agent can see (agent NULL:
- * none); and the client messages of ticket as public text.  Notes stored
+ * none); and, when g then holds a note (those, or one the caller added
+ * before), the client messages of ticket as public text.  Notes stored
  * before the index (note_unindexed) are indexed first, a bounded number
  * per call.  An agent sees the tickets of its queues (all without queues)
  * and those assigned to it.  0, or -1 on a database error (logged). */

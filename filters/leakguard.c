@@ -528,6 +528,12 @@ leakguard_add_note(struct leakguard *g, const char *note)
 	words_clear(&w);
 }
 
+unsigned
+leakguard_notes(const struct leakguard *g)
+{
+	return g ? g->notes : 0;
+}
+
 void
 leakguard_add_public(struct leakguard *g, const char *text)
 {

@@ -53,6 +53,9 @@ void leakguard_add_note(struct leakguard *g, const char *note);
 /* text the client already has (its own messages): a rare token in it is
  * no secret of the notes (an order number the client wrote). */
 void leakguard_add_public(struct leakguard *g, const char *text);
+/* How many notes g holds (leakguard_add_note): with none, no text can
+ * leak and public text is never read. */
+unsigned leakguard_notes(const struct leakguard *g);
 /* hash: the content hash (any string) of a note's attachment. */
 void leakguard_add_note_file(struct leakguard *g, const char *hash);
 /* NULL when text is clean; otherwise the first overlapping words, as a

@@ -9,6 +9,19 @@
 #include "tap.h"
 
 static sqlite3 *db;
+/* Statements run that read a ticket's client messages (public text). */
+static int client_reads;
+
+static int
+count_client_reads(unsigned type, void *ctx, void *p, void *x)
+{
+	const char *sql = sqlite3_sql(p);
+
+	if (type == SQLITE_TRACE_STMT && sql != NULL &&
+	    strstr(sql, "kind = 'client'") != NULL)
+		client_reads++;
+	return 0;
+}
 
 static void
 ticket(unsigned long n, const char *queue, const char *assignee)
@@ -201,6 +214,43 @@ main(void)
 		g_free(hit);
 		g_string_free(s, TRUE);
 		g_rand_free(r);
+	}
+
+	/* Public text: read only when a note is there to compare with. */
+	{
+		struct leakguard *g = leakguard_new();
+
+		ticket(6, "support", NULL);
+		message(6, "client", "Hello, my order ORD-88A7B2 did not "
+		    "arrive.");
+		sqlite3_trace_v2(db, SQLITE_TRACE_STMT, count_client_reads,
+		    NULL);
+		hit = check(&cfg, 6, NULL, "Your order ORD-88A7B2 ships today.",
+		    NULL, &rc);
+		ok(rc == 0 && hit == NULL && client_reads == 0, "a ticket "
+		    "without notes: its client messages are not read (%d)",
+		    client_reads);
+		g_free(hit);
+		/* guard_check's order: the note not yet stored, then the
+		 * index. */
+		leakguard_add_note(g, "client says order ORD-88A7B2 never "
+		    "came, hold it");
+		rc = leakindex_guard(db, &cfg, 6, NULL, "x", NULL, g);
+		hit = rc == 0 ? leakguard_check(g, "Your order ORD-88A7B2 "
+		    "ships today.") : NULL;
+		ok(rc == 0 && hit == NULL && client_reads == 1, "a note not "
+		    "yet stored: the client's own order number is no secret "
+		    "(%d read)", client_reads);
+		g_free(hit);
+		leakguard_free(&g);
+		message(6, "note", "client says order ORD-88A7B2 never came, "
+		    "hold it");
+		hit = check(&cfg, 6, NULL, "Your order ORD-88A7B2 ships today.",
+		    NULL, &rc);
+		ok(rc == 0 && hit == NULL && client_reads == 2, "a stored "
+		    "note: the same (%d reads)", client_reads);
+		g_free(hit);
+		sqlite3_trace_v2(db, 0, NULL, NULL);
 	}
 
 	g_ptr_array_set_free_func(hashes, g_free);
