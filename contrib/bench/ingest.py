@@ -89,12 +89,43 @@ def raw_bulk_fetch(s):
     return n, dt
 
 
-def stored(s):
-    try:
-        return harness.db_query(s, "SELECT count(*) FROM messages WHERE "
-                                "direction = 'in'")[0][0]
-    except Exception:
-        return 0
+class Stored:
+    """Requests stored so far (incoming messages), polled every 50 ms while
+    the daemon ingests.  Counted incrementally on one connection: each poll
+    reads only the rows added since the last (ids only grow while nothing is
+    deleted), so the watcher's CPU stays a few milliseconds in all instead
+    of a full scan per poll, which took about 3 % of this 2-core machine
+    from the daemon it measures."""
+
+    def __init__(self, s):
+        self.path = os.path.join(s.dir, "pd.db")
+        self.con = None
+        self.last = 0
+        self.n = 0
+
+    def __call__(self):
+        import sqlite3
+        try:
+            if self.con is None:
+                if not os.path.exists(self.path):
+                    return 0
+                self.con = sqlite3.connect(self.path, timeout=30)
+            # One statement, one snapshot: the count and the highest id
+            # seen are of the same rows.
+            top, add = self.con.execute(
+                "SELECT (SELECT max(id) FROM messages), count(*) FROM "
+                "messages WHERE id > ? AND direction = 'in'",
+                (self.last,)).fetchone()
+        except Exception:
+            return self.n
+        if top is not None:
+            self.last = top
+        self.n += add
+        return self.n
+
+    def close(self):
+        if self.con is not None:
+            self.con.close()
 
 
 def peak_rss_kb(pid):
@@ -169,7 +200,8 @@ def main():
         proc = d.start()
         perf = None
         # perf -p follows the threads that exist: wait for the first batch.
-        harness.wait_until(lambda: stored(s) > 0, timeout=30, interval=0.02)
+        stored = Stored(s)
+        harness.wait_until(lambda: stored() > 0, timeout=30, interval=0.02)
         if os.environ.get("BENCH_PERF"):
             # BENCH_PERF=file: a perf(1) profile of the daemon while it ingests.
             import subprocess
@@ -179,7 +211,7 @@ def main():
         rss = 0
         dbpeak = 0
         while True:
-            c = stored(s)
+            c = stored()
             rss = max(rss, peak_rss_kb(proc.pid))
             dbpeak = max(dbpeak, db_file_bytes(s))
             if c >= n:
@@ -188,6 +220,7 @@ def main():
                 break
             time.sleep(0.05)
         dt_store = time.monotonic() - t0
+        stored.close()
         cpu = cpu_seconds(proc.pid)
         threads = thread_cpu_seconds(proc.pid)
         if perf is not None:
