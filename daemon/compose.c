@@ -382,13 +382,13 @@ compose_resolve(const struct compose_req *r, char **msgid_r)
 		mixed = new_boundary();
 	g_variant_builder_init(&ab, G_VARIANT_TYPE("a(ayayay)"));
 	for (guint i = 0; i < natts; i++) {
-		const struct pd_attachment *a = r->attachments->pdata[i];
+		struct pd_attachment *a = r->attachments->pdata[i];
 		gsize n = 0;
 		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
 		char h[65] = "";
 
 		if (d && n)
-			blob_hash(d, n, h);
+			memcpy(h, attachment_hash(a), sizeof h);
 		g_variant_builder_add(&ab, "(^ay^ay^ay)", h, nz(a->filename),
 		    nz(a->content_type));
 	}

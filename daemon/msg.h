@@ -30,6 +30,8 @@ struct pd_attachment {
 	char *content_type; /* lower-case "type/subtype" */
 	size_t size;        /* decoded bytes */
 	GBytes *data;       /* decoded content */
+	char hash[65];      /* blob_hash() of data once attachment_hash()
+	                     * worked it out (store.h), else "" */
 };
 
 struct pd_msg {

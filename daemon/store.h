@@ -500,6 +500,11 @@ int store_source_seen(sqlite3 *db, const char *source, int connected,
 
 /* The hex SHA-256 of data (libsodium crypto_hash_sha256) into out. */
 void blob_hash(const void *data, size_t len, char out[65]);
+/* blob_hash() of a's data, worked out once and kept in a->hash: the
+ * store hashes a message's attachments (store_prepack) and each mail that
+ * carries them again (compose_resolve), 100 KB files among them.  Owned
+ * by a; the same thread as a's other users. */
+const char *attachment_hash(struct pd_attachment *a);
 
 /* Stores data once under its hash (hash_r gets it), keeping the row that
  * is already there.  0 or -1. */

@@ -41,6 +41,18 @@ blob_hash(const void *data, size_t len, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof h);
 }
 
+const char *
+attachment_hash(struct pd_attachment *a)
+{
+	if (a->hash[0] == '\0') {
+		gsize n = 0;
+		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
+
+		blob_hash(d, n, a->hash);
+	}
+	return a->hash;
+}
+
 int
 store_blob_put(sqlite3 *db, const void *data, size_t len, char hash_r[65])
 {

@@ -171,13 +171,8 @@ store_prepack(struct store_prepack *p, const struct pd_msg *m,
 	p->text_z = store_text_pack(m->text);
 	p->nhashes = atts ? atts->len : 0;
 	p->hashes = g_malloc(sizeof *p->hashes * MAX(p->nhashes, 1));
-	for (guint i = 0; i < p->nhashes; i++) {
-		const struct pd_attachment *a = atts->pdata[i];
-		gsize n = 0;
-		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
-
-		blob_hash(d, n, p->hashes[i]);
-	}
+	for (guint i = 0; i < p->nhashes; i++)
+		memcpy(p->hashes[i], attachment_hash(atts->pdata[i]), 65);
 }
 
 void

@@ -521,7 +521,23 @@ test_prepack(void)
 	    mb->attachments->len == 1 && n1 == ATT_SIZE && n1 == n2 &&
 	    memcmp(d1, d2, n1) == 0, "a borrowing parse reads the same "
 	    "message");
-	store_prepack(&pre, mb, raw, strlen(raw));
+	{
+		struct pd_attachment *pa = mb->attachments->pdata[0];
+		char h[65];
+
+		blob_hash(d2, n2, h);
+		ok(pa->hash[0] == '\0', "an attachment is not hashed by the "
+		    "parse");
+		store_prepack(&pre, mb, raw, strlen(raw));
+		ok(strcmp(pa->hash, h) == 0 && strcmp(pre.hashes[0], h) == 0,
+		    "the prepack hashes it once and keeps the hash on it");
+		memset(pa->hash, 'f', 64);
+		ok(strspn(attachment_hash(pa), "f") == 64, "later users read "
+		    "the kept hash, not the bytes again");
+		pa->hash[0] = '\0';
+		ok(strcmp(attachment_hash(pa), h) == 0, "an unknown hash is "
+		    "worked out");
+	}
 	store_prepack(&pre_other, mb, copy, strlen(copy));
 	if (!ok(fx_open(&a, "", "") == 0 && fx_open(&b, "", "") == 0 &&
 	    fx_open(&c, "", "") == 0, "fixtures open"))
