@@ -1,5 +1,6 @@
 /* compose.c: see compose.h. */
 #include <string.h>
+#include <time.h>
 #include <gmime/gmime.h>
 #include <sodium.h>
 #include "compose.h"
@@ -360,7 +361,11 @@ GVariant *
 compose_resolve(const struct compose_req *r, char **msgid_r)
 {
 	const struct pd_queue *q = r->voice;
-	GDateTime *now = g_date_time_new_now_local();
+	/* The local time and its offset from libc: GLib 2.74's
+	 * g_time_zone_new_local() reads and parses the zone file again on
+	 * every call when TZ is unset. */
+	time_t now = (time_t)(g_get_real_time() / G_USEC_PER_SEC);
+	struct tm tm;
 	char *id = mac_msgid_kind(r->ticket ? r->ticket->number : 0, r->rcpt,
 	    r->cfg->domain, r->kind ? r->kind : 'm');
 	char *refs = references(r), *tok = NULL, *alt = NULL, *mixed = NULL;
@@ -380,6 +385,7 @@ compose_resolve(const struct compose_req *r, char **msgid_r)
 		alt = new_boundary();
 	if (natts)
 		mixed = new_boundary();
+	localtime_r(&now, &tm);
 	g_variant_builder_init(&ab, G_VARIANT_TYPE("a(ayayay)"));
 	for (guint i = 0; i < natts; i++) {
 		struct pd_attachment *a = r->attachments->pdata[i];
@@ -393,8 +399,7 @@ compose_resolve(const struct compose_req *r, char **msgid_r)
 		    nz(a->content_type));
 	}
 	v = g_variant_new(COMPOSE_RECIPE_FORMAT, (guint32)COMPOSE_RECIPE_V,
-	    (gint64)g_date_time_to_unix(now),
-	    (gint32)(g_date_time_get_utc_offset(now) / G_TIME_SPAN_SECOND),
+	    (gint64)now, (gint32)tm.tm_gmtoff,
 	    id, nz(from_name), nz(from_addr), (gboolean)(r->reply_to != NULL),
 	    nz(r->reply_to), nz(r->rcpt_name), nz(r->rcpt), nz(r->subject),
 	    irt ? r->in_reply_to : "", refs, r->auto_submitted ?
@@ -403,7 +408,6 @@ compose_resolve(const struct compose_req *r, char **msgid_r)
 	    (gboolean)(r->html != NULL), r->html ? r->html : "",
 	    alt ? alt : "", mixed ? mixed : "", g_variant_builder_end(&ab));
 	g_variant_ref_sink(v);
-	g_date_time_unref(now);
 	g_free(refs);
 	g_free(tok);
 	g_free(alt);

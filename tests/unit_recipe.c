@@ -316,11 +316,56 @@ test_again(void)
 	fx_close(&fx);
 }
 
+/* The Date of a recipe: the local time in the zone TZ names (set by main
+ * before anything reads the zone), with its offset. */
+static void
+test_date(void)
+{
+	struct fixture fx;
+	struct compose_req q = { 0 };
+	GVariant *r;
+	GDateTime *dt = NULL;
+	char *id = NULL, *mail, *err = NULL, *date = NULL;
+	const char *p, *e;
+	gint64 before = g_get_real_time() / G_USEC_PER_SEC, after;
+	size_t len = 0;
+
+	if (!ok(fx_open(&fx, "", "") == 0, "date: fixture opens"))
+		return;
+	q = (struct compose_req){ .cfg = fx.cfg, .rcpt = "c@client.test",
+		.subject = "s", .body = "b\n" };
+	r = compose_resolve(&q, &id);
+	mail = compose_render(r, NULL, NULL, &len, &err);
+	after = g_get_real_time() / G_USEC_PER_SEC;
+	p = !mail ? NULL : g_str_has_prefix(mail, "Date: ") ? mail + 6 :
+	    (p = strstr(mail, "\nDate: ")) != NULL ? p + 7 : NULL;
+	if (p && (e = strpbrk(p, "\r\n")) != NULL)
+		date = g_strndup(p, e - p);
+	if (date)
+		dt = g_mime_utils_header_decode_date(date);
+	ok(date && g_str_has_suffix(date, " +0530"), "date: in the local "
+	    "zone with its offset (%s)", date ? date : "none");
+	ok(dt && g_date_time_to_unix(dt) >= before &&
+	    g_date_time_to_unix(dt) <= after, "date: now");
+	if (dt)
+		g_date_time_unref(dt);
+	g_free(date);
+	g_free(mail);
+	g_free(err);
+	g_free(id);
+	g_variant_unref(r);
+	fx_close(&fx);
+}
+
 int
 main(void)
 {
+	/* A zone no test machine is in, half an hour off. */
+	setenv("TZ", "<+0530>-5:30", 1);
+	tzset();
 	g_mime_init();
 	test_recipes();
 	test_again();
+	test_date();
 	return tap_done();
 }
