@@ -33,8 +33,11 @@ fregex_blank(const char *s)
 char **
 fregex_lines(const char *text, int *n_r)
 {
-	char *valid = g_utf8_make_valid(text, -1);
-	char **lines = g_strsplit(valid, "\n", -1);
+	/* A parsed text is UTF-8 already: split it as it is, without the
+	 * copy g_utf8_make_valid() makes of every text. */
+	char *valid = g_utf8_validate(text, -1, NULL) ? NULL :
+	    g_utf8_make_valid(text, -1);
+	char **lines = g_strsplit(valid ? valid : text, "\n", -1);
 	int n = g_strv_length(lines);
 
 	g_free(valid);
