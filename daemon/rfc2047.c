@@ -677,10 +677,16 @@ rfc2047_repair_headers(const char *raw, size_t len, size_t max_header,
 			/* Only the unclosed starts GMime would choke on. */
 			if (p < eol && *p != ' ' && *p != '\t')
 				st.starts = 0;
-			g_string_truncate(line, 0);
-			rewrite(line, p, eol - p, false, &st.starts);
-			g_string_append_len(line, eol, nl_end - eol);
-			lazy_line(&lo, p, nl_end, line);
+			/* A line without '?' holds no "=?": rewrite() would
+			 * give it back as it is, and a part's base64 body
+			 * (limbo up to its first empty line) is all such
+			 * lines. */
+			if (memchr(p, '?', eol - p) != NULL) {
+				g_string_truncate(line, 0);
+				rewrite(line, p, eol - p, false, &st.starts);
+				g_string_append_len(line, eol, nl_end - eol);
+				lazy_line(&lo, p, nl_end, line);
+			}
 		}
 		/* Body lines come out as they are: never copied here. */
 		p = nl_end;

@@ -194,6 +194,20 @@ test_crafted(void)
 		    "From: a@b.test\nSubject: \xf0\xd2\xc9\xd7\xc5\xd4 "
 		    "\xcd\xc9\xd2\n\n\xf0\xd2\xc9\xd7\xc5\xd4\n", 998, true },
 		{ "limbo junk, last line without newline", junk, 998, true },
+		{ "limbo with '?' that stays (a body's first paragraph)",
+		    "From: a@b.test\n\nIs =?x?B?A ok? Yes?\nplain\n\n"
+		    "more\n", 998, false },
+		{ "a part's base64 body in limbo",
+		    "From: a@b.test\nContent-Type: multipart/mixed; "
+		    "boundary=b\n\n--b\nContent-Type: application/x\n"
+		    "Content-Transfer-Encoding: base64\n\nQUJD\nREVG\n"
+		    "--b--\n", 998, false },
+		{ "unclosed starts over indented limbo lines, some without "
+		    "'?'", "From: a@b.test\n\n=?a?B?A =?a?B?A\n plain\n"
+		    " =?a?B?A =?a?B?A =?a?B?A =?a?B?A =?a?B?A\n no mark\n"
+		    " =?a?B?A =?a?B?A =?a?B?A =?a?B?A =?a?B?A\n\tend\n"
+		    " =?a?B?A =?a?B?A =?a?B?A =?a?B?A =?a?B?A\nx =?a?B?A\n",
+		    998, true },
 		{ "Q-word left alone",
 		    "Subject: =?UTF-8?Q?=D0=90?=\n\nbody\n", 998, false },
 	};
