@@ -573,14 +573,15 @@ parse_bounded_as(const char *raw, size_t len, const struct pd_limits *lim,
 	}
 	if (bounded_prefix(raw, len, lim, &len, &cut_parts, error_r) != 0)
 		return -1;
-	fixed = rfc2047_fix_headers(raw, len, lim->max_header_length, &flen,
-	    &cut);
-	if (borrow && flen == len && memcmp(fixed, raw, len) == 0) {
+	fixed = rfc2047_repair_headers(raw, len, lim->max_header_length,
+	    &flen, &cut);
+	if (fixed == NULL && borrow) {
 		/* The header needed no repair: GMime reads the caller's
 		 * bytes, no copy of them lives as long as the message. */
-		g_free(fixed);
 		msg = parse_construct_borrowed(raw, len);
-	} else if (flen > 0)
+	} else if (fixed == NULL)
+		msg = parse_construct_take(g_memdup2(raw, len), len);
+	else if (flen > 0)
 		msg = parse_construct_take(fixed, flen);
 	else {
 		g_free(fixed);

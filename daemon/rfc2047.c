@@ -617,16 +617,45 @@ header_goes_on(const char *nl_end, const char *end)
 	    rfc2047_is_field(nl_end, eol));
 }
 
+/* The output of rfc2047_repair_headers(), made only from the first line
+ * that changes: until then out is NULL; from is where the input not yet
+ * copied to out starts (lines that come out as they went in are copied in
+ * one piece with the next change, or at the end). */
+struct lazy_out {
+	GString *out;
+	const char *from;
+	size_t len; /* of the whole input, to size out */
+};
+
+/* Line [p, nl_end) of the input came out as line->str: nothing to do when
+ * it is the same, else the untouched input before it and then its new
+ * text go to out. */
+static void
+lazy_line(struct lazy_out *lo, const char *p, const char *nl_end,
+    const GString *line)
+{
+	if (line->len == (size_t)(nl_end - p) &&
+	    memcmp(line->str, p, line->len) == 0)
+		return;
+	if (lo->out == NULL)
+		lo->out = g_string_sized_new(lo->len + 1024);
+	g_string_append_len(lo->out, lo->from, p - lo->from);
+	g_string_append_len(lo->out, line->str, line->len);
+	lo->from = nl_end;
+}
+
 char *
-rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
+rfc2047_repair_headers(const char *raw, size_t len, size_t max_header,
     size_t *len_r, bool *cut_r)
 {
-	GString *out = g_string_sized_new(len + 1024);
 	struct hdr_state st = { .in_block = true, .top = true };
+	struct lazy_out lo = { .out = NULL, .from = raw, .len = len };
 	const char *p = raw, *end = raw + len, *eol, *nl_end;
+	GString *line = g_string_sized_new(256);
 	bool joined;
 
 	*cut_r = false;
+	*len_r = len;
 	st.hint = charset_hint(raw, len);
 	scan_declared(raw, len, &st.decl, &st.sniffed);
 	while (p < end) {
@@ -640,21 +669,56 @@ rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
 		    *p != '\t' && !rfc2047_is_field(p, eol) &&
 		    header_goes_on(nl_end, end);
 		if (st.in_block) {
-			header_line(out, &st, p, eol, nl_end, max_header,
+			g_string_truncate(line, 0);
+			header_line(line, &st, p, eol, nl_end, max_header,
 			    joined, cut_r);
+			lazy_line(&lo, p, nl_end, line);
 		} else if (st.limbo) {
 			/* Only the unclosed starts GMime would choke on. */
 			if (p < eol && *p != ' ' && *p != '\t')
 				st.starts = 0;
-			rewrite(out, p, eol - p, false, &st.starts);
-			g_string_append_len(out, eol, nl_end - eol);
-		} else {
-			g_string_append_len(out, p, nl_end - p);
+			/* A line without '?' holds no "=?": rewrite() would
+			 * give it back as it is, and a part's base64 body
+			 * (limbo up to its first empty line) is all such
+			 * lines. */
+			if (memchr(p, '?', eol - p) != NULL) {
+				g_string_truncate(line, 0);
+				rewrite(line, p, eol - p, false, &st.starts);
+				g_string_append_len(line, eol, nl_end - eol);
+				lazy_line(&lo, p, nl_end, line);
+			}
 		}
+		/* Body lines come out as they are: never copied here. */
 		p = nl_end;
 	}
+	g_string_free(line, TRUE);
 	g_free(st.hint);
 	charset_declared_free(&st.decl);
-	*len_r = out->len;
-	return g_string_free(out, FALSE);
+	if (lo.out == NULL)
+		return NULL;
+	g_string_append_len(lo.out, lo.from, end - lo.from);
+	/* Lines that changed may still add up to the input (in theory: a
+	 * cut line and a grown one): "unchanged" means the bytes. */
+	if (lo.out->len == len && memcmp(lo.out->str, raw, len) == 0) {
+		g_string_free(lo.out, TRUE);
+		return NULL;
+	}
+	*len_r = lo.out->len;
+	return g_string_free(lo.out, FALSE);
+}
+
+char *
+rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
+    size_t *len_r, bool *cut_r)
+{
+	char *fixed = rfc2047_repair_headers(raw, len, max_header, len_r,
+	    cut_r);
+
+	if (fixed != NULL)
+		return fixed;
+	fixed = g_malloc(len + 1);
+	if (len > 0)
+		memcpy(fixed, raw, len);
+	fixed[len] = '\0';
+	return fixed;
 }
