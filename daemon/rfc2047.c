@@ -536,7 +536,7 @@ line_end(const char *p, const char *end, const char **nl_end_r)
 	return eol > p && eol[-1] == '\r' ? eol - 1 : eol;
 }
 
-/* Steps st over line [p, eol) as rfc2047_fix_headers() does. */
+/* Steps st over line [p, eol) as rfc2047_repair_headers() does. */
 static void
 step(struct hdr_state *st, const char *p, const char *eol)
 {
@@ -557,7 +557,7 @@ step(struct hdr_state *st, const char *p, const char *eol)
 
 /* The charsets the text parts of the message declare (parse_charset.h),
  * from the Content-Type fields of every header block, in one pass over
- * the lines as rfc2047_fix_headers() sees them. */
+ * the lines as rfc2047_repair_headers() sees them. */
 static void
 scan_declared(const char *raw, size_t len, struct pd_declared *d,
     const char **sniffed_r)
@@ -705,20 +705,4 @@ rfc2047_repair_headers(const char *raw, size_t len, size_t max_header,
 	}
 	*len_r = lo.out->len;
 	return g_string_free(lo.out, FALSE);
-}
-
-char *
-rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
-    size_t *len_r, bool *cut_r)
-{
-	char *fixed = rfc2047_repair_headers(raw, len, max_header, len_r,
-	    cut_r);
-
-	if (fixed != NULL)
-		return fixed;
-	fixed = g_malloc(len + 1);
-	if (len > 0)
-		memcpy(fixed, raw, len);
-	fixed[len] = '\0';
-	return fixed;
 }

@@ -26,22 +26,18 @@ void rfc2047_b_to_q_append(GString *out, const char *s, size_t len);
 /* g_malloc'd, NUL-terminated rewrite of s (see above). */
 char *rfc2047_b_to_q(const char *s, size_t len);
 
-/* Rewrites the header blocks of a whole raw message: the top-level header
+/* Repairs the header blocks of a whole raw message: the top-level header
  * and every block that starts after a MIME boundary line ("--...") or right
  * after another header block (an embedded message).  In those blocks B-words
  * become Q-words and one header longer than max_header bytes is cut there
- * (*cut_r is then set).  Body lines are copied unchanged.  g_malloc'd,
- * always a copy (rfc2047_repair_headers() makes none when nothing changes). */
-char *rfc2047_fix_headers(const char *raw, size_t len, size_t max_header,
-    size_t *len_r, bool *cut_r);
-
-/* rfc2047_fix_headers() without a copy of a message that needs no repair
- * (most of them): NULL, with *len_r = len, when the output would be the
- * input byte for byte; the caller then uses raw as it is.  Else the
- * repaired message, g_malloc'd and NUL-terminated, *len_r bytes, which
- * the caller frees.  Only header blocks (and the lines GMime may read as
- * one) are looked at line by line; body lines are never copied one by
- * one. */
+ * (*cut_r is then set).  Body lines are kept as they are.
+ *
+ * No copy of a message that needs no repair (most of them): NULL, with
+ * *len_r = len, when the output would be the input byte for byte; the
+ * caller then uses raw as it is.  Else the repaired message, g_malloc'd
+ * and NUL-terminated, *len_r bytes, which the caller frees.  Only header
+ * blocks (and the lines GMime may read as one) are looked at line by
+ * line; body lines are never copied one by one. */
 char *rfc2047_repair_headers(const char *raw, size_t len, size_t max_header,
     size_t *len_r, bool *cut_r);
 
