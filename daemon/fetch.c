@@ -68,6 +68,13 @@
  * this many frames (4 KB pages), the frames of the batch just filed are
  * copied too, before the next is filed (docs/performance.md). */
 #define WAL_RESTART_FRAMES 4096
+/* The last batch of a backlog is filed with nothing left to fetch and
+ * parse beside it: what would be a last batch of more than TAIL_MIN bytes
+ * gives its second half (at most TAIL_BYTES) to a batch after it, fetched
+ * and parsed while the rest is filed, and that one again, so a backlog
+ * ends on a batch of at most TAIL_MIN (batch_fetch). */
+#define TAIL_BYTES (BATCH_BYTES / 4)
+#define TAIL_MIN (256u << 10)
 /* Sizes are asked for this many pending UIDs at a time. */
 #define SIZES_MAX 5000
 
@@ -250,8 +257,9 @@ bodies_chunked(struct fetch *f, const uint32_t *want, const size_t *wsize,
 /* The next batch of the pending UIDs from *next: at most BATCH_MSGS
  * messages and BATCH_BYTES bytes (by RFC822.SIZE), so the bytes held at
  * once stay bounded; a message alone over BATCH_BYTES is a batch of its
- * own.  Its bodies in one command (those over max_message_size are not
- * fetched), then parsed.  *b_r is NULL when nothing is left, when the
+ * own; the last one is split (TAIL_BYTES).  Its bodies in commands of
+ * FETCH_CHUNK_BYTES (those over max_message_size are not fetched), then
+ * parsed.  *b_r is NULL when nothing is left, when the
  * source is stopping, or on an error (returned). */
 static enum src_status
 batch_fetch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
@@ -275,6 +283,18 @@ batch_fetch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 			break;
 		bytes += add;
 		j++;
+	}
+	if (j == n && j - i > 1 && bytes > TAIL_MIN) {
+		size_t tail = 0, keep = MIN(TAIL_BYTES, bytes / 2);
+
+		while (j - 1 > i) {
+			size_t add = sizes[j - 1] <= max ? sizes[j - 1] : 0;
+
+			if (tail + add > keep)
+				break;
+			tail += add;
+			j--;
+		}
 	}
 	*next = j;
 	uids += i;

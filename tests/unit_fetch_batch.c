@@ -4,7 +4,8 @@
  * - the sizes of the whole pending set come in one command,
  *   acknowledgements once per batch, bodies in commands of about 1 MB
  *   (one per batch of small mail), and a batch holds at most
- *   FETCH_BATCH_MAX messages and about 4 MB;
+ *   FETCH_BATCH_MAX messages and about 4 MB; the last batch of a
+ *   backlog is split in halves down to 256 KB;
  * - a UID is acknowledged only when its effects are committed: the fake
  *   driver looks it up through a second connection, which sees only what
  *   is committed;
@@ -433,6 +434,36 @@ main(void)
 	n = fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
 	    "'log %%'");
 	ok(n == 12, "12 stored (%lld)", (long long)n);
+
+	/* 4b. A last batch of more than 256 KB gives its second half to a
+	 * batch after it, fetched and parsed while the rest is filed, until
+	 * the last is under 256 KB: 10 messages of 100 KB make batches of
+	 * 5, 3 and 2; 10 small ones still one. */
+	for (unsigned round = 0; round < 2; round++) {
+		acks = conn.acks;
+		for (unsigned i = 520 + 10 * round; i < 530 + 10 * round;
+		    i++) {
+			GString *b = g_string_new(NULL);
+			char *h = g_strdup_printf("From: T%u <t%u@t%u.test>\n"
+			    "Subject: tail %u\n", i, i, i, i);
+
+			while (b->len < (round == 0 ? 100 * 1024 : 1024))
+				g_string_append(b, "the printer stops after "
+				    "every second page\n");
+			add(&conn, fx_mail(h, b->str));
+			g_free(h);
+			g_string_free(b, TRUE);
+		}
+		ok(fetch_drain(&f) == SRC_OK && count_in(&conn, IN_INBOX,
+		    NULL) == 0, "tail %u: 10 messages processed", round);
+		ok(conn.acks - acks == (round == 0 ? 3u : 1u), "tail %u: %s "
+		    "(%u acknowledgements)", round, round == 0 ? "1 MB in "
+		    "three batches, each last half split off" : "10 KB in one "
+		    "batch", conn.acks - acks);
+	}
+	n = fx_int(&fx, "SELECT count(*) FROM messages WHERE subject LIKE "
+	    "'tail %%'");
+	ok(n == 20, "20 stored (%lld)", (long long)n);
 
 	/* 5. Two threads: 450 requests, three batches; each body command
 	 * after the first runs while the batch before is filed. */

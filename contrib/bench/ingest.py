@@ -94,7 +94,7 @@ def raw_bulk_fetch(s):
 
 
 class Stored:
-    """Requests stored so far (incoming messages), polled every 50 ms while
+    """Requests stored so far (incoming messages), polled every 10 ms while
     the daemon ingests.  Counted incrementally on one connection: each poll
     reads only the rows added since the last (ids only grow while nothing is
     deleted), so the watcher's CPU stays a few milliseconds in all instead
@@ -230,7 +230,7 @@ def main():
                     break
                 if time.monotonic() - t0 > 600 or not d.alive():
                     break
-                time.sleep(0.05)
+                time.sleep(0.01)
             dt_store = time.monotonic() - t0
             stored.close()
             cpu = cpu_seconds(proc.pid)
