@@ -12,7 +12,8 @@ accepts into Dovecot over LMTP, and that took about 7 % of this 2-core
 machine while the acknowledgements went out).  Queues N (default 3000)
 realistic requests (about 18.7 KB on average: 39 % Russian, 15 % HTML, 10 %
 with a 100 KB attachment), then:
-  1. raw bulk fetch: Python imaplib `UID FETCH 1:* BODY.PEEK[]`, msg/s;
+  1. raw bulk fetch: Python imaplib `UID FETCH 1:* BODY.PEEK[]`, msg/s,
+     the median of three;
   2. postdeskd started on the mailbox: the time from its start until every
      request is stored and INBOX is empty, msg/s (its outbox sends the
      acknowledgements to the sink at the same time);
@@ -80,17 +81,26 @@ def make_request(rnd, i, attachment):
     return m.as_bytes()
 
 
-def raw_bulk_fetch(s):
+def raw_bulk_fetch(s, runs=3):
+    """Python imaplib `UID FETCH 1:* BODY.PEEK[]` of the whole mailbox,
+    runs times in one session: the number of messages and the median of
+    the durations, and all of them.  One fetch takes about 0.2 s, and on
+    this shared VM single ones ranged from 8,300 to 15,700 msg/s: the
+    median of three keeps the ratio from hanging on one lucky or unlucky
+    fifth of a second."""
     m = s.imap(SUPPORT)
+    times = []
     try:
         m.select("INBOX", readonly=True)
-        t0 = time.monotonic()
-        typ, data = m.uid("FETCH", "1:*", "(BODY.PEEK[])")
-        dt = time.monotonic() - t0
-        n = sum(1 for item in data if isinstance(item, tuple))
+        for _ in range(runs):
+            t0 = time.monotonic()
+            typ, data = m.uid("FETCH", "1:*", "(BODY.PEEK[])")
+            times.append(time.monotonic() - t0)
+            n = sum(1 for item in data if isinstance(item, tuple))
+            del data
     finally:
         m.logout()
-    return n, dt
+    return n, sorted(times)[len(times) // 2], times
 
 
 class Stored:
@@ -201,7 +211,7 @@ def main():
             for k in range(0, n, 500):
                 s.inject_many(raws[k:k + 500])
             queued = s.count(SUPPORT)
-            got, dt_raw = raw_bulk_fetch(s)
+            got, dt_raw, raw_times = raw_bulk_fetch(s)
             raw_rate = got / dt_raw
             # BENCH_ANSWERS=dir: canned answers (postdesk.conf(5) FAQ), so
             # that each request is also ranked against them.
@@ -260,6 +270,7 @@ def main():
         res = {
             "queued": queued, "avg_bytes": round(avg), "stored": c,
             "raw_bulk_fetch_msg_s": round(raw_rate, 1),
+            "raw_bulk_fetch_runs_msg_s": [round(got / t, 1) for t in raw_times],
             "ingest_s": round(dt_store, 3), "inbox_empty_s": round(dt_empty, 3),
             "ingest_msg_s": round(rate, 1),
             "ingest_vs_raw": round(rate / raw_rate, 3),
@@ -275,8 +286,9 @@ def main():
         }
         print("# %-28s %12s" % ("what", "value"))
         print("# %-28s %12d (avg %d bytes)" % ("requests queued", queued, avg))
-        print("# %-28s %12.1f msg/s (%d in %.3f s)" % ("raw UID FETCH 1:* BODY.PEEK[]",
-                                                      raw_rate, got, dt_raw))
+        print("# %-28s %12.1f msg/s (%d in %.3f s, the median of %s msg/s)"
+              % ("raw UID FETCH 1:* BODY.PEEK[]", raw_rate, got, dt_raw,
+                 ", ".join("%.0f" % (got / t) for t in raw_times)))
         print("# %-28s %12.1f msg/s (%d in %.3f s; INBOX empty at %.3f s)"
               % ("postdeskd ingest", rate, c, dt_store, dt_empty))
         print("# %-28s %12.3f" % ("ingest / raw bulk fetch", rate / raw_rate))
