@@ -2,8 +2,8 @@
  *
  * connect -> list -> sizes of all pending UIDs in one command -> in batches
  * (BATCH_MSGS messages, BATCH_BYTES bytes): the bodies in commands of
- * about FETCH_CHUNK_BYTES, the
- * pipeline for all in one transaction (pipeline_deliver_batch), and only
+ * about FETCH_CHUNK_BYTES, the pipeline for all in one transaction
+ * (pipeline_batch_parse, pipeline_batch_file), and only
  * after it committed, acknowledge them (move or flag) in one command ->
  * wait (IDLE or poll) -> again.  Any connection trouble reconnects with
  * exponential backoff; nothing here ever exits the daemon.  A UID whose
@@ -254,6 +254,14 @@ bodies_chunked(struct fetch *f, const uint32_t *want, const size_t *wsize,
 	return s;
 }
 
+/* The bytes of a message of RFC822.SIZE size that a batch fetches: none
+ * over max (it is quarantined by its size, unread). */
+static size_t
+fetched_bytes(size_t size, size_t max)
+{
+	return size <= max ? size : 0;
+}
+
 /* The next batch of the pending UIDs from *next: at most BATCH_MSGS
  * messages and BATCH_BYTES bytes (by RFC822.SIZE), so the bytes held at
  * once stay bounded; a message alone over BATCH_BYTES is a batch of its
@@ -277,7 +285,7 @@ batch_fetch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 	if (i >= n || atomic_load(&f->w->stop))
 		return SRC_OK;
 	while (j < n && j - i < BATCH_MSGS) {
-		size_t add = sizes[j] <= max ? sizes[j] : 0;
+		size_t add = fetched_bytes(sizes[j], max);
 
 		if (j > i && bytes + add > BATCH_BYTES)
 			break;
@@ -288,7 +296,7 @@ batch_fetch(struct fetch *f, const uint32_t *uids, const size_t *sizes,
 		size_t tail = 0, keep = MIN(TAIL_BYTES, bytes / 2);
 
 		while (j - 1 > i) {
-			size_t add = sizes[j - 1] <= max ? sizes[j - 1] : 0;
+			size_t add = fetched_bytes(sizes[j - 1], max);
 
 			if (tail + add > keep)
 				break;

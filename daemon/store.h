@@ -500,17 +500,15 @@ int store_source_seen(sqlite3 *db, const char *source, int connected,
 
 /* The hex SHA-256 of data (libsodium crypto_hash_sha256) into out. */
 void blob_hash(const void *data, size_t len, char out[65]);
-/* blob_hash() of a's data, worked out once and kept in a->hash: the
- * store hashes a message's attachments (store_prepack) and each mail that
- * carries them again (compose_resolve), 100 KB files among them.  Owned
- * by a; the same thread as a's other users. */
+/* blob_hash() of a's data, worked out once and kept in a->hash: a
+ * message's attachments are named by hash where the raw is split, where
+ * they are stored and in each mail that carries them (compose_resolve),
+ * 100 KB files among them.  Owned by a; the same thread as a's other
+ * users. */
 const char *attachment_hash(struct pd_attachment *a);
 
-/* Stores data once under its hash (hash_r gets it), keeping the row that
- * is already there.  0 or -1. */
-int store_blob_put(sqlite3 *db, const void *data, size_t len,
-    char hash_r[65]);
-/* The same with the hash already worked out (blob_hash of data). */
+/* Stores data once under hash (blob_hash of data: attachment_hash for
+ * an attachment), keeping the row that is already there.  0 or -1. */
 int store_blob_put_hashed(sqlite3 *db, const void *data, size_t len,
     const char hash[65]);
 
@@ -584,11 +582,12 @@ int store_sql_functions(sqlite3 *db);
 int store_search_merge(sqlite3 *db, int64_t quiet_since, int64_t pages);
 
 /* store_message_add()'s pure work on a message, done ahead: the raw split
- * and deflated, the text deflated, each attachment's hash.  A batch does
+ * and deflated, the text deflated, each attachment's hash (kept on the
+ * attachment: attachment_hash).  A batch does
  * it while it parses, on the thread that fetches, not on the one that
  * holds the write transaction (pipeline.h, docs/architecture.md).  Reads
  * only raw and m (no database); store_message_add uses what matches what
- * it stores (the same raw, m->text as the body, as many attachments) and
+ * it stores (the same raw, m->text as the body) and
  * works out the rest, so the rows are the same either way. */
 struct store_prepack {
 	const void *raw;        /* what it was made of (borrowed) */
@@ -598,8 +597,6 @@ struct store_prepack {
 	int format;
 	GArray *spans;          /* struct raw_span, from store_raw_split() */
 	GBytes *text_z;         /* store_text_pack(text) (may be NULL) */
-	char (*hashes)[65];     /* blob_hash() of each attachment */
-	guint nhashes;
 };
 
 void store_prepack(struct store_prepack *p, const struct pd_msg *m,

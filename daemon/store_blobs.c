@@ -54,13 +54,6 @@ attachment_hash(struct pd_attachment *a)
 }
 
 int
-store_blob_put(sqlite3 *db, const void *data, size_t len, char hash_r[65])
-{
-	blob_hash(data, len, hash_r);
-	return store_blob_put_hashed(db, data, len, hash_r);
-}
-
-int
 store_blob_put_hashed(sqlite3 *db, const void *data, size_t len,
     const char hash[65])
 {
@@ -138,7 +131,7 @@ store_raw_split(const void *raw, size_t len, GPtrArray *atts,
 
 	/* Find each attachment's text in the raw message. */
 	for (guint i = 0; atts && i < atts->len; i++) {
-		const struct pd_attachment *a = atts->pdata[i];
+		struct pd_attachment *a = atts->pdata[i];
 		gsize n = 0;
 		const guchar *d = a->data ? g_bytes_get_data(a->data, &n) :
 		    NULL;
@@ -166,7 +159,8 @@ store_raw_split(const void *raw, size_t len, GPtrArray *atts,
 			}
 			g_string_free(enc, TRUE);
 			if (p && !overlap) {
-				blob_hash(d, n, sp.blob);
+				memcpy(sp.blob, attachment_hash(a),
+				    sizeof sp.blob);
 				g_array_append_val(found, sp);
 				break;
 			}

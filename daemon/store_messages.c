@@ -43,25 +43,19 @@ ref_list(GPtrArray *refs)
 	return g_string_free(s, FALSE);
 }
 
-/* hashes: blob_hash() of each attachment (store_prepack), or NULL. */
+/* The hashes come from the attachments (attachment_hash: worked out
+ * once, by store_prepack when a batch did it ahead). */
 static int
-store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts,
-    char (*hashes)[65])
+store_attachments(sqlite3 *db, int64_t msg, GPtrArray *atts)
 {
 	for (guint i = 0; atts && i < atts->len; i++) {
-		const struct pd_attachment *a = atts->pdata[i];
+		struct pd_attachment *a = atts->pdata[i];
 		gsize n = 0;
 		const void *p = a->data ? g_bytes_get_data(a->data, &n) : NULL;
-		char hash[65];
-		int r;
+		const char *hash = attachment_hash(a);
 
 		/* The content once, in blobs (docs/storage.md). */
-		if (hashes != NULL) {
-			memcpy(hash, hashes[i], sizeof hash);
-			r = store_blob_put_hashed(db, p, n, hash);
-		} else
-			r = store_blob_put(db, p, n, hash);
-		if (r != 0 ||
+		if (store_blob_put_hashed(db, p, n, hash) != 0 ||
 		    db_exec(db, "INSERT INTO attachments (message, filename, "
 		    "content_type, size, blob) VALUES (?, ?, ?, ?, ?)", "itti"
 		    "t", msg, a->filename, a->content_type, (int64_t)a->size,
@@ -79,8 +73,6 @@ prepack_of(const struct pd_msg *m, const struct pd_stored *s)
 
 	if (p == NULL || p->packed == NULL || p->raw != (const void *)s->raw ||
 	    p->raw_len != s->raw_len)
-		return NULL;
-	if (p->nhashes != (m->attachments ? m->attachments->len : 0))
 		return NULL;
 	return p;
 }
@@ -142,8 +134,8 @@ store_message_add(sqlite3 *db, const struct pd_msg *m,
 		return -1;
 	}
 	int64_t id = sqlite3_last_insert_rowid(db);
-	if (store_attachments(db, id, m->attachments, pre ? pre->hashes :
-	    NULL) != 0 || store_raw_spans_add(db, id, spans) != 0) {
+	if (store_attachments(db, id, m->attachments) != 0 ||
+	    store_raw_spans_add(db, id, spans) != 0) {
 		g_array_unref(spans);
 		return -1;
 	}
@@ -169,10 +161,10 @@ store_prepack(struct store_prepack *p, const struct pd_msg *m,
 	p->packed = store_raw_pack(split, &p->format);
 	g_byte_array_unref(split);
 	p->text_z = store_text_pack(m->text);
-	p->nhashes = atts ? atts->len : 0;
-	p->hashes = g_malloc(sizeof *p->hashes * MAX(p->nhashes, 1));
-	for (guint i = 0; i < p->nhashes; i++)
-		memcpy(p->hashes[i], attachment_hash(atts->pdata[i]), 65);
+	/* Every attachment hashed here, kept on it (the split above hashed
+	 * those it cut out). */
+	for (guint i = 0; atts && i < atts->len; i++)
+		attachment_hash(atts->pdata[i]);
 }
 
 void
@@ -181,8 +173,6 @@ store_prepack_clear(struct store_prepack *p)
 	g_clear_pointer(&p->packed, g_bytes_unref);
 	g_clear_pointer(&p->spans, g_array_unref);
 	g_clear_pointer(&p->text_z, g_bytes_unref);
-	g_clear_pointer(&p->hashes, g_free);
-	p->nhashes = 0;
 }
 
 int

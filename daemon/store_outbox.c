@@ -49,17 +49,13 @@ have_blob(sqlite3 *db, const char *hash, GPtrArray *atts)
 	    hash) < 0)
 		return -1;
 	for (guint j = 0; !one && atts && j < atts->len; j++) {
-		const struct pd_attachment *a = atts->pdata[j];
+		struct pd_attachment *a = atts->pdata[j];
 		gsize n = 0;
 		const void *d = a->data ? g_bytes_get_data(a->data, &n) : NULL;
-		char h[65];
 
-		if (!d)
+		if (!d || strcmp(attachment_hash(a), hash) != 0)
 			continue;
-		blob_hash(d, n, h);
-		if (strcmp(h, hash) != 0)
-			continue;
-		if (store_blob_put(db, d, n, h) != 0)
+		if (store_blob_put_hashed(db, d, n, hash) != 0)
 			return -1;
 		one = 1;
 	}

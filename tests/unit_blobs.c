@@ -529,7 +529,7 @@ test_prepack(void)
 		ok(pa->hash[0] == '\0', "an attachment is not hashed by the "
 		    "parse");
 		store_prepack(&pre, mb, raw, strlen(raw));
-		ok(strcmp(pa->hash, h) == 0 && strcmp(pre.hashes[0], h) == 0,
+		ok(strcmp(pa->hash, h) == 0,
 		    "the prepack hashes it once and keeps the hash on it");
 		memset(pa->hash, 'f', 64);
 		ok(strspn(attachment_hash(pa), "f") == 64, "later users read "
